@@ -1,0 +1,16 @@
+//! Sans-IO domain core of Madoguchi, shared by the PWA (wasm32), the sync server and the tests.
+//!
+//! The principal type is [`VisitDoc`]: one citizen's visit as an Automerge document, which a
+//! kiosk creates, counters edit (offline too), and the sync server stores. Next to it,
+//! [`protocol`] holds the automerge-repo v1 wire messages and the sans-IO [`protocol::SyncClient`]
+//! that both the browser app and native test peers drive.
+//!
+//! No IO and no async runtime live here.
+#![forbid(unsafe_code)]
+
+mod document_id;
+pub mod protocol;
+mod visit;
+
+pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
+pub use visit::{Conflict, FORM_TENKYO, Field, SCHEMA_VERSION, VisitDoc, VisitError, VisitSummary};
