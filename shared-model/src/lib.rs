@@ -8,6 +8,7 @@
 //! No IO and no async runtime live here.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 mod document_id;
 pub mod protocol;
 mod visit;

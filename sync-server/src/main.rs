@@ -1,1 +1,87 @@
-fn main() {}
+//! `sync-server`: runs Madoguchi's sync server.
+//!
+//! ```text
+//! sync-server --listen 127.0.0.1:8080 --data ./data [--static ./dist] [--demo]
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use sync_server::{Config, Limits, Server, api, demo};
+
+/// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on. Plain HTTP is meant for loopback only.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Folder for the SQLite database.
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    /// Folder of the built PWA to serve.
+    #[arg(long = "static")]
+    static_dir: Option<PathBuf>,
+    /// Create a few demo visits for today if there are none.
+    #[arg(long)]
+    demo: bool,
+    /// Largest WebSocket frame accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
+    max_frame_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        listen: args.listen,
+        data_dir: args.data,
+        static_dir: args.static_dir,
+        limits: Limits {
+            max_frame_bytes: args.max_frame_bytes,
+            ..Limits::default()
+        },
+    };
+    let server = Server::bind(config.clone())
+        .await
+        .with_context(|| format!("starting on {}", config.listen))?;
+    if args.demo {
+        let made = demo::seed(&server.state().store, api::now_ms())?;
+        tracing::info!(visits = made, "demo data ready");
+    }
+    let addr = server.local_addr()?;
+    // Tests and scripts read this line to learn the port.
+    println!("listening on http://{addr}");
+    server.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

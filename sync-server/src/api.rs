@@ -1,0 +1,129 @@
+//! The small REST surface: health, and the visit register (reception numbers).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use shared_model::DocumentId;
+use shared_model::calendar::tokyo_day;
+
+use crate::AppState;
+use crate::hub::HubStats;
+use crate::store::{StoreError, VisitRecord};
+
+/// An error answered as JSON `{ "error": code, "message": text }`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request names something malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing matches.
+    #[error("{0}")]
+    NotFound(String),
+    /// The database failed.
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    /// A blocking task died.
+    #[error("internal error")]
+    Task,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "storage failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "storage")
+            }
+            ApiError::Task => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        let body = serde_json::json!({ "error": code, "message": self.to_string() });
+        (status, Json(body)).into_response()
+    }
+}
+
+/// `GET /healthz`.
+pub async fn healthz(State(app): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        sync: app.hub.stats(),
+    })
+}
+
+/// The health answer.
+#[derive(Debug, serde::Serialize)]
+pub struct Health {
+    status: &'static str,
+    version: &'static str,
+    sync: HubStats,
+}
+
+/// Body of `POST /api/visits`.
+#[derive(Debug, serde::Deserialize)]
+pub struct RegisterVisit {
+    visit_id: String,
+}
+
+/// `POST /api/visits`: registers a visit document and gives it the day's reception number.
+pub async fn register_visit(
+    State(app): State<AppState>,
+    Json(body): Json<RegisterVisit>,
+) -> Result<Json<VisitRecord>, ApiError> {
+    let id: DocumentId = body
+        .visit_id
+        .parse()
+        .map_err(|e: shared_model::DocumentIdError| ApiError::BadRequest(e.to_string()))?;
+    let now = now_ms();
+    let day = tokyo_day(now).to_string();
+    let store = app.store.clone();
+    let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    tracing::info!(reception_number = record.reception_number, "visit registered");
+    Ok(Json(record))
+}
+
+/// Query of `GET /api/visits`.
+#[derive(Debug, serde::Deserialize)]
+pub struct VisitQuery {
+    /// Only the visit with this reception number today.
+    reception: Option<String>,
+}
+
+/// `GET /api/visits[?reception=N]`: today's visits, or the one with that reception number.
+pub async fn list_visits(
+    State(app): State<AppState>,
+    Query(query): Query<VisitQuery>,
+) -> Result<Json<Vec<VisitRecord>>, ApiError> {
+    let wanted = match query.reception.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            ApiError::BadRequest(format!("reception number {text:?} is not a number"))
+        })?),
+    };
+    let day = tokyo_day(now_ms()).to_string();
+    let store = app.store.clone();
+    let mut visits = tokio::task::spawn_blocking(move || store.visits_of_day(&day))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    if let Some(number) = wanted {
+        visits.retain(|v| v.reception_number == number);
+        if visits.is_empty() {
+            return Err(ApiError::NotFound(format!(
+                "no visit with reception number {number} today"
+            )));
+        }
+    }
+    Ok(Json(visits))
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

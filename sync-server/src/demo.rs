@@ -1,0 +1,42 @@
+//! Demo data for `cargo xtask run`: a few of today's visits, as a kiosk would have made them.
+
+use automerge::ChangeHash;
+use shared_model::calendar::tokyo_day;
+use shared_model::{DocumentId, Field, VisitDoc};
+
+use crate::store::{Store, StoreError};
+
+/// Applicants of the demo visits (fictitious people).
+const APPLICANTS: [[&str; 4]; 3] = [
+    ["高崎 花子", "タカサキ ハナコ", "1988-04-12", "群馬県高崎市高松町35番地1"],
+    ["榛名 一郎", "ハルナ イチロウ", "1975-11-03", "群馬県高崎市箕郷町西明屋702番地4"],
+    ["倉渕 さくら", "クラブチ サクラ", "2001-07-21", "群馬県高崎市倉渕町三ノ倉317番地"],
+];
+
+/// Creates the demo visits unless today already has visits. Returns how many were made.
+pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
+    let day = tokyo_day(now_ms).to_string();
+    if !store.visits_of_day(&day)?.is_empty() {
+        return Ok(0);
+    }
+    for (i, [name, kana, birth, address]) in APPLICANTS.into_iter().enumerate() {
+        let id = DocumentId::random();
+        let record = store.register_visit(&id, &day, now_ms + i as i64)?;
+        let mut visit = VisitDoc::new(id, &record.reception_number.to_string(), record.created_at);
+        for (field, value) in [
+            (Field::ApplicantName, name),
+            (Field::ApplicantKana, kana),
+            (Field::ApplicantBirthDate, birth),
+            (Field::ApplicantAddress, address),
+            (Field::TenkyoOldAddress, address),
+        ] {
+            visit
+                .set(field, value)
+                .expect("a demo value is a plain string");
+        }
+        let heads: Vec<ChangeHash> = visit.doc_mut().get_heads();
+        let hash = heads.iter().map(ToString::to_string).collect::<String>();
+        store.compact(&id, &visit.save(), &hash)?;
+    }
+    Ok(APPLICANTS.len())
+}

@@ -1,0 +1,515 @@
+//! [`Hub`]: the server as an automerge-repo peer — every connected client, every document in
+//! memory, and one sync state per (document, client).
+//!
+//! A sync message is applied to the document, the new changes are written to the [`Store`]
+//! (and fsynced), and only then does the hub answer the sender and forward the changes to
+//! every other client that has the document open. The server never announces documents: a
+//! client gets a document only by asking for its id.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::Mutex as SyncMutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+use sha2::{Digest, Sha256};
+use shared_model::DocumentId;
+use shared_model::protocol::{Message, PeerId, PeerMetadata};
+use tokio::sync::{Mutex, mpsc};
+
+use crate::store::{Store, StoreError};
+
+/// Why the hub refused a message; the connection answers with `error` and closes.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// Another open connection already uses this peer id.
+    #[error("peer id is already connected")]
+    PeerIdInUse,
+    /// The sync payload is not an Automerge sync message.
+    #[error("sync data for {document_id} is not an automerge sync message")]
+    BadSyncData {
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// Automerge refused the changes.
+    #[error("changes for {document_id} could not be applied: {reason}")]
+    Apply {
+        /// The document.
+        document_id: DocumentId,
+        /// Automerge's reason.
+        reason: String,
+    },
+    /// The stored document could not be read.
+    #[error("stored document {document_id} is unreadable")]
+    Corrupt {
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// The database failed; nothing was acknowledged.
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    /// A blocking task died.
+    #[error("storage task failed")]
+    Task,
+}
+
+/// One connected client as the hub sees it.
+#[derive(Debug)]
+struct PeerLink {
+    connection: u64,
+    outbox: mpsc::UnboundedSender<Message>,
+    documents: HashSet<DocumentId>,
+}
+
+/// One document in memory.
+#[derive(Debug, Default)]
+struct DocEntry {
+    loaded: bool,
+    /// `None` while nobody has sent the document (clients may be waiting for it).
+    doc: Option<Automerge>,
+    syncs: HashMap<PeerId, sync::State>,
+    saved_heads: Vec<ChangeHash>,
+}
+
+/// Counters for the status page and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HubStats {
+    /// Connected clients.
+    pub peers: usize,
+    /// Documents in memory.
+    pub documents: usize,
+}
+
+/// The server's automerge-repo peer.
+#[derive(Debug)]
+pub struct Hub {
+    server_id: PeerId,
+    metadata: PeerMetadata,
+    store: Arc<Store>,
+    docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
+    peers: SyncMutex<HashMap<PeerId, PeerLink>>,
+    next_connection: AtomicU64,
+}
+
+impl Hub {
+    /// A hub over `store`, introducing itself as `server_id`.
+    pub fn new(server_id: PeerId, store: Arc<Store>) -> Result<Self, StoreError> {
+        let metadata = PeerMetadata {
+            storage_id: Some(store.storage_id()?),
+            is_ephemeral: Some(false),
+        };
+        Ok(Self {
+            server_id,
+            metadata,
+            store,
+            docs: SyncMutex::default(),
+            peers: SyncMutex::default(),
+            next_connection: AtomicU64::new(1),
+        })
+    }
+
+    /// The server's peer id.
+    pub fn server_id(&self) -> &str {
+        &self.server_id
+    }
+
+    /// What the server says about itself in `peer`.
+    pub fn metadata(&self) -> &PeerMetadata {
+        &self.metadata
+    }
+
+    /// Current counts.
+    pub fn stats(&self) -> HubStats {
+        HubStats {
+            peers: lock(&self.peers).len(),
+            documents: lock(&self.docs).len(),
+        }
+    }
+
+    /// Admits a client that joined as `peer_id`; its messages arrive on the returned receiver.
+    pub fn connect(
+        &self,
+        peer_id: &str,
+    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+        let mut peers = lock(&self.peers);
+        if peers.contains_key(peer_id) {
+            return Err(HubError::PeerIdInUse);
+        }
+        let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
+        let (outbox, inbox) = mpsc::unbounded_channel();
+        peers.insert(
+            peer_id.to_owned(),
+            PeerLink {
+                connection,
+                outbox,
+                documents: HashSet::new(),
+            },
+        );
+        Ok((connection, inbox))
+    }
+
+    /// Forgets a client whose connection ended.
+    pub async fn disconnect(&self, peer_id: &str, connection: u64) {
+        let documents = {
+            let mut peers = lock(&self.peers);
+            match peers.get(peer_id) {
+                Some(link) if link.connection == connection => {
+                    peers.remove(peer_id).map(|l| l.documents).unwrap_or_default()
+                }
+                _ => return,
+            }
+        };
+        for id in documents {
+            let entry = lock(&self.docs).get(&id).cloned();
+            if let Some(entry) = entry {
+                entry.lock().await.syncs.remove(peer_id);
+            }
+        }
+    }
+
+    /// Handles one message from a joined client.
+    pub async fn receive(&self, from: &str, message: Message) -> Result<(), HubError> {
+        match message {
+            Message::Sync {
+                document_id, data, ..
+            } => self.sync(from, document_id, &data, false).await,
+            Message::Request {
+                document_id, data, ..
+            } => self.sync(from, document_id, &data, true).await,
+            Message::Ephemeral {
+                document_id,
+                session_id,
+                count,
+                data,
+                ..
+            } => {
+                self.forward_ephemeral(from, document_id, session_id, count, data)
+                    .await;
+                Ok(())
+            }
+            // doc-unavailable from a client, remote-heads gossip, and newer types: nothing to do.
+            _ => Ok(()),
+        }
+    }
+
+    async fn sync(
+        &self,
+        from: &str,
+        document_id: DocumentId,
+        data: &[u8],
+        is_request: bool,
+    ) -> Result<(), HubError> {
+        let sync_message = sync::Message::decode(data)
+            .map_err(|_| HubError::BadSyncData { document_id })?;
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        self.remember(from, document_id);
+
+        if entry.doc.is_none() {
+            if is_request || sync_message.heads.is_empty() {
+                // Nobody has sent this document and the sender does not have it either.
+                // Remember who waits for it, and say so.
+                entry.syncs.entry(from.to_owned()).or_default();
+                self.send(
+                    from,
+                    Message::DocUnavailable {
+                        sender_id: self.server_id.clone(),
+                        target_id: from.to_owned(),
+                        document_id,
+                    },
+                );
+                return Ok(());
+            }
+            entry.doc = Some(Automerge::new());
+        }
+
+        let DocEntry {
+            doc,
+            syncs,
+            saved_heads,
+            ..
+        } = &mut *entry;
+        let doc = doc.as_mut().expect("present: created above");
+        let state = syncs.entry(from.to_owned()).or_default();
+        doc.receive_sync_message(state, sync_message)
+            .map_err(|e| HubError::Apply {
+                document_id,
+                reason: e.to_string(),
+            })?;
+
+        let heads = doc.get_heads();
+        if heads != *saved_heads {
+            let chunk = doc.save_after(saved_heads);
+            let store = self.store.clone();
+            let sizes = tokio::task::spawn_blocking(move || {
+                store.append_incremental(&document_id, &chunk)
+            })
+            .await
+            .map_err(|_| HubError::Task)??;
+            *saved_heads = heads.clone();
+            if sizes.wants_compaction() {
+                let snapshot = doc.save();
+                let heads_hash = heads_hash(&heads);
+                let store = self.store.clone();
+                tokio::task::spawn_blocking(move || {
+                    store.compact(&document_id, &snapshot, &heads_hash)
+                })
+                .await
+                .map_err(|_| HubError::Task)??;
+                tracing::debug!(%document_id, "compacted");
+            }
+        }
+
+        // Answer the sender, then bring every other client with the document open up to date.
+        for (peer, state) in syncs.iter_mut() {
+            if let Some(reply) = doc.generate_sync_message(state) {
+                self.send(
+                    peer,
+                    Message::Sync {
+                        sender_id: self.server_id.clone(),
+                        target_id: peer.clone(),
+                        document_id,
+                        data: reply.encode(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn forward_ephemeral(
+        &self,
+        from: &str,
+        document_id: DocumentId,
+        session_id: String,
+        count: u64,
+        data: Vec<u8>,
+    ) {
+        let entry = lock(&self.docs).get(&document_id).cloned();
+        let Some(entry) = entry else { return };
+        let peers: Vec<PeerId> = entry.lock().await.syncs.keys().cloned().collect();
+        for peer in peers.into_iter().filter(|p| p != from) {
+            self.send(
+                &peer,
+                Message::Ephemeral {
+                    sender_id: from.to_owned(),
+                    target_id: peer.clone(),
+                    document_id,
+                    session_id: session_id.clone(),
+                    count,
+                    data: data.clone(),
+                },
+            );
+        }
+    }
+
+    /// Reads a document as the server has it now (loading it from storage if needed).
+    pub async fn read<T>(
+        &self,
+        document_id: DocumentId,
+        f: impl FnOnce(&Automerge) -> T,
+    ) -> Result<Option<T>, HubError> {
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        Ok(entry.doc.as_ref().map(f))
+    }
+
+    fn entry(&self, document_id: DocumentId) -> Arc<Mutex<DocEntry>> {
+        lock(&self.docs).entry(document_id).or_default().clone()
+    }
+
+    async fn ensure_loaded(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+    ) -> Result<(), HubError> {
+        if entry.loaded {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let bytes = tokio::task::spawn_blocking(move || store.load(&document_id))
+            .await
+            .map_err(|_| HubError::Task)??;
+        if let Some(bytes) = bytes {
+            let doc = Automerge::load(&bytes).map_err(|_| HubError::Corrupt { document_id })?;
+            entry.saved_heads = doc.get_heads();
+            entry.doc = Some(doc);
+        }
+        entry.loaded = true;
+        Ok(())
+    }
+
+    fn remember(&self, peer: &str, document_id: DocumentId) {
+        if let Some(link) = lock(&self.peers).get_mut(peer) {
+            link.documents.insert(document_id);
+        }
+    }
+
+    fn send(&self, peer: &str, message: Message) {
+        if let Some(link) = lock(&self.peers).get(peer) {
+            // A closed receiver means the connection is ending; it will disconnect itself.
+            let _ = link.outbox.send(message);
+        }
+    }
+}
+
+/// sha256 of the hex heads, the key automerge-repo gives a snapshot.
+fn heads_hash(heads: &[ChangeHash]) -> String {
+    let mut hasher = Sha256::new();
+    for head in heads {
+        hasher.update(head.to_string().as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn lock<T>(mutex: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps stay consistent across a panic (each update is one insert or remove).
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT, ReadDoc};
+    use shared_model::protocol::SyncClient;
+
+    fn hub() -> Arc<Hub> {
+        Arc::new(Hub::new("server".into(), Arc::new(Store::in_memory().unwrap())).unwrap())
+    }
+
+    /// Runs the sync protocol between a client document and the hub until both are quiet.
+    async fn converge(
+        hub: &Hub,
+        client: &mut SyncClient,
+        inbox: &mut mpsc::UnboundedReceiver<Message>,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+    ) {
+        let mut outgoing = client.sync(id, doc);
+        for _ in 0..20 {
+            if let Some(m) = outgoing.take() {
+                hub.receive(client.peer_id(), m).await.unwrap();
+            }
+            match inbox.try_recv() {
+                Ok(m) => {
+                    let frame = m.encode();
+                    if let shared_model::protocol::Incoming::Sync { data, .. } =
+                        client.receive(&frame).unwrap()
+                    {
+                        outgoing = client.apply(id, doc, &data).unwrap();
+                    }
+                }
+                Err(_) if outgoing.is_none() => return,
+                Err(_) => {}
+            }
+        }
+        panic!("did not converge");
+    }
+
+    fn joined_client(hub: &Hub, name: &str) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+        let mut client = SyncClient::new(name, PeerMetadata::default());
+        let (_, inbox) = hub.connect(name).unwrap();
+        let peer = shared_model::protocol::answer_join(name, None, hub.server_id(), hub.metadata())
+            .unwrap();
+        client.receive(&peer.encode()).unwrap();
+        (client, inbox)
+    }
+
+    #[tokio::test]
+    async fn a_document_sent_by_one_client_is_served_to_another() {
+        let hub = hub();
+        let (mut a, mut a_in) = joined_client(&hub, "a");
+        let (mut b, mut b_in) = joined_client(&hub, "b");
+        let id = DocumentId::random();
+        let mut doc_a = AutoCommit::new();
+        doc_a.put(ROOT, "name", "高崎 太郎").unwrap();
+        converge(&hub, &mut a, &mut a_in, id, &mut doc_a).await;
+
+        let mut doc_b = AutoCommit::new();
+        converge(&hub, &mut b, &mut b_in, id, &mut doc_b).await;
+        assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+        assert_eq!(a.pending_changes(id, &mut doc_a), 0);
+
+        // A later edit by a reaches b without b asking.
+        doc_a.put(ROOT, "name", "高崎 次郎").unwrap();
+        converge(&hub, &mut a, &mut a_in, id, &mut doc_a).await;
+        let forwarded = b_in.try_recv().expect("b is told about the change");
+        let frame = forwarded.encode();
+        if let shared_model::protocol::Incoming::Sync { data, .. } = b.receive(&frame).unwrap() {
+            b.apply(id, &mut doc_b, &data).unwrap();
+        }
+        assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_document_is_unavailable() {
+        let hub = hub();
+        let (mut c, mut c_in) = joined_client(&hub, "c");
+        let id = DocumentId::random();
+        let request = c.sync(id, &mut AutoCommit::new()).unwrap();
+        assert!(matches!(request, Message::Request { .. }));
+        hub.receive("c", request).await.unwrap();
+        assert!(matches!(
+            c_in.try_recv().unwrap(),
+            Message::DocUnavailable { document_id, .. } if document_id == id
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_reused_peer_id_is_refused_until_the_first_disconnects() {
+        let hub = hub();
+        let (conn, _inbox) = hub.connect("same").unwrap();
+        assert!(matches!(hub.connect("same"), Err(HubError::PeerIdInUse)));
+        hub.disconnect("same", conn).await;
+        assert!(hub.connect("same").is_ok());
+    }
+
+    #[tokio::test]
+    async fn garbage_sync_data_is_refused() {
+        let hub = hub();
+        let (_c, _in) = joined_client(&hub, "g");
+        let err = hub
+            .receive(
+                "g",
+                Message::Sync {
+                    sender_id: "g".into(),
+                    target_id: "server".into(),
+                    document_id: DocumentId::random(),
+                    data: vec![1, 2, 3],
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, HubError::BadSyncData { .. }));
+    }
+
+    #[tokio::test]
+    async fn documents_come_back_from_storage_after_a_restart() {
+        let store = Arc::new(Store::in_memory().unwrap());
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new();
+        {
+            let hub = Hub::new("server".into(), store.clone()).unwrap();
+            let (mut a, mut a_in) = joined_client(&hub, "a");
+            for i in 0..10 {
+                doc.put(ROOT, "n", i as i64).unwrap();
+                converge(&hub, &mut a, &mut a_in, id, &mut doc).await;
+            }
+        }
+        let (snapshots, _) = store.chunk_counts(&id).unwrap();
+        assert_eq!(snapshots, 1, "chunks outgrew the snapshot and were compacted");
+        let hub = Hub::new("server".into(), store).unwrap();
+        let heads = hub.read(id, |d| d.get_heads()).await.unwrap().unwrap();
+        assert_eq!(heads, doc.get_heads());
+        let n = hub
+            .read(id, |d| d.get(ROOT, "n").unwrap().unwrap().0.as_i64())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, Some(9));
+    }
+}

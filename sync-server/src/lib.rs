@@ -1,0 +1,148 @@
+//! Madoguchi's sync server. The principal type is [`Server`]: an axum app that
+//!
+//! - speaks the automerge-repo v1 protocol on the WebSocket `/sync` ([`hub::Hub`] holds the
+//!   documents and per-client sync states),
+//! - stores every document in SQLite as snapshot + incremental chunks ([`store::Store`]),
+//! - hands out the day's reception numbers (`/api/visits`),
+//! - and serves the built PWA.
+//!
+//! Data flows one way through it: client → `/sync` → hub → store; later issues add the
+//! reconciler, outbox and object-storage export behind the store.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod assets;
+pub mod demo;
+pub mod hub;
+pub mod store;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// Limits on what clients may send.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest WebSocket frame (and message) accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Largest REST request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Folder of the SQLite database.
+    pub data_dir: PathBuf,
+    /// Folder of the built PWA, if it is to be served.
+    pub static_dir: Option<PathBuf>,
+    /// Limits on client input.
+    pub limits: Limits,
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The automerge-repo peer.
+    pub hub: Arc<Hub>,
+    /// The database.
+    pub store: Arc<Store>,
+    /// Input limits.
+    pub limits: Limits,
+    /// Flips to `true` when the server shuts down, so WebSocket tasks close their sockets.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Server {
+    /// Opens the store and binds the listener.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let store = Arc::new(Store::open(&config.data_dir)?);
+        Self::bind_with_store(config, store).await
+    }
+
+    /// Binds with an already opened store.
+    pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
+        let hub = Arc::new(Hub::new(format!("madoguchi-sync-{}", store.storage_id()?), store.clone())?);
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let state = AppState {
+            hub,
+            store,
+            limits: config.limits,
+            shutdown: shutdown_rx,
+        };
+        let router = router(state.clone(), config.static_dir.as_deref());
+        let listener = TcpListener::bind(config.listen).await?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+            shutdown,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state (for seeding demo data and tests).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` resolves, then closes every WebSocket and finishes open requests.
+    pub async fn run(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let shutdown = self.shutdown;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down");
+                let _ = shutdown.send(true);
+            })
+            .await
+    }
+}
+
+/// The HTTP routes.
+pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
+    let max_body = state.limits.max_body_bytes;
+    let api = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/sync", get(ws::endpoint))
+        .route("/api/visits", get(api::list_visits).post(api::register_visit))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state);
+    match static_dir {
+        Some(dir) => api.merge(assets::router(dir)),
+        None => api,
+    }
+}

@@ -1,0 +1,367 @@
+//! [`Store`]: the server's SQLite database — document chunks and the visit register.
+//!
+//! Documents are kept as automerge-repo keeps them: one compressed snapshot plus incremental
+//! chunks appended after it. A chunk is written (and fsynced: WAL with `synchronous=FULL`)
+//! before the server answers the sync message that brought it, so what a client has seen
+//! acknowledged survives a crash. When the chunks outgrow the snapshot, they are folded into
+//! a new snapshot in one transaction.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use shared_model::DocumentId;
+
+/// What went wrong in the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Sizes of a document's stored chunks after a write, to decide on compaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkSizes {
+    /// Bytes in the snapshot (0 if there is none).
+    pub snapshot: usize,
+    /// Bytes in all incremental chunks.
+    pub incremental: usize,
+}
+
+impl ChunkSizes {
+    /// Whether the chunks outgrew the snapshot (the automerge-repo compaction rule).
+    pub fn wants_compaction(&self) -> bool {
+        self.incremental > self.snapshot
+    }
+}
+
+/// One visit as registered at reception.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VisitRecord {
+    /// The visit document's id.
+    pub visit_id: String,
+    /// 受付番号 of the day.
+    pub reception_number: u32,
+    /// The day (Asia/Tokyo), YYYY-MM-DD.
+    pub day: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+/// The server's database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS chunks (
+    doc_id     TEXT    NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('snapshot', 'incremental')),
+    hash       TEXT    NOT NULL,
+    bytes      BLOB    NOT NULL,
+    PRIMARY KEY (doc_id, kind, hash)
+);
+CREATE TABLE IF NOT EXISTS visits (
+    doc_id           TEXT    PRIMARY KEY,
+    day              TEXT    NOT NULL,
+    reception_number INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (day, reception_number)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+impl Store {
+    /// Opens (creating if needed) `madoguchi.sqlite3` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let conn = Connection::open(data_dir.join("madoguchi.sqlite3"))?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent (every write is a
+        // transaction), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The id of this server's storage, created on first use and kept from then on.
+    pub fn storage_id(&self) -> Result<String, StoreError> {
+        let conn = self.conn();
+        if let Some(id) = conn
+            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(id);
+        }
+        let id = DocumentId::random().to_string();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('storage_id', ?1)",
+            params![id],
+        )?;
+        Ok(id)
+    }
+
+    /// Everything stored for a document, snapshot first, ready for `Automerge::load`.
+    pub fn load(&self, doc_id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT bytes FROM chunks WHERE doc_id = ?1
+             ORDER BY CASE kind WHEN 'snapshot' THEN 0 ELSE 1 END, rowid",
+        )?;
+        let mut rows = stmt.query(params![doc_id.to_string()])?;
+        let mut out: Option<Vec<u8>> = None;
+        while let Some(row) = rows.next()? {
+            let bytes: Vec<u8> = row.get(0)?;
+            out.get_or_insert_with(Vec::new).extend_from_slice(&bytes);
+        }
+        Ok(out)
+    }
+
+    /// Appends an incremental chunk (content-addressed, so a repeat is a no-op).
+    pub fn append_incremental(
+        &self,
+        doc_id: &DocumentId,
+        chunk: &[u8],
+    ) -> Result<ChunkSizes, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'incremental', ?2, ?3)",
+            params![doc_id.to_string(), hex::encode(Sha256::digest(chunk)), chunk],
+        )?;
+        Self::sizes(&conn, doc_id)
+    }
+
+    /// Replaces every chunk of the document with one snapshot, atomically.
+    pub fn compact(
+        &self,
+        doc_id: &DocumentId,
+        snapshot: &[u8],
+        heads_hash: &str,
+    ) -> Result<ChunkSizes, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM chunks WHERE doc_id = ?1",
+            params![doc_id.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'snapshot', ?2, ?3)",
+            params![doc_id.to_string(), heads_hash, snapshot],
+        )?;
+        tx.commit()?;
+        Self::sizes(&conn, doc_id)
+    }
+
+    fn sizes(conn: &Connection, doc_id: &DocumentId) -> Result<ChunkSizes, StoreError> {
+        let (snapshot, incremental): (i64, i64) = conn.query_row(
+            "SELECT COALESCE(SUM(CASE kind WHEN 'snapshot' THEN length(bytes) END), 0),
+                    COALESCE(SUM(CASE kind WHEN 'incremental' THEN length(bytes) END), 0)
+             FROM chunks WHERE doc_id = ?1",
+            params![doc_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(ChunkSizes {
+            snapshot: snapshot as usize,
+            incremental: incremental as usize,
+        })
+    }
+
+    /// How many chunks of each kind a document has (for tests and the status page).
+    pub fn chunk_counts(&self, doc_id: &DocumentId) -> Result<(usize, usize), StoreError> {
+        let conn = self.conn();
+        let (s, i): (i64, i64) = conn.query_row(
+            "SELECT COALESCE(SUM(kind = 'snapshot'), 0), COALESCE(SUM(kind = 'incremental'), 0)
+             FROM chunks WHERE doc_id = ?1",
+            params![doc_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((s as usize, i as usize))
+    }
+
+    /// Registers a visit and gives it the day's next reception number; registering the same
+    /// visit again returns the number it already has.
+    pub fn register_visit(
+        &self,
+        doc_id: &DocumentId,
+        day: &str,
+        now_ms: i64,
+    ) -> Result<VisitRecord, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = doc_id.to_string();
+        let existing = tx
+            .query_row(
+                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .optional()?;
+        let record = match existing {
+            Some((day, reception_number, created_at)) => VisitRecord {
+                visit_id: id,
+                reception_number,
+                day,
+                created_at,
+            },
+            None => {
+                let next: u32 = tx.query_row(
+                    "SELECT COALESCE(MAX(reception_number), 0) + 1 FROM visits WHERE day = ?1",
+                    params![day],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, day, next, now_ms],
+                )?;
+                VisitRecord {
+                    visit_id: id,
+                    reception_number: next,
+                    day: day.to_owned(),
+                    created_at: now_ms,
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// The visits registered on a day, by reception number.
+    pub fn visits_of_day(&self, day: &str) -> Result<Vec<VisitRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
+             ORDER BY reception_number",
+        )?;
+        let rows = stmt.query_map(params![day], |r| {
+            Ok(VisitRecord {
+                visit_id: r.get(0)?,
+                reception_number: r.get(1)?,
+                day: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT, ReadDoc};
+
+    #[test]
+    fn snapshot_and_chunks_load_back_as_one_document() {
+        let store = Store::in_memory().unwrap();
+        let id = DocumentId::random();
+        assert_eq!(store.load(&id).unwrap(), None);
+        let mut doc = AutoCommit::new();
+        for i in 0..5 {
+            doc.put(ROOT, "n", i as i64).unwrap();
+            let chunk = doc.save_incremental();
+            store.append_incremental(&id, &chunk).unwrap();
+        }
+        let loaded = AutoCommit::load(&store.load(&id).unwrap().unwrap()).unwrap();
+        assert_eq!(loaded.get(ROOT, "n").unwrap().unwrap().0.as_i64(), Some(4));
+        assert_eq!(store.chunk_counts(&id).unwrap(), (0, 5));
+    }
+
+    #[test]
+    fn compaction_replaces_chunks_with_a_snapshot() {
+        let store = Store::in_memory().unwrap();
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new();
+        let mut sizes = ChunkSizes {
+            snapshot: 0,
+            incremental: 0,
+        };
+        for i in 0..3 {
+            doc.put(ROOT, "n", i as i64).unwrap();
+            sizes = store.append_incremental(&id, &doc.save_incremental()).unwrap();
+        }
+        assert!(sizes.wants_compaction());
+        let after = store.compact(&id, &doc.save(), "heads").unwrap();
+        assert_eq!(after.incremental, 0);
+        assert!(after.snapshot > 0);
+        assert_eq!(store.chunk_counts(&id).unwrap(), (1, 0));
+        // More changes after the snapshot still load on top of it.
+        doc.put(ROOT, "n", 99_i64).unwrap();
+        store.append_incremental(&id, &doc.save_incremental()).unwrap();
+        let loaded = AutoCommit::load(&store.load(&id).unwrap().unwrap()).unwrap();
+        assert_eq!(loaded.get(ROOT, "n").unwrap().unwrap().0.as_i64(), Some(99));
+    }
+
+    #[test]
+    fn the_same_chunk_twice_is_stored_once() {
+        let store = Store::in_memory().unwrap();
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "a", 1_i64).unwrap();
+        let chunk = doc.save_incremental();
+        store.append_incremental(&id, &chunk).unwrap();
+        store.append_incremental(&id, &chunk).unwrap();
+        assert_eq!(store.chunk_counts(&id).unwrap(), (0, 1));
+    }
+
+    #[test]
+    fn reception_numbers_count_per_day_and_are_stable() {
+        let store = Store::in_memory().unwrap();
+        let (a, b, c) = (DocumentId::random(), DocumentId::random(), DocumentId::random());
+        assert_eq!(store.register_visit(&a, "2027-02-01", 1).unwrap().reception_number, 1);
+        assert_eq!(store.register_visit(&b, "2027-02-01", 2).unwrap().reception_number, 2);
+        assert_eq!(store.register_visit(&a, "2027-02-01", 3).unwrap().reception_number, 1);
+        assert_eq!(store.register_visit(&c, "2027-02-02", 4).unwrap().reception_number, 1);
+        let day = store.visits_of_day("2027-02-01").unwrap();
+        assert_eq!(day.len(), 2);
+        assert_eq!(day[1].visit_id, b.to_string());
+    }
+
+    #[test]
+    fn data_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = DocumentId::random();
+        let storage_id;
+        {
+            let store = Store::open(dir.path()).unwrap();
+            storage_id = store.storage_id().unwrap();
+            store.append_incremental(&id, b"chunk").unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.storage_id().unwrap(), storage_id);
+        assert_eq!(store.load(&id).unwrap().as_deref(), Some(&b"chunk"[..]));
+    }
+}

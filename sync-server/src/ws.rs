@@ -1,0 +1,229 @@
+//! The WebSocket endpoint `/sync`: one task per connection, speaking automerge-repo v1.
+//!
+//! The first frame must be `join`. Bad input never reaches other connections: an unreadable
+//! frame, an unsupported protocol version, a reused peer id, a second `join`, a text frame, a
+//! frame over the size limit or an invalid document id is logged (never with document
+//! contents), answered with the protocol's `error` message where the socket still allows it,
+//! and ends this connection only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::Response;
+use futures_util::SinkExt;
+use shared_model::protocol::{Message, WireError, answer_join};
+use tokio::time::{Instant, interval_at, timeout};
+
+use crate::AppState;
+use crate::hub::{Hub, HubError};
+
+/// How long a new connection may take to send `join`.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the server pings; a client that has not answered by the next ping is dropped.
+const KEEPALIVE: Duration = Duration::from_secs(5);
+
+/// `GET /sync`: upgrades to a WebSocket.
+pub async fn endpoint(State(app): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    let limit = app.limits.max_frame_bytes;
+    upgrade
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| Connection::new(app, socket).run())
+}
+
+/// Why a connection ends early.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("unreadable frame: {0}")]
+    Wire(#[from] WireError),
+    #[error("first message was {0}, not join")]
+    NotJoined(String),
+    #[error("unsupported protocol version")]
+    UnsupportedVersion,
+    #[error("join sent twice on one connection")]
+    SecondJoin,
+    #[error("text frames are not part of the protocol")]
+    TextFrame,
+    #[error("{0}")]
+    Hub(#[from] HubError),
+}
+
+struct Connection {
+    hub: Arc<Hub>,
+    socket: WebSocket,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    peer: Option<String>,
+}
+
+enum Next {
+    Frame(Vec<u8>),
+    Closed,
+}
+
+impl Connection {
+    fn new(app: AppState, socket: WebSocket) -> Self {
+        Self {
+            hub: app.hub.clone(),
+            socket,
+            shutdown: app.shutdown.clone(),
+            peer: None,
+        }
+    }
+
+    async fn run(mut self) {
+        // Phase 1: join.
+        let join = match timeout(JOIN_TIMEOUT, self.next_frame()).await {
+            Ok(Ok(Next::Frame(frame))) => frame,
+            Ok(Ok(Next::Closed)) => return,
+            Ok(Err(refusal)) => return self.refuse(refusal).await,
+            Err(_) => {
+                tracing::info!("connection closed: no join within {JOIN_TIMEOUT:?}");
+                return self.close(close_code::POLICY, "join expected").await;
+            }
+        };
+        let peer = match self.accept_join(&join) {
+            Ok(peer) => peer,
+            Err(refusal) => return self.refuse(refusal).await,
+        };
+        let (connection, mut inbox) = match self.hub.connect(&peer) {
+            Ok(admitted) => admitted,
+            Err(e) => return self.refuse(e.into()).await,
+        };
+        self.peer = Some(peer.clone());
+        let answer = answer_join(&peer, None, self.hub.server_id(), self.hub.metadata())
+            .expect("v1 was checked in accept_join");
+        tracing::info!(peer = %peer, "peer joined");
+        let mut result = self.send(&answer).await;
+
+        // Phase 2: sync until either side closes.
+        let mut keepalive = interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        let mut answered_ping = true;
+        while result.is_ok() {
+            tokio::select! {
+                frame = self.socket.recv() => match frame {
+                    None | Some(Ok(WsMessage::Close(_))) => break,
+                    Some(Ok(WsMessage::Binary(bytes))) => {
+                        answered_ping = true;
+                        if let Err(refusal) = self.handle(&peer, &bytes).await {
+                            self.refuse(refusal).await;
+                            break;
+                        }
+                    }
+                    Some(Ok(WsMessage::Text(_))) => {
+                        self.refuse(Refusal::TextFrame).await;
+                        break;
+                    }
+                    Some(Ok(WsMessage::Pong(_) | WsMessage::Ping(_))) => answered_ping = true,
+                    Some(Err(e)) => {
+                        tracing::warn!(peer = %peer, error = %e, "connection failed");
+                        self.close(close_code::SIZE, "frame refused").await;
+                        break;
+                    }
+                },
+                Some(outgoing) = inbox.recv() => result = self.send(&outgoing).await,
+                _ = keepalive.tick() => {
+                    if !answered_ping {
+                        tracing::info!(peer = %peer, "peer did not answer ping; dropping");
+                        break;
+                    }
+                    answered_ping = false;
+                    result = self.socket.send(WsMessage::Ping(Default::default())).await;
+                }
+                _ = self.shutdown.changed() => {
+                    self.close(close_code::AWAY, "server shutting down").await;
+                    break;
+                }
+            }
+        }
+        self.hub.disconnect(&peer, connection).await;
+        tracing::info!(peer = %peer, "peer left");
+    }
+
+    async fn next_frame(&mut self) -> Result<Next, Refusal> {
+        loop {
+            return match self.socket.recv().await {
+                None | Some(Ok(WsMessage::Close(_))) => Ok(Next::Closed),
+                Some(Ok(WsMessage::Binary(bytes))) => Ok(Next::Frame(bytes.to_vec())),
+                Some(Ok(WsMessage::Text(_))) => Err(Refusal::TextFrame),
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "connection failed before join");
+                    Ok(Next::Closed)
+                }
+            };
+        }
+    }
+
+    fn accept_join(&mut self, frame: &[u8]) -> Result<String, Refusal> {
+        match Message::decode(frame)? {
+            Message::Join {
+                sender_id,
+                supported_protocol_versions,
+                ..
+            } => {
+                self.peer = Some(sender_id.clone());
+                answer_join(
+                    &sender_id,
+                    supported_protocol_versions.as_deref(),
+                    self.hub.server_id(),
+                    self.hub.metadata(),
+                )
+                .map_err(|_| Refusal::UnsupportedVersion)?;
+                Ok(sender_id)
+            }
+            other => Err(Refusal::NotJoined(other.message_type().to_owned())),
+        }
+    }
+
+    async fn handle(&mut self, peer: &str, frame: &[u8]) -> Result<(), Refusal> {
+        let message = Message::decode(frame)?;
+        if matches!(message, Message::Join { .. }) {
+            return Err(Refusal::SecondJoin);
+        }
+        if message.sender_id() != Some(peer) {
+            // As the JS server does: a message claiming another sender is dropped.
+            tracing::warn!(peer = %peer, "dropped a message with a foreign senderId");
+            return Ok(());
+        }
+        self.hub.receive(peer, message).await?;
+        Ok(())
+    }
+
+    async fn send(&mut self, message: &Message) -> Result<(), axum::Error> {
+        self.socket
+            .send(WsMessage::Binary(message.encode().into()))
+            .await
+    }
+
+    /// Logs the refusal, sends the protocol's `error` message, and closes.
+    async fn refuse(&mut self, refusal: Refusal) {
+        let peer = self.peer.clone().unwrap_or_else(|| "unknown".to_owned());
+        tracing::warn!(peer = %peer, reason = %refusal, "refused; closing connection");
+        let error = Message::Error {
+            sender_id: self.hub.server_id().to_owned(),
+            message: refusal.to_string(),
+            target_id: peer,
+        };
+        let _ = self.send(&error).await;
+        let code = match refusal {
+            Refusal::Hub(HubError::Store(_) | HubError::Task | HubError::Corrupt { .. }) => {
+                close_code::ERROR
+            }
+            _ => close_code::POLICY,
+        };
+        self.close(code, "protocol error").await;
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let _ = self
+            .socket
+            .send(WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+        let _ = self.socket.flush().await;
+    }
+}
