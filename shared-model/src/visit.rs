@@ -256,11 +256,19 @@ impl VisitDoc {
     }
 
     /// The current value of a field (the winner if values conflict).
+    ///
+    /// Values written by this app are scalar strings; a JS automerge-repo client writes
+    /// strings as text objects, which read the same.
     pub fn get(&self, field: Field) -> Option<String> {
         let (parents, key) = field.path();
         let obj = self.find_obj(parents)?;
-        match self.doc.get(&obj, key).ok().flatten() {
+        self.read_string(&obj, key)
+    }
+
+    fn read_string(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.doc.get(obj, key).ok().flatten() {
             Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+            Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
             _ => None,
         }
     }
@@ -334,10 +342,7 @@ impl VisitDoc {
     }
 
     fn root_str(&self, key: &str) -> Option<String> {
-        match self.doc.get(ROOT, key).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            _ => None,
-        }
+        self.read_string(&ROOT, key)
     }
 
     fn find_obj(&self, parents: &[&str]) -> Option<ObjId> {

@@ -48,8 +48,6 @@ const hexHeads = (handle) => A.getHeads(handle.doc()).sort();
 
 function done(result) {
   process.stdout.write(JSON.stringify(result) + "\n");
-  repo.shutdown();
-  adapter.disconnect();
   process.exit(0);
 }
 

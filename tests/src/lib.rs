@@ -1,1 +1,21 @@
+//! Harness for Madoguchi's end-to-end and interop suites. The principal type is
+//! [`ServerProcess`]: the real `sync-server` binary started on 127.0.0.1 with a fresh data
+//! folder, stopped (or killed) by the test. Next to it, [`NativePeer`] is our Rust client
+//! code (`shared_model::protocol::SyncClient`) over a real WebSocket, and [`node`] runs the
+//! JS peers under `tests/js` (the npm automerge-repo client, Playwright).
+#![forbid(unsafe_code)]
 
+pub mod node;
+mod native_peer;
+mod server_process;
+
+pub use native_peer::NativePeer;
+pub use server_process::ServerProcess;
+
+/// The workspace root.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,83 @@
+//! [`NativePeer`]: our Rust client code over a real WebSocket.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use automerge::AutoCommit;
+use futures_util::{SinkExt, StreamExt};
+use shared_model::DocumentId;
+use shared_model::protocol::{Incoming, Message, PeerMetadata, SyncClient};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A Rust peer: [`SyncClient`] driven over tokio-tungstenite.
+pub struct NativePeer {
+    socket: Socket,
+    client: SyncClient,
+}
+
+impl NativePeer {
+    /// Connects, sends `join`, and waits for the server's `peer`.
+    pub async fn connect(url: &str, peer_id: &str) -> anyhow::Result<Self> {
+        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        let mut peer = Self {
+            socket,
+            client: SyncClient::new(peer_id, PeerMetadata::default()),
+        };
+        let join = peer.client.join();
+        peer.send(&join).await?;
+        match peer.next(Duration::from_secs(5)).await? {
+            Some(Incoming::Joined { .. }) => Ok(peer),
+            other => bail!("expected peer, got {other:?}"),
+        }
+    }
+
+    async fn send(&mut self, message: &Message) -> anyhow::Result<()> {
+        self.socket
+            .send(WsMessage::Binary(message.encode().into()))
+            .await?;
+        Ok(())
+    }
+
+    async fn next(&mut self, wait: Duration) -> anyhow::Result<Option<Incoming>> {
+        loop {
+            let frame = match tokio::time::timeout(wait, self.socket.next()).await {
+                Err(_) => return Ok(None),
+                Ok(None) => bail!("server closed the connection"),
+                Ok(Some(frame)) => frame?,
+            };
+            match frame {
+                WsMessage::Binary(bytes) => return Ok(Some(self.client.receive(&bytes)?)),
+                WsMessage::Close(_) => bail!("server closed the connection"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Syncs `doc` with the server until the server holds every change and has nothing more.
+    pub async fn sync(&mut self, id: DocumentId, doc: &mut AutoCommit) -> anyhow::Result<()> {
+        if let Some(first) = self.client.sync(id, doc) {
+            self.send(&first).await?;
+        }
+        loop {
+            match self.next(Duration::from_millis(300)).await? {
+                Some(Incoming::Sync { document_id, data }) if document_id == id => {
+                    if let Some(reply) = self.client.apply(id, doc, &data)? {
+                        self.send(&reply).await?;
+                    }
+                }
+                Some(Incoming::Unavailable { .. }) => bail!("server does not have {id}"),
+                Some(Incoming::Refused { reason }) => bail!("server refused: {reason}"),
+                Some(_) => {}
+                None if self.client.pending_changes(id, doc) == 0 => return Ok(()),
+                None => {
+                    let reply = self.client.sync(id, doc).context("nothing left to send")?;
+                    self.send(&reply).await?;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! [`ServerProcess`]: the `sync-server` binary as a child process.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `sync-server` on 127.0.0.1.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    port: u16,
+    data_dir: PathBuf,
+    static_dir: Option<PathBuf>,
+    log_path: PathBuf,
+}
+
+/// The server binary: `$MADOGUCHI_SERVER_BIN`, or the debug build in the target folder.
+pub fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("MADOGUCHI_SERVER_BIN") {
+        return path.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
+    target.join("debug").join("sync-server")
+}
+
+impl ServerProcess {
+    /// Starts a server on a free port over `data_dir`, serving `static_dir` if given.
+    pub async fn start(data_dir: &Path, static_dir: Option<&Path>) -> anyhow::Result<Self> {
+        Self::start_on(0, data_dir, static_dir).await
+    }
+
+    /// Starts a server on `port` (0 for any free one).
+    pub async fn start_on(
+        port: u16,
+        data_dir: &Path,
+        static_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(port, data_dir, static_dir, &[]).await
+    }
+
+    /// Starts a server with extra command-line arguments.
+    pub async fn start_with(
+        port: u16,
+        data_dir: &Path,
+        static_dir: Option<&Path>,
+        extra: &[&str],
+    ) -> anyhow::Result<Self> {
+        let binary = server_binary();
+        if !binary.exists() {
+            bail!(
+                "{} is missing: build it first (cargo xtask test does)",
+                binary.display()
+            );
+        }
+        let log_path = data_dir.join(format!("server-{}.log", std::process::id()));
+        let mut command = Command::new(&binary);
+        command
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data")
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(dir) = static_dir {
+            command.arg("--static").arg(dir);
+        }
+        std::fs::create_dir_all(data_dir)?;
+        let mut child = command.spawn().with_context(|| binary.display().to_string())?;
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        // Keep the server's log in a file so a failing test can show it.
+        let log_file = log_path.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            let mut out = String::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                out.push_str(&line);
+                out.push('\n');
+                let _ = std::fs::write(&log_file, &out);
+            }
+        });
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .context("server did not start within 20 s")??
+            .context("server exited before listening")?;
+        let port = line
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim().parse().ok())
+            .with_context(|| format!("unexpected first line {line:?}"))?;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            port,
+            data_dir: data_dir.to_path_buf(),
+            static_dir: static_dir.map(Path::to_path_buf),
+            log_path,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// `ws://127.0.0.1:PORT/sync`.
+    pub fn sync_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/sync", self.port)
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub async fn kill(&mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
+    /// Stops the process with SIGTERM and waits for a clean exit.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("already exited")?;
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .await?;
+        if !status.success() {
+            bail!("kill -TERM failed");
+        }
+        let exit = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .context("server did not stop within 10 s of SIGTERM")??;
+        if !exit.success() {
+            bail!("server exited with {exit}");
+        }
+        Ok(())
+    }
+
+    /// Starts a new process over the same data (and port, so browsers reconnect).
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        let _ = self.child.kill().await;
+        let next = Self::start_on(self.port, &self.data_dir, self.static_dir.as_deref()).await?;
+        *self = next;
+        Ok(())
+    }
+
+    /// A plain HTTP GET on loopback, returning status, headers and body.
+    pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String, Vec<u8>)> {
+        http_request(self.port, "GET", path, None).await
+    }
+
+    /// A plain HTTP POST of a JSON body.
+    pub async fn post_json(&self, path: &str, body: &str) -> anyhow::Result<(u16, String, Vec<u8>)> {
+        http_request(self.port, "POST", path, Some(body)).await
+    }
+}
+
+/// A minimal HTTP/1.1 client for loopback tests (no TLS, `Connection: close`).
+async fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+) -> anyhow::Result<(u16, String, Vec<u8>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let body = json.unwrap_or("");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
+    );
+    if json.is_some() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no end of headers")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    let mut body = response[split + 4..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Ok((status, head, body))
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..(start + size).min(body.len())]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
+}

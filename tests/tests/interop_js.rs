@@ -1,0 +1,98 @@
+//! Interop with the real npm `@automerge/automerge-repo` 2.5.6 client (versions pinned in
+//! tests/js/package-lock.json): two Node processes sync a document through our server, the
+//! server restarts from its SQLite file (after a SIGKILL), and a document made by our Rust
+//! client code is read by the npm client.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT};
+use madoguchi_tests::node::repo_peer;
+use madoguchi_tests::{NativePeer, ServerProcess};
+use shared_model::{AutomergeUrl, DocumentId};
+
+fn heads(value: &serde_json::Value) -> Vec<String> {
+    let mut heads: Vec<String> = serde_json::from_value(value["heads"].clone()).unwrap();
+    heads.sort();
+    heads
+}
+
+#[tokio::test]
+async fn npm_clients_sync_through_our_server_and_it_survives_a_crash() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(data.path(), None).await.unwrap();
+    let sync_url = server.sync_url();
+
+    // One Node process creates and edits a document…
+    let created = repo_peer(&["create", &sync_url, r#"{"reception_number":"12"}"#])
+        .await
+        .unwrap();
+    let url = created["url"].as_str().unwrap().to_owned();
+    url.parse::<AutomergeUrl>().expect("the npm client's URL parses as ours");
+
+    // …another fetches it by URL and sees the same heads and contents.
+    let fetched = repo_peer(&["fetch", &sync_url, &url]).await.unwrap();
+    assert_eq!(heads(&fetched), heads(&created));
+    assert_eq!(fetched["doc"]["reception_number"], "12");
+    assert_eq!(fetched["doc"]["createdBy"], "npm automerge-repo");
+
+    // A further edit by a third process.
+    let edited = repo_peer(&["edit", &sync_url, &url, "status", "確認済み"])
+        .await
+        .unwrap();
+
+    // Crash the server; a new process over the same SQLite file still serves everything.
+    server.kill().await.unwrap();
+    server.restart().await.unwrap();
+    let after = repo_peer(&["fetch", &server.sync_url(), &url]).await.unwrap();
+    assert_eq!(heads(&after), heads(&edited));
+    assert_eq!(after["doc"]["status"], "確認済み");
+}
+
+#[tokio::test]
+async fn the_npm_client_reads_a_document_our_rust_client_created() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let id = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "applicant", "高崎 花子").unwrap();
+    doc.put(ROOT, "made_by", "rust").unwrap();
+    let mut peer = NativePeer::connect(&server.sync_url(), "rust-peer").await.unwrap();
+    peer.sync(id, &mut doc).await.unwrap();
+
+    let fetched = repo_peer(&["fetch", &server.sync_url(), &id.url().to_string()])
+        .await
+        .unwrap();
+    let ours: Vec<String> = {
+        let mut h: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
+        h.sort();
+        h
+    };
+    assert_eq!(heads(&fetched), ours);
+    assert_eq!(fetched["doc"]["applicant"], "高崎 花子");
+
+    // And the other way: the npm client edits, our Rust client receives the edit.
+    repo_peer(&["edit", &server.sync_url(), &id.url().to_string(), "made_by", "both"])
+        .await
+        .unwrap();
+    peer.sync(id, &mut doc).await.unwrap();
+    // Automerge 3 (JS) writes strings as collaborative text objects.
+    let (value, obj) = automerge::ReadDoc::get(&doc, ROOT, "made_by").unwrap().unwrap();
+    assert!(matches!(value, automerge::Value::Object(automerge::ObjType::Text)));
+    assert_eq!(automerge::ReadDoc::text(&doc, &obj).unwrap(), "both");
+}
+
+#[tokio::test]
+async fn an_unknown_document_is_unavailable_to_the_npm_client() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let url = DocumentId::random().url().to_string();
+    let run = madoguchi_tests::node::run(
+        "repo-peer.mjs",
+        &["fetch", &server.sync_url(), &url],
+        &[],
+        std::time::Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.stderr.contains("unavailable"), "stderr: {}", run.stderr);
+}
