@@ -128,6 +128,18 @@ impl ServerProcess {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// Waits up to 5 s for `needle` to appear in the log, and returns the log.
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        for _ in 0..100 {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.log()
+    }
+
     /// Kills the process at once (SIGKILL), as a crash would.
     pub async fn kill(&mut self) -> anyhow::Result<()> {
         self.child.kill().await?;

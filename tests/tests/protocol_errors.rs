@@ -1,0 +1,202 @@
+//! Bad input on `/sync`: each case gets the protocol's `error` message and/or a close, is
+//! logged without document contents, and leaves a bystander connection working.
+
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT};
+use futures_util::{SinkExt, StreamExt};
+use madoguchi_tests::{NativePeer, ServerProcess};
+use shared_model::DocumentId;
+use shared_model::protocol::{Message, PeerMetadata};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// What a raw client saw until the server closed the connection.
+#[derive(Debug, Default)]
+struct Outcome {
+    errors: Vec<String>,
+    others: Vec<String>,
+    closed: bool,
+}
+
+async fn raw_session(url: &str, frames: Vec<WsMessage>) -> Outcome {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    for frame in frames {
+        if socket.send(frame).await.is_err() {
+            break;
+        }
+    }
+    let mut outcome = Outcome::default();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Err(_) => break,
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(WsMessage::Close(_)))) => {
+                outcome.closed = true;
+                break;
+            }
+            Ok(Some(Ok(WsMessage::Binary(bytes)))) => match Message::decode(&bytes) {
+                Ok(Message::Error { message, .. }) => outcome.errors.push(message),
+                Ok(other) => outcome.others.push(other.message_type().to_owned()),
+                Err(e) => panic!("server sent an unreadable frame: {e}"),
+            },
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+    outcome
+}
+
+fn join(peer: &str) -> WsMessage {
+    WsMessage::Binary(
+        Message::Join {
+            sender_id: peer.into(),
+            peer_metadata: PeerMetadata::default(),
+            supported_protocol_versions: Some(vec!["1".into()]),
+        }
+        .encode()
+        .into(),
+    )
+}
+
+/// A connected peer that must keep working while others misbehave.
+async fn bystander(server: &ServerProcess) -> (NativePeer, DocumentId, AutoCommit) {
+    let mut peer = NativePeer::connect(&server.sync_url(), "bystander").await.unwrap();
+    let id = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "n", 1_i64).unwrap();
+    peer.sync(id, &mut doc).await.unwrap();
+    (peer, id, doc)
+}
+
+async fn bystander_still_syncs(peer: &mut NativePeer, id: DocumentId, doc: &mut AutoCommit) {
+    doc.put(ROOT, "n", 2_i64).unwrap();
+    peer.sync(id, doc).await.expect("the bystander is undisturbed");
+}
+
+async fn server() -> (tempfile::TempDir, ServerProcess) {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(0, data.path(), None, &["--max-frame-bytes", "65536"])
+        .await
+        .unwrap();
+    (data, server)
+}
+
+#[tokio::test]
+async fn garbage_cbor_gets_an_error_and_a_close() {
+    let (_data, server) = server().await;
+    let (mut peer, id, mut doc) = bystander(&server).await;
+    let outcome = raw_session(
+        &server.sync_url(),
+        vec![join("garbage"), WsMessage::Binary(vec![0xff, 0x13, 0x37].into())],
+    )
+    .await;
+    assert!(outcome.closed);
+    assert_eq!(outcome.errors.len(), 1, "{outcome:?}");
+    assert!(outcome.errors[0].contains("not valid CBOR"), "{outcome:?}");
+    bystander_still_syncs(&mut peer, id, &mut doc).await;
+    let log = server.wait_for_log("refused; closing connection").await;
+    assert!(log.contains("refused; closing connection"), "{log}");
+}
+
+#[tokio::test]
+async fn an_unknown_protocol_version_is_refused() {
+    let (_data, server) = server().await;
+    let (mut peer, id, mut doc) = bystander(&server).await;
+    let future_join = Message::Join {
+        sender_id: "from-the-future".into(),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: Some(vec!["2".into()]),
+    };
+    let outcome = raw_session(
+        &server.sync_url(),
+        vec![WsMessage::Binary(future_join.encode().into())],
+    )
+    .await;
+    assert!(outcome.closed);
+    assert_eq!(outcome.errors, vec!["unsupported protocol version".to_string()]);
+    assert!(outcome.others.is_empty(), "no peer message: {outcome:?}");
+    bystander_still_syncs(&mut peer, id, &mut doc).await;
+}
+
+#[tokio::test]
+async fn a_frame_over_the_limit_closes_the_connection() {
+    let (_data, server) = server().await;
+    let (mut peer, id, mut doc) = bystander(&server).await;
+    let huge = Message::Sync {
+        sender_id: "big".into(),
+        target_id: "server".into(),
+        document_id: DocumentId::random(),
+        data: vec![0x42; 100_000],
+    };
+    let outcome = raw_session(
+        &server.sync_url(),
+        vec![join("big"), WsMessage::Binary(huge.encode().into())],
+    )
+    .await;
+    assert!(outcome.closed, "{outcome:?}");
+    bystander_still_syncs(&mut peer, id, &mut doc).await;
+    let log = server.wait_for_log("connection failed").await;
+    assert!(log.contains("connection failed"), "{log}");
+}
+
+#[tokio::test]
+async fn a_reused_sender_id_is_refused_and_the_first_connection_keeps_working() {
+    let (_data, server) = server().await;
+    let (mut peer, id, mut doc) = bystander(&server).await;
+    let outcome = raw_session(&server.sync_url(), vec![join("bystander")]).await;
+    assert!(outcome.closed);
+    assert_eq!(outcome.errors, vec!["peer id is already connected".to_string()]);
+    bystander_still_syncs(&mut peer, id, &mut doc).await;
+}
+
+#[tokio::test]
+async fn an_invalid_document_id_is_refused_without_logging_contents() {
+    let (_data, server) = server().await;
+    let (mut peer, id, mut doc) = bystander(&server).await;
+    // A sync frame whose documentId is not bs58check; its payload carries a name.
+    let valid = Message::Sync {
+        sender_id: "bad-id".into(),
+        target_id: "server".into(),
+        document_id: DocumentId::random(),
+        data: "高崎 花子".as_bytes().to_vec(),
+    };
+    let mut frame = valid.encode();
+    let text = valid.document_id().unwrap().to_string();
+    let at = frame
+        .windows(text.len())
+        .position(|w| w == text.as_bytes())
+        .unwrap();
+    frame[at] = if frame[at] == b'Z' { b'Y' } else { b'Z' };
+    let outcome = raw_session(
+        &server.sync_url(),
+        vec![join("bad-id"), WsMessage::Binary(frame.into())],
+    )
+    .await;
+    assert!(outcome.closed);
+    assert_eq!(outcome.errors.len(), 1, "{outcome:?}");
+    assert!(outcome.errors[0].contains("invalid document id"), "{outcome:?}");
+    bystander_still_syncs(&mut peer, id, &mut doc).await;
+    let log = server.wait_for_log("invalid document id").await;
+    assert!(log.contains("invalid document id"), "{log}");
+    assert!(!log.contains("高崎"), "document contents leaked into the log: {log}");
+}
+
+#[tokio::test]
+async fn text_frames_and_a_missing_join_are_refused() {
+    let (_data, server) = server().await;
+    let outcome = raw_session(&server.sync_url(), vec![WsMessage::Text("hello".into())]).await;
+    assert!(outcome.closed);
+    assert_eq!(outcome.errors.len(), 1, "{outcome:?}");
+    let sync_first = Message::Sync {
+        sender_id: "x".into(),
+        target_id: "server".into(),
+        document_id: DocumentId::random(),
+        data: vec![0x42],
+    };
+    let outcome = raw_session(
+        &server.sync_url(),
+        vec![WsMessage::Binary(sync_first.encode().into())],
+    )
+    .await;
+    assert!(outcome.closed);
+    assert!(outcome.errors[0].contains("not join"), "{outcome:?}");
+}
