@@ -1,1 +1,27 @@
+//! Madoguchi's PWA (Yew). The principal type is [`repo::Repo`]'s handle, [`repo::RepoHandle`]:
+//! every screen sends its edits to one task that writes them to IndexedDB
+//! ([`storage::LocalStore`]) and then syncs them to the server over the automerge-repo v1
+//! protocol ([`socket::Socket`] + `shared_model::protocol::SyncClient`).
+//!
+//! Three faces share the shell: the counter (`#/counter`), the citizens' kiosk (`#/kiosk`)
+//! and the admins' status page (`#/admin`). All UI text comes from [`i18n`].
+#![forbid(unsafe_code)]
 
+pub mod api;
+mod components;
+mod hooks;
+pub mod i18n;
+pub mod repo;
+pub mod route;
+pub mod socket;
+pub mod state;
+pub mod storage;
+
+pub use components::App;
+
+/// Mounts the app on `<body>` once the module has loaded.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}

@@ -194,7 +194,10 @@ impl VisitDoc {
 
     /// Reads a visit from saved bytes (a snapshot, incremental chunks, or both concatenated).
     pub fn load(bytes: &[u8]) -> Result<Self, VisitError> {
-        let doc = AutoCommit::load(bytes).map_err(VisitError::Load)?;
+        let mut doc = AutoCommit::load(bytes).map_err(VisitError::Load)?;
+        // `AutoCommit::load` starts with an empty save cursor, so the first
+        // `save_incremental` would return every change again; move the cursor to now.
+        doc.save_incremental();
         Self::from_doc(doc)
     }
 
@@ -392,6 +395,20 @@ mod tests {
         assert_eq!(loaded.reception_number(), "7");
         assert_eq!(loaded.created_at(), 1_790_000_000_000);
         assert_eq!(loaded.schema_version(), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn incremental_saves_after_load_hold_only_new_changes() {
+        let mut v = visit();
+        v.set(Field::ApplicantName, "a").unwrap();
+        let mut loaded = VisitDoc::load(&v.save()).unwrap();
+        assert!(loaded.save_incremental().is_empty());
+        loaded.set(Field::ApplicantName, "b").unwrap();
+        let chunk = loaded.save_incremental();
+        assert!(!chunk.is_empty());
+        let mut again = v.save();
+        again.extend_from_slice(&chunk);
+        assert_eq!(VisitDoc::load(&again).unwrap().get(Field::ApplicantName).as_deref(), Some("b"));
     }
 
     #[test]

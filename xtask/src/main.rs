@@ -1,1 +1,147 @@
-fn main() {}
+//! `cargo xtask`: the project's two commands, and the PWA build they share.
+//!
+//! - `cargo xtask run`: build the PWA (release) and the server, start it on
+//!   http://127.0.0.1:8080 with SQLite under `./data` and demo data.
+//! - `cargo xtask test`: every check and test of the project.
+//! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
+//!
+//! Each installs what it needs first, idempotently ([`tools`]).
+
+mod pwa;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root),
+        Some("test") => test(&root),
+        Some("dist") => {
+            tools::ensure_wasm_toolchain(&root)?;
+            let profile = if args.iter().any(|a| a == "--dev") {
+                pwa::Profile::Dev
+            } else {
+                pwa::Profile::Release
+            };
+            pwa::build(&root, profile, &root.join("dist"))?;
+            Ok(())
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|dist [--dev]>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// The cargo target folder (honouring `CARGO_TARGET_DIR`).
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Runs a command, failing with its name if it fails.
+pub fn step(command: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: {shown}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(root: &Path) -> anyhow::Result<()> {
+    tools::ensure_wasm_toolchain(root)?;
+    let dist = root.join("dist");
+    pwa::build(root, pwa::Profile::Release, &dist)?;
+    step(cargo().args(["build", "--locked", "--release", "-p", "sync-server"]))?;
+    let server = target_dir(root).join("release").join("sync-server");
+    let base = "http://127.0.0.1:8080";
+    eprintln!();
+    eprintln!("Madoguchi is starting on {base} (Ctrl-C stops it)");
+    eprintln!("  窓口 (counter):        {base}/#/counter");
+    eprintln!("  受付 (kiosk):          {base}/#/kiosk");
+    eprintln!("  管理 (admin, status):  {base}/#/admin");
+    eprintln!("  data: {}", root.join("data").display());
+    eprintln!();
+    step(
+        Command::new(server)
+            .args(["--listen", "127.0.0.1:8080", "--data"])
+            .arg(root.join("data"))
+            .arg("--static")
+            .arg(&dist)
+            .arg("--demo"),
+    )
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    tools::ensure_wasm_toolchain(root)?;
+    tools::ensure_browser()?;
+    tools::ensure_node_packages(&root.join("tests").join("js"))?;
+    let mark = |what: &str| eprintln!("xtask: [{:>4}s] {what}", started.elapsed().as_secs());
+    mark("tools ready");
+
+    step(cargo().args(["fmt", "--all", "--check"]))?;
+    step(cargo().args([
+        "clippy", "--locked", "--workspace", "--exclude", "app-wasm", "--all-targets", "--",
+        "-D", "warnings",
+    ]))?;
+    step(cargo().args([
+        "clippy", "--locked", "-p", "app-wasm", "--target", "wasm32-unknown-unknown",
+        "--all-targets", "--", "-D", "warnings",
+    ]))?;
+    mark("fmt and clippy clean");
+
+    step(cargo().args(["build", "--locked", "-p", "sync-server"]))?;
+    let dist = target_dir(root).join("e2e-dist");
+    pwa::build(root, pwa::Profile::Dev, &dist)?;
+    mark("server and PWA built");
+
+    let output = root.join("test-output");
+    std::fs::create_dir_all(&output)?;
+    step(
+        cargo()
+            .args(["test", "--locked", "--workspace", "--exclude", "app-wasm"])
+            .env("MADOGUCHI_DIST", &dist)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("debug").join("sync-server"),
+            )
+            .env("MADOGUCHI_TEST_OUTPUT", &output),
+    )?;
+    mark("native, interop and browser end-to-end tests passed");
+
+    step(
+        cargo()
+            .args(["test", "--locked", "-p", "app-wasm", "--target", "wasm32-unknown-unknown"])
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root.join("app-wasm").join("webdriver.json"),
+            ),
+    )?;
+    mark("in-browser wasm tests passed");
+    eprintln!("xtask: all tests passed in {} s", started.elapsed().as_secs());
+    Ok(())
+}

@@ -219,6 +219,15 @@ impl SyncClient {
 
     /// Forgets in-flight bookkeeping after the connection dropped, keeping the shared heads,
     /// as the sync protocol requires before messages are exchanged on a new connection.
+    ///
+    /// The next connection introduces itself as `next_peer_id`: a fresh id per connection
+    /// means a server still holding the dead socket does not refuse the new one.
+    pub fn reconnect_as(&mut self, next_peer_id: impl Into<PeerId>) {
+        self.peer_id = next_peer_id.into();
+        self.disconnected();
+    }
+
+    /// Forgets in-flight bookkeeping after the connection dropped (see [`Self::reconnect_as`]).
     pub fn disconnected(&mut self) {
         self.server_id = None;
         for state in self.states.values_mut() {

@@ -1,0 +1,107 @@
+//! Calls to the server's REST endpoints with `fetch`.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached.
+    #[error("server unreachable")]
+    Unreachable,
+    /// The server answered 404.
+    #[error("not found")]
+    NotFound,
+    /// The server answered with another error status.
+    #[error("server answered {0}")]
+    Status(u16),
+    /// The answer was not the expected JSON.
+    #[error("unexpected answer")]
+    Malformed,
+}
+
+/// One registered visit, as `/api/visits` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct VisitRecord {
+    /// The document id.
+    pub visit_id: String,
+    /// 受付番号.
+    pub reception_number: u32,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+/// Server health and sync counters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Health {
+    /// Server version.
+    pub version: String,
+    /// Sync counters.
+    pub sync: SyncCounters,
+}
+
+/// Counters of the server's sync hub.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SyncCounters {
+    /// Connected clients.
+    pub peers: usize,
+    /// Documents in memory.
+    pub documents: usize,
+}
+
+async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Malformed)?;
+    if body.is_some() {
+        let _ = request.headers().set("Content-Type", "application/json");
+    }
+    let window = web_sys::window().ok_or(ApiError::Unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Unreachable)?
+        .dyn_into()
+        .map_err(|_| ApiError::Malformed)?;
+    match response.status() {
+        200..=299 => {}
+        404 => return Err(ApiError::NotFound),
+        // A proxy in front of the server answers 503 when the server is down.
+        503 => return Err(ApiError::Unreachable),
+        status => return Err(ApiError::Status(status)),
+    }
+    let text = JsFuture::from(response.text().map_err(|_| ApiError::Malformed)?)
+        .await
+        .map_err(|_| ApiError::Unreachable)?
+        .as_string()
+        .ok_or(ApiError::Malformed)?;
+    serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
+}
+
+/// Registers a new visit and returns its reception number.
+pub async fn register_visit(visit_id: &str) -> Result<VisitRecord, ApiError> {
+    let body = serde_json::json!({ "visit_id": visit_id }).to_string();
+    call("POST", "/api/visits", Some(body)).await
+}
+
+/// Today's visits.
+pub async fn todays_visits() -> Result<Vec<VisitRecord>, ApiError> {
+    call("GET", "/api/visits", None).await
+}
+
+/// Today's visit with this reception number.
+pub async fn visit_by_reception(number: &str) -> Result<VisitRecord, ApiError> {
+    let path = format!("/api/visits?reception={}", js_sys::encode_uri_component(number));
+    let mut found: Vec<VisitRecord> = call("GET", &path, None).await?;
+    found.pop().ok_or(ApiError::NotFound)
+}
+
+/// Server health.
+pub async fn health() -> Result<Health, ApiError> {
+    call("GET", "/healthz", None).await
+}

@@ -1,0 +1,65 @@
+use gloo_timers::callback::Interval;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use yew::prelude::*;
+
+use super::app::AppContext;
+use crate::api::{self, Health};
+use crate::i18n::{Text, ja};
+
+/// The admins' sync status page: the server's counters and this terminal's state.
+#[component(AdminPage)]
+pub fn admin_page() -> Html {
+    let app = use_context::<AppContext>().expect("app context");
+    let health = use_state(|| None::<Result<Health, ()>>);
+    let persisted = use_state(|| None::<bool>);
+    {
+        let health = health.clone();
+        let persisted = persisted.clone();
+        use_effect_with((), move |_| {
+            let poll = move || {
+                let health = health.clone();
+                spawn_local(async move { health.set(Some(api::health().await.map_err(|_| ()))) });
+            };
+            poll();
+            let interval = Interval::new(5_000, poll);
+            spawn_local(async move {
+                let storage = web_sys::window().map(|w| w.navigator().storage());
+                if let Some(storage) = storage
+                    && let Ok(promise) = storage.persisted()
+                    && let Ok(value) = JsFuture::from(promise).await
+                {
+                    persisted.set(value.as_bool());
+                }
+            });
+            move || drop(interval)
+        });
+    }
+    let server = match &*health {
+        Some(Ok(h)) => html! {
+            <dl>
+                <dt>{ ja(Text::AdminServer) }</dt><dd>{ format!("v{}", h.version) }</dd>
+                <dt>{ ja(Text::AdminPeers) }</dt><dd id="admin-peers">{ h.sync.peers }</dd>
+                <dt>{ ja(Text::AdminDocuments) }</dt><dd>{ h.sync.documents }</dd>
+            </dl>
+        },
+        Some(Err(())) => html! { <p role="alert">{ ja(Text::AdminUnreachable) }</p> },
+        None => html! { <p>{ ja(Text::Loading) }</p> },
+    };
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => "はい",
+        Some(false) => "いいえ",
+        None => "—",
+    };
+    html! {
+        <section class="admin">
+            <h1>{ ja(Text::AdminTitle) }</h1>
+            { server }
+            <dl>
+                <dt>{ ja(Text::AdminLocalPending) }</dt><dd>{ app.sync.pending }</dd>
+                <dt>{ ja(Text::AdminStoragePersisted) }</dt><dd>{ yes_no(*persisted) }</dd>
+                <dt>{ ja(Text::AdminLastCommit) }</dt>
+                <dd>{ app.sync.last_commit_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_else(|| "—".into()) }</dd>
+            </dl>
+        </section>
+    }
+}

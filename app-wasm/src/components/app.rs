@@ -1,0 +1,100 @@
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use yew::prelude::*;
+
+use super::admin::AdminPage;
+use super::counter::{CounterHome, CounterVisit};
+use super::kiosk::Kiosk;
+use super::sync_badge::SyncBadge;
+use crate::i18n::{Text, ja};
+use crate::repo::{self, RepoHandle};
+use crate::route::Route;
+use crate::state::{Action, AppState};
+
+/// The state handle every component can read.
+pub type AppContext = UseReducerHandle<AppState>;
+
+/// The whole app: header with the sync badge, and the screen of the current route.
+#[component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let repo = {
+        let dispatch = state.dispatcher();
+        use_memo((), move |_| {
+            repo::start(Callback::from(move |event| dispatch.dispatch(Action::Repo(event))))
+        })
+    };
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let on_hash = Closure::<dyn FnMut()>::new(move || {
+                dispatch.dispatch(Action::Navigate(Route::current()));
+            });
+            let window = web_sys::window().expect("a window");
+            let _ = window
+                .add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+            move || {
+                let _ = window.remove_event_listener_with_callback(
+                    "hashchange",
+                    on_hash.as_ref().unchecked_ref(),
+                );
+            }
+        });
+    }
+    let body = match state.route {
+        Route::Home => html! { <Home /> },
+        Route::Kiosk => html! { <Kiosk /> },
+        Route::Counter => html! { <CounterHome /> },
+        Route::CounterVisit(id) => html! { <CounterVisit {id} /> },
+        Route::Admin => html! { <AdminPage /> },
+    };
+    let problem = state.problem.map(|text| {
+        let dispatch = state.dispatcher();
+        let dismiss = Callback::from(move |_| dispatch.dispatch(Action::DismissProblem));
+        html! {
+            <div class="problem" role="alert">
+                <span>{ ja(text) }</span>
+                <button type="button" onclick={dismiss}>{ "×" }</button>
+            </div>
+        }
+    });
+    let face = match state.route {
+        Route::Kiosk => "kiosk",
+        Route::Admin => "admin",
+        Route::Home => "home",
+        Route::Counter | Route::CounterVisit(_) => "counter",
+    };
+    html! {
+        <ContextProvider<RepoHandle> context={(*repo).clone()}>
+        <ContextProvider<AppContext> context={state.clone()}>
+            <div class={classes!("app", format!("face-{face}"))}>
+                <header class="top">
+                    <a class="title" href="#/">{ ja(Text::AppTitle) }</a>
+                    <nav aria-label="faces">
+                        <a href="#/counter">{ ja(Text::FaceCounter) }</a>
+                        <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
+                        <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
+                    </nav>
+                    <SyncBadge status={state.sync.clone()} />
+                </header>
+                { for problem }
+                <main>{ body }</main>
+            </div>
+        </ContextProvider<AppContext>>
+        </ContextProvider<RepoHandle>>
+    }
+}
+
+#[component(Home)]
+fn home() -> Html {
+    html! {
+        <section class="home">
+            <h1>{ ja(Text::AppTitle) }</h1>
+            <ul class="faces">
+                <li><a class="big" href="#/counter">{ ja(Text::FaceCounter) }</a></li>
+                <li><a class="big" href="#/kiosk">{ ja(Text::FaceKiosk) }</a></li>
+                <li><a class="big" href="#/admin">{ ja(Text::FaceAdmin) }</a></li>
+            </ul>
+        </section>
+    }
+}

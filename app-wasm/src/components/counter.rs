@@ -1,0 +1,163 @@
+use shared_model::{AutomergeUrl, DocumentId, Field};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::app::AppContext;
+use super::visit_form::VisitForm;
+use crate::api::{self, ApiError, VisitRecord};
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+use crate::repo::Command;
+use crate::route::Route;
+use crate::state::Action;
+
+/// The counter's start screen: open a visit, today's visits, drafts on this terminal.
+#[component(CounterHome)]
+pub fn counter_home() -> Html {
+    let app = use_context::<AppContext>().expect("app context");
+    let number_ref = use_node_ref();
+    let id_ref = use_node_ref();
+    let today = use_state(Vec::<VisitRecord>::new);
+    {
+        let today = today.clone();
+        use_effect_with(app.sync.online, move |online| {
+            if *online {
+                spawn_local(async move {
+                    if let Ok(list) = api::todays_visits().await {
+                        today.set(list);
+                    }
+                });
+            }
+        });
+    }
+
+    let open_by_number = {
+        let number_ref = number_ref.clone();
+        let app = app.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let number = number_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let app = app.clone();
+            spawn_local(async move {
+                match api::visit_by_reception(number.trim()).await {
+                    Ok(record) => match record.visit_id.parse::<DocumentId>() {
+                        Ok(id) => Route::CounterVisit(id).go(),
+                        Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
+                    },
+                    Err(ApiError::NotFound) => app.dispatch(Action::Problem(Text::ErrorNotFound)),
+                    Err(_) => app.dispatch(Action::Problem(Text::ErrorOffline)),
+                }
+            });
+        })
+    };
+    let open_by_id = {
+        let id_ref = id_ref.clone();
+        let app = app.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let text = id_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let text = text.trim();
+            let id = text
+                .parse::<AutomergeUrl>()
+                .map(|u| u.document_id())
+                .or_else(|_| text.parse::<DocumentId>());
+            match id {
+                Ok(id) => Route::CounterVisit(id).go(),
+                Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
+            }
+        })
+    };
+
+    let today_rows = today.iter().map(|v| {
+        html! {
+            <li><a href={format!("#/counter/{}", v.visit_id)}>
+                { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
+            </a></li>
+        }
+    });
+    let local_rows = app.local_visits.iter().map(|v| {
+        html! {
+            <li><a href={Route::CounterVisit(v.doc).to_hash()}>
+                { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
+            </a></li>
+        }
+    });
+    let none = || html! { <li class="none">{ ja(Text::CounterNoVisits) }</li> };
+    html! {
+        <section class="counter-home">
+            <h1>{ ja(Text::CounterTitle) }</h1>
+            <div class="open-forms">
+                <form onsubmit={open_by_number}>
+                    <label for="open-number">{ ja(Text::CounterOpenByNumber) }</label>
+                    <input id="open-number" ref={number_ref} inputmode="numeric" autocomplete="off" />
+                    <button type="submit">{ ja(Text::CounterOpen) }</button>
+                </form>
+                <form onsubmit={open_by_id}>
+                    <label for="open-id">{ ja(Text::CounterOpenById) }</label>
+                    <input id="open-id" ref={id_ref} autocomplete="off" />
+                    <button type="submit">{ ja(Text::CounterOpen) }</button>
+                </form>
+            </div>
+            <div class="lists">
+                <div>
+                    <h2>{ ja(Text::CounterTodayVisits) }</h2>
+                    <ul id="today-visits">
+                        { for today_rows }
+                        { if today.is_empty() { none() } else { html! {} } }
+                    </ul>
+                </div>
+                <div>
+                    <h2>{ ja(Text::CounterLocalVisits) }</h2>
+                    <ul id="local-visits">
+                        { for local_rows }
+                        { if app.local_visits.is_empty() { none() } else { html! {} } }
+                    </ul>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// Properties of [`CounterVisit`].
+#[derive(Properties, PartialEq)]
+pub struct CounterVisitProps {
+    /// The visit.
+    pub id: DocumentId,
+}
+
+/// One visit at the counter: the applicant and the 転居 form.
+#[component(CounterVisit)]
+pub fn counter_visit(props: &CounterVisitProps) -> Html {
+    let repo = use_repo();
+    let app = use_context::<AppContext>().expect("app context");
+    {
+        let repo = repo.clone();
+        use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
+    }
+    let view = app.open.as_ref().filter(|v| v.id == props.id);
+    let body = match view {
+        Some(view) => html! {
+            <>
+                <h1 class="visit-title">
+                    { ja(Text::ReceptionNumber) }{ " " }
+                    <span id="visit-reception-number">{ &view.summary.reception_number }</span>
+                </h1>
+                <VisitForm view={view.clone()} title={Text::SectionApplicant}
+                           fields={Field::APPLICANT.to_vec()} />
+                <VisitForm view={view.clone()} title={Text::SectionTenkyo}
+                           fields={Field::TENKYO.to_vec()} />
+            </>
+        },
+        None if app.unavailable == Some(props.id) => {
+            html! { <p class="unavailable" role="alert">{ ja(Text::Unavailable) }</p> }
+        }
+        None => html! { <p class="loading">{ ja(Text::Loading) }</p> },
+    };
+    html! {
+        <section class="counter-visit">
+            <a class="back" href="#/counter">{ ja(Text::CounterBack) }</a>
+            { body }
+        </section>
+    }
+}

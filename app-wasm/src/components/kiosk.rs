@@ -1,0 +1,107 @@
+use shared_model::{DocumentId, Field};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::app::AppContext;
+use super::visit_form::VisitForm;
+use crate::api;
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+use crate::repo::Command;
+use crate::state::Action;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Welcome,
+    Registering,
+    Filling(DocumentId, String),
+    Done(String),
+}
+
+/// The citizens' kiosk: take a reception number, enter the applicant once, hand over.
+#[component(Kiosk)]
+pub fn kiosk() -> Html {
+    let repo = use_repo();
+    let app = use_context::<AppContext>().expect("app context");
+    let step = use_state(|| Step::Welcome);
+
+    let start = {
+        let step = step.clone();
+        let repo = repo.clone();
+        let app = app.clone();
+        Callback::from(move |_| {
+            step.set(Step::Registering);
+            let id = DocumentId::random();
+            let step = step.clone();
+            let repo = repo.clone();
+            let app = app.clone();
+            spawn_local(async move {
+                match api::register_visit(&id.to_string()).await {
+                    Ok(record) => {
+                        let number = record.reception_number.to_string();
+                        repo.send(Command::Create {
+                            id,
+                            reception_number: number.clone(),
+                            created_at: record.created_at,
+                        });
+                        step.set(Step::Filling(id, number));
+                    }
+                    Err(_) => {
+                        app.dispatch(Action::Problem(Text::ErrorOffline));
+                        step.set(Step::Welcome);
+                    }
+                }
+            });
+        })
+    };
+
+    let content = match &*step {
+        Step::Welcome | Step::Registering => html! {
+            <div class="kiosk-welcome">
+                <p class="lead">{ ja(Text::KioskWelcome) }</p>
+                <button id="kiosk-start" class="big primary" onclick={start}
+                        disabled={*step == Step::Registering}>
+                    { ja(Text::KioskStart) }
+                </button>
+            </div>
+        },
+        Step::Filling(id, number) => {
+            let form = app.open.as_ref().filter(|v| v.id == *id).map(|view| html! {
+                <VisitForm view={view.clone()} title={Text::SectionApplicant}
+                           fields={Field::APPLICANT.to_vec()} />
+            });
+            let finish = {
+                let step = step.clone();
+                let number = number.clone();
+                Callback::from(move |_| step.set(Step::Done(number.clone())))
+            };
+            html! {
+                <div class="kiosk-filling">
+                    <p class="reception">
+                        { ja(Text::KioskReceptionNumber) }
+                        <strong id="reception-number">{ number }</strong>
+                    </p>
+                    { for form }
+                    <button id="kiosk-done" class="big primary" onclick={finish}>
+                        { ja(Text::KioskDone) }
+                    </button>
+                </div>
+            }
+        }
+        Step::Done(number) => {
+            let next = {
+                let step = step.clone();
+                Callback::from(move |_| step.set(Step::Welcome))
+            };
+            html! {
+                <div class="kiosk-done">
+                    <p>{ ja(Text::KioskReceptionNumber) }</p>
+                    <p class="reception-big" id="reception-number-final">{ number }</p>
+                    <p>{ ja(Text::KioskHandoff) }</p>
+                    <button class="big" onclick={next}>{ ja(Text::KioskNewVisit) }</button>
+                </div>
+            }
+        }
+    };
+    html! { <section class="kiosk">{ content }</section> }
+}

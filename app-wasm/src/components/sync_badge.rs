@@ -1,0 +1,44 @@
+use yew::prelude::*;
+
+use crate::i18n::{Text, ja};
+use crate::repo::SyncStatus;
+
+/// Properties of [`SyncBadge`].
+#[derive(Properties, PartialEq)]
+pub struct SyncBadgeProps {
+    /// The state to show.
+    pub status: SyncStatus,
+}
+
+/// 同期済み / 未送信 N件 / オフライン (HH:MM から).
+#[component(SyncBadge)]
+pub fn sync_badge(props: &SyncBadgeProps) -> Html {
+    let status = &props.status;
+    let pending = ja(Text::Pending).replace("{n}", &status.pending.to_string());
+    let (class, label) = match (status.online, status.offline_since) {
+        (true, _) if status.pending == 0 => ("synced", ja(Text::Synced).to_owned()),
+        (true, _) => ("pending", pending),
+        (false, Some(since)) => {
+            let offline = ja(Text::OfflineSince).replace("{t}", &clock(since));
+            let label = if status.pending > 0 {
+                format!("{offline}・{pending}")
+            } else {
+                offline
+            };
+            ("offline", label)
+        }
+        (false, None) => ("connecting", ja(Text::Connecting).to_owned()),
+    };
+    html! {
+        <div id="sync-badge" class={classes!("sync-badge", class)} role="status" aria-live="polite"
+             data-pending={status.pending.to_string()} data-online={status.online.to_string()}>
+            { label }
+        </div>
+    }
+}
+
+/// HH:MM of a time in ms since the epoch, in the terminal's time zone.
+fn clock(ms: f64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}

@@ -1,0 +1,80 @@
+use shared_model::{DocumentId, Field};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+use crate::repo::{Command, VisitView};
+
+/// Properties of [`VisitForm`].
+#[derive(Properties, PartialEq)]
+pub struct VisitFormProps {
+    /// The visit.
+    pub view: VisitView,
+    /// The section heading.
+    pub title: Text,
+    /// The fields, in the order of the paper form.
+    pub fields: Vec<Field>,
+}
+
+/// One section of a visit: a labelled input per field, each keystroke a committed change.
+#[component(VisitForm)]
+pub fn visit_form(props: &VisitFormProps) -> Html {
+    let repo = use_repo();
+    let id: DocumentId = props.view.id;
+    let rows = props.fields.iter().map(|&field| {
+        let value = props
+            .view
+            .summary
+            .fields
+            .iter()
+            .find(|(k, _)| k == field.key())
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let conflict = props.view.conflicts.iter().find(|c| c.field == field).map(|c| {
+            let values: Vec<&str> = c.values.iter().map(|(v, _)| v.as_str()).collect();
+            html! {
+                <p class="conflict" role="alert">
+                    { ja(Text::ConflictNotice) }{ values.join(" / ") }
+                </p>
+            }
+        });
+        let repo = repo.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            repo.send(Command::Edit {
+                id,
+                field,
+                value: input.value(),
+            });
+        });
+        let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
+        html! {
+            <div class="field">
+                <label for={dom_id.clone()}>{ ja(label(field)) }</label>
+                <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
+                       value={value} {oninput} autocomplete="off" />
+                { for conflict }
+            </div>
+        }
+    });
+    html! {
+        <fieldset class="form-section">
+            <legend>{ ja(props.title) }</legend>
+            { for rows }
+        </fieldset>
+    }
+}
+
+/// The label of a field.
+pub fn label(field: Field) -> Text {
+    match field {
+        Field::ApplicantName => Text::FieldName,
+        Field::ApplicantKana => Text::FieldKana,
+        Field::ApplicantBirthDate => Text::FieldBirthDate,
+        Field::ApplicantAddress => Text::FieldAddress,
+        Field::TenkyoMovedOn => Text::FieldMovedOn,
+        Field::TenkyoNewAddress => Text::FieldNewAddress,
+        Field::TenkyoOldAddress => Text::FieldOldAddress,
+    }
+}

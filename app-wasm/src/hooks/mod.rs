@@ -1,0 +1,5 @@
+//! Hooks shared by the components.
+
+mod use_repo;
+
+pub use use_repo::use_repo;

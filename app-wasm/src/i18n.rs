@@ -1,0 +1,151 @@
+//! Every text the PWA shows, in one table: Japanese first, English beside it.
+//!
+//! The kiosk face will add more languages here; components never hold literal UI text.
+
+/// A piece of UI text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Text {
+    AppTitle,
+    FaceCounter,
+    FaceKiosk,
+    FaceAdmin,
+    Synced,
+    Pending,
+    OfflineSince,
+    Connecting,
+    KioskWelcome,
+    KioskStart,
+    KioskReceptionNumber,
+    KioskDone,
+    KioskNewVisit,
+    KioskHandoff,
+    CounterTitle,
+    CounterOpenByNumber,
+    CounterOpenById,
+    CounterOpen,
+    CounterTodayVisits,
+    CounterLocalVisits,
+    CounterNoVisits,
+    CounterBack,
+    SectionApplicant,
+    SectionTenkyo,
+    FieldName,
+    FieldKana,
+    FieldBirthDate,
+    FieldAddress,
+    FieldMovedOn,
+    FieldNewAddress,
+    FieldOldAddress,
+    ReceptionNumber,
+    Loading,
+    Unavailable,
+    ConflictNotice,
+    ErrorOffline,
+    ErrorNotFound,
+    ErrorInvalidId,
+    ErrorStorage,
+    AdminTitle,
+    AdminServer,
+    AdminPeers,
+    AdminDocuments,
+    AdminLocalPending,
+    AdminUnreachable,
+    AdminStoragePersisted,
+    AdminLastCommit,
+}
+
+/// The Japanese text.
+pub fn ja(text: Text) -> &'static str {
+    entry(text).0
+}
+
+/// The English text.
+pub fn en(text: Text) -> &'static str {
+    entry(text).1
+}
+
+fn entry(text: Text) -> (&'static str, &'static str) {
+    use Text::*;
+    match text {
+        AppTitle => ("高崎市 窓口支援システム", "Takasaki counter support"),
+        FaceCounter => ("窓口", "Counter"),
+        FaceKiosk => ("受付 (記入台)", "Kiosk"),
+        FaceAdmin => ("管理", "Admin"),
+        Synced => ("同期済み", "Synced"),
+        Pending => ("未送信 {n}件", "{n} unsent"),
+        OfflineSince => ("オフライン ({t} から)", "Offline since {t}"),
+        Connecting => ("接続中…", "Connecting…"),
+        KioskWelcome => (
+            "ご来庁ありがとうございます。タッチして受付を始めてください。",
+            "Welcome. Touch to start.",
+        ),
+        KioskStart => ("受付を始める", "Start"),
+        KioskReceptionNumber => ("あなたの受付番号", "Your reception number"),
+        KioskDone => ("入力を終える", "Finish"),
+        KioskNewVisit => ("次の方", "Next person"),
+        KioskHandoff => (
+            "この番号でお呼びします。窓口で番号をお伝えください。",
+            "We will call this number. Tell it at the counter.",
+        ),
+        CounterTitle => ("窓口", "Counter"),
+        CounterOpenByNumber => ("受付番号で開く", "Open by reception number"),
+        CounterOpenById => ("文書IDで開く", "Open by document id"),
+        CounterOpen => ("開く", "Open"),
+        CounterTodayVisits => ("本日の受付", "Today's visits"),
+        CounterLocalVisits => ("この端末の下書き", "Drafts on this terminal"),
+        CounterNoVisits => ("まだありません", "None yet"),
+        CounterBack => ("一覧へ戻る", "Back to list"),
+        SectionApplicant => ("申請者", "Applicant"),
+        SectionTenkyo => ("住民異動届 (転居)", "Notification of move (within the city)"),
+        FieldName => ("氏名", "Name"),
+        FieldKana => ("フリガナ", "Name (katakana)"),
+        FieldBirthDate => ("生年月日", "Date of birth"),
+        FieldAddress => ("住所", "Address"),
+        FieldMovedOn => ("異動日", "Date of move"),
+        FieldNewAddress => ("新住所", "New address"),
+        FieldOldAddress => ("旧住所", "Previous address"),
+        ReceptionNumber => ("受付番号", "Reception number"),
+        Loading => ("読み込み中…", "Loading…"),
+        Unavailable => (
+            "この受付はサーバーにもこの端末にもありません。",
+            "This visit is neither on the server nor on this terminal.",
+        ),
+        ConflictNotice => (
+            "別の窓口と入力が食い違っています: ",
+            "Another counter entered a different value: ",
+        ),
+        ErrorOffline => (
+            "サーバーに接続できません。ネットワークを確認してください。",
+            "Cannot reach the server. Check the network.",
+        ),
+        ErrorNotFound => ("その受付番号は本日ありません。", "No visit with that number today."),
+        ErrorInvalidId => ("文書IDの形式が正しくありません。", "That is not a document id."),
+        ErrorStorage => (
+            "この端末への保存に失敗しました。",
+            "Saving on this terminal failed.",
+        ),
+        AdminTitle => ("同期状況", "Sync status"),
+        AdminServer => ("サーバー", "Server"),
+        AdminPeers => ("接続中の端末", "Connected terminals"),
+        AdminDocuments => ("読み込み済み文書", "Documents in memory"),
+        AdminLocalPending => ("この端末の未送信", "Unsent on this terminal"),
+        AdminUnreachable => ("サーバーに接続できません", "Server unreachable"),
+        AdminStoragePersisted => ("永続ストレージ", "Persistent storage"),
+        AdminLastCommit => ("直近の保存時間", "Last local save"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_match_across_languages() {
+        for text in [Text::Pending, Text::OfflineSince] {
+            for hole in ["{n}", "{t}"] {
+                assert_eq!(ja(text).contains(hole), en(text).contains(hole));
+            }
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! [`Repo`]: the terminal's documents, their IndexedDB copy, and the sync connection — one
+//! task that takes [`Command`]s in order, so an edit is always in IndexedDB before any of it
+//! is sent, and sync messages are processed in the order they arrive.
+//!
+//! UI → [`Command::Edit`] → `VisitDoc` change → [`LocalStore`] → [`SyncClient`] → socket.
+
+use std::collections::HashMap;
+
+use automerge::AutoCommit;
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
+use shared_model::protocol::{Incoming, PeerMetadata, SyncClient};
+use shared_model::{Conflict, DocumentId, Field, VisitDoc, VisitSummary};
+use wasm_bindgen_futures::spawn_local;
+use yew::Callback;
+
+use crate::i18n::Text;
+use crate::socket::{Socket, SocketEvent, sync_url};
+use crate::storage::{LocalStore, LocalVisit};
+
+/// What the UI asks of the repo.
+#[derive(Debug)]
+pub enum Command {
+    /// Create a visit that the server registered with this reception number.
+    Create {
+        /// The id the server registered.
+        id: DocumentId,
+        /// 受付番号.
+        reception_number: String,
+        /// Creation time, ms since the epoch.
+        created_at: i64,
+    },
+    /// Show a visit, asking the server for it if this terminal does not have it.
+    Open(DocumentId),
+    /// Set one field of a visit.
+    Edit {
+        /// The visit.
+        id: DocumentId,
+        /// The field.
+        field: Field,
+        /// The new value.
+        value: String,
+    },
+    /// Try to connect now (the browser came back online, or a backoff timer ran out).
+    Reconnect,
+    /// The browser says the network is gone.
+    BrowserOffline,
+    /// Something happened on the socket.
+    Socket(SocketEvent),
+}
+
+/// The sync state shown in the badge.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncStatus {
+    /// Joined to the server.
+    pub online: bool,
+    /// When the connection was lost (ms since the epoch), while offline.
+    pub offline_since: Option<f64>,
+    /// Changes the server is not known to have.
+    pub pending: usize,
+    /// How long the last edit took to reach IndexedDB, in ms.
+    pub last_commit_ms: Option<f64>,
+}
+
+/// A visit as the UI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitView {
+    /// The document.
+    pub id: DocumentId,
+    /// Its fields.
+    pub summary: VisitSummary,
+    /// Fields with concurrent values.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What the repo tells the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RepoEvent {
+    /// The sync state changed.
+    Status(SyncStatus),
+    /// The list of visits on this terminal changed.
+    LocalVisits(Vec<LocalVisit>),
+    /// A visit was opened or changed.
+    Visit(VisitView),
+    /// Neither this terminal nor the server has the visit.
+    Unavailable(DocumentId),
+    /// Something the person should know.
+    Problem(Text),
+}
+
+/// A handle to send commands to the repo task.
+#[derive(Clone)]
+pub struct RepoHandle {
+    commands: UnboundedSender<Command>,
+}
+
+impl PartialEq for RepoHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.commands.same_receiver(&other.commands)
+    }
+}
+
+impl RepoHandle {
+    /// Sends a command; the repo task outlives every component, so this does not fail.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.unbounded_send(command);
+    }
+}
+
+/// Starts the repo task; its events go to `events`.
+pub fn start(events: Callback<RepoEvent>) -> RepoHandle {
+    let (tx, rx) = unbounded();
+    let handle = RepoHandle { commands: tx.clone() };
+    spawn_local(async move {
+        let repo = Repo::open(tx, events).await;
+        repo.run(rx).await;
+    });
+    handle
+}
+
+/// The repo task's state.
+struct Repo {
+    commands: UnboundedSender<Command>,
+    events: Callback<RepoEvent>,
+    store: Option<LocalStore>,
+    visits: HashMap<DocumentId, VisitDoc>,
+    /// Documents asked of the server and not yet received.
+    wanted: HashMap<DocumentId, AutoCommit>,
+    chunks: HashMap<DocumentId, u32>,
+    client: SyncClient,
+    socket: Option<Socket>,
+    generation: u32,
+    attempts: u32,
+    status: SyncStatus,
+}
+
+impl Repo {
+    async fn open(commands: UnboundedSender<Command>, events: Callback<RepoEvent>) -> Self {
+        let store = match LocalStore::open().await {
+            Ok(store) => Some(store),
+            Err(e) => {
+                web_sys::console::error_1(&format!("IndexedDB unavailable: {e}").into());
+                events.emit(RepoEvent::Problem(Text::ErrorStorage));
+                None
+            }
+        };
+        let mut repo = Self {
+            commands,
+            events,
+            store,
+            visits: HashMap::new(),
+            wanted: HashMap::new(),
+            chunks: HashMap::new(),
+            client: SyncClient::new(peer_id(), PeerMetadata::default()),
+            socket: None,
+            generation: 0,
+            attempts: 0,
+            status: SyncStatus {
+                offline_since: Some(js_sys::Date::now()),
+                ..SyncStatus::default()
+            },
+        };
+        repo.load_local().await;
+        repo.watch_browser_network();
+        repo.connect();
+        repo
+    }
+
+    async fn load_local(&mut self) {
+        let Some(store) = &self.store else { return };
+        let list = match store.visits().await {
+            Ok(list) => list,
+            Err(e) => {
+                web_sys::console::error_1(&format!("reading local visits: {e}").into());
+                self.events.emit(RepoEvent::Problem(Text::ErrorStorage));
+                return;
+            }
+        };
+        for entry in &list {
+            match store.load(entry.doc).await {
+                Ok(stored) => match VisitDoc::load(&stored.bytes) {
+                    Ok(visit) => {
+                        if let Some(state) = &stored.sync_state {
+                            let _ = self.client.restore_sync_state(entry.doc, state);
+                        }
+                        self.chunks.insert(entry.doc, stored.chunks);
+                        self.visits.insert(entry.doc, visit);
+                    }
+                    Err(e) => web_sys::console::error_1(
+                        &format!("local copy of {} unreadable: {e}", entry.doc).into(),
+                    ),
+                },
+                Err(e) => web_sys::console::error_1(&format!("loading {}: {e}", entry.doc).into()),
+            }
+        }
+        self.events.emit(RepoEvent::LocalVisits(list));
+        self.publish_status();
+    }
+
+    async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
+        while let Some(command) = commands.next().await {
+            match command {
+                Command::Create {
+                    id,
+                    reception_number,
+                    created_at,
+                } => {
+                    let visit = VisitDoc::new(id, &reception_number, created_at);
+                    self.visits.insert(id, visit);
+                    self.persist(id, None).await;
+                    self.send_sync(id);
+                    self.show(id);
+                }
+                Command::Open(id) => self.open_visit(id),
+                Command::Edit { id, field, value } => self.edit(id, field, &value).await,
+                Command::Reconnect => self.connect(),
+                Command::BrowserOffline => {
+                    if let Some(socket) = self.socket.take() {
+                        self.lost(socket.generation());
+                    }
+                }
+                Command::Socket(event) => self.on_socket(event).await,
+            }
+        }
+    }
+
+    fn open_visit(&mut self, id: DocumentId) {
+        if self.visits.contains_key(&id) {
+            self.show(id);
+            self.send_sync(id);
+            return;
+        }
+        self.wanted.entry(id).or_default();
+        if self.status.online {
+            self.send_sync(id);
+        } else {
+            self.events.emit(RepoEvent::Unavailable(id));
+        }
+    }
+
+    async fn edit(&mut self, id: DocumentId, field: Field, value: &str) {
+        let started = js_sys::Date::now();
+        let Some(visit) = self.visits.get_mut(&id) else {
+            return;
+        };
+        match visit.set(field, value) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                web_sys::console::error_1(&format!("edit refused: {e}").into());
+                return;
+            }
+        }
+        self.persist(id, Some(started)).await;
+        self.send_sync(id);
+        self.show(id);
+    }
+
+    /// Writes what changed in a visit to IndexedDB (and its list entry).
+    async fn persist(&mut self, id: DocumentId, started: Option<f64>) {
+        let Some(visit) = self.visits.get_mut(&id) else {
+            return;
+        };
+        let chunks = self.chunks.entry(id).or_default();
+        let snapshot = LocalStore::wants_compaction(*chunks + 1);
+        let bytes = if snapshot {
+            visit.save()
+        } else {
+            visit.save_incremental()
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let entry = LocalVisit {
+            doc: id,
+            reception_number: visit.reception_number(),
+            updated_at: js_sys::Date::now(),
+        };
+        let Some(store) = &self.store else { return };
+        match store.save_chunk(&entry, &bytes, snapshot).await {
+            Ok(()) => {
+                *chunks = if snapshot { 1 } else { *chunks + 1 };
+                if let Some(started) = started {
+                    self.status.last_commit_ms = Some(js_sys::Date::now() - started);
+                }
+                if let Ok(list) = store.visits().await {
+                    self.events.emit(RepoEvent::LocalVisits(list));
+                }
+            }
+            Err(e) => {
+                web_sys::console::error_1(&format!("saving {id}: {e}").into());
+                self.events.emit(RepoEvent::Problem(Text::ErrorStorage));
+            }
+        }
+    }
+
+    async fn on_socket(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Opened(generation) if self.is_current(generation) => {
+                let join = self.client.join();
+                self.transmit(&join.encode());
+            }
+            SocketEvent::Frame(generation, frame) if self.is_current(generation) => {
+                self.on_frame(&frame).await;
+            }
+            SocketEvent::Closed(generation) if self.is_current(generation) => {
+                self.socket = None;
+                self.lost(generation);
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_frame(&mut self, frame: &[u8]) {
+        let incoming = match self.client.receive(frame) {
+            Ok(incoming) => incoming,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("sync: {e}").into());
+                return;
+            }
+        };
+        match incoming {
+            Incoming::Joined { .. } => {
+                self.attempts = 0;
+                self.status.online = true;
+                self.status.offline_since = None;
+                let ids: Vec<DocumentId> =
+                    self.visits.keys().chain(self.wanted.keys()).copied().collect();
+                for id in ids {
+                    self.send_sync(id);
+                }
+                self.publish_status();
+            }
+            Incoming::Sync { document_id, data } => self.on_sync(document_id, &data).await,
+            Incoming::Unavailable { document_id } => {
+                if self.wanted.remove(&document_id).is_some() {
+                    self.events.emit(RepoEvent::Unavailable(document_id));
+                }
+            }
+            Incoming::Refused { reason } => {
+                web_sys::console::warn_1(&format!("server refused: {reason}").into());
+            }
+            Incoming::Ignored { .. } => {}
+        }
+    }
+
+    async fn on_sync(&mut self, id: DocumentId, data: &[u8]) {
+        if let Some(doc) = self.wanted.get_mut(&id) {
+            let reply = match self.client.apply(id, doc, data) {
+                Ok(reply) => reply,
+                Err(e) => return web_sys::console::warn_1(&format!("sync {id}: {e}").into()),
+            };
+            let received = !doc.get_heads().is_empty();
+            if let Some(reply) = reply {
+                self.transmit(&reply.encode());
+            }
+            if !received {
+                return;
+            }
+            let doc = self.wanted.remove(&id).expect("present above");
+            match VisitDoc::from_doc(doc) {
+                Ok(visit) => {
+                    self.visits.insert(id, visit);
+                }
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("{id} is not a visit this app reads: {e}").into());
+                    return;
+                }
+            }
+        } else if let Some(visit) = self.visits.get_mut(&id) {
+            match self.client.apply(id, visit.doc_mut(), data) {
+                Ok(Some(reply)) => self.transmit(&reply.encode()),
+                Ok(None) => {}
+                Err(e) => return web_sys::console::warn_1(&format!("sync {id}: {e}").into()),
+            }
+        } else {
+            return;
+        }
+        self.persist(id, None).await;
+        self.save_sync_state(id).await;
+        self.show(id);
+        self.publish_status();
+    }
+
+    async fn save_sync_state(&self, id: DocumentId) {
+        if let (Some(store), Some(state)) = (&self.store, self.client.sync_state_bytes(id)) {
+            if let Err(e) = store.save_sync_state(id, &state).await {
+                web_sys::console::error_1(&format!("saving sync state: {e}").into());
+            }
+        }
+    }
+
+    fn send_sync(&mut self, id: DocumentId) {
+        if self.status.online {
+            let message = match (self.visits.get_mut(&id), self.wanted.get_mut(&id)) {
+                (Some(visit), _) => self.client.sync(id, visit.doc_mut()),
+                (None, Some(doc)) => self.client.sync(id, doc),
+                (None, None) => None,
+            };
+            if let Some(message) = message {
+                self.transmit(&message.encode());
+            }
+        }
+        self.publish_status();
+    }
+
+    fn transmit(&mut self, frame: &[u8]) {
+        if let Some(socket) = &self.socket
+            && socket.send(frame).is_err()
+        {
+            let generation = socket.generation();
+            self.socket = None;
+            self.lost(generation);
+        }
+    }
+
+    fn is_current(&self, generation: u32) -> bool {
+        self.socket.as_ref().map(Socket::generation) == Some(generation)
+    }
+
+    fn connect(&mut self) {
+        if self.socket.is_some() {
+            return;
+        }
+        self.generation += 1;
+        match Socket::open(&sync_url(), self.generation, self.commands.clone()) {
+            Ok(socket) => self.socket = Some(socket),
+            Err(_) => self.lost(self.generation),
+        }
+    }
+
+    /// The connection is gone: show it, and try again after a growing pause.
+    fn lost(&mut self, _generation: u32) {
+        self.client.reconnect_as(peer_id());
+        if self.status.online || self.status.offline_since.is_none() {
+            self.status.offline_since = Some(js_sys::Date::now());
+        }
+        self.status.online = false;
+        self.publish_status();
+        self.attempts = (self.attempts + 1).min(6);
+        // 0.5 s, 1 s, 2 s … up to 16 s, with jitter so terminals do not reconnect in step.
+        let base = 250.0 * f64::from(1u32 << self.attempts);
+        let delay = (base * (0.75 + js_sys::Math::random() * 0.5)) as u32;
+        let commands = self.commands.clone();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(delay).await;
+            let _ = commands.unbounded_send(Command::Reconnect);
+        });
+    }
+
+    fn watch_browser_network(&self) {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let Some(window) = web_sys::window() else { return };
+        for (event, command) in [("online", true), ("offline", false)] {
+            let tx = self.commands.clone();
+            let handler = Closure::<dyn FnMut()>::new(move || {
+                let _ = tx.unbounded_send(if command {
+                    Command::Reconnect
+                } else {
+                    Command::BrowserOffline
+                });
+            });
+            let _ = window.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+            // The repo lives as long as the page.
+            handler.forget();
+        }
+    }
+
+    fn show(&self, id: DocumentId) {
+        if let Some(visit) = self.visits.get(&id) {
+            self.events.emit(RepoEvent::Visit(VisitView {
+                id,
+                summary: visit.summary(),
+                conflicts: visit.conflicts(),
+            }));
+        }
+    }
+
+    fn publish_status(&mut self) {
+        let client = &self.client;
+        self.status.pending = self
+            .visits
+            .iter_mut()
+            .map(|(id, visit)| client.pending_changes(*id, visit.doc_mut()))
+            .sum();
+        self.events.emit(RepoEvent::Status(self.status.clone()));
+    }
+}
+
+/// A fresh peer id for each connection (`counter-` + random hex).
+fn peer_id() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    format!("browser-{}", hex::encode(bytes))
+}

@@ -1,0 +1,75 @@
+//! [`Route`]: which face and screen the page shows, kept in the URL hash so the app shell is
+//! one `index.html` that the service worker can serve offline.
+
+use shared_model::DocumentId;
+
+/// A screen of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Choose a face.
+    Home,
+    /// The citizens' kiosk.
+    Kiosk,
+    /// The counter's list of visits.
+    Counter,
+    /// One visit at the counter.
+    CounterVisit(DocumentId),
+    /// The admins' sync status page.
+    Admin,
+}
+
+impl Route {
+    /// The route of a URL hash such as `#/counter/<id>`.
+    pub fn from_hash(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_matches('/');
+        let mut parts = path.split('/');
+        match (parts.next(), parts.next()) {
+            (Some("kiosk"), None) => Route::Kiosk,
+            (Some("counter"), None) => Route::Counter,
+            (Some("counter"), Some(id)) => id.parse().map(Route::CounterVisit).unwrap_or(Route::Counter),
+            (Some("admin"), None) => Route::Admin,
+            _ => Route::Home,
+        }
+    }
+
+    /// The URL hash of the route.
+    pub fn to_hash(self) -> String {
+        match self {
+            Route::Home => "#/".into(),
+            Route::Kiosk => "#/kiosk".into(),
+            Route::Counter => "#/counter".into(),
+            Route::CounterVisit(id) => format!("#/counter/{id}"),
+            Route::Admin => "#/admin".into(),
+        }
+    }
+
+    /// The route the page shows now.
+    pub fn current() -> Route {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        Route::from_hash(&hash)
+    }
+
+    /// Shows this route (adds a history entry).
+    pub fn go(self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_hash(&self.to_hash());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_round_trip() {
+        let id = DocumentId::random();
+        for route in [Route::Home, Route::Kiosk, Route::Counter, Route::CounterVisit(id), Route::Admin] {
+            assert_eq!(Route::from_hash(&route.to_hash()), route);
+        }
+        assert_eq!(Route::from_hash("#/counter/not-an-id"), Route::Counter);
+        assert_eq!(Route::from_hash(""), Route::Home);
+    }
+}

@@ -1,0 +1,83 @@
+//! [`AppState`]: what the UI shows, changed only through [`Action`]s.
+
+use std::rc::Rc;
+
+use shared_model::DocumentId;
+use yew::Reducible;
+
+use crate::i18n::Text;
+use crate::repo::{RepoEvent, SyncStatus, VisitView};
+use crate::route::Route;
+use crate::storage::LocalVisit;
+
+/// The UI state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    /// The screen shown.
+    pub route: Route,
+    /// The badge.
+    pub sync: SyncStatus,
+    /// Visits stored on this terminal.
+    pub local_visits: Vec<LocalVisit>,
+    /// The visit last opened or changed.
+    pub open: Option<VisitView>,
+    /// A visit that could not be found anywhere.
+    pub unavailable: Option<DocumentId>,
+    /// A problem to show until dismissed.
+    pub problem: Option<Text>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            route: Route::current(),
+            sync: SyncStatus::default(),
+            local_visits: Vec::new(),
+            open: None,
+            unavailable: None,
+            problem: None,
+        }
+    }
+}
+
+/// A change to the UI state.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The repo reported something.
+    Repo(RepoEvent),
+    /// The URL hash changed.
+    Navigate(Route),
+    /// Show a problem.
+    Problem(Text),
+    /// Hide the problem.
+    DismissProblem,
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Repo(RepoEvent::Status(status)) => next.sync = status,
+            Action::Repo(RepoEvent::LocalVisits(list)) => next.local_visits = list,
+            Action::Repo(RepoEvent::Visit(view)) => {
+                if next.unavailable == Some(view.id) {
+                    next.unavailable = None;
+                }
+                next.open = Some(view);
+            }
+            Action::Repo(RepoEvent::Unavailable(id)) => next.unavailable = Some(id),
+            Action::Repo(RepoEvent::Problem(text)) | Action::Problem(text) => {
+                next.problem = Some(text)
+            }
+            Action::Navigate(route) => next.route = route,
+            Action::DismissProblem => next.problem = None,
+        }
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+// Shared setup for the browser suites: Debian's chromium through playwright-core, and the
+// sync-server binary started on 127.0.0.1 over a fresh data folder.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+}
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through cargo xtask test)`);
+  return value;
+}
+
+/** The sync-server binary as a child process; restartable on the same port and data. */
+export class Server {
+  constructor() {
+    this.binary = required("MADOGUCHI_SERVER_BIN");
+    this.dist = required("MADOGUCHI_DIST");
+    this.data = mkdtempSync(join(tmpdir(), "madoguchi-e2e-"));
+    this.port = 0;
+    this.log = "";
+  }
+
+  async start() {
+    const child = spawn(
+      this.binary,
+      ["--listen", `127.0.0.1:${this.port}`, "--data", this.data, "--static", this.dist],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    this.child = child;
+    child.stderr.on("data", (d) => (this.log += d));
+    const line = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (m) resolve(m);
+      });
+      child.on("exit", (code) => reject(new Error(`server exited ${code}: ${this.log}`)));
+    });
+    this.port = Number(line[1]);
+    this.url = `http://127.0.0.1:${this.port}/`;
+  }
+
+  /** SIGKILL, as a crash or a pulled cable would look to the browser. */
+  async kill() {
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGKILL");
+    await exited;
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once("exit", r));
+      this.child.kill("SIGTERM");
+      await exited;
+    }
+  }
+}
+
+/** A tiny test runner: named steps, a screenshot folder, and the closing count line. */
+export class Steps {
+  constructor(name) {
+    this.name = name;
+    this.passed = 0;
+    this.failed = 0;
+    this.shots = process.env.MADOGUCHI_TEST_OUTPUT
+      ? join(process.env.MADOGUCHI_TEST_OUTPUT, name)
+      : mkdtempSync(join(tmpdir(), `${name}-`));
+    mkdirSync(this.shots, { recursive: true });
+  }
+
+  async step(title, body) {
+    const started = Date.now();
+    try {
+      await body();
+      this.passed += 1;
+      console.log(`ok   ${title} (${Date.now() - started} ms)`);
+    } catch (error) {
+      this.failed += 1;
+      console.log(`FAIL ${title}: ${error.stack ?? error}`);
+      throw error;
+    }
+  }
+
+  async shot(page, name) {
+    await page.screenshot({ path: join(this.shots, `${name}.png`), fullPage: true });
+  }
+
+  summary() {
+    console.log(`screenshots: ${this.shots}`);
+    console.log(`${this.passed} passed, ${this.failed} failed`);
+  }
+}
+
+export function expectEqual(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}

@@ -1,0 +1,128 @@
+// The walking skeleton in a real browser: a kiosk creates a visit; a counter opens it by
+// reception number; the counter loses the server, edits, reloads (the app comes from the
+// service worker, the draft from IndexedDB), edits again, and comes back; a third, fresh
+// browser context sees both edits.
+import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+
+const steps = new Steps("walking-skeleton");
+const server = new Server();
+const browser = await launchBrowser();
+const viewport = { width: 1280, height: 860 };
+const contextOptions = { viewport, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+
+const badge = (page) => page.locator("#sync-badge");
+const field = (page, id) => page.locator(`#field-${id}`);
+
+async function waitForBadge(page, text, timeout = 30000) {
+  await page.waitForFunction(
+    (t) => document.querySelector("#sync-badge")?.textContent.includes(t),
+    text,
+    { timeout },
+  );
+}
+
+let exitCode = 0;
+try {
+  await server.start();
+  let receptionNumber;
+  let visitUrl;
+
+  const kiosk = await browser.newContext(contextOptions);
+  const kioskPage = await kiosk.newPage();
+  await steps.step("kiosk creates a visit and types the applicant", async () => {
+    await kioskPage.goto(`${server.url}#/kiosk`);
+    await steps.shot(kioskPage, "01-kiosk-welcome");
+    await kioskPage.click("#kiosk-start");
+    await kioskPage.waitForSelector("#reception-number");
+    receptionNumber = (await kioskPage.textContent("#reception-number")).trim();
+    if (!/^\d+$/.test(receptionNumber)) throw new Error(`reception number ${receptionNumber}`);
+    await field(kioskPage, "applicant-name").fill("高崎 花子");
+    await field(kioskPage, "applicant-kana").fill("タカサキ ハナコ");
+    await field(kioskPage, "applicant-birth-date").fill("1988-04-12");
+    await field(kioskPage, "applicant-address").fill("群馬県高崎市高松町35番地1");
+    await waitForBadge(kioskPage, "同期済み");
+    await steps.shot(kioskPage, "02-kiosk-filled");
+  });
+
+  const counter = await browser.newContext(contextOptions);
+  const counterPage = await counter.newPage();
+  await steps.step("counter opens the visit by reception number", async () => {
+    await counterPage.goto(`${server.url}#/counter`);
+    // The service worker must control the page before the network goes away.
+    await counterPage.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+      }
+    });
+    await counterPage.fill("#open-number", receptionNumber);
+    await steps.shot(counterPage, "03-counter-home");
+    await counterPage.press("#open-number", "Enter");
+    await counterPage.waitForFunction(
+      () => document.querySelector("#field-applicant-name")?.value === "高崎 花子",
+      null,
+      { timeout: 15000 },
+    );
+    visitUrl = counterPage.url();
+    expectEqual((await counterPage.textContent("#visit-reception-number")).trim(), receptionNumber, "reception number");
+    await waitForBadge(counterPage, "同期済み");
+    await steps.shot(counterPage, "04-counter-visit");
+  });
+
+  await steps.step("counter goes offline and edits", async () => {
+    await server.kill();
+    await counter.setOffline(true);
+    await waitForBadge(counterPage, "オフライン");
+    await field(counterPage, "forms-jumin-idou-tenkyo-new-address").fill("群馬県高崎市八島町222番地");
+    await waitForBadge(counterPage, "未送信");
+    await steps.shot(counterPage, "05-counter-offline-edit");
+  });
+
+  await steps.step("offline reload: shell from the service worker, draft from IndexedDB", async () => {
+    await counterPage.reload();
+    await counterPage.waitForFunction(
+      () => document.querySelector("#field-forms-jumin-idou-tenkyo-new-address")?.value === "群馬県高崎市八島町222番地",
+      null,
+      { timeout: 15000 },
+    );
+    const controlled = await counterPage.evaluate(() => navigator.serviceWorker.controller !== null);
+    expectEqual(controlled, true, "page controlled by the service worker");
+    await field(counterPage, "forms-jumin-idou-tenkyo-moved-on").fill("2027-02-01");
+    await waitForBadge(counterPage, "オフライン");
+    await waitForBadge(counterPage, "未送信");
+    await steps.shot(counterPage, "06-counter-offline-after-reload");
+  });
+
+  await steps.step("back online: the counter's edits reach the server", async () => {
+    await server.start();
+    await counter.setOffline(false);
+    await waitForBadge(counterPage, "同期済み", 45000);
+    await steps.shot(counterPage, "07-counter-synced");
+  });
+
+  await steps.step("a fresh context sees both offline edits", async () => {
+    const third = await browser.newContext(contextOptions);
+    const page = await third.newPage();
+    await page.goto(visitUrl);
+    await page.waitForFunction(
+      () =>
+        document.querySelector("#field-forms-jumin-idou-tenkyo-new-address")?.value === "群馬県高崎市八島町222番地" &&
+        document.querySelector("#field-forms-jumin-idou-tenkyo-moved-on")?.value === "2027-02-01",
+      null,
+      { timeout: 15000 },
+    );
+    expectEqual(await field(page, "applicant-name").inputValue(), "高崎 花子", "applicant name");
+    await steps.shot(page, "08-third-context");
+    await page.goto(`${server.url}#/admin`);
+    await page.waitForSelector("#admin-peers");
+    await steps.shot(page, "09-admin");
+  });
+} catch (error) {
+  exitCode = 1;
+  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
+} finally {
+  steps.summary();
+  await browser.close();
+  await server.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,32 @@
+//! The browser suites in headless Debian chromium (playwright-core), run as cargo tests.
+//!
+//! They need the built PWA (`MADOGUCHI_DIST`) and the server binary
+//! (`MADOGUCHI_SERVER_BIN`); `cargo xtask test` builds both and sets the variables.
+
+use std::time::Duration;
+
+use madoguchi_tests::node;
+
+async fn browser_suite(script: &str) {
+    for var in ["MADOGUCHI_DIST", "MADOGUCHI_SERVER_BIN"] {
+        assert!(
+            std::env::var_os(var).is_some(),
+            "{var} is not set: run the browser suites through `cargo xtask test`"
+        );
+    }
+    let run = node::run(script, &[], &[], Duration::from_secs(240))
+        .await
+        .unwrap();
+    println!("{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 0, "{script} failed:\n{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(" passed, 0 failed"),
+        "{script} reported no result:\n{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn kiosk_to_counter_offline_and_back() {
+    browser_suite("e2e-walking-skeleton.mjs").await;
+}

@@ -1,0 +1,107 @@
+//! Installing what the build and the tests need, each only if missing or of the wrong
+//! version, and only from crates.io, Debian or npm.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::step;
+
+/// Debian's chromium.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's chromedriver.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn output(command: &mut Command) -> Option<String> {
+    command
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+}
+
+/// The wasm32 target and `wasm-bindgen-cli` at the version Cargo.lock pins.
+pub fn ensure_wasm_toolchain(root: &Path) -> anyhow::Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        step(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let wanted = locked_version(root, "wasm-bindgen")?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have != format!("wasm-bindgen {wanted}") {
+        // Not --locked: the CLI's own lock file names a webpki-roots release the registry
+        // here does not carry (see shared/reference/toolchain.md, G2).
+        step(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// The version of `package` in Cargo.lock.
+fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&needle)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
+    let end = lock[start..].find('"').context("malformed Cargo.lock")? + start;
+    Ok(lock[start..end].to_owned())
+}
+
+/// Debian's chromium and chromedriver.
+pub fn ensure_browser() -> anyhow::Result<()> {
+    // IPA Gothic so that screenshots show Japanese text, not boxes.
+    let font = Path::new("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf");
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() && font.exists() {
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver", "fonts-ipafont-gothic"])
+}
+
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    let root = output(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let apt = |args: &[&str]| {
+        let mut command = if root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    step(&mut apt(&["update", "-qq"]))?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    step(&mut apt(&install))
+}
+
+/// Node and the npm packages of `dir`, from its committed lock file.
+pub fn ensure_node_packages(dir: &Path) -> anyhow::Result<()> {
+    if output(Command::new("node").arg("--version")).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let lock = std::fs::read(dir.join("package-lock.json")).context("reading package-lock.json")?;
+    let stamp = dir.join("node_modules").join(".madoguchi-installed-lock");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        return Ok(());
+    }
+    step(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(dir),
+    )?;
+    if !dir.join("node_modules").exists() {
+        bail!("npm ci left no node_modules in {}", dir.display());
+    }
+    std::fs::write(&stamp, lock)?;
+    Ok(())
+}
