@@ -52,7 +52,11 @@ pub struct SyncCounters {
     pub documents: usize,
 }
 
-async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = &body {
@@ -96,7 +100,10 @@ pub async fn todays_visits() -> Result<Vec<VisitRecord>, ApiError> {
 
 /// Today's visit with this reception number.
 pub async fn visit_by_reception(number: &str) -> Result<VisitRecord, ApiError> {
-    let path = format!("/api/visits?reception={}", js_sys::encode_uri_component(number));
+    let path = format!(
+        "/api/visits?reception={}",
+        js_sys::encode_uri_component(number)
+    );
     let mut found: Vec<VisitRecord> = call("GET", &path, None).await?;
     found.pop().ok_or(ApiError::NotFound)
 }

@@ -97,7 +97,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         CounterNoVisits => ("まだありません", "None yet"),
         CounterBack => ("一覧へ戻る", "Back to list"),
         SectionApplicant => ("申請者", "Applicant"),
-        SectionTenkyo => ("住民異動届 (転居)", "Notification of move (within the city)"),
+        SectionTenkyo => (
+            "住民異動届 (転居)",
+            "Notification of move (within the city)",
+        ),
         FieldName => ("氏名", "Name"),
         FieldKana => ("フリガナ", "Name (katakana)"),
         FieldBirthDate => ("生年月日", "Date of birth"),
@@ -119,8 +122,14 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "サーバーに接続できません。ネットワークを確認してください。",
             "Cannot reach the server. Check the network.",
         ),
-        ErrorNotFound => ("その受付番号は本日ありません。", "No visit with that number today."),
-        ErrorInvalidId => ("文書IDの形式が正しくありません。", "That is not a document id."),
+        ErrorNotFound => (
+            "その受付番号は本日ありません。",
+            "No visit with that number today.",
+        ),
+        ErrorInvalidId => (
+            "文書IDの形式が正しくありません。",
+            "That is not a document id.",
+        ),
         ErrorStorage => (
             "この端末への保存に失敗しました。",
             "Saving on this terminal failed.",
@@ -139,8 +148,9 @@ fn entry(text: Text) -> (&'static str, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test]
     fn placeholders_match_across_languages() {
         for text in [Text::Pending, Text::OfflineSince] {
             for hole in ["{n}", "{t}"] {

@@ -110,7 +110,9 @@ impl RepoHandle {
 /// Starts the repo task; its events go to `events`.
 pub fn start(events: Callback<RepoEvent>) -> RepoHandle {
     let (tx, rx) = unbounded();
-    let handle = RepoHandle { commands: tx.clone() };
+    let handle = RepoHandle {
+        commands: tx.clone(),
+    };
     spawn_local(async move {
         let repo = Repo::open(tx, events).await;
         repo.run(rx).await;
@@ -324,8 +326,12 @@ impl Repo {
                 self.attempts = 0;
                 self.status.online = true;
                 self.status.offline_since = None;
-                let ids: Vec<DocumentId> =
-                    self.visits.keys().chain(self.wanted.keys()).copied().collect();
+                let ids: Vec<DocumentId> = self
+                    .visits
+                    .keys()
+                    .chain(self.wanted.keys())
+                    .copied()
+                    .collect();
                 for id in ids {
                     self.send_sync(id);
                 }
@@ -363,7 +369,9 @@ impl Repo {
                     self.visits.insert(id, visit);
                 }
                 Err(e) => {
-                    web_sys::console::warn_1(&format!("{id} is not a visit this app reads: {e}").into());
+                    web_sys::console::warn_1(
+                        &format!("{id} is not a visit this app reads: {e}").into(),
+                    );
                     return;
                 }
             }
@@ -383,10 +391,10 @@ impl Repo {
     }
 
     async fn save_sync_state(&self, id: DocumentId) {
-        if let (Some(store), Some(state)) = (&self.store, self.client.sync_state_bytes(id)) {
-            if let Err(e) = store.save_sync_state(id, &state).await {
-                web_sys::console::error_1(&format!("saving sync state: {e}").into());
-            }
+        if let (Some(store), Some(state)) = (&self.store, self.client.sync_state_bytes(id))
+            && let Err(e) = store.save_sync_state(id, &state).await
+        {
+            web_sys::console::error_1(&format!("saving sync state: {e}").into());
         }
     }
 
@@ -451,7 +459,9 @@ impl Repo {
     fn watch_browser_network(&self) {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         for (event, command) in [("online", true), ("offline", false)] {
             let tx = self.commands.clone();
             let handler = Closure::<dyn FnMut()>::new(move || {
@@ -461,7 +471,8 @@ impl Repo {
                     Command::BrowserOffline
                 });
             });
-            let _ = window.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+            let _ =
+                window.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
             // The repo lives as long as the page.
             handler.forget();
         }

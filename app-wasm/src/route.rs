@@ -26,7 +26,10 @@ impl Route {
         match (parts.next(), parts.next()) {
             (Some("kiosk"), None) => Route::Kiosk,
             (Some("counter"), None) => Route::Counter,
-            (Some("counter"), Some(id)) => id.parse().map(Route::CounterVisit).unwrap_or(Route::Counter),
+            (Some("counter"), Some(id)) => id
+                .parse()
+                .map(Route::CounterVisit)
+                .unwrap_or(Route::Counter),
             (Some("admin"), None) => Route::Admin,
             _ => Route::Home,
         }
@@ -62,11 +65,18 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test]
     fn hashes_round_trip() {
         let id = DocumentId::random();
-        for route in [Route::Home, Route::Kiosk, Route::Counter, Route::CounterVisit(id), Route::Admin] {
+        for route in [
+            Route::Home,
+            Route::Kiosk,
+            Route::Counter,
+            Route::CounterVisit(id),
+            Route::Admin,
+        ] {
             assert_eq!(Route::from_hash(&route.to_hash()), route);
         }
         assert_eq!(Route::from_hash("#/counter/not-an-id"), Route::Counter);

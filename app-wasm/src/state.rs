@@ -74,10 +74,6 @@ impl Reducible for AppState {
             Action::Navigate(route) => next.route = route,
             Action::DismissProblem => next.problem = None,
         }
-        if next == *self {
-            self
-        } else {
-            Rc::new(next)
-        }
+        if next == *self { self } else { Rc::new(next) }
     }
 }

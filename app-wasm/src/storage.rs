@@ -99,7 +99,10 @@ impl LocalStore {
         let record = chunk_record(&doc, chunk);
         let meta = record_of(&[
             ("doc", JsValue::from_str(&doc)),
-            ("reception_number", JsValue::from_str(&visit.reception_number)),
+            (
+                "reception_number",
+                JsValue::from_str(&visit.reception_number),
+            ),
             ("updated_at", JsValue::from_f64(visit.updated_at)),
         ]);
         let tx = self
@@ -127,7 +130,9 @@ impl LocalStore {
             ("doc", JsValue::from_str(&doc.to_string())),
             ("bytes", Uint8Array::from(state).into()),
         ]);
-        let tx = self.db.transaction(&[SYNC_STATES], TransactionMode::ReadWrite)?;
+        let tx = self
+            .db
+            .transaction(&[SYNC_STATES], TransactionMode::ReadWrite)?;
         tx.store(SYNC_STATES)?.put(&record, None).await?;
         tx.done().await?;
         Ok(())
@@ -209,8 +214,8 @@ fn record_of(fields: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn bytes_field(record: &JsValue, key: &'static str) -> Result<Vec<u8>, StorageError> {
-    let value = Reflect::get(record, &JsValue::from_str(key))
-        .map_err(|_| StorageError::Malformed(key))?;
+    let value =
+        Reflect::get(record, &JsValue::from_str(key)).map_err(|_| StorageError::Malformed(key))?;
     if !value.is_instance_of::<Uint8Array>() {
         return Err(StorageError::Malformed(key));
     }

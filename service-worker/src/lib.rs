@@ -141,7 +141,10 @@ impl Precache {
         include_str!("sw.template.js")
             .replace("__VERSION__", &self.version())
             .replace("__PRECACHE__", &precache.to_string())
-            .replace("__NETWORK_ONLY__", &serde_json::json!(NETWORK_ONLY).to_string())
+            .replace(
+                "__NETWORK_ONLY__",
+                &serde_json::json!(NETWORK_ONLY).to_string(),
+            )
             .replace("__SHELL__", SHELL)
     }
 }
@@ -162,11 +165,19 @@ mod tests {
     #[test]
     fn sync_api_and_health_are_never_cached_or_answered() {
         let shell: Vec<&str> = SHELL_FILES.to_vec();
-        for path in ["/sync", "/api/visits", "/api/visits?reception=1", "/healthz"] {
+        for path in [
+            "/sync",
+            "/api/visits",
+            "/api/visits?reception=1",
+            "/healthz",
+        ] {
             assert_eq!(route("GET", path, false, &shell), Route::Network, "{path}");
             assert_eq!(route("GET", path, true, &shell), Route::Network, "{path}");
         }
-        assert_eq!(route("POST", "/index.html", false, &["/index.html"]), Route::Network);
+        assert_eq!(
+            route("POST", "/index.html", false, &["/index.html"]),
+            Route::Network
+        );
     }
 
     #[test]

@@ -84,13 +84,14 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|_| DocumentIdError::NotBs58Check(text.to_owned()))?;
-        let array: [u8; 16] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| DocumentIdError::WrongLength {
-                text: text.to_owned(),
-                len: bytes.len(),
-            })?;
+        let array: [u8; 16] =
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| DocumentIdError::WrongLength {
+                    text: text.to_owned(),
+                    len: bytes.len(),
+                })?;
         Ok(Self(array))
     }
 }
@@ -142,7 +143,14 @@ mod tests {
         assert_eq!(id.as_bytes()[6] >> 4, 4);
         assert_eq!(id.as_bytes()[8] >> 6, 0b10);
         assert_eq!(id.to_string().parse::<DocumentId>().unwrap(), id);
-        assert_eq!(id.url().to_string().parse::<AutomergeUrl>().unwrap().document_id(), id);
+        assert_eq!(
+            id.url()
+                .to_string()
+                .parse::<AutomergeUrl>()
+                .unwrap()
+                .document_id(),
+            id
+        );
     }
 
     #[test]
@@ -150,7 +158,10 @@ mod tests {
         let mut text = DocumentId::random().to_string();
         let last = text.pop().unwrap();
         text.push(if last == '2' { '3' } else { '2' });
-        assert!(matches!(text.parse::<DocumentId>(), Err(DocumentIdError::NotBs58Check(_))));
+        assert!(matches!(
+            text.parse::<DocumentId>(),
+            Err(DocumentIdError::NotBs58Check(_))
+        ));
     }
 
     #[test]

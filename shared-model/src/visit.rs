@@ -408,7 +408,13 @@ mod tests {
         assert!(!chunk.is_empty());
         let mut again = v.save();
         again.extend_from_slice(&chunk);
-        assert_eq!(VisitDoc::load(&again).unwrap().get(Field::ApplicantName).as_deref(), Some("b"));
+        assert_eq!(
+            VisitDoc::load(&again)
+                .unwrap()
+                .get(Field::ApplicantName)
+                .as_deref(),
+            Some("b")
+        );
     }
 
     #[test]
@@ -441,7 +447,11 @@ mod tests {
     fn newer_schema_is_refused() {
         let mut v = visit();
         v.doc_mut()
-            .put(ROOT, "schema_version", ScalarValue::Uint(SCHEMA_VERSION + 1))
+            .put(
+                ROOT,
+                "schema_version",
+                ScalarValue::Uint(SCHEMA_VERSION + 1),
+            )
             .unwrap();
         assert!(matches!(
             VisitDoc::load(&v.save()),
@@ -451,7 +461,10 @@ mod tests {
 
     #[test]
     fn garbage_and_foreign_documents_are_refused() {
-        assert!(matches!(VisitDoc::load(b"garbage"), Err(VisitError::Load(_))));
+        assert!(matches!(
+            VisitDoc::load(b"garbage"),
+            Err(VisitError::Load(_))
+        ));
         let mut other = AutoCommit::new();
         other.put(ROOT, "title", "not a visit").unwrap();
         assert!(matches!(

@@ -5,14 +5,21 @@ use shared_model::DocumentId;
 use shared_model::protocol::{Message, WireError};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/wire/{name}.cbor", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/wire/{name}.cbor",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn decode(name: &str) -> Message {
     let message = Message::decode(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     // What we encode, we read back the same.
-    assert_eq!(Message::decode(&message.encode()).unwrap(), message, "{name}");
+    assert_eq!(
+        Message::decode(&message.encode()).unwrap(),
+        message,
+        "{name}"
+    );
     message
 }
 
@@ -86,10 +93,18 @@ fn ephemeral_and_error() {
 
 #[test]
 fn truncated_frames_are_errors_not_panics() {
-    for name in ["client-join", "client-sync", "server-peer", "client-ephemeral"] {
+    for name in [
+        "client-join",
+        "client-sync",
+        "server-peer",
+        "client-ephemeral",
+    ] {
         let bytes = fixture(name);
         for cut in 0..bytes.len() {
-            assert!(Message::decode(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+            assert!(
+                Message::decode(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
         }
     }
 }
@@ -97,7 +112,10 @@ fn truncated_frames_are_errors_not_panics() {
 #[test]
 fn garbage_is_named() {
     assert_eq!(Message::decode(&[]), Err(WireError::Empty));
-    assert!(matches!(Message::decode(&[0xff, 0xff, 0x00]), Err(WireError::Cbor(_))));
+    assert!(matches!(
+        Message::decode(&[0xff, 0xff, 0x00]),
+        Err(WireError::Cbor(_))
+    ));
     // A CBOR text string, not a map.
     assert_eq!(Message::decode(&[0x61, 0x61]), Err(WireError::NotAMap));
     // A valid map followed by junk.
@@ -106,8 +124,15 @@ fn garbage_is_named() {
     assert_eq!(Message::decode(&bytes), Err(WireError::TrailingBytes(1)));
     // A sync message whose documentId is not bs58check.
     let mut sync = fixture("client-sync");
-    let id = Message::decode(&sync).unwrap().document_id().unwrap().to_string();
-    let at = sync.windows(id.len()).position(|w| w == id.as_bytes()).unwrap();
+    let id = Message::decode(&sync)
+        .unwrap()
+        .document_id()
+        .unwrap()
+        .to_string();
+    let at = sync
+        .windows(id.len())
+        .position(|w| w == id.as_bytes())
+        .unwrap();
     sync[at] = if sync[at] == b'Z' { b'Y' } else { b'Z' };
     assert!(matches!(
         Message::decode(&sync),

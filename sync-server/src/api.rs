@@ -82,7 +82,10 @@ pub async fn register_visit(
     let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now))
         .await
         .map_err(|_| ApiError::Task)??;
-    tracing::info!(reception_number = record.reception_number, "visit registered");
+    tracing::info!(
+        reception_number = record.reception_number,
+        "visit registered"
+    );
     Ok(Json(record))
 }
 

@@ -154,9 +154,10 @@ impl Hub {
         let documents = {
             let mut peers = lock(&self.peers);
             match peers.get(peer_id) {
-                Some(link) if link.connection == connection => {
-                    peers.remove(peer_id).map(|l| l.documents).unwrap_or_default()
-                }
+                Some(link) if link.connection == connection => peers
+                    .remove(peer_id)
+                    .map(|l| l.documents)
+                    .unwrap_or_default(),
                 _ => return,
             }
         };
@@ -200,8 +201,8 @@ impl Hub {
         data: &[u8],
         is_request: bool,
     ) -> Result<(), HubError> {
-        let sync_message = sync::Message::decode(data)
-            .map_err(|_| HubError::BadSyncData { document_id })?;
+        let sync_message =
+            sync::Message::decode(data).map_err(|_| HubError::BadSyncData { document_id })?;
         let entry = self.entry(document_id);
         let mut entry = entry.lock().await;
         self.ensure_loaded(document_id, &mut entry).await?;
@@ -243,11 +244,10 @@ impl Hub {
         if heads != *saved_heads {
             let chunk = doc.save_after(saved_heads);
             let store = self.store.clone();
-            let sizes = tokio::task::spawn_blocking(move || {
-                store.append_incremental(&document_id, &chunk)
-            })
-            .await
-            .map_err(|_| HubError::Task)??;
+            let sizes =
+                tokio::task::spawn_blocking(move || store.append_incremental(&document_id, &chunk))
+                    .await
+                    .map_err(|_| HubError::Task)??;
             *saved_heads = heads.clone();
             if sizes.wants_compaction() {
                 let snapshot = doc.save();
@@ -501,7 +501,10 @@ mod tests {
             }
         }
         let (snapshots, _) = store.chunk_counts(&id).unwrap();
-        assert_eq!(snapshots, 1, "chunks outgrew the snapshot and were compacted");
+        assert_eq!(
+            snapshots, 1,
+            "chunks outgrew the snapshot and were compacted"
+        );
         let hub = Hub::new("server".into(), store).unwrap();
         let heads = hub.read(id, |d| d.get_heads()).await.unwrap().unwrap();
         assert_eq!(heads, doc.get_heads());

@@ -91,7 +91,10 @@ impl Server {
 
     /// Binds with an already opened store.
     pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
-        let hub = Arc::new(Hub::new(format!("madoguchi-sync-{}", store.storage_id()?), store.clone())?);
+        let hub = Arc::new(Hub::new(
+            format!("madoguchi-sync-{}", store.storage_id()?),
+            store.clone(),
+        )?);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let state = AppState {
             hub,
@@ -120,7 +123,10 @@ impl Server {
     }
 
     /// Serves until `signal` resolves, then closes every WebSocket and finishes open requests.
-    pub async fn run(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let shutdown = self.shutdown;
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
@@ -138,7 +144,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let api = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/sync", get(ws::endpoint))
-        .route("/api/visits", get(api::list_visits).post(api::register_visit))
+        .route(
+            "/api/visits",
+            get(api::list_visits).post(api::register_visit),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state);
     match static_dir {

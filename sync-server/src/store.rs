@@ -122,7 +122,9 @@ impl Store {
     pub fn storage_id(&self) -> Result<String, StoreError> {
         let conn = self.conn();
         if let Some(id) = conn
-            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| {
+                r.get(0)
+            })
             .optional()?
         {
             return Ok(id);
@@ -227,7 +229,13 @@ impl Store {
             .query_row(
                 "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
                 params![id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, u32>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
             )
             .optional()?;
         let record = match existing {
@@ -311,7 +319,9 @@ mod tests {
         };
         for i in 0..3 {
             doc.put(ROOT, "n", i as i64).unwrap();
-            sizes = store.append_incremental(&id, &doc.save_incremental()).unwrap();
+            sizes = store
+                .append_incremental(&id, &doc.save_incremental())
+                .unwrap();
         }
         assert!(sizes.wants_compaction());
         let after = store.compact(&id, &doc.save(), "heads").unwrap();
@@ -320,7 +330,9 @@ mod tests {
         assert_eq!(store.chunk_counts(&id).unwrap(), (1, 0));
         // More changes after the snapshot still load on top of it.
         doc.put(ROOT, "n", 99_i64).unwrap();
-        store.append_incremental(&id, &doc.save_incremental()).unwrap();
+        store
+            .append_incremental(&id, &doc.save_incremental())
+            .unwrap();
         let loaded = AutoCommit::load(&store.load(&id).unwrap().unwrap()).unwrap();
         assert_eq!(loaded.get(ROOT, "n").unwrap().unwrap().0.as_i64(), Some(99));
     }
@@ -340,11 +352,39 @@ mod tests {
     #[test]
     fn reception_numbers_count_per_day_and_are_stable() {
         let store = Store::in_memory().unwrap();
-        let (a, b, c) = (DocumentId::random(), DocumentId::random(), DocumentId::random());
-        assert_eq!(store.register_visit(&a, "2027-02-01", 1).unwrap().reception_number, 1);
-        assert_eq!(store.register_visit(&b, "2027-02-01", 2).unwrap().reception_number, 2);
-        assert_eq!(store.register_visit(&a, "2027-02-01", 3).unwrap().reception_number, 1);
-        assert_eq!(store.register_visit(&c, "2027-02-02", 4).unwrap().reception_number, 1);
+        let (a, b, c) = (
+            DocumentId::random(),
+            DocumentId::random(),
+            DocumentId::random(),
+        );
+        assert_eq!(
+            store
+                .register_visit(&a, "2027-02-01", 1)
+                .unwrap()
+                .reception_number,
+            1
+        );
+        assert_eq!(
+            store
+                .register_visit(&b, "2027-02-01", 2)
+                .unwrap()
+                .reception_number,
+            2
+        );
+        assert_eq!(
+            store
+                .register_visit(&a, "2027-02-01", 3)
+                .unwrap()
+                .reception_number,
+            1
+        );
+        assert_eq!(
+            store
+                .register_visit(&c, "2027-02-02", 4)
+                .unwrap()
+                .reception_number,
+            1
+        );
         let day = store.visits_of_day("2027-02-01").unwrap();
         assert_eq!(day.len(), 2);
         assert_eq!(day[1].visit_id, b.to_string());

@@ -5,8 +5,8 @@
 //! JS peers under `tests/js` (the npm automerge-repo client, Playwright).
 #![forbid(unsafe_code)]
 
-pub mod node;
 mod native_peer;
+pub mod node;
 mod server_process;
 
 pub use native_peer::NativePeer;

@@ -32,7 +32,10 @@ pub async fn run(
 ) -> anyhow::Result<NodeRun> {
     let dir = js_dir();
     if !dir.join("node_modules").exists() {
-        bail!("{}/node_modules is missing: run `npm ci` there (cargo xtask test does)", dir.display());
+        bail!(
+            "{}/node_modules is missing: run `npm ci` there (cargo xtask test does)",
+            dir.display()
+        );
     }
     let mut command = Command::new("node");
     command

@@ -74,7 +74,9 @@ impl ServerProcess {
             command.arg("--static").arg(dir);
         }
         std::fs::create_dir_all(data_dir)?;
-        let mut child = command.spawn().with_context(|| binary.display().to_string())?;
+        let mut child = command
+            .spawn()
+            .with_context(|| binary.display().to_string())?;
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
         // Keep the server's log in a file so a failing test can show it.
@@ -180,7 +182,11 @@ impl ServerProcess {
     }
 
     /// A plain HTTP POST of a JSON body.
-    pub async fn post_json(&self, path: &str, body: &str) -> anyhow::Result<(u16, String, Vec<u8>)> {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &str,
+    ) -> anyhow::Result<(u16, String, Vec<u8>)> {
         http_request(self.port, "POST", path, Some(body)).await
     }
 }
@@ -195,9 +201,8 @@ async fn http_request(
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     let body = json.unwrap_or("");
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
-    );
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     if json.is_some() {
         request.push_str(&format!(
             "Content-Type: application/json\r\nContent-Length: {}\r\n",
@@ -220,7 +225,10 @@ async fn http_request(
         .and_then(|s| s.parse().ok())
         .context("no status")?;
     let mut body = response[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     Ok((status, head, body))

@@ -18,7 +18,11 @@ async fn browser_suite(script: &str) {
         .await
         .unwrap();
     println!("{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.code, 0, "{script} failed:\n{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "{script} failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
     assert!(
         run.stdout.contains(" passed, 0 failed"),
         "{script} reported no result:\n{}",

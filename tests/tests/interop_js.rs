@@ -26,7 +26,8 @@ async fn npm_clients_sync_through_our_server_and_it_survives_a_crash() {
         .await
         .unwrap();
     let url = created["url"].as_str().unwrap().to_owned();
-    url.parse::<AutomergeUrl>().expect("the npm client's URL parses as ours");
+    url.parse::<AutomergeUrl>()
+        .expect("the npm client's URL parses as ours");
 
     // …another fetches it by URL and sees the same heads and contents.
     let fetched = repo_peer(&["fetch", &sync_url, &url]).await.unwrap();
@@ -42,7 +43,9 @@ async fn npm_clients_sync_through_our_server_and_it_survives_a_crash() {
     // Crash the server; a new process over the same SQLite file still serves everything.
     server.kill().await.unwrap();
     server.restart().await.unwrap();
-    let after = repo_peer(&["fetch", &server.sync_url(), &url]).await.unwrap();
+    let after = repo_peer(&["fetch", &server.sync_url(), &url])
+        .await
+        .unwrap();
     assert_eq!(heads(&after), heads(&edited));
     assert_eq!(after["doc"]["status"], "確認済み");
 }
@@ -55,7 +58,9 @@ async fn the_npm_client_reads_a_document_our_rust_client_created() {
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "applicant", "高崎 花子").unwrap();
     doc.put(ROOT, "made_by", "rust").unwrap();
-    let mut peer = NativePeer::connect(&server.sync_url(), "rust-peer").await.unwrap();
+    let mut peer = NativePeer::connect(&server.sync_url(), "rust-peer")
+        .await
+        .unwrap();
     peer.sync(id, &mut doc).await.unwrap();
 
     let fetched = repo_peer(&["fetch", &server.sync_url(), &id.url().to_string()])
@@ -70,13 +75,24 @@ async fn the_npm_client_reads_a_document_our_rust_client_created() {
     assert_eq!(fetched["doc"]["applicant"], "高崎 花子");
 
     // And the other way: the npm client edits, our Rust client receives the edit.
-    repo_peer(&["edit", &server.sync_url(), &id.url().to_string(), "made_by", "both"])
-        .await
-        .unwrap();
+    repo_peer(&[
+        "edit",
+        &server.sync_url(),
+        &id.url().to_string(),
+        "made_by",
+        "both",
+    ])
+    .await
+    .unwrap();
     peer.sync(id, &mut doc).await.unwrap();
     // Automerge 3 (JS) writes strings as collaborative text objects.
-    let (value, obj) = automerge::ReadDoc::get(&doc, ROOT, "made_by").unwrap().unwrap();
-    assert!(matches!(value, automerge::Value::Object(automerge::ObjType::Text)));
+    let (value, obj) = automerge::ReadDoc::get(&doc, ROOT, "made_by")
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        value,
+        automerge::Value::Object(automerge::ObjType::Text)
+    ));
     assert_eq!(automerge::ReadDoc::text(&doc, &obj).unwrap(), "both");
 }
 

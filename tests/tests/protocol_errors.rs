@@ -59,7 +59,9 @@ fn join(peer: &str) -> WsMessage {
 
 /// A connected peer that must keep working while others misbehave.
 async fn bystander(server: &ServerProcess) -> (NativePeer, DocumentId, AutoCommit) {
-    let mut peer = NativePeer::connect(&server.sync_url(), "bystander").await.unwrap();
+    let mut peer = NativePeer::connect(&server.sync_url(), "bystander")
+        .await
+        .unwrap();
     let id = DocumentId::random();
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "n", 1_i64).unwrap();
@@ -69,7 +71,9 @@ async fn bystander(server: &ServerProcess) -> (NativePeer, DocumentId, AutoCommi
 
 async fn bystander_still_syncs(peer: &mut NativePeer, id: DocumentId, doc: &mut AutoCommit) {
     doc.put(ROOT, "n", 2_i64).unwrap();
-    peer.sync(id, doc).await.expect("the bystander is undisturbed");
+    peer.sync(id, doc)
+        .await
+        .expect("the bystander is undisturbed");
 }
 
 async fn server() -> (tempfile::TempDir, ServerProcess) {
@@ -86,7 +90,10 @@ async fn garbage_cbor_gets_an_error_and_a_close() {
     let (mut peer, id, mut doc) = bystander(&server).await;
     let outcome = raw_session(
         &server.sync_url(),
-        vec![join("garbage"), WsMessage::Binary(vec![0xff, 0x13, 0x37].into())],
+        vec![
+            join("garbage"),
+            WsMessage::Binary(vec![0xff, 0x13, 0x37].into()),
+        ],
     )
     .await;
     assert!(outcome.closed);
@@ -112,7 +119,10 @@ async fn an_unknown_protocol_version_is_refused() {
     )
     .await;
     assert!(outcome.closed);
-    assert_eq!(outcome.errors, vec!["unsupported protocol version".to_string()]);
+    assert_eq!(
+        outcome.errors,
+        vec!["unsupported protocol version".to_string()]
+    );
     assert!(outcome.others.is_empty(), "no peer message: {outcome:?}");
     bystander_still_syncs(&mut peer, id, &mut doc).await;
 }
@@ -144,7 +154,10 @@ async fn a_reused_sender_id_is_refused_and_the_first_connection_keeps_working() 
     let (mut peer, id, mut doc) = bystander(&server).await;
     let outcome = raw_session(&server.sync_url(), vec![join("bystander")]).await;
     assert!(outcome.closed);
-    assert_eq!(outcome.errors, vec!["peer id is already connected".to_string()]);
+    assert_eq!(
+        outcome.errors,
+        vec!["peer id is already connected".to_string()]
+    );
     bystander_still_syncs(&mut peer, id, &mut doc).await;
 }
 
@@ -173,11 +186,17 @@ async fn an_invalid_document_id_is_refused_without_logging_contents() {
     .await;
     assert!(outcome.closed);
     assert_eq!(outcome.errors.len(), 1, "{outcome:?}");
-    assert!(outcome.errors[0].contains("invalid document id"), "{outcome:?}");
+    assert!(
+        outcome.errors[0].contains("invalid document id"),
+        "{outcome:?}"
+    );
     bystander_still_syncs(&mut peer, id, &mut doc).await;
     let log = server.wait_for_log("invalid document id").await;
     assert!(log.contains("invalid document id"), "{log}");
-    assert!(!log.contains("高崎"), "document contents leaked into the log: {log}");
+    assert!(
+        !log.contains("高崎"),
+        "document contents leaked into the log: {log}"
+    );
 }
 
 #[tokio::test]

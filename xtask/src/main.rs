@@ -104,12 +104,27 @@ fn test(root: &Path) -> anyhow::Result<()> {
 
     step(cargo().args(["fmt", "--all", "--check"]))?;
     step(cargo().args([
-        "clippy", "--locked", "--workspace", "--exclude", "app-wasm", "--all-targets", "--",
-        "-D", "warnings",
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--exclude",
+        "app-wasm",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
     step(cargo().args([
-        "clippy", "--locked", "-p", "app-wasm", "--target", "wasm32-unknown-unknown",
-        "--all-targets", "--", "-D", "warnings",
+        "clippy",
+        "--locked",
+        "-p",
+        "app-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
     mark("fmt and clippy clean");
 
@@ -134,7 +149,14 @@ fn test(root: &Path) -> anyhow::Result<()> {
 
     step(
         cargo()
-            .args(["test", "--locked", "-p", "app-wasm", "--target", "wasm32-unknown-unknown"])
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "app-wasm",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)
             .env(
                 "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
@@ -142,6 +164,9 @@ fn test(root: &Path) -> anyhow::Result<()> {
             ),
     )?;
     mark("in-browser wasm tests passed");
-    eprintln!("xtask: all tests passed in {} s", started.elapsed().as_secs());
+    eprintln!(
+        "xtask: all tests passed in {} s",
+        started.elapsed().as_secs()
+    );
     Ok(())
 }

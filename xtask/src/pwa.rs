@@ -23,16 +23,18 @@ pub fn build(root: &Path, profile: Profile, out: &Path) -> anyhow::Result<()> {
         Profile::Dev => ("dev", "debug"),
         Profile::Release => ("wasm-release", "wasm-release"),
     };
-    step(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
-        "build",
-        "--locked",
-        "-p",
-        "app-wasm",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        profile_arg,
-    ]))?;
+    step(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+            "build",
+            "--locked",
+            "-p",
+            "app-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            profile_arg,
+        ]),
+    )?;
     let wasm = target_dir(root)
         .join("wasm32-unknown-unknown")
         .join(profile_dir)
@@ -43,7 +45,14 @@ pub fn build(root: &Path, profile: Profile, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
     step(
         Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-name", "app", "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "app",
+                "--out-dir",
+            ])
             .arg(out)
             .arg(&wasm),
     )?;

@@ -23,9 +23,12 @@ fn output(command: &mut Command) -> Option<String> {
 
 /// The wasm32 target and `wasm-bindgen-cli` at the version Cargo.lock pins.
 pub fn ensure_wasm_toolchain(root: &Path) -> anyhow::Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .unwrap_or_default();
-    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         step(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     let wanted = locked_version(root, "wasm-bindgen")?;
@@ -33,12 +36,7 @@ pub fn ensure_wasm_toolchain(root: &Path) -> anyhow::Result<()> {
     if have != format!("wasm-bindgen {wanted}") {
         // Not --locked: the CLI's own lock file names a webpki-roots release the registry
         // here does not carry (see shared/reference/toolchain.md, G2).
-        step(Command::new("cargo").args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            &wanted,
-        ]))?;
+        step(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
     }
     Ok(())
 }

@@ -21,7 +21,9 @@ pub fn app() -> Html {
     let repo = {
         let dispatch = state.dispatcher();
         use_memo((), move |_| {
-            repo::start(Callback::from(move |event| dispatch.dispatch(Action::Repo(event))))
+            repo::start(Callback::from(move |event| {
+                dispatch.dispatch(Action::Repo(event))
+            }))
         })
     };
     {

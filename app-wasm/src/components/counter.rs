@@ -37,7 +37,10 @@ pub fn counter_home() -> Html {
         let app = app.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let number = number_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let number = number_ref
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
             let app = app.clone();
             spawn_local(async move {
                 match api::visit_by_reception(number.trim()).await {
@@ -56,7 +59,10 @@ pub fn counter_home() -> Html {
         let app = app.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let text = id_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let text = id_ref
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
             let text = text.trim();
             let id = text
                 .parse::<AutomergeUrl>()

@@ -66,9 +66,11 @@ pub fn kiosk() -> Html {
             </div>
         },
         Step::Filling(id, number) => {
-            let form = app.open.as_ref().filter(|v| v.id == *id).map(|view| html! {
-                <VisitForm view={view.clone()} title={Text::SectionApplicant}
-                           fields={Field::APPLICANT.to_vec()} />
+            let form = app.open.as_ref().filter(|v| v.id == *id).map(|view| {
+                html! {
+                    <VisitForm view={view.clone()} title={Text::SectionApplicant}
+                               fields={Field::APPLICANT.to_vec()} />
+                }
             });
             let finish = {
                 let step = step.clone();

@@ -33,7 +33,7 @@ pub enum ClientError {
         /// The document.
         document_id: DocumentId,
         /// The Automerge error.
-        source: automerge::AutomergeError,
+        source: Box<automerge::AutomergeError>,
     },
     /// A message arrived before the server answered `join`.
     #[error("server sent {0} before answering join")]
@@ -136,7 +136,9 @@ impl SyncClient {
                 }
                 Ok(Incoming::Sync { document_id, data })
             }
-            Message::DocUnavailable { document_id, .. } => Ok(Incoming::Unavailable { document_id }),
+            Message::DocUnavailable { document_id, .. } => {
+                Ok(Incoming::Unavailable { document_id })
+            }
             other => Ok(Incoming::Ignored {
                 message_type: other.message_type().to_owned(),
             }),
@@ -159,7 +161,7 @@ impl SyncClient {
             .receive_sync_message(state, message)
             .map_err(|source| ClientError::Apply {
                 document_id,
-                source,
+                source: Box::new(source),
             })?;
         Ok(self.sync(document_id, doc))
     }
@@ -211,8 +213,7 @@ impl SyncClient {
         document_id: DocumentId,
         bytes: &[u8],
     ) -> Result<(), ClientError> {
-        let state =
-            sync::State::decode(bytes).map_err(|_| ClientError::SyncState(document_id))?;
+        let state = sync::State::decode(bytes).map_err(|_| ClientError::SyncState(document_id))?;
         self.states.insert(document_id, state);
         Ok(())
     }
