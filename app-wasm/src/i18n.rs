@@ -40,6 +40,7 @@ pub enum Text {
     ReceptionNumber,
     Loading,
     Unavailable,
+    UnavailableOffline,
     ConflictNotice,
     ErrorOffline,
     ErrorNotFound,
@@ -113,6 +114,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         Unavailable => (
             "この受付はサーバーにもこの端末にもありません。",
             "This visit is neither on the server nor on this terminal.",
+        ),
+        UnavailableOffline => (
+            "この受付はこの端末にありません。サーバーに接続すると取得します。",
+            "This visit is not on this terminal. It is fetched when the server is reachable.",
         ),
         ConflictNotice => (
             "別の窓口と入力が食い違っています: ",

@@ -82,8 +82,14 @@ pub enum RepoEvent {
     LocalVisits(Vec<LocalVisit>),
     /// A visit was opened or changed.
     Visit(VisitView),
-    /// Neither this terminal nor the server has the visit.
-    Unavailable(DocumentId),
+    /// This terminal does not have the visit, and the server does not either (`offline`
+    /// false) or cannot be asked now (`offline` true; it is asked again on reconnect).
+    Unavailable {
+        /// The visit.
+        id: DocumentId,
+        /// Whether the server could not be asked.
+        offline: bool,
+    },
     /// Something the person should know.
     Problem(Text),
 }
@@ -236,7 +242,8 @@ impl Repo {
         if self.status.online {
             self.send_sync(id);
         } else {
-            self.events.emit(RepoEvent::Unavailable(id));
+            self.events
+                .emit(RepoEvent::Unavailable { id, offline: true });
         }
     }
 
@@ -340,7 +347,10 @@ impl Repo {
             Incoming::Sync { document_id, data } => self.on_sync(document_id, &data).await,
             Incoming::Unavailable { document_id } => {
                 if self.wanted.remove(&document_id).is_some() {
-                    self.events.emit(RepoEvent::Unavailable(document_id));
+                    self.events.emit(RepoEvent::Unavailable {
+                        id: document_id,
+                        offline: false,
+                    });
                 }
             }
             Incoming::Refused { reason } => {

@@ -21,8 +21,8 @@ pub struct AppState {
     pub local_visits: Vec<LocalVisit>,
     /// The visit last opened or changed.
     pub open: Option<VisitView>,
-    /// A visit that could not be found anywhere.
-    pub unavailable: Option<DocumentId>,
+    /// A visit that could not be found, and whether only because the server was offline.
+    pub unavailable: Option<(DocumentId, bool)>,
     /// A problem to show until dismissed.
     pub problem: Option<Text>,
 }
@@ -62,12 +62,14 @@ impl Reducible for AppState {
             Action::Repo(RepoEvent::Status(status)) => next.sync = status,
             Action::Repo(RepoEvent::LocalVisits(list)) => next.local_visits = list,
             Action::Repo(RepoEvent::Visit(view)) => {
-                if next.unavailable == Some(view.id) {
+                if next.unavailable.is_some_and(|(id, _)| id == view.id) {
                     next.unavailable = None;
                 }
                 next.open = Some(view);
             }
-            Action::Repo(RepoEvent::Unavailable(id)) => next.unavailable = Some(id),
+            Action::Repo(RepoEvent::Unavailable { id, offline }) => {
+                next.unavailable = Some((id, offline))
+            }
             Action::Repo(RepoEvent::Problem(text)) | Action::Problem(text) => {
                 next.problem = Some(text)
             }

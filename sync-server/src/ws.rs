@@ -85,17 +85,14 @@ impl Connection {
                 return self.close(close_code::POLICY, "join expected").await;
             }
         };
-        let peer = match self.accept_join(&join) {
-            Ok(peer) => peer,
+        let (peer, answer) = match self.accept_join(&join) {
+            Ok(accepted) => accepted,
             Err(refusal) => return self.refuse(refusal).await,
         };
         let (connection, mut inbox) = match self.hub.connect(&peer) {
             Ok(admitted) => admitted,
             Err(e) => return self.refuse(e.into()).await,
         };
-        self.peer = Some(peer.clone());
-        let answer = answer_join(&peer, None, self.hub.server_id(), self.hub.metadata())
-            .expect("v1 was checked in accept_join");
         tracing::info!(peer = %peer, "peer joined");
         let mut result = self.send(&answer).await;
 
@@ -158,7 +155,8 @@ impl Connection {
         }
     }
 
-    fn accept_join(&mut self, frame: &[u8]) -> Result<String, Refusal> {
+    /// Reads `join`: the peer id and the `peer` answer, or why not.
+    fn accept_join(&mut self, frame: &[u8]) -> Result<(String, Message), Refusal> {
         match Message::decode(frame)? {
             Message::Join {
                 sender_id,
@@ -166,14 +164,14 @@ impl Connection {
                 ..
             } => {
                 self.peer = Some(sender_id.clone());
-                answer_join(
+                let answer = answer_join(
                     &sender_id,
                     supported_protocol_versions.as_deref(),
                     self.hub.server_id(),
                     self.hub.metadata(),
                 )
                 .map_err(|_| Refusal::UnsupportedVersion)?;
-                Ok(sender_id)
+                Ok((sender_id, answer))
             }
             other => Err(Refusal::NotJoined(other.message_type().to_owned())),
         }

@@ -117,6 +117,24 @@ try {
     await page.waitForSelector("#admin-peers");
     await steps.shot(page, "09-admin");
   });
+
+  await steps.step("the service worker cache holds the app shell and no personal data", async () => {
+    const cached = await counterPage.evaluate(async () => {
+      const out = { caches: await caches.keys(), entries: [] };
+      for (const name of out.caches) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) {
+          const body = await (await cache.match(request)).text();
+          out.entries.push({ path: new URL(request.url).pathname, hasName: body.includes("高崎 花子") });
+        }
+      }
+      return out;
+    });
+    expectEqual(cached.caches.length, 1, "one shell cache");
+    const shell = ["/index.html", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon.svg"];
+    expectEqual(JSON.stringify(cached.entries.map((e) => e.path).sort()), JSON.stringify([...shell].sort()), "cached paths");
+    expectEqual(cached.entries.some((e) => e.hasName), false, "applicant name in a cache");
+  });
 } catch (error) {
   exitCode = 1;
   console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));

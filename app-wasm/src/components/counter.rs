@@ -155,10 +155,17 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                            fields={Field::TENKYO.to_vec()} />
             </>
         },
-        None if app.unavailable == Some(props.id) => {
-            html! { <p class="unavailable" role="alert">{ ja(Text::Unavailable) }</p> }
-        }
-        None => html! { <p class="loading">{ ja(Text::Loading) }</p> },
+        None => match app.unavailable {
+            Some((id, offline)) if id == props.id => {
+                let text = if offline {
+                    Text::UnavailableOffline
+                } else {
+                    Text::Unavailable
+                };
+                html! { <p class="unavailable" role="alert">{ ja(text) }</p> }
+            }
+            _ => html! { <p class="loading">{ ja(Text::Loading) }</p> },
+        },
     };
     html! {
         <section class="counter-visit">

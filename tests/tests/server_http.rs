@@ -1,0 +1,134 @@
+//! The server's HTTP side as a browser and an operator meet it: static files with the right
+//! MIME types and caching, health, the visit register, and a clean stop on SIGTERM while a
+//! WebSocket is open.
+
+use std::path::Path;
+
+use madoguchi_tests::{NativePeer, ServerProcess};
+use shared_model::DocumentId;
+
+fn fake_dist(dir: &Path) {
+    for (file, body) in [
+        ("index.html", "<!doctype html><title>t</title>"),
+        ("sw.js", "self.addEventListener('fetch', () => {});"),
+        ("app.js", "export default function init() {}"),
+        ("app_bg.wasm", "\0asm"),
+        ("app.css", "body{}"),
+        ("manifest.webmanifest", "{}"),
+    ] {
+        std::fs::write(dir.join(file), body).unwrap();
+    }
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn static_files_have_their_mime_types_and_revalidate() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    fake_dist(dist.path());
+    let server = ServerProcess::start(data.path(), Some(dist.path()))
+        .await
+        .unwrap();
+    for (path, mime) in [
+        ("/", "text/html"),
+        ("/index.html", "text/html"),
+        ("/sw.js", "text/javascript"),
+        ("/app.js", "text/javascript"),
+        ("/app_bg.wasm", "application/wasm"),
+        ("/app.css", "text/css"),
+        ("/manifest.webmanifest", "application/manifest+json"),
+    ] {
+        let (status, head, _) = server.get(path).await.unwrap();
+        assert_eq!(status, 200, "{path}");
+        let content_type = header(&head, "content-type").unwrap_or_default();
+        assert!(content_type.starts_with(mime), "{path}: {content_type}");
+        assert_eq!(header(&head, "cache-control"), Some("no-cache"), "{path}");
+    }
+    let (status, _, _) = server.get("/missing.js").await.unwrap();
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn health_and_the_visit_register() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let (status, _, body) = server.get("/healthz").await.unwrap();
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let first = DocumentId::random().to_string();
+    let second = DocumentId::random().to_string();
+    let register = |id: &str| format!(r#"{{"visit_id":"{id}"}}"#);
+    let (status, _, body) = server
+        .post_json("/api/visits", &register(&first))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let a: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (_, _, body) = server
+        .post_json("/api/visits", &register(&second))
+        .await
+        .unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        b["reception_number"].as_u64(),
+        a["reception_number"].as_u64().map(|n| n + 1)
+    );
+    // Registering again keeps the number.
+    let (_, _, body) = server
+        .post_json("/api/visits", &register(&first))
+        .await
+        .unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(again["reception_number"], a["reception_number"]);
+
+    let number = b["reception_number"].as_u64().unwrap();
+    let (status, _, body) = server
+        .get(&format!("/api/visits?reception={number}"))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let found: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(found[0]["visit_id"], second.as_str());
+
+    // Bad input is named, not a crash.
+    let (status, _, body) = server
+        .post_json("/api/visits", r#"{"visit_id":"not-an-id"}"#)
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("bs58check"));
+    let (status, _, _) = server.get("/api/visits?reception=abc").await.unwrap();
+    assert_eq!(status, 400);
+    let (status, _, _) = server.get("/api/visits?reception=9999").await.unwrap();
+    assert_eq!(status, 404);
+    let (status, _, _) = server
+        .post_json(
+            "/api/visits",
+            &format!(r#"{{"visit_id":"{}"}}"#, "x".repeat(100_000)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 413, "bodies over the limit are refused");
+}
+
+#[tokio::test]
+async fn sigterm_closes_open_sockets_and_exits_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(data.path(), None).await.unwrap();
+    let _peer = NativePeer::connect(&server.sync_url(), "open-peer")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    server.stop().await.expect("clean exit on SIGTERM");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let log = server.wait_for_log("stopped").await;
+    assert!(log.contains("shutting down"), "{log}");
+}
