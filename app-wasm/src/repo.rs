@@ -135,6 +135,8 @@ struct Repo {
     /// Documents asked of the server and not yet received.
     wanted: HashMap<DocumentId, AutoCommit>,
     chunks: HashMap<DocumentId, u32>,
+    /// The list entries of the visits stored on this terminal.
+    listed: HashMap<DocumentId, LocalVisit>,
     client: SyncClient,
     socket: Option<Socket>,
     generation: u32,
@@ -159,6 +161,7 @@ impl Repo {
             visits: HashMap::new(),
             wanted: HashMap::new(),
             chunks: HashMap::new(),
+            listed: HashMap::new(),
             client: SyncClient::new(peer_id(), PeerMetadata::default()),
             socket: None,
             generation: 0,
@@ -201,7 +204,8 @@ impl Repo {
                 Err(e) => web_sys::console::error_1(&format!("loading {}: {e}", entry.doc).into()),
             }
         }
-        self.events.emit(RepoEvent::LocalVisits(list));
+        self.listed = list.into_iter().map(|v| (v.doc, v)).collect();
+        self.publish_list();
         self.publish_status();
     }
 
@@ -292,9 +296,8 @@ impl Repo {
                 if let Some(started) = started {
                     self.status.last_commit_ms = Some(js_sys::Date::now() - started);
                 }
-                if let Ok(list) = store.visits().await {
-                    self.events.emit(RepoEvent::LocalVisits(list));
-                }
+                self.listed.insert(id, entry);
+                self.publish_list();
             }
             Err(e) => {
                 web_sys::console::error_1(&format!("saving {id}: {e}").into());
@@ -496,6 +499,12 @@ impl Repo {
                 conflicts: visit.conflicts(),
             }));
         }
+    }
+
+    fn publish_list(&self) {
+        let mut list: Vec<LocalVisit> = self.listed.values().cloned().collect();
+        list.sort_by(|a, b| b.updated_at.total_cmp(&a.updated_at));
+        self.events.emit(RepoEvent::LocalVisits(list));
     }
 
     fn publish_status(&mut self) {
