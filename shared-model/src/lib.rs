@@ -11,6 +11,7 @@
 pub mod calendar;
 mod document_id;
 pub mod protocol;
+pub mod validate;
 mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};

@@ -68,7 +68,11 @@ impl Era {
             Era::Heisei => (1989, 1, 8),
             Era::Reiwa => (2019, 5, 1),
         };
-        CivilDay { year: y, month: m, day: d }
+        CivilDay {
+            year: y,
+            month: m,
+            day: d,
+        }
     }
 
     /// The era after this one, if any.
@@ -166,7 +170,14 @@ impl fmt::Display for Wareki {
         if self.year == 1 {
             write!(f, "{}元年{}月{}日", self.era.kanji(), self.month, self.day)
         } else {
-            write!(f, "{}{}年{}月{}日", self.era.kanji(), self.year, self.month, self.day)
+            write!(
+                f,
+                "{}{}年{}月{}日",
+                self.era.kanji(),
+                self.year,
+                self.month,
+                self.day
+            )
         }
     }
 }
@@ -207,11 +218,17 @@ pub fn parse_date(text: &str) -> Result<CivilDay, DateError> {
         .filter(|p| !p.is_empty())
         .collect();
     let numbers: Vec<u32> = match parts.as_slice() {
-        [compact] if era.is_none() && compact.len() == 8 => vec![
-            compact[..4].parse().map_err(|_| unreadable())?,
-            compact[4..6].parse().map_err(|_| unreadable())?,
-            compact[6..].parse().map_err(|_| unreadable())?,
-        ],
+        [compact]
+            if era.is_none()
+                && compact.len() == 8
+                && compact.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            vec![
+                compact[..4].parse().map_err(|_| unreadable())?,
+                compact[4..6].parse().map_err(|_| unreadable())?,
+                compact[6..].parse().map_err(|_| unreadable())?,
+            ]
+        }
         [y, m, d] => vec![
             y.parse().map_err(|_| unreadable())?,
             m.parse().map_err(|_| unreadable())?,
@@ -286,12 +303,23 @@ mod tests {
 
     #[test]
     fn impossible_and_unreadable_dates() {
-        for text in ["令和5年2月29日", "2023-02-29", "2024-13-01", "令和6年4月31日"] {
-            assert!(matches!(parse_date(text), Err(DateError::Impossible(_))), "{text}");
+        for text in [
+            "令和5年2月29日",
+            "2023-02-29",
+            "2024-13-01",
+            "令和6年4月31日",
+        ] {
+            assert!(
+                matches!(parse_date(text), Err(DateError::Impossible(_))),
+                "{text}"
+            );
         }
         assert!(parse_date("2024-02-29").is_ok());
         for text in ["", "昨日", "令和", "X5.1.1", "2024-1", "12345678901"] {
-            assert!(matches!(parse_date(text), Err(DateError::Unreadable(_))), "{text}");
+            assert!(
+                matches!(parse_date(text), Err(DateError::Unreadable(_))),
+                "{text}"
+            );
         }
         assert!(matches!(
             parse_date("明治5年12月2日"),

@@ -1,0 +1,81 @@
+//! 郵便番号 and telephone numbers.
+
+use super::{Code, Finding};
+
+fn ascii_digits(text: &str, allowed: &[char]) -> Option<String> {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        match c {
+            '0'..='9' => out.push(c),
+            '０'..='９' => out.push(char::from_u32(c as u32 - '０' as u32 + '0' as u32)?),
+            c if allowed.contains(&c) => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Checks a 郵便番号 (`370-8501`, `3708501`, `〒370-8501`); returns it as `NNN-NNNN`.
+pub fn check_postal_code(text: &str) -> Result<String, Finding> {
+    let digits = ascii_digits(text.trim_start_matches('〒'), &['-', '－', 'ー', ' ']);
+    match digits {
+        Some(d) if d.len() == 7 => Ok(format!("{}-{}", &d[..3], &d[3..])),
+        _ => Err(Finding::error(
+            Code::PostalCodeFormat,
+            "郵便番号は7桁の数字で入力してください (例: 370-8501)。",
+            "Enter the postal code as 7 digits (e.g. 370-8501).",
+        )),
+    }
+}
+
+/// Checks a Japanese telephone number: 10 or 11 digits starting with 0; hyphens, spaces and
+/// parentheses allowed. Returns the digits.
+pub fn check_phone(text: &str) -> Result<String, Finding> {
+    let digits = ascii_digits(text, &['-', '－', 'ー', ' ', '(', ')', '（', '）']);
+    match digits {
+        Some(d) if (10..=11).contains(&d.len()) && d.starts_with('0') => Ok(d),
+        _ => Err(Finding::error(
+            Code::PhoneFormat,
+            "電話番号は0から始まる10桁か11桁の数字で入力してください (例: 027-321-1111)。",
+            "Enter a phone number of 10 or 11 digits starting with 0 (e.g. 027-321-1111).",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postal_codes() {
+        for ok in ["370-8501", "3708501", "〒370-8501", "３７０－８５０１"] {
+            assert_eq!(check_postal_code(ok).unwrap(), "370-8501", "{ok}");
+        }
+        for bad in ["370-850", "37085011", "abc-defg", ""] {
+            assert_eq!(
+                check_postal_code(bad).unwrap_err().code,
+                Code::PostalCodeFormat,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn phones() {
+        for ok in [
+            "027-321-1111",
+            "090-1234-5678",
+            "(027)321-1111",
+            "０２７３２１１１１１",
+        ] {
+            assert!(check_phone(ok).is_ok(), "{ok}");
+        }
+        for bad in ["321-1111", "27-321-1111", "0273211111111", "027-321-111x"] {
+            assert_eq!(
+                check_phone(bad).unwrap_err().code,
+                Code::PhoneFormat,
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! フリガナ: full-width katakana, with half-width katakana and hiragana input normalised.
+
+use super::{Code, Finding};
+
+/// Half-width katakana U+FF66..=U+FF9D in order, as full-width.
+const HALF_WIDTH: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+
+/// Letters that take a dakuten, each followed by its voiced form.
+const VOICED_PAIRS: &str =
+    "カガキギクグケゲコゴサザシジスズセゼソゾタダチヂツヅテデトドハバヒビフブヘベホボウヴ";
+
+fn voiced(base: char) -> Option<char> {
+    let pairs: Vec<char> = VOICED_PAIRS.chars().collect();
+    pairs
+        .chunks(2)
+        .find(|pair| pair[0] == base)
+        .map(|pair| pair[1])
+}
+
+fn semi_voiced(base: char) -> Option<char> {
+    match base {
+        'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(base as u32 + 2),
+        _ => None,
+    }
+}
+
+/// Full-width katakana for half-width katakana, hiragana and ASCII spaces; other characters
+/// are kept (and then refused by [`check_kana`]).
+pub fn normalize_kana(text: &str) -> String {
+    let table: Vec<char> = HALF_WIDTH.chars().collect();
+    let mut out: Vec<char> = Vec::with_capacity(text.len());
+    for c in text.trim().chars() {
+        let mapped = match c {
+            '\u{FF66}'..='\u{FF9D}' => table[(c as u32 - 0xFF66) as usize],
+            '\u{FF9E}' | '゛' | '\u{3099}' => {
+                if let Some(v) = out.last().copied().and_then(voiced) {
+                    *out.last_mut().expect("checked") = v;
+                    continue;
+                }
+                c
+            }
+            '\u{FF9F}' | '゜' | '\u{309A}' => {
+                if let Some(v) = out.last().copied().and_then(semi_voiced) {
+                    *out.last_mut().expect("checked") = v;
+                    continue;
+                }
+                c
+            }
+            '\u{FF65}' => '・',
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            ' ' | '\u{3000}' => {
+                if out.last() == Some(&'\u{3000}') {
+                    continue;
+                }
+                '\u{3000}'
+            }
+            other => other,
+        };
+        out.push(mapped);
+    }
+    out.into_iter().collect()
+}
+
+/// Normalises and checks a フリガナ: full-width katakana, ー, ・ and full-width spaces only.
+pub fn check_kana(text: &str) -> Result<String, Finding> {
+    let normalized = normalize_kana(text);
+    let bad: Vec<char> = normalized
+        .chars()
+        .filter(|c| !matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{3000}'))
+        .collect();
+    if !bad.is_empty() {
+        let shown: String = bad.iter().take(5).collect();
+        return Err(Finding::error(
+            Code::KanaInvalid,
+            format!("フリガナはカタカナで入力してください (使えない文字: {shown})。"),
+            format!("Enter the reading in katakana (not allowed: {shown})."),
+        ));
+    }
+    Ok(normalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_width_and_hiragana_become_full_width_katakana() {
+        assert_eq!(normalize_kana("ﾀｶｻｷ ﾊﾅｺ"), "タカサキ\u{3000}ハナコ");
+        assert_eq!(
+            normalize_kana("ｶﾞｯｺｳ ﾊﾟﾝ ｳﾞｨ"),
+            "ガッコウ\u{3000}パン\u{3000}ヴィ"
+        );
+        assert_eq!(normalize_kana("たかさき  はなこ"), "タカサキ\u{3000}ハナコ");
+        assert_eq!(normalize_kana("ｼﾞｮﾝ･ｽﾐｽ"), "ジョン・スミス");
+        assert_eq!(check_kana("ﾀｶｻｷ ﾊﾅｺ").unwrap(), "タカサキ\u{3000}ハナコ");
+    }
+
+    #[test]
+    fn voicing_marks_only_join_letters_that_take_them() {
+        // ア takes no dakuten: the mark stays and is refused.
+        assert!(check_kana("ｱﾞ").is_err());
+        assert_eq!(normalize_kana("ﾄﾞ"), "ド");
+        assert_eq!(normalize_kana("ﾎﾟ"), "ポ");
+        assert_eq!(normalize_kana("ﾁﾞ"), "ヂ");
+    }
+
+    #[test]
+    fn kanji_and_latin_are_refused() {
+        for bad in ["高崎", "Takasaki", "タカサキ1"] {
+            assert_eq!(
+                check_kana(bad).unwrap_err().code,
+                Code::KanaInvalid,
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Validation as pure functions. Every check returns [`Finding`]s with a stable [`Code`], a
+//! [`Severity`] (an error blocks confirmation, a warning only informs), and a message in
+//! Japanese and English that tells the person what to fix.
+//!
+//! ```
+//! use shared_model::validate::{Code, check_my_number};
+//!
+//! assert!(check_my_number("123456789018").is_ok());
+//! assert_eq!(check_my_number("123456789012").unwrap_err().code, Code::MyNumberCheckDigit);
+//! ```
+
+mod contact;
+mod deadline;
+mod kana;
+mod number;
+mod relationship;
+
+pub use contact::{check_phone, check_postal_code};
+pub use deadline::{DeadlineRule, check_moved_on, check_notified_on};
+pub use kana::{check_kana, normalize_kana};
+pub use number::{
+    check_atena_number, check_my_number, check_residence_card_number, m11_check_digit,
+    my_number_check_digit,
+};
+pub use relationship::check_relationship;
+
+use crate::calendar::{CivilDay, DateError, parse_date};
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informs (a deadline passed); the form can still be confirmed.
+    Warning,
+    /// Must be fixed before the form is confirmed.
+    Error,
+}
+
+/// The stable code of a finding (what the UI, the server and the logs key on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[allow(missing_docs)]
+pub enum Code {
+    Required,
+    DateUnreadable,
+    DateImpossible,
+    DateOutsideEra,
+    DateBeforeSolarCalendar,
+    DateInFuture,
+    NotifiedLate,
+    ChildAllowanceLate,
+    MovedAfterNotified,
+    MyNumberFormat,
+    MyNumberCheckDigit,
+    AtenaNumberFormat,
+    AtenaNumberCheckDigit,
+    ResidenceCardFormat,
+    KanaInvalid,
+    RelationshipUnknown,
+    RelationshipNotAllowed,
+    RelationshipTooDeep,
+    PostalCodeFormat,
+    PhoneFormat,
+    ChoiceUnknown,
+    CountInvalid,
+    TooLong,
+}
+
+impl Code {
+    /// The code as text (`date.outside_era`, …), stable across versions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Required => "required",
+            Code::DateUnreadable => "date.unreadable",
+            Code::DateImpossible => "date.impossible",
+            Code::DateOutsideEra => "date.outside_era",
+            Code::DateBeforeSolarCalendar => "date.before_1873",
+            Code::DateInFuture => "date.in_future",
+            Code::NotifiedLate => "deadline.notified_late",
+            Code::ChildAllowanceLate => "deadline.child_allowance_15_days",
+            Code::MovedAfterNotified => "deadline.moved_after_notified",
+            Code::MyNumberFormat => "my_number.format",
+            Code::MyNumberCheckDigit => "my_number.check_digit",
+            Code::AtenaNumberFormat => "atena_number.format",
+            Code::AtenaNumberCheckDigit => "atena_number.check_digit",
+            Code::ResidenceCardFormat => "residence_card.format",
+            Code::KanaInvalid => "kana.invalid",
+            Code::RelationshipUnknown => "relationship.unknown",
+            Code::RelationshipNotAllowed => "relationship.not_allowed",
+            Code::RelationshipTooDeep => "relationship.too_deep",
+            Code::PostalCodeFormat => "postal_code.format",
+            Code::PhoneFormat => "phone.format",
+            Code::ChoiceUnknown => "choice.unknown",
+            Code::CountInvalid => "count.invalid",
+            Code::TooLong => "text.too_long",
+        }
+    }
+}
+
+/// One problem with one value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What to fix, in Japanese.
+    pub message_ja: String,
+    /// What to fix, in English.
+    pub message_en: String,
+}
+
+impl Finding {
+    /// An error.
+    pub fn error(code: Code, ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: Severity::Error,
+            message_ja: ja.into(),
+            message_en: en.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(code: Code, ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: Severity::Warning,
+            message_ja: ja.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+/// Reads a date (西暦 or 和暦), naming what is wrong.
+pub fn check_date(text: &str) -> Result<CivilDay, Finding> {
+    parse_date(text).map_err(|e| match e {
+        DateError::Unreadable(_) => Finding::error(
+            Code::DateUnreadable,
+            format!("「{text}」は日付として読めません。例: 2027-02-01、令和9年2月1日、R9.2.1"),
+            format!("\"{text}\" is not a date. Examples: 2027-02-01, 令和9年2月1日, R9.2.1"),
+        ),
+        DateError::Impossible(shown) => Finding::error(
+            Code::DateImpossible,
+            format!("{shown} は存在しない日付です。月と日を確かめてください。"),
+            format!("{shown} does not exist. Check the month and day."),
+        ),
+        DateError::OutsideEra(shown) => Finding::error(
+            Code::DateOutsideEra,
+            format!("{shown} はその元号の期間外です。元号か年を確かめてください。"),
+            format!("{shown} is outside that era. Check the era or the year."),
+        ),
+        DateError::BeforeSolarCalendar(shown) => Finding::error(
+            Code::DateBeforeSolarCalendar,
+            format!("{shown} は明治6年(1873年)より前の日付で、扱えません。"),
+            format!("{shown} is before 1873 and cannot be handled."),
+        ),
+    })
+}
+
+/// Checks a text against a length limit in characters.
+pub fn check_length(text: &str, max: usize) -> Result<(), Finding> {
+    let n = text.chars().count();
+    if n > max {
+        return Err(Finding::error(
+            Code::TooLong,
+            format!("{max}文字以内で入力してください (いま{n}文字)。"),
+            format!("Enter at most {max} characters (now {n})."),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every validator on arbitrary strings: a result, never a panic.
+    #[test]
+    fn arbitrary_strings_never_panic() {
+        let alphabet: Vec<char> = "0123456789０１２３-/.年月日元令和平成昭和大正明治RHSTMアイウｶﾞﾊﾟー・　 の子父母妹兄世帯主縁故者ABZaz\u{0}\u{ffff}😀"
+            .chars()
+            .collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..30_000 {
+            let len = (next() % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = check_date(&text);
+            let _ = check_my_number(&text);
+            let _ = check_atena_number(&text);
+            let _ = check_residence_card_number(&text);
+            let _ = check_kana(&text);
+            let _ = normalize_kana(&text);
+            let _ = check_relationship(&text);
+            let _ = check_postal_code(&text);
+            let _ = check_phone(&text);
+            let _ = check_length(&text, 5);
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let all = [
+            Code::Required,
+            Code::DateUnreadable,
+            Code::DateImpossible,
+            Code::DateOutsideEra,
+            Code::DateBeforeSolarCalendar,
+            Code::DateInFuture,
+            Code::NotifiedLate,
+            Code::ChildAllowanceLate,
+            Code::MovedAfterNotified,
+            Code::MyNumberFormat,
+            Code::MyNumberCheckDigit,
+            Code::AtenaNumberFormat,
+            Code::AtenaNumberCheckDigit,
+            Code::ResidenceCardFormat,
+            Code::KanaInvalid,
+            Code::RelationshipUnknown,
+            Code::RelationshipNotAllowed,
+            Code::RelationshipTooDeep,
+            Code::PostalCodeFormat,
+            Code::PhoneFormat,
+            Code::ChoiceUnknown,
+            Code::CountInvalid,
+            Code::TooLong,
+        ];
+        let texts: std::collections::HashSet<&str> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(texts.len(), all.len());
+    }
+}
