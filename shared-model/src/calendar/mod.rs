@@ -31,7 +31,7 @@ impl CivilDay {
     /// The day, if it exists in the Gregorian calendar.
     pub fn new(year: i32, month: u32, day: u32) -> Option<CivilDay> {
         let candidate = CivilDay { year, month, day };
-        (month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month))
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
             .then_some(candidate)
     }
 
