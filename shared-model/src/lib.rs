@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod catalog;
 mod document_id;
 pub mod protocol;
 pub mod validate;

@@ -86,7 +86,7 @@ pub fn tokyo_day(unix_ms: i64) -> CivilDay {
 }
 
 /// The Gregorian date of a count of days since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> CivilDay {
+pub(crate) fn civil_from_days(days: i64) -> CivilDay {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

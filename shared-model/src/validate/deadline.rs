@@ -10,9 +10,11 @@ use crate::calendar::{CivilDay, Wareki};
 pub enum DeadlineRule {
     /// 転入・転居: notify within 14 days after moving (住基法 22・23条); the move cannot be
     /// after the notification.
+    #[serde(rename = "within_14_days")]
     Within14Days,
     /// 児童手当: request within 15 days after moving in or the birth (15日特例), or the
     /// allowance starts a month later.
+    #[serde(rename = "child_allowance_15_days")]
     ChildAllowance15Days,
     /// 転出: the planned moving-out day may lie before or after the notification.
     MoveOut,

@@ -1,0 +1,500 @@
+//! The form catalog: canonical items and every form of the counters, as data
+//! (`shared-model/catalog/items.toml`, `forms.toml`), embedded in the binary and checked when
+//! loaded. The principal type is [`Catalog`]; [`Catalog::builtin`] is the shipped one.
+//!
+//! A field of a form either binds a canonical item (`person.name`, `household.address`,
+//! `visit.moved_on`, …) — then it is entered once for the visit and shows the same value on
+//! every form — or belongs to the form alone (`copies`, `reason`, …).
+//!
+//! ```
+//! use shared_model::catalog::Catalog;
+//!
+//! let catalog = Catalog::builtin();
+//! let form = catalog.form("jumin_idou_tennyu").unwrap();
+//! assert_eq!(form.title.ja, "住民異動届 (転入)");
+//! assert!(catalog.form("no_such_form").is_err());
+//! ```
+
+mod values;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::DeadlineRule;
+
+pub use values::{FieldFinding, VisitValues};
+
+/// Why the catalog, or a request against it, is not right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// A catalog file is not valid TOML of the expected shape.
+    #[error("catalog file {file}: {reason}")]
+    Parse {
+        /// The file.
+        file: &'static str,
+        /// The parser's message.
+        reason: String,
+    },
+    /// A field binds an item that items.toml does not define.
+    #[error("form {form}: field binds unknown item {item}")]
+    UnknownItem {
+        /// The form.
+        form: String,
+        /// The item key.
+        item: String,
+    },
+    /// A form lists a section that neither it nor the shared sections define.
+    #[error("form {form}: unknown section {section}")]
+    UnknownSection {
+        /// The form.
+        form: String,
+        /// The section id.
+        section: String,
+    },
+    /// A form's own field lacks its id, kind or label.
+    #[error("form {form}: own field {field} needs an id, a kind and a label")]
+    IncompleteField {
+        /// The form.
+        form: String,
+        /// What is known of the field.
+        field: String,
+    },
+    /// Two forms share an id.
+    #[error("form id {0} is used twice")]
+    DuplicateForm(String),
+    /// No form has this id.
+    #[error("no form {0}")]
+    UnknownForm(String),
+    /// The form has no field with this key.
+    #[error("form {form} has no field {field}")]
+    UnknownField {
+        /// The form.
+        form: String,
+        /// The field key.
+        field: String,
+    },
+    /// A value of the wrong type for the field.
+    #[error("field {field} of form {form} takes {expected}")]
+    WrongType {
+        /// The form.
+        form: String,
+        /// The field.
+        field: String,
+        /// What it takes.
+        expected: &'static str,
+    },
+}
+
+/// A text in Japanese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Japanese.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+/// The kind of value a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Free text (with a length limit).
+    Text,
+    /// フリガナ in full-width katakana.
+    Kana,
+    /// A date (西暦 or 和暦 input).
+    Date,
+    /// 郵便番号.
+    PostalCode,
+    /// Telephone number.
+    Phone,
+    /// 個人番号.
+    MyNumber,
+    /// 宛名番号 or 世帯番号.
+    AtenaNumber,
+    /// 在留カード番号.
+    ResidenceCard,
+    /// 続柄.
+    Relationship,
+    /// One of the field's choices.
+    Choice,
+    /// Yes or no.
+    Flag,
+    /// A count (0–99) for each of the field's choices (証明書の種類×通数).
+    Counts,
+}
+
+/// One choice of a choice or counts field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// Stable id.
+    pub id: String,
+    /// Japanese.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+/// Where a canonical item lives in a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// One value per person of the visit.
+    Person,
+    /// One value for the household.
+    Household,
+    /// One value for the visit.
+    Visit,
+    /// The form's own field.
+    Form,
+}
+
+/// A canonical item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// `person.name`, `household.address`, `visit.moved_on`, …
+    pub key: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Length limit for text kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<usize>,
+    /// Label.
+    pub label: Label,
+    /// Choices for choice kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+impl Item {
+    /// Where the item lives.
+    pub fn scope(&self) -> Scope {
+        scope_of(&self.key)
+    }
+}
+
+fn scope_of(key: &str) -> Scope {
+    if key.starts_with("person.") {
+        Scope::Person
+    } else if key.starts_with("household.") {
+        Scope::Household
+    } else if key.starts_with("visit.") {
+        Scope::Visit
+    } else {
+        Scope::Form
+    }
+}
+
+/// When a field becomes required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    /// The key whose value decides (a canonical key, a field id of the form, or
+    /// `field.choice` for one count of a counts field).
+    pub key: String,
+    /// Required when that value is one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub is: Vec<String>,
+    /// Required when that value is filled in (non-empty, not `false`, not `0`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub filled: bool,
+}
+
+/// A field of a form, resolved against the canonical items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// The canonical key it binds, or the form's own field id.
+    pub key: String,
+    /// Where its value lives.
+    pub scope: Scope,
+    /// Its kind.
+    pub kind: Kind,
+    /// Label.
+    pub label: Label,
+    /// Length limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<usize>,
+    /// Choices.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+    /// Always required.
+    pub required: bool,
+    /// Required under a condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_when: Option<Condition>,
+}
+
+/// Which rows a repeating section has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repeat {
+    /// Not repeating: person fields refer to the first person (the applicant).
+    #[default]
+    Once,
+    /// One row per person of the visit (異動者).
+    Persons,
+    /// One row per child of 高校生年代 or younger (支給要件児童).
+    Children,
+}
+
+/// A section of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// Id within the form.
+    pub id: String,
+    /// Heading.
+    pub title: Label,
+    /// Rows.
+    pub repeat: Repeat,
+    /// Fields in paper order.
+    pub fields: Vec<Field>,
+}
+
+/// The 課 that owns a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// 市民課
+    Shimin,
+    /// 保険年金課
+    HokenNenkin,
+    /// こども家庭課
+    KodomoKatei,
+}
+
+impl Department {
+    /// The name in Japanese.
+    pub fn ja(self) -> &'static str {
+        match self {
+            Department::Shimin => "市民課",
+            Department::HokenNenkin => "保険年金課",
+            Department::KodomoKatei => "こども家庭課",
+        }
+    }
+}
+
+/// A form of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Form {
+    /// Stable id.
+    pub id: String,
+    /// Title.
+    pub title: Label,
+    /// Owning 課.
+    pub department: Department,
+    /// 窓口番号.
+    pub counter: u8,
+    /// The deadline rule between 異動日 and 届出日, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DeadlineRule>,
+    /// Sections in paper order.
+    pub sections: Vec<Section>,
+}
+
+impl Form {
+    /// The field with this key, if the form has it.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields().find(|f| f.key == key)
+    }
+
+    /// Every field of the form (a field shown in two sections comes twice).
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.sections.iter().flat_map(|s| s.fields.iter())
+    }
+}
+
+/// The whole catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    /// Version of the catalog data.
+    pub version: String,
+    /// Canonical items by key.
+    pub items: BTreeMap<String, Item>,
+    /// Forms in catalog order.
+    pub forms: Vec<Form>,
+}
+
+// --- the files' shape ---------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemsFile {
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormsFile {
+    version: String,
+    #[serde(default)]
+    sections: BTreeMap<String, RawSection>,
+    forms: Vec<RawForm>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    #[serde(default)]
+    id: Option<String>,
+    title: Label,
+    #[serde(default)]
+    repeat: Repeat,
+    fields: Vec<RawField>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    binds: Option<String>,
+    id: Option<String>,
+    kind: Option<Kind>,
+    label: Option<Label>,
+    max: Option<usize>,
+    #[serde(default)]
+    choices: Vec<Choice>,
+    #[serde(default)]
+    required: bool,
+    required_when: Option<Condition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    id: String,
+    title: Label,
+    department: Department,
+    counter: u8,
+    deadline: Option<DeadlineRule>,
+    sections: Vec<String>,
+    #[serde(default, rename = "section")]
+    own_sections: Vec<RawSection>,
+}
+
+const ITEMS_TOML: &str = include_str!("../../catalog/items.toml");
+const FORMS_TOML: &str = include_str!("../../catalog/forms.toml");
+
+impl Catalog {
+    /// The catalog shipped with this build.
+    pub fn builtin() -> &'static Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Catalog::parse(ITEMS_TOML, FORMS_TOML)
+                .expect("the embedded catalog is checked by the crate's tests")
+        })
+    }
+
+    /// Reads a catalog from the texts of items.toml and forms.toml.
+    pub fn parse(items: &str, forms: &str) -> Result<Catalog, CatalogError> {
+        let items: ItemsFile = toml::from_str(items).map_err(|e| CatalogError::Parse {
+            file: "items.toml",
+            reason: e.to_string(),
+        })?;
+        let file: FormsFile = toml::from_str(forms).map_err(|e| CatalogError::Parse {
+            file: "forms.toml",
+            reason: e.to_string(),
+        })?;
+        let items: BTreeMap<String, Item> = items
+            .items
+            .into_iter()
+            .map(|i| (i.key.clone(), i))
+            .collect();
+        let mut forms = Vec::with_capacity(file.forms.len());
+        for raw in file.forms {
+            if forms.iter().any(|f: &Form| f.id == raw.id) {
+                return Err(CatalogError::DuplicateForm(raw.id));
+            }
+            let mut sections = Vec::new();
+            for name in &raw.sections {
+                let section = raw
+                    .own_sections
+                    .iter()
+                    .find(|s| s.id.as_deref() == Some(name.as_str()))
+                    .or_else(|| file.sections.get(name))
+                    .ok_or_else(|| CatalogError::UnknownSection {
+                        form: raw.id.clone(),
+                        section: name.clone(),
+                    })?;
+                sections.push(resolve_section(&raw.id, name, section, &items)?);
+            }
+            forms.push(Form {
+                id: raw.id,
+                title: raw.title,
+                department: raw.department,
+                counter: raw.counter,
+                deadline: raw.deadline,
+                sections,
+            });
+        }
+        Ok(Catalog {
+            version: file.version,
+            items,
+            forms,
+        })
+    }
+
+    /// The form with this id.
+    pub fn form(&self, id: &str) -> Result<&Form, CatalogError> {
+        self.forms
+            .iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| CatalogError::UnknownForm(id.to_owned()))
+    }
+}
+
+fn resolve_section(
+    form: &str,
+    id: &str,
+    raw: &RawSection,
+    items: &BTreeMap<String, Item>,
+) -> Result<Section, CatalogError> {
+    let mut fields = Vec::with_capacity(raw.fields.len());
+    for f in &raw.fields {
+        let field = match &f.binds {
+            Some(key) => {
+                let item = items.get(key).ok_or_else(|| CatalogError::UnknownItem {
+                    form: form.to_owned(),
+                    item: key.clone(),
+                })?;
+                Field {
+                    key: key.clone(),
+                    scope: item.scope(),
+                    kind: item.kind,
+                    label: f.label.clone().unwrap_or_else(|| item.label.clone()),
+                    max: f.max.or(item.max),
+                    choices: item.choices.clone(),
+                    required: f.required,
+                    required_when: f.required_when.clone(),
+                }
+            }
+            None => match (&f.id, f.kind, &f.label) {
+                (Some(id), Some(kind), Some(label)) => Field {
+                    key: id.clone(),
+                    scope: Scope::Form,
+                    kind,
+                    label: label.clone(),
+                    max: f.max,
+                    choices: f.choices.clone(),
+                    required: f.required,
+                    required_when: f.required_when.clone(),
+                },
+                _ => {
+                    return Err(CatalogError::IncompleteField {
+                        form: form.to_owned(),
+                        field: f.id.clone().unwrap_or_else(|| "(no id)".into()),
+                    });
+                }
+            },
+        };
+        fields.push(field);
+    }
+    Ok(Section {
+        id: id.to_owned(),
+        title: raw.title.clone(),
+        repeat: raw.repeat,
+        fields,
+    })
+}
+
+#[cfg(test)]
+mod tests;

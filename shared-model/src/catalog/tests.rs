@@ -1,0 +1,348 @@
+use super::*;
+use crate::calendar::CivilDay;
+use crate::validate::{Code, Severity};
+
+fn today() -> CivilDay {
+    CivilDay::new(2027, 4, 20).unwrap()
+}
+
+/// A valid value for a field of this kind.
+fn valid(field: &Field) -> String {
+    match field.kind {
+        Kind::Text => "群馬県高崎市高松町35番地1"
+            .chars()
+            .take(field.max.unwrap_or(200))
+            .collect(),
+        Kind::Kana => "タカサキ　ハナコ".into(),
+        Kind::Date => match field.key.as_str() {
+            "visit.notified_on" => "令和9年4月20日".into(),
+            "visit.moved_on" => "2027-04-15".into(),
+            "person.residence_expiry" => "2029-03-31".into(),
+            _ => "1988-04-12".into(),
+        },
+        Kind::PostalCode => "370-8501".into(),
+        Kind::Phone => "027-321-1111".into(),
+        Kind::MyNumber => "123456789018".into(),
+        Kind::AtenaNumber => "1236".into(),
+        Kind::ResidenceCard => "AB12345678CD".into(),
+        Kind::Relationship => "世帯主".into(),
+        Kind::Choice => field.choices[0].id.clone(),
+        Kind::Flag => "true".into(),
+        Kind::Counts => unreachable!("counts are set per choice"),
+    }
+}
+
+/// An invalid value and the code it must get.
+fn invalid(field: &Field) -> (String, Code) {
+    match field.kind {
+        Kind::Text => ("あ".repeat(field.max.unwrap_or(200) + 1), Code::TooLong),
+        Kind::Kana => ("高崎".into(), Code::KanaInvalid),
+        Kind::Date => ("令和5年2月30日".into(), Code::DateImpossible),
+        Kind::PostalCode => ("37-8501".into(), Code::PostalCodeFormat),
+        Kind::Phone => ("321-1111".into(), Code::PhoneFormat),
+        Kind::MyNumber => ("123456789012".into(), Code::MyNumberCheckDigit),
+        Kind::AtenaNumber => ("1235".into(), Code::AtenaNumberCheckDigit),
+        Kind::ResidenceCard => ("AB1234CD".into(), Code::ResidenceCardFormat),
+        Kind::Relationship => ("孫".into(), Code::RelationshipNotAllowed),
+        Kind::Choice | Kind::Flag => ("no-such-choice".into(), Code::ChoiceUnknown),
+        Kind::Counts => ("many".into(), Code::CountInvalid),
+    }
+}
+
+/// Every field of the form filled with a valid value, for a parent and a child.
+fn filled(catalog: &Catalog, form: &Form) -> VisitValues {
+    let mut values = VisitValues::default();
+    for field in form.fields() {
+        for person in [0, 1] {
+            if field.scope != Scope::Person && person == 1 {
+                continue;
+            }
+            if field.kind == Kind::Counts {
+                let key = format!("{}.{}", field.key, field.choices[0].id);
+                values.set(catalog, &form.id, &key, None, "2").unwrap();
+                continue;
+            }
+            let mut value = valid(field);
+            if person == 1 {
+                value = match field.key.as_str() {
+                    "person.birth_date" => "2015-06-01".into(),
+                    "person.relationship" => "子".into(),
+                    "person.name" => "高崎 太郎".into(),
+                    _ => value,
+                };
+            }
+            values
+                .set(catalog, &form.id, &field.key, Some(person), &value)
+                .unwrap();
+        }
+    }
+    values
+}
+
+#[test]
+fn the_builtin_catalog_has_every_form_of_the_specification() {
+    let catalog = Catalog::builtin();
+    assert_eq!(catalog.forms.len(), 26);
+    assert!(!catalog.version.is_empty());
+    let count = |d: Department| catalog.forms.iter().filter(|f| f.department == d).count();
+    assert_eq!(count(Department::Shimin), 19);
+    assert_eq!(count(Department::HokenNenkin), 2);
+    assert_eq!(count(Department::KodomoKatei), 5);
+    for form in &catalog.forms {
+        let allowed: &[u8] = match form.department {
+            Department::Shimin => &[5, 7],
+            Department::HokenNenkin => &[9],
+            Department::KodomoKatei => &[1, 3],
+        };
+        assert!(
+            allowed.contains(&form.counter),
+            "{}: 窓口 {}",
+            form.id,
+            form.counter
+        );
+        assert!(
+            form.fields().any(|f| f.required),
+            "{} has no required field",
+            form.id
+        );
+    }
+}
+
+#[test]
+fn every_form_filled_with_valid_values_is_clean() {
+    let catalog = Catalog::builtin();
+    for form in &catalog.forms {
+        let values = filled(catalog, form);
+        let findings = catalog.validate(&form.id, &values, today()).unwrap();
+        assert!(findings.is_empty(), "{}: {findings:#?}", form.id);
+    }
+}
+
+#[test]
+fn every_form_rejects_an_invalid_value_with_its_code() {
+    let catalog = Catalog::builtin();
+    for form in &catalog.forms {
+        // Every field, one at a time: the invalid value gets its code, on that field.
+        for (section, field) in form
+            .sections
+            .iter()
+            .flat_map(|s| s.fields.iter().map(move |f| (s, f)))
+        {
+            let row = if section.repeat == Repeat::Children {
+                1
+            } else {
+                0
+            };
+            let mut values = filled(catalog, form);
+            let (bad, code) = invalid(field);
+            let key = if field.kind == Kind::Counts {
+                format!("{}.{}", field.key, field.choices[0].id)
+            } else {
+                field.key.clone()
+            };
+            values
+                .set(catalog, &form.id, &key, Some(row), &bad)
+                .unwrap();
+            let findings = catalog.validate(&form.id, &values, today()).unwrap();
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.field == field.key && f.finding.code == code),
+                "{}.{}: {bad:?} should give {code:?}, got {findings:#?}",
+                form.id,
+                field.key
+            );
+        }
+    }
+}
+
+#[test]
+fn every_required_field_is_asked_for() {
+    let catalog = Catalog::builtin();
+    for form in &catalog.forms {
+        let findings = catalog
+            .validate(&form.id, &VisitValues::default(), today())
+            .unwrap();
+        for field in form.fields().filter(|f| f.required) {
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.field == field.key && f.finding.code == Code::Required),
+                "{}.{} not reported missing",
+                form.id,
+                field.key
+            );
+        }
+    }
+}
+
+#[test]
+fn a_canonical_item_entered_on_one_form_shows_on_every_form() {
+    let catalog = Catalog::builtin();
+    let mut values = VisitValues::default();
+    values
+        .set(
+            catalog,
+            "jumin_idou_tennyu",
+            "person.name",
+            Some(0),
+            "高崎 花子",
+        )
+        .unwrap();
+    for form in catalog
+        .forms
+        .iter()
+        .filter(|f| f.field("person.name").is_some())
+    {
+        assert_eq!(
+            values.get(&form.id, "person.name", Some(0)),
+            Some("高崎 花子")
+        );
+    }
+    // A form's own field stays with that form.
+    values
+        .set(catalog, "juminhyo_inkan_kofu", "purpose", None, "年金")
+        .unwrap();
+    assert_eq!(values.get("koseki_kofu", "purpose", None), None);
+}
+
+#[test]
+fn conditional_requirements() {
+    let catalog = Catalog::builtin();
+    let form = catalog.form("juminhyo_inkan_kofu").unwrap();
+    let mut values = filled(catalog, form);
+    values.forms.get_mut(&form.id).unwrap().remove("purpose");
+    assert!(
+        catalog
+            .validate(&form.id, &values, today())
+            .unwrap()
+            .is_empty()
+    );
+    values
+        .set(catalog, &form.id, "visit.notifier_relation", None, "agent")
+        .unwrap();
+    let findings = catalog.validate(&form.id, &values, today()).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.field == "purpose" && f.finding.code == Code::Required)
+    );
+}
+
+#[test]
+fn deadlines_are_warnings_and_a_future_notification_an_error() {
+    let catalog = Catalog::builtin();
+    let form = catalog.form("jumin_idou_tennyu").unwrap();
+    let mut values = filled(catalog, form);
+    values
+        .set(catalog, &form.id, "visit.moved_on", None, "2027-03-01")
+        .unwrap();
+    let findings = catalog.validate(&form.id, &values, today()).unwrap();
+    let late: Vec<_> = findings
+        .iter()
+        .filter(|f| f.finding.code == Code::NotifiedLate)
+        .collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].finding.severity, Severity::Warning);
+    values
+        .set(catalog, &form.id, "visit.notified_on", None, "2027-04-21")
+        .unwrap();
+    let findings = catalog.validate(&form.id, &values, today()).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.finding.code == Code::DateInFuture)
+    );
+    let ca = catalog.form("jidou_teate_nintei").unwrap();
+    let mut values = filled(catalog, ca);
+    values
+        .set(catalog, &ca.id, "visit.moved_on", None, "2027-04-01")
+        .unwrap();
+    let findings = catalog.validate(&ca.id, &values, today()).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.finding.code == Code::ChildAllowanceLate
+                && f.finding.severity == Severity::Warning)
+    );
+}
+
+#[test]
+fn children_rows_are_the_persons_of_high_school_age_or_younger() {
+    use super::values::is_child_on;
+    let on = CivilDay::new(2027, 4, 20).unwrap();
+    // Born 2009-04-02: 18 on 2027-04-02 → still 高校生年代 until 2028-03-31.
+    assert!(is_child_on(CivilDay::new(2009, 4, 2).unwrap(), on));
+    // Born 2008-04-02 reached 18 in 2026 → its 31 March was 2027-03-31.
+    assert!(!is_child_on(CivilDay::new(2008, 4, 2).unwrap(), on));
+    // Born 1 April reaches the age on 31 March: that very day ends the period.
+    assert!(!is_child_on(CivilDay::new(2009, 4, 1).unwrap(), on));
+    let catalog = Catalog::builtin();
+    let form = catalog.form("jidou_teate_nintei").unwrap();
+    let mut values = filled(catalog, form);
+    // The child's name is missing: reported on row 1, the parent (row 0) is no child row.
+    values.persons[1].remove("person.kana");
+    let findings = catalog.validate(&form.id, &values, today()).unwrap();
+    let rows: Vec<_> = findings
+        .iter()
+        .filter(|f| f.section == "children")
+        .map(|f| (f.field.as_str(), f.person))
+        .collect();
+    assert_eq!(rows, [("person.kana", Some(1))]);
+}
+
+#[test]
+fn bad_requests_get_typed_errors() {
+    let catalog = Catalog::builtin();
+    let mut values = VisitValues::default();
+    assert_eq!(
+        catalog.validate("nope", &values, today()).unwrap_err(),
+        CatalogError::UnknownForm("nope".into())
+    );
+    assert!(matches!(
+        values.set(catalog, "koseki_kofu", "visit.moved_on", None, "x"),
+        Err(CatalogError::UnknownField { .. })
+    ));
+    assert!(matches!(
+        values.set(catalog, "koseki_kofu", "copies", None, "3"),
+        Err(CatalogError::WrongType { .. })
+    ));
+    assert!(
+        values
+            .set(catalog, "koseki_kofu", "copies.zenbu", None, "3")
+            .is_ok()
+    );
+}
+
+#[test]
+fn broken_catalog_files_are_named() {
+    let items = include_str!("../../catalog/items.toml");
+    let forms = include_str!("../../catalog/forms.toml");
+    assert!(matches!(
+        Catalog::parse("items = [", forms),
+        Err(CatalogError::Parse {
+            file: "items.toml",
+            ..
+        })
+    ));
+    let unknown_item = forms.replace("binds = \"person.kana\"", "binds = \"person.nickname\"");
+    assert!(matches!(
+        Catalog::parse(items, &unknown_item),
+        Err(CatalogError::UnknownItem { .. })
+    ));
+    let unknown_section = forms.replace("\"notifier\", \"move\"", "\"notifier\", \"moov\"");
+    assert!(matches!(
+        Catalog::parse(items, &unknown_section),
+        Err(CatalogError::UnknownSection { .. })
+    ));
+}
+
+#[test]
+fn the_catalog_serialises_for_the_api() {
+    let json = serde_json::to_value(Catalog::builtin()).unwrap();
+    assert_eq!(json["forms"].as_array().unwrap().len(), 26);
+    assert_eq!(
+        json["forms"][0]["sections"][0]["fields"][0]["key"],
+        "visit.notified_on"
+    );
+}

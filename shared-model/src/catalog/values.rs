@@ -1,0 +1,343 @@
+//! [`VisitValues`]: the values of one visit in the catalog's terms, and the validation of a
+//! form against them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Catalog, CatalogError, Condition, Field, Form, Kind, Repeat, Scope};
+use crate::calendar::CivilDay;
+use crate::validate::{
+    Code, Finding, check_atena_number, check_date, check_kana, check_length, check_moved_on,
+    check_my_number, check_notified_on, check_phone, check_postal_code, check_relationship,
+    check_residence_card_number,
+};
+
+/// The values of a visit: canonical items once, plus each form's own fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitValues {
+    /// `visit.*` items.
+    pub visit: BTreeMap<String, String>,
+    /// `household.*` items.
+    pub household: BTreeMap<String, String>,
+    /// `person.*` items, one map per person; the first is the applicant.
+    pub persons: Vec<BTreeMap<String, String>>,
+    /// Each form's own fields (`copies.inkan` for one count of a counts field).
+    pub forms: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A finding about one field (and one row of a repeating section).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldFinding {
+    /// The form.
+    pub form: String,
+    /// The section.
+    pub section: String,
+    /// The field key.
+    pub field: String,
+    /// The person row, for person fields.
+    pub person: Option<usize>,
+    /// What is wrong.
+    pub finding: Finding,
+}
+
+impl VisitValues {
+    /// The value of `key` as `form` sees it (person fields of `person`, default the first).
+    pub fn get(&self, form: &str, key: &str, person: Option<usize>) -> Option<&str> {
+        let value = match scope_of_key(key) {
+            Scope::Person => self.persons.get(person.unwrap_or(0))?.get(key),
+            Scope::Household => self.household.get(key),
+            Scope::Visit => self.visit.get(key),
+            Scope::Form => self.forms.get(form)?.get(key),
+        };
+        value.map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Sets a field of a form, refusing fields the form does not have.
+    pub fn set(
+        &mut self,
+        catalog: &Catalog,
+        form_id: &str,
+        key: &str,
+        person: Option<usize>,
+        value: &str,
+    ) -> Result<(), CatalogError> {
+        let form = catalog.form(form_id)?;
+        let (field_key, sub) = match key.split_once('.') {
+            Some((field, choice)) if form.field(field).is_some_and(|f| f.kind == Kind::Counts) => {
+                (field, Some(choice))
+            }
+            _ => (key, None),
+        };
+        let field = form
+            .field(field_key)
+            .ok_or_else(|| CatalogError::UnknownField {
+                form: form_id.to_owned(),
+                field: key.to_owned(),
+            })?;
+        if field.kind == Kind::Counts && sub.is_none() {
+            return Err(CatalogError::WrongType {
+                form: form_id.to_owned(),
+                field: key.to_owned(),
+                expected: "a count per choice (field.choice)",
+            });
+        }
+        let slot = match field.scope {
+            Scope::Person => {
+                let index = person.unwrap_or(0);
+                if self.persons.len() <= index {
+                    self.persons.resize_with(index + 1, BTreeMap::new);
+                }
+                &mut self.persons[index]
+            }
+            Scope::Household => &mut self.household,
+            Scope::Visit => &mut self.visit,
+            Scope::Form => self.forms.entry(form_id.to_owned()).or_default(),
+        };
+        slot.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+}
+
+fn scope_of_key(key: &str) -> Scope {
+    super::scope_of(key)
+}
+
+fn filled(value: Option<&str>) -> bool {
+    matches!(value, Some(v) if !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether a person is of 高校生年代 or younger on `on`: until the first 31 March after
+/// reaching 18 (児童手当, from 2024-10).
+pub fn is_child_on(birth: CivilDay, on: CivilDay) -> bool {
+    // One reaches an age at the end of the day before the birthday.
+    let anniversary = CivilDay::new(birth.year + 18, birth.month, birth.day).unwrap_or(CivilDay {
+        year: birth.year + 18,
+        month: 3,
+        day: 1,
+    });
+    let reached = crate::calendar::civil_from_days(anniversary.days_since_epoch() - 1);
+    let end_year = if (reached.month, reached.day) <= (3, 31) {
+        reached.year
+    } else {
+        reached.year + 1
+    };
+    on <= CivilDay {
+        year: end_year,
+        month: 3,
+        day: 31,
+    }
+}
+
+impl Catalog {
+    /// Validates one form against the visit's values. `today` is the day in Japan.
+    pub fn validate(
+        &self,
+        form_id: &str,
+        values: &VisitValues,
+        today: CivilDay,
+    ) -> Result<Vec<FieldFinding>, CatalogError> {
+        let form = self.form(form_id)?;
+        let reference_day = values
+            .get(form_id, "visit.notified_on", None)
+            .and_then(|t| check_date(t).ok())
+            .unwrap_or(today);
+        let mut out = Vec::new();
+        for section in &form.sections {
+            let rows: Vec<Option<usize>> = match section.repeat {
+                Repeat::Once => vec![None],
+                Repeat::Persons => (0..values.persons.len().max(1)).map(Some).collect(),
+                Repeat::Children => (0..values.persons.len())
+                    .filter(|&i| {
+                        // A child, or someone whose birth date cannot be read (so that the
+                        // error shows where the person was meant to be listed).
+                        match values
+                            .get(form_id, "person.birth_date", Some(i))
+                            .map(check_date)
+                        {
+                            Some(Ok(birth)) => is_child_on(birth, reference_day),
+                            Some(Err(_)) => true,
+                            None => false,
+                        }
+                    })
+                    .map(Some)
+                    .collect(),
+            };
+            if rows.is_empty() {
+                // A claim for children with no child of 高校生年代 or younger among the persons.
+                for field in section.fields.iter().filter(|f| f.required) {
+                    out.push(FieldFinding {
+                        form: form.id.clone(),
+                        section: section.id.clone(),
+                        field: field.key.clone(),
+                        person: None,
+                        finding: Finding::error(
+                            Code::Required,
+                            format!(
+                                "{}を1人以上入力してください (「{}」)。",
+                                section.title.ja, field.label.ja
+                            ),
+                            format!("Enter at least one row of \"{}\".", section.title.en),
+                        ),
+                    });
+                }
+            }
+            for row in rows {
+                for field in &section.fields {
+                    for finding in check_field(form, field, values, row) {
+                        out.push(FieldFinding {
+                            form: form.id.clone(),
+                            section: section.id.clone(),
+                            field: field.key.clone(),
+                            person: row.filter(|_| field.scope == Scope::Person),
+                            finding,
+                        });
+                    }
+                }
+            }
+        }
+        out.extend(check_deadlines(form, values, today));
+        Ok(out)
+    }
+}
+
+fn required(form: &Form, field: &Field, values: &VisitValues, row: Option<usize>) -> bool {
+    field.required
+        || field.required_when.as_ref().is_some_and(|c: &Condition| {
+            let v = values.get(&form.id, &c.key, row);
+            (c.filled && filled(v)) || v.is_some_and(|v| c.is.iter().any(|x| x == v))
+        })
+}
+
+fn check_field(
+    form: &Form,
+    field: &Field,
+    values: &VisitValues,
+    row: Option<usize>,
+) -> Vec<Finding> {
+    if field.kind == Kind::Counts {
+        return check_counts(form, field, values, row);
+    }
+    let Some(value) = values.get(&form.id, &field.key, row) else {
+        if required(form, field, values, row) {
+            return vec![Finding::error(
+                Code::Required,
+                format!("「{}」を入力してください。", field.label.ja),
+                format!("Enter \"{}\".", field.label.en),
+            )];
+        }
+        return Vec::new();
+    };
+    let result = match field.kind {
+        Kind::Text => check_length(value, field.max.unwrap_or(200)),
+        Kind::Kana => check_kana(value).and_then(|k| check_length(&k, field.max.unwrap_or(100))),
+        Kind::Date => check_date(value).map(|_| ()),
+        Kind::PostalCode => check_postal_code(value).map(|_| ()),
+        Kind::Phone => check_phone(value).map(|_| ()),
+        Kind::MyNumber => check_my_number(value),
+        Kind::AtenaNumber => check_atena_number(value),
+        Kind::ResidenceCard => check_residence_card_number(value),
+        Kind::Relationship => check_relationship(value).map(|_| ()),
+        Kind::Choice => {
+            if field.choices.iter().any(|c| c.id == value) {
+                Ok(())
+            } else {
+                Err(unknown_choice(field, value))
+            }
+        }
+        Kind::Flag => {
+            if value == "true" || value == "false" {
+                Ok(())
+            } else {
+                Err(unknown_choice(field, value))
+            }
+        }
+        Kind::Counts => unreachable!("handled above"),
+    };
+    result.err().into_iter().collect()
+}
+
+fn unknown_choice(field: &Field, value: &str) -> Finding {
+    let shown: Vec<&str> = field.choices.iter().map(|c| c.ja.as_str()).collect();
+    Finding::error(
+        Code::ChoiceUnknown,
+        format!(
+            "「{}」は{}の選択肢にありません。{}",
+            value,
+            field.label.ja,
+            shown.join("・")
+        ),
+        format!("\"{value}\" is not a choice of {}.", field.label.en),
+    )
+}
+
+fn check_counts(
+    form: &Form,
+    field: &Field,
+    values: &VisitValues,
+    row: Option<usize>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut total = 0u32;
+    let prefix = format!("{}.", field.key);
+    if let Some(own) = values.forms.get(&form.id) {
+        for (key, value) in own.range(prefix.clone()..) {
+            let Some(choice) = key.strip_prefix(&prefix) else {
+                break;
+            };
+            if value.trim().is_empty() {
+                continue;
+            }
+            if !field.choices.iter().any(|c| c.id == choice) {
+                findings.push(unknown_choice(field, choice));
+                continue;
+            }
+            match value.trim().parse::<u32>() {
+                Ok(n) if n <= 99 => total += n,
+                _ => findings.push(Finding::error(
+                    Code::CountInvalid,
+                    format!("通数は0から99までの数字で入力してください (「{value}」)。"),
+                    format!("Enter a count from 0 to 99 (\"{value}\")."),
+                )),
+            }
+        }
+    }
+    if findings.is_empty() && total == 0 && required(form, field, values, row) {
+        findings.push(Finding::error(
+            Code::Required,
+            format!("「{}」を1通以上指定してください。", field.label.ja),
+            format!("Ask for at least one copy in \"{}\".", field.label.en),
+        ));
+    }
+    findings
+}
+
+fn check_deadlines(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldFinding> {
+    let mut out = Vec::new();
+    let notified = values
+        .get(&form.id, "visit.notified_on", None)
+        .and_then(|t| check_date(t).ok());
+    let finding = |field: &str, finding: Finding| FieldFinding {
+        form: form.id.clone(),
+        section: "deadline".into(),
+        field: field.into(),
+        person: None,
+        finding,
+    };
+    if let Some(notified) = notified
+        && form.field("visit.notified_on").is_some()
+        && let Err(f) = check_notified_on(notified, today)
+    {
+        out.push(finding("visit.notified_on", f));
+    }
+    if let (Some(rule), Some(notified)) = (form.deadline, notified.or(Some(today)))
+        && let Some(moved) = values
+            .get(&form.id, "visit.moved_on", None)
+            .and_then(|t| check_date(t).ok())
+    {
+        for f in check_moved_on(rule, moved, notified) {
+            out.push(finding("visit.moved_on", f));
+        }
+    }
+    out
+}
