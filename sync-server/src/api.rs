@@ -1,11 +1,12 @@
 //! The small REST surface: health, and the visit register (reception numbers).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
+use shared_model::catalog::{Catalog, Form};
 
 use crate::AppState;
 use crate::hub::HubStats;
@@ -121,6 +122,19 @@ pub async fn list_visits(
         }
     }
     Ok(Json(visits))
+}
+
+/// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.
+pub async fn forms() -> Json<&'static Catalog> {
+    Json(Catalog::builtin())
+}
+
+/// `GET /api/forms/{id}`: one form of the catalog.
+pub async fn form(Path(id): Path<String>) -> Result<Json<&'static Form>, ApiError> {
+    Catalog::builtin()
+        .form(&id)
+        .map(Json)
+        .map_err(|e| ApiError::NotFound(e.to_string()))
 }
 
 /// Milliseconds since the Unix epoch.

@@ -4,6 +4,7 @@
 //!   documents and per-client sync states),
 //! - stores every document in SQLite as snapshot + incremental chunks ([`store::Store`]),
 //! - hands out the day's reception numbers (`/api/visits`),
+//! - publishes the form catalog read-only (`/api/forms`, `/api/forms/{id}`),
 //! - and serves the built PWA.
 //!
 //! Data flows one way through it: client → `/sync` → hub → store; later issues add the
@@ -148,6 +149,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/visits",
             get(api::list_visits).post(api::register_visit),
         )
+        .route("/api/forms", get(api::forms))
+        .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state);
     match static_dir {

@@ -120,6 +120,30 @@ async fn health_and_the_visit_register() {
 }
 
 #[tokio::test]
+async fn the_form_catalog_is_published_read_only() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let (status, head, body) = server.get("/api/forms").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(header(&head, "content-type").unwrap_or_default().starts_with("application/json"));
+    let catalog: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(catalog["forms"].as_array().unwrap().len(), 26);
+    assert!(catalog["version"].as_str().is_some_and(|v| !v.is_empty()));
+    assert!(catalog["items"]["person.name"]["label"]["ja"] == "氏名");
+
+    let (status, _, body) = server.get("/api/forms/kokuho_idou").await.unwrap();
+    assert_eq!(status, 200);
+    let form: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(form["department"], "hoken_nenkin");
+    assert_eq!(form["counter"], 9);
+    let (status, _, body) = server.get("/api/forms/no_such_form").await.unwrap();
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&body).contains("no_such_form"));
+    let (status, _, _) = server.post_json("/api/forms", "{}").await.unwrap();
+    assert_eq!(status, 405, "the catalog is read-only");
+}
+
+#[tokio::test]
 async fn sigterm_closes_open_sockets_and_exits_cleanly() {
     let data = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(data.path(), None).await.unwrap();
