@@ -125,7 +125,11 @@ async fn the_form_catalog_is_published_read_only() {
     let server = ServerProcess::start(data.path(), None).await.unwrap();
     let (status, head, body) = server.get("/api/forms").await.unwrap();
     assert_eq!(status, 200);
-    assert!(header(&head, "content-type").unwrap_or_default().starts_with("application/json"));
+    assert!(
+        header(&head, "content-type")
+            .unwrap_or_default()
+            .starts_with("application/json")
+    );
     let catalog: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(catalog["forms"].as_array().unwrap().len(), 26);
     assert!(catalog["version"].as_str().is_some_and(|v| !v.is_empty()));
