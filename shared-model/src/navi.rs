@@ -35,6 +35,33 @@ pub enum LifeEvent {
     TenshutsuAbroad,
 }
 
+impl LifeEvent {
+    /// Every event.
+    pub const ALL: [LifeEvent; 5] = [
+        LifeEvent::Tennyu,
+        LifeEvent::TennyuAbroad,
+        LifeEvent::Tenkyo,
+        LifeEvent::Tenshutsu,
+        LifeEvent::TenshutsuAbroad,
+    ];
+
+    /// The stable name (as in navi.toml).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifeEvent::Tennyu => "tennyu",
+            LifeEvent::TennyuAbroad => "tennyu_abroad",
+            LifeEvent::Tenkyo => "tenkyo",
+            LifeEvent::Tenshutsu => "tenshutsu",
+            LifeEvent::TenshutsuAbroad => "tenshutsu_abroad",
+        }
+    }
+
+    /// The event with this name.
+    pub fn from_name(name: &str) -> Option<LifeEvent> {
+        LifeEvent::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
 /// A fact about the household that decides procedures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +82,39 @@ pub enum Fact {
     ForeignResidents,
     /// 特例転入: moved out with the My Number card, no paper certificate.
     CardMoveIn,
+}
+
+impl Fact {
+    /// Every fact.
+    pub const ALL: [Fact; 8] = [
+        Fact::Children,
+        Fact::Kokuho,
+        Fact::SingleParent,
+        Fact::CardHolders,
+        Fact::InkanRegistered,
+        Fact::WantsInkan,
+        Fact::ForeignResidents,
+        Fact::CardMoveIn,
+    ];
+
+    /// The stable name (as in navi.toml).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::Children => "children",
+            Fact::Kokuho => "kokuho",
+            Fact::SingleParent => "single_parent",
+            Fact::CardHolders => "card_holders",
+            Fact::InkanRegistered => "inkan_registered",
+            Fact::WantsInkan => "wants_inkan",
+            Fact::ForeignResidents => "foreign_residents",
+            Fact::CardMoveIn => "card_move_in",
+        }
+    }
+
+    /// The fact with this name.
+    pub fn from_name(name: &str) -> Option<Fact> {
+        Fact::ALL.into_iter().find(|f| f.as_str() == name)
+    }
 }
 
 /// The navi questionnaire's answers.

@@ -1,53 +1,62 @@
 //! [`VisitDoc`]: one citizen's visit to the counters, as an Automerge document.
 //!
-//! Layout of the document (schema version 1):
+//! Layout of the document (schema version 2):
 //!
 //! ```text
 //! ROOT
-//! ├── schema_version: u64          (1)
-//! ├── visit_id: str                (the document id, bs58check)
-//! ├── reception_number: str        (受付番号, assigned by the server)
-//! ├── created_at: timestamp        (ms since the epoch)
-//! ├── applicant: map               (申請者: name, kana, birth_date, address)
-//! └── forms: map
-//!     └── jumin_idou_tenkyo: map   (住民異動届 転居: moved_on, new_address, old_address)
+//! ├── schema_version: u64             2
+//! ├── visit_id: str                   the document id (bs58check)
+//! ├── reception_number: str           受付番号, assigned by the server
+//! ├── created_at: timestamp           ms since the epoch
+//! ├── visit: map                      visit.* items      (notified_on, moved_on, …)
+//! ├── household: map                  household.* items  (address, head_name, …)
+//! ├── persons: list of maps           person.* items per person; the first is the applicant
+//! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
+//! ├── procedures: map                 navi rule id → bool (chosen or not)
+//! └── forms: map                      form id → map of the form's own fields
 //! ```
 //!
-//! Every field value is a scalar string, so two counters that set the same field concurrently
-//! leave both values in the document (last-writer-wins on read, both visible through
-//! [`VisitDoc::conflicts`]).
+//! Canonical items (see `catalog/items.toml`) are stored once, so a value entered on one
+//! form shows on every form of the visit. Every value is a scalar string (flags as
+//! `true`/`false`), so two counters that set the same value concurrently leave both in the
+//! document: [`VisitDoc::conflicts`] lists them with the actor that wrote each.
 //!
 //! Migration rule: a document carries `schema_version`. A reader accepts its own version and
-//! older ones (adding missing maps on first write); a document of a newer version is refused
-//! with [`VisitError::NewerSchema`] instead of being read wrongly.
+//! every older one, and migrates an older document forward in one change when it loads it
+//! (version 1 → 2 moves `applicant.*` to `persons[0]` and `household.address`, and the 転居
+//! form's fields to `visit.moved_on`, `household.address` and `visit.previous_address`); two
+//! terminals migrating at once write the same values, which merge without conflict. A
+//! document of a newer version is refused with [`VisitError::NewerSchema`] rather than
+//! misread.
 //!
 //! ```
-//! use shared_model::{DocumentId, Field, VisitDoc};
+//! use shared_model::{DocumentId, VisitDoc};
 //!
 //! let mut visit = VisitDoc::new(DocumentId::random(), "12", 1_790_000_000_000);
-//! visit.set(Field::ApplicantName, "高崎 花子").unwrap();
-//! let bytes = visit.save();
-//! let loaded = VisitDoc::load(&bytes).unwrap();
-//! assert_eq!(loaded.get(Field::ApplicantName).as_deref(), Some("高崎 花子"));
+//! visit.set_item("person.name", Some(0), "高崎 花子").unwrap();
+//! let loaded = VisitDoc::load(&visit.save()).unwrap();
+//! assert_eq!(loaded.item("person.name", Some(0)).as_deref(), Some("高崎 花子"));
+//! assert!(visit.set_item("person.nickname", Some(0), "x").is_err());
 //! ```
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
+use crate::catalog::{Catalog, CatalogError, Scope, VisitValues};
 use crate::document_id::DocumentId;
+use crate::navi::{Answers, Fact, LifeEvent};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 1;
-
-/// The form id of 住民異動届 (転居) inside `forms`.
-pub const FORM_TENKYO: &str = "jumin_idou_tenkyo";
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// What went wrong reading or writing a visit document.
 #[derive(Debug, thiserror::Error)]
 pub enum VisitError {
     /// The bytes are not an Automerge document.
     #[error("not a readable Automerge document: {0}")]
-    Load(#[source] automerge::AutomergeError),
+    Load(#[source] Box<automerge::AutomergeError>),
     /// The document was written by a newer version of the app.
     #[error("visit document has schema version {found}; this app reads up to {SCHEMA_VERSION}")]
     NewerSchema {
@@ -59,25 +68,35 @@ pub enum VisitError {
     NotAVisit,
     /// A change could not be applied.
     #[error("could not change the visit document: {0}")]
-    Change(#[source] automerge::AutomergeError),
+    Change(#[source] Box<automerge::AutomergeError>),
+    /// The key is not a canonical item or a field of the form.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A person field without a person index, or one past the persons.
+    #[error("no person {0} in this visit")]
+    NoPerson(usize),
 }
 
-/// A field of the visit that a person fills in.
+fn change_err(e: automerge::AutomergeError) -> VisitError {
+    VisitError::Change(Box::new(e))
+}
+
+/// The fields of the walking-skeleton screens, each bound to a canonical item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
-    /// 氏名
+    /// 氏名 of the applicant.
     ApplicantName,
-    /// フリガナ
+    /// フリガナ of the applicant.
     ApplicantKana,
-    /// 生年月日 (YYYY-MM-DD)
+    /// 生年月日 of the applicant (YYYY-MM-DD).
     ApplicantBirthDate,
-    /// 住所
+    /// 住所 (the household's address).
     ApplicantAddress,
-    /// 異動日 (YYYY-MM-DD)
+    /// 異動日.
     TenkyoMovedOn,
-    /// 新住所
+    /// 新住所 (the household's address after the move).
     TenkyoNewAddress,
-    /// 旧住所
+    /// 旧住所.
     TenkyoOldAddress,
 }
 
@@ -108,7 +127,7 @@ impl Field {
         Field::TenkyoOldAddress,
     ];
 
-    /// The stable key of the field (its path in the document, joined by `.`).
+    /// The stable key of the screen field.
     pub fn key(self) -> &'static str {
         match self {
             Field::ApplicantName => "applicant.name",
@@ -131,15 +150,15 @@ impl Field {
         matches!(self, Field::ApplicantBirthDate | Field::TenkyoMovedOn)
     }
 
-    fn path(self) -> (&'static [&'static str], &'static str) {
+    /// The canonical item the field shows, and the person for person items.
+    pub fn item(self) -> (&'static str, Option<usize>) {
         match self {
-            Field::ApplicantName => (&["applicant"], "name"),
-            Field::ApplicantKana => (&["applicant"], "kana"),
-            Field::ApplicantBirthDate => (&["applicant"], "birth_date"),
-            Field::ApplicantAddress => (&["applicant"], "address"),
-            Field::TenkyoMovedOn => (&["forms", FORM_TENKYO], "moved_on"),
-            Field::TenkyoNewAddress => (&["forms", FORM_TENKYO], "new_address"),
-            Field::TenkyoOldAddress => (&["forms", FORM_TENKYO], "old_address"),
+            Field::ApplicantName => ("person.name", Some(0)),
+            Field::ApplicantKana => ("person.kana", Some(0)),
+            Field::ApplicantBirthDate => ("person.birth_date", Some(0)),
+            Field::ApplicantAddress | Field::TenkyoNewAddress => ("household.address", None),
+            Field::TenkyoMovedOn => ("visit.moved_on", None),
+            Field::TenkyoOldAddress => ("visit.previous_address", None),
         }
     }
 }
@@ -153,17 +172,29 @@ pub struct VisitSummary {
     pub reception_number: String,
     /// Milliseconds since the epoch.
     pub created_at: i64,
-    /// Field key → value, for the fields that have one.
+    /// Screen field key → value, for the fields that have one.
     pub fields: Vec<(String, String)>,
 }
 
-/// One field with concurrent values that a person has to choose between.
+/// One value with concurrent, different values that a person has to choose between.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
-    /// The field.
-    pub field: Field,
+    /// The canonical key (`person.name`) or the form's field id.
+    pub key: String,
+    /// The person, for person items.
+    pub person: Option<usize>,
+    /// The form, for a form's own field.
+    pub form: Option<String>,
     /// Every concurrent value with the actor that wrote it (hex).
     pub values: Vec<(String, String)>,
+}
+
+impl Conflict {
+    /// Whether this conflict is on the item a screen field shows.
+    pub fn is_on(&self, field: Field) -> bool {
+        let (key, person) = field.item();
+        self.form.is_none() && self.key == key && self.person == person
+    }
 }
 
 /// A visit document.
@@ -173,18 +204,20 @@ pub struct VisitDoc {
 }
 
 impl VisitDoc {
-    /// A new visit with its id, reception number and creation time (ms since the epoch).
+    /// A new visit with its id, reception number and creation time (ms since the epoch),
+    /// and one (empty) person, the applicant.
     pub fn new(visit_id: DocumentId, reception_number: &str, created_at: i64) -> Self {
         let mut doc = AutoCommit::new();
-        // Building a fresh document cannot fail: every object written here is new.
         let build = |doc: &mut AutoCommit| -> Result<(), automerge::AutomergeError> {
             doc.put(ROOT, "schema_version", ScalarValue::Uint(SCHEMA_VERSION))?;
             doc.put(ROOT, "visit_id", visit_id.to_string())?;
             doc.put(ROOT, "reception_number", reception_number)?;
             doc.put(ROOT, "created_at", ScalarValue::Timestamp(created_at))?;
-            doc.put_object(ROOT, "applicant", ObjType::Map)?;
-            let forms = doc.put_object(ROOT, "forms", ObjType::Map)?;
-            doc.put_object(&forms, FORM_TENKYO, ObjType::Map)?;
+            for map in ["visit", "household", "navi", "procedures", "forms"] {
+                doc.put_object(ROOT, map, ObjType::Map)?;
+            }
+            let persons = doc.put_object(ROOT, "persons", ObjType::List)?;
+            doc.insert_object(&persons, 0, ObjType::Map)?;
             Ok(())
         };
         build(&mut doc).expect("a new document accepts its initial fields");
@@ -192,27 +225,94 @@ impl VisitDoc {
         Self { doc }
     }
 
-    /// Reads a visit from saved bytes (a snapshot, incremental chunks, or both concatenated).
+    /// Reads a visit from saved bytes (a snapshot, incremental chunks, or both concatenated),
+    /// migrating an older schema forward.
     pub fn load(bytes: &[u8]) -> Result<Self, VisitError> {
-        let mut doc = AutoCommit::load(bytes).map_err(VisitError::Load)?;
+        let mut doc = AutoCommit::load(bytes).map_err(|e| VisitError::Load(Box::new(e)))?;
         // `AutoCommit::load` starts with an empty save cursor, so the first
         // `save_incremental` would return every change again; move the cursor to now.
         doc.save_incremental();
         Self::from_doc(doc)
     }
 
-    /// Wraps a document received over sync, checking that it is a visit this app can read.
+    /// Wraps a document received over sync, checking that it is a visit this app can read,
+    /// and migrating an older schema forward.
     pub fn from_doc(doc: AutoCommit) -> Result<Self, VisitError> {
-        let visit = Self { doc };
-        if let Some(found) = visit.schema_version()
-            && found > SCHEMA_VERSION
-        {
-            return Err(VisitError::NewerSchema { found });
-        }
+        let mut visit = Self { doc };
         if visit.root_str("visit_id").is_none() {
             return Err(VisitError::NotAVisit);
         }
+        match visit.schema_version() {
+            Some(found) if found > SCHEMA_VERSION => return Err(VisitError::NewerSchema { found }),
+            Some(SCHEMA_VERSION) => {}
+            _ => visit.migrate_from_v1()?,
+        }
         Ok(visit)
+    }
+
+    /// Version 1 → 2 (see the module documentation).
+    fn migrate_from_v1(&mut self) -> Result<(), VisitError> {
+        let old = |v: &Self, parents: &[&str], key: &str| {
+            v.find_obj(parents).and_then(|o| v.read_string(&o, key))
+        };
+        let name = old(self, &["applicant"], "name");
+        let kana = old(self, &["applicant"], "kana");
+        let birth = old(self, &["applicant"], "birth_date");
+        let address = old(self, &["forms", "jumin_idou_tenkyo"], "new_address")
+            .or_else(|| old(self, &["applicant"], "address"));
+        let moved = old(self, &["forms", "jumin_idou_tenkyo"], "moved_on");
+        let previous = old(self, &["forms", "jumin_idou_tenkyo"], "old_address");
+        let d = &mut self.doc;
+        for map in ["visit", "household", "navi", "procedures"] {
+            if !matches!(
+                d.get(ROOT, map).map_err(change_err)?,
+                Some((Value::Object(ObjType::Map), _))
+            ) {
+                d.put_object(ROOT, map, ObjType::Map).map_err(change_err)?;
+            }
+        }
+        let forms = match d.get(ROOT, "forms").map_err(change_err)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => d
+                .put_object(ROOT, "forms", ObjType::Map)
+                .map_err(change_err)?,
+        };
+        if d.get(&forms, "jumin_idou_tenkyo")
+            .map_err(change_err)?
+            .is_some()
+        {
+            d.delete(&forms, "jumin_idou_tenkyo").map_err(change_err)?;
+        }
+        let persons = d
+            .put_object(ROOT, "persons", ObjType::List)
+            .map_err(change_err)?;
+        let first = d
+            .insert_object(&persons, 0, ObjType::Map)
+            .map_err(change_err)?;
+        for (key, value) in [("name", name), ("kana", kana), ("birth_date", birth)] {
+            if let Some(value) = value {
+                d.put(&first, key, value).map_err(change_err)?;
+            }
+        }
+        let put = |d: &mut AutoCommit, map: &str, key: &str, value: Option<String>| {
+            if let (Some(value), Ok(Some((_, obj)))) = (value, d.get(ROOT, map)) {
+                d.put(&obj, key, value).map_err(change_err)?;
+            }
+            Ok::<(), VisitError>(())
+        };
+        put(d, "household", "address", address)?;
+        put(d, "visit", "moved_on", moved)?;
+        put(d, "visit", "previous_address", previous)?;
+        if d.get(ROOT, "applicant").map_err(change_err)?.is_some() {
+            d.delete(ROOT, "applicant").map_err(change_err)?;
+        }
+        if let Ok(Some((_, procedures))) = d.get(ROOT, "procedures") {
+            d.put(&procedures, "tenkyo", true).map_err(change_err)?;
+        }
+        d.put(ROOT, "schema_version", ScalarValue::Uint(SCHEMA_VERSION))
+            .map_err(change_err)?;
+        d.commit();
+        Ok(())
     }
 
     /// The schema version the document says it has.
@@ -258,70 +358,297 @@ impl VisitDoc {
         }
     }
 
-    /// The current value of a field (the winner if values conflict).
-    ///
-    /// Values written by this app are scalar strings; a JS automerge-repo client writes
-    /// strings as text objects, which read the same.
-    pub fn get(&self, field: Field) -> Option<String> {
-        let (parents, key) = field.path();
-        let obj = self.find_obj(parents)?;
+    // --- canonical items and form fields -----------------------------------------------
+
+    /// Where a canonical item lives: the map and the key in it.
+    fn item_slot(&self, key: &str, person: Option<usize>) -> Result<(ObjId, String), VisitError> {
+        let item = Catalog::builtin()
+            .items
+            .get(key)
+            .ok_or_else(|| CatalogError::UnknownField {
+                form: "(canonical items)".into(),
+                field: key.to_owned(),
+            })?;
+        let (_, name) = key.split_once('.').expect("item keys have a scope");
+        let obj = match item.scope() {
+            Scope::Person => {
+                let index = person.ok_or(VisitError::NoPerson(0))?;
+                self.person_obj(index).ok_or(VisitError::NoPerson(index))?
+            }
+            Scope::Household => self.find_obj(&["household"]).ok_or(VisitError::NotAVisit)?,
+            Scope::Visit => self.find_obj(&["visit"]).ok_or(VisitError::NotAVisit)?,
+            Scope::Form => unreachable!("items are person, household or visit"),
+        };
+        Ok((obj, name.to_owned()))
+    }
+
+    /// A canonical item's value (`person.name` of a person, `household.address`, …).
+    pub fn item(&self, key: &str, person: Option<usize>) -> Option<String> {
+        let (obj, name) = self.item_slot(key, person).ok()?;
+        self.read_string(&obj, &name)
+    }
+
+    /// Sets a canonical item and commits; `false` when it already had that value.
+    pub fn set_item(
+        &mut self,
+        key: &str,
+        person: Option<usize>,
+        value: &str,
+    ) -> Result<bool, VisitError> {
+        let (obj, name) = self.item_slot(key, person)?;
+        self.put_string(&obj, &name, value)
+    }
+
+    /// A form's own field (`copies.zenbu`, `reason`, …).
+    pub fn form_field(&self, form: &str, key: &str) -> Option<String> {
+        let obj = self.find_obj(&["forms", form])?;
         self.read_string(&obj, key)
     }
 
-    fn read_string(&self, obj: &ObjId, key: &str) -> Option<String> {
-        match self.doc.get(obj, key).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
-            _ => None,
+    /// Sets a form's own field and commits, refusing keys the form does not have.
+    pub fn set_form_field(
+        &mut self,
+        form_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, VisitError> {
+        let form = Catalog::builtin().form(form_id)?;
+        let field_key = key.split_once('.').map(|(f, _)| f).unwrap_or(key);
+        let own = form.field(key).or_else(|| form.field(field_key));
+        if !own.is_some_and(|f| f.scope == Scope::Form) {
+            return Err(CatalogError::UnknownField {
+                form: form_id.to_owned(),
+                field: key.to_owned(),
+            }
+            .into());
         }
+        let forms = self.find_obj(&["forms"]).ok_or(VisitError::NotAVisit)?;
+        let obj = match self.doc.get(&forms, form_id).map_err(change_err)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => self
+                .doc
+                .put_object(&forms, form_id, ObjType::Map)
+                .map_err(change_err)?,
+        };
+        self.put_string(&obj, key, value)
     }
 
-    /// Sets a field and commits the change. Setting the value it already has is a no-op
-    /// and returns `false`.
+    /// The value a screen field shows.
+    pub fn get(&self, field: Field) -> Option<String> {
+        let (key, person) = field.item();
+        self.item(key, person)
+    }
+
+    /// Sets a screen field's item and commits; `false` when it already had that value.
     pub fn set(&mut self, field: Field, value: &str) -> Result<bool, VisitError> {
-        if self.get(field).as_deref() == Some(value) && self.conflicts_of(field).is_none() {
+        let (key, person) = field.item();
+        self.set_item(key, person, value)
+    }
+
+    fn put_string(&mut self, obj: &ObjId, key: &str, value: &str) -> Result<bool, VisitError> {
+        let current = self.doc.get_all(obj, key).map_err(change_err)?;
+        let unchanged = current.len() == 1
+            && matches!(&current[0].0, Value::Scalar(s) if s.as_str() == Some(value));
+        if unchanged {
             return Ok(false);
         }
-        let (parents, key) = field.path();
-        let obj = self.ensure_obj(parents)?;
-        self.doc.put(&obj, key, value).map_err(VisitError::Change)?;
+        self.doc.put(obj, key, value).map_err(change_err)?;
         self.doc.commit();
         Ok(true)
     }
 
-    /// Fields that hold concurrent values written by different counters.
-    pub fn conflicts(&self) -> Vec<Conflict> {
-        Field::ALL
-            .into_iter()
-            .filter_map(|f| self.conflicts_of(f))
+    // --- persons ------------------------------------------------------------------------
+
+    /// How many persons the visit has.
+    pub fn person_count(&self) -> usize {
+        self.find_list("persons")
+            .map(|l| self.doc.length(&l))
+            .unwrap_or(0)
+    }
+
+    /// Adds a person (an empty row) and returns its index.
+    pub fn add_person(&mut self) -> Result<usize, VisitError> {
+        let list = self.find_list("persons").ok_or(VisitError::NotAVisit)?;
+        let index = self.doc.length(&list);
+        self.doc
+            .insert_object(&list, index, ObjType::Map)
+            .map_err(change_err)?;
+        self.doc.commit();
+        Ok(index)
+    }
+
+    /// Removes a person row (not the applicant).
+    pub fn remove_person(&mut self, index: usize) -> Result<(), VisitError> {
+        let list = self.find_list("persons").ok_or(VisitError::NotAVisit)?;
+        if index == 0 || index >= self.doc.length(&list) {
+            return Err(VisitError::NoPerson(index));
+        }
+        self.doc.delete(&list, index).map_err(change_err)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    fn person_obj(&self, index: usize) -> Option<ObjId> {
+        let list = self.find_list("persons")?;
+        match self.doc.get(&list, index).ok().flatten() {
+            Some((Value::Object(ObjType::Map), id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    // --- navi and procedures ------------------------------------------------------------
+
+    /// The navi answers, once the event has been answered.
+    pub fn answers(&self) -> Option<Answers> {
+        let navi = self.find_obj(&["navi"])?;
+        let event = LifeEvent::from_name(&self.read_string(&navi, "event")?)?;
+        let mut answers = Answers::new(event);
+        if let Some(facts) = self.find_obj(&["navi", "facts"]) {
+            for key in self.doc.keys(&facts) {
+                if let (Some(fact), Some("true")) = (
+                    Fact::from_name(&key),
+                    self.read_string(&facts, &key).as_deref(),
+                ) {
+                    answers.facts.insert(fact);
+                }
+            }
+        }
+        if let Some((Value::Scalar(s), _)) = self.doc.get(&navi, "card_holders").ok().flatten()
+            && let ScalarValue::Uint(n) = s.as_ref()
+        {
+            answers.card_holders = u32::try_from(*n).unwrap_or(u32::MAX);
+        }
+        Some(answers)
+    }
+
+    /// Records the navi answers (each fact separately, so concurrent answers merge).
+    pub fn set_answers(&mut self, answers: &Answers) -> Result<(), VisitError> {
+        let navi = self.ensure_map(&["navi"])?;
+        self.doc
+            .put(&navi, "event", answers.event.as_str())
+            .map_err(change_err)?;
+        self.doc
+            .put(
+                &navi,
+                "card_holders",
+                ScalarValue::Uint(u64::from(answers.card_holders)),
+            )
+            .map_err(change_err)?;
+        let facts = self.ensure_map(&["navi", "facts"])?;
+        for fact in Fact::ALL {
+            let on = answers.facts.contains(&fact).to_string();
+            if self.read_string(&facts, fact.as_str()).as_deref() != Some(on.as_str()) {
+                self.doc
+                    .put(&facts, fact.as_str(), on)
+                    .map_err(change_err)?;
+            }
+        }
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The chosen procedures (navi rule ids).
+    pub fn procedures(&self) -> BTreeSet<String> {
+        let Some(obj) = self.find_obj(&["procedures"]) else {
+            return BTreeSet::new();
+        };
+        self.doc
+            .keys(&obj)
+            .filter(|k| matches!(self.doc.get(&obj, k), Ok(Some((Value::Scalar(s), _))) if s.as_bool() == Some(true)))
             .collect()
     }
 
-    fn conflicts_of(&self, field: Field) -> Option<Conflict> {
-        let (parents, key) = field.path();
-        let obj = self.find_obj(parents)?;
-        let all = self.doc.get_all(&obj, key).ok()?;
-        if all.len() < 2 {
-            return None;
-        }
-        let values = all
-            .into_iter()
-            .filter_map(|(v, id)| {
-                let text = match v {
-                    Value::Scalar(s) => s.as_str().map(str::to_owned)?,
-                    _ => return None,
-                };
-                let actor = match &id {
-                    ObjId::Id(_, actor, _) => actor.to_hex_string(),
-                    ObjId::Root => String::new(),
-                };
-                Some((text, actor))
-            })
-            .collect();
-        Some(Conflict { field, values })
+    /// Adds or removes a procedure.
+    pub fn set_procedure(&mut self, rule: &str, chosen: bool) -> Result<(), VisitError> {
+        let obj = self.ensure_map(&["procedures"])?;
+        self.doc.put(&obj, rule, chosen).map_err(change_err)?;
+        self.doc.commit();
+        Ok(())
     }
 
-    /// A plain copy for display and listing.
+    // --- reading it all -----------------------------------------------------------------
+
+    /// Every value of the visit, in the catalog's terms, for validation.
+    pub fn values(&self) -> VisitValues {
+        let mut values = VisitValues::default();
+        let flat = |v: &Self, obj: Option<ObjId>, prefix: &str| -> BTreeMap<String, String> {
+            let Some(obj) = obj else {
+                return BTreeMap::new();
+            };
+            v.doc
+                .keys(&obj)
+                .filter_map(|k| {
+                    v.read_string(&obj, &k)
+                        .map(|val| (format!("{prefix}{k}"), val))
+                })
+                .collect()
+        };
+        values.visit = flat(self, self.find_obj(&["visit"]), "visit.");
+        values.household = flat(self, self.find_obj(&["household"]), "household.");
+        values.persons = (0..self.person_count())
+            .map(|i| flat(self, self.person_obj(i), "person."))
+            .collect();
+        if let Some(forms) = self.find_obj(&["forms"]) {
+            for form in self.doc.keys(&forms) {
+                values.forms.insert(
+                    form.clone(),
+                    flat(self, self.find_obj(&["forms", &form]), ""),
+                );
+            }
+        }
+        values
+    }
+
+    /// Values with concurrent, different values written by different counters.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        let mut scan =
+            |obj: Option<ObjId>, prefix: &str, person: Option<usize>, form: Option<&str>| {
+                let Some(obj) = obj else { return };
+                for key in self.doc.keys(&obj) {
+                    let Ok(all) = self.doc.get_all(&obj, &key) else {
+                        continue;
+                    };
+                    let values: Vec<(String, String)> = all
+                        .into_iter()
+                        .filter_map(|(v, id)| {
+                            let text = match v {
+                                Value::Scalar(s) => s.as_str().map(str::to_owned)?,
+                                Value::Object(ObjType::Text) => self.doc.text(&id).ok()?,
+                                _ => return None,
+                            };
+                            let actor = match &id {
+                                ObjId::Id(_, actor, _) => actor.to_hex_string(),
+                                ObjId::Root => String::new(),
+                            };
+                            Some((text, actor))
+                        })
+                        .collect();
+                    let distinct: BTreeSet<&str> = values.iter().map(|(v, _)| v.as_str()).collect();
+                    if distinct.len() > 1 {
+                        out.push(Conflict {
+                            key: format!("{prefix}{key}"),
+                            person,
+                            form: form.map(str::to_owned),
+                            values,
+                        });
+                    }
+                }
+            };
+        scan(self.find_obj(&["visit"]), "visit.", None, None);
+        scan(self.find_obj(&["household"]), "household.", None, None);
+        for i in 0..self.person_count() {
+            scan(self.person_obj(i), "person.", Some(i), None);
+        }
+        if let Some(forms) = self.find_obj(&["forms"]) {
+            for form in self.doc.keys(&forms) {
+                scan(self.find_obj(&["forms", &form]), "", None, Some(&form));
+            }
+        }
+        out
+    }
+
+    /// A plain copy of the screen fields for display and listing.
     pub fn summary(&self) -> VisitSummary {
         VisitSummary {
             visit_id: self.visit_id(),
@@ -344,13 +671,28 @@ impl VisitDoc {
         self.doc.save_incremental()
     }
 
+    // --- document plumbing --------------------------------------------------------------
+
+    /// A string at `key`: a scalar string, or a text object as the JS client writes strings.
+    fn read_string(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.doc.get(obj, key).ok().flatten() {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Str(text) => Some(text.to_string()),
+                ScalarValue::Boolean(b) => Some(b.to_string()),
+                _ => None,
+            },
+            Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
+            _ => None,
+        }
+    }
+
     fn root_str(&self, key: &str) -> Option<String> {
         self.read_string(&ROOT, key)
     }
 
-    fn find_obj(&self, parents: &[&str]) -> Option<ObjId> {
+    fn find_obj(&self, path: &[&str]) -> Option<ObjId> {
         let mut obj = ROOT;
-        for key in parents {
+        for key in path {
             match self.doc.get(&obj, *key).ok().flatten() {
                 Some((Value::Object(ObjType::Map), id)) => obj = id,
                 _ => return None,
@@ -359,15 +701,22 @@ impl VisitDoc {
         Some(obj)
     }
 
-    fn ensure_obj(&mut self, parents: &[&str]) -> Result<ObjId, VisitError> {
+    fn find_list(&self, key: &str) -> Option<ObjId> {
+        match self.doc.get(ROOT, key).ok().flatten() {
+            Some((Value::Object(ObjType::List), id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn ensure_map(&mut self, path: &[&str]) -> Result<ObjId, VisitError> {
         let mut obj = ROOT;
-        for key in parents {
-            obj = match self.doc.get(&obj, *key).map_err(VisitError::Change)? {
+        for key in path {
+            obj = match self.doc.get(&obj, *key).map_err(change_err)? {
                 Some((Value::Object(ObjType::Map), id)) => id,
                 _ => self
                     .doc
                     .put_object(&obj, *key, ObjType::Map)
-                    .map_err(VisitError::Change)?,
+                    .map_err(change_err)?,
             };
         }
         Ok(obj)
@@ -375,109 +724,4 @@ impl VisitDoc {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn visit() -> VisitDoc {
-        VisitDoc::new(DocumentId::random(), "7", 1_790_000_000_000)
-    }
-
-    #[test]
-    fn fields_round_trip_through_save_and_load() {
-        let mut v = visit();
-        for (i, f) in Field::ALL.into_iter().enumerate() {
-            assert!(v.set(f, &format!("値{i}")).unwrap());
-        }
-        let loaded = VisitDoc::load(&v.save()).unwrap();
-        for (i, f) in Field::ALL.into_iter().enumerate() {
-            assert_eq!(loaded.get(f), Some(format!("値{i}")));
-        }
-        assert_eq!(loaded.reception_number(), "7");
-        assert_eq!(loaded.created_at(), 1_790_000_000_000);
-        assert_eq!(loaded.schema_version(), Some(SCHEMA_VERSION));
-    }
-
-    #[test]
-    fn incremental_saves_after_load_hold_only_new_changes() {
-        let mut v = visit();
-        v.set(Field::ApplicantName, "a").unwrap();
-        let mut loaded = VisitDoc::load(&v.save()).unwrap();
-        assert!(loaded.save_incremental().is_empty());
-        loaded.set(Field::ApplicantName, "b").unwrap();
-        let chunk = loaded.save_incremental();
-        assert!(!chunk.is_empty());
-        let mut again = v.save();
-        again.extend_from_slice(&chunk);
-        assert_eq!(
-            VisitDoc::load(&again)
-                .unwrap()
-                .get(Field::ApplicantName)
-                .as_deref(),
-            Some("b")
-        );
-    }
-
-    #[test]
-    fn setting_the_same_value_makes_no_change() {
-        let mut v = visit();
-        assert!(v.set(Field::ApplicantName, "a").unwrap());
-        let heads = v.doc_mut().get_heads();
-        assert!(!v.set(Field::ApplicantName, "a").unwrap());
-        assert_eq!(v.doc_mut().get_heads(), heads);
-    }
-
-    #[test]
-    fn concurrent_edits_are_kept_as_a_conflict() {
-        let mut a = visit();
-        let mut b = VisitDoc::load(&a.save()).unwrap();
-        b.doc_mut().set_actor(automerge::ActorId::random());
-        a.set(Field::TenkyoNewAddress, "高崎市高松町35-1").unwrap();
-        b.set(Field::TenkyoNewAddress, "高崎市高松町35-2").unwrap();
-        a.doc_mut().merge(b.doc_mut()).unwrap();
-        let conflicts = a.conflicts();
-        assert_eq!(conflicts.len(), 1);
-        assert_eq!(conflicts[0].field, Field::TenkyoNewAddress);
-        assert_eq!(conflicts[0].values.len(), 2);
-        // Choosing a value resolves the conflict.
-        a.set(Field::TenkyoNewAddress, "高崎市高松町35-1").unwrap();
-        assert!(a.conflicts().is_empty());
-    }
-
-    #[test]
-    fn newer_schema_is_refused() {
-        let mut v = visit();
-        v.doc_mut()
-            .put(
-                ROOT,
-                "schema_version",
-                ScalarValue::Uint(SCHEMA_VERSION + 1),
-            )
-            .unwrap();
-        assert!(matches!(
-            VisitDoc::load(&v.save()),
-            Err(VisitError::NewerSchema { .. })
-        ));
-    }
-
-    #[test]
-    fn garbage_and_foreign_documents_are_refused() {
-        assert!(matches!(
-            VisitDoc::load(b"garbage"),
-            Err(VisitError::Load(_))
-        ));
-        let mut other = AutoCommit::new();
-        other.put(ROOT, "title", "not a visit").unwrap();
-        assert!(matches!(
-            VisitDoc::load(&other.save()),
-            Err(VisitError::NotAVisit)
-        ));
-    }
-
-    #[test]
-    fn field_keys_are_unique_and_round_trip() {
-        for f in Field::ALL {
-            assert_eq!(Field::from_key(f.key()), Some(f));
-        }
-        assert_eq!(Field::from_key("nope"), None);
-    }
-}
+mod tests;

@@ -31,7 +31,7 @@ pub fn visit_form(props: &VisitFormProps) -> Html {
             .find(|(k, _)| k == field.key())
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let conflict = props.view.conflicts.iter().find(|c| c.field == field).map(|c| {
+        let conflict = props.view.conflicts.iter().find(|c| c.is_on(field)).map(|c| {
             let values: Vec<&str> = c.values.iter().map(|(v, _)| v.as_str()).collect();
             html! {
                 <p class="conflict" role="alert">

@@ -311,3 +311,15 @@ fn rules_naming_unknown_forms_are_refused() {
         })
     ));
 }
+
+#[test]
+fn names_round_trip_and_match_serde() {
+    for e in LifeEvent::ALL {
+        assert_eq!(LifeEvent::from_name(e.as_str()), Some(e));
+        assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+    }
+    for f in Fact::ALL {
+        assert_eq!(Fact::from_name(f.as_str()), Some(f));
+        assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+    }
+}

@@ -1,0 +1,286 @@
+use super::*;
+use crate::calendar::CivilDay;
+
+fn visit() -> VisitDoc {
+    VisitDoc::new(DocumentId::random(), "7", 1_790_000_000_000)
+}
+
+fn fork(v: &mut VisitDoc) -> VisitDoc {
+    let mut other = VisitDoc::load(&v.save()).unwrap();
+    other.doc_mut().set_actor(automerge::ActorId::random());
+    other
+}
+
+#[test]
+fn screen_fields_round_trip_through_save_and_load() {
+    let mut v = visit();
+    for (i, f) in Field::ALL.into_iter().enumerate() {
+        v.set(f, &format!("値{i}")).unwrap();
+    }
+    let loaded = VisitDoc::load(&v.save()).unwrap();
+    assert_eq!(loaded.get(Field::ApplicantName).as_deref(), Some("値0"));
+    // 住所 and 新住所 are one canonical item: the later value shows in both.
+    assert_eq!(loaded.get(Field::ApplicantAddress).as_deref(), Some("値5"));
+    assert_eq!(loaded.get(Field::TenkyoNewAddress).as_deref(), Some("値5"));
+    assert_eq!(
+        loaded.item("visit.previous_address", None).as_deref(),
+        Some("値6")
+    );
+    assert_eq!(loaded.reception_number(), "7");
+    assert_eq!(loaded.created_at(), 1_790_000_000_000);
+    assert_eq!(loaded.schema_version(), Some(SCHEMA_VERSION));
+}
+
+#[test]
+fn incremental_saves_after_load_hold_only_new_changes() {
+    let mut v = visit();
+    v.set(Field::ApplicantName, "a").unwrap();
+    let mut loaded = VisitDoc::load(&v.save()).unwrap();
+    assert!(loaded.save_incremental().is_empty());
+    loaded.set(Field::ApplicantName, "b").unwrap();
+    let chunk = loaded.save_incremental();
+    assert!(!chunk.is_empty());
+    let mut again = v.save();
+    again.extend_from_slice(&chunk);
+    assert_eq!(
+        VisitDoc::load(&again)
+            .unwrap()
+            .get(Field::ApplicantName)
+            .as_deref(),
+        Some("b")
+    );
+}
+
+#[test]
+fn setting_the_same_value_makes_no_change() {
+    let mut v = visit();
+    assert!(v.set(Field::ApplicantName, "a").unwrap());
+    let heads = v.doc_mut().get_heads();
+    assert!(!v.set(Field::ApplicantName, "a").unwrap());
+    assert_eq!(v.doc_mut().get_heads(), heads);
+}
+
+#[test]
+fn concurrent_edits_are_kept_as_a_conflict_until_someone_chooses() {
+    let mut a = visit();
+    let mut b = fork(&mut a);
+    a.set(Field::TenkyoNewAddress, "高崎市高松町35-1").unwrap();
+    b.set(Field::TenkyoNewAddress, "高崎市高松町35-2").unwrap();
+    // The same value written on both sides is no conflict.
+    a.set_item("person.name", Some(0), "高崎 花子").unwrap();
+    b.set_item("person.name", Some(0), "高崎 花子").unwrap();
+    a.doc_mut().merge(b.doc_mut()).unwrap();
+    let conflicts = a.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].key, "household.address");
+    assert!(conflicts[0].is_on(Field::TenkyoNewAddress));
+    assert!(conflicts[0].is_on(Field::ApplicantAddress));
+    assert_eq!(conflicts[0].values.len(), 2);
+    assert_ne!(
+        conflicts[0].values[0].1, conflicts[0].values[1].1,
+        "two writers"
+    );
+    a.set(Field::TenkyoNewAddress, "高崎市高松町35-1").unwrap();
+    assert!(a.conflicts().is_empty());
+}
+
+#[test]
+fn persons_added_on_two_counters_are_both_kept() {
+    let mut a = visit();
+    let mut b = fork(&mut a);
+    let i = a.add_person().unwrap();
+    a.set_item("person.name", Some(i), "高崎 太郎").unwrap();
+    let j = b.add_person().unwrap();
+    b.set_item("person.name", Some(j), "高崎 次郎").unwrap();
+    a.doc_mut().merge(b.doc_mut()).unwrap();
+    assert_eq!(a.person_count(), 3);
+    let names: BTreeSet<String> = (1..3)
+        .filter_map(|i| a.item("person.name", Some(i)))
+        .collect();
+    assert_eq!(names.len(), 2);
+    a.remove_person(2).unwrap();
+    assert_eq!(a.person_count(), 2);
+    assert!(matches!(a.remove_person(0), Err(VisitError::NoPerson(0))));
+    assert!(matches!(
+        a.set_item("person.name", Some(9), "x"),
+        Err(VisitError::NoPerson(9))
+    ));
+}
+
+#[test]
+fn unknown_items_and_fields_are_typed_errors() {
+    let mut v = visit();
+    assert!(matches!(
+        v.set_item("person.nickname", Some(0), "x"),
+        Err(VisitError::Catalog(CatalogError::UnknownField { .. }))
+    ));
+    assert!(matches!(
+        v.set_form_field("no_such_form", "x", "1"),
+        Err(VisitError::Catalog(CatalogError::UnknownForm(_)))
+    ));
+    // A canonical item is not a form's own field.
+    assert!(matches!(
+        v.set_form_field("koseki_kofu", "person.name", "x"),
+        Err(VisitError::Catalog(CatalogError::UnknownField { .. }))
+    ));
+    assert!(
+        v.set_form_field("koseki_kofu", "copies.zenbu", "2")
+            .unwrap()
+    );
+    assert_eq!(
+        v.form_field("koseki_kofu", "copies.zenbu").as_deref(),
+        Some("2")
+    );
+}
+
+#[test]
+fn values_feed_the_catalog_validation() {
+    let mut v = visit();
+    v.set_item("visit.notified_on", None, "2027-04-20").unwrap();
+    v.set_item("person.my_number", Some(0), "123456789012")
+        .unwrap();
+    v.set_form_field("koseki_kofu", "copies.zenbu", "1")
+        .unwrap();
+    let values = v.values();
+    assert_eq!(values.persons[0]["person.my_number"], "123456789012");
+    assert_eq!(values.forms["koseki_kofu"]["copies.zenbu"], "1");
+    let findings = Catalog::builtin()
+        .validate(
+            "mynumber_kenmen_henko",
+            &values,
+            CivilDay::new(2027, 4, 20).unwrap(),
+        )
+        .unwrap();
+    assert!(findings.iter().any(
+        |f| f.finding.code == crate::validate::Code::MyNumberCheckDigit && f.person == Some(0)
+    ));
+}
+
+#[test]
+fn navi_answers_and_procedures_merge_per_fact() {
+    let mut a = visit();
+    a.set_answers(&Answers::new(LifeEvent::Tennyu).card_holders(2))
+        .unwrap();
+    let mut b = fork(&mut a);
+    let mut with_children = a.answers().unwrap();
+    with_children.facts.insert(Fact::Children);
+    a.set_answers(&with_children).unwrap();
+    let mut with_kokuho = b.answers().unwrap();
+    with_kokuho.facts.insert(Fact::Kokuho);
+    b.set_answers(&with_kokuho).unwrap();
+    a.doc_mut().merge(b.doc_mut()).unwrap();
+    let merged = a.answers().unwrap();
+    assert_eq!(merged.event, LifeEvent::Tennyu);
+    assert_eq!(merged.card_holders, 2);
+    assert!(merged.facts.contains(&Fact::Children) && merged.facts.contains(&Fact::Kokuho));
+
+    a.set_procedure("tennyu", true).unwrap();
+    a.set_procedure("kokuho_join", true).unwrap();
+    a.set_procedure("kokuho_join", false).unwrap();
+    assert_eq!(a.procedures().into_iter().collect::<Vec<_>>(), ["tennyu"]);
+}
+
+#[test]
+fn a_version_1_document_is_migrated_on_load() {
+    let mut doc = AutoCommit::new();
+    let id = DocumentId::random();
+    doc.put(ROOT, "schema_version", ScalarValue::Uint(1))
+        .unwrap();
+    doc.put(ROOT, "visit_id", id.to_string()).unwrap();
+    doc.put(ROOT, "reception_number", "3").unwrap();
+    doc.put(ROOT, "created_at", ScalarValue::Timestamp(5))
+        .unwrap();
+    let applicant = doc.put_object(ROOT, "applicant", ObjType::Map).unwrap();
+    doc.put(&applicant, "name", "高崎 花子").unwrap();
+    doc.put(&applicant, "address", "高松町35").unwrap();
+    let forms = doc.put_object(ROOT, "forms", ObjType::Map).unwrap();
+    let tenkyo = doc
+        .put_object(&forms, "jumin_idou_tenkyo", ObjType::Map)
+        .unwrap();
+    doc.put(&tenkyo, "new_address", "八島町222").unwrap();
+    doc.put(&tenkyo, "old_address", "高松町35").unwrap();
+    doc.put(&tenkyo, "moved_on", "2027-02-01").unwrap();
+    let v = VisitDoc::load(&doc.save()).unwrap();
+    assert_eq!(v.schema_version(), Some(2));
+    assert_eq!(v.get(Field::ApplicantName).as_deref(), Some("高崎 花子"));
+    assert_eq!(
+        v.item("household.address", None).as_deref(),
+        Some("八島町222")
+    );
+    assert_eq!(
+        v.item("visit.previous_address", None).as_deref(),
+        Some("高松町35")
+    );
+    assert_eq!(
+        v.item("visit.moved_on", None).as_deref(),
+        Some("2027-02-01")
+    );
+    assert!(v.procedures().contains("tenkyo"));
+    assert_eq!(v.person_count(), 1);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let mut v = visit();
+    v.doc_mut()
+        .put(
+            ROOT,
+            "schema_version",
+            ScalarValue::Uint(SCHEMA_VERSION + 1),
+        )
+        .unwrap();
+    assert!(matches!(
+        VisitDoc::load(&v.save()),
+        Err(VisitError::NewerSchema { .. })
+    ));
+}
+
+#[test]
+fn garbage_and_foreign_documents_are_refused() {
+    assert!(matches!(
+        VisitDoc::load(b"garbage"),
+        Err(VisitError::Load(_))
+    ));
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "title", "not a visit").unwrap();
+    assert!(matches!(
+        VisitDoc::load(&other.save()),
+        Err(VisitError::NotAVisit)
+    ));
+}
+
+#[test]
+fn strings_written_as_text_objects_read_the_same() {
+    let mut v = visit();
+    let person = v.person_obj(0).unwrap();
+    let text = v
+        .doc_mut()
+        .put_object(&person, "name", ObjType::Text)
+        .unwrap();
+    v.doc_mut().splice_text(&text, 0, 0, "高崎 花子").unwrap();
+    assert_eq!(v.get(Field::ApplicantName).as_deref(), Some("高崎 花子"));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic_the_loader() {
+    let mut seed = visit();
+    seed.set(Field::ApplicantName, "高崎 花子").unwrap();
+    let bytes = seed.save();
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..2_000 {
+        let mut b = bytes.clone();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() as usize) % b.len();
+            b[at] = next() as u8;
+        }
+        let _ = VisitDoc::load(&b);
+        let cut = (next() as usize) % b.len();
+        let _ = VisitDoc::load(&b[..cut]);
+    }
+}
