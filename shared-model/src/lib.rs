@@ -17,4 +17,4 @@ pub mod validate;
 mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
-pub use visit::{Conflict, Field, SCHEMA_VERSION, VisitDoc, VisitError, VisitSummary};
+pub use visit::{Conflict, Field, SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitSummary};

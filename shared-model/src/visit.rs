@@ -163,6 +163,42 @@ impl Field {
     }
 }
 
+/// One change a person makes to a visit, as the UI sends it to the repo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitChange {
+    /// Set a canonical item (`person.name` of a person, `household.address`, …).
+    Item {
+        /// The item key.
+        key: String,
+        /// The person, for person items.
+        person: Option<usize>,
+        /// The value.
+        value: String,
+    },
+    /// Set a form's own field.
+    FormField {
+        /// The form.
+        form: String,
+        /// The field key (`copies.zenbu` for one count).
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// Record the navi answers.
+    Answers(Answers),
+    /// Choose or drop a procedure.
+    Procedure {
+        /// The navi rule id.
+        rule: String,
+        /// Chosen or not.
+        chosen: bool,
+    },
+    /// Add a person row.
+    AddPerson,
+    /// Remove a person row (not the applicant).
+    RemovePerson(usize),
+}
+
 /// A plain copy of a visit for display.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VisitSummary {
@@ -547,6 +583,36 @@ impl VisitDoc {
         Ok(())
     }
 
+    /// Applies one change and commits it; `false` when nothing changed.
+    pub fn apply(&mut self, change: &VisitChange) -> Result<bool, VisitError> {
+        let before = self.doc.get_heads();
+        match change {
+            VisitChange::Item { key, person, value } => {
+                self.set_item(key, *person, value)?;
+            }
+            VisitChange::FormField { form, key, value } => {
+                self.set_form_field(form, key, value)?;
+            }
+            VisitChange::Answers(answers) => self.set_answers(answers)?,
+            VisitChange::Procedure { rule, chosen } => self.set_procedure(rule, *chosen)?,
+            VisitChange::AddPerson => {
+                self.add_person()?;
+            }
+            VisitChange::RemovePerson(index) => self.remove_person(*index)?,
+        }
+        Ok(self.doc.get_heads() != before)
+    }
+
+    /// Whether a procedure was chosen (`Some(true)`), dropped (`Some(false)`), or not yet
+    /// decided (`None`: the navi's plan decides).
+    pub fn procedure_choice(&self, rule: &str) -> Option<bool> {
+        let obj = self.find_obj(&["procedures"])?;
+        match self.doc.get(&obj, rule).ok().flatten() {
+            Some((Value::Scalar(s), _)) => s.as_bool(),
+            _ => None,
+        }
+    }
+
     /// The chosen procedures (navi rule ids).
     pub fn procedures(&self) -> BTreeSet<String> {
         let Some(obj) = self.find_obj(&["procedures"]) else {
@@ -560,6 +626,9 @@ impl VisitDoc {
 
     /// Adds or removes a procedure.
     pub fn set_procedure(&mut self, rule: &str, chosen: bool) -> Result<(), VisitError> {
+        if self.procedure_choice(rule) == Some(chosen) {
+            return Ok(());
+        }
         let obj = self.ensure_map(&["procedures"])?;
         self.doc.put(&obj, rule, chosen).map_err(change_err)?;
         self.doc.commit();

@@ -284,3 +284,37 @@ fn arbitrary_bytes_never_panic_the_loader() {
         let _ = VisitDoc::load(&b[..cut]);
     }
 }
+
+#[test]
+fn changes_apply_and_report_whether_anything_changed() {
+    let mut v = visit();
+    let set = VisitChange::Item {
+        key: "household.address".into(),
+        person: None,
+        value: "高崎市高松町35-1".into(),
+    };
+    assert!(v.apply(&set).unwrap());
+    assert!(!v.apply(&set).unwrap());
+    let answers = Answers::new(LifeEvent::Tenkyo).card_holders(1);
+    assert!(v.apply(&VisitChange::Answers(answers.clone())).unwrap());
+    assert!(!v.apply(&VisitChange::Answers(answers)).unwrap());
+    assert_eq!(v.procedure_choice("tenkyo"), None);
+    let drop = VisitChange::Procedure {
+        rule: "card_change".into(),
+        chosen: false,
+    };
+    assert!(v.apply(&drop).unwrap());
+    assert!(!v.apply(&drop).unwrap());
+    assert_eq!(v.procedure_choice("card_change"), Some(false));
+    assert!(v.apply(&VisitChange::AddPerson).unwrap());
+    assert_eq!(v.person_count(), 2);
+    assert!(v.apply(&VisitChange::RemovePerson(1)).unwrap());
+    assert!(
+        v.apply(&VisitChange::FormField {
+            form: "jumin_idou_tenkyo".into(),
+            key: "nope".into(),
+            value: "x".into()
+        })
+        .is_err()
+    );
+}
