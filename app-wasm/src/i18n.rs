@@ -54,6 +54,26 @@ pub enum Text {
     AdminUnreachable,
     AdminStoragePersisted,
     AdminLastCommit,
+    NaviTitle,
+    NaviEvent,
+    NaviFacts,
+    NaviCardHolders,
+    NaviPlan,
+    NaviNoAnswer,
+    SectionVisit,
+    SectionPersons,
+    AddPerson,
+    RemovePerson,
+    PersonNumber,
+    FindingsSummary,
+    NoFindings,
+    ChooseValue,
+    Bring,
+    Deadline,
+    CounterPlace,
+    DateHint,
+    RequiredMark,
+    FormFromSharedData,
 }
 
 /// The Japanese text.
@@ -147,6 +167,74 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         AdminUnreachable => ("サーバーに接続できません", "Server unreachable"),
         AdminStoragePersisted => ("永続ストレージ", "Persistent storage"),
         AdminLastCommit => ("直近の保存時間", "Last local save"),
+        NaviTitle => ("手続きナビ", "Procedure guide"),
+        NaviEvent => ("どのような届出ですか", "What is the move?"),
+        NaviFacts => ("世帯の状況", "The household"),
+        NaviCardHolders => ("マイナンバーカードをお持ちの人数", "My Number card holders"),
+        NaviPlan => ("必要な手続き", "Procedures needed"),
+        NaviNoAnswer => (
+            "届出の種類を選ぶと、必要な手続きと書類が表示されます。",
+            "Choose the kind of move to see the procedures and forms.",
+        ),
+        SectionVisit => ("届出・世帯", "Notification and household"),
+        SectionPersons => ("申請者・異動者", "Applicant and persons moving"),
+        AddPerson => ("人を追加", "Add a person"),
+        RemovePerson => ("この人を削除", "Remove"),
+        PersonNumber => ("{n}人目", "Person {n}"),
+        FindingsSummary => ("エラー {e}件・注意 {w}件", "{e} errors, {w} warnings"),
+        NoFindings => ("入力内容に問題はありません", "No problems found"),
+        ChooseValue => ("「{v}」にする", "Use \"{v}\""),
+        Bring => ("持ち物", "Bring"),
+        Deadline => ("期限", "Deadline"),
+        CounterPlace => ("{d} {n}番窓口", "{d}, counter {n}"),
+        DateHint => (
+            "例: 令和9年2月1日 / 2027-02-01",
+            "e.g. 令和9年2月1日 / 2027-02-01",
+        ),
+        RequiredMark => ("必須", "required"),
+        FormFromSharedData => (
+            "この届書の項目は、上の共通の入力からすべて作成されます。",
+            "Every field of this form comes from the shared data above.",
+        ),
+    }
+}
+
+/// The name of a life event of the navi.
+pub fn event_label(event: shared_model::navi::LifeEvent) -> (&'static str, &'static str) {
+    use shared_model::navi::LifeEvent::*;
+    match event {
+        Tennyu => ("市外からの転入", "Moving in from another city"),
+        TennyuAbroad => ("国外からの転入", "Moving in from abroad"),
+        Tenkyo => ("市内での転居", "Moving within the city"),
+        Tenshutsu => ("市外への転出", "Moving out to another city"),
+        TenshutsuAbroad => ("国外への転出", "Moving abroad"),
+    }
+}
+
+/// The question for a fact of the navi.
+pub fn fact_label(fact: shared_model::navi::Fact) -> (&'static str, &'static str) {
+    use shared_model::navi::Fact::*;
+    match fact {
+        Children => (
+            "高校生年代までのお子さんがいる",
+            "Children up to high-school age",
+        ),
+        Kokuho => (
+            "国民健康保険に加入する・している人がいる",
+            "Someone is or will be in National Health Insurance",
+        ),
+        SingleParent => ("ひとり親の世帯", "Single-parent household"),
+        CardHolders => (
+            "マイナンバーカードを持っている人がいる",
+            "Someone holds a My Number card",
+        ),
+        InkanRegistered => ("印鑑登録をしている", "A seal is registered"),
+        WantsInkan => ("印鑑登録をしたい", "Wants to register a seal"),
+        ForeignResidents => ("外国籍の人がいる", "Foreign residents"),
+        CardMoveIn => (
+            "マイナンバーカードで転出手続きをした (特例転入)",
+            "Moved out with the My Number card",
+        ),
     }
 }
 
@@ -157,8 +245,15 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn placeholders_match_across_languages() {
-        for text in [Text::Pending, Text::OfflineSince] {
-            for hole in ["{n}", "{t}"] {
+        for text in [
+            Text::Pending,
+            Text::OfflineSince,
+            Text::PersonNumber,
+            Text::FindingsSummary,
+            Text::ChooseValue,
+            Text::CounterPlace,
+        ] {
+            for hole in ["{n}", "{t}", "{e}", "{w}", "{v}", "{d}"] {
                 assert_eq!(ja(text).contains(hole), en(text).contains(hole));
             }
         }

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use automerge::AutoCommit;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
+use shared_model::catalog::VisitValues;
+use shared_model::navi::Answers;
 use shared_model::protocol::{Incoming, PeerMetadata, SyncClient};
-use shared_model::{Conflict, DocumentId, Field, VisitDoc, VisitSummary};
+use shared_model::{Conflict, DocumentId, VisitChange, VisitDoc, VisitSummary};
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -32,14 +34,12 @@ pub enum Command {
     },
     /// Show a visit, asking the server for it if this terminal does not have it.
     Open(DocumentId),
-    /// Set one field of a visit.
-    Edit {
+    /// Change a visit.
+    Change {
         /// The visit.
         id: DocumentId,
-        /// The field.
-        field: Field,
-        /// The new value.
-        value: String,
+        /// The change.
+        change: VisitChange,
     },
     /// Try to connect now (the browser came back online, or a backoff timer ran out).
     Reconnect,
@@ -69,8 +69,14 @@ pub struct VisitView {
     pub id: DocumentId,
     /// Its fields.
     pub summary: VisitSummary,
-    /// Fields with concurrent values.
+    /// Values with concurrent, different values.
     pub conflicts: Vec<Conflict>,
+    /// Every value, in the catalog's terms.
+    pub values: VisitValues,
+    /// The navi answers, once given.
+    pub answers: Option<Answers>,
+    /// Procedures chosen (`true`) or dropped (`false`) by a person.
+    pub choices: std::collections::BTreeMap<String, bool>,
 }
 
 /// What the repo tells the UI.
@@ -224,7 +230,7 @@ impl Repo {
                     self.show(id);
                 }
                 Command::Open(id) => self.open_visit(id),
-                Command::Edit { id, field, value } => self.edit(id, field, &value).await,
+                Command::Change { id, change } => self.change(id, &change).await,
                 Command::Reconnect => self.connect(),
                 Command::BrowserOffline => {
                     if let Some(socket) = self.socket.take() {
@@ -251,12 +257,12 @@ impl Repo {
         }
     }
 
-    async fn edit(&mut self, id: DocumentId, field: Field, value: &str) {
+    async fn change(&mut self, id: DocumentId, change: &VisitChange) {
         let started = js_sys::Date::now();
         let Some(visit) = self.visits.get_mut(&id) else {
             return;
         };
-        match visit.set(field, value) {
+        match visit.apply(change) {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
@@ -493,10 +499,15 @@ impl Repo {
 
     fn show(&self, id: DocumentId) {
         if let Some(visit) = self.visits.get(&id) {
+            let answers = visit.answers();
+            let choices = visit.procedure_choices();
             self.events.emit(RepoEvent::Visit(VisitView {
                 id,
                 summary: visit.summary(),
                 conflicts: visit.conflicts(),
+                values: visit.values(),
+                answers,
+                choices,
             }));
         }
     }

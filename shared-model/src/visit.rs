@@ -613,6 +613,17 @@ impl VisitDoc {
         }
     }
 
+    /// Every procedure a person decided on: rule id → chosen.
+    pub fn procedure_choices(&self) -> BTreeMap<String, bool> {
+        let Some(obj) = self.find_obj(&["procedures"]) else {
+            return BTreeMap::new();
+        };
+        self.doc
+            .keys(&obj)
+            .filter_map(|k| self.procedure_choice(&k).map(|c| (k, c)))
+            .collect()
+    }
+
     /// The chosen procedures (navi rule ids).
     pub fn procedures(&self) -> BTreeSet<String> {
         let Some(obj) = self.find_obj(&["procedures"]) else {

@@ -12,6 +12,7 @@ const contextOptions = { viewport, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
 
 const badge = (page) => page.locator("#sync-badge");
 const field = (page, id) => page.locator(`#field-${id}`);
+const item = (page, id) => page.locator(`#item-${id}`);
 
 async function waitForBadge(page, text, timeout = 30000) {
   await page.waitForFunction(
@@ -59,11 +60,15 @@ try {
     await steps.shot(counterPage, "03-counter-home");
     await counterPage.press("#open-number", "Enter");
     await counterPage.waitForFunction(
-      () => document.querySelector("#field-applicant-name")?.value === "高崎 花子",
+      () => document.querySelector("#item-person-0-name")?.value === "高崎 花子",
       null,
       { timeout: 15000 },
     );
     visitUrl = counterPage.url();
+    // The navi: a move within the city brings up the 転居 form.
+    await counterPage.check("#navi-event-tenkyo");
+    await counterPage.waitForSelector("#form-jumin-idou-tenkyo");
+    await counterPage.waitForSelector("#item-visit-moved-on");
     expectEqual((await counterPage.textContent("#visit-reception-number")).trim(), receptionNumber, "reception number");
     await waitForBadge(counterPage, "同期済み");
     await steps.shot(counterPage, "04-counter-visit");
@@ -73,7 +78,7 @@ try {
     await server.kill();
     await counter.setOffline(true);
     await waitForBadge(counterPage, "オフライン");
-    await field(counterPage, "forms-jumin-idou-tenkyo-new-address").fill("群馬県高崎市八島町222番地");
+    await item(counterPage, "household-address").fill("群馬県高崎市八島町222番地");
     await waitForBadge(counterPage, "未送信");
     await steps.shot(counterPage, "05-counter-offline-edit");
   });
@@ -81,13 +86,13 @@ try {
   await steps.step("offline reload: shell from the service worker, draft from IndexedDB", async () => {
     await counterPage.reload();
     await counterPage.waitForFunction(
-      () => document.querySelector("#field-forms-jumin-idou-tenkyo-new-address")?.value === "群馬県高崎市八島町222番地",
+      () => document.querySelector("#item-household-address")?.value === "群馬県高崎市八島町222番地",
       null,
       { timeout: 15000 },
     );
     const controlled = await counterPage.evaluate(() => navigator.serviceWorker.controller !== null);
     expectEqual(controlled, true, "page controlled by the service worker");
-    await field(counterPage, "forms-jumin-idou-tenkyo-moved-on").fill("2027-02-01");
+    await item(counterPage, "visit-moved-on").fill("2027-02-01");
     await waitForBadge(counterPage, "オフライン");
     await waitForBadge(counterPage, "未送信 2件");
     // Two edits since the server last acknowledged: the sync state shared with the server
@@ -109,12 +114,13 @@ try {
     await page.goto(visitUrl);
     await page.waitForFunction(
       () =>
-        document.querySelector("#field-forms-jumin-idou-tenkyo-new-address")?.value === "群馬県高崎市八島町222番地" &&
-        document.querySelector("#field-forms-jumin-idou-tenkyo-moved-on")?.value === "2027-02-01",
+        document.querySelector("#item-household-address")?.value === "群馬県高崎市八島町222番地" &&
+        document.querySelector("#item-visit-moved-on")?.value === "2027-02-01",
       null,
       { timeout: 15000 },
     );
-    expectEqual(await field(page, "applicant-name").inputValue(), "高崎 花子", "applicant name");
+    expectEqual(await item(page, "person-0-name").inputValue(), "高崎 花子", "applicant name");
+    expectEqual(await page.isChecked("#navi-event-tenkyo"), true, "navi answer synced");
     await steps.shot(page, "08-third-context");
     await page.goto(`${server.url}#/admin`);
     await page.waitForSelector("#admin-peers");

@@ -1,10 +1,10 @@
-use shared_model::{AutomergeUrl, DocumentId, Field};
+use shared_model::{AutomergeUrl, DocumentId};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::app::AppContext;
-use super::visit_form::VisitForm;
+use super::visit_screen::VisitScreen;
 use crate::api::{self, ApiError, VisitRecord};
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
@@ -149,10 +149,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>
-                <VisitForm view={view.clone()} title={Text::SectionApplicant}
-                           fields={Field::APPLICANT.to_vec()} />
-                <VisitForm view={view.clone()} title={Text::SectionTenkyo}
-                           fields={Field::TENKYO.to_vec()} />
+                <VisitScreen view={view.clone()} />
             </>
         },
         None => match app.unavailable {

@@ -3,8 +3,11 @@
 mod admin;
 mod app;
 mod counter;
+mod item_input;
 mod kiosk;
+mod navi_panel;
 mod sync_badge;
 mod visit_form;
+mod visit_screen;
 
 pub use app::App;

@@ -1,4 +1,4 @@
-use shared_model::{DocumentId, Field};
+use shared_model::{DocumentId, Field, VisitChange};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -42,10 +42,14 @@ pub fn visit_form(props: &VisitFormProps) -> Html {
         let repo = repo.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            repo.send(Command::Edit {
+            let (key, person) = field.item();
+            repo.send(Command::Change {
                 id,
-                field,
-                value: input.value(),
+                change: VisitChange::Item {
+                    key: key.to_owned(),
+                    person,
+                    value: input.value(),
+                },
             });
         });
         let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));

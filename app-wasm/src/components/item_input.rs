@@ -1,0 +1,126 @@
+use shared_model::Conflict;
+use shared_model::calendar::{Wareki, parse_date};
+use shared_model::catalog::{Field as CatalogField, Kind};
+use shared_model::validate::{Finding, Severity};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::i18n::{Text, ja};
+
+/// Properties of [`ItemInput`].
+#[derive(Properties, PartialEq)]
+pub struct ItemInputProps {
+    /// The DOM id of the input.
+    pub dom_id: String,
+    /// The catalog field it edits.
+    pub field: CatalogField,
+    /// The current value.
+    pub value: String,
+    /// Findings about this value.
+    #[prop_or_default]
+    pub findings: Vec<Finding>,
+    /// Concurrent values, if two counters disagree.
+    #[prop_or_default]
+    pub conflict: Option<Conflict>,
+    /// Called with the new value.
+    pub on_change: Callback<String>,
+}
+
+/// One labelled input for a catalog field, with its findings and any conflict.
+#[component(ItemInput)]
+pub fn item_input(props: &ItemInputProps) -> Html {
+    let field = &props.field;
+    let id = props.dom_id.clone();
+    let described = format!("{id}-notes");
+    let invalid = props.findings.iter().any(|f| f.severity == Severity::Error);
+    let on_change = props.on_change.clone();
+    let input = match field.kind {
+        Kind::Choice => {
+            let onchange = Callback::from(move |e: Event| {
+                let select: HtmlSelectElement = e.target_unchecked_into();
+                on_change.emit(select.value());
+            });
+            let options = field.choices.iter().map(|c| {
+                html! { <option value={c.id.clone()} selected={c.id == props.value}>{ &c.ja }</option> }
+            });
+            html! {
+                <select id={id.clone()} {onchange} aria-invalid={invalid.to_string()}
+                        aria-describedby={described.clone()}>
+                    <option value="" selected={props.value.is_empty()}>{ "—" }</option>
+                    { for options }
+                </select>
+            }
+        }
+        Kind::Flag => {
+            let onchange = Callback::from(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                on_change.emit(input.checked().to_string());
+            });
+            html! {
+                <input id={id.clone()} type="checkbox" checked={props.value == "true"} {onchange}
+                       aria-describedby={described.clone()} />
+            }
+        }
+        _ => {
+            let oninput = Callback::from(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                on_change.emit(input.value());
+            });
+            let placeholder = (field.kind == Kind::Date).then(|| ja(Text::DateHint).to_owned());
+            html! {
+                <input id={id.clone()} type="text" value={props.value.clone()} {oninput}
+                       placeholder={placeholder} autocomplete="off"
+                       aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
+            }
+        }
+    };
+    // A date is shown back in the other calendar, so the person sees what was understood.
+    let date_echo = (field.kind == Kind::Date && !props.value.trim().is_empty())
+        .then(|| parse_date(&props.value).ok())
+        .flatten()
+        .map(|day| {
+            let wareki = Wareki::from_day(day)
+                .map(|w| w.to_string())
+                .unwrap_or_default();
+            html! { <span class="echo">{ format!("{wareki} ({day})") }</span> }
+        });
+    let notes = props.findings.iter().map(|f| {
+        let class = match f.severity {
+            Severity::Error => "finding error",
+            Severity::Warning => "finding warning",
+        };
+        html! { <p class={class} data-code={f.code.as_str()}>{ &f.message_ja }</p> }
+    });
+    let conflict = props.conflict.as_ref().map(|c| {
+        let choices = c.values.iter().map(|(value, _)| {
+            let on_change = props.on_change.clone();
+            let chosen = value.clone();
+            let onclick = Callback::from(move |_| on_change.emit(chosen.clone()));
+            html! {
+                <button type="button" class="choose" {onclick}>
+                    { ja(Text::ChooseValue).replace("{v}", value) }
+                </button>
+            }
+        });
+        html! {
+            <div class="conflict" role="alert">
+                <span>{ ja(Text::ConflictNotice) }</span>
+                { for choices }
+            </div>
+        }
+    });
+    let required = field.required.then(|| {
+        html! { <span class="required" aria-hidden="true">{ ja(Text::RequiredMark) }</span> }
+    });
+    html! {
+        <div class={classes!("field", invalid.then_some("invalid"))}>
+            <label for={id.clone()}>{ &field.label.ja }{ for required }</label>
+            <div class="control">
+                { input }
+                { for date_echo }
+                <div id={described}>{ for notes }</div>
+                { for conflict }
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,182 @@
+use shared_model::calendar::tokyo_day;
+use shared_model::navi::{Answers, Fact, LifeEvent, Procedure};
+use shared_model::{DocumentId, VisitChange};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::hooks::use_repo;
+use crate::i18n::{Text, event_label, fact_label, ja};
+use crate::repo::Command;
+
+/// Properties of [`NaviPanel`].
+#[derive(Properties, PartialEq)]
+pub struct NaviPanelProps {
+    /// The visit.
+    pub id: DocumentId,
+    /// The answers so far.
+    pub answers: Option<Answers>,
+    /// The procedures the answers lead to.
+    pub plan: Vec<Procedure>,
+    /// Decisions on procedures.
+    pub choices: std::collections::BTreeMap<String, bool>,
+    /// Whether 届出日 is still empty (it is set to today with the first answer).
+    pub notified_on_missing: bool,
+}
+
+/// The 手続きナビ answers and the procedures they lead to, each of which can be dropped.
+#[component(NaviPanel)]
+pub fn navi_panel(props: &NaviPanelProps) -> Html {
+    let repo = use_repo();
+    let id = props.id;
+    let send_answers = {
+        let repo = repo.clone();
+        Callback::from(move |answers: Answers| {
+            repo.send(Command::Change {
+                id,
+                change: VisitChange::Answers(answers),
+            })
+        })
+    };
+    let current = props.answers.clone();
+    let events = LifeEvent::ALL.into_iter().map(|event| {
+        let send = send_answers.clone();
+        let checked = current.as_ref().is_some_and(|a| a.event == event);
+        let current = current.clone();
+        let repo = repo.clone();
+        let notified_on_missing = props.notified_on_missing;
+        let onchange = Callback::from(move |_| {
+            let mut answers = current.clone().unwrap_or_else(|| Answers::new(event));
+            answers.event = event;
+            send.emit(answers);
+            // 届出日 defaults to today (住民記録システム標準仕様書 4.1.0.2).
+            if notified_on_missing {
+                let today = tokyo_day(js_sys::Date::now() as i64);
+                repo.send(Command::Change {
+                    id,
+                    change: VisitChange::Item {
+                        key: "visit.notified_on".into(),
+                        person: None,
+                        value: today.to_string(),
+                    },
+                });
+            }
+        });
+        let dom_id = format!("navi-event-{}", event.as_str().replace('_', "-"));
+        html! {
+            <label class="choice" for={dom_id.clone()}>
+                <input type="radio" name="navi-event" id={dom_id} {checked} {onchange} />
+                { event_label(event).0 }
+            </label>
+        }
+    });
+    let facts = Fact::ALL
+        .into_iter()
+        .filter(|f| *f != Fact::CardHolders)
+        .map(|fact| {
+            let send = send_answers.clone();
+            let checked = current.as_ref().is_some_and(|a| a.facts.contains(&fact));
+            let disabled = current.is_none();
+            let current = current.clone();
+            let onchange = Callback::from(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                if let Some(mut answers) = current.clone() {
+                    if input.checked() {
+                        answers.facts.insert(fact);
+                    } else {
+                        answers.facts.remove(&fact);
+                    }
+                    send.emit(answers);
+                }
+            });
+            let dom_id = format!("navi-fact-{}", fact.as_str().replace('_', "-"));
+            html! {
+                <label class="choice" for={dom_id.clone()}>
+                    <input type="checkbox" id={dom_id} {checked} {onchange} {disabled} />
+                    { fact_label(fact).0 }
+                </label>
+            }
+        });
+    let holders = {
+        let send = send_answers.clone();
+        let value = current
+            .as_ref()
+            .map(|a| a.card_holders.to_string())
+            .unwrap_or_default();
+        let disabled = current.is_none();
+        let current = current.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let (Some(answers), Ok(n)) = (current.clone(), input.value().trim().parse::<u32>()) {
+                send.emit(answers.card_holders(n.min(20)));
+            }
+        });
+        html! {
+            <label class="holders" for="navi-card-holders">
+                { ja(Text::NaviCardHolders) }
+                <input id="navi-card-holders" type="number" min="0" max="20" {value} {oninput}
+                       {disabled} />
+            </label>
+        }
+    };
+    let plan = if props.answers.is_none() {
+        html! { <p class="hint">{ ja(Text::NaviNoAnswer) }</p> }
+    } else {
+        let rows = props.plan.iter().map(|p| {
+            let chosen = props.choices.get(&p.rule).copied().unwrap_or(true);
+            let repo = repo.clone();
+            let rule = p.rule.clone();
+            let onchange = Callback::from(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                repo.send(Command::Change {
+                    id,
+                    change: VisitChange::Procedure {
+                        rule: rule.clone(),
+                        chosen: input.checked(),
+                    },
+                });
+            });
+            let dom_id = format!("procedure-{}", p.rule.replace('_', "-"));
+            let place = ja(Text::CounterPlace)
+                .replace("{d}", p.department.ja())
+                .replace("{n}", &p.counter.to_string());
+            let count = (p.count > 1)
+                .then(|| html! { <span class="count">{ format!("×{}", p.count) }</span> });
+            let bring = (!p.bring.is_empty()).then(|| {
+                let items: Vec<&str> = p.bring.iter().map(|b| b.ja.as_str()).collect();
+                html! { <p class="bring">{ ja(Text::Bring) }{ ": " }{ items.join("、") }</p> }
+            });
+            let deadline = p.deadline.as_ref().map(|d| {
+                html! { <p class="deadline">{ ja(Text::Deadline) }{ ": " }{ &d.ja }</p> }
+            });
+            html! {
+                <li class={classes!("procedure", (!chosen).then_some("dropped"))}>
+                    <label for={dom_id.clone()}>
+                        <input type="checkbox" id={dom_id} checked={chosen} {onchange} />
+                        <strong>{ &p.title.ja }</strong>{ for count }
+                        <span class="place">{ place }</span>
+                    </label>
+                    <p class="reason">{ &p.reason.ja }</p>
+                    { for bring }
+                    { for deadline }
+                </li>
+            }
+        });
+        html! { <ul class="plan" id="navi-plan">{ for rows }</ul> }
+    };
+    html! {
+        <section class="navi" aria-labelledby="navi-title">
+            <h2 id="navi-title">{ ja(Text::NaviTitle) }</h2>
+            <fieldset>
+                <legend>{ ja(Text::NaviEvent) }</legend>
+                <div class="choices">{ for events }</div>
+            </fieldset>
+            <fieldset>
+                <legend>{ ja(Text::NaviFacts) }</legend>
+                <div class="choices">{ for facts }</div>
+                { holders }
+            </fieldset>
+            <h3>{ ja(Text::NaviPlan) }</h3>
+            { plan }
+        </section>
+    }
+}

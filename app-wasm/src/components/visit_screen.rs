@@ -1,0 +1,301 @@
+use shared_model::calendar::tokyo_day;
+use shared_model::catalog::{Catalog, Field as CatalogField, FieldFinding, Form, Kind, Scope};
+use shared_model::navi::Navi;
+use shared_model::validate::{Finding, Severity};
+use shared_model::{Conflict, VisitChange};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::item_input::ItemInput;
+use super::navi_panel::NaviPanel;
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+use crate::repo::{Command, VisitView};
+
+/// Items every visit shows, before the navi has chosen any form.
+const BASICS: [&str; 4] = [
+    "person.name",
+    "person.kana",
+    "person.birth_date",
+    "household.address",
+];
+
+/// Properties of [`VisitScreen`].
+#[derive(Properties, PartialEq)]
+pub struct VisitScreenProps {
+    /// The visit.
+    pub view: VisitView,
+}
+
+fn dom_id(parts: &[&str]) -> String {
+    parts.join("-").replace(['.', '_'], "-")
+}
+
+/// The canonical fields the forms of the visit need, each once, in paper order.
+fn canonical_fields(catalog: &Catalog, forms: &[&Form]) -> Vec<CatalogField> {
+    let mut out: Vec<CatalogField> = Vec::new();
+    for key in BASICS {
+        if let Some(item) = catalog.items.get(key) {
+            out.push(CatalogField {
+                key: item.key.clone(),
+                scope: item.scope(),
+                kind: item.kind,
+                label: item.label.clone(),
+                max: item.max,
+                choices: item.choices.clone(),
+                required: false,
+                required_when: None,
+            });
+        }
+    }
+    for field in forms.iter().flat_map(|f| f.fields()) {
+        if field.scope == Scope::Form {
+            continue;
+        }
+        match out.iter_mut().find(|f| f.key == field.key) {
+            Some(existing) => existing.required |= field.required,
+            None => out.push(field.clone()),
+        }
+    }
+    out
+}
+
+/// The counter's visit screen: navi, the canonical data entered once, then each chosen
+/// form's own fields, with the domain core's findings inline.
+#[component(VisitScreen)]
+pub fn visit_screen(props: &VisitScreenProps) -> Html {
+    let repo = use_repo();
+    let view = &props.view;
+    let id = view.id;
+    let catalog = Catalog::builtin();
+    let plan = view
+        .answers
+        .as_ref()
+        .map(|a| Navi::builtin().plan(a))
+        .unwrap_or_default();
+    let mut form_ids: Vec<&str> = Vec::new();
+    for p in plan
+        .iter()
+        .filter(|p| view.choices.get(&p.rule).copied().unwrap_or(true))
+    {
+        for f in &p.forms {
+            if !form_ids.contains(&f.as_str()) {
+                form_ids.push(f);
+            }
+        }
+    }
+    let forms: Vec<&Form> = form_ids
+        .iter()
+        .filter_map(|f| catalog.form(f).ok())
+        .collect();
+    let today = tokyo_day(js_sys::Date::now() as i64);
+    let findings: Vec<FieldFinding> = forms
+        .iter()
+        .flat_map(|f| {
+            catalog
+                .validate(&f.id, &view.values, today)
+                .unwrap_or_default()
+        })
+        .collect();
+    let errors = findings
+        .iter()
+        .filter(|f| f.finding.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+
+    let findings_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Vec<Finding> {
+        let mut out: Vec<Finding> = Vec::new();
+        for f in &findings {
+            let same_form = form.is_none_or(|form| f.form == form);
+            if f.field == key && f.person == person && same_form && !out.contains(&f.finding) {
+                out.push(f.finding.clone());
+            }
+        }
+        out
+    };
+    let conflict_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Option<Conflict> {
+        view.conflicts
+            .iter()
+            .find(|c| c.key == key && c.person == person && c.form.as_deref() == form)
+            .cloned()
+    };
+    let item_change = |key: String, person: Option<usize>| {
+        let repo = repo.clone();
+        Callback::from(move |value: String| {
+            repo.send(Command::Change {
+                id,
+                change: VisitChange::Item {
+                    key: key.clone(),
+                    person,
+                    value,
+                },
+            })
+        })
+    };
+
+    let canonical = canonical_fields(catalog, &forms);
+    let shared_inputs = canonical
+        .iter()
+        .filter(|f| f.scope != Scope::Person)
+        .map(|field| {
+            let value = view
+                .values
+                .get("", &field.key, None)
+                .unwrap_or_default()
+                .to_owned();
+            html! {
+                <ItemInput dom_id={dom_id(&["item", &field.key])} field={field.clone()} {value}
+                           findings={findings_for(&field.key, None, None)}
+                           conflict={conflict_for(&field.key, None, None)}
+                           on_change={item_change(field.key.clone(), None)} />
+            }
+        });
+    let persons = view.values.persons.len().max(1);
+    let person_blocks = (0..persons).map(|i| {
+        let inputs = canonical.iter().filter(|f| f.scope == Scope::Person).map(|field| {
+            let value = view.values.get("", &field.key, Some(i)).unwrap_or_default().to_owned();
+            html! {
+                <ItemInput dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
+                           field={field.clone()} {value}
+                           findings={findings_for(&field.key, Some(i), None)}
+                           conflict={conflict_for(&field.key, Some(i), None)}
+                           on_change={item_change(field.key.clone(), Some(i))} />
+            }
+        });
+        let remove = (i > 0).then(|| {
+            let repo = repo.clone();
+            let onclick = Callback::from(move |_| {
+                repo.send(Command::Change { id, change: VisitChange::RemovePerson(i) })
+            });
+            html! { <button type="button" class="remove" {onclick}>{ ja(Text::RemovePerson) }</button> }
+        });
+        html! {
+            <div class="person" id={format!("person-{i}")}>
+                <h3>{ ja(Text::PersonNumber).replace("{n}", &(i + 1).to_string()) }{ for remove }</h3>
+                { for inputs }
+            </div>
+        }
+    });
+    let add_person = {
+        let repo = repo.clone();
+        Callback::from(move |_| {
+            repo.send(Command::Change {
+                id,
+                change: VisitChange::AddPerson,
+            })
+        })
+    };
+
+    let form_sections = forms.iter().map(|form| {
+        let own: Vec<&CatalogField> = form.fields().filter(|f| f.scope == Scope::Form).collect();
+        let inputs = own.iter().map(|field| {
+            if field.kind == Kind::Counts {
+                return counts_input(id, form, field, view, &repo, findings_for(&field.key, None, Some(&form.id)));
+            }
+            let value = view.values.get(&form.id, &field.key, None).unwrap_or_default().to_owned();
+            let repo = repo.clone();
+            let (form_id, key) = (form.id.clone(), field.key.clone());
+            let on_change = Callback::from(move |value: String| {
+                repo.send(Command::Change {
+                    id,
+                    change: VisitChange::FormField { form: form_id.clone(), key: key.clone(), value },
+                })
+            });
+            html! {
+                <ItemInput dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value}
+                           findings={findings_for(&field.key, None, Some(&form.id))}
+                           conflict={conflict_for(&field.key, None, Some(&form.id))} {on_change} />
+            }
+        });
+        let place = ja(Text::CounterPlace)
+            .replace("{d}", form.department.ja())
+            .replace("{n}", &form.counter.to_string());
+        let form_findings = findings.iter().filter(|f| f.form == form.id).count();
+        let filled_from_shared = own.is_empty().then(|| {
+            html! { <p class="hint">{ ja(Text::FormFromSharedData) }</p> }
+        });
+        html! {
+            <fieldset class="form-section" id={dom_id(&["form", &form.id])}
+                      data-findings={form_findings.to_string()}>
+                <legend>{ &form.title.ja }<span class="place">{ place }</span></legend>
+                { for filled_from_shared }
+                { for inputs }
+            </fieldset>
+        }
+    });
+
+    let summary = if findings.is_empty() {
+        html! { <p class="findings-summary ok" id="findings-summary">{ ja(Text::NoFindings) }</p> }
+    } else {
+        let text = ja(Text::FindingsSummary)
+            .replace("{e}", &errors.to_string())
+            .replace("{w}", &warnings.to_string());
+        html! { <p class="findings-summary" id="findings-summary" role="status">{ text }</p> }
+    };
+    html! {
+        <div class="visit-screen">
+            <NaviPanel {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
+                       notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
+            { summary }
+            <fieldset class="form-section">
+                <legend>{ ja(Text::SectionVisit) }</legend>
+                { for shared_inputs }
+            </fieldset>
+            <fieldset class="form-section persons">
+                <legend>{ ja(Text::SectionPersons) }</legend>
+                { for person_blocks }
+                <button type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
+            </fieldset>
+            { for form_sections }
+        </div>
+    }
+}
+
+/// A count per choice (証明書の種類×通数).
+fn counts_input(
+    id: shared_model::DocumentId,
+    form: &Form,
+    field: &CatalogField,
+    view: &VisitView,
+    repo: &crate::repo::RepoHandle,
+    findings: Vec<Finding>,
+) -> Html {
+    let rows = field.choices.iter().map(|choice| {
+        let key = format!("{}.{}", field.key, choice.id);
+        let value = view
+            .values
+            .get(&form.id, &key, None)
+            .unwrap_or_default()
+            .to_owned();
+        let repo = repo.clone();
+        let form_id = form.id.clone();
+        let key_for_change = key.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            repo.send(Command::Change {
+                id,
+                change: VisitChange::FormField {
+                    form: form_id.clone(),
+                    key: key_for_change.clone(),
+                    value: input.value(),
+                },
+            })
+        });
+        let dom = dom_id(&["form", &form.id, &key]);
+        html! {
+            <div class="count-row">
+                <label for={dom.clone()}>{ &choice.ja }</label>
+                <input id={dom} type="number" min="0" max="99" {value} {oninput} />
+            </div>
+        }
+    });
+    let notes = findings.iter().map(|f| {
+        html! { <p class="finding error" data-code={f.code.as_str()}>{ &f.message_ja }</p> }
+    });
+    html! {
+        <div class="field counts">
+            <span class="label">{ &field.label.ja }</span>
+            <div class="control">{ for rows }{ for notes }</div>
+        </div>
+    }
+}
