@@ -74,6 +74,8 @@ pub enum Text {
     DateHint,
     RequiredMark,
     FormFromSharedData,
+    ErrorUnknownScan,
+    KioskHandoffQr,
 }
 
 /// The Japanese text.
@@ -192,6 +194,14 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "e.g. 令和9年2月1日 / 2027-02-01",
         ),
         RequiredMark => ("必須", "required"),
+        ErrorUnknownScan => (
+            "読み取ったコードは受付票のものではありません。",
+            "The scanned code is not a reception slip.",
+        ),
+        KioskHandoffQr => (
+            "窓口でこのコードを読み取ると、入力した内容がそのまま使われます。",
+            "At the counter, this code brings up what you entered.",
+        ),
         FormFromSharedData => (
             "この届書の項目は、上の共通の入力からすべて作成されます。",
             "Every field of this form comes from the shared data above.",

@@ -27,6 +27,7 @@ try {
   await server.start();
   let receptionNumber;
   let visitUrl;
+  let handoffPayload;
 
   const kiosk = await browser.newContext(contextOptions);
   const kioskPage = await kiosk.newPage();
@@ -43,6 +44,11 @@ try {
     await field(kioskPage, "applicant-address").fill("群馬県高崎市高松町35番地1");
     await waitForBadge(kioskPage, "同期済み");
     await steps.shot(kioskPage, "02-kiosk-filled");
+    await kioskPage.click("#kiosk-done");
+    await kioskPage.waitForSelector("#handoff-qr svg");
+    handoffPayload = await kioskPage.getAttribute("#handoff-qr", "data-payload");
+    if (!handoffPayload.startsWith("automerge:")) throw new Error(`handoff payload ${handoffPayload}`);
+    await steps.shot(kioskPage, "02b-kiosk-handoff-qr");
   });
 
   const counter = await browser.newContext(contextOptions);
@@ -108,10 +114,16 @@ try {
     await steps.shot(counterPage, "07-counter-synced");
   });
 
-  await steps.step("a fresh context sees both offline edits", async () => {
+  await steps.step("a fresh context scans the kiosk's QR and sees both offline edits", async () => {
     const third = await browser.newContext(contextOptions);
     const page = await third.newPage();
-    await page.goto(visitUrl);
+    await page.goto(`${server.url}#/counter`);
+    await page.waitForSelector("#open-number");
+    // A keyboard-wedge reader: the payload as fast keystrokes ending in Enter.
+    await page.locator("body").click({ position: { x: 5, y: 300 } });
+    await page.keyboard.type(handoffPayload, { delay: 2 });
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((u) => location.href === u, visitUrl, { timeout: 10000 });
     await page.waitForFunction(
       () =>
         document.querySelector("#item-household-address")?.value === "群馬県高崎市八島町222番地" &&

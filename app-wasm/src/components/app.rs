@@ -1,3 +1,4 @@
+use shared_model::AutomergeUrl;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -6,6 +7,7 @@ use super::admin::AdminPage;
 use super::counter::{CounterHome, CounterVisit};
 use super::kiosk::Kiosk;
 use super::sync_badge::SyncBadge;
+use crate::hooks::use_wedge_scanner;
 use crate::i18n::{Text, ja};
 use crate::repo::{self, RepoHandle};
 use crate::route::Route;
@@ -42,6 +44,19 @@ pub fn app() -> Html {
                 );
             }
         });
+    }
+    {
+        // A QR handoff from the kiosk, read by a keyboard-wedge reader at a counter.
+        let dispatch = state.dispatcher();
+        use_wedge_scanner(Callback::from(move |scan: String| {
+            if matches!(Route::current(), Route::Kiosk) {
+                return;
+            }
+            match scan.trim().parse::<AutomergeUrl>() {
+                Ok(url) => Route::CounterVisit(url.document_id()).go(),
+                Err(_) => dispatch.dispatch(Action::Problem(Text::ErrorUnknownScan)),
+            }
+        }));
     }
     let body = match state.route {
         Route::Home => html! { <Home /> },

@@ -15,7 +15,7 @@ enum Step {
     Welcome,
     Registering,
     Filling(DocumentId, String),
-    Done(String),
+    Done(String, DocumentId),
 }
 
 /// The citizens' kiosk: take a reception number, enter the applicant once, hand over.
@@ -75,7 +75,8 @@ pub fn kiosk() -> Html {
             let finish = {
                 let step = step.clone();
                 let number = number.clone();
-                Callback::from(move |_| step.set(Step::Done(number.clone())))
+                let id = *id;
+                Callback::from(move |_| step.set(Step::Done(number.clone(), id)))
             };
             html! {
                 <div class="kiosk-filling">
@@ -90,20 +91,41 @@ pub fn kiosk() -> Html {
                 </div>
             }
         }
-        Step::Done(number) => {
+        Step::Done(number, id) => {
             let next = {
                 let step = step.clone();
                 Callback::from(move |_| step.set(Step::Welcome))
             };
+            let payload = id.url().to_string();
             html! {
                 <div class="kiosk-done">
                     <p>{ ja(Text::KioskReceptionNumber) }</p>
                     <p class="reception-big" id="reception-number-final">{ number }</p>
                     <p>{ ja(Text::KioskHandoff) }</p>
+                    <figure id="handoff-qr" data-payload={payload.clone()}>
+                        { handoff_qr(&payload) }
+                        <figcaption>{ ja(Text::KioskHandoffQr) }</figcaption>
+                    </figure>
                     <button class="big" onclick={next}>{ ja(Text::KioskNewVisit) }</button>
                 </div>
             }
         }
     };
     html! { <section class="kiosk">{ content }</section> }
+}
+
+/// The handoff QR code as inline SVG (the payload is the visit's `automerge:` URL, which holds
+/// no personal data).
+fn handoff_qr(payload: &str) -> Html {
+    match qrcode::QrCode::new(payload.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build();
+            Html::from_html_unchecked(svg.into())
+        }
+        Err(_) => html! {},
+    }
 }
