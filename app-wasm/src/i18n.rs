@@ -75,6 +75,10 @@ pub enum Text {
     RequiredMark,
     FormFromSharedData,
     ErrorUnknownScan,
+    PrintPreview,
+    PrintNow,
+    BackToVisit,
+    SignatureLabel,
     KioskHandoffQr,
 }
 
@@ -194,6 +198,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "e.g. 令和9年2月1日 / 2027-02-01",
         ),
         RequiredMark => ("必須", "required"),
+        PrintPreview => ("印刷プレビュー", "Print preview"),
+        PrintNow => ("印刷する", "Print"),
+        BackToVisit => ("入力画面へ戻る", "Back to the visit"),
+        SignatureLabel => ("届出人署名", "Signature"),
         ErrorUnknownScan => (
             "読み取ったコードは受付票のものではありません。",
             "The scanned code is not a reception slip.",

@@ -16,6 +16,8 @@ pub enum Route {
     CounterVisit(DocumentId),
     /// The admins' sync status page.
     Admin,
+    /// The print preview of one form (by its index in the catalog) of a visit.
+    Print(DocumentId, usize),
 }
 
 impl Route {
@@ -31,6 +33,18 @@ impl Route {
                 .map(Route::CounterVisit)
                 .unwrap_or(Route::Counter),
             (Some("admin"), None) => Route::Admin,
+            (Some("print"), Some(id)) => {
+                let form = parts.next().and_then(|f| {
+                    shared_model::catalog::Catalog::builtin()
+                        .forms
+                        .iter()
+                        .position(|form| form.id == f)
+                });
+                match (id.parse(), form) {
+                    (Ok(id), Some(form)) => Route::Print(id, form),
+                    _ => Route::Counter,
+                }
+            }
             _ => Route::Home,
         }
     }
@@ -43,6 +57,10 @@ impl Route {
             Route::Counter => "#/counter".into(),
             Route::CounterVisit(id) => format!("#/counter/{id}"),
             Route::Admin => "#/admin".into(),
+            Route::Print(id, form) => {
+                let form = &shared_model::catalog::Catalog::builtin().forms[form];
+                format!("#/print/{id}/{}", form.id)
+            }
         }
     }
 
@@ -81,5 +99,9 @@ mod tests {
         }
         assert_eq!(Route::from_hash("#/counter/not-an-id"), Route::Counter);
         assert_eq!(Route::from_hash(""), Route::Home);
+        assert_eq!(
+            Route::from_hash(&format!("#/print/{id}/no_such_form")),
+            Route::Counter
+        );
     }
 }

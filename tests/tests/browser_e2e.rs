@@ -34,3 +34,8 @@ async fn browser_suite(script: &str) {
 async fn kiosk_to_counter_offline_and_back() {
     browser_suite("e2e-walking-skeleton.mjs").await;
 }
+
+#[tokio::test]
+async fn forms_print_on_a4_with_wareki_dates() {
+    browser_suite("e2e-print.mjs").await;
+}

@@ -53,14 +53,25 @@ fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
     Ok(lock[start..end].to_owned())
 }
 
-/// Debian's chromium and chromedriver.
+/// Debian's chromium and chromedriver, a Japanese font and pdftotext.
 pub fn ensure_browser() -> anyhow::Result<()> {
     // IPA Gothic so that screenshots show Japanese text, not boxes.
     let font = Path::new("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf");
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() && font.exists() {
+    // pdftotext checks what Chromium prints.
+    let pdftotext = Path::new("/usr/bin/pdftotext");
+    if Path::new(CHROMIUM).exists()
+        && Path::new(CHROMEDRIVER).exists()
+        && font.exists()
+        && pdftotext.exists()
+    {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver", "fonts-ipafont-gothic"])
+    apt_install(&[
+        "chromium",
+        "chromium-driver",
+        "fonts-ipafont-gothic",
+        "poppler-utils",
+    ])
 }
 
 fn apt_install(packages: &[&str]) -> anyhow::Result<()> {

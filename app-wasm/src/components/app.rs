@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::admin::AdminPage;
 use super::counter::{CounterHome, CounterVisit};
 use super::kiosk::Kiosk;
+use super::print_view::PrintView;
 use super::sync_badge::SyncBadge;
 use crate::hooks::use_wedge_scanner;
 use crate::i18n::{Text, ja};
@@ -64,6 +65,7 @@ pub fn app() -> Html {
         Route::Counter => html! { <CounterHome /> },
         Route::CounterVisit(id) => html! { <CounterVisit {id} /> },
         Route::Admin => html! { <AdminPage /> },
+        Route::Print(id, form) => html! { <PrintView {id} {form} /> },
     };
     let problem = state.problem.map(|text| {
         let dispatch = state.dispatcher();
@@ -79,7 +81,7 @@ pub fn app() -> Html {
         Route::Kiosk => "kiosk",
         Route::Admin => "admin",
         Route::Home => "home",
-        Route::Counter | Route::CounterVisit(_) => "counter",
+        Route::Counter | Route::CounterVisit(_) | Route::Print(..) => "counter",
     };
     html! {
         <ContextProvider<RepoHandle> context={(*repo).clone()}>

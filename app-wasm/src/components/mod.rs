@@ -6,6 +6,7 @@ mod counter;
 mod item_input;
 mod kiosk;
 mod navi_panel;
+mod print_view;
 mod sync_badge;
 mod visit_form;
 mod visit_screen;

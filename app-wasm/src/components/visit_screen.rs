@@ -217,7 +217,11 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         html! {
             <fieldset class="form-section" id={dom_id(&["form", &form.id])}
                       data-findings={form_findings.to_string()}>
-                <legend>{ &form.title.ja }<span class="place">{ place }</span></legend>
+                <legend>
+                    { &form.title.ja }<span class="place">{ place }</span>
+                    <a class="print-link" id={dom_id(&["print", &form.id])}
+                       href={print_hash(id, &form.id)}>{ ja(Text::PrintPreview) }</a>
+                </legend>
                 { for filled_from_shared }
                 { for inputs }
             </fieldset>
@@ -249,6 +253,15 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             { for form_sections }
         </div>
     }
+}
+
+fn print_hash(id: shared_model::DocumentId, form: &str) -> String {
+    Catalog::builtin()
+        .forms
+        .iter()
+        .position(|f| f.id == form)
+        .map(|i| crate::route::Route::Print(id, i).to_hash())
+        .unwrap_or_default()
 }
 
 /// A count per choice (証明書の種類×通数).

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::DeadlineRule;
 
-pub use values::{FieldFinding, VisitValues};
+pub use values::{FieldFinding, VisitValues, is_child_on};
 
 /// Why the catalog, or a request against it, is not right.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

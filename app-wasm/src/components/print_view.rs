@@ -1,0 +1,183 @@
+use shared_model::DocumentId;
+use shared_model::calendar::{Wareki, parse_date, tokyo_day};
+use shared_model::catalog::{
+    Catalog, Field as CatalogField, Kind, Repeat, VisitValues, is_child_on,
+};
+use yew::prelude::*;
+
+use super::app::AppContext;
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+use crate::repo::Command;
+use crate::route::Route;
+
+/// Properties of [`PrintView`].
+#[derive(Properties, PartialEq)]
+pub struct PrintViewProps {
+    /// The visit.
+    pub id: DocumentId,
+    /// The form's index in the catalog.
+    pub form: usize,
+}
+
+/// A value as it stands on paper: dates in 和暦, choices by their label, counts as 通.
+fn on_paper(
+    field: &CatalogField,
+    values: &VisitValues,
+    form: &str,
+    person: Option<usize>,
+) -> String {
+    if field.kind == Kind::Counts {
+        let copies: Vec<String> = field
+            .choices
+            .iter()
+            .filter_map(|c| {
+                let n = values.get(form, &format!("{}.{}", field.key, c.id), None)?;
+                (n != "0").then(|| format!("{} {}通", c.ja, n))
+            })
+            .collect();
+        return copies.join("、");
+    }
+    let Some(raw) = values.get(form, &field.key, person) else {
+        return String::new();
+    };
+    match field.kind {
+        Kind::Date => parse_date(raw)
+            .ok()
+            .and_then(|d| Wareki::from_day(d).ok())
+            .map(|w| w.to_string())
+            .unwrap_or_else(|| raw.to_owned()),
+        Kind::Choice => field
+            .choices
+            .iter()
+            .find(|c| c.id == raw)
+            .map(|c| c.ja.clone())
+            .unwrap_or_else(|| raw.to_owned()),
+        Kind::Flag => if raw == "true" { "☑" } else { "☐" }.to_owned(),
+        _ => raw.to_owned(),
+    }
+}
+
+/// A form laid out like the paper sheet, for the A4 print and its preview.
+#[component(PrintView)]
+pub fn print_view(props: &PrintViewProps) -> Html {
+    let repo = use_repo();
+    let app = use_context::<AppContext>().expect("app context");
+    {
+        let repo = repo.clone();
+        use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
+    }
+    let Some(form) = Catalog::builtin().forms.get(props.form) else {
+        return html! {};
+    };
+    let Some(view) = app.open.as_ref().filter(|v| v.id == props.id) else {
+        return html! { <p class="loading">{ ja(Text::Loading) }</p> };
+    };
+    let values = &view.values;
+    let sections = form.sections.iter().map(|section| {
+        let body = match section.repeat {
+            Repeat::Once => {
+                let rows = section.fields.iter().map(|field| {
+                    let person = (field.scope == shared_model::catalog::Scope::Person).then_some(0);
+                    html! {
+                        <tr>
+                            <th scope="row">{ &field.label.ja }</th>
+                            <td>{ on_paper(field, values, &form.id, person) }</td>
+                        </tr>
+                    }
+                });
+                html! { <table class="boxes"><tbody>{ for rows }</tbody></table> }
+            }
+            Repeat::Persons | Repeat::Children => {
+                // Columns nobody needs (optional and empty for every person) are left out, so
+                // the names and dates have room on A4.
+                let columns: Vec<&CatalogField> = section
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        f.required
+                            || (0..values.persons.len())
+                                .any(|i| !on_paper(f, values, &form.id, Some(i)).is_empty())
+                    })
+                    .collect();
+                let head = columns
+                    .iter()
+                    .map(|f| html! { <th scope="col">{ &f.label.ja }</th> });
+                let on = values
+                    .get(&form.id, "visit.notified_on", None)
+                    .and_then(|t| parse_date(t).ok())
+                    .unwrap_or_else(|| tokyo_day(js_sys::Date::now() as i64));
+                let persons: Vec<usize> = (0..values.persons.len())
+                    .filter(|&i| {
+                        section.repeat == Repeat::Persons
+                            || values
+                                .get(&form.id, "person.birth_date", Some(i))
+                                .and_then(|t| parse_date(t).ok())
+                                .is_some_and(|birth| is_child_on(birth, on))
+                    })
+                    .collect();
+                // Paper forms have a fixed number of rows; empty rows stay for handwriting.
+                let blank = 4usize.saturating_sub(persons.len());
+                let rows = persons
+                    .iter()
+                    .map(|&i| Some(i))
+                    .chain((0..blank).map(|_| None))
+                    .map(|row| {
+                        let cells = columns.iter().map(|field| {
+                            let text = row.map(|i| on_paper(field, values, &form.id, Some(i)));
+                            html! { <td>{ text.unwrap_or_default() }</td> }
+                        });
+                        html! { <tr>{ for cells }</tr> }
+                    });
+                html! {
+                    <table class="rows">
+                        <thead><tr>{ for head }</tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                }
+            }
+        };
+        html! {
+            <section class="paper-section">
+                <h2>{ &section.title.ja }</h2>
+                { body }
+            </section>
+        }
+    });
+    let notified = values
+        .get(&form.id, "visit.notified_on", None)
+        .and_then(|t| parse_date(t).ok())
+        .and_then(|d| Wareki::from_day(d).ok())
+        .map(|w| w.to_string())
+        .unwrap_or_else(|| "　　年　　月　　日".into());
+    let print = Callback::from(|_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    });
+    html! {
+        <section class="print-view">
+            <div class="print-actions no-print">
+                <a href={Route::CounterVisit(props.id).to_hash()}>{ ja(Text::BackToVisit) }</a>
+                <button type="button" class="primary" id="print-button" onclick={print}>
+                    { ja(Text::PrintNow) }
+                </button>
+            </div>
+            <article class="paper" id="paper" aria-label={form.title.ja.clone()}>
+                <header>
+                    <h1>{ &form.title.ja }</h1>
+                    <p class="addressee">{ "高崎市長　様" }</p>
+                    <p class="meta">
+                        { format!("届出日 {notified}") }
+                        <span>{ format!("受付番号 {}", view.summary.reception_number) }</span>
+                    </p>
+                </header>
+                { for sections }
+                <footer class="signature">
+                    <span>{ ja(Text::SignatureLabel) }</span>
+                    <div class="box"></div>
+                </footer>
+            </article>
+        </section>
+    }
+}

@@ -1,0 +1,82 @@
+// Printing: a visit's forms print on A4 from Chromium, with the applicant's name and the
+// 和暦 birth date on the page (checked with pdftotext on Chromium's PDF).
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+
+const steps = new Steps("print");
+const server = new Server();
+const browser = await launchBrowser();
+const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+
+let exitCode = 0;
+try {
+  await server.start();
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  let visitUrl;
+  await steps.step("a 転入 visit with the applicant and a child", async () => {
+    await page.goto(`${server.url}#/kiosk`);
+    await page.click("#kiosk-start");
+    await page.waitForSelector("#reception-number");
+    const number = (await page.textContent("#reception-number")).trim();
+    await page.fill("#field-applicant-name", "前橋 京子");
+    await page.fill("#field-applicant-kana", "マエバシ キョウコ");
+    await page.fill("#field-applicant-birth-date", "1985-07-23");
+    await page.goto(`${server.url}#/counter`);
+    await page.fill("#open-number", number);
+    await page.press("#open-number", "Enter");
+    await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "前橋 京子");
+    visitUrl = page.url();
+    await page.check("#navi-event-tennyu");
+    await page.check("#navi-fact-children");
+    await page.waitForSelector("#form-jidou-teate-nintei");
+    await page.fill("#item-household-address", "群馬県高崎市高松町35番地1");
+    await page.click("#add-person");
+    await page.waitForSelector("#item-person-1-name");
+    await page.fill("#item-person-1-name", "前橋 陽太");
+    await page.fill("#item-person-1-birth-date", "2016-05-05");
+    await page.fill("#item-person-1-relationship", "子");
+  });
+
+  for (const [form, extra] of [
+    ["jumin_idou_tennyu", "昭和60年7月23日"],
+    ["jidou_teate_nintei", "平成28年5月5日"],
+  ]) {
+    await steps.step(`${form} prints on A4 with the name and 和暦 dates`, async () => {
+      await page.goto(visitUrl);
+      await page.waitForSelector(`#print-${form.replaceAll("_", "-")}`);
+      await page.click(`#print-${form.replaceAll("_", "-")}`);
+      await page.waitForSelector("#paper");
+      await page.waitForFunction(() => document.querySelector("#paper")?.textContent.includes("前橋 京子"));
+      await steps.shot(page, `preview-${form}`);
+      await page.emulateMedia({ media: "print" });
+      const pdf = await page.pdf({ format: "A4", printBackground: true });
+      await page.emulateMedia({ media: "screen" });
+      const file = join(steps.shots, `${form}.pdf`);
+      writeFileSync(file, pdf);
+      const text = execFileSync("pdftotext", [file, "-"]).toString();
+      const pages = (text.match(/\f/g) ?? []).length;
+      // Table cells wrap and pad: compare without white space.
+      const flat = text.replace(/\s+/g, "");
+      for (const needle of ["前橋 京子", "昭和60年7月23日", extra, "届出人署名"]) {
+        if (!flat.includes(needle.replace(/\s+/g, ""))) throw new Error(`${form}: PDF lacks ${needle}:\n${text}`);
+      }
+      expectEqual(pages >= 1, true, "at least one page");
+      if (form === "jidou_teate_nintei") {
+        // The children's table lists the child, not the parent.
+        const children = await page.textContent(".paper-section:has(h2:text('支給要件児童'))");
+        expectEqual(children.includes("前橋 陽太") && !children.includes("前橋 京子"), true, "children rows");
+      }
+    });
+  }
+} catch (error) {
+  exitCode = 1;
+  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
+} finally {
+  steps.summary();
+  await browser.close();
+  await server.stop();
+}
+process.exit(exitCode);
