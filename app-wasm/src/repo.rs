@@ -77,6 +77,8 @@ pub struct VisitView {
     pub answers: Option<Answers>,
     /// Procedures chosen (`true`) or dropped (`false`) by a person.
     pub choices: std::collections::BTreeMap<String, bool>,
+    /// Forms with a recorded status (確認待ち, 確認済み, refused).
+    pub statuses: std::collections::BTreeMap<String, shared_model::FormStatus>,
 }
 
 /// What the repo tells the UI.
@@ -501,6 +503,7 @@ impl Repo {
         if let Some(visit) = self.visits.get(&id) {
             let answers = visit.answers();
             let choices = visit.procedure_choices();
+            let statuses = visit.form_statuses();
             self.events.emit(RepoEvent::Visit(VisitView {
                 id,
                 summary: visit.summary(),
@@ -508,6 +511,7 @@ impl Repo {
                 values: visit.values(),
                 answers,
                 choices,
+                statuses,
             }));
         }
     }

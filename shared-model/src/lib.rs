@@ -17,4 +17,7 @@ pub mod validate;
 mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
-pub use visit::{Conflict, Field, SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitSummary};
+pub use visit::{
+    Conflict, Decision, Field, FormState, FormStatus, SCHEMA_VERSION, VisitChange, VisitDoc,
+    VisitError, VisitSummary, reconcile_document,
+};

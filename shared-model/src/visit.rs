@@ -13,7 +13,8 @@
 //! ├── persons: list of maps           person.* items per person; the first is the applicant
 //! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
 //! ├── procedures: map                 navi rule id → bool (chosen or not)
-//! └── forms: map                      form id → map of the form's own fields
+//! ├── forms: map                      form id → map of the form's own fields
+//! └── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
 //! ```
 //!
 //! Canonical items (see `catalog/items.toml`) are stored once, so a value entered on one
@@ -197,6 +198,102 @@ pub enum VisitChange {
     AddPerson,
     /// Remove a person row (not the applicant).
     RemovePerson(usize),
+    /// Ask the server to confirm a form (the server alone decides).
+    RequestConfirmation {
+        /// The form.
+        form: String,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+}
+
+/// Where a form of the visit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormState {
+    /// 下書き: being filled in.
+    Draft,
+    /// 確認待ち: a counter asked the server to confirm it (waits offline until synced).
+    Requested,
+    /// 確認済み: the server validated it with the domain core.
+    Confirmed,
+    /// The server refused to confirm it; the reason says what to fix.
+    Refused,
+}
+
+impl FormState {
+    /// The stable name stored in the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormState::Draft => "draft",
+            FormState::Requested => "requested",
+            FormState::Confirmed => "confirmed",
+            FormState::Refused => "refused",
+        }
+    }
+
+    fn from_name(name: &str) -> FormState {
+        match name {
+            "requested" => FormState::Requested,
+            "confirmed" => FormState::Confirmed,
+            "refused" => FormState::Refused,
+            _ => FormState::Draft,
+        }
+    }
+}
+
+/// A form's status with when it was set and, when refused, why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FormStatus {
+    /// The state.
+    pub state: FormState,
+    /// When the state was set, ms since the epoch.
+    pub at: Option<i64>,
+    /// Why the server refused, in Japanese.
+    pub reason: Option<String>,
+}
+
+/// The server's decision on one requested form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The form.
+    pub form: String,
+    /// Confirmed or refused.
+    pub state: FormState,
+    /// How many errors the domain core found.
+    pub errors: usize,
+}
+
+/// The server's reconciler over a raw document: decides every requested form of a visit.
+/// Documents that are not visits (or not readable ones) are left untouched.
+pub fn reconcile_document(
+    doc: &mut AutoCommit,
+    today: crate::calendar::CivilDay,
+    now_ms: i64,
+) -> Vec<Decision> {
+    // Fast path: most sync messages carry no request for confirmation.
+    let requested = match doc.get(ROOT, "status") {
+        Ok(Some((Value::Object(ObjType::Map), status))) => doc.keys(&status).any(|form| {
+            matches!(doc.get(&status, &form), Ok(Some((Value::Object(ObjType::Map), entry)))
+                if matches!(doc.get(&entry, "state"), Ok(Some((Value::Scalar(s), _))) if s.as_str() == Some("requested")))
+        }),
+        _ => false,
+    };
+    if !requested {
+        return Vec::new();
+    }
+    let taken = std::mem::take(doc);
+    match VisitDoc::from_doc(taken.clone()) {
+        Ok(mut visit) => {
+            let decisions = visit.reconcile(today, now_ms).unwrap_or_default();
+            *doc = visit.doc;
+            decisions
+        }
+        Err(_) => {
+            *doc = taken;
+            Vec::new()
+        }
+    }
 }
 
 /// A plain copy of a visit for display.
@@ -599,6 +696,9 @@ impl VisitDoc {
                 self.add_person()?;
             }
             VisitChange::RemovePerson(index) => self.remove_person(*index)?,
+            VisitChange::RequestConfirmation { form, at } => {
+                self.request_confirmation(form, *at)?
+            }
         }
         Ok(self.doc.get_heads() != before)
     }
@@ -644,6 +744,147 @@ impl VisitDoc {
         self.doc.put(&obj, rule, chosen).map_err(change_err)?;
         self.doc.commit();
         Ok(())
+    }
+
+    // --- confirmation ---------------------------------------------------------------------
+
+    /// Every form with a recorded status.
+    pub fn form_statuses(&self) -> BTreeMap<String, FormStatus> {
+        let Some(status) = self.find_obj(&["status"]) else {
+            return BTreeMap::new();
+        };
+        self.doc
+            .keys(&status)
+            .map(|form| {
+                let s = self.form_status(&form);
+                (form, s)
+            })
+            .collect()
+    }
+
+    /// A form's status (下書き when nothing was recorded).
+    pub fn form_status(&self, form: &str) -> FormStatus {
+        let Some(obj) = self.find_obj(&["status", form]) else {
+            return FormStatus {
+                state: FormState::Draft,
+                at: None,
+                reason: None,
+            };
+        };
+        let at = match self.doc.get(&obj, "at").ok().flatten() {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
+                _ => None,
+            },
+            _ => None,
+        };
+        FormStatus {
+            state: self
+                .read_string(&obj, "state")
+                .map(|s| FormState::from_name(&s))
+                .unwrap_or(FormState::Draft),
+            at,
+            reason: self.read_string(&obj, "reason"),
+        }
+    }
+
+    fn put_status(
+        &mut self,
+        form: &str,
+        state: FormState,
+        at: i64,
+        reason: Option<&str>,
+    ) -> Result<(), VisitError> {
+        let obj = self.ensure_map(&["status", form])?;
+        self.doc
+            .put(&obj, "state", state.as_str())
+            .map_err(change_err)?;
+        self.doc
+            .put(&obj, "at", ScalarValue::Timestamp(at))
+            .map_err(change_err)?;
+        match reason {
+            Some(reason) => self.doc.put(&obj, "reason", reason).map_err(change_err)?,
+            None => {
+                if self.doc.get(&obj, "reason").map_err(change_err)?.is_some() {
+                    self.doc.delete(&obj, "reason").map_err(change_err)?;
+                }
+            }
+        }
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Asks the server to confirm a form; it stays 確認待ち until the server has decided.
+    pub fn request_confirmation(&mut self, form: &str, at_ms: i64) -> Result<(), VisitError> {
+        Catalog::builtin().form(form)?;
+        if self.form_status(form).state == FormState::Requested {
+            return Ok(());
+        }
+        self.put_status(form, FormState::Requested, at_ms, None)
+    }
+
+    /// The server's side: validates every requested form with the domain core and records
+    /// 確認済み, or 差戻し-like refusal with the reason. Returns what it decided.
+    pub fn reconcile(
+        &mut self,
+        today: crate::calendar::CivilDay,
+        now_ms: i64,
+    ) -> Result<Vec<Decision>, VisitError> {
+        let Some(status) = self.find_obj(&["status"]) else {
+            return Ok(Vec::new());
+        };
+        let requested: Vec<String> = self
+            .doc
+            .keys(&status)
+            .filter(|form| self.form_status(form).state == FormState::Requested)
+            .collect();
+        let values = self.values();
+        let mut decisions = Vec::new();
+        for form in requested {
+            let findings = match Catalog::builtin().validate(&form, &values, today) {
+                Ok(findings) => findings,
+                Err(e) => {
+                    self.put_status(&form, FormState::Refused, now_ms, Some(&e.to_string()))?;
+                    decisions.push(Decision {
+                        form,
+                        state: FormState::Refused,
+                        errors: 1,
+                    });
+                    continue;
+                }
+            };
+            let errors: Vec<&str> = findings
+                .iter()
+                .filter(|f| f.finding.severity == crate::validate::Severity::Error)
+                .map(|f| f.finding.message_ja.as_str())
+                .collect();
+            if errors.is_empty() {
+                self.put_status(&form, FormState::Confirmed, now_ms, None)?;
+                decisions.push(Decision {
+                    form,
+                    state: FormState::Confirmed,
+                    errors: 0,
+                });
+            } else {
+                let reason = format!(
+                    "エラー{}件: {}",
+                    errors.len(),
+                    errors
+                        .iter()
+                        .take(3)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                );
+                self.put_status(&form, FormState::Refused, now_ms, Some(&reason))?;
+                decisions.push(Decision {
+                    form,
+                    state: FormState::Refused,
+                    errors: errors.len(),
+                });
+            }
+        }
+        Ok(decisions)
     }
 
     // --- reading it all -----------------------------------------------------------------

@@ -12,10 +12,12 @@ use std::sync::Mutex as SyncMutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::{AutoCommit, ChangeHash};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
+use shared_model::calendar::tokyo_day;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
+use shared_model::reconcile_document;
 use tokio::sync::{Mutex, mpsc};
 
 use crate::store::{Store, StoreError};
@@ -67,7 +69,7 @@ struct PeerLink {
 struct DocEntry {
     loaded: bool,
     /// `None` while nobody has sent the document (clients may be waiting for it).
-    doc: Option<Automerge>,
+    doc: Option<AutoCommit>,
     syncs: HashMap<PeerId, sync::State>,
     saved_heads: Vec<ChangeHash>,
 }
@@ -223,7 +225,7 @@ impl Hub {
                 );
                 return Ok(());
             }
-            entry.doc = Some(Automerge::new());
+            entry.doc = Some(AutoCommit::new());
         }
 
         let DocEntry {
@@ -234,11 +236,27 @@ impl Hub {
         } = &mut *entry;
         let doc = doc.as_mut().expect("present: created above");
         let state = syncs.entry(from.to_owned()).or_default();
-        doc.receive_sync_message(state, sync_message)
+        doc.sync()
+            .receive_sync_message(state, sync_message)
             .map_err(|e| HubError::Apply {
                 document_id,
                 reason: e.to_string(),
             })?;
+
+        // The reconciler: forms a counter asked to confirm are decided here, by the server
+        // alone, and the decision goes back to every client in the document.
+        if doc.get_heads() != *saved_heads {
+            let now = crate::api::now_ms();
+            for decision in reconcile_document(doc, tokyo_day(now), now) {
+                tracing::info!(
+                    %document_id,
+                    form = %decision.form,
+                    state = decision.state.as_str(),
+                    errors = decision.errors,
+                    "form decided"
+                );
+            }
+        }
 
         let heads = doc.get_heads();
         if heads != *saved_heads {
@@ -264,7 +282,7 @@ impl Hub {
 
         // Answer the sender, then bring every other client with the document open up to date.
         for (peer, state) in syncs.iter_mut() {
-            if let Some(reply) = doc.generate_sync_message(state) {
+            if let Some(reply) = doc.sync().generate_sync_message(state) {
                 self.send(
                     peer,
                     Message::Sync {
@@ -309,12 +327,12 @@ impl Hub {
     pub async fn read<T>(
         &self,
         document_id: DocumentId,
-        f: impl FnOnce(&Automerge) -> T,
+        f: impl FnOnce(&mut AutoCommit) -> T,
     ) -> Result<Option<T>, HubError> {
         let entry = self.entry(document_id);
         let mut entry = entry.lock().await;
         self.ensure_loaded(document_id, &mut entry).await?;
-        Ok(entry.doc.as_ref().map(f))
+        Ok(entry.doc.as_mut().map(f))
     }
 
     fn entry(&self, document_id: DocumentId) -> Arc<Mutex<DocEntry>> {
@@ -334,7 +352,8 @@ impl Hub {
             .await
             .map_err(|_| HubError::Task)??;
         if let Some(bytes) = bytes {
-            let doc = Automerge::load(&bytes).map_err(|_| HubError::Corrupt { document_id })?;
+            let mut doc =
+                AutoCommit::load(&bytes).map_err(|_| HubError::Corrupt { document_id })?;
             entry.saved_heads = doc.get_heads();
             entry.doc = Some(doc);
         }
@@ -443,6 +462,31 @@ mod tests {
             b.apply(id, &mut doc_b, &data).unwrap();
         }
         assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+    }
+
+    #[tokio::test]
+    async fn the_server_decides_a_requested_form_and_the_answer_syncs_back() {
+        use shared_model::{FormState, VisitDoc};
+        let hub = hub();
+        let (mut client, mut inbox) = joined_client(&hub, "counter");
+        let id = DocumentId::random();
+        let mut visit = VisitDoc::new(id, "1", 0);
+        visit.request_confirmation("jumin_idou_tenkyo", 1).unwrap();
+        converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+        let status = visit.form_status("jumin_idou_tenkyo");
+        assert_eq!(status.state, FormState::Refused, "{status:?}");
+        assert!(status.reason.unwrap().starts_with("エラー"));
+        // The decision is stored with the document.
+        let stored = hub
+            .read(id, |d| {
+                VisitDoc::from_doc(d.clone())
+                    .unwrap()
+                    .form_status("jumin_idou_tenkyo")
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.state, FormState::Refused);
     }
 
     #[tokio::test]

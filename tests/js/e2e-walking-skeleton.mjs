@@ -121,7 +121,7 @@ try {
     await page.waitForSelector("#open-number");
     // A keyboard-wedge reader: the payload as fast keystrokes ending in Enter.
     await page.locator("body").click({ position: { x: 5, y: 300 } });
-    await page.keyboard.type(handoffPayload, { delay: 2 });
+    await page.keyboard.type(handoffPayload);
     await page.keyboard.press("Enter");
     await page.waitForFunction((u) => location.href === u, visitUrl, { timeout: 10000 });
     await page.waitForFunction(

@@ -7,7 +7,13 @@ use std::time::Duration;
 
 use madoguchi_tests::node;
 
+/// One browser suite at a time: on two cores, parallel Chromiums slow each other down
+/// enough to blur what the suites measure (a keyboard-wedge scan is told from typing by the
+/// milliseconds between keys).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn browser_suite(script: &str) {
+    let _turn = ONE_AT_A_TIME.lock().await;
     for var in ["MADOGUCHI_DIST", "MADOGUCHI_SERVER_BIN"] {
         assert!(
             std::env::var_os(var).is_some(),
@@ -38,4 +44,9 @@ async fn kiosk_to_counter_offline_and_back() {
 #[tokio::test]
 async fn forms_print_on_a4_with_wareki_dates() {
     browser_suite("e2e-print.mjs").await;
+}
+
+#[tokio::test]
+async fn the_server_confirms_forms_also_after_an_offline_request() {
+    browser_suite("e2e-confirm.mjs").await;
 }

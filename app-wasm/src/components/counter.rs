@@ -149,7 +149,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>
-                <VisitScreen view={view.clone()} />
+                <VisitScreen view={view.clone()} online={app.sync.online} />
             </>
         },
         None => match app.unavailable {

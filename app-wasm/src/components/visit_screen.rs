@@ -2,7 +2,7 @@ use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{Catalog, Field as CatalogField, FieldFinding, Form, Kind, Scope};
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
-use shared_model::{Conflict, VisitChange};
+use shared_model::{Conflict, FormState, VisitChange};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -25,6 +25,8 @@ const BASICS: [&str; 4] = [
 pub struct VisitScreenProps {
     /// The visit.
     pub view: VisitView,
+    /// Whether the server is reachable (a confirmation waits otherwise).
+    pub online: bool,
 }
 
 fn dom_id(parts: &[&str]) -> String {
@@ -66,6 +68,7 @@ fn canonical_fields(catalog: &Catalog, forms: &[&Form]) -> Vec<CatalogField> {
 pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let repo = use_repo();
     let view = &props.view;
+    let online = props.online;
     let id = view.id;
     let catalog = Catalog::builtin();
     let plan = view
@@ -211,6 +214,44 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             .replace("{d}", form.department.ja())
             .replace("{n}", &form.counter.to_string());
         let form_findings = findings.iter().filter(|f| f.form == form.id).count();
+        let status = view.statuses.get(&form.id).cloned();
+        let state = status.as_ref().map(|s| s.state).unwrap_or(FormState::Draft);
+        let (badge_class, badge_text) = match state {
+            FormState::Draft => ("draft", ja(Text::StatusDraft).to_owned()),
+            FormState::Requested if !online => ("requested", ja(Text::StatusRequestedOffline).to_owned()),
+            FormState::Requested => ("requested", ja(Text::StatusRequested).to_owned()),
+            FormState::Confirmed => ("confirmed", ja(Text::StatusConfirmed).to_owned()),
+            FormState::Refused => ("refused", ja(Text::StatusRefused).to_owned()),
+        };
+        let reason = status
+            .as_ref()
+            .and_then(|s| s.reason.clone())
+            .filter(|_| state == FormState::Refused)
+            .map(|r| html! { <p class="finding error status-reason">{ r }</p> });
+        let confirm = {
+            let repo = repo.clone();
+            let form_id = form.id.clone();
+            Callback::from(move |_| {
+                repo.send(Command::Change {
+                    id,
+                    change: VisitChange::RequestConfirmation {
+                        form: form_id.clone(),
+                        at: js_sys::Date::now() as i64,
+                    },
+                })
+            })
+        };
+        let status_line = html! {
+            <div class="form-status">
+                <span class={classes!("status-badge", badge_class)} id={dom_id(&["status", &form.id])}
+                      data-state={state.as_str()}>{ badge_text }</span>
+                <button type="button" id={dom_id(&["confirm", &form.id])} onclick={confirm}
+                        disabled={matches!(state, FormState::Requested | FormState::Confirmed)}>
+                    { ja(Text::Confirm) }
+                </button>
+                { for reason }
+            </div>
+        };
         let filled_from_shared = own.is_empty().then(|| {
             html! { <p class="hint">{ ja(Text::FormFromSharedData) }</p> }
         });
@@ -222,6 +263,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                     <a class="print-link" id={dom_id(&["print", &form.id])}
                        href={print_hash(id, &form.id)}>{ ja(Text::PrintPreview) }</a>
                 </legend>
+                { status_line }
                 { for filled_from_shared }
                 { for inputs }
             </fieldset>

@@ -318,3 +318,68 @@ fn changes_apply_and_report_whether_anything_changed() {
         .is_err()
     );
 }
+
+#[test]
+fn the_server_confirms_a_valid_form_and_refuses_an_invalid_one() {
+    let today = CivilDay::new(2027, 4, 20).unwrap();
+    let mut counter = visit();
+    counter.request_confirmation("koseki_kofu", 1).unwrap();
+    assert_eq!(
+        counter.form_status("koseki_kofu").state,
+        FormState::Requested
+    );
+    assert!(counter.request_confirmation("no_such_form", 1).is_err());
+
+    // The server works on its own copy, then the counter gets the answer by merge.
+    let mut server = fork(&mut counter);
+    let decisions = server.reconcile(today, 2).unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].state, FormState::Refused);
+    assert!(decisions[0].errors > 0);
+    counter.doc_mut().merge(server.doc_mut()).unwrap();
+    let status = counter.form_status("koseki_kofu");
+    assert_eq!(status.state, FormState::Refused);
+    assert!(status.reason.unwrap().contains("を入力してください"));
+
+    // Filled in and asked again: confirmed.
+    for (key, value) in [
+        ("visit.notified_on", "2027-04-20"),
+        ("visit.notifier_name", "高崎 花子"),
+        ("visit.notifier_phone", "027-321-1111"),
+        ("visit.identity_document", "driver_license"),
+        ("person.honseki", "群馬県高崎市高松町35番地1"),
+        ("person.hittosha", "高崎 一郎"),
+        ("person.name", "高崎 花子"),
+        ("person.birth_date", "昭和63年4月12日"),
+    ] {
+        let person = key.starts_with("person.").then_some(0);
+        counter.set_item(key, person, value).unwrap();
+    }
+    counter
+        .set_form_field("koseki_kofu", "relation", "self")
+        .unwrap();
+    counter
+        .set_form_field("koseki_kofu", "copies.zenbu", "1")
+        .unwrap();
+    counter.request_confirmation("koseki_kofu", 3).unwrap();
+    let mut raw = counter.doc_mut().clone();
+    let decisions = reconcile_document(&mut raw, today, 4);
+    assert_eq!(decisions[0].state, FormState::Confirmed, "{decisions:?}");
+    counter.doc_mut().merge(&mut raw).unwrap();
+    assert_eq!(
+        counter.form_status("koseki_kofu").state,
+        FormState::Confirmed
+    );
+    assert_eq!(counter.form_status("koseki_kofu").reason, None);
+    // Nothing left to decide.
+    assert!(reconcile_document(&mut raw, today, 5).is_empty());
+}
+
+#[test]
+fn the_reconciler_leaves_other_documents_alone() {
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "title", "a JS client's document").unwrap();
+    let heads = other.get_heads();
+    assert!(reconcile_document(&mut other, CivilDay::new(2027, 4, 20).unwrap(), 1).is_empty());
+    assert_eq!(other.get_heads(), heads);
+}

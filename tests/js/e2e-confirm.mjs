@@ -1,0 +1,97 @@
+// Confirming a form: the counter asks, the server validates with the same domain core and
+// alone decides, and the answer comes back in the document. Offline, the request waits
+// visibly and goes through on reconnect.
+import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+
+const steps = new Steps("confirm");
+const server = new Server();
+const browser = await launchBrowser();
+const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const FORM = "jumin-idou-tenkyo";
+
+async function waitForState(page, state, timeout = 30000) {
+  await page.waitForFunction(
+    ([form, s]) => document.querySelector(`#status-${form}`)?.dataset.state === s,
+    [FORM, state],
+    { timeout },
+  );
+}
+
+/** A date `days` before today in Japan, as YYYY-MM-DD. */
+function daysAgo(days) {
+  const d = new Date(Date.now() + 9 * 3600 * 1000 - days * 86400 * 1000);
+  return d.toISOString().slice(0, 10);
+}
+
+let exitCode = 0;
+try {
+  await server.start();
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  await steps.step("a 転居 visit from the kiosk", async () => {
+    await page.goto(`${server.url}#/kiosk`);
+    await page.click("#kiosk-start");
+    await page.waitForSelector("#reception-number");
+    const number = (await page.textContent("#reception-number")).trim();
+    await page.fill("#field-applicant-name", "高崎 花子");
+    await page.fill("#field-applicant-kana", "タカサキ ハナコ");
+    await page.fill("#field-applicant-birth-date", "1988-04-12");
+    await page.goto(`${server.url}#/counter`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+      }
+    });
+    await page.fill("#open-number", number);
+    await page.press("#open-number", "Enter");
+    await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "高崎 花子");
+    await page.check("#navi-event-tenkyo");
+    await page.waitForSelector(`#confirm-${FORM}`);
+  });
+
+  await steps.step("the server refuses an incomplete form and says why", async () => {
+    await page.click(`#confirm-${FORM}`);
+    await waitForState(page, "refused");
+    const reason = await page.textContent(`#form-${FORM} .status-reason`);
+    if (!reason.includes("エラー")) throw new Error(`reason: ${reason}`);
+    await steps.shot(page, "01-refused");
+  });
+
+  await steps.step("completed, the confirmation waits offline and goes through on reconnect", async () => {
+    await page.fill("#item-visit-notifier-name", "高崎 花子");
+    await page.selectOption("#item-visit-notifier-relation", "self");
+    await page.fill("#item-visit-notifier-phone", "027-321-1111");
+    await page.selectOption("#item-visit-identity-document", "my_number_card");
+    await page.fill("#item-visit-moved-on", daysAgo(3));
+    await page.fill("#item-household-postal-code", "370-0053");
+    await page.fill("#item-household-address", "群馬県高崎市八島町222番地");
+    await page.fill("#item-household-head-name", "高崎 花子");
+    await page.fill("#item-visit-previous-address", "群馬県高崎市高松町35番地1");
+    await page.selectOption("#item-person-0-sex", "female");
+    await page.fill("#item-person-0-relationship", "世帯主");
+    await page.waitForFunction(() => document.querySelector("#form-jumin-idou-tenkyo")?.dataset.findings === "0");
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    await server.kill();
+    await context.setOffline(true);
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("オフライン"));
+    await page.click(`#confirm-${FORM}`);
+    await waitForState(page, "requested");
+    const text = await page.textContent(`#status-${FORM}`);
+    expectEqual(text, "確認待ち (オンラインになると送信)", "offline badge");
+    await steps.shot(page, "02-requested-offline");
+    await server.start();
+    await context.setOffline(false);
+    await waitForState(page, "confirmed", 45000);
+    expectEqual(await page.textContent(`#status-${FORM}`), "確認済み", "confirmed badge");
+    await steps.shot(page, "03-confirmed");
+  });
+} catch (error) {
+  exitCode = 1;
+  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
+} finally {
+  steps.summary();
+  await browser.close();
+  await server.stop();
+}
+process.exit(exitCode);
