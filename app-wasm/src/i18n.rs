@@ -75,6 +75,9 @@ pub enum Text {
     RequiredMark,
     FormFromSharedData,
     ErrorUnknownScan,
+    UpdateAvailable,
+    UpdateNow,
+    ShortcutsTitle,
     StatusDraft,
     StatusRequested,
     StatusRequestedOffline,
@@ -205,6 +208,12 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ),
         RequiredMark => ("必須", "required"),
         PrintPreview => ("印刷プレビュー", "Print preview"),
+        UpdateAvailable => (
+            "新しいバージョンがあります。入力中の内容は保存済みです。",
+            "A new version is ready. What you entered is saved.",
+        ),
+        UpdateNow => ("更新する", "Update now"),
+        ShortcutsTitle => ("キーボード操作", "Keyboard shortcuts"),
         StatusDraft => ("下書き", "Draft"),
         StatusRequested => ("確認待ち", "Awaiting confirmation"),
         StatusRequestedOffline => (

@@ -1,7 +1,7 @@
 // Shared setup for the browser suites: Debian's chromium through playwright-core, and the
 // sync-server binary started on 127.0.0.1 over a fresh data folder.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -28,9 +28,15 @@ function required(name) {
 
 /** The sync-server binary as a child process; restartable on the same port and data. */
 export class Server {
-  constructor() {
+  /** With `copyDist`, the PWA is served from a private copy that the test may change. */
+  constructor({ copyDist = false } = {}) {
     this.binary = required("MADOGUCHI_SERVER_BIN");
     this.dist = required("MADOGUCHI_DIST");
+    if (copyDist) {
+      const copy = mkdtempSync(join(tmpdir(), "madoguchi-dist-"));
+      cpSync(this.dist, copy, { recursive: true });
+      this.dist = copy;
+    }
     this.data = mkdtempSync(join(tmpdir(), "madoguchi-e2e-"));
     this.port = 0;
     this.log = "";
@@ -55,6 +61,11 @@ export class Server {
     });
     this.port = Number(line[1]);
     this.url = `http://127.0.0.1:${this.port}/`;
+  }
+
+  /** Appends text to a served file (a new build, as far as the service worker can tell). */
+  changeServedFile(file, text) {
+    appendFileSync(join(this.dist, file), text);
   }
 
   /** SIGKILL, as a crash or a pulled cable would look to the browser. */

@@ -50,3 +50,8 @@ async fn forms_print_on_a4_with_wareki_dates() {
 async fn the_server_confirms_forms_also_after_an_offline_request() {
     browser_suite("e2e-confirm.mjs").await;
 }
+
+#[tokio::test]
+async fn installable_app_with_update_prompt_and_shortcuts() {
+    browser_suite("e2e-pwa.mjs").await;
+}

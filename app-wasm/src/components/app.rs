@@ -8,7 +8,7 @@ use super::counter::{CounterHome, CounterVisit};
 use super::kiosk::Kiosk;
 use super::print_view::PrintView;
 use super::sync_badge::SyncBadge;
-use crate::hooks::use_wedge_scanner;
+use crate::hooks::{request_persistent_storage, use_app_update, use_shortcuts, use_wedge_scanner};
 use crate::i18n::{Text, ja};
 use crate::repo::{self, RepoHandle};
 use crate::route::Route;
@@ -59,6 +59,24 @@ pub fn app() -> Html {
             }
         }));
     }
+    use_shortcuts();
+    let (update_available, apply_update) = use_app_update();
+    use_effect_with((), |_| {
+        // Drafts must survive storage pressure on a shared terminal.
+        wasm_bindgen_futures::spawn_local(async {
+            let granted = request_persistent_storage().await;
+            web_sys::console::info_1(&format!("persistent storage: {granted:?}").into());
+        });
+    });
+    let update_banner = update_available.then(|| {
+        let onclick = apply_update.reform(|_| ());
+        html! {
+            <div class="update-banner" role="alert" id="update-banner">
+                <span>{ ja(Text::UpdateAvailable) }</span>
+                <button type="button" class="primary" id="update-button" {onclick}>{ ja(Text::UpdateNow) }</button>
+            </div>
+        }
+    });
     let body = match state.route {
         Route::Home => html! { <Home /> },
         Route::Kiosk => html! { <Kiosk /> },
@@ -96,6 +114,7 @@ pub fn app() -> Html {
                     </nav>
                     <SyncBadge status={state.sync.clone()} />
                 </header>
+                { for update_banner }
                 { for problem }
                 <main>{ body }</main>
             </div>

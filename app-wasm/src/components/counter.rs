@@ -90,6 +90,9 @@ pub fn counter_home() -> Html {
         }
     });
     let none = || html! { <li class="none">{ ja(Text::CounterNoVisits) }</li> };
+    let shortcuts = crate::hooks::SHORTCUTS.iter().map(|(keys, what)| {
+        html! { <><dt><kbd>{ *keys }</kbd></dt><dd>{ *what }</dd></> }
+    });
     html! {
         <section class="counter-home">
             <h1>{ ja(Text::CounterTitle) }</h1>
@@ -105,6 +108,10 @@ pub fn counter_home() -> Html {
                     <button type="submit">{ ja(Text::CounterOpen) }</button>
                 </form>
             </div>
+            <details class="shortcuts">
+                <summary>{ ja(Text::ShortcutsTitle) }</summary>
+                <dl>{ for shortcuts }</dl>
+            </details>
             <div class="lists">
                 <div>
                     <h2>{ ja(Text::CounterTodayVisits) }</h2>

@@ -1,7 +1,11 @@
 //! Hooks shared by the components.
 
+mod use_app_update;
 mod use_repo;
+mod use_shortcuts;
 mod use_wedge_scanner;
 
+pub use use_app_update::{request_persistent_storage, use_app_update};
 pub use use_repo::use_repo;
+pub use use_shortcuts::{SHORTCUTS, use_shortcuts};
 pub use use_wedge_scanner::use_wedge_scanner;

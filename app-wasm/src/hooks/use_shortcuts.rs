@@ -1,0 +1,135 @@
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Element, HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// Keyboard shortcuts of the counter (Alt + key, so they never clash with typing):
+/// S opens a visit by number, N moves to the next form, C confirms the current form,
+/// P opens the current form's print preview.
+pub const SHORTCUTS: [(&str, &str); 4] = [
+    ("Alt+S", "受付番号で開く"),
+    ("Alt+N", "次の届書へ"),
+    ("Alt+C", "この届書を確認する"),
+    ("Alt+P", "この届書の印刷プレビュー"),
+];
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// The form section that holds the focus, or the first one.
+fn current_form() -> Option<Element> {
+    let doc = document()?;
+    doc.active_element()
+        .and_then(|el| {
+            el.closest("fieldset.form-section[id^='form-']")
+                .ok()
+                .flatten()
+        })
+        .or_else(|| {
+            doc.query_selector("fieldset.form-section[id^='form-']")
+                .ok()
+                .flatten()
+        })
+}
+
+fn focus_first_input(section: &Element) {
+    if let Ok(Some(el)) = section.query_selector("input, select, button")
+        && let Ok(el) = el.dyn_into::<HtmlElement>()
+    {
+        let _ = el.focus();
+    }
+}
+
+fn click(section: &Element, selector: &str) {
+    if let Ok(Some(el)) = section.query_selector(selector)
+        && let Ok(el) = el.dyn_into::<HtmlElement>()
+    {
+        el.click();
+    }
+}
+
+fn next_form() {
+    let Some(doc) = document() else { return };
+    let Ok(forms) = doc.query_selector_all("fieldset.form-section[id^='form-']") else {
+        return;
+    };
+    let current = doc.active_element().and_then(|el| {
+        el.closest("fieldset.form-section[id^='form-']")
+            .ok()
+            .flatten()
+    });
+    let mut next_index = 0;
+    for i in 0..forms.length() {
+        let same = forms
+            .item(i)
+            .zip(current.as_ref())
+            .is_some_and(|(node, cur)| node.is_same_node(Some(cur)));
+        if same {
+            next_index = (i + 1) % forms.length();
+        }
+    }
+    if let Some(section) = forms
+        .item(next_index)
+        .and_then(|n| n.dyn_into::<Element>().ok())
+    {
+        section.scroll_into_view();
+        focus_first_input(&section);
+    }
+}
+
+/// Installs the counter's shortcuts for as long as the component lives.
+#[hook]
+pub fn use_shortcuts() {
+    use_effect_with((), |_| {
+        let listener = Closure::<dyn FnMut(KeyboardEvent)>::new(|event: KeyboardEvent| {
+            if !event.alt_key() || event.ctrl_key() || event.meta_key() {
+                return;
+            }
+            // The kiosk is for citizens: no way from it into the counter.
+            if matches!(crate::route::Route::current(), crate::route::Route::Kiosk) {
+                return;
+            }
+            let handled = match event.code().as_str() {
+                "KeyS" => {
+                    if let Some(input) = document()
+                        .and_then(|d| d.get_element_by_id("open-number"))
+                        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                    {
+                        let _ = input.focus();
+                    } else {
+                        crate::route::Route::Counter.go();
+                    }
+                    true
+                }
+                "KeyN" => {
+                    next_form();
+                    true
+                }
+                "KeyC" => {
+                    if let Some(section) = current_form() {
+                        click(&section, "button[id^='confirm-']");
+                    }
+                    true
+                }
+                "KeyP" => {
+                    if let Some(section) = current_form() {
+                        click(&section, "a.print-link");
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if handled {
+                event.prevent_default();
+            }
+        });
+        let window = web_sys::window().expect("a window");
+        let _ =
+            window.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        move || {
+            let _ = window
+                .remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        }
+    });
+}

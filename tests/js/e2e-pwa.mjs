@@ -1,0 +1,92 @@
+// The installed-app side of the counter: manifest, persistent storage, keyboard shortcuts,
+// and the 新しいバージョンがあります prompt, which reloads into the new version without losing
+// the draft.
+import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+
+const steps = new Steps("pwa");
+const server = new Server({ copyDist: true });
+const browser = await launchBrowser();
+const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+
+async function controlled(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+    }
+  });
+}
+
+let exitCode = 0;
+try {
+  await server.start();
+  const kiosk = await (await browser.newContext(contextOptions)).newPage();
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  let number;
+
+  await steps.step("the app is installable: manifest with name, start URL and icon", async () => {
+    await page.goto(`${server.url}#/counter`);
+    const href = await page.getAttribute("link[rel=manifest]", "href");
+    const manifest = await page.evaluate(async (h) => (await fetch(h)).json(), href);
+    expectEqual(manifest.name, "高崎市 窓口支援システム", "name");
+    expectEqual(manifest.display, "standalone", "display");
+    expectEqual(manifest.start_url, "/#/counter", "start_url");
+    if (!manifest.icons?.length) throw new Error("no icons");
+    await controlled(page);
+  });
+
+  await steps.step("Alt+S goes to the reception-number box", async () => {
+    await page.locator("body").click({ position: { x: 5, y: 400 } });
+    await page.keyboard.press("Alt+KeyS");
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "open-number", "focus");
+  });
+
+  await steps.step("persistent storage was asked for and is shown", async () => {
+    await page.goto(`${server.url}#/admin`);
+    await page.waitForSelector("#admin-peers");
+    const shown = await page.textContent(".admin");
+    if (!shown.includes("永続ストレージ")) throw new Error(shown);
+    const persisted = await page.evaluate(() => navigator.storage.persisted());
+    const expected = persisted ? "はい" : "いいえ";
+    await page.waitForFunction((e) => document.querySelector(".admin").textContent.includes(`永続ストレージ${e}`), expected);
+  });
+
+  await steps.step("a visit is being filled in at the counter", async () => {
+    await kiosk.goto(`${server.url}#/kiosk`);
+    await kiosk.click("#kiosk-start");
+    await kiosk.waitForSelector("#reception-number");
+    number = (await kiosk.textContent("#reception-number")).trim();
+    await kiosk.fill("#field-applicant-name", "榛名 一郎");
+    await page.goto(`${server.url}#/counter`);
+    await page.fill("#open-number", number);
+    await page.press("#open-number", "Enter");
+    await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "榛名 一郎");
+    await page.fill("#item-person-0-kana", "ハルナ イチロウ");
+  });
+
+  await steps.step("a new version: the prompt, then a reload that keeps the draft", async () => {
+    const before = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
+    server.changeServedFile("sw.js", "\n// a new build\n");
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    await page.waitForSelector("#update-banner", { timeout: 20000 });
+    await steps.shot(page, "update-prompt");
+    const reloaded = page.waitForEvent("load", { timeout: 20000 });
+    await page.click("#update-button");
+    await reloaded;
+    await page.waitForFunction(() => document.querySelector("#item-person-0-kana")?.value === "ハルナ イチロウ");
+    expectEqual(await page.locator("#update-banner").count(), 0, "no prompt after the update");
+    const waiting = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).waiting);
+    expectEqual(waiting, null, "no waiting worker");
+    const after = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
+    expectEqual(after, before, "same worker URL, new version");
+  });
+} catch (error) {
+  exitCode = 1;
+  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
+} finally {
+  steps.summary();
+  await browser.close();
+  await server.stop();
+}
+process.exit(exitCode);
