@@ -76,6 +76,7 @@ pub enum Text {
     FormFromSharedData,
     ErrorUnknownScan,
     UpdateAvailable,
+    WrittenBy,
     UpdateNow,
     ShortcutsTitle,
     StatusDraft,
@@ -213,6 +214,7 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "A new version is ready. What you entered is saved.",
         ),
         UpdateNow => ("更新する", "Update now"),
+        WrittenBy => ("端末 {a} が入力", "entered on terminal {a}"),
         ShortcutsTitle => ("キーボード操作", "Keyboard shortcuts"),
         StatusDraft => ("下書き", "Draft"),
         StatusRequested => ("確認待ち", "Awaiting confirmation"),
@@ -294,8 +296,9 @@ mod tests {
             Text::FindingsSummary,
             Text::ChooseValue,
             Text::CounterPlace,
+            Text::WrittenBy,
         ] {
-            for hole in ["{n}", "{t}", "{e}", "{w}", "{v}", "{d}"] {
+            for hole in ["{n}", "{t}", "{e}", "{w}", "{v}", "{d}", "{a}"] {
                 assert_eq!(ja(text).contains(hole), en(text).contains(hole));
             }
         }

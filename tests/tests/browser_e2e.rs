@@ -55,3 +55,13 @@ async fn the_server_confirms_forms_also_after_an_offline_request() {
 async fn installable_app_with_update_prompt_and_shortcuts() {
     browser_suite("e2e-pwa.mjs").await;
 }
+
+#[tokio::test]
+async fn a_conflict_between_two_counters_is_shown_and_resolved() {
+    browser_suite("e2e-conflict.mjs").await;
+}
+
+#[tokio::test]
+async fn every_screen_passes_axe_wcag_a_and_aa() {
+    browser_suite("a11y.mjs").await;
+}

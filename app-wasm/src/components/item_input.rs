@@ -92,13 +92,16 @@ pub fn item_input(props: &ItemInputProps) -> Html {
         html! { <p class={class} data-code={f.code.as_str()}>{ &f.message_ja }</p> }
     });
     let conflict = props.conflict.as_ref().map(|c| {
-        let choices = c.values.iter().map(|(value, _)| {
+        let choices = c.values.iter().map(|(value, actor)| {
             let on_change = props.on_change.clone();
             let chosen = value.clone();
             let onclick = Callback::from(move |_| on_change.emit(chosen.clone()));
+            // Who wrote it: the writing terminal (staff names come with sign-in).
+            let writer = ja(Text::WrittenBy).replace("{a}", actor.get(..6).unwrap_or(actor));
             html! {
                 <button type="button" class="choose" {onclick}>
                     { ja(Text::ChooseValue).replace("{v}", value) }
+                    <small class="writer">{ writer }</small>
                 </button>
             }
         });

@@ -1,0 +1,87 @@
+// Accessibility: axe-core, injected into each counter screen, must report no WCAG 2.x
+// A/AA violations.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { launchBrowser, Server, Steps } from "./browser.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const steps = new Steps("a11y");
+const server = new Server();
+const browser = await launchBrowser();
+const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+
+async function audit(page, name) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }),
+  );
+  await steps.shot(page, name);
+  console.log(`     ${name}: ${result.passes.length} rules passed, ${result.incomplete.length} need review, ${result.violations.length} violated`);
+  if (result.passes.length < 10) throw new Error(`${name}: axe checked almost nothing`);
+  if (result.violations.length) {
+    const lines = result.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("\n    ")}`,
+    );
+    throw new Error(`${name}: ${result.violations.length} violations\n${lines.join("\n")}`);
+  }
+}
+
+let exitCode = 0;
+try {
+  await server.start();
+  const page = await (await browser.newContext(contextOptions)).newPage();
+  let visit;
+  await steps.step("kiosk", async () => {
+    await page.goto(`${server.url}#/kiosk`);
+    await page.waitForSelector("#kiosk-start");
+    await audit(page, "kiosk-welcome");
+    await page.click("#kiosk-start");
+    await page.waitForSelector("#reception-number");
+    await page.fill("#field-applicant-name", "高崎 花子");
+    await audit(page, "kiosk-filling");
+    const number = (await page.textContent("#reception-number")).trim();
+    await page.click("#kiosk-done");
+    await page.waitForSelector("#handoff-qr svg");
+    await audit(page, "kiosk-done");
+    visit = number;
+  });
+  await steps.step("counter home", async () => {
+    await page.goto(`${server.url}#/counter`);
+    await page.waitForSelector("#open-number");
+    await audit(page, "counter-home");
+  });
+  await steps.step("counter visit screen with findings and a plan", async () => {
+    await page.fill("#open-number", visit);
+    await page.press("#open-number", "Enter");
+    await page.waitForSelector("#item-person-0-name");
+    await page.check("#navi-event-tennyu");
+    await page.check("#navi-fact-children");
+    await page.waitForSelector("#form-jidou-teate-nintei");
+    await page.fill("#item-person-0-kana", "高崎");
+    await audit(page, "counter-visit");
+  });
+  await steps.step("print preview", async () => {
+    await page.click("#print-jumin-idou-tennyu");
+    await page.waitForSelector("#paper");
+    await audit(page, "print-preview");
+  });
+  await steps.step("admin", async () => {
+    await page.goto(`${server.url}#/admin`);
+    await page.waitForSelector("#admin-peers");
+    await audit(page, "admin");
+  });
+  await steps.step("home", async () => {
+    await page.goto(`${server.url}#/`);
+    await page.waitForSelector(".faces");
+    await audit(page, "home");
+  });
+} catch (error) {
+  exitCode = 1;
+} finally {
+  steps.summary();
+  await browser.close();
+  await server.stop();
+}
+process.exit(exitCode);
