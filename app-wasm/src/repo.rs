@@ -40,6 +40,8 @@ pub enum Command {
         id: DocumentId,
         /// The change.
         change: VisitChange,
+        /// When the person made it (`performance.now()`), to measure input → IndexedDB.
+        at: f64,
     },
     /// Try to connect now (the browser came back online, or a backoff timer ran out).
     Reconnect,
@@ -118,6 +120,15 @@ impl RepoHandle {
     /// Sends a command; the repo task outlives every component, so this does not fail.
     pub fn send(&self, command: Command) {
         let _ = self.commands.unbounded_send(command);
+    }
+
+    /// Sends a change a person just made to a visit.
+    pub fn change(&self, id: DocumentId, change: VisitChange) {
+        self.send(Command::Change {
+            id,
+            change,
+            at: now(),
+        });
     }
 }
 
@@ -232,7 +243,7 @@ impl Repo {
                     self.show(id);
                 }
                 Command::Open(id) => self.open_visit(id),
-                Command::Change { id, change } => self.change(id, &change).await,
+                Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
                 Command::BrowserOffline => {
                     if let Some(socket) = self.socket.take() {
@@ -259,8 +270,7 @@ impl Repo {
         }
     }
 
-    async fn change(&mut self, id: DocumentId, change: &VisitChange) {
-        let started = js_sys::Date::now();
+    async fn change(&mut self, id: DocumentId, change: &VisitChange, started: f64) {
         let Some(visit) = self.visits.get_mut(&id) else {
             return;
         };
@@ -302,7 +312,9 @@ impl Repo {
             Ok(()) => {
                 *chunks = if snapshot { 1 } else { *chunks + 1 };
                 if let Some(started) = started {
-                    self.status.last_commit_ms = Some(js_sys::Date::now() - started);
+                    let took = now() - started;
+                    self.status.last_commit_ms = Some(took);
+                    record_commit_time(took);
                 }
                 self.listed.insert(id, entry);
                 self.publish_list();
@@ -530,6 +542,36 @@ impl Repo {
             .map(|(id, visit)| client.pending_changes(*id, visit.doc_mut()))
             .sum();
         self.events.emit(RepoEvent::Status(self.status.clone()));
+    }
+}
+
+/// Milliseconds on the page's monotonic clock.
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Keeps the last 1,000 "input → committed to IndexedDB" times (numbers only, no content)
+/// in `window.madoguchiCommitTimes` for the diagnostics and the keystroke benchmark.
+fn record_commit_time(ms: f64) {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let key = wasm_bindgen::JsValue::from_str("madoguchiCommitTimes");
+    let times = match js_sys::Reflect::get(&window, &key) {
+        Ok(value) if js_sys::Array::is_array(&value) => value.unchecked_into::<js_sys::Array>(),
+        _ => {
+            let array = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&window, &key, &array);
+            array
+        }
+    };
+    times.push(&wasm_bindgen::JsValue::from_f64(ms));
+    if times.length() > 1_000 {
+        times.shift();
     }
 }
 

@@ -4,6 +4,8 @@
 //!   http://127.0.0.1:8080 with SQLite under `./data` and demo data.
 //! - `cargo xtask test`: every check and test of the project.
 //! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
+//! - `cargo xtask bench`: the benchmarks (release builds), as a table and JSON under
+//!   `target/bench/`.
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
@@ -22,6 +24,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root),
         Some("test") => test(&root),
+        Some("bench") => bench(&root),
         Some("dist") => {
             tools::ensure_wasm_toolchain(&root)?;
             let profile = if args.iter().any(|a| a == "--dev") {
@@ -33,7 +36,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|dist [--dev]>");
+            eprintln!("usage: cargo xtask <run|test|bench|dist [--dev]>");
             std::process::exit(2);
         }
     }
@@ -92,6 +95,31 @@ fn run(root: &Path) -> anyhow::Result<()> {
             .arg(&dist)
             .arg("--demo"),
     )
+}
+
+fn bench(root: &Path) -> anyhow::Result<()> {
+    tools::ensure_wasm_toolchain(root)?;
+    tools::ensure_browser()?;
+    tools::ensure_node_packages(&root.join("tests").join("js"))?;
+    let dist = target_dir(root).join("bench-dist");
+    pwa::build(root, pwa::Profile::Release, &dist)?;
+    step(cargo().args(["build", "--locked", "--release", "-p", "sync-server"]))?;
+    let out = target_dir(root).join("bench");
+    std::fs::create_dir_all(&out)?;
+    let json = out.join("keystroke.json");
+    step(
+        Command::new("node")
+            .arg("bench-keystroke.mjs")
+            .current_dir(root.join("tests").join("js"))
+            .env("MADOGUCHI_DIST", &dist)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("release").join("sync-server"),
+            )
+            .env("BENCH_OUT", &json),
+    )?;
+    eprintln!("xtask: results in {}", json.display());
+    Ok(())
 }
 
 fn test(root: &Path) -> anyhow::Result<()> {

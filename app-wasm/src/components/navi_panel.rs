@@ -6,7 +6,6 @@ use yew::prelude::*;
 
 use crate::hooks::use_repo;
 use crate::i18n::{Text, event_label, fact_label, ja};
-use crate::repo::Command;
 
 /// Properties of [`NaviPanel`].
 #[derive(Properties, PartialEq)]
@@ -30,12 +29,7 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
     let id = props.id;
     let send_answers = {
         let repo = repo.clone();
-        Callback::from(move |answers: Answers| {
-            repo.send(Command::Change {
-                id,
-                change: VisitChange::Answers(answers),
-            })
-        })
+        Callback::from(move |answers: Answers| repo.change(id, VisitChange::Answers(answers)))
     };
     let current = props.answers.clone();
     let events = LifeEvent::ALL.into_iter().map(|event| {
@@ -51,14 +45,14 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             // 届出日 defaults to today (住民記録システム標準仕様書 4.1.0.2).
             if notified_on_missing {
                 let today = tokyo_day(js_sys::Date::now() as i64);
-                repo.send(Command::Change {
+                repo.change(
                     id,
-                    change: VisitChange::Item {
+                    VisitChange::Item {
                         key: "visit.notified_on".into(),
                         person: None,
                         value: today.to_string(),
                     },
-                });
+                );
             }
         });
         let dom_id = format!("navi-event-{}", event.as_str().replace('_', "-"));
@@ -127,13 +121,13 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             let rule = p.rule.clone();
             let onchange = Callback::from(move |e: Event| {
                 let input: HtmlInputElement = e.target_unchecked_into();
-                repo.send(Command::Change {
+                repo.change(
                     id,
-                    change: VisitChange::Procedure {
+                    VisitChange::Procedure {
                         rule: rule.clone(),
                         chosen: input.checked(),
                     },
-                });
+                );
             });
             let dom_id = format!("procedure-{}", p.rule.replace('_', "-"));
             let place = ja(Text::CounterPlace)

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
-use crate::repo::{Command, VisitView};
+use crate::repo::VisitView;
 
 /// Properties of [`VisitForm`].
 #[derive(Properties, PartialEq)]
@@ -43,14 +43,11 @@ pub fn visit_form(props: &VisitFormProps) -> Html {
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let (key, person) = field.item();
-            repo.send(Command::Change {
-                id,
-                change: VisitChange::Item {
+            repo.change(id, VisitChange::Item {
                     key: key.to_owned(),
                     person,
                     value: input.value(),
-                },
-            });
+                });
         });
         let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
         html! {

@@ -10,7 +10,7 @@ use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
-use crate::repo::{Command, VisitView};
+use crate::repo::VisitView;
 
 /// Items every visit shows, before the navi has chosen any form.
 const BASICS: [&str; 4] = [
@@ -125,14 +125,14 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let item_change = |key: String, person: Option<usize>| {
         let repo = repo.clone();
         Callback::from(move |value: String| {
-            repo.send(Command::Change {
+            repo.change(
                 id,
-                change: VisitChange::Item {
+                VisitChange::Item {
                     key: key.clone(),
                     person,
                     value,
                 },
-            })
+            )
         })
     };
 
@@ -168,7 +168,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let remove = (i > 0).then(|| {
             let repo = repo.clone();
             let onclick = Callback::from(move |_| {
-                repo.send(Command::Change { id, change: VisitChange::RemovePerson(i) })
+                repo.change(id, VisitChange::RemovePerson(i))
             });
             html! { <button type="button" class="remove" {onclick}>{ ja(Text::RemovePerson) }</button> }
         });
@@ -181,12 +181,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     });
     let add_person = {
         let repo = repo.clone();
-        Callback::from(move |_| {
-            repo.send(Command::Change {
-                id,
-                change: VisitChange::AddPerson,
-            })
-        })
+        Callback::from(move |_| repo.change(id, VisitChange::AddPerson))
     };
 
     let form_sections = forms.iter().map(|form| {
@@ -199,10 +194,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             let repo = repo.clone();
             let (form_id, key) = (form.id.clone(), field.key.clone());
             let on_change = Callback::from(move |value: String| {
-                repo.send(Command::Change {
-                    id,
-                    change: VisitChange::FormField { form: form_id.clone(), key: key.clone(), value },
-                })
+                repo.change(id, VisitChange::FormField { form: form_id.clone(), key: key.clone(), value })
             });
             html! {
                 <ItemInput dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value}
@@ -232,13 +224,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             let repo = repo.clone();
             let form_id = form.id.clone();
             Callback::from(move |_| {
-                repo.send(Command::Change {
-                    id,
-                    change: VisitChange::RequestConfirmation {
+                repo.change(id, VisitChange::RequestConfirmation {
                         form: form_id.clone(),
                         at: js_sys::Date::now() as i64,
-                    },
-                })
+                    })
             })
         };
         let status_line = html! {
@@ -327,14 +316,14 @@ fn counts_input(
         let key_for_change = key.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            repo.send(Command::Change {
+            repo.change(
                 id,
-                change: VisitChange::FormField {
+                VisitChange::FormField {
                     form: form_id.clone(),
                     key: key_for_change.clone(),
                     value: input.value(),
                 },
-            })
+            )
         });
         let dom = dom_id(&["form", &form.id, &key]);
         html! {
