@@ -65,3 +65,8 @@ async fn a_conflict_between_two_counters_is_shown_and_resolved() {
 async fn every_screen_passes_axe_wcag_a_and_aa() {
     browser_suite("a11y.mjs").await;
 }
+
+#[tokio::test]
+async fn a_family_moving_in_is_entered_once_for_all_its_forms_through_a_network_cut() {
+    browser_suite("e2e-tennyu-family.mjs").await;
+}
