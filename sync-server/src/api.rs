@@ -9,8 +9,9 @@ use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{Catalog, Form};
 
 use crate::AppState;
+use crate::accounts::{self, SignedIn};
 use crate::hub::HubStats;
-use crate::store::{StoreError, VisitRecord};
+use crate::store::{StaffRecord, StoreError, VisitRecord};
 
 /// An error answered as JSON `{ "error": code, "message": text }`.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,9 @@ pub enum ApiError {
     /// Nothing matches.
     #[error("{0}")]
     NotFound(String),
+    /// No valid session (or wrong credentials at sign-in).
+    #[error("sign-in required")]
+    Unauthorized,
     /// The database failed.
     #[error("storage failed")]
     Store(#[from] StoreError),
@@ -34,6 +38,7 @@ impl IntoResponse for ApiError {
         let (status, code) = match &self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "storage failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "storage")
@@ -135,6 +140,78 @@ pub async fn form(Path(id): Path<String>) -> Result<Json<&'static Form>, ApiErro
         .form(&id)
         .map(Json)
         .map_err(|e| ApiError::NotFound(e.to_string()))
+}
+
+/// Body of `POST /api/session`.
+#[derive(Debug, serde::Deserialize)]
+pub struct SignIn {
+    login: String,
+    password: String,
+}
+
+/// `POST /api/session`: signs a staff member in; the session is an HttpOnly cookie.
+pub async fn sign_in(
+    State(app): State<AppState>,
+    Json(body): Json<SignIn>,
+) -> Result<impl IntoResponse, ApiError> {
+    let store = app.store.clone();
+    let login = body.login.trim().to_owned();
+    let account = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let Some((staff, hash)) = store.staff(&login)? else {
+            // Hash anyway, so an unknown login takes as long as a wrong password.
+            let _ = accounts::verify_password(&body.password, dummy_hash());
+            return Ok(None);
+        };
+        if !accounts::verify_password(&body.password, &hash) {
+            return Ok(None);
+        }
+        let (token, token_hash) = accounts::new_token();
+        store.create_session(&token_hash, &staff.login, now_ms() + accounts::SESSION_MS)?;
+        Ok(Some((staff, token)))
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    let Some((staff, token)) = account else {
+        tracing::warn!("sign-in refused");
+        return Err(ApiError::Unauthorized);
+    };
+    tracing::info!(login = %staff.login, department = %staff.department, "signed in");
+    Ok((
+        [(
+            axum::http::header::SET_COOKIE,
+            accounts::cookie(&token, false),
+        )],
+        Json(staff),
+    ))
+}
+
+/// A real argon2 hash of nothing in particular, so refusing an unknown login costs as much
+/// as refusing a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| accounts::hash_password("no such account").unwrap_or_default())
+}
+
+/// `GET /api/session`: who is signed in.
+pub async fn whoami(SignedIn(staff): SignedIn) -> Json<StaffRecord> {
+    Json(staff)
+}
+
+/// `DELETE /api/session`: signs out.
+pub async fn sign_out(
+    State(app): State<AppState>,
+    request: axum::http::request::Parts,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(token) = accounts::token_of(&request) {
+        let store = app.store.clone();
+        tokio::task::spawn_blocking(move || store.delete_session(&accounts::token_hash(&token)))
+            .await
+            .map_err(|_| ApiError::Task)??;
+    }
+    Ok((
+        [(axum::http::header::SET_COOKIE, accounts::cookie("", false))],
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// Milliseconds since the Unix epoch.

@@ -28,6 +28,35 @@ const APPLICANTS: [[&str; 4]; 3] = [
     ],
 ];
 
+/// The demo staff accounts: one per 課, all with [`DEMO_PASSWORD`].
+pub const DEMO_STAFF: [(&str, &str, &str); 3] = [
+    ("shimin01", "市民 一郎", "shimin"),
+    ("hoken01", "保険 花子", "hoken_nenkin"),
+    ("kodomo01", "子ども 太郎", "kodomo_katei"),
+];
+
+/// The password of the demo accounts (demo data only).
+pub const DEMO_PASSWORD: &str = "madoguchi-demo";
+
+/// Creates the demo staff accounts (idempotent).
+pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
+    for (login, name, department) in DEMO_STAFF {
+        if store.staff(login)?.is_some() {
+            continue;
+        }
+        let hash = crate::accounts::hash_password(DEMO_PASSWORD).expect("hashing a fixed password");
+        store.put_staff(
+            &crate::store::StaffRecord {
+                login: login.into(),
+                name: name.into(),
+                department: department.into(),
+            },
+            &hash,
+        )?;
+    }
+    Ok(())
+}
+
 /// Creates the demo visits unless today already has visits. Returns how many were made.
 pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
     let day = tokyo_day(now_ms).to_string();

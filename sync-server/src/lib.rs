@@ -11,6 +11,7 @@
 //! reconciler, outbox and object-storage export behind the store.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod demo;
@@ -148,6 +149,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route(
             "/api/visits",
             get(api::list_visits).post(api::register_visit),
+        )
+        .route(
+            "/api/session",
+            get(api::whoami).post(api::sign_in).delete(api::sign_out),
         )
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))

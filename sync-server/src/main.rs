@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Parser;
-use sync_server::{Config, Limits, Server, api, demo};
+use clap::{Parser, Subcommand};
+use sync_server::store::{StaffRecord, Store};
+use sync_server::{Config, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
 #[derive(Debug, Parser)]
@@ -30,6 +31,24 @@ struct Args {
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or update a staff account; the password is read from standard input.
+    StaffAdd {
+        /// Login id.
+        #[arg(long)]
+        login: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The 課: shimin, hoken_nenkin or kodomo_katei.
+        #[arg(long)]
+        department: String,
+    },
 }
 
 #[tokio::main]
@@ -43,6 +62,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::StaffAdd {
+        login,
+        name,
+        department,
+    }) = &args.command
+    {
+        return staff_add(&args.data, login, name, department);
+    }
     let config = Config {
         listen: args.listen,
         data_dir: args.data,
@@ -56,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting on {}", config.listen))?;
     if args.demo {
+        demo::seed_staff(&server.state().store)?;
         let made = demo::seed(&server.state().store, api::now_ms())?;
         tracing::info!(visits = made, "demo data ready");
     }
@@ -64,6 +92,39 @@ async fn main() -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+fn staff_add(
+    data: &std::path::Path,
+    login: &str,
+    name: &str,
+    department: &str,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        accounts::DEPARTMENTS.contains(&department),
+        "department must be one of {:?}",
+        accounts::DEPARTMENTS
+    );
+    anyhow::ensure!(!login.trim().is_empty(), "login must not be empty");
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        password.chars().count() >= 8,
+        "password must have at least 8 characters"
+    );
+    let hash = accounts::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let store = Store::open(data)?;
+    store.put_staff(
+        &StaffRecord {
+            login: login.trim().into(),
+            name: name.into(),
+            department: department.into(),
+        },
+        &hash,
+    )?;
+    println!("staff account {login} saved");
     Ok(())
 }
 

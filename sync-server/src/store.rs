@@ -58,6 +58,17 @@ pub struct VisitRecord {
     pub created_at: i64,
 }
 
+/// A staff account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaffRecord {
+    /// Login id.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// The 課 (`shimin`, `hoken_nenkin`, `kodomo_katei`).
+    pub department: String,
+}
+
 /// The server's database.
 #[derive(Debug)]
 pub struct Store {
@@ -78,6 +89,17 @@ CREATE TABLE IF NOT EXISTS visits (
     reception_number INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,
     UNIQUE (day, reception_number)
+);
+CREATE TABLE IF NOT EXISTS staff (
+    login         TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    department    TEXT NOT NULL,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT    PRIMARY KEY,
+    login      TEXT    NOT NULL REFERENCES staff (login) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -212,6 +234,88 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok((s as usize, i as usize))
+    }
+
+    /// Creates or replaces a staff account.
+    pub fn put_staff(&self, staff: &StaffRecord, password_hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO staff (login, name, department, password_hash) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (login) DO UPDATE SET name = ?2, department = ?3, password_hash = ?4",
+            params![staff.login, staff.name, staff.department, password_hash],
+        )?;
+        Ok(())
+    }
+
+    /// A staff account and its password hash.
+    pub fn staff(&self, login: &str) -> Result<Option<(StaffRecord, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT login, name, department, password_hash FROM staff WHERE login = ?1",
+                params![login],
+                |r| {
+                    Ok((
+                        StaffRecord {
+                            login: r.get(0)?,
+                            name: r.get(1)?,
+                            department: r.get(2)?,
+                        },
+                        r.get(3)?,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    /// Stores a session (by the hash of its token).
+    pub fn create_session(
+        &self,
+        token_hash: &str,
+        login: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM sessions WHERE expires_at < ?1",
+            params![expires_at - 86_400_000],
+        )?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, login, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, login, expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// The staff member of a live session.
+    pub fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<StaffRecord>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT s.login, s.name, s.department FROM sessions x JOIN staff s ON s.login = x.login
+                 WHERE x.token_hash = ?1 AND x.expires_at > ?2",
+                params![token_hash, now_ms],
+                |r| {
+                    Ok(StaffRecord {
+                        login: r.get(0)?,
+                        name: r.get(1)?,
+                        department: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Ends a session.
+    pub fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            params![token_hash],
+        )?;
+        Ok(())
     }
 
     /// Registers a visit and gives it the day's next reception number; registering the same
@@ -388,6 +492,27 @@ mod tests {
         let day = store.visits_of_day("2027-02-01").unwrap();
         assert_eq!(day.len(), 2);
         assert_eq!(day[1].visit_id, b.to_string());
+    }
+
+    #[test]
+    fn staff_and_sessions() {
+        let store = Store::in_memory().unwrap();
+        let staff = StaffRecord {
+            login: "shimin01".into(),
+            name: "高崎 太郎".into(),
+            department: "shimin".into(),
+        };
+        store.put_staff(&staff, "hash").unwrap();
+        assert_eq!(
+            store.staff("shimin01").unwrap(),
+            Some((staff.clone(), "hash".into()))
+        );
+        assert_eq!(store.staff("nobody").unwrap(), None);
+        store.create_session("t1", "shimin01", 1_000).unwrap();
+        assert_eq!(store.session("t1", 999).unwrap(), Some(staff));
+        assert_eq!(store.session("t1", 1_000).unwrap(), None, "expired");
+        store.delete_session("t1").unwrap();
+        assert_eq!(store.session("t1", 0).unwrap(), None);
     }
 
     #[test]

@@ -18,6 +18,38 @@ pub struct ServerProcess {
     log_path: PathBuf,
 }
 
+/// Creates a staff account with the server's `staff-add` command (password on stdin).
+pub async fn add_staff(
+    data_dir: &Path,
+    login: &str,
+    name: &str,
+    department: &str,
+    password: &str,
+) -> anyhow::Result<std::process::Output> {
+    use tokio::io::AsyncWriteExt;
+    std::fs::create_dir_all(data_dir)?;
+    let mut child = Command::new(server_binary())
+        .arg("--data")
+        .arg(data_dir)
+        .args([
+            "staff-add",
+            "--login",
+            login,
+            "--name",
+            name,
+            "--department",
+            department,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(format!("{password}\n").as_bytes()).await?;
+    drop(stdin);
+    Ok(child.wait_with_output().await?)
+}
+
 /// The server binary: `$MADOGUCHI_SERVER_BIN`, or the debug build in the target folder.
 pub fn server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("MADOGUCHI_SERVER_BIN") {
@@ -178,7 +210,7 @@ impl ServerProcess {
 
     /// A plain HTTP GET on loopback, returning status, headers and body.
     pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String, Vec<u8>)> {
-        http_request(self.port, "GET", path, None).await
+        http_request(self.port, "GET", path, None, None).await
     }
 
     /// A plain HTTP POST of a JSON body.
@@ -187,7 +219,18 @@ impl ServerProcess {
         path: &str,
         body: &str,
     ) -> anyhow::Result<(u16, String, Vec<u8>)> {
-        http_request(self.port, "POST", path, Some(body)).await
+        http_request(self.port, "POST", path, Some(body), None).await
+    }
+
+    /// Any request, with an optional JSON body and `Cookie` header.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        cookie: Option<&str>,
+    ) -> anyhow::Result<(u16, String, Vec<u8>)> {
+        http_request(self.port, method, path, json, cookie).await
     }
 }
 
@@ -197,12 +240,16 @@ async fn http_request(
     method: &str,
     path: &str,
     json: Option<&str>,
+    cookie: Option<&str>,
 ) -> anyhow::Result<(u16, String, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     let body = json.unwrap_or("");
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
     if json.is_some() {
         request.push_str(&format!(
             "Content-Type: application/json\r\nContent-Length: {}\r\n",

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use madoguchi_tests::{NativePeer, ServerProcess};
+use madoguchi_tests::{NativePeer, ServerProcess, add_staff};
 use shared_model::DocumentId;
 
 fn fake_dist(dir: &Path) {
@@ -159,4 +159,86 @@ async fn sigterm_closes_open_sockets_and_exits_cleanly() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let log = server.wait_for_log("stopped").await;
     assert!(log.contains("shutting down"), "{log}");
+}
+
+#[tokio::test]
+async fn staff_sign_in_with_a_session_cookie() {
+    let data = tempfile::tempdir().unwrap();
+    // The command refuses short passwords and unknown 課.
+    let short = add_staff(data.path(), "shimin01", "市民 一郎", "shimin", "short")
+        .await
+        .unwrap();
+    assert!(!short.status.success());
+    let bad = add_staff(data.path(), "x", "x", "somewhere", "long enough")
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    let made = add_staff(
+        data.path(),
+        "shimin01",
+        "市民 一郎",
+        "shimin",
+        "correct horse",
+    )
+    .await
+    .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let (status, _, _) = server.get("/api/session").await.unwrap();
+    assert_eq!(status, 401);
+    for wrong in [
+        r#"{"login":"shimin01","password":"wrong password"}"#,
+        r#"{"login":"nobody","password":"correct horse"}"#,
+    ] {
+        let (status, head, _) = server.post_json("/api/session", wrong).await.unwrap();
+        assert_eq!(status, 401);
+        assert!(header(&head, "set-cookie").is_none());
+    }
+    let (status, head, body) = server
+        .post_json(
+            "/api/session",
+            r#"{"login":"shimin01","password":"correct horse"}"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let staff: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(staff["department"], "shimin");
+    let set_cookie = header(&head, "set-cookie").unwrap();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    let (status, _, body) = server
+        .request("GET", "/api/session", None, Some(&cookie))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("市民 一郎"));
+    let (status, _, _) = server
+        .request(
+            "GET",
+            "/api/session",
+            None,
+            Some("madoguchi_session=forged"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+    let (status, _, _) = server
+        .request("DELETE", "/api/session", None, Some(&cookie))
+        .await
+        .unwrap();
+    assert_eq!(status, 204);
+    let (status, _, _) = server
+        .request("GET", "/api/session", None, Some(&cookie))
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "the session ended with sign-out");
+    let log = server.log();
+    assert!(!log.contains("correct horse"), "no password in the log");
 }
