@@ -18,6 +18,6 @@ mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
-    Conflict, Decision, Field, FormState, FormStatus, SCHEMA_VERSION, VisitChange, VisitDoc,
-    VisitError, VisitSummary, reconcile_document,
+    Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, SCHEMA_VERSION,
+    VisitChange, VisitDoc, VisitError, VisitSummary, reconcile_document,
 };

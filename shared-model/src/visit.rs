@@ -14,7 +14,9 @@
 //! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
 //! ├── procedures: map                 navi rule id → bool (chosen or not)
 //! ├── forms: map                      form id → map of the form's own fields
-//! └── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
+//! ├── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
+//! ├── handling: map                   department, holder, holder_login, since
+//! └── history: list of maps           at, who, department, action, detail
 //! ```
 //!
 //! Canonical items (see `catalog/items.toml`) are stored once, so a value entered on one
@@ -45,7 +47,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use crate::catalog::{Catalog, CatalogError, Scope, VisitValues};
+use crate::catalog::{Catalog, CatalogError, Department, Scope, VisitValues};
 use crate::document_id::DocumentId;
 use crate::navi::{Answers, Fact, LifeEvent};
 
@@ -198,6 +200,28 @@ pub enum VisitChange {
     AddPerson,
     /// Remove a person row (not the applicant).
     RemovePerson(usize),
+    /// A staff member takes the visit at their counter.
+    Take {
+        /// Login of the staff member.
+        login: String,
+        /// Their name.
+        name: String,
+        /// Their 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+    /// Hand the visit on to the next 課.
+    HandOff {
+        /// The 課 that takes over.
+        to: Department,
+        /// Who hands it on.
+        name: String,
+        /// From which 課.
+        from: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
     /// Ask the server to confirm a form (the server alone decides).
     RequestConfirmation {
         /// The form.
@@ -205,6 +229,34 @@ pub enum VisitChange {
         /// When, ms since the epoch.
         at: i64,
     },
+}
+
+/// Which 課 has the visit and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Handling {
+    /// The 課 whose list shows the visit (市民課 first).
+    pub department: Department,
+    /// The staff member who holds it, if someone took it.
+    pub holder: Option<String>,
+    /// Login of that staff member.
+    pub holder_login: Option<String>,
+    /// Since when it waits at (or is held by) this 課, ms since the epoch.
+    pub since: Option<i64>,
+}
+
+/// One line of the visit's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// Who (staff name).
+    pub who: String,
+    /// At which 課.
+    pub department: String,
+    /// What: `opened`, `handed_off`, `confirmation_requested`.
+    pub action: String,
+    /// The 課 handed to, or the form asked about.
+    pub detail: Option<String>,
 }
 
 /// Where a form of the visit stands.
@@ -699,6 +751,13 @@ impl VisitDoc {
             VisitChange::RequestConfirmation { form, at } => {
                 self.request_confirmation(form, *at)?
             }
+            VisitChange::Take {
+                login,
+                name,
+                department,
+                at,
+            } => self.take(login, name, *department, *at)?,
+            VisitChange::HandOff { to, name, from, at } => self.hand_off(*to, name, *from, *at)?,
         }
         Ok(self.doc.get_heads() != before)
     }
@@ -742,6 +801,144 @@ impl VisitDoc {
         }
         let obj = self.ensure_map(&["procedures"])?;
         self.doc.put(&obj, rule, chosen).map_err(change_err)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    // --- handling between 課 --------------------------------------------------------------
+
+    /// Which 課 has the visit and who holds it.
+    pub fn handling(&self) -> Handling {
+        let obj = self.find_obj(&["handling"]);
+        let text = |key: &str| {
+            obj.as_ref()
+                .and_then(|o| self.read_string(o, key))
+                .filter(|v| !v.is_empty())
+        };
+        let since = obj
+            .as_ref()
+            .and_then(|o| match self.doc.get(o, "since").ok().flatten() {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
+                    _ => None,
+                },
+                _ => None,
+            });
+        Handling {
+            department: text("department")
+                .and_then(|d| Department::from_name(&d))
+                .unwrap_or(Department::Shimin),
+            holder: text("holder"),
+            holder_login: text("holder_login"),
+            since: since.or(Some(self.created_at())),
+        }
+    }
+
+    /// The visit's history, oldest first.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        let Some(list) = self.find_list("history") else {
+            return Vec::new();
+        };
+        (0..self.doc.length(&list))
+            .filter_map(|i| match self.doc.get(&list, i).ok().flatten() {
+                Some((Value::Object(ObjType::Map), entry)) => {
+                    let at = match self.doc.get(&entry, "at").ok().flatten() {
+                        Some((Value::Scalar(s), _)) => match s.as_ref() {
+                            ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
+                            _ => 0,
+                        },
+                        _ => 0,
+                    };
+                    Some(HistoryEntry {
+                        at,
+                        who: self.read_string(&entry, "who").unwrap_or_default(),
+                        department: self.read_string(&entry, "department").unwrap_or_default(),
+                        action: self.read_string(&entry, "action").unwrap_or_default(),
+                        detail: self.read_string(&entry, "detail"),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn log(
+        &mut self,
+        at: i64,
+        who: &str,
+        department: &str,
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<(), VisitError> {
+        let list = match self.doc.get(ROOT, "history").map_err(change_err)? {
+            Some((Value::Object(ObjType::List), id)) => id,
+            _ => self
+                .doc
+                .put_object(ROOT, "history", ObjType::List)
+                .map_err(change_err)?,
+        };
+        let index = self.doc.length(&list);
+        let entry = self
+            .doc
+            .insert_object(&list, index, ObjType::Map)
+            .map_err(change_err)?;
+        self.doc
+            .put(&entry, "at", ScalarValue::Timestamp(at))
+            .map_err(change_err)?;
+        self.doc.put(&entry, "who", who).map_err(change_err)?;
+        self.doc
+            .put(&entry, "department", department)
+            .map_err(change_err)?;
+        self.doc.put(&entry, "action", action).map_err(change_err)?;
+        if let Some(detail) = detail {
+            self.doc.put(&entry, "detail", detail).map_err(change_err)?;
+        }
+        Ok(())
+    }
+
+    /// A staff member takes the visit (a no-op if they already hold it).
+    pub fn take(
+        &mut self,
+        login: &str,
+        name: &str,
+        department: Department,
+        at: i64,
+    ) -> Result<(), VisitError> {
+        let current = self.handling();
+        if current.holder_login.as_deref() == Some(login) && current.department == department {
+            return Ok(());
+        }
+        let obj = self.ensure_map(&["handling"])?;
+        self.doc
+            .put(&obj, "department", department.as_str())
+            .map_err(change_err)?;
+        self.doc.put(&obj, "holder", name).map_err(change_err)?;
+        self.doc
+            .put(&obj, "holder_login", login)
+            .map_err(change_err)?;
+        self.log(at, name, department.ja(), "opened", None)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Hands the visit on to another 課; it waits there with no holder.
+    pub fn hand_off(
+        &mut self,
+        to: Department,
+        name: &str,
+        from: Department,
+        at: i64,
+    ) -> Result<(), VisitError> {
+        let obj = self.ensure_map(&["handling"])?;
+        self.doc
+            .put(&obj, "department", to.as_str())
+            .map_err(change_err)?;
+        self.doc.put(&obj, "holder", "").map_err(change_err)?;
+        self.doc.put(&obj, "holder_login", "").map_err(change_err)?;
+        self.doc
+            .put(&obj, "since", ScalarValue::Timestamp(at))
+            .map_err(change_err)?;
+        self.log(at, name, from.ja(), "handed_off", Some(to.ja()))?;
         self.doc.commit();
         Ok(())
     }

@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use shared_model::DocumentId;
+use std::collections::BTreeMap;
+
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{Catalog, Form};
+use shared_model::{DocumentId, FormState, VisitDoc};
 
 use crate::AppState;
 use crate::accounts::{self, SignedIn};
@@ -98,15 +100,35 @@ pub async fn register_visit(
 /// Query of `GET /api/visits`.
 #[derive(Debug, serde::Deserialize)]
 pub struct VisitQuery {
-    /// Only the visit with this reception number today.
+    /// Only the visit with this reception number today (any 課).
     reception: Option<String>,
+    /// The 課 whose list to show (default: the signed-in person's).
+    department: Option<String>,
 }
 
-/// `GET /api/visits[?reception=N]`: today's visits, or the one with that reception number.
+/// One of today's visits as a 課's list shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct VisitListing {
+    /// The visit register's entry.
+    #[serde(flatten)]
+    pub record: VisitRecord,
+    /// The 課 that has it.
+    pub department: String,
+    /// Who holds it, if anyone.
+    pub holder: Option<String>,
+    /// Since when it waits at (or is held by) that 課, ms since the epoch.
+    pub waiting_since: Option<i64>,
+    /// Forms by state: `requested`, `confirmed`, `refused`.
+    pub forms: BTreeMap<&'static str, usize>,
+}
+
+/// `GET /api/visits[?reception=N][&department=D]`: today's visits of a 課, or the one with
+/// that reception number. For signed-in staff.
 pub async fn list_visits(
     State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
     Query(query): Query<VisitQuery>,
-) -> Result<Json<Vec<VisitRecord>>, ApiError> {
+) -> Result<Json<Vec<VisitListing>>, ApiError> {
     let wanted = match query.reception.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(text.parse::<u32>().map_err(|_| {
@@ -126,7 +148,57 @@ pub async fn list_visits(
             )));
         }
     }
-    Ok(Json(visits))
+    let department = query.department.unwrap_or(staff.department);
+    let mut out = Vec::with_capacity(visits.len());
+    for record in visits {
+        let Ok(id) = record.visit_id.parse::<DocumentId>() else {
+            continue;
+        };
+        let read = app
+            .hub
+            .read(id, |doc| {
+                VisitDoc::from_doc(doc.clone()).ok().map(|v| {
+                    let mut forms = BTreeMap::new();
+                    for status in v.form_statuses().values() {
+                        let key = match status.state {
+                            FormState::Requested => "requested",
+                            FormState::Confirmed => "confirmed",
+                            FormState::Refused => "refused",
+                            FormState::Draft => continue,
+                        };
+                        *forms.entry(key).or_default() += 1;
+                    }
+                    (v.handling(), forms)
+                })
+            })
+            .await
+            .ok()
+            .flatten()
+            .flatten();
+        // A visit the kiosk registered but has not synced yet waits at 市民課.
+        let (handling, forms) = match read {
+            Some((h, f)) => (Some(h), f),
+            None => (None, BTreeMap::new()),
+        };
+        let listed_at = handling
+            .as_ref()
+            .map(|h| h.department.as_str())
+            .unwrap_or("shimin");
+        if wanted.is_none() && listed_at != department {
+            continue;
+        }
+        out.push(VisitListing {
+            department: listed_at.to_owned(),
+            holder: handling.as_ref().and_then(|h| h.holder.clone()),
+            waiting_since: handling
+                .as_ref()
+                .and_then(|h| h.since)
+                .or(Some(record.created_at)),
+            forms,
+            record,
+        });
+    }
+    Ok(Json(out))
 }
 
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.

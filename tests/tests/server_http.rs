@@ -54,10 +54,28 @@ async fn static_files_have_their_mime_types_and_revalidate() {
     assert_eq!(status, 404);
 }
 
+/// Creates a staff account and signs it in; returns the `Cookie` header value.
+async fn signed_in(server: &ServerProcess, data: &Path, login: &str, department: &str) -> String {
+    let made = add_staff(data, login, "テスト 職員", department, "correct horse")
+        .await
+        .unwrap();
+    assert!(made.status.success());
+    let body = format!(r#"{{"login":"{login}","password":"correct horse"}}"#);
+    let (status, head, _) = server.post_json("/api/session", &body).await.unwrap();
+    assert_eq!(status, 200);
+    header(&head, "set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn health_and_the_visit_register() {
     let data = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let cookie = signed_in(&server, data.path(), "shimin01", "shimin").await;
     let (status, _, body) = server.get("/healthz").await.unwrap();
     assert_eq!(status, 200);
     let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -90,8 +108,11 @@ async fn health_and_the_visit_register() {
     assert_eq!(again["reception_number"], a["reception_number"]);
 
     let number = b["reception_number"].as_u64().unwrap();
+    let lookup = format!("/api/visits?reception={number}");
+    let (status, _, _) = server.get(&lookup).await.unwrap();
+    assert_eq!(status, 401, "the register is for signed-in staff");
     let (status, _, body) = server
-        .get(&format!("/api/visits?reception={number}"))
+        .request("GET", &lookup, None, Some(&cookie))
         .await
         .unwrap();
     assert_eq!(status, 200);
@@ -105,10 +126,37 @@ async fn health_and_the_visit_register() {
         .unwrap();
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("bs58check"));
-    let (status, _, _) = server.get("/api/visits?reception=abc").await.unwrap();
+    let (status, _, _) = server
+        .request("GET", "/api/visits?reception=abc", None, Some(&cookie))
+        .await
+        .unwrap();
     assert_eq!(status, 400);
-    let (status, _, _) = server.get("/api/visits?reception=9999").await.unwrap();
+    let (status, _, _) = server
+        .request("GET", "/api/visits?reception=9999", None, Some(&cookie))
+        .await
+        .unwrap();
     assert_eq!(status, 404);
+    // Today's list of 市民課 holds both (a registered visit waits at 市民課 first); 保険年金課's none.
+    let (_, _, body) = server
+        .request("GET", "/api/visits", None, Some(&cookie))
+        .await
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["department"], "shimin");
+    let (_, _, body) = server
+        .request(
+            "GET",
+            "/api/visits?department=hoken_nenkin",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!([])
+    );
     let (status, _, _) = server
         .post_json(
             "/api/visits",

@@ -264,6 +264,27 @@ pub enum Department {
 }
 
 impl Department {
+    /// Every 課, in the order a visit passes them.
+    pub const ALL: [Department; 3] = [
+        Department::Shimin,
+        Department::HokenNenkin,
+        Department::KodomoKatei,
+    ];
+
+    /// The stable name (`shimin`, `hoken_nenkin`, `kodomo_katei`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Department::Shimin => "shimin",
+            Department::HokenNenkin => "hoken_nenkin",
+            Department::KodomoKatei => "kodomo_katei",
+        }
+    }
+
+    /// The 課 with this name.
+    pub fn from_name(name: &str) -> Option<Department> {
+        Department::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
     /// The name in Japanese.
     pub fn ja(self) -> &'static str {
         match self {

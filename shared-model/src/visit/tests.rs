@@ -383,3 +383,47 @@ fn the_reconciler_leaves_other_documents_alone() {
     assert!(reconcile_document(&mut other, CivilDay::new(2027, 4, 20).unwrap(), 1).is_empty());
     assert_eq!(other.get_heads(), heads);
 }
+
+#[test]
+fn a_visit_is_taken_handed_on_and_its_history_kept() {
+    use crate::catalog::Department;
+    let mut v = visit();
+    assert_eq!(v.handling().department, Department::Shimin);
+    assert_eq!(v.handling().holder, None);
+    v.apply(&VisitChange::Take {
+        login: "shimin01".into(),
+        name: "市民 一郎".into(),
+        department: Department::Shimin,
+        at: 10,
+    })
+    .unwrap();
+    // Taking it again is no change.
+    assert!(
+        !v.apply(&VisitChange::Take {
+            login: "shimin01".into(),
+            name: "市民 一郎".into(),
+            department: Department::Shimin,
+            at: 11,
+        })
+        .unwrap()
+    );
+    assert_eq!(v.handling().holder.as_deref(), Some("市民 一郎"));
+    v.apply(&VisitChange::HandOff {
+        to: Department::HokenNenkin,
+        name: "市民 一郎".into(),
+        from: Department::Shimin,
+        at: 20,
+    })
+    .unwrap();
+    let h = v.handling();
+    assert_eq!(
+        (h.department, h.holder, h.since),
+        (Department::HokenNenkin, None, Some(20))
+    );
+    let history = v.history();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].action, "opened");
+    assert_eq!(history[1].action, "handed_off");
+    assert_eq!(history[1].detail.as_deref(), Some("保険年金課"));
+    assert_eq!(history[1].department, "市民課");
+}
