@@ -12,6 +12,9 @@ pub enum ApiError {
     /// The server could not be reached.
     #[error("server unreachable")]
     Unreachable,
+    /// Not signed in, or the credentials were wrong.
+    #[error("sign-in required")]
+    Unauthorized,
     /// The server answered 404.
     #[error("not found")]
     NotFound,
@@ -32,6 +35,29 @@ pub struct VisitRecord {
     pub reception_number: u32,
     /// Milliseconds since the epoch.
     pub created_at: i64,
+    /// The 課 that has it (lists only).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Who holds it.
+    #[serde(default)]
+    pub holder: Option<String>,
+    /// Since when it waits there.
+    #[serde(default)]
+    pub waiting_since: Option<i64>,
+    /// Forms by state.
+    #[serde(default)]
+    pub forms: std::collections::BTreeMap<String, usize>,
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Staff {
+    /// Login id.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// The 課 (`shimin`, …).
+    pub department: String,
 }
 
 /// Server health and sync counters.
@@ -75,6 +101,7 @@ async fn call<T: DeserializeOwned>(
     match response.status() {
         200..=299 => {}
         404 => return Err(ApiError::NotFound),
+        401 => return Err(ApiError::Unauthorized),
         // A proxy in front of the server answers 503 when the server is down.
         503 => return Err(ApiError::Unreachable),
         status => return Err(ApiError::Status(status)),
@@ -106,6 +133,22 @@ pub async fn visit_by_reception(number: &str) -> Result<VisitRecord, ApiError> {
     );
     let mut found: Vec<VisitRecord> = call("GET", &path, None).await?;
     found.pop().ok_or(ApiError::NotFound)
+}
+
+/// Signs in; the server sets the session cookie.
+pub async fn sign_in(login: &str, password: &str) -> Result<Staff, ApiError> {
+    let body = serde_json::json!({ "login": login, "password": password }).to_string();
+    call("POST", "/api/session", Some(body)).await
+}
+
+/// Who the session belongs to.
+pub async fn whoami() -> Result<Staff, ApiError> {
+    call("GET", "/api/session", None).await
+}
+
+/// Ends the session.
+pub async fn sign_out() {
+    let _: Result<serde_json::Value, _> = call("DELETE", "/api/session", None).await;
 }
 
 /// Server health.

@@ -81,6 +81,10 @@ pub struct VisitView {
     pub choices: std::collections::BTreeMap<String, bool>,
     /// Forms with a recorded status (確認待ち, 確認済み, refused).
     pub statuses: std::collections::BTreeMap<String, shared_model::FormStatus>,
+    /// Which 課 has it and who holds it.
+    pub handling: shared_model::Handling,
+    /// Who did what, oldest first.
+    pub history: Vec<shared_model::HistoryEntry>,
 }
 
 /// What the repo tells the UI.
@@ -524,6 +528,8 @@ impl Repo {
                 answers,
                 choices,
                 statuses,
+                handling: visit.handling(),
+                history: visit.history(),
             }));
         }
     }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use shared_model::DocumentId;
 use yew::Reducible;
 
+use crate::api::Staff;
 use crate::i18n::Text;
 use crate::repo::{RepoEvent, SyncStatus, VisitView};
 use crate::route::Route;
@@ -25,6 +26,27 @@ pub struct AppState {
     pub unavailable: Option<(DocumentId, bool)>,
     /// A problem to show until dismissed.
     pub problem: Option<Text>,
+    /// The signed-in staff member (kept in localStorage so a counter works offline).
+    pub staff: Option<Staff>,
+}
+
+const STAFF_KEY: &str = "madoguchi.staff";
+
+/// The staff member remembered on this terminal.
+pub fn remembered_staff() -> Option<Staff> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    serde_json::from_str(&storage.get_item(STAFF_KEY).ok()??).ok()
+}
+
+/// Remembers (or forgets) the signed-in staff member on this terminal.
+pub fn remember_staff(staff: Option<&Staff>) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let _ = match staff.and_then(|s| serde_json::to_string(s).ok()) {
+        Some(json) => storage.set_item(STAFF_KEY, &json),
+        None => storage.remove_item(STAFF_KEY),
+    };
 }
 
 impl Default for AppState {
@@ -36,6 +58,7 @@ impl Default for AppState {
             open: None,
             unavailable: None,
             problem: None,
+            staff: remembered_staff(),
         }
     }
 }
@@ -51,6 +74,8 @@ pub enum Action {
     Problem(Text),
     /// Hide the problem.
     DismissProblem,
+    /// A staff member signed in (or `None`: signed out).
+    Staff(Option<Staff>),
 }
 
 impl Reducible for AppState {
@@ -75,6 +100,10 @@ impl Reducible for AppState {
             }
             Action::Navigate(route) => next.route = route,
             Action::DismissProblem => next.problem = None,
+            Action::Staff(staff) => {
+                remember_staff(staff.as_ref());
+                next.staff = staff;
+            }
         }
         if next == *self { self } else { Rc::new(next) }
     }

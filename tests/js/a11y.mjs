@@ -2,7 +2,7 @@
 // A/AA violations.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { launchBrowser, Server, Steps } from "./browser.mjs";
+import { launchBrowser, Server, Steps, signIn } from "./browser.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -47,9 +47,11 @@ try {
     await audit(page, "kiosk-done");
     visit = number;
   });
-  await steps.step("counter home", async () => {
+  await steps.step("sign-in and counter home", async () => {
     await page.goto(`${server.url}#/counter`);
-    await page.waitForSelector("#open-number");
+    await page.waitForSelector("#signin-login");
+    await audit(page, "sign-in");
+    await signIn(page, server);
     await audit(page, "counter-home");
   });
   await steps.step("counter visit screen with findings and a plan", async () => {

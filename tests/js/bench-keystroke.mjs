@@ -1,7 +1,7 @@
 // Benchmark (not a test): "keystroke → committed to IndexedDB" in Chromium, typed at
 // counter speed into the visit screen. Prints a table and writes JSON to $BENCH_OUT.
 import { writeFileSync } from "node:fs";
-import { launchBrowser, Server } from "./browser.mjs";
+import { launchBrowser, Server, signIn } from "./browser.mjs";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const server = new Server();
@@ -19,7 +19,7 @@ try {
   await page.click("#kiosk-start");
   await page.waitForSelector("#reception-number");
   const number = (await page.textContent("#reception-number")).trim();
-  await page.goto(`${server.url}#/counter`);
+  await signIn(page, server);
   await page.fill("#open-number", number);
   await page.press("#open-number", "Enter");
   await page.waitForSelector("#item-person-0-name");

@@ -1,6 +1,6 @@
 // Shared setup for the browser suites: Debian's chromium through playwright-core, and the
 // sync-server binary started on 127.0.0.1 over a fresh data folder.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, cpSync, mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,25 @@ function required(name) {
   return value;
 }
 
+/** Staff accounts every browser suite has: [login, name, 課]. */
+export const STAFF = [
+  ["shimin01", "市民 一郎", "shimin"],
+  ["hoken01", "保険 花子", "hoken_nenkin"],
+];
+export const TEST_PASSWORD = "test-password-1234";
+
+/** Opens the counter face and signs in (once per browser context). */
+export async function signIn(page, server, login = "shimin01") {
+  await page.goto(`${server.url}#/counter`);
+  await page.waitForSelector("#signin-login, #open-number");
+  if (await page.$("#signin-login")) {
+    await page.fill("#signin-login", login);
+    await page.fill("#signin-password", TEST_PASSWORD);
+    await page.click("#signin-submit");
+  }
+  await page.waitForSelector("#open-number");
+}
+
 /** The sync-server binary as a child process; restartable on the same port and data. */
 export class Server {
   /** With `copyDist`, the PWA is served from a private copy that the test may change. */
@@ -43,6 +62,17 @@ export class Server {
   }
 
   async start() {
+    if (!this.staffCreated) {
+      // The real account command, as an operator would run it.
+      for (const [login, name, department] of STAFF) {
+        execFileSync(
+          this.binary,
+          ["--data", this.data, "staff-add", "--login", login, "--name", name, "--department", department],
+          { input: `${TEST_PASSWORD}\n` },
+        );
+      }
+      this.staffCreated = true;
+    }
     const child = spawn(
       this.binary,
       ["--listen", `127.0.0.1:${this.port}`, "--data", this.data, "--static", this.dist],

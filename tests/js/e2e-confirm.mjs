@@ -1,7 +1,7 @@
 // Confirming a form: the counter asks, the server validates with the same domain core and
 // alone decides, and the answer comes back in the document. Offline, the request waits
 // visibly and goes through on reconnect.
-import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("confirm");
 const server = new Server();
@@ -36,7 +36,7 @@ try {
     await page.fill("#field-applicant-name", "高崎 花子");
     await page.fill("#field-applicant-kana", "タカサキ ハナコ");
     await page.fill("#field-applicant-birth-date", "1988-04-12");
-    await page.goto(`${server.url}#/counter`);
+    await signIn(page, server);
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
       if (!navigator.serviceWorker.controller) {

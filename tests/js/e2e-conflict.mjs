@@ -1,6 +1,6 @@
 // Two counters set the same field differently while cut off from each other; once both
 // sync, the field shows both values with who wrote them, and a person picks one.
-import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("conflict");
 const server = new Server();
@@ -8,7 +8,7 @@ const browser = await launchBrowser();
 const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
 
 async function openVisit(page, number) {
-  await page.goto(`${server.url}#/counter`);
+  await signIn(page, server);
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("print");
 const server = new Server();
@@ -24,7 +24,7 @@ try {
     await page.fill("#field-applicant-name", "前橋 京子");
     await page.fill("#field-applicant-kana", "マエバシ キョウコ");
     await page.fill("#field-applicant-birth-date", "1985-07-23");
-    await page.goto(`${server.url}#/counter`);
+    await signIn(page, server);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");
     await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "前橋 京子");

@@ -1,7 +1,7 @@
 // The installed-app side of the counter: manifest, persistent storage, keyboard shortcuts,
 // and the 新しいバージョンがあります prompt, which reloads into the new version without losing
 // the draft.
-import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("pwa");
 const server = new Server({ copyDist: true });
@@ -37,6 +37,7 @@ try {
   });
 
   await steps.step("Alt+S goes to the reception-number box", async () => {
+    await signIn(page, server);
     await page.locator("body").click({ position: { x: 5, y: 400 } });
     await page.keyboard.press("Alt+KeyS");
     expectEqual(await page.evaluate(() => document.activeElement?.id), "open-number", "focus");

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, Server, Steps } from "./browser.mjs";
+import { launchBrowser, Server, Steps, signIn } from "./browser.mjs";
 
 const steps = new Steps("tennyu-family");
 const server = new Server();
@@ -32,7 +32,7 @@ try {
     await page.waitForSelector("#reception-number");
     const number = (await page.textContent("#reception-number")).trim();
     await page.fill("#field-applicant-name", FAMILY[0].name);
-    await page.goto(`${server.url}#/counter`);
+    await signIn(page, server);
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
       if (!navigator.serviceWorker.controller) {
@@ -86,6 +86,7 @@ try {
     await badge(page, "同期済み");
     // A fresh terminal sees the whole family.
     const other = await (await browser.newContext(contextOptions)).newPage();
+    await signIn(other, server, "hoken01");
     await other.goto(visitUrl);
     await other.waitForFunction((n) => document.querySelector("#item-person-2-name")?.value === n, FAMILY[2].name, { timeout: 20000 });
   });

@@ -2,7 +2,7 @@
 // reception number; the counter loses the server, edits, reloads (the app comes from the
 // service worker, the draft from IndexedDB), edits again, and comes back; a third, fresh
 // browser context sees both edits.
-import { launchBrowser, Server, Steps, expectEqual } from "./browser.mjs";
+import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("walking-skeleton");
 const server = new Server();
@@ -54,7 +54,7 @@ try {
   const counter = await browser.newContext(contextOptions);
   const counterPage = await counter.newPage();
   await steps.step("counter opens the visit by reception number", async () => {
-    await counterPage.goto(`${server.url}#/counter`);
+    await signIn(counterPage, server);
     // The service worker must control the page before the network goes away.
     await counterPage.evaluate(async () => {
       await navigator.serviceWorker.ready;
@@ -117,8 +117,7 @@ try {
   await steps.step("a fresh context scans the kiosk's QR and sees both offline edits", async () => {
     const third = await browser.newContext(contextOptions);
     const page = await third.newPage();
-    await page.goto(`${server.url}#/counter`);
-    await page.waitForSelector("#open-number");
+    await signIn(page, server);
     // A keyboard-wedge reader: the payload as fast keystrokes ending in Enter.
     await page.locator("body").click({ position: { x: 5, y: 300 } });
     await page.keyboard.type(handoffPayload);

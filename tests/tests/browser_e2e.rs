@@ -70,3 +70,8 @@ async fn every_screen_passes_axe_wcag_a_and_aa() {
 async fn a_family_moving_in_is_entered_once_for_all_its_forms_through_a_network_cut() {
     browser_suite("e2e-tennyu-family.mjs").await;
 }
+
+#[tokio::test]
+async fn a_visit_is_handed_from_shimin_to_hoken_nenkin() {
+    browser_suite("e2e-handoff.mjs").await;
+}

@@ -7,6 +7,7 @@ use super::admin::AdminPage;
 use super::counter::{CounterHome, CounterVisit};
 use super::kiosk::Kiosk;
 use super::print_view::PrintView;
+use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
 use crate::hooks::{request_persistent_storage, use_app_update, use_shortcuts, use_wedge_scanner};
 use crate::i18n::{Text, ja};
@@ -77,7 +78,31 @@ pub fn app() -> Html {
             </div>
         }
     });
+    {
+        // A remembered sign-in is checked with the server when it can be reached; offline,
+        // the counter keeps working as the person who signed in.
+        let dispatch = state.dispatcher();
+        let remembered = state.staff.is_some();
+        use_effect_with((), move |_| {
+            if remembered {
+                wasm_bindgen_futures::spawn_local(async move {
+                    match crate::api::whoami().await {
+                        Ok(staff) => dispatch.dispatch(Action::Staff(Some(staff))),
+                        Err(crate::api::ApiError::Unauthorized) => {
+                            dispatch.dispatch(Action::Staff(None))
+                        }
+                        Err(_) => {}
+                    }
+                });
+            }
+        });
+    }
+    let needs_staff = matches!(
+        state.route,
+        Route::Counter | Route::CounterVisit(_) | Route::Print(..)
+    );
     let body = match state.route {
+        _ if needs_staff && state.staff.is_none() => html! { <SignIn /> },
         Route::Home => html! { <Home /> },
         Route::Kiosk => html! { <Kiosk /> },
         Route::Counter => html! { <CounterHome /> },
@@ -85,6 +110,25 @@ pub fn app() -> Html {
         Route::Admin => html! { <AdminPage /> },
         Route::Print(id, form) => html! { <PrintView {id} {form} /> },
     };
+    let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk)).map(|staff| {
+        let dispatch = state.dispatcher();
+        let sign_out = Callback::from(move |_| {
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                crate::api::sign_out().await;
+                dispatch.dispatch(Action::Staff(None));
+            });
+        });
+        let department = shared_model::catalog::Department::from_name(&staff.department)
+            .map(|d| d.ja())
+            .unwrap_or_default();
+        html! {
+            <div class="staff" id="staff-badge">
+                <span>{ format!("{department} {}", staff.name) }</span>
+                <button type="button" id="sign-out" onclick={sign_out}>{ ja(Text::SignOut) }</button>
+            </div>
+        }
+    });
     let problem = state.problem.map(|text| {
         let dispatch = state.dispatcher();
         let dismiss = Callback::from(move |_| dispatch.dispatch(Action::DismissProblem));
@@ -112,6 +156,7 @@ pub fn app() -> Html {
                         <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
                         <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
                     </nav>
+                    { for staff_badge }
                     <SyncBadge status={state.sync.clone()} />
                 </header>
                 { for update_banner }

@@ -1,4 +1,5 @@
-use shared_model::{AutomergeUrl, DocumentId};
+use shared_model::catalog::Department;
+use shared_model::{AutomergeUrl, DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -20,15 +21,22 @@ pub fn counter_home() -> Html {
     let id_ref = use_node_ref();
     let today = use_state(Vec::<VisitRecord>::new);
     {
+        // The 課's list, refreshed every few seconds so a visit handed over appears at once.
         let today = today.clone();
         use_effect_with(app.sync.online, move |online| {
-            if *online {
+            let fetch = move || {
+                let today = today.clone();
                 spawn_local(async move {
                     if let Ok(list) = api::todays_visits().await {
                         today.set(list);
                     }
                 });
-            }
+            };
+            let interval = online.then(|| {
+                fetch();
+                gloo_timers::callback::Interval::new(3_000, fetch)
+            });
+            move || drop(interval)
         });
     }
 
@@ -75,11 +83,39 @@ pub fn counter_home() -> Html {
         })
     };
 
+    let now = js_sys::Date::now();
     let today_rows = today.iter().map(|v| {
+        let waited = v
+            .waiting_since
+            .map(|since| ((now - since as f64) / 60_000.0).max(0.0) as i64)
+            .map(|m| ja(Text::Minutes).replace("{n}", &m.to_string()))
+            .unwrap_or_default();
+        let forms: Vec<String> = v
+            .forms
+            .iter()
+            .map(|(state, n)| {
+                let label = match state.as_str() {
+                    "requested" => ja(Text::StatusRequested),
+                    "confirmed" => ja(Text::StatusConfirmed),
+                    _ => ja(Text::StatusRefused),
+                };
+                format!("{label} {n}")
+            })
+            .collect();
+        let forms = if forms.is_empty() {
+            ja(Text::StatusDraft).to_owned()
+        } else {
+            forms.join("・")
+        };
         html! {
-            <li><a href={format!("#/counter/{}", v.visit_id)}>
-                { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
-            </a></li>
+            <tr>
+                <td><a href={format!("#/counter/{}", v.visit_id)}>
+                    { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
+                </a></td>
+                <td>{ forms }</td>
+                <td>{ waited }</td>
+                <td>{ v.holder.clone().unwrap_or_else(|| "—".into()) }</td>
+            </tr>
         }
     });
     let local_rows = app.local_visits.iter().map(|v| {
@@ -115,10 +151,17 @@ pub fn counter_home() -> Html {
             <div class="lists">
                 <div>
                     <h2>{ ja(Text::CounterTodayVisits) }</h2>
-                    <ul id="today-visits">
-                        { for today_rows }
-                        { if today.is_empty() { none() } else { html! {} } }
-                    </ul>
+                    { if today.is_empty() { html! { <ul><li class="none">{ ja(Text::CounterNoVisits) }</li></ul> } } else { html! {
+                        <table class="visit-list" id="today-visits">
+                            <thead><tr>
+                                <th scope="col">{ ja(Text::ReceptionNumber) }</th>
+                                <th scope="col">{ ja(Text::ListStatus) }</th>
+                                <th scope="col">{ ja(Text::ListWaiting) }</th>
+                                <th scope="col">{ ja(Text::ListHolder) }</th>
+                            </tr></thead>
+                            <tbody>{ for today_rows }</tbody>
+                        </table>
+                    } } }
                 </div>
                 <div>
                     <h2>{ ja(Text::CounterLocalVisits) }</h2>
@@ -149,6 +192,34 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
     }
     let view = app.open.as_ref().filter(|v| v.id == props.id);
+    {
+        // Opening a visit at a counter takes it (once per opening, so two counters with the
+        // same visit open do not take it back and forth): the 課's list shows who holds it.
+        let repo = repo.clone();
+        let staff = app.staff.clone();
+        let taken = use_mut_ref(|| None::<DocumentId>);
+        let loaded = view.map(|v| (v.id, v.handling.holder_login.clone()));
+        let loaded_id = loaded.as_ref().map(|(id, _)| *id);
+        use_effect_with(loaded_id, move |_| {
+            if let (Some((id, holder)), Some(staff)) = (loaded, staff)
+                && *taken.borrow() != Some(id)
+                && let Some(department) = Department::from_name(&staff.department)
+            {
+                *taken.borrow_mut() = Some(id);
+                if holder.as_deref() != Some(staff.login.as_str()) {
+                    repo.change(
+                        id,
+                        VisitChange::Take {
+                            login: staff.login.clone(),
+                            name: staff.name.clone(),
+                            department,
+                            at: js_sys::Date::now() as i64,
+                        },
+                    );
+                }
+            }
+        });
+    }
     let body = match view {
         Some(view) => html! {
             <>

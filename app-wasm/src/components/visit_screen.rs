@@ -1,5 +1,7 @@
 use shared_model::calendar::tokyo_day;
-use shared_model::catalog::{Catalog, Field as CatalogField, FieldFinding, Form, Kind, Scope};
+use shared_model::catalog::{
+    Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope,
+};
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
 use shared_model::{Conflict, FormState, VisitChange};
@@ -259,6 +261,61 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         }
     });
 
+    let app = use_context::<super::app::AppContext>().expect("app context");
+    let handoff_to = use_state(|| None::<Department>);
+    let handoff = app.staff.as_ref().and_then(|staff| {
+        let from = Department::from_name(&staff.department)?;
+        let targets: Vec<Department> = Department::ALL.into_iter().filter(|d| *d != from).collect();
+        let chosen = handoff_to.unwrap_or(targets[0]);
+        let options = targets.iter().map(|d| {
+            html! { <option value={d.as_str()} selected={*d == chosen}>{ d.ja() }</option> }
+        });
+        let onchange = {
+            let handoff_to = handoff_to.clone();
+            Callback::from(move |e: Event| {
+                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                handoff_to.set(Department::from_name(&select.value()));
+            })
+        };
+        let onclick = {
+            let repo = repo.clone();
+            let name = staff.name.clone();
+            Callback::from(move |_| {
+                repo.change(
+                    id,
+                    VisitChange::HandOff {
+                        to: chosen,
+                        name: name.clone(),
+                        from,
+                        at: js_sys::Date::now() as i64,
+                    },
+                );
+                crate::route::Route::Counter.go();
+            })
+        };
+        Some(html! {
+            <section class="handoff" aria-labelledby="handoff-title">
+                <h2 id="handoff-title">{ ja(Text::HandOffTitle) }</h2>
+                <label for="handoff-to" class="visually-hidden">{ ja(Text::HandOffTitle) }</label>
+                <select id="handoff-to" {onchange}>{ for options }</select>
+                <button type="button" id="handoff-button" {onclick}>{ ja(Text::HandOffButton) }</button>
+            </section>
+        })
+    });
+    let history = view.history.iter().map(|entry| {
+        let time = {
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(entry.at as f64));
+            format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+        };
+        let line = match entry.action.as_str() {
+            "handed_off" => ja(Text::HistoryHandedOff)
+                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
+            _ => ja(Text::HistoryOpened).to_owned(),
+        }
+        .replace("{w}", &entry.who)
+        .replace("{d}", &entry.department);
+        html! { <li><time>{ time }</time>{ " " }{ line }</li> }
+    });
     let summary = if findings.is_empty() {
         html! { <p class="findings-summary ok" id="findings-summary">{ ja(Text::NoFindings) }</p> }
     } else {
@@ -282,6 +339,11 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <button type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
             </fieldset>
             { for form_sections }
+            { for handoff }
+            <section class="history" aria-labelledby="history-title">
+                <h2 id="history-title">{ ja(Text::HistoryTitle) }</h2>
+                <ol id="history">{ for history }</ol>
+            </section>
         </div>
     }
 }

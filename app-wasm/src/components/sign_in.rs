@@ -1,0 +1,63 @@
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::app::AppContext;
+use crate::api::{self, ApiError};
+use crate::i18n::{Text, ja};
+use crate::state::Action;
+
+/// Staff sign-in: a counter only ever works as a signed-in person of one 課.
+#[component(SignIn)]
+pub fn sign_in() -> Html {
+    let app = use_context::<AppContext>().expect("app context");
+    let login = use_node_ref();
+    let password = use_node_ref();
+    let error = use_state(|| None::<Text>);
+    let busy = use_state(|| false);
+    let onsubmit = {
+        let (login, password, error, busy) =
+            (login.clone(), password.clone(), error.clone(), busy.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let (l, p) = (value(&login), value(&password));
+            let (app, error, busy) = (app.clone(), error.clone(), busy.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::sign_in(l.trim(), &p).await {
+                    Ok(staff) => {
+                        error.set(None);
+                        app.dispatch(Action::Staff(Some(staff)));
+                    }
+                    Err(ApiError::Unauthorized) => error.set(Some(Text::SignInRefused)),
+                    Err(_) => error.set(Some(Text::ErrorOffline)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let message = error
+        .map(|t| html! { <p class="finding error" role="alert" id="signin-error">{ ja(t) }</p> });
+    html! {
+        <section class="sign-in">
+            <h1>{ ja(Text::SignInTitle) }</h1>
+            <form {onsubmit}>
+                <div class="field">
+                    <label for="signin-login">{ ja(Text::SignInLogin) }</label>
+                    <input id="signin-login" ref={login} autocomplete="username" required=true />
+                </div>
+                <div class="field">
+                    <label for="signin-password">{ ja(Text::SignInPassword) }</label>
+                    <input id="signin-password" ref={password} type="password" autocomplete="current-password" required=true />
+                </div>
+                { for message }
+                <button type="submit" class="primary" id="signin-submit" disabled={*busy}>{ ja(Text::SignInButton) }</button>
+            </form>
+        </section>
+    }
+}
