@@ -135,6 +135,57 @@ pub async fn visit_by_reception(number: &str) -> Result<VisitRecord, ApiError> {
     found.pop().ok_or(ApiError::NotFound)
 }
 
+/// A resident as the register returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Resident {
+    /// 宛名番号.
+    pub atena_number: String,
+    /// 世帯番号.
+    pub household_number: String,
+    /// 氏名.
+    pub name: String,
+    /// フリガナ.
+    pub kana: String,
+    /// 生年月日 (YYYY-MM-DD).
+    pub birth_date: String,
+    /// `male` / `female`.
+    pub sex: String,
+    /// 続柄.
+    pub relationship: String,
+    /// 住所.
+    pub address: String,
+    /// 郵便番号.
+    pub postal_code: String,
+    /// 世帯主.
+    pub head_name: String,
+    /// 個人番号.
+    pub my_number: String,
+}
+
+/// The answer of a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ResidentAnswer {
+    /// How the server read the query.
+    pub kind: String,
+    /// Matches.
+    pub residents: Vec<Resident>,
+}
+
+/// Searches the resident register.
+pub async fn search_residents(q: &str) -> Result<ResidentAnswer, ApiError> {
+    let path = format!("/api/residents?q={}", js_sys::encode_uri_component(q));
+    call("GET", &path, None).await
+}
+
+/// The members of a household.
+pub async fn household(number: &str) -> Result<Vec<Resident>, ApiError> {
+    let path = format!(
+        "/api/residents/household/{}",
+        js_sys::encode_uri_component(number)
+    );
+    call("GET", &path, None).await
+}
+
 /// Signs in; the server sets the session cookie.
 pub async fn sign_in(login: &str, password: &str) -> Result<Staff, ApiError> {
     let body = serde_json::json!({ "login": login, "password": password }).to_string();

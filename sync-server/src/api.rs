@@ -6,14 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
-use shared_model::calendar::tokyo_day;
+use shared_model::calendar::{parse_date, tokyo_day};
 use shared_model::catalog::{Catalog, Form};
+use shared_model::synthetic::Resident;
+use shared_model::validate::check_kana;
 use shared_model::{DocumentId, FormState, VisitDoc};
 
 use crate::AppState;
 use crate::accounts::{self, SignedIn};
 use crate::hub::HubStats;
-use crate::store::{StaffRecord, StoreError, VisitRecord};
+use crate::store::{ResidentQuery, StaffRecord, StoreError, VisitRecord};
 
 /// An error answered as JSON `{ "error": code, "message": text }`.
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +201,82 @@ pub async fn list_visits(
         });
     }
     Ok(Json(out))
+}
+
+/// Query of `GET /api/residents`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ResidentSearch {
+    /// フリガナ (prefix), 生年月日 (和暦 or 西暦), or part of a name or address.
+    q: String,
+}
+
+/// The answer of a resident lookup.
+#[derive(Debug, serde::Serialize)]
+pub struct ResidentAnswer {
+    /// How the query was read: `kana`, `birth_date` or `text`.
+    kind: &'static str,
+    /// The matching residents (at most 50).
+    residents: Vec<Resident>,
+}
+
+/// `GET /api/residents?q=…`: the resident register for signed-in staff. Persons under
+/// 支援措置 are never returned. Every lookup is written to the audit log.
+pub async fn search_residents(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Query(search): Query<ResidentSearch>,
+) -> Result<Json<ResidentAnswer>, ApiError> {
+    let q = search.q.trim();
+    if q.chars().count() < 2 {
+        return Err(ApiError::BadRequest("enter at least two characters".into()));
+    }
+    let (kind, query) = if let Ok(day) = parse_date(q) {
+        ("birth_date", ResidentQuery::BirthDate(day.to_string()))
+    } else if let Ok(kana) = check_kana(q) {
+        ("kana", ResidentQuery::KanaPrefix(kana))
+    } else {
+        ("text", ResidentQuery::Text(q.to_owned()))
+    };
+    let store = app.store.clone();
+    let detail = format!("{kind}: {q}");
+    let residents = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let found = store.search_residents(&query, 50)?;
+        store.audit(
+            now_ms(),
+            &staff.login,
+            "resident_search",
+            &format!("{detail} → {}件", found.len()),
+        )?;
+        Ok(found)
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(Json(ResidentAnswer { kind, residents }))
+}
+
+/// `GET /api/residents/household/{number}`: the members of a household (audited).
+pub async fn household(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(number): Path<String>,
+) -> Result<Json<Vec<Resident>>, ApiError> {
+    let store = app.store.clone();
+    let members = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let members = store.household(&number)?;
+        store.audit(
+            now_ms(),
+            &staff.login,
+            "household_lookup",
+            &format!("{number} → {}件", members.len()),
+        )?;
+        Ok(members)
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    if members.is_empty() {
+        return Err(ApiError::NotFound("no such household".into()));
+    }
+    Ok(Json(members))
 }
 
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.

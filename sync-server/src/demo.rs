@@ -57,6 +57,17 @@ pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Fills an empty resident register from the synthetic generator (fixed seed). Returns how
+/// many residents it added.
+pub fn seed_residents(store: &Store, households: u64) -> Result<usize, StoreError> {
+    if store.resident_count()? > 0 {
+        return Ok(0);
+    }
+    let population = shared_model::synthetic::Population::generate(20_270_201, households);
+    store.put_residents(&population.residents)?;
+    Ok(population.residents.len())
+}
+
 /// Creates the demo visits unless today already has visits. Returns how many were made.
 pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
     let day = tokyo_day(now_ms).to_string();

@@ -154,6 +154,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/session",
             get(api::whoami).post(api::sign_in).delete(api::sign_out),
         )
+        .route("/api/residents", get(api::search_residents))
+        .route("/api/residents/household/{number}", get(api::household))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

@@ -25,9 +25,13 @@ struct Args {
     /// Folder of the built PWA to serve.
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
-    /// Create a few demo visits for today if there are none.
+    /// Create demo staff accounts, a few demo visits for today, and a synthetic resident
+    /// register, where there are none.
     #[arg(long)]
     demo: bool,
+    /// Fill an empty resident register with this many synthetic households.
+    #[arg(long)]
+    demo_residents: Option<u64>,
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
@@ -82,6 +86,10 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::bind(config.clone())
         .await
         .with_context(|| format!("starting on {}", config.listen))?;
+    if let Some(households) = args.demo_residents.or(args.demo.then_some(2_000)) {
+        let added = demo::seed_residents(&server.state().store, households)?;
+        tracing::info!(residents = added, "synthetic resident register ready");
+    }
     if args.demo {
         demo::seed_staff(&server.state().store)?;
         let made = demo::seed(&server.state().store, api::now_ms())?;

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
+use shared_model::synthetic::Resident;
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,37 @@ pub struct StaffRecord {
     pub department: String,
 }
 
+/// How a resident lookup searches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResidentQuery {
+    /// フリガナ starting with this (full-width katakana).
+    KanaPrefix(String),
+    /// 生年月日 (YYYY-MM-DD).
+    BirthDate(String),
+    /// 氏名 or 住所 containing this.
+    Text(String),
+}
+
+const RESIDENT_COLUMNS: &str = "atena_number, household_number, name, kana, birth_date, sex, \
+    relationship, address, postal_code, head_name, my_number, protected";
+
+fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
+    Ok(Resident {
+        atena_number: r.get(0)?,
+        household_number: r.get(1)?,
+        name: r.get(2)?,
+        kana: r.get(3)?,
+        birth_date: r.get(4)?,
+        sex: r.get(5)?,
+        relationship: r.get(6)?,
+        address: r.get(7)?,
+        postal_code: r.get(8)?,
+        head_name: r.get(9)?,
+        my_number: r.get(10)?,
+        protected: r.get::<_, i64>(11)? != 0,
+    })
+}
+
 /// The server's database.
 #[derive(Debug)]
 pub struct Store {
@@ -100,6 +132,30 @@ CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT    PRIMARY KEY,
     login      TEXT    NOT NULL REFERENCES staff (login) ON DELETE CASCADE,
     expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS residents (
+    atena_number     TEXT    PRIMARY KEY,
+    household_number TEXT    NOT NULL,
+    name             TEXT    NOT NULL,
+    kana             TEXT    NOT NULL,
+    birth_date       TEXT    NOT NULL,
+    sex              TEXT    NOT NULL,
+    relationship     TEXT    NOT NULL,
+    address          TEXT    NOT NULL,
+    postal_code      TEXT    NOT NULL,
+    head_name        TEXT    NOT NULL,
+    my_number        TEXT    NOT NULL,
+    protected        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS residents_kana ON residents (kana);
+CREATE INDEX IF NOT EXISTS residents_birth ON residents (birth_date);
+CREATE INDEX IF NOT EXISTS residents_household ON residents (household_number);
+CREATE TABLE IF NOT EXISTS audit (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    login  TEXT    NOT NULL,
+    action TEXT    NOT NULL,
+    detail TEXT    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -318,6 +374,109 @@ impl Store {
         Ok(())
     }
 
+    /// Adds (or replaces) residents in one transaction.
+    pub fn put_residents(&self, residents: &[Resident]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))?;
+            for r in residents {
+                stmt.execute(params![
+                    r.atena_number,
+                    r.household_number,
+                    r.name,
+                    r.kana,
+                    r.birth_date,
+                    r.sex,
+                    r.relationship,
+                    r.address,
+                    r.postal_code,
+                    r.head_name,
+                    r.my_number,
+                    i64::from(r.protected)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How many residents the register holds.
+    pub fn resident_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM residents", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Residents matching a query, leaving out persons under 支援措置.
+    pub fn search_residents(
+        &self,
+        query: &ResidentQuery,
+        limit: usize,
+    ) -> Result<Vec<Resident>, StoreError> {
+        let conn = self.conn();
+        let (clause, value) = match query {
+            // A range on the index instead of LIKE, which SQLite cannot index for non-ASCII.
+            ResidentQuery::KanaPrefix(p) => {
+                ("kana >= ?1 AND kana < ?1 || char(1114111)", p.clone())
+            }
+            ResidentQuery::BirthDate(d) => ("birth_date = ?1", d.clone()),
+            ResidentQuery::Text(t) => {
+                ("(instr(name, ?1) > 0 OR instr(address, ?1) > 0)", t.clone())
+            }
+        };
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE protected = 0 AND {clause}
+             ORDER BY kana, birth_date LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![value, limit as i64], resident_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The members of a household, head first (none if it is protected).
+    pub fn household(&self, household_number: &str) -> Result<Vec<Resident>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE household_number = ?1 AND protected = 0
+             ORDER BY relationship != '世帯主', birth_date"
+        ))?;
+        let rows = stmt.query_map(params![household_number], resident_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Appends to the audit log (who did what, when).
+    pub fn audit(
+        &self,
+        at: i64,
+        login: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO audit (at, login, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![at, login, action, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The latest audit entries, newest first: (at, login, action, detail).
+    pub fn audit_entries(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, login, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Registers a visit and gives it the day's next reception number; registering the same
     /// visit again returns the number it already has.
     pub fn register_visit(
@@ -513,6 +672,59 @@ mod tests {
         assert_eq!(store.session("t1", 1_000).unwrap(), None, "expired");
         store.delete_session("t1").unwrap();
         assert_eq!(store.session("t1", 0).unwrap(), None);
+    }
+
+    #[test]
+    fn resident_lookup_by_kana_birth_date_and_text_hides_protected_persons() {
+        let store = Store::in_memory().unwrap();
+        let population = shared_model::synthetic::Population::generate(3, 3_000);
+        store.put_residents(&population.residents).unwrap();
+        assert_eq!(store.resident_count().unwrap(), population.residents.len());
+        let someone = population.residents.iter().find(|r| !r.protected).unwrap();
+        let prefix: String = someone.kana.chars().take(3).collect();
+        let by_kana = store
+            .search_residents(&ResidentQuery::KanaPrefix(prefix.clone()), 500)
+            .unwrap();
+        assert!(by_kana.iter().any(|r| r == someone));
+        assert!(
+            by_kana
+                .iter()
+                .all(|r| r.kana.starts_with(&prefix) && !r.protected)
+        );
+        let by_birth = store
+            .search_residents(&ResidentQuery::BirthDate(someone.birth_date.clone()), 50)
+            .unwrap();
+        assert!(by_birth.iter().any(|r| r == someone));
+        let town = someone
+            .address
+            .trim_start_matches("群馬県高崎市")
+            .chars()
+            .take(3)
+            .collect::<String>();
+        assert!(
+            !store
+                .search_residents(&ResidentQuery::Text(town), 5)
+                .unwrap()
+                .is_empty()
+        );
+        let household = store.household(&someone.household_number).unwrap();
+        assert!(household.iter().any(|r| r == someone));
+        assert_eq!(household[0].relationship, "世帯主");
+        let hidden = population.residents.iter().find(|r| r.protected).unwrap();
+        let found = store
+            .search_residents(&ResidentQuery::BirthDate(hidden.birth_date.clone()), 500)
+            .unwrap();
+        assert!(!found.iter().any(|r| r.atena_number == hidden.atena_number));
+        assert!(
+            store
+                .household(&hidden.household_number)
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .audit(1, "shimin01", "resident_search", "kana")
+            .unwrap();
+        assert_eq!(store.audit_entries(10).unwrap()[0].2, "resident_search");
     }
 
     #[test]

@@ -48,7 +48,8 @@ export async function signIn(page, server, login = "shimin01") {
 /** The sync-server binary as a child process; restartable on the same port and data. */
 export class Server {
   /** With `copyDist`, the PWA is served from a private copy that the test may change. */
-  constructor({ copyDist = false } = {}) {
+  constructor({ copyDist = false, args = [] } = {}) {
+    this.args = args;
     this.binary = required("MADOGUCHI_SERVER_BIN");
     this.dist = required("MADOGUCHI_DIST");
     if (copyDist) {
@@ -75,7 +76,7 @@ export class Server {
     }
     const child = spawn(
       this.binary,
-      ["--listen", `127.0.0.1:${this.port}`, "--data", this.data, "--static", this.dist],
+      ["--listen", `127.0.0.1:${this.port}`, "--data", this.data, "--static", this.dist, ...this.args],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     this.child = child;
@@ -106,7 +107,7 @@ export class Server {
   }
 
   async stop() {
-    if (this.child && this.child.exitCode === null) {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((r) => this.child.once("exit", r));
       this.child.kill("SIGTERM");
       await exited;

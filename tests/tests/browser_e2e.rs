@@ -75,3 +75,8 @@ async fn a_family_moving_in_is_entered_once_for_all_its_forms_through_a_network_
 async fn a_visit_is_handed_from_shimin_to_hoken_nenkin() {
     browser_suite("e2e-handoff.mjs").await;
 }
+
+#[tokio::test]
+async fn a_tenkyo_is_pre_filled_from_a_resident_lookup() {
+    browser_suite("e2e-lookup.mjs").await;
+}

@@ -85,6 +85,7 @@ fn run(root: &Path) -> anyhow::Result<()> {
     eprintln!("  窓口 (counter):        {base}/#/counter");
     eprintln!("  受付 (kiosk):          {base}/#/kiosk");
     eprintln!("  管理 (admin, status):  {base}/#/admin");
+    eprintln!("  staff (demo): shimin01 / hoken01 / kodomo01, password madoguchi-demo");
     eprintln!("  data: {}", root.join("data").display());
     eprintln!();
     step(

@@ -7,6 +7,7 @@ mod item_input;
 mod kiosk;
 mod navi_panel;
 mod print_view;
+mod resident_lookup;
 mod sign_in;
 mod sync_badge;
 mod visit_form;

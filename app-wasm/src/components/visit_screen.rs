@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
+use super::resident_lookup::ResidentLookup;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::VisitView;
@@ -328,6 +329,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         <div class="visit-screen">
             <NaviPanel {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
+            <ResidentLookup {id} {online} event={view.answers.as_ref().map(|a| a.event)}
+                            persons={view.values.persons.len().max(1)} />
             { summary }
             <fieldset class="form-section">
                 <legend>{ ja(Text::SectionVisit) }</legend>
