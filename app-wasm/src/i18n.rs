@@ -272,7 +272,7 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         HistoryTitle => ("経過", "History"),
         HistoryOpened => ("{w} が開いた ({d})", "{w} opened it ({d})"),
         HistoryHandedOff => ("{w} が {t} へ回した ({d})", "{w} handed it to {t} ({d})"),
-        WrittenBy => ("端末 {a} が入力", "entered on terminal {a}"),
+        WrittenBy => ("{a} が入力", "entered by {a}"),
         ShortcutsTitle => ("キーボード操作", "Keyboard shortcuts"),
         StatusDraft => ("下書き", "Draft"),
         StatusRequested => ("確認待ち", "Awaiting confirmation"),

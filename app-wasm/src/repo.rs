@@ -85,6 +85,8 @@ pub struct VisitView {
     pub handling: shared_model::Handling,
     /// Who did what, oldest first.
     pub history: Vec<shared_model::HistoryEntry>,
+    /// Staff names by the actor (terminal) that wrote changes.
+    pub actor_names: std::collections::BTreeMap<String, String>,
 }
 
 /// What the repo tells the UI.
@@ -95,7 +97,7 @@ pub enum RepoEvent {
     /// The list of visits on this terminal changed.
     LocalVisits(Vec<LocalVisit>),
     /// A visit was opened or changed.
-    Visit(VisitView),
+    Visit(Box<VisitView>),
     /// This terminal does not have the visit, and the server does not either (`offline`
     /// false) or cannot be asked now (`offline` true; it is asked again on reconnect).
     Unavailable {
@@ -520,7 +522,7 @@ impl Repo {
             let answers = visit.answers();
             let choices = visit.procedure_choices();
             let statuses = visit.form_statuses();
-            self.events.emit(RepoEvent::Visit(VisitView {
+            self.events.emit(RepoEvent::Visit(Box::new(VisitView {
                 id,
                 summary: visit.summary(),
                 conflicts: visit.conflicts(),
@@ -530,7 +532,8 @@ impl Repo {
                 statuses,
                 handling: visit.handling(),
                 history: visit.history(),
-            }));
+                actor_names: visit.actor_names(),
+            })));
         }
     }
 

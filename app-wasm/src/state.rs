@@ -90,7 +90,7 @@ impl Reducible for AppState {
                 if next.unavailable.is_some_and(|(id, _)| id == view.id) {
                     next.unavailable = None;
                 }
-                next.open = Some(view);
+                next.open = Some(*view);
             }
             Action::Repo(RepoEvent::Unavailable { id, offline }) => {
                 next.unavailable = Some((id, offline))

@@ -16,7 +16,8 @@
 //! ├── forms: map                      form id → map of the form's own fields
 //! ├── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
 //! ├── handling: map                   department, holder, holder_login, since
-//! └── history: list of maps           at, who, department, action, detail
+//! ├── history: list of maps           at, who, department, action, detail
+//! └── actors: map                     actor (hex) → name of the staff member at that terminal
 //! ```
 //!
 //! Canonical items (see `catalog/items.toml`) are stored once, so a value entered on one
@@ -834,6 +835,17 @@ impl VisitDoc {
         }
     }
 
+    /// The names of the staff members whose terminals wrote to the visit, by actor (hex).
+    pub fn actor_names(&self) -> BTreeMap<String, String> {
+        let Some(obj) = self.find_obj(&["actors"]) else {
+            return BTreeMap::new();
+        };
+        self.doc
+            .keys(&obj)
+            .filter_map(|actor| self.read_string(&obj, &actor).map(|name| (actor, name)))
+            .collect()
+    }
+
     /// The visit's history, oldest first.
     pub fn history(&self) -> Vec<HistoryEntry> {
         let Some(list) = self.find_list("history") else {
@@ -916,6 +928,10 @@ impl VisitDoc {
         self.doc
             .put(&obj, "holder_login", login)
             .map_err(change_err)?;
+        // Who this terminal's changes are from, so a conflict can name the person.
+        let actor = self.doc.get_actor().to_hex_string();
+        let actors = self.ensure_map(&["actors"])?;
+        self.doc.put(&actors, &actor, name).map_err(change_err)?;
         self.log(at, name, department.ja(), "opened", None)?;
         self.doc.commit();
         Ok(())

@@ -7,8 +7,8 @@ const server = new Server();
 const browser = await launchBrowser();
 const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
 
-async function openVisit(page, number) {
-  await signIn(page, server);
+async function openVisit(page, number, login) {
+  await signIn(page, server, login);
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
@@ -38,8 +38,8 @@ try {
     await kiosk.waitForSelector("#reception-number");
     const number = (await kiosk.textContent("#reception-number")).trim();
     await kiosk.fill("#field-applicant-name", "倉渕 さくら");
-    await openVisit(pageA, number);
-    await openVisit(pageB, number);
+    await openVisit(pageA, number, "shimin01");
+    await openVisit(pageB, number, "hoken01");
     await synced(pageA);
     await synced(pageB);
   });
@@ -64,10 +64,13 @@ try {
       for (const v of ["三ノ倉317番地", "三ノ倉371番地"]) {
         if (!text.includes(v)) throw new Error(`conflict lacks ${v}: ${text}`);
       }
-      // Each value says which terminal wrote it, and the two writers differ.
+      // Each value says who wrote it (the staff member signed in at that terminal).
       const writers = await page.$$eval(".field:has(#item-household-address) .conflict .writer", (els) => els.map((e) => e.textContent));
       expectEqual(writers.length, 2, "two writers");
       expectEqual(new Set(writers).size, 2, "different writers");
+      for (const name of ["市民 一郎", "保険 花子"]) {
+        if (!writers.some((w) => w.includes(name))) throw new Error(`no value by ${name}: ${writers}`);
+      }
     }
     await steps.shot(pageA, "01-conflict");
   });

@@ -24,6 +24,9 @@ pub struct ItemInputProps {
     pub conflict: Option<Conflict>,
     /// Called with the new value.
     pub on_change: Callback<String>,
+    /// Staff names by writing actor, to say who wrote each conflicting value.
+    #[prop_or_default]
+    pub actor_names: std::rc::Rc<std::collections::BTreeMap<String, String>>,
 }
 
 /// One labelled input for a catalog field, with its findings and any conflict.
@@ -96,8 +99,13 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             let on_change = props.on_change.clone();
             let chosen = value.clone();
             let onclick = Callback::from(move |_| on_change.emit(chosen.clone()));
-            // Who wrote it: the writing terminal (staff names come with sign-in).
-            let writer = ja(Text::WrittenBy).replace("{a}", actor.get(..6).unwrap_or(actor));
+            // Who wrote it: the staff member at the writing terminal, else the terminal.
+            let who = props
+                .actor_names
+                .get(actor)
+                .cloned()
+                .unwrap_or_else(|| format!("端末 {}", actor.get(..6).unwrap_or(actor)));
+            let writer = ja(Text::WrittenBy).replace("{a}", &who);
             html! {
                 <button type="button" class="choose" {onclick}>
                     { ja(Text::ChooseValue).replace("{v}", value) }

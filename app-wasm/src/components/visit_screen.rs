@@ -140,6 +140,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     };
 
     let canonical = canonical_fields(catalog, &forms);
+    let names = std::rc::Rc::new(view.actor_names.clone());
     let shared_inputs = canonical
         .iter()
         .filter(|f| f.scope != Scope::Person)
@@ -152,7 +153,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             html! {
                 <ItemInput dom_id={dom_id(&["item", &field.key])} field={field.clone()} {value}
                            findings={findings_for(&field.key, None, None)}
-                           conflict={conflict_for(&field.key, None, None)}
+                           conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), None)} />
             }
         });
@@ -164,7 +165,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <ItemInput dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
                            field={field.clone()} {value}
                            findings={findings_for(&field.key, Some(i), None)}
-                           conflict={conflict_for(&field.key, Some(i), None)}
+                           conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), Some(i))} />
             }
         });

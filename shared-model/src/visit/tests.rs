@@ -408,6 +408,11 @@ fn a_visit_is_taken_handed_on_and_its_history_kept() {
         .unwrap()
     );
     assert_eq!(v.handling().holder.as_deref(), Some("市民 一郎"));
+    let actor = v.doc_mut().get_actor().to_hex_string();
+    assert_eq!(
+        v.actor_names().get(&actor).map(String::as_str),
+        Some("市民 一郎")
+    );
     v.apply(&VisitChange::HandOff {
         to: Department::HokenNenkin,
         name: "市民 一郎".into(),
