@@ -20,6 +20,17 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
 }
 
+/** A browser with a real (not incognito) profile in a fresh folder, as a terminal has. */
+export async function launchProfile(options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "madoguchi-profile-"));
+  return chromium.launchPersistentContext(dir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    ...options,
+  });
+}
+
 function required(name) {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set (run through cargo xtask test)`);

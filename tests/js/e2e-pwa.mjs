@@ -1,7 +1,7 @@
 // The installed-app side of the counter: manifest, persistent storage, keyboard shortcuts,
 // and the 新しいバージョンがあります prompt, which reloads into the new version without losing
 // the draft.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { launchBrowser, launchProfile, Server, Steps, expectEqual, signIn } from "./browser.mjs";
 
 const steps = new Steps("pwa");
 const server = new Server({ copyDist: true });
@@ -34,6 +34,20 @@ try {
     expectEqual(manifest.start_url, "/#/counter", "start_url");
     if (!manifest.icons?.length) throw new Error("no icons");
     await controlled(page);
+  });
+
+  await steps.step("Chromium finds nothing that stops installing the app", async () => {
+    const profile = await launchProfile(contextOptions);
+    try {
+      const p = profile.pages()[0] ?? (await profile.newPage());
+      await p.goto(`${server.url}#/counter`);
+      await controlled(p);
+      const cdp = await profile.newCDPSession(p);
+      const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+      expectEqual(JSON.stringify(installabilityErrors), "[]", "installability errors");
+    } finally {
+      await profile.close();
+    }
   });
 
   await steps.step("Alt+S goes to the reception-number box", async () => {
