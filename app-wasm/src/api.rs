@@ -135,32 +135,7 @@ pub async fn visit_by_reception(number: &str) -> Result<VisitRecord, ApiError> {
     found.pop().ok_or(ApiError::NotFound)
 }
 
-/// A resident as the register returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Resident {
-    /// 宛名番号.
-    pub atena_number: String,
-    /// 世帯番号.
-    pub household_number: String,
-    /// 氏名.
-    pub name: String,
-    /// フリガナ.
-    pub kana: String,
-    /// 生年月日 (YYYY-MM-DD).
-    pub birth_date: String,
-    /// `male` / `female`.
-    pub sex: String,
-    /// 続柄.
-    pub relationship: String,
-    /// 住所.
-    pub address: String,
-    /// 郵便番号.
-    pub postal_code: String,
-    /// 世帯主.
-    pub head_name: String,
-    /// 個人番号.
-    pub my_number: String,
-}
+pub use shared_model::synthetic::Resident;
 
 /// The answer of a lookup.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -2,16 +2,13 @@
 // A/AA violations.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { launchBrowser, Server, Steps, signIn } from "./browser.mjs";
+import { signIn, runSuite, CONTEXT_OPTIONS } from "./browser.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const steps = new Steps("a11y");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-async function audit(page, name) {
+async function audit(steps, page, name) {
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
@@ -28,31 +25,29 @@ async function audit(page, name) {
   }
 }
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("a11y", {}, async ({ steps, server, browser }) => {
   const page = await (await browser.newContext(contextOptions)).newPage();
   let visit;
   await steps.step("kiosk", async () => {
     await page.goto(`${server.url}#/kiosk`);
     await page.waitForSelector("#kiosk-start");
-    await audit(page, "kiosk-welcome");
+    await audit(steps, page, "kiosk-welcome");
     await page.click("#kiosk-start");
     await page.waitForSelector("#reception-number");
     await page.fill("#field-applicant-name", "高崎 花子");
-    await audit(page, "kiosk-filling");
+    await audit(steps, page, "kiosk-filling");
     const number = (await page.textContent("#reception-number")).trim();
     await page.click("#kiosk-done");
     await page.waitForSelector("#handoff-qr svg");
-    await audit(page, "kiosk-done");
+    await audit(steps, page, "kiosk-done");
     visit = number;
   });
   await steps.step("sign-in and counter home", async () => {
     await page.goto(`${server.url}#/counter`);
     await page.waitForSelector("#signin-login");
-    await audit(page, "sign-in");
+    await audit(steps, page, "sign-in");
     await signIn(page, server);
-    await audit(page, "counter-home");
+    await audit(steps, page, "counter-home");
   });
   await steps.step("counter visit screen with findings and a plan", async () => {
     await page.fill("#open-number", visit);
@@ -62,28 +57,21 @@ try {
     await page.check("#navi-fact-children");
     await page.waitForSelector("#form-jidou-teate-nintei");
     await page.fill("#item-person-0-kana", "高崎");
-    await audit(page, "counter-visit");
+    await audit(steps, page, "counter-visit");
   });
   await steps.step("print preview", async () => {
     await page.click("#print-jumin-idou-tennyu");
     await page.waitForSelector("#paper");
-    await audit(page, "print-preview");
+    await audit(steps, page, "print-preview");
   });
   await steps.step("admin", async () => {
     await page.goto(`${server.url}#/admin`);
     await page.waitForSelector("#admin-peers");
-    await audit(page, "admin");
+    await audit(steps, page, "admin");
   });
   await steps.step("home", async () => {
     await page.goto(`${server.url}#/`);
     await page.waitForSelector(".faces");
-    await audit(page, "home");
+    await audit(steps, page, "home");
   });
-} catch (error) {
-  exitCode = 1;
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

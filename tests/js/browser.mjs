@@ -164,3 +164,57 @@ export class Steps {
 export function expectEqual(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
+
+/** The browser context of a counter terminal: Full HD-ish, Japanese, in Japan. */
+export const CONTEXT_OPTIONS = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+
+/** Waits until the service worker controls the page (needed before going offline). */
+export async function waitControlled(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+    }
+  });
+}
+
+/** Starts a visit at the kiosk (typing the applicant's name if given); returns its number. */
+export async function kioskVisit(page, server, name) {
+  await page.goto(`${server.url}#/kiosk`);
+  await page.click("#kiosk-start");
+  await page.waitForSelector("#reception-number");
+  const number = (await page.textContent("#reception-number")).trim();
+  if (name) await page.fill("#field-applicant-name", name);
+  return number;
+}
+
+/** Opens a visit by reception number at a signed-in counter (waiting for the name if given). */
+export async function openByNumber(page, number, name) {
+  await page.fill("#open-number", number);
+  await page.press("#open-number", "Enter");
+  await page.waitForSelector("#item-person-0-name");
+  if (name) {
+    await page.waitForFunction((n) => document.querySelector("#item-person-0-name")?.value === n, name, { timeout: 15000 });
+  }
+}
+
+/** Runs a browser suite: its own server and browser, named steps, the closing count line,
+ *  and the exit code. */
+export async function runSuite(name, serverOptions, body) {
+  const steps = new Steps(name);
+  const server = new Server(serverOptions);
+  const browser = await launchBrowser();
+  let exitCode = 0;
+  try {
+    await server.start();
+    await body({ steps, server, browser });
+  } catch (error) {
+    exitCode = 1;
+    console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
+  } finally {
+    steps.summary();
+    await browser.close();
+    await server.stop();
+  }
+  process.exit(exitCode);
+}

@@ -1,12 +1,9 @@
 // Confirming a form: the counter asks, the server validates with the same domain core and
 // alone decides, and the answer comes back in the document. Offline, the request waits
 // visibly and goes through on reconnect.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("confirm");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 const FORM = "jumin-idou-tenkyo";
 
 async function waitForState(page, state, timeout = 30000) {
@@ -23,26 +20,15 @@ function daysAgo(days) {
   return d.toISOString().slice(0, 10);
 }
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("confirm", {}, async ({ steps, server, browser }) => {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   await steps.step("a 転居 visit from the kiosk", async () => {
-    await page.goto(`${server.url}#/kiosk`);
-    await page.click("#kiosk-start");
-    await page.waitForSelector("#reception-number");
-    const number = (await page.textContent("#reception-number")).trim();
-    await page.fill("#field-applicant-name", "高崎 花子");
+    const number = await kioskVisit(page, server, "高崎 花子");
     await page.fill("#field-applicant-kana", "タカサキ ハナコ");
     await page.fill("#field-applicant-birth-date", "1988-04-12");
     await signIn(page, server);
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-      }
-    });
+    await waitControlled(page);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");
     await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "高崎 花子");
@@ -86,12 +72,4 @@ try {
     expectEqual(await page.textContent(`#status-${FORM}`), "確認済み", "confirmed badge");
     await steps.shot(page, "03-confirmed");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

@@ -1,20 +1,12 @@
 // Two counters set the same field differently while cut off from each other; once both
 // sync, the field shows both values with who wrote them, and a person picks one.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("conflict");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-async function openVisit(page, number, login) {
+async function openVisit(page, server, number, login) {
   await signIn(page, server, login);
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-    }
-  });
+  await waitControlled(page);
   await page.fill("#open-number", number);
   await page.press("#open-number", "Enter");
   await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "倉渕 さくら");
@@ -23,9 +15,7 @@ async function openVisit(page, number, login) {
 const synced = (page) =>
   page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 45000 });
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("conflict", {}, async ({ steps, server, browser }) => {
   const kiosk = await (await browser.newContext(contextOptions)).newPage();
   const a = await browser.newContext(contextOptions);
   const b = await browser.newContext(contextOptions);
@@ -33,13 +23,9 @@ try {
   const pageB = await b.newPage();
 
   await steps.step("two counters have the same visit open", async () => {
-    await kiosk.goto(`${server.url}#/kiosk`);
-    await kiosk.click("#kiosk-start");
-    await kiosk.waitForSelector("#reception-number");
-    const number = (await kiosk.textContent("#reception-number")).trim();
-    await kiosk.fill("#field-applicant-name", "倉渕 さくら");
-    await openVisit(pageA, number, "shimin01");
-    await openVisit(pageB, number, "hoken01");
+    const number = await kioskVisit(kiosk, server, "倉渕 さくら");
+    await openVisit(pageA, server, number, "shimin01");
+    await openVisit(pageB, server, number, "hoken01");
     await synced(pageA);
     await synced(pageB);
   });
@@ -89,12 +75,4 @@ try {
     await steps.shot(pageB, "02-resolved");
     expectEqual(await pageB.inputValue("#item-household-address"), "群馬県高崎市倉渕町三ノ倉317番地", "value");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

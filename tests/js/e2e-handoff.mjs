@@ -1,26 +1,17 @@
 // Handing a visit on: 市民課 opens it (the list shows who holds it), hands it to 保険年金課,
 // where it appears on that 課's list at once; the history shows who did what and where.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("handoff");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("handoff", {}, async ({ steps, server, browser }) => {
   const kiosk = await (await browser.newContext(contextOptions)).newPage();
   const shimin = await (await browser.newContext(contextOptions)).newPage();
   const hoken = await (await browser.newContext(contextOptions)).newPage();
   let number;
 
   await steps.step("a visit waits at 市民課 and is taken by a counter", async () => {
-    await kiosk.goto(`${server.url}#/kiosk`);
-    await kiosk.click("#kiosk-start");
-    await kiosk.waitForSelector("#reception-number");
-    number = (await kiosk.textContent("#reception-number")).trim();
-    await kiosk.fill("#field-applicant-name", "箕郷 次郎");
+    number = await kioskVisit(kiosk, server, "箕郷 次郎");
     await signIn(shimin, server, "shimin01");
     await shimin.waitForSelector("#today-visits");
     await steps.shot(shimin, "01-shimin-list");
@@ -63,12 +54,4 @@ try {
     }
     await steps.shot(hoken, "03-history");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

@@ -1,26 +1,18 @@
 // A 転居 pre-filled from a resident lookup: the counter finds the household in the
 // register by フリガナ and fills the visit with it; offline, the lookup says it is
 // unavailable while the rest of the screen keeps working.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("lookup");
-const server = new Server({ args: ["--demo-residents", "400"] });
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, server, browser }) => {
   const kiosk = await (await browser.newContext(contextOptions)).newPage();
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   let picked;
 
   await steps.step("a 転居 visit at the counter", async () => {
-    await kiosk.goto(`${server.url}#/kiosk`);
-    await kiosk.click("#kiosk-start");
-    await kiosk.waitForSelector("#reception-number");
-    const number = (await kiosk.textContent("#reception-number")).trim();
+    const number = await kioskVisit(kiosk, server);
     await signIn(page, server);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");
@@ -65,12 +57,4 @@ try {
     await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("未送信"));
     await steps.shot(page, "03-offline");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

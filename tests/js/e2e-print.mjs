@@ -3,25 +3,16 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("print");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("print", {}, async ({ steps, server, browser }) => {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   let visitUrl;
   await steps.step("a 転入 visit with the applicant and a child", async () => {
-    await page.goto(`${server.url}#/kiosk`);
-    await page.click("#kiosk-start");
-    await page.waitForSelector("#reception-number");
-    const number = (await page.textContent("#reception-number")).trim();
-    await page.fill("#field-applicant-name", "前橋 京子");
+    const number = await kioskVisit(page, server, "前橋 京子");
     await page.fill("#field-applicant-kana", "マエバシ キョウコ");
     await page.fill("#field-applicant-birth-date", "1985-07-23");
     await signIn(page, server);
@@ -71,12 +62,4 @@ try {
       }
     });
   }
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

@@ -1,25 +1,11 @@
 // The installed-app side of the counter: manifest, persistent storage, keyboard shortcuts,
 // and the 新しいバージョンがあります prompt, which reloads into the new version without losing
 // the draft.
-import { launchBrowser, launchProfile, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { launchProfile, expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("pwa");
-const server = new Server({ copyDist: true });
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
-async function controlled(page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-    }
-  });
-}
-
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("pwa", { copyDist: true }, async ({ steps, server, browser }) => {
   const kiosk = await (await browser.newContext(contextOptions)).newPage();
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
@@ -33,7 +19,7 @@ try {
     expectEqual(manifest.display, "standalone", "display");
     expectEqual(manifest.start_url, "/#/counter", "start_url");
     if (!manifest.icons?.length) throw new Error("no icons");
-    await controlled(page);
+    await waitControlled(page);
   });
 
   await steps.step("Chromium finds nothing that stops installing the app", async () => {
@@ -41,7 +27,7 @@ try {
     try {
       const p = profile.pages()[0] ?? (await profile.newPage());
       await p.goto(`${server.url}#/counter`);
-      await controlled(p);
+      await waitControlled(p);
       const cdp = await profile.newCDPSession(p);
       const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
       expectEqual(JSON.stringify(installabilityErrors), "[]", "installability errors");
@@ -68,11 +54,7 @@ try {
   });
 
   await steps.step("a visit is being filled in at the counter", async () => {
-    await kiosk.goto(`${server.url}#/kiosk`);
-    await kiosk.click("#kiosk-start");
-    await kiosk.waitForSelector("#reception-number");
-    number = (await kiosk.textContent("#reception-number")).trim();
-    await kiosk.fill("#field-applicant-name", "榛名 一郎");
+    number = await kioskVisit(kiosk, server, "榛名 一郎");
     await page.goto(`${server.url}#/counter`);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");
@@ -96,12 +78,4 @@ try {
     const after = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
     expectEqual(after, before, "same worker URL, new version");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

@@ -4,12 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, Server, Steps, signIn } from "./browser.mjs";
+import { signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
 
-const steps = new Steps("tennyu-family");
-const server = new Server();
-const browser = await launchBrowser();
-const contextOptions = { viewport: { width: 1280, height: 900 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 const FAMILY = [
   { name: "前橋 健太", kana: "マエバシ ケンタ", birth: "昭和62年6月1日", sex: "male", rel: "世帯主" },
   { name: "前橋 美咲", kana: "マエバシ ミサキ", birth: "平成2年9月15日", sex: "female", rel: "妻" },
@@ -19,26 +16,15 @@ const FAMILY = [
 const badge = (page, text, timeout = 45000) =>
   page.waitForFunction((t) => document.querySelector("#sync-badge")?.textContent.includes(t), text, { timeout });
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("tennyu-family", {}, async ({ steps, server, browser }) => {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   let visitUrl;
 
   await steps.step("reception: the kiosk takes a number", async () => {
-    await page.goto(`${server.url}#/kiosk`);
-    await page.click("#kiosk-start");
-    await page.waitForSelector("#reception-number");
-    const number = (await page.textContent("#reception-number")).trim();
-    await page.fill("#field-applicant-name", FAMILY[0].name);
+    const number = await kioskVisit(page, server, FAMILY[0].name);
     await signIn(page, server);
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-      }
-    });
+    await waitControlled(page);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");
     await page.waitForFunction((n) => document.querySelector("#item-person-0-name")?.value === n, FAMILY[0].name);
@@ -113,12 +99,4 @@ try {
       await steps.shot(page, `paper-${form}`);
     });
   }
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});

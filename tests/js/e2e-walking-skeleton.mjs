@@ -2,13 +2,9 @@
 // reception number; the counter loses the server, edits, reloads (the app comes from the
 // service worker, the draft from IndexedDB), edits again, and comes back; a third, fresh
 // browser context sees both edits.
-import { launchBrowser, Server, Steps, expectEqual, signIn } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled } from "./browser.mjs";
 
-const steps = new Steps("walking-skeleton");
-const server = new Server();
-const browser = await launchBrowser();
-const viewport = { width: 1280, height: 860 };
-const contextOptions = { viewport, locale: "ja-JP", timezoneId: "Asia/Tokyo" };
+const contextOptions = CONTEXT_OPTIONS;
 
 const badge = (page) => page.locator("#sync-badge");
 const field = (page, id) => page.locator(`#field-${id}`);
@@ -22,9 +18,7 @@ async function waitForBadge(page, text, timeout = 30000) {
   );
 }
 
-let exitCode = 0;
-try {
-  await server.start();
+await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
   let receptionNumber;
   let visitUrl;
   let handoffPayload;
@@ -56,12 +50,7 @@ try {
   await steps.step("counter opens the visit by reception number", async () => {
     await signIn(counterPage, server);
     // The service worker must control the page before the network goes away.
-    await counterPage.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-      }
-    });
+    await waitControlled(counterPage);
     await counterPage.fill("#open-number", receptionNumber);
     await steps.shot(counterPage, "03-counter-home");
     await counterPage.press("#open-number", "Enter");
@@ -155,12 +144,4 @@ try {
     expectEqual(JSON.stringify(cached.entries.map((e) => e.path).sort()), JSON.stringify([...shell].sort()), "cached paths");
     expectEqual(cached.entries.some((e) => e.hasName), false, "applicant name in a cache");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});
