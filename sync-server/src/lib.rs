@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod demo;
+pub mod exchange;
 pub mod hub;
 pub mod store;
 pub mod ws;

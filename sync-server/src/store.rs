@@ -150,6 +150,21 @@ CREATE TABLE IF NOT EXISTS residents (
 CREATE INDEX IF NOT EXISTS residents_kana ON residents (kana);
 CREATE INDEX IF NOT EXISTS residents_birth ON residents (birth_date);
 CREATE INDEX IF NOT EXISTS residents_household ON residents (household_number);
+CREATE TABLE IF NOT EXISTS imports (
+    key         TEXT    NOT NULL,
+    etag        TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    rows        INTEGER NOT NULL,
+    imported_at INTEGER NOT NULL,
+    PRIMARY KEY (key, etag)
+);
+CREATE TABLE IF NOT EXISTS import_errors (
+    key     TEXT    NOT NULL,
+    etag    TEXT    NOT NULL,
+    message TEXT    NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (key, etag)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY,
     at     INTEGER NOT NULL,
@@ -445,6 +460,86 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![household_number], resident_of)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether this object version was imported or refused already.
+    pub fn import_seen(&self, key: &str, etag: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT (SELECT COUNT(*) FROM imports WHERE key = ?1 AND etag = ?2)
+                  + (SELECT COUNT(*) FROM import_errors WHERE key = ?1 AND etag = ?2)",
+            params![key, etag],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Applies one imported file and records it, in one transaction: either all of it and
+    /// the record, or nothing.
+    pub fn apply_import(
+        &self,
+        key: &str,
+        etag: &str,
+        kind: &str,
+        replace_all: bool,
+        changes: &[crate::exchange::import::RegisterChange],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        use crate::exchange::import::RegisterChange;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if replace_all {
+            tx.execute("DELETE FROM residents", [])?;
+        }
+        {
+            let mut upsert = tx.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))?;
+            let mut remove = tx.prepare_cached("DELETE FROM residents WHERE atena_number = ?1")?;
+            for change in changes {
+                match change {
+                    RegisterChange::Upsert(r) => {
+                        upsert.execute(params![
+                            r.atena_number,
+                            r.household_number,
+                            r.name,
+                            r.kana,
+                            r.birth_date,
+                            r.sex,
+                            r.relationship,
+                            r.address,
+                            r.postal_code,
+                            r.head_name,
+                            r.my_number,
+                            i64::from(r.protected)
+                        ])?;
+                    }
+                    RegisterChange::Remove(atena) => {
+                        remove.execute(params![atena])?;
+                    }
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO imports (key, etag, kind, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key, etag, kind, changes.len() as i64, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a refused file so it is reported (and not retried until it changes).
+    pub fn record_import_error(
+        &self,
+        key: &str,
+        etag: &str,
+        message: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO import_errors (key, etag, message, at) VALUES (?1, ?2, ?3, ?4)",
+            params![key, etag, message, now_ms],
+        )?;
+        Ok(())
     }
 
     /// Appends to the audit log (who did what, when).
