@@ -279,6 +279,17 @@ pub async fn household(
     Ok(Json(members))
 }
 
+/// `GET /api/exchange/import`: the 住基 importer's state (last file, rows, lag, errors).
+pub async fn import_state(
+    State(app): State<AppState>,
+    SignedIn(_): SignedIn,
+) -> Result<Json<crate::exchange::poller::ImportState>, ApiError> {
+    let poller = app.import.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    Ok(Json(poller.state(now_ms())))
+}
+
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.
 pub async fn forms() -> Json<&'static Catalog> {
     Json(Catalog::builtin())

@@ -61,6 +61,19 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Limits on client input.
     pub limits: Limits,
+    /// The exchange with the core system, if a bucket is configured.
+    pub exchange: Option<ExchangeConfig>,
+}
+
+/// Where and how often the core system's files are read.
+#[derive(Debug, Clone)]
+pub struct ExchangeConfig {
+    /// The folder backend's root (the embedded default).
+    pub bucket_dir: PathBuf,
+    /// Seconds between polls (at most 300).
+    pub interval_secs: u64,
+    /// The prefix of 住基 files (`full/` and `delta/` below it).
+    pub inbound_prefix: String,
 }
 
 /// What every handler can reach.
@@ -74,6 +87,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Flips to `true` when the server shuts down, so WebSocket tasks close their sockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The 住基 importer, when the exchange is configured.
+    pub import: Option<exchange::poller::ImportPoller>,
 }
 
 /// A bound, ready-to-run server.
@@ -99,11 +114,29 @@ impl Server {
             store.clone(),
         )?);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let import = match &config.exchange {
+            Some(exchange) => {
+                let poller = exchange::poller::ImportPoller::new(
+                    exchange.interval_secs,
+                    &exchange.inbound_prefix,
+                    exchange::layout::ResidentLayout::default(),
+                )?;
+                let bucket = exchange::bucket::FolderBucket::new(&exchange.bucket_dir);
+                tokio::spawn(
+                    poller
+                        .clone()
+                        .run(bucket, store.clone(), shutdown_rx.clone()),
+                );
+                Some(poller)
+            }
+            None => None,
+        };
         let state = AppState {
             hub,
             store,
             limits: config.limits,
             shutdown: shutdown_rx,
+            import,
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         let listener = TcpListener::bind(config.listen).await?;
@@ -157,6 +190,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         )
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
+        .route("/api/exchange/import", get(api::import_state))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sync_server::store::{StaffRecord, Store};
-use sync_server::{Config, Limits, Server, accounts, api, demo};
+use sync_server::{Config, ExchangeConfig, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
 #[derive(Debug, Parser)]
@@ -32,6 +32,15 @@ struct Args {
     /// Fill an empty resident register with this many synthetic households.
     #[arg(long)]
     demo_residents: Option<u64>,
+    /// Folder of the object storage shared with the core system (the embedded backend).
+    #[arg(long)]
+    bucket_dir: Option<PathBuf>,
+    /// Seconds between reads of the core system's 住基 files (at most 300).
+    #[arg(long, default_value_t = 60)]
+    import_interval_secs: u64,
+    /// Prefix of the 住基 files in the bucket.
+    #[arg(long, default_value = "inbound/juki/")]
+    inbound_prefix: String,
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
@@ -82,11 +91,19 @@ async fn main() -> anyhow::Result<()> {
             max_frame_bytes: args.max_frame_bytes,
             ..Limits::default()
         },
+        exchange: args.bucket_dir.clone().map(|bucket_dir| ExchangeConfig {
+            bucket_dir,
+            interval_secs: args.import_interval_secs,
+            inbound_prefix: args.inbound_prefix.clone(),
+        }),
     };
     let server = Server::bind(config.clone())
         .await
         .with_context(|| format!("starting on {}", config.listen))?;
-    if let Some(households) = args.demo_residents.or(args.demo.then_some(2_000)) {
+    // With a bucket, residents come from the core system's files; the demo seeds them only
+    // when there is no exchange.
+    let demo_households = (args.demo && args.bucket_dir.is_none()).then_some(2_000);
+    if let Some(households) = args.demo_residents.or(demo_households) {
         let added = demo::seed_residents(&server.state().store, households)?;
         tracing::info!(residents = added, "synthetic resident register ready");
     }

@@ -13,28 +13,7 @@ const PREFIX: &str = "inbound/juki/";
 
 /// A resident file in the default layout; `change` fills 異動区分 (empty for full files).
 fn csv_of(residents: &[(Resident, &str)]) -> String {
-    let mut out = ResidentLayout::default().headers().join(",");
-    out.push('\n');
-    for (r, change) in residents {
-        let sex = if r.sex == "male" { "男" } else { "女" };
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.atena_number,
-            r.household_number,
-            r.name,
-            r.kana,
-            r.birth_date,
-            sex,
-            r.relationship,
-            r.address,
-            r.postal_code,
-            r.head_name,
-            r.my_number,
-            u8::from(r.protected),
-            change
-        ));
-    }
-    out
+    ResidentLayout::default().write(residents)
 }
 
 fn full(residents: &[Resident]) -> String {

@@ -10,7 +10,7 @@ pub mod node;
 mod server_process;
 
 pub use native_peer::NativePeer;
-pub use server_process::{ServerProcess, add_staff};
+pub use server_process::{ServerProcess, add_staff, simulator_binary};
 
 /// The workspace root.
 pub fn workspace_root() -> std::path::PathBuf {

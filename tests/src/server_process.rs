@@ -50,6 +50,11 @@ pub async fn add_staff(
     Ok(child.wait_with_output().await?)
 }
 
+/// The core-system simulator, built beside the server.
+pub fn simulator_binary() -> PathBuf {
+    server_binary().with_file_name("core-simulator")
+}
+
 /// The server binary: `$MADOGUCHI_SERVER_BIN`, or the debug build in the target folder.
 pub fn server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("MADOGUCHI_SERVER_BIN") {

@@ -79,6 +79,19 @@ fn run(root: &Path) -> anyhow::Result<()> {
     pwa::build(root, pwa::Profile::Release, &dist)?;
     step(cargo().args(["build", "--locked", "--release", "-p", "sync-server"]))?;
     let server = target_dir(root).join("release").join("sync-server");
+    // The core system's side, simulated: a synthetic resident register in the bucket.
+    let bucket = root.join("data").join("bucket");
+    let has_register = std::fs::read_dir(bucket.join("inbound/juki/full"))
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if !has_register {
+        step(
+            Command::new(target_dir(root).join("release").join("core-simulator"))
+                .arg("--bucket-dir")
+                .arg(&bucket)
+                .args(["full", "--households", "2000"]),
+        )?;
+    }
     let base = "http://127.0.0.1:8080";
     eprintln!();
     eprintln!("Madoguchi is starting on {base} (Ctrl-C stops it)");
@@ -94,6 +107,8 @@ fn run(root: &Path) -> anyhow::Result<()> {
             .arg(root.join("data"))
             .arg("--static")
             .arg(&dist)
+            .arg("--bucket-dir")
+            .arg(&bucket)
             .arg("--demo"),
     )
 }

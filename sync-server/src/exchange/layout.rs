@@ -125,6 +125,37 @@ impl ResidentLayout {
         self.columns.iter().map(|c| c.header.as_str()).collect()
     }
 
+    /// Writes residents as a file in this layout (what the core system sends); `change` is
+    /// the 異動区分 of each row (empty in full files).
+    pub fn write(&self, rows: &[(shared_model::synthetic::Resident, &str)]) -> String {
+        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(self.headers());
+        for (r, change) in rows {
+            let record: Vec<String> = self
+                .columns
+                .iter()
+                .map(|c| match c.field {
+                    ResidentField::AtenaNumber => r.atena_number.clone(),
+                    ResidentField::HouseholdNumber => r.household_number.clone(),
+                    ResidentField::Name => r.name.clone(),
+                    ResidentField::Kana => r.kana.clone(),
+                    ResidentField::BirthDate => r.birth_date.clone(),
+                    ResidentField::Sex => if r.sex == "male" { "男" } else { "女" }.into(),
+                    ResidentField::Relationship => r.relationship.clone(),
+                    ResidentField::Address => r.address.clone(),
+                    ResidentField::PostalCode => r.postal_code.clone(),
+                    ResidentField::HeadName => r.head_name.clone(),
+                    ResidentField::MyNumber => r.my_number.clone(),
+                    ResidentField::Protected => u8::from(r.protected).to_string(),
+                    ResidentField::Change => (*change).to_owned(),
+                })
+                .collect();
+            let _ = writer.write_record(&record);
+        }
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
     /// The column index of a field.
     pub fn position(&self, field: ResidentField) -> Option<usize> {
         self.columns.iter().position(|c| c.field == field)

@@ -8,3 +8,4 @@
 pub mod bucket;
 pub mod import;
 pub mod layout;
+pub mod poller;
