@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
+use shared_model::DocumentId;
 use shared_model::calendar::{parse_date, tokyo_day};
 use shared_model::catalog::{Catalog, Form};
 use shared_model::synthetic::Resident;
 use shared_model::validate::check_kana;
-use shared_model::{DocumentId, FormState, VisitDoc};
 
 use crate::AppState;
 use crate::accounts::{self, SignedIn};
@@ -156,30 +156,10 @@ pub async fn list_visits(
         let Ok(id) = record.visit_id.parse::<DocumentId>() else {
             continue;
         };
-        let read = app
-            .hub
-            .read(id, |doc| {
-                VisitDoc::from_doc(doc.clone()).ok().map(|v| {
-                    let mut forms = BTreeMap::new();
-                    for status in v.form_statuses().values() {
-                        let key = match status.state {
-                            FormState::Requested => "requested",
-                            FormState::Confirmed => "confirmed",
-                            FormState::Refused => "refused",
-                            FormState::Draft => continue,
-                        };
-                        *forms.entry(key).or_default() += 1;
-                    }
-                    (v.handling(), forms)
-                })
-            })
-            .await
-            .ok()
-            .flatten()
-            .flatten();
+        let read = app.hub.visit_listing(id).await.ok().flatten();
         // A visit the kiosk registered but has not synced yet waits at 市民課.
         let (handling, forms) = match read {
-            Some((h, f)) => (Some(h), f),
+            Some(listing) => (Some(listing.handling), listing.forms),
             None => (None, BTreeMap::new()),
         };
         let listed_at = handling

@@ -72,6 +72,18 @@ struct DocEntry {
     doc: Option<AutoCommit>,
     syncs: HashMap<PeerId, sync::State>,
     saved_heads: Vec<ChangeHash>,
+    /// The list view of the visit and the heads it was read at (read again only after a
+    /// change, so a 課's list polling every few seconds costs nothing per unchanged visit).
+    listing: Option<(Vec<ChangeHash>, Option<VisitListing>)>,
+}
+
+/// What a 課's list shows of a visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitListing {
+    /// Which 課 has it and who holds it.
+    pub handling: shared_model::Handling,
+    /// Forms by state (`requested`, `confirmed`, `refused`).
+    pub forms: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// Counters for the status page and tests.
@@ -335,6 +347,44 @@ impl Hub {
         Ok(entry.doc.as_mut().map(f))
     }
 
+    /// The list view of a visit (`None` if the document is absent or not a visit).
+    pub async fn visit_listing(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Option<VisitListing>, HubError> {
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        let DocEntry { doc, listing, .. } = &mut *entry;
+        let Some(doc) = doc.as_mut() else {
+            return Ok(None);
+        };
+        let heads = doc.get_heads();
+        if let Some((at, cached)) = listing
+            && *at == heads
+        {
+            return Ok(cached.clone());
+        }
+        let fresh = shared_model::VisitDoc::from_doc(doc.clone()).ok().map(|v| {
+            let mut forms = std::collections::BTreeMap::new();
+            for status in v.form_statuses().values() {
+                let key = match status.state {
+                    shared_model::FormState::Requested => "requested",
+                    shared_model::FormState::Confirmed => "confirmed",
+                    shared_model::FormState::Refused => "refused",
+                    shared_model::FormState::Draft => continue,
+                };
+                *forms.entry(key).or_default() += 1;
+            }
+            VisitListing {
+                handling: v.handling(),
+                forms,
+            }
+        });
+        *listing = Some((heads, fresh.clone()));
+        Ok(fresh)
+    }
+
     fn entry(&self, document_id: DocumentId) -> Arc<Mutex<DocEntry>> {
         lock(&self.docs).entry(document_id).or_default().clone()
     }
@@ -487,6 +537,32 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(stored.state, FormState::Refused);
+    }
+
+    #[tokio::test]
+    async fn the_list_view_is_read_again_only_after_a_change() {
+        use shared_model::catalog::Department;
+        use shared_model::{VisitChange, VisitDoc};
+        let hub = hub();
+        let (mut client, mut inbox) = joined_client(&hub, "counter");
+        let id = DocumentId::random();
+        let mut visit = VisitDoc::new(id, "1", 0);
+        converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+        let first = hub.visit_listing(id).await.unwrap().unwrap();
+        assert_eq!(first.handling.department, Department::Shimin);
+        assert_eq!(hub.visit_listing(id).await.unwrap().unwrap(), first);
+        visit
+            .apply(&VisitChange::HandOff {
+                to: Department::HokenNenkin,
+                name: "市民 一郎".into(),
+                from: Department::Shimin,
+                at: 5,
+            })
+            .unwrap();
+        converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+        let after = hub.visit_listing(id).await.unwrap().unwrap();
+        assert_eq!(after.handling.department, Department::HokenNenkin);
+        assert_eq!(hub.visit_listing(DocumentId::random()).await.unwrap(), None);
     }
 
     #[tokio::test]
