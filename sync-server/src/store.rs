@@ -84,6 +84,29 @@ pub enum ResidentQuery {
 const RESIDENT_COLUMNS: &str = "atena_number, household_number, name, kana, birth_date, sex, \
     relationship, address, postal_code, head_name, my_number, protected";
 
+/// Adds or replaces one resident within a transaction.
+fn upsert_resident(tx: &rusqlite::Transaction<'_>, r: &Resident) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    ))?
+    .execute(params![
+        r.atena_number,
+        r.household_number,
+        r.name,
+        r.kana,
+        r.birth_date,
+        r.sex,
+        r.relationship,
+        r.address,
+        r.postal_code,
+        r.head_name,
+        r.my_number,
+        i64::from(r.protected)
+    ])?;
+    Ok(())
+}
+
 fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
     Ok(Resident {
         atena_number: r.get(0)?,
@@ -393,26 +416,8 @@ impl Store {
     pub fn put_residents(&self, residents: &[Resident]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(&format!(
-                "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-            ))?;
-            for r in residents {
-                stmt.execute(params![
-                    r.atena_number,
-                    r.household_number,
-                    r.name,
-                    r.kana,
-                    r.birth_date,
-                    r.sex,
-                    r.relationship,
-                    r.address,
-                    r.postal_code,
-                    r.head_name,
-                    r.my_number,
-                    i64::from(r.protected)
-                ])?;
-            }
+        for r in residents {
+            upsert_resident(&tx, r)?;
         }
         tx.commit()?;
         Ok(())
@@ -490,32 +495,12 @@ impl Store {
         if replace_all {
             tx.execute("DELETE FROM residents", [])?;
         }
-        {
-            let mut upsert = tx.prepare_cached(&format!(
-                "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-            ))?;
-            let mut remove = tx.prepare_cached("DELETE FROM residents WHERE atena_number = ?1")?;
-            for change in changes {
-                match change {
-                    RegisterChange::Upsert(r) => {
-                        upsert.execute(params![
-                            r.atena_number,
-                            r.household_number,
-                            r.name,
-                            r.kana,
-                            r.birth_date,
-                            r.sex,
-                            r.relationship,
-                            r.address,
-                            r.postal_code,
-                            r.head_name,
-                            r.my_number,
-                            i64::from(r.protected)
-                        ])?;
-                    }
-                    RegisterChange::Remove(atena) => {
-                        remove.execute(params![atena])?;
-                    }
+        for change in changes {
+            match change {
+                RegisterChange::Upsert(r) => upsert_resident(&tx, r)?,
+                RegisterChange::Remove(atena) => {
+                    tx.prepare_cached("DELETE FROM residents WHERE atena_number = ?1")?
+                        .execute(params![atena])?;
                 }
             }
         }

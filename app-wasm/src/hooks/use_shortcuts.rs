@@ -1,7 +1,8 @@
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
+
+use super::use_window_keydown;
 
 /// Keyboard shortcuts of the counter (Alt + key, so they never clash with typing):
 /// S opens a visit by number, N moves to the next form, C confirms the current form,
@@ -81,55 +82,46 @@ fn next_form() {
 /// Installs the counter's shortcuts for as long as the component lives.
 #[hook]
 pub fn use_shortcuts() {
-    use_effect_with((), |_| {
-        let listener = Closure::<dyn FnMut(KeyboardEvent)>::new(|event: KeyboardEvent| {
-            if !event.alt_key() || event.ctrl_key() || event.meta_key() {
-                return;
-            }
-            // The kiosk is for citizens: no way from it into the counter.
-            if matches!(crate::route::Route::current(), crate::route::Route::Kiosk) {
-                return;
-            }
-            let handled = match event.code().as_str() {
-                "KeyS" => {
-                    if let Some(input) = document()
-                        .and_then(|d| d.get_element_by_id("open-number"))
-                        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
-                    {
-                        let _ = input.focus();
-                    } else {
-                        crate::route::Route::Counter.go();
-                    }
-                    true
-                }
-                "KeyN" => {
-                    next_form();
-                    true
-                }
-                "KeyC" => {
-                    if let Some(section) = current_form() {
-                        click(&section, "button[id^='confirm-']");
-                    }
-                    true
-                }
-                "KeyP" => {
-                    if let Some(section) = current_form() {
-                        click(&section, "a.print-link");
-                    }
-                    true
-                }
-                _ => false,
-            };
-            if handled {
-                event.prevent_default();
-            }
-        });
-        let window = web_sys::window().expect("a window");
-        let _ =
-            window.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
-        move || {
-            let _ = window
-                .remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+    use_window_keydown(Callback::from(|event: KeyboardEvent| {
+        if !event.alt_key() || event.ctrl_key() || event.meta_key() {
+            return;
         }
-    });
+        // The kiosk is for citizens: no way from it into the counter.
+        if matches!(crate::route::Route::current(), crate::route::Route::Kiosk) {
+            return;
+        }
+        let handled = match event.code().as_str() {
+            "KeyS" => {
+                if let Some(input) = document()
+                    .and_then(|d| d.get_element_by_id("open-number"))
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                {
+                    let _ = input.focus();
+                } else {
+                    crate::route::Route::Counter.go();
+                }
+                true
+            }
+            "KeyN" => {
+                next_form();
+                true
+            }
+            "KeyC" => {
+                if let Some(section) = current_form() {
+                    click(&section, "button[id^='confirm-']");
+                }
+                true
+            }
+            "KeyP" => {
+                if let Some(section) = current_form() {
+                    click(&section, "a.print-link");
+                }
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            event.prevent_default();
+        }
+    }));
 }
