@@ -65,11 +65,20 @@ pub struct Config {
     pub exchange: Option<ExchangeConfig>,
 }
 
+/// Which object storage the exchange uses.
+#[derive(Debug, Clone)]
+pub enum BucketBackend {
+    /// A local folder (the embedded default).
+    Folder(PathBuf),
+    /// An S3-compatible service (OCI's S3 compatibility API on the government cloud).
+    S3(exchange::s3::S3Config),
+}
+
 /// Where and how often the core system's files are read.
 #[derive(Debug, Clone)]
 pub struct ExchangeConfig {
-    /// The folder backend's root (the embedded default).
-    pub bucket_dir: PathBuf,
+    /// The object storage.
+    pub bucket: BucketBackend,
     /// Seconds between polls (at most 300).
     pub interval_secs: u64,
     /// The prefix of 住基 files (`full/` and `delta/` below it).
@@ -121,12 +130,17 @@ impl Server {
                     &exchange.inbound_prefix,
                     exchange::layout::ResidentLayout::default(),
                 )?;
-                let bucket = exchange::bucket::FolderBucket::new(&exchange.bucket_dir);
-                tokio::spawn(
-                    poller
-                        .clone()
-                        .run(bucket, store.clone(), shutdown_rx.clone()),
-                );
+                let (store, shutdown) = (store.clone(), shutdown_rx.clone());
+                match &exchange.bucket {
+                    BucketBackend::Folder(dir) => {
+                        let bucket = exchange::bucket::FolderBucket::new(dir);
+                        tokio::spawn(poller.clone().run(bucket, store, shutdown));
+                    }
+                    BucketBackend::S3(s3) => {
+                        let bucket = exchange::s3::S3Bucket::new(s3);
+                        tokio::spawn(poller.clone().run(bucket, store, shutdown));
+                    }
+                }
                 Some(poller)
             }
             None => None,

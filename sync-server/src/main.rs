@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sync_server::exchange::s3::S3Config;
 use sync_server::store::{StaffRecord, Store};
-use sync_server::{Config, ExchangeConfig, Limits, Server, accounts, api, demo};
+use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
 #[derive(Debug, Parser)]
@@ -35,6 +36,16 @@ struct Args {
     /// Folder of the object storage shared with the core system (the embedded backend).
     #[arg(long)]
     bucket_dir: Option<PathBuf>,
+    /// S3-compatible endpoint of the object storage (instead of --bucket-dir); credentials
+    /// from MADOGUCHI_S3_ACCESS_KEY and MADOGUCHI_S3_SECRET_KEY.
+    #[arg(long, requires = "s3_bucket")]
+    s3_endpoint: Option<String>,
+    /// Bucket name on the S3-compatible service.
+    #[arg(long)]
+    s3_bucket: Option<String>,
+    /// Region of the S3-compatible service (for OCI the OCI region, e.g. ap-tokyo-1).
+    #[arg(long, default_value = "ap-tokyo-1")]
+    s3_region: String,
     /// Seconds between reads of the core system's 住基 files (at most 300).
     #[arg(long, default_value_t = 60)]
     import_interval_secs: u64,
@@ -83,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
     {
         return staff_add(&args.data, login, name, department);
     }
+    let exchange = bucket_backend(&args)?.map(|bucket| ExchangeConfig {
+        bucket,
+        interval_secs: args.import_interval_secs,
+        inbound_prefix: args.inbound_prefix.clone(),
+    });
     let config = Config {
         listen: args.listen,
         data_dir: args.data,
@@ -91,18 +107,15 @@ async fn main() -> anyhow::Result<()> {
             max_frame_bytes: args.max_frame_bytes,
             ..Limits::default()
         },
-        exchange: args.bucket_dir.clone().map(|bucket_dir| ExchangeConfig {
-            bucket_dir,
-            interval_secs: args.import_interval_secs,
-            inbound_prefix: args.inbound_prefix.clone(),
-        }),
+        exchange,
     };
     let server = Server::bind(config.clone())
         .await
         .with_context(|| format!("starting on {}", config.listen))?;
     // With a bucket, residents come from the core system's files; the demo seeds them only
     // when there is no exchange.
-    let demo_households = (args.demo && args.bucket_dir.is_none()).then_some(2_000);
+    let no_exchange = args.bucket_dir.is_none() && args.s3_endpoint.is_none();
+    let demo_households = (args.demo && no_exchange).then_some(2_000);
     if let Some(households) = args.demo_residents.or(demo_households) {
         let added = demo::seed_residents(&server.state().store, households)?;
         tracing::info!(residents = added, "synthetic resident register ready");
@@ -118,6 +131,26 @@ async fn main() -> anyhow::Result<()> {
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The object storage the arguments name, if any.
+fn bucket_backend(args: &Args) -> anyhow::Result<Option<BucketBackend>> {
+    match (&args.s3_endpoint, &args.bucket_dir) {
+        (Some(_), Some(_)) => anyhow::bail!("give either --s3-endpoint or --bucket-dir, not both"),
+        (Some(endpoint), None) => {
+            let key =
+                |name: &str| std::env::var(name).map_err(|_| anyhow::anyhow!("{name} is not set"));
+            Ok(Some(BucketBackend::S3(S3Config {
+                endpoint: endpoint.clone(),
+                region: args.s3_region.clone(),
+                bucket: args.s3_bucket.clone().unwrap_or_default(),
+                access_key: key("MADOGUCHI_S3_ACCESS_KEY")?,
+                secret_key: key("MADOGUCHI_S3_SECRET_KEY")?,
+            })))
+        }
+        (None, Some(dir)) => Ok(Some(BucketBackend::Folder(dir.clone()))),
+        (None, None) => Ok(None),
+    }
 }
 
 fn staff_add(

@@ -143,6 +143,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
     tools::ensure_wasm_toolchain(root)?;
     tools::ensure_browser()?;
     tools::ensure_node_packages(&root.join("tests").join("js"))?;
+    tools::ensure_s3_server()?;
     let mark = |what: &str| eprintln!("xtask: [{:>4}s] {what}", started.elapsed().as_secs());
     mark("tools ready");
 

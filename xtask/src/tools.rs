@@ -93,6 +93,26 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     step(&mut apt(&install))
 }
 
+/// The S3-compatible server the exchange tests run against (s3s-fs from crates.io; 0.17
+/// needs a newer rustc than this project's 1.95).
+pub fn ensure_s3_server() -> anyhow::Result<()> {
+    const VERSION: &str = "0.14.1";
+    if output(Command::new("s3s-fs").arg("--version")).as_deref()
+        == Some(&format!("s3s-fs {VERSION}"))
+    {
+        return Ok(());
+    }
+    step(Command::new("cargo").args([
+        "install",
+        "s3s-fs",
+        "--version",
+        VERSION,
+        "--features",
+        "binary",
+        "--locked",
+    ]))
+}
+
 /// Node and the npm packages of `dir`, from its committed lock file.
 pub fn ensure_node_packages(dir: &Path) -> anyhow::Result<()> {
     if output(Command::new("node").arg("--version")).is_none() {

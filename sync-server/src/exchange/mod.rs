@@ -9,3 +9,4 @@ pub mod bucket;
 pub mod import;
 pub mod layout;
 pub mod poller;
+pub mod s3;
