@@ -227,6 +227,21 @@ impl ServerProcess {
         http_request(self.port, "POST", path, Some(body), None).await
     }
 
+    /// Signs a staff member in and returns the `Cookie` header value of the session.
+    pub async fn sign_in(&self, login: &str, password: &str) -> anyhow::Result<String> {
+        let body = serde_json::json!({ "login": login, "password": password }).to_string();
+        let (status, head, _) = self.post_json("/api/session", &body).await?;
+        if status != 200 {
+            bail!("sign-in as {login} answered {status}");
+        }
+        head.lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .and_then(|l| l.split_once(':'))
+            .and_then(|(_, v)| v.trim().split(';').next())
+            .map(str::to_owned)
+            .context("no session cookie")
+    }
+
     /// Any request, with an optional JSON body and `Cookie` header.
     pub async fn request(
         &self,

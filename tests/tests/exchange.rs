@@ -69,19 +69,7 @@ async fn simulator_files_are_imported_by_the_running_server() {
     )
     .await
     .unwrap();
-    let (_, head, _) = server
-        .post_json(
-            "/api/session",
-            r#"{"login":"shimin01","password":"correct horse"}"#,
-        )
-        .await
-        .unwrap();
-    let cookie = head
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().split(';').next().unwrap().to_owned())
-        .unwrap();
+    let cookie = server.sign_in("shimin01", "correct horse").await.unwrap();
 
     simulate(&bucket, &["full", "--households", "300"]).await;
     let state = wait_for_files(&server, &cookie, 1).await;

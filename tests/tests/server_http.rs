@@ -60,15 +60,7 @@ async fn signed_in(server: &ServerProcess, data: &Path, login: &str, department:
         .await
         .unwrap();
     assert!(made.status.success());
-    let body = format!(r#"{{"login":"{login}","password":"correct horse"}}"#);
-    let (status, head, _) = server.post_json("/api/session", &body).await.unwrap();
-    assert_eq!(status, 200);
-    header(&head, "set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    server.sign_in(login, "correct horse").await.unwrap()
 }
 
 #[tokio::test]
