@@ -297,3 +297,127 @@ mod tests {
         assert_ne!(Population::generate(1, 50), Population::generate(2, 50));
     }
 }
+
+/// The three kinds of 住民異動届 of a peak day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// 転入 (from another municipality).
+    In,
+    /// 転出 (to another municipality).
+    Out,
+    /// 転居 (within Takasaki).
+    Within,
+}
+
+impl Move {
+    /// The form the move is notified on.
+    pub fn form(self) -> &'static str {
+        match self {
+            Move::In => "jumin_idou_tennyu",
+            Move::Out => "jumin_idou_tenshutsu",
+            Move::Within => "jumin_idou_tenkyo",
+        }
+    }
+
+    fn procedure(self) -> &'static str {
+        match self {
+            Move::In => "tennyu",
+            Move::Out => "tenshutsu",
+            Move::Within => "tenkyo",
+        }
+    }
+}
+
+/// A visit in which `resident` notifies a move on `today`, every field of the 住民異動届
+/// filled with valid values, and the form asked to be confirmed (as a counter leaves it for
+/// the server). For demos, tests and benchmarks of the exchange.
+pub fn move_visit(
+    visit_id: crate::DocumentId,
+    reception_number: u32,
+    resident: &Resident,
+    kind: Move,
+    today: CivilDay,
+    now_ms: i64,
+) -> Result<crate::VisitDoc, crate::VisitError> {
+    let mut visit = crate::VisitDoc::new(visit_id, &reception_number.to_string(), now_ms);
+    visit.set_procedure(kind.procedure(), true)?;
+    let moved_on = crate::calendar::civil_from_days(today.days_since_epoch() - 3);
+    let other = format!(
+        "東京都千代田区千代田{}番{}号",
+        1 + reception_number % 9,
+        1 + reception_number % 20
+    );
+    let mut items: Vec<(&str, String)> = vec![
+        ("visit.notified_on", today.to_string()),
+        ("visit.moved_on", moved_on.to_string()),
+        ("visit.notifier_name", resident.name.clone()),
+        ("visit.notifier_relation", "self".into()),
+        ("visit.notifier_phone", "027-321-1111".into()),
+        ("visit.identity_document", "my_number_card".into()),
+        ("household.postal_code", resident.postal_code.clone()),
+        ("household.head_name", resident.head_name.clone()),
+    ];
+    match kind {
+        Move::In => {
+            items.push(("household.address", resident.address.clone()));
+            items.push(("visit.previous_address", other));
+        }
+        Move::Out => {
+            items.push(("household.address", resident.address.clone()));
+            items.push(("visit.destination_address", other));
+        }
+        Move::Within => {
+            items.push(("visit.previous_address", resident.address.clone()));
+            items.push((
+                "household.address",
+                format!("{}（転居先）", resident.address),
+            ));
+        }
+    }
+    for (key, value) in &items {
+        visit.set_item(key, None, value)?;
+    }
+    for (key, value) in [
+        ("person.name", &resident.name),
+        ("person.kana", &resident.kana),
+        ("person.birth_date", &resident.birth_date),
+        ("person.sex", &resident.sex),
+        ("person.relationship", &resident.relationship),
+        ("person.my_number", &resident.my_number),
+    ] {
+        visit.set_item(key, Some(0), value)?;
+    }
+    visit.request_confirmation(kind.form(), now_ms)?;
+    Ok(visit)
+}
+
+#[cfg(test)]
+mod move_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_move_visit_is_confirmed_by_the_reconciler() {
+        let population = Population::generate(3, 20);
+        let today = CivilDay::new(2027, 3, 30).unwrap();
+        for (i, kind) in [Move::In, Move::Out, Move::Within].into_iter().enumerate() {
+            let resident = &population.residents[i];
+            let mut visit = move_visit(
+                crate::DocumentId::random(),
+                i as u32 + 1,
+                resident,
+                kind,
+                today,
+                0,
+            )
+            .unwrap();
+            let decisions = visit.reconcile(today, 1).unwrap();
+            assert_eq!(decisions.len(), 1);
+            assert_eq!(
+                visit.form_status(kind.form()).state,
+                crate::FormState::Confirmed,
+                "{kind:?}: {:?}",
+                visit.form_status(kind.form()).reason
+            );
+        }
+    }
+}

@@ -272,6 +272,12 @@ pub enum FormState {
     Confirmed,
     /// The server refused to confirm it; the reason says what to fix.
     Refused,
+    /// 送信済み: written to the core system's bucket in a batch file.
+    Sent,
+    /// 基幹取込済み: the core system took it in.
+    Accepted,
+    /// 差戻し: the core system sent it back; the reason says why.
+    Rejected,
 }
 
 impl FormState {
@@ -282,15 +288,41 @@ impl FormState {
             FormState::Requested => "requested",
             FormState::Confirmed => "confirmed",
             FormState::Refused => "refused",
+            FormState::Sent => "sent",
+            FormState::Accepted => "accepted",
+            FormState::Rejected => "rejected",
         }
     }
 
-    fn from_name(name: &str) -> FormState {
+    /// The state named `name` (下書き for anything unknown).
+    pub fn from_name(name: &str) -> FormState {
         match name {
             "requested" => FormState::Requested,
             "confirmed" => FormState::Confirmed,
             "refused" => FormState::Refused,
+            "sent" => FormState::Sent,
+            "accepted" => FormState::Accepted,
+            "rejected" => FormState::Rejected,
             _ => FormState::Draft,
+        }
+    }
+
+    /// Whether the form's content is settled: confirmed and on its way to, or in, the core
+    /// system. A settled form is not asked about again.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            FormState::Confirmed | FormState::Sent | FormState::Accepted
+        )
+    }
+
+    /// How far along the exchange a state is; a status never moves back along it.
+    fn exchange_rank(self) -> u8 {
+        match self {
+            FormState::Confirmed => 1,
+            FormState::Sent => 2,
+            FormState::Accepted | FormState::Rejected => 3,
+            _ => 0,
         }
     }
 }
@@ -302,8 +334,10 @@ pub struct FormStatus {
     pub state: FormState,
     /// When the state was set, ms since the epoch.
     pub at: Option<i64>,
-    /// Why the server refused, in Japanese.
+    /// Why the server refused or the core system sent it back, in Japanese.
     pub reason: Option<String>,
+    /// The export record that carries the confirmed form to the core system, if any.
+    pub record: Option<String>,
 }
 
 /// The server's decision on one requested form.
@@ -511,6 +545,11 @@ impl VisitDoc {
             },
             _ => None,
         }
+    }
+
+    /// The underlying Automerge document, given back.
+    pub fn into_doc(self) -> AutoCommit {
+        self.doc
     }
 
     /// The underlying Automerge document (for sync and storage).
@@ -982,6 +1021,7 @@ impl VisitDoc {
                 state: FormState::Draft,
                 at: None,
                 reason: None,
+                record: None,
             };
         };
         let at = match self.doc.get(&obj, "at").ok().flatten() {
@@ -998,6 +1038,7 @@ impl VisitDoc {
                 .unwrap_or(FormState::Draft),
             at,
             reason: self.read_string(&obj, "reason"),
+            record: self.read_string(&obj, "record"),
         }
     }
 
@@ -1023,14 +1064,52 @@ impl VisitDoc {
                 }
             }
         }
+        // A new request starts a new round: the record of an earlier one no longer applies.
+        if state == FormState::Requested
+            && self.doc.get(&obj, "record").map_err(change_err)?.is_some()
+        {
+            self.doc.delete(&obj, "record").map_err(change_err)?;
+        }
         self.doc.commit();
         Ok(())
     }
 
-    /// Asks the server to confirm a form; it stays 確認待ち until the server has decided.
+    /// The server's side: names the export record that carries a just-confirmed form to the
+    /// core system.
+    pub fn attach_record(&mut self, form: &str, record: &str) -> Result<(), VisitError> {
+        let obj = self.ensure_map(&["status", form])?;
+        self.doc.put(&obj, "record", record).map_err(change_err)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The server's side: records how the exchange of `record` stands (送信済み, 基幹取込済み
+    /// or 差戻し). Returns `false`, changing nothing, when the form has moved on to another
+    /// record (asked again after a 差戻し) or already shows this state or a later one.
+    pub fn record_exchange(
+        &mut self,
+        form: &str,
+        record: &str,
+        state: FormState,
+        at_ms: i64,
+        reason: Option<&str>,
+    ) -> Result<bool, VisitError> {
+        let current = self.form_status(form);
+        if current.record.as_deref() != Some(record)
+            || state.exchange_rank() <= current.state.exchange_rank()
+        {
+            return Ok(false);
+        }
+        self.put_status(form, state, at_ms, reason)?;
+        Ok(true)
+    }
+
+    /// Asks the server to confirm a form; it stays 確認待ち until the server has decided. A
+    /// form already confirmed (or beyond) is left as it is.
     pub fn request_confirmation(&mut self, form: &str, at_ms: i64) -> Result<(), VisitError> {
         Catalog::builtin().form(form)?;
-        if self.form_status(form).state == FormState::Requested {
+        let state = self.form_status(form).state;
+        if state == FormState::Requested || state.is_settled() {
             return Ok(());
         }
         self.put_status(form, FormState::Requested, at_ms, None)

@@ -270,6 +270,18 @@ pub async fn import_state(
     Ok(Json(poller.state(now_ms())))
 }
 
+/// `GET /api/exchange/export`: the export queue (pending / sent / accepted / rejected), the
+/// last batch and the latest failures.
+pub async fn export_state(
+    State(app): State<AppState>,
+    SignedIn(_): SignedIn,
+) -> Result<Json<crate::exchange::exporter::ExportState>, ApiError> {
+    let exporter = app.export.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    Ok(Json(exporter.state(&app.store).await))
+}
+
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.
 pub async fn forms() -> Json<&'static Catalog> {
     Json(Catalog::builtin())

@@ -18,9 +18,11 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
 use shared_model::reconcile_document;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, Notify, mpsc};
 
-use crate::store::{Store, StoreError};
+use crate::exchange::export_map::ExportMap;
+use crate::exchange::outbox::records_for_confirmed;
+use crate::store::{OutboxEntry, StatusUpdate, Store, StoreError};
 
 /// Why the hub refused a message; the connection answers with `error` and closes.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +84,7 @@ struct DocEntry {
 pub struct VisitListing {
     /// Which 課 has it and who holds it.
     pub handling: shared_model::Handling,
-    /// Forms by state (`requested`, `confirmed`, `refused`).
+    /// Forms by state (`requested`, `confirmed`, `refused`, `sent`, `accepted`, `rejected`).
     pub forms: std::collections::BTreeMap<&'static str, usize>,
 }
 
@@ -104,6 +106,8 @@ pub struct Hub {
     docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
     peers: SyncMutex<HashMap<PeerId, PeerLink>>,
     next_connection: AtomicU64,
+    exports: Option<Arc<ExportMap>>,
+    outbox_filled: Arc<Notify>,
 }
 
 impl Hub {
@@ -120,7 +124,20 @@ impl Hub {
             docs: SyncMutex::default(),
             peers: SyncMutex::default(),
             next_connection: AtomicU64::new(1),
+            exports: None,
+            outbox_filled: Arc::new(Notify::new()),
         })
+    }
+
+    /// Sends confirmed forms to the core system through the outbox, as `map` says.
+    pub fn with_exports(mut self, map: ExportMap) -> Self {
+        self.exports = Some(Arc::new(map));
+        self
+    }
+
+    /// Woken whenever records enter the outbox (the sender waits on it).
+    pub fn outbox_filled(&self) -> Arc<Notify> {
+        self.outbox_filled.clone()
     }
 
     /// The server's peer id.
@@ -240,12 +257,7 @@ impl Hub {
             entry.doc = Some(AutoCommit::new());
         }
 
-        let DocEntry {
-            doc,
-            syncs,
-            saved_heads,
-            ..
-        } = &mut *entry;
+        let DocEntry { doc, syncs, .. } = &mut *entry;
         let doc = doc.as_mut().expect("present: created above");
         let state = syncs.entry(from.to_owned()).or_default();
         doc.sync()
@@ -255,10 +267,43 @@ impl Hub {
                 reason: e.to_string(),
             })?;
 
+        self.settle(document_id, &mut entry).await
+    }
+
+    /// Takes in a whole document from a trusted local source (the demo data, benchmarks):
+    /// merged, reconciled, stored and sent on exactly as if a client had synced it.
+    pub async fn merge(
+        &self,
+        document_id: DocumentId,
+        doc: &mut AutoCommit,
+    ) -> Result<(), HubError> {
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        let ours = entry.doc.get_or_insert_with(AutoCommit::new);
+        ours.merge(doc).map_err(|e| HubError::Apply {
+            document_id,
+            reason: e.to_string(),
+        })?;
+        self.settle(document_id, &mut entry).await
+    }
+
+    /// After new changes: the reconciler decides what counters asked to confirm, the result
+    /// is stored, and every client with the document open is brought up to date.
+    async fn settle(&self, document_id: DocumentId, entry: &mut DocEntry) -> Result<(), HubError> {
+        let DocEntry {
+            doc, saved_heads, ..
+        } = &mut *entry;
+        let Some(doc) = doc.as_mut() else {
+            return Ok(());
+        };
         // The reconciler: forms a counter asked to confirm are decided here, by the server
-        // alone, and the decision goes back to every client in the document.
+        // alone, and the decision goes back to every client in the document. A confirmed form
+        // that goes to the core system gets its outbox record in the same transaction.
+        let mut outbox = Vec::new();
         if doc.get_heads() != *saved_heads {
             let now = crate::api::now_ms();
+            let mut confirmed = Vec::new();
             for decision in reconcile_document(doc, tokyo_day(now), now) {
                 tracing::info!(
                     %document_id,
@@ -267,32 +312,84 @@ impl Hub {
                     errors = decision.errors,
                     "form decided"
                 );
+                if decision.state == shared_model::FormState::Confirmed {
+                    confirmed.push(decision.form);
+                }
+            }
+            if let Some(map) = &self.exports
+                && !confirmed.is_empty()
+            {
+                let store = &self.store;
+                outbox = records_for_confirmed(
+                    doc,
+                    document_id,
+                    &confirmed,
+                    map,
+                    |form| store.outbox_attempts(&document_id, form),
+                    now,
+                )?;
             }
         }
+        self.persist(document_id, entry, outbox).await?;
+        self.broadcast(document_id, entry);
+        Ok(())
+    }
 
+    /// Writes what the document gained since it was last saved (with the outbox records it
+    /// confirms, in one transaction), compacting when the chunks outgrow the snapshot.
+    async fn persist(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<(), HubError> {
+        let DocEntry {
+            doc, saved_heads, ..
+        } = entry;
+        let Some(doc) = doc.as_mut() else {
+            return Ok(());
+        };
         let heads = doc.get_heads();
-        if heads != *saved_heads {
-            let chunk = doc.save_after(saved_heads);
-            let store = self.store.clone();
-            let sizes =
-                tokio::task::spawn_blocking(move || store.append_incremental(&document_id, &chunk))
-                    .await
-                    .map_err(|_| HubError::Task)??;
-            *saved_heads = heads.clone();
-            if sizes.wants_compaction() {
-                let snapshot = doc.save();
-                let heads_hash = heads_hash(&heads);
-                let store = self.store.clone();
-                tokio::task::spawn_blocking(move || {
-                    store.compact(&document_id, &snapshot, &heads_hash)
-                })
-                .await
-                .map_err(|_| HubError::Task)??;
-                tracing::debug!(%document_id, "compacted");
-            }
+        if heads == *saved_heads {
+            return Ok(());
         }
+        let chunk = doc.save_after(saved_heads);
+        let store = self.store.clone();
+        let records = outbox.len();
+        let sizes = tokio::task::spawn_blocking(move || {
+            if outbox.is_empty() {
+                store.append_incremental(&document_id, &chunk)
+            } else {
+                store.append_with_outbox(&document_id, &chunk, &outbox)
+            }
+        })
+        .await
+        .map_err(|_| HubError::Task)??;
+        *saved_heads = heads.clone();
+        if records > 0 {
+            tracing::info!(%document_id, records, "records entered the outbox");
+            self.outbox_filled.notify_one();
+        }
+        if sizes.wants_compaction() {
+            let snapshot = doc.save();
+            let heads_hash = heads_hash(&heads);
+            let store = self.store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.compact(&document_id, &snapshot, &heads_hash)
+            })
+            .await
+            .map_err(|_| HubError::Task)??;
+            tracing::debug!(%document_id, "compacted");
+        }
+        Ok(())
+    }
 
-        // Answer the sender, then bring every other client with the document open up to date.
+    /// Brings every client with the document open up to date.
+    fn broadcast(&self, document_id: DocumentId, entry: &mut DocEntry) {
+        let DocEntry { doc, syncs, .. } = entry;
+        let Some(doc) = doc.as_mut() else {
+            return;
+        };
         for (peer, state) in syncs.iter_mut() {
             if let Some(reply) = doc.sync().generate_sync_message(state) {
                 self.send(
@@ -306,7 +403,45 @@ impl Hub {
                 );
             }
         }
-        Ok(())
+    }
+
+    /// Writes the core system's progress on a record (送信済み, 基幹取込済み, 差戻し) into its
+    /// visit, stores it and sends it to every client with the visit open. `false` when the
+    /// visit is absent or no longer waits for this record.
+    pub async fn record_exchange(&self, update: &StatusUpdate) -> Result<bool, HubError> {
+        let Ok(document_id) = update.doc_id.parse::<DocumentId>() else {
+            return Ok(false);
+        };
+        let state = shared_model::FormState::from_name(&update.state);
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        let Some(doc) = entry.doc.as_mut() else {
+            return Ok(false);
+        };
+        let taken = std::mem::take(doc);
+        let mut visit = match shared_model::VisitDoc::from_doc(taken.clone()) {
+            Ok(visit) => visit,
+            Err(_) => {
+                *doc = taken;
+                return Ok(false);
+            }
+        };
+        let changed = visit
+            .record_exchange(
+                &update.form,
+                &update.record,
+                state,
+                update.at,
+                update.reason.as_deref(),
+            )
+            .unwrap_or(false);
+        *doc = visit.into_doc();
+        if changed {
+            self.persist(document_id, &mut entry, Vec::new()).await?;
+            self.broadcast(document_id, &mut entry);
+        }
+        Ok(changed)
     }
 
     async fn forward_ephemeral(
@@ -369,10 +504,8 @@ impl Hub {
             let mut forms = std::collections::BTreeMap::new();
             for status in v.form_statuses().values() {
                 let key = match status.state {
-                    shared_model::FormState::Requested => "requested",
-                    shared_model::FormState::Confirmed => "confirmed",
-                    shared_model::FormState::Refused => "refused",
                     shared_model::FormState::Draft => continue,
+                    state => state.as_str(),
                 };
                 *forms.entry(key).or_default() += 1;
             }

@@ -83,6 +83,33 @@ pub struct ExchangeConfig {
     pub interval_secs: u64,
     /// The prefix of 住基 files (`full/` and `delta/` below it).
     pub inbound_prefix: String,
+    /// Which confirmed forms go out, and how.
+    pub export_map: exchange::export_map::ExportMap,
+    /// The prefix batch files are written under.
+    pub outbound_prefix: String,
+    /// The prefix the core system's result files appear under.
+    pub results_prefix: String,
+    /// Most records in one batch file.
+    pub batch_max_records: usize,
+    /// Time between export cycles when nothing wakes the exporter earlier.
+    pub export_interval: std::time::Duration,
+}
+
+impl ExchangeConfig {
+    /// The defaults around a bucket: 60 s imports, `inbound/juki/`, `outbound/`,
+    /// `inbound/results/`, batches of at most 1,000 records, export cycles every 2 s.
+    pub fn new(bucket: BucketBackend) -> Self {
+        Self {
+            bucket,
+            interval_secs: 60,
+            inbound_prefix: "inbound/juki/".into(),
+            export_map: exchange::export_map::ExportMap::builtin().clone(),
+            outbound_prefix: "outbound/".into(),
+            results_prefix: "inbound/results/".into(),
+            batch_max_records: 1_000,
+            export_interval: std::time::Duration::from_secs(2),
+        }
+    }
 }
 
 /// What every handler can reach.
@@ -98,6 +125,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The 住基 importer, when the exchange is configured.
     pub import: Option<exchange::poller::ImportPoller>,
+    /// The exporter of confirmed forms, when the exchange is configured.
+    pub export: Option<exchange::exporter::Exporter>,
 }
 
 /// A bound, ready-to-run server.
@@ -118,32 +147,59 @@ impl Server {
 
     /// Binds with an already opened store.
     pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
-        let hub = Arc::new(Hub::new(
+        let mut hub = Hub::new(
             format!("madoguchi-sync-{}", store.storage_id()?),
             store.clone(),
-        )?);
+        )?;
+        if let Some(exchange) = &config.exchange {
+            hub = hub.with_exports(exchange.export_map.clone());
+        }
+        let hub = Arc::new(hub);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        let import = match &config.exchange {
+        let (import, export) = match &config.exchange {
             Some(exchange) => {
                 let poller = exchange::poller::ImportPoller::new(
                     exchange.interval_secs,
                     &exchange.inbound_prefix,
                     exchange::layout::ResidentLayout::default(),
                 )?;
-                let (store, shutdown) = (store.clone(), shutdown_rx.clone());
+                let exporter = exchange::exporter::Exporter::new(
+                    exchange.export_map.clone(),
+                    &exchange.outbound_prefix,
+                    &exchange.results_prefix,
+                    exchange.batch_max_records,
+                    exchange.export_interval,
+                );
+                let wake = hub.outbox_filled();
                 match &exchange.bucket {
                     BucketBackend::Folder(dir) => {
                         let bucket = exchange::bucket::FolderBucket::new(dir);
-                        tokio::spawn(poller.clone().run(bucket, store, shutdown));
+                        spawn_exchange(
+                            &poller,
+                            &exporter,
+                            bucket,
+                            &store,
+                            &hub,
+                            wake,
+                            &shutdown_rx,
+                        );
                     }
                     BucketBackend::S3(s3) => {
                         let bucket = exchange::s3::S3Bucket::new(s3);
-                        tokio::spawn(poller.clone().run(bucket, store, shutdown));
+                        spawn_exchange(
+                            &poller,
+                            &exporter,
+                            bucket,
+                            &store,
+                            &hub,
+                            wake,
+                            &shutdown_rx,
+                        );
                     }
                 }
-                Some(poller)
+                (Some(poller), Some(exporter))
             }
-            None => None,
+            None => (None, None),
         };
         let state = AppState {
             hub,
@@ -151,6 +207,7 @@ impl Server {
             limits: config.limits,
             shutdown: shutdown_rx,
             import,
+            export,
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         let listener = TcpListener::bind(config.listen).await?;
@@ -188,6 +245,28 @@ impl Server {
     }
 }
 
+/// Starts the importer and the exporter over one bucket.
+fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
+    poller: &exchange::poller::ImportPoller,
+    exporter: &exchange::exporter::Exporter,
+    bucket: B,
+    store: &Arc<Store>,
+    hub: &Arc<Hub>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::spawn(
+        poller
+            .clone()
+            .run(bucket.clone(), store.clone(), shutdown.clone()),
+    );
+    tokio::spawn(
+        exporter
+            .clone()
+            .run(bucket, store.clone(), hub.clone(), wake, shutdown.clone()),
+    );
+}
+
 /// The HTTP routes.
 pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let max_body = state.limits.max_body_bytes;
@@ -205,6 +284,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
+        .route("/api/exchange/export", get(api::export_state))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

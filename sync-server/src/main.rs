@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::s3::S3Config;
 use sync_server::store::{StaffRecord, Store};
 use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
@@ -52,6 +53,22 @@ struct Args {
     /// Prefix of the 住基 files in the bucket.
     #[arg(long, default_value = "inbound/juki/")]
     inbound_prefix: String,
+    /// Prefix the batch files of confirmed notifications are written under.
+    #[arg(long, default_value = "outbound/")]
+    outbound_prefix: String,
+    /// Prefix the core system's result files (取込結果) appear under.
+    #[arg(long, default_value = "inbound/results/")]
+    results_prefix: String,
+    /// The export map (TOML): which confirmed forms go out and their batch layout. Default:
+    /// 住民異動届 and 国民健康保険異動届 (see sync-server/exchange/export.toml).
+    #[arg(long)]
+    export_map: Option<PathBuf>,
+    /// Most records in one batch file.
+    #[arg(long, default_value_t = 1_000)]
+    batch_max_records: usize,
+    /// Milliseconds between export cycles when nothing new is confirmed.
+    #[arg(long, default_value_t = 2_000)]
+    export_interval_ms: u64,
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
@@ -94,10 +111,23 @@ async fn main() -> anyhow::Result<()> {
     {
         return staff_add(&args.data, login, name, department);
     }
+    let export_map = match &args.export_map {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            ExportMap::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => ExportMap::builtin().clone(),
+    };
     let exchange = bucket_backend(&args)?.map(|bucket| ExchangeConfig {
-        bucket,
         interval_secs: args.import_interval_secs,
         inbound_prefix: args.inbound_prefix.clone(),
+        export_map,
+        outbound_prefix: args.outbound_prefix.clone(),
+        results_prefix: args.results_prefix.clone(),
+        batch_max_records: args.batch_max_records,
+        export_interval: std::time::Duration::from_millis(args.export_interval_ms),
+        ..ExchangeConfig::new(bucket)
     });
     let config = Config {
         listen: args.listen,

@@ -376,6 +376,68 @@ fn the_server_confirms_a_valid_form_and_refuses_an_invalid_one() {
 }
 
 #[test]
+fn the_exchange_status_moves_forward_for_its_own_record_only() {
+    let mut visit = VisitDoc::new(DocumentId::random(), "8", 0);
+    let form = "jumin_idou_tenkyo";
+    visit.request_confirmation(form, 1).unwrap();
+    visit
+        .put_status(form, FormState::Confirmed, 2, None)
+        .unwrap();
+    visit.attach_record(form, "r-1").unwrap();
+    // Confirmed forms are not asked about again.
+    visit.request_confirmation(form, 3).unwrap();
+    assert_eq!(visit.form_status(form).state, FormState::Confirmed);
+
+    assert!(
+        visit
+            .record_exchange(form, "r-1", FormState::Sent, 4, None)
+            .unwrap()
+    );
+    assert!(
+        !visit
+            .record_exchange(form, "r-1", FormState::Sent, 5, None)
+            .unwrap(),
+        "a repeat changes nothing"
+    );
+    assert!(
+        !visit
+            .record_exchange(form, "r-0", FormState::Accepted, 5, None)
+            .unwrap(),
+        "another record"
+    );
+    assert!(
+        visit
+            .record_exchange(
+                form,
+                "r-1",
+                FormState::Rejected,
+                6,
+                Some("世帯番号が一致しません")
+            )
+            .unwrap()
+    );
+    assert!(
+        !visit
+            .record_exchange(form, "r-1", FormState::Sent, 7, None)
+            .unwrap(),
+        "never backwards"
+    );
+    let status = visit.form_status(form);
+    assert_eq!((status.state, status.at), (FormState::Rejected, Some(6)));
+    assert_eq!(status.reason.as_deref(), Some("世帯番号が一致しません"));
+
+    // After a 差戻し the counter asks again: the old record no longer moves the form.
+    visit.request_confirmation(form, 8).unwrap();
+    let status = visit.form_status(form);
+    assert_eq!((status.state, status.record), (FormState::Requested, None));
+    assert!(
+        !visit
+            .record_exchange(form, "r-1", FormState::Accepted, 9, None)
+            .unwrap()
+    );
+}
+
+#[test]
 fn the_reconciler_leaves_other_documents_alone() {
     let mut other = AutoCommit::new();
     other.put(ROOT, "title", "a JS client's document").unwrap();

@@ -6,7 +6,36 @@
 //! Data flows one way: bucket → importer → resident register.
 
 pub mod bucket;
+pub mod export_map;
+pub mod exporter;
 pub mod import;
 pub mod layout;
+pub mod outbox;
 pub mod poller;
+pub mod results;
 pub mod s3;
+pub mod sender;
+
+/// Stops the process on the spot when `MADOGUCHI_CRASH_AT` names this point: how the crash
+/// tests kill the server exactly between two steps of the exchange (for example after a
+/// batch is in the bucket and before it is recorded). Unset in production, where it costs
+/// one read of a cached value.
+pub(crate) fn crash_point(name: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| std::env::var("MADOGUCHI_CRASH_AT").ok());
+    if at.as_deref() == Some(name) {
+        eprintln!("crash point {name} reached: aborting as MADOGUCHI_CRASH_AT asks");
+        std::process::abort();
+    }
+}
+
+/// Runs a query on the store off the async threads.
+pub(crate) async fn on_store<T: Send + 'static>(
+    store: &std::sync::Arc<crate::store::Store>,
+    f: impl FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, crate::store::StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .unwrap_or_else(|e| Err(crate::store::StoreError::Task(e.to_string())))
+}

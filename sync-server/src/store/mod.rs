@@ -5,6 +5,9 @@
 //! before the server answers the sync message that brought it, so what a client has seen
 //! acknowledged survives a crash. When the chunks outgrow the snapshot, they are folded into
 //! a new snapshot in one transaction.
+//!
+//! The export outbox lives here too ([`outbox`]): a confirmation's record is written in the
+//! same transaction as the document chunk that confirms it.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -13,6 +16,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
 use shared_model::synthetic::Resident;
+
+pub mod outbox;
+
+pub use outbox::{Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, StatusUpdate};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +35,9 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The blocking task running a query died.
+    #[error("storage task failed: {0}")]
+    Task(String),
 }
 
 /// Sizes of a document's stored chunks after a write, to decide on compaction.
@@ -223,6 +233,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(outbox::SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -276,11 +287,20 @@ impl Store {
         chunk: &[u8],
     ) -> Result<ChunkSizes, StoreError> {
         let conn = self.conn();
-        conn.execute(
-            "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'incremental', ?2, ?3)",
-            params![doc_id.to_string(), hex::encode(Sha256::digest(chunk)), chunk],
-        )?;
+        Self::insert_chunk(&conn, doc_id, chunk)?;
         Self::sizes(&conn, doc_id)
+    }
+
+    fn insert_chunk(
+        conn: &Connection,
+        doc_id: &DocumentId,
+        chunk: &[u8],
+    ) -> Result<(), StoreError> {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'incremental', ?2, ?3)",
+        )?
+        .execute(params![doc_id.to_string(), hex::encode(Sha256::digest(chunk)), chunk])?;
+        Ok(())
     }
 
     /// Replaces every chunk of the document with one snapshot, atomically.

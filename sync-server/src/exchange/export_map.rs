@@ -1,0 +1,469 @@
+//! [`ExportMap`]: which confirmed forms go to the core system and how their lines look in a
+//! batch file. One target per kind of 連携 (住民異動届, 国保異動, …); adding one is
+//! configuration (`exchange/export.toml` is the default), not code.
+//!
+//! ```
+//! use sync_server::exchange::export_map::ExportMap;
+//!
+//! let map = ExportMap::builtin();
+//! assert_eq!(map.target_of("jumin_idou_tennyu").unwrap().id, "jumin_idou");
+//! assert_eq!(map.target_of("kokuho_idou").unwrap().id, "kokuho_idou");
+//! assert!(map.target_of("koseki_kofu").is_none(), "certificates are issued, not exported");
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use shared_model::calendar::{CivilDay, parse_date};
+use shared_model::catalog::{Catalog, Kind, VisitValues};
+
+const BUILTIN: &str = include_str!("../../exchange/export.toml");
+
+/// Why an export map is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportMapError {
+    /// Not valid TOML of the expected shape.
+    #[error("export map: {0}")]
+    Parse(String),
+    /// A target names a form the catalog does not have.
+    #[error("export target {target}: no form {form} in the catalog")]
+    UnknownForm {
+        /// The target.
+        target: String,
+        /// The form.
+        form: String,
+    },
+    /// A column names an item that is neither canonical nor a field of the form.
+    #[error("export target {target}, column {header}: {item} is not a field of {form}")]
+    UnknownItem {
+        /// The target.
+        target: String,
+        /// The column.
+        header: String,
+        /// The item.
+        item: String,
+        /// The form that lacks it.
+        form: String,
+    },
+    /// A column with both or neither of `source` and `item`.
+    #[error("export target {target}, column {header}: give exactly one of source or item")]
+    Column {
+        /// The target.
+        target: String,
+        /// The column.
+        header: String,
+    },
+    /// Two targets claim one form, or a target id is not usable in an object key.
+    #[error("export target {0}: {1}")]
+    Target(String, &'static str),
+}
+
+/// Facts about the export record itself, not taken from the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The record id (`<visit>-<form>-<attempt>`): what the core system's result names.
+    Record,
+    /// The visit's document id.
+    Visit,
+    /// 受付番号.
+    ReceptionNumber,
+    /// The form, through the target's `codes`.
+    Form,
+    /// The day the server confirmed the form (YYYY-MM-DD).
+    ConfirmedOn,
+    /// 1, 2, … for the persons of the record.
+    PersonIndex,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawColumn {
+    header: String,
+    source: Option<Source>,
+    item: Option<String>,
+}
+
+/// One column of a batch file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// A fact about the record.
+    Source(Source),
+    /// A canonical item or a field of the form.
+    Item(String),
+}
+
+/// How many lines a record has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lines {
+    /// One per person of the visit (異動者, 被保険者).
+    #[default]
+    Persons,
+    /// One per form.
+    Once,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawTarget {
+    id: String,
+    title: String,
+    forms: Vec<String>,
+    #[serde(default)]
+    lines: Lines,
+    #[serde(default)]
+    codes: BTreeMap<String, String>,
+    columns: Vec<RawColumn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMap {
+    targets: Vec<RawTarget>,
+    #[serde(default)]
+    results: ResultLayout,
+}
+
+/// The columns of the core system's result files (取込結果).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ResultLayout {
+    /// Header of the record id column.
+    pub record: String,
+    /// Header of the outcome column.
+    pub outcome: String,
+    /// Header of the reason column.
+    pub reason: String,
+    /// The outcome meaning 基幹取込済み.
+    pub accepted: String,
+    /// The outcome meaning 差戻し.
+    pub rejected: String,
+}
+
+impl Default for ResultLayout {
+    fn default() -> Self {
+        Self {
+            record: "届出ID".into(),
+            outcome: "結果".into(),
+            reason: "理由".into(),
+            accepted: "受理".into(),
+            rejected: "差戻し".into(),
+        }
+    }
+}
+
+/// One kind of 連携: the forms it carries and its file layout.
+#[derive(Debug, Clone)]
+pub struct ExportTarget {
+    /// Used in object keys.
+    pub id: String,
+    /// For people.
+    pub title: String,
+    /// The forms it carries.
+    pub forms: Vec<String>,
+    lines: Lines,
+    codes: BTreeMap<String, String>,
+    columns: Vec<(String, Column)>,
+}
+
+/// What a record is, apart from the form's values.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFacts<'a> {
+    /// The record id.
+    pub record: &'a str,
+    /// The visit's document id.
+    pub visit: &'a str,
+    /// 受付番号.
+    pub reception_number: &'a str,
+    /// The form.
+    pub form: &'a str,
+    /// The day it was confirmed.
+    pub confirmed_on: CivilDay,
+}
+
+impl ExportTarget {
+    /// The header row.
+    pub fn headers(&self) -> Vec<String> {
+        self.columns.iter().map(|(h, _)| h.clone()).collect()
+    }
+
+    /// The lines of one record, rendered (dates as YYYY-MM-DD, choices as labels).
+    pub fn lines(&self, facts: &RecordFacts<'_>, values: &VisitValues) -> Vec<Vec<String>> {
+        let persons = match self.lines {
+            Lines::Persons => values.persons.len().max(1),
+            Lines::Once => 1,
+        };
+        (0..persons)
+            .map(|person| {
+                self.columns
+                    .iter()
+                    .map(|(_, column)| match column {
+                        Column::Source(source) => match source {
+                            Source::Record => facts.record.to_owned(),
+                            Source::Visit => facts.visit.to_owned(),
+                            Source::ReceptionNumber => facts.reception_number.to_owned(),
+                            Source::Form => self
+                                .codes
+                                .get(facts.form)
+                                .cloned()
+                                .unwrap_or_else(|| facts.form.to_owned()),
+                            Source::ConfirmedOn => facts.confirmed_on.to_string(),
+                            Source::PersonIndex => (person + 1).to_string(),
+                        },
+                        Column::Item(key) => render(facts.form, key, values, person),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// The value of an item as a batch file carries it.
+fn render(form: &str, key: &str, values: &VisitValues, person: usize) -> String {
+    let Some(raw) = values.get(form, key, Some(person)) else {
+        return String::new();
+    };
+    let raw = raw.trim();
+    let catalog = Catalog::builtin();
+    let field = catalog.form(form).ok().and_then(|f| f.field(key));
+    let (kind, choices) = match (field, catalog.items.get(key)) {
+        (Some(field), _) => (field.kind, &field.choices),
+        (None, Some(item)) => (item.kind, &item.choices),
+        (None, None) => return raw.to_owned(),
+    };
+    match kind {
+        Kind::Date => parse_date(raw)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|_| raw.to_owned()),
+        Kind::Choice => choices
+            .iter()
+            .find(|c| c.id == raw)
+            .map(|c| c.ja.clone())
+            .unwrap_or_else(|| raw.to_owned()),
+        Kind::Flag => if matches!(raw, "true" | "1") {
+            "1"
+        } else {
+            "0"
+        }
+        .to_owned(),
+        _ => raw.to_owned(),
+    }
+}
+
+/// Every export target.
+#[derive(Debug, Clone)]
+pub struct ExportMap {
+    targets: Vec<ExportTarget>,
+    results: ResultLayout,
+}
+
+impl ExportMap {
+    /// The default map (`exchange/export.toml`): 住民異動届 and, as the example of one added
+    /// by configuration, 国民健康保険異動届.
+    pub fn builtin() -> &'static ExportMap {
+        static MAP: std::sync::OnceLock<ExportMap> = std::sync::OnceLock::new();
+        MAP.get_or_init(|| ExportMap::from_toml(BUILTIN).expect("the built-in export map is valid"))
+    }
+
+    /// A map from its TOML text, checked against the form catalog.
+    pub fn from_toml(text: &str) -> Result<Self, ExportMapError> {
+        let raw: RawMap = toml::from_str(text).map_err(|e| ExportMapError::Parse(e.to_string()))?;
+        let catalog = Catalog::builtin();
+        let mut claimed = std::collections::BTreeSet::new();
+        let mut targets = Vec::new();
+        for t in raw.targets {
+            let usable = !t.id.is_empty()
+                && t.id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !usable {
+                return Err(ExportMapError::Target(
+                    t.id,
+                    "the id must be ASCII letters, digits, _ or -",
+                ));
+            }
+            let mut columns = Vec::new();
+            for c in t.columns {
+                let column = match (c.source, c.item) {
+                    (Some(source), None) => Column::Source(source),
+                    (None, Some(item)) => Column::Item(item),
+                    _ => {
+                        return Err(ExportMapError::Column {
+                            target: t.id,
+                            header: c.header,
+                        });
+                    }
+                };
+                columns.push((c.header, column));
+            }
+            for form_id in &t.forms {
+                let form = catalog
+                    .form(form_id)
+                    .map_err(|_| ExportMapError::UnknownForm {
+                        target: t.id.clone(),
+                        form: form_id.clone(),
+                    })?;
+                if !claimed.insert(form_id.clone()) {
+                    return Err(ExportMapError::Target(
+                        t.id,
+                        "a form belongs to two targets",
+                    ));
+                }
+                for (header, column) in &columns {
+                    if let Column::Item(item) = column {
+                        let known = form.field(item).is_some() || catalog.items.contains_key(item);
+                        if !known {
+                            return Err(ExportMapError::UnknownItem {
+                                target: t.id.clone(),
+                                header: header.clone(),
+                                item: item.clone(),
+                                form: form_id.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            targets.push(ExportTarget {
+                id: t.id,
+                title: t.title,
+                forms: t.forms,
+                lines: t.lines,
+                codes: t.codes,
+                columns,
+            });
+        }
+        Ok(Self {
+            targets,
+            results: raw.results,
+        })
+    }
+
+    /// The target that carries `form`, if it is exported at all.
+    pub fn target_of(&self, form: &str) -> Option<&ExportTarget> {
+        self.targets
+            .iter()
+            .find(|t| t.forms.iter().any(|f| f == form))
+    }
+
+    /// The target with this id.
+    pub fn target(&self, id: &str) -> Option<&ExportTarget> {
+        self.targets.iter().find(|t| t.id == id)
+    }
+
+    /// Every target.
+    pub fn targets(&self) -> &[ExportTarget] {
+        &self.targets
+    }
+
+    /// The layout of result files.
+    pub fn results(&self) -> &ResultLayout {
+        &self.results
+    }
+}
+
+/// A batch file: header and lines, UTF-8 without BOM, CRLF, every value quoted.
+pub fn write_batch(headers: &[String], lines: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(headers);
+    for line in lines {
+        let _ = writer.write_record(line);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family() -> VisitValues {
+        let catalog = Catalog::builtin();
+        let mut v = VisitValues::default();
+        let form = "jumin_idou_tennyu";
+        for (key, person, value) in [
+            ("visit.notified_on", None, "令和9年4月20日"),
+            ("visit.moved_on", None, "2027-04-15"),
+            ("person.name", Some(0), "高崎 太郎"),
+            ("person.sex", Some(0), "male"),
+            ("person.birth_date", Some(0), "昭和60年1月2日"),
+            ("person.name", Some(1), "高崎 花子"),
+            ("person.sex", Some(1), "female"),
+        ] {
+            v.set(catalog, form, key, person, value).unwrap();
+        }
+        v
+    }
+
+    #[test]
+    fn a_family_gives_one_line_per_person_with_dates_and_labels_rendered() {
+        let target = ExportMap::builtin().target_of("jumin_idou_tennyu").unwrap();
+        let facts = RecordFacts {
+            record: "r1",
+            visit: "v1",
+            reception_number: "12",
+            form: "jumin_idou_tennyu",
+            confirmed_on: CivilDay::new(2027, 4, 20).unwrap(),
+        };
+        let lines = target.lines(&facts, &family());
+        assert_eq!(lines.len(), 2);
+        let headers = target.headers();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        assert_eq!(lines[0][col("届出ID")], "r1");
+        assert_eq!(lines[1][col("異動者連番")], "2");
+        assert_eq!(lines[0][col("異動事由")], "国内転入");
+        assert_eq!(lines[0][col("届出日")], "2027-04-20");
+        assert_eq!(lines[0][col("生年月日")], "1985-01-02");
+        assert_eq!(lines[0][col("性別")], "男");
+        assert_eq!(lines[1][col("性別")], "女");
+        assert_eq!(
+            lines[1][col("異動日")],
+            "2027-04-15",
+            "visit items on every line"
+        );
+        let csv = String::from_utf8(write_batch(&headers, &lines)).unwrap();
+        assert!(csv.starts_with("\"届出ID\",\"異動者連番\""));
+        assert_eq!(csv.matches("\r\n").count(), 3);
+    }
+
+    #[test]
+    fn bad_maps_are_refused_with_the_reason() {
+        let unknown_form = r#"[[targets]]
+            id = "x"
+            title = "x"
+            forms = ["no_such_form"]
+            columns = [{ header = "ID", source = "record" }]"#;
+        assert!(matches!(
+            ExportMap::from_toml(unknown_form),
+            Err(ExportMapError::UnknownForm { .. })
+        ));
+        let unknown_item = r#"[[targets]]
+            id = "x"
+            title = "x"
+            forms = ["jumin_idou_tenkyo"]
+            columns = [{ header = "口座", item = "bank" }]"#;
+        let err = ExportMap::from_toml(unknown_item).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("bank is not a field of jumin_idou_tenkyo"),
+            "{err}"
+        );
+        let both = r#"[[targets]]
+            id = "x"
+            title = "x"
+            forms = ["jumin_idou_tenkyo"]
+            columns = [{ header = "ID", source = "record", item = "person.name" }]"#;
+        assert!(matches!(
+            ExportMap::from_toml(both),
+            Err(ExportMapError::Column { .. })
+        ));
+        let bad_id = r#"[[targets]]
+            id = "../x"
+            title = "x"
+            forms = []
+            columns = []"#;
+        assert!(matches!(
+            ExportMap::from_toml(bad_id),
+            Err(ExportMapError::Target(..))
+        ));
+    }
+}

@@ -1,0 +1,193 @@
+//! [`Exporter`]: the outbound half of the exchange as one loop. Each cycle writes waiting
+//! batches ([`BatchSender`]), reads the core system's result files ([`read_results`]) and
+//! writes every state a visit does not show yet into the visit document (送信済み,
+//! 基幹取込済み, 差戻し), from where it syncs to the counters. A failing cycle is retried with
+//! backoff (1 s doubling to 60 s); the state is kept for the admin face.
+//!
+//! Data flows one way: reconciler → outbox → sender → bucket → results → visit document.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::bucket::Bucket;
+use super::export_map::ExportMap;
+use super::on_store;
+use super::results::{ResultError, read_results};
+use super::sender::BatchSender;
+use crate::hub::Hub;
+use crate::store::{ExportCounts, Store};
+
+/// The exporter's state, for the admin face.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ExportState {
+    /// When a cycle last finished without error (ms since the epoch).
+    pub last_cycle_at: Option<i64>,
+    /// The last batch written.
+    pub last_batch: Option<String>,
+    /// Batches written since the server started.
+    pub batches_written: usize,
+    /// Result files read since the server started.
+    pub results_read: usize,
+    /// Consecutive failed cycles (0 when healthy).
+    pub failures: u32,
+    /// The latest failures and refused result files (newest last, at most 20).
+    pub errors: Vec<String>,
+    /// The queue in figures.
+    pub counts: ExportCounts,
+}
+
+/// Sends batches, reads results and shows states, in a loop.
+#[derive(Debug, Clone)]
+pub struct Exporter {
+    map: Arc<ExportMap>,
+    sender: BatchSender,
+    results_prefix: String,
+    interval: Duration,
+    state: Arc<Mutex<ExportState>>,
+}
+
+impl Exporter {
+    /// An exporter writing under `outbound_prefix` and reading results under
+    /// `results_prefix`, every `interval` (and whenever records enter the outbox).
+    pub fn new(
+        map: ExportMap,
+        outbound_prefix: &str,
+        results_prefix: &str,
+        max_records: usize,
+        interval: Duration,
+    ) -> Self {
+        Self {
+            map: Arc::new(map),
+            sender: BatchSender::new(outbound_prefix, max_records),
+            results_prefix: results_prefix.to_owned(),
+            interval,
+            state: Arc::default(),
+        }
+    }
+
+    /// The state now, with the queue counted from the store.
+    pub async fn state(&self, store: &Arc<Store>) -> ExportState {
+        let mut state = lock(&self.state).clone();
+        state.counts = on_store(store, |s| s.export_counts())
+            .await
+            .unwrap_or_default();
+        state
+    }
+
+    /// One cycle: write what waits, read what came back, show it in the visits.
+    pub async fn cycle<B: Bucket>(
+        &self,
+        bucket: &B,
+        store: &Arc<Store>,
+        hub: &Hub,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let sent = self
+            .sender
+            .send_pending(bucket, store, &self.map, now_ms)
+            .await;
+        let sent = match sent {
+            Ok(sent) => sent,
+            Err(e) => {
+                // What was written before the failure still shows as 送信済み.
+                let _ = show_states(hub, store).await;
+                return Err(e.to_string());
+            }
+        };
+        let results = read_results(
+            bucket,
+            store,
+            self.map.results(),
+            &self.results_prefix,
+            now_ms,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let shown = show_states(hub, store).await.map_err(|e| e.to_string())?;
+        let mut state = lock(&self.state);
+        state.batches_written += sent.batches.len();
+        if let Some(last) = sent.batches.last() {
+            state.last_batch = Some(last.clone());
+        }
+        for result in results {
+            match result {
+                Ok(_) => state.results_read += 1,
+                Err(e @ (ResultError::Bucket(_) | ResultError::Store(_))) => {
+                    return Err(e.to_string());
+                }
+                Err(e) => push_error(&mut state, e.to_string()),
+            }
+        }
+        state.last_cycle_at = Some(now_ms);
+        if shown > 0 {
+            tracing::debug!(shown, "exchange states written into visits");
+        }
+        Ok(())
+    }
+
+    /// Cycles until `shutdown` flips.
+    pub async fn run<B: Bucket>(
+        self,
+        bucket: B,
+        store: Arc<Store>,
+        hub: Arc<Hub>,
+        wake: Arc<Notify>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut delay = Duration::ZERO;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = wake.notified(), if delay == self.interval => {}
+                _ = shutdown.changed() => break,
+            }
+            match self
+                .cycle(&bucket, &store, &hub, crate::api::now_ms())
+                .await
+            {
+                Ok(()) => {
+                    lock(&self.state).failures = 0;
+                    delay = self.interval;
+                }
+                Err(error) => {
+                    let mut state = lock(&self.state);
+                    state.failures += 1;
+                    delay = Duration::from_secs(1 << state.failures.min(6))
+                        .min(Duration::from_secs(60));
+                    tracing::warn!(error = %error, retry_in_secs = delay.as_secs(), "export cycle failed");
+                    push_error(&mut state, error);
+                }
+            }
+        }
+    }
+}
+
+/// Writes into the visits every state they do not show yet. Returns how many changed.
+pub async fn show_states(hub: &Hub, store: &Arc<Store>) -> Result<usize, crate::hub::HubError> {
+    let mut changed = 0;
+    loop {
+        let updates = on_store(store, |s| s.unshown_states(500)).await?;
+        if updates.is_empty() {
+            return Ok(changed);
+        }
+        for update in updates {
+            if hub.record_exchange(&update).await? {
+                changed += 1;
+            }
+            let (record, state) = (update.record.clone(), update.state.clone());
+            on_store(store, move |s| s.mark_shown(&record, &state)).await?;
+        }
+    }
+}
+
+fn push_error(state: &mut ExportState, error: String) {
+    state.errors.push(error);
+    let excess = state.errors.len().saturating_sub(20);
+    state.errors.drain(..excess);
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,82 @@
+//! From a confirmed form to an outbox record. When the reconciler confirms a form that an
+//! export target carries, the record that will take it to the core system is made here: its
+//! id (`<visit>-<form>-<attempt>`, a new attempt after each 差戻し) is written into the
+//! visit's status, and its lines are laid out as the target says at that moment. The hub
+//! stores the record in the same transaction as the document change, so a confirmation is
+//! never without its record, nor a record without its confirmation.
+
+use automerge::AutoCommit;
+use shared_model::calendar::tokyo_day;
+use shared_model::{DocumentId, VisitDoc};
+
+use super::export_map::{ExportMap, RecordFacts};
+use crate::store::{OutboxEntry, StoreError};
+
+/// The outbox records for the forms just confirmed in `doc` (those no target carries are
+/// skipped). `attempts(form)` says how many records the form has had before.
+pub fn records_for_confirmed(
+    doc: &mut AutoCommit,
+    document_id: DocumentId,
+    confirmed: &[String],
+    map: &ExportMap,
+    attempts: impl Fn(&str) -> Result<u32, StoreError>,
+    now_ms: i64,
+) -> Result<Vec<OutboxEntry>, StoreError> {
+    let exported: Vec<&String> = confirmed
+        .iter()
+        .filter(|form| map.target_of(form).is_some())
+        .collect();
+    if exported.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taken = std::mem::take(doc);
+    let mut visit = match VisitDoc::from_doc(taken.clone()) {
+        Ok(visit) => visit,
+        Err(_) => {
+            *doc = taken;
+            return Ok(Vec::new());
+        }
+    };
+    let values = visit.values();
+    let reception_number = visit.reception_number();
+    let visit_id = document_id.to_string();
+    let mut entries = Vec::new();
+    let mut failure = None;
+    for form in exported {
+        let Some(target) = map.target_of(form) else {
+            continue;
+        };
+        let attempt = match attempts(form) {
+            Ok(n) => n + 1,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        let record = format!("{visit_id}-{form}-{attempt}");
+        let facts = RecordFacts {
+            record: &record,
+            visit: &visit_id,
+            reception_number: &reception_number,
+            form,
+            confirmed_on: tokyo_day(now_ms),
+        };
+        let lines = target.lines(&facts, &values);
+        if visit.attach_record(form, &record).is_err() {
+            continue;
+        }
+        entries.push(OutboxEntry {
+            record,
+            target: target.id.clone(),
+            form: form.clone(),
+            header: target.headers(),
+            lines,
+            confirmed_at: now_ms,
+        });
+    }
+    *doc = visit.into_doc();
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(entries),
+    }
+}

@@ -1,0 +1,473 @@
+//! The export outbox: a confirmed form's record is written here in the same transaction as
+//! the document change that confirms it, grouped into numbered batches before any byte goes
+//! to the bucket, and followed through 送信済み → 基幹取込済み / 差戻し. Each step is one
+//! transaction, so a crash at any point leaves either the step done or not begun.
+
+use rusqlite::{OptionalExtension, params};
+use shared_model::DocumentId;
+
+use super::{ChunkSizes, Store, StoreError};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS export_batches (
+    seq        INTEGER PRIMARY KEY,
+    target     TEXT    NOT NULL,
+    key        TEXT    NOT NULL UNIQUE,
+    bytes      BLOB    NOT NULL,
+    records    INTEGER NOT NULL,
+    lines      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    written_at INTEGER,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id           INTEGER PRIMARY KEY,
+    record       TEXT    NOT NULL UNIQUE,
+    target       TEXT    NOT NULL,
+    doc_id       TEXT    NOT NULL,
+    form         TEXT    NOT NULL,
+    header       TEXT    NOT NULL,
+    lines        TEXT    NOT NULL,
+    confirmed_at INTEGER NOT NULL,
+    batch        INTEGER REFERENCES export_batches (seq),
+    state        TEXT    NOT NULL DEFAULT 'pending'
+                 CHECK (state IN ('pending', 'sent', 'accepted', 'rejected')),
+    reason       TEXT,
+    state_at     INTEGER,
+    shown        TEXT    NOT NULL DEFAULT 'pending'
+);
+CREATE INDEX IF NOT EXISTS outbox_unbatched ON outbox (target, id) WHERE batch IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch);
+CREATE INDEX IF NOT EXISTS outbox_form ON outbox (doc_id, form);
+CREATE INDEX IF NOT EXISTS outbox_unshown ON outbox (id) WHERE state <> shown;
+CREATE TABLE IF NOT EXISTS result_files (
+    key     TEXT    NOT NULL,
+    etag    TEXT    NOT NULL,
+    batch   INTEGER NOT NULL REFERENCES export_batches (seq),
+    records INTEGER NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (key, etag)
+);
+";
+
+/// A record for the outbox: one confirmed form, already laid out in its target's columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// `<visit>-<form>-<attempt>`: unique, and what the core system's result names.
+    pub record: String,
+    /// The export target.
+    pub target: String,
+    /// The form.
+    pub form: String,
+    /// The target's header when the record was made.
+    pub header: Vec<String>,
+    /// Its lines (one per person, or one).
+    pub lines: Vec<Vec<String>>,
+    /// When the server confirmed the form.
+    pub confirmed_at: i64,
+}
+
+/// A numbered batch: its object key and the exact bytes to write under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// Sequence number (global, never reused).
+    pub seq: i64,
+    /// The export target.
+    pub target: String,
+    /// The object key.
+    pub key: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Records in it.
+    pub records: usize,
+    /// Lines in it.
+    pub lines: usize,
+    /// When it was written and recorded, if it was.
+    pub written_at: Option<i64>,
+}
+
+/// The core system's answer on one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordResult {
+    /// The record.
+    pub record: String,
+    /// Accepted (基幹取込済み) or rejected (差戻し).
+    pub accepted: bool,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+/// A state the visit document has still to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    /// The record.
+    pub record: String,
+    /// The visit.
+    pub doc_id: String,
+    /// The form.
+    pub form: String,
+    /// `sent`, `accepted` or `rejected`.
+    pub state: String,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// When the state was reached.
+    pub at: i64,
+}
+
+/// A record as the export queue shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxRecord {
+    /// The record id.
+    pub record: String,
+    /// The form.
+    pub form: String,
+    /// Its batch, once numbered.
+    pub batch: Option<i64>,
+    /// `pending`, `sent`, `accepted` or `rejected`.
+    pub state: String,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+/// The export queue in figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExportCounts {
+    /// Records not yet in a written batch.
+    pub pending: usize,
+    /// Written, no result yet.
+    pub sent: usize,
+    /// 基幹取込済み.
+    pub accepted: usize,
+    /// 差戻し.
+    pub rejected: usize,
+    /// Batches numbered but not yet written (retrying).
+    pub unwritten_batches: usize,
+    /// Batches written.
+    pub written_batches: usize,
+}
+
+impl Store {
+    /// Appends a document chunk and the outbox records it confirms, in one transaction.
+    pub fn append_with_outbox(
+        &self,
+        doc_id: &DocumentId,
+        chunk: &[u8],
+        entries: &[OutboxEntry],
+    ) -> Result<ChunkSizes, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        Self::insert_chunk(&tx, doc_id, chunk)?;
+        for e in entries {
+            tx.prepare_cached(
+                "INSERT INTO outbox (record, target, doc_id, form, header, lines, confirmed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                e.record,
+                e.target,
+                doc_id.to_string(),
+                e.form,
+                serde_json::to_string(&e.header).unwrap_or_default(),
+                serde_json::to_string(&e.lines).unwrap_or_default(),
+                e.confirmed_at,
+            ])?;
+        }
+        tx.commit()?;
+        Self::sizes(&conn, doc_id)
+    }
+
+    /// How many records a form of a visit has had (the next one is this plus one).
+    pub fn outbox_attempts(&self, doc_id: &DocumentId, form: &str) -> Result<u32, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE doc_id = ?1 AND form = ?2",
+            params![doc_id.to_string(), form],
+            |r| r.get(0),
+        )?;
+        Ok(n as u32)
+    }
+
+    /// Numbers the next batch of `target` from its oldest unbatched records (at most
+    /// `max_records`, all with the same header), renders it and records it with the records'
+    /// assignment, in one transaction. `None` when nothing waits.
+    pub fn assign_batch(
+        &self,
+        target: &str,
+        max_records: usize,
+        now_ms: i64,
+        key_of: impl FnOnce(i64, i64) -> String,
+        render: impl FnOnce(&[String], &[Vec<String>]) -> Vec<u8>,
+    ) -> Result<Option<Batch>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let rows: Vec<(i64, String, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, header, lines FROM outbox WHERE target = ?1 AND batch IS NULL
+                 ORDER BY id LIMIT ?2",
+            )?;
+            stmt.query_map(params![target, max_records as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let Some(first_header) = rows.first().map(|r| r.1.clone()) else {
+            return Ok(None);
+        };
+        // A change of layout between records starts a new batch.
+        let rows: Vec<_> = rows
+            .into_iter()
+            .take_while(|r| r.1 == first_header)
+            .collect();
+        let header: Vec<String> = serde_json::from_str(&first_header).unwrap_or_default();
+        let mut lines: Vec<Vec<String>> = Vec::new();
+        for (_, _, text) in &rows {
+            let record_lines: Vec<Vec<String>> = serde_json::from_str(text).unwrap_or_default();
+            lines.extend(record_lines);
+        }
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM export_batches",
+            [],
+            |r| r.get(0),
+        )?;
+        let key = key_of(seq, now_ms);
+        let bytes = render(&header, &lines);
+        tx.execute(
+            "INSERT INTO export_batches (seq, target, key, bytes, records, lines, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                seq,
+                target,
+                key,
+                bytes,
+                rows.len() as i64,
+                lines.len() as i64,
+                now_ms
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE outbox SET batch = ?1 WHERE id = ?2")?;
+            for (id, _, _) in &rows {
+                stmt.execute(params![seq, id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(Some(Batch {
+            seq,
+            target: target.to_owned(),
+            key,
+            bytes,
+            records: rows.len(),
+            lines: lines.len(),
+            written_at: None,
+        }))
+    }
+
+    /// Batches numbered but not yet recorded as written, oldest first.
+    pub fn unwritten_batches(&self) -> Result<Vec<Batch>, StoreError> {
+        self.batches_where("written_at IS NULL")
+    }
+
+    /// The batch under this object key.
+    pub fn batch_by_key(&self, key: &str) -> Result<Option<Batch>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+             WHERE key = ?1",
+        )?;
+        Ok(stmt.query_row(params![key], batch_of).optional()?)
+    }
+
+    /// The batch numbered `seq`.
+    pub fn batch(&self, seq: i64) -> Result<Option<Batch>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+             WHERE seq = ?1",
+        )?;
+        Ok(stmt.query_row(params![seq], batch_of).optional()?)
+    }
+
+    /// Every batch, oldest first.
+    pub fn batches(&self) -> Result<Vec<Batch>, StoreError> {
+        self.batches_where("1")
+    }
+
+    fn batches_where(&self, clause: &str) -> Result<Vec<Batch>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+             WHERE {clause} ORDER BY seq"
+        ))?;
+        let rows = stmt.query_map([], batch_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that a batch and its marker are in the bucket: its records become 送信済み.
+    pub fn mark_batch_written(&self, seq: i64, now_ms: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE export_batches SET written_at = ?2, last_error = NULL
+             WHERE seq = ?1 AND written_at IS NULL",
+            params![seq, now_ms],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET state = 'sent', state_at = ?2 WHERE batch = ?1 AND state = 'pending'",
+            params![seq, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a failed attempt to write a batch (it is retried).
+    pub fn batch_failed(&self, seq: i64, error: &str) -> Result<u32, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE export_batches SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            params![seq, error],
+        )?;
+        let n: i64 = conn.query_row(
+            "SELECT attempts FROM export_batches WHERE seq = ?1",
+            params![seq],
+            |r| r.get(0),
+        )?;
+        Ok(n as u32)
+    }
+
+    /// The records of a batch.
+    pub fn batch_records(&self, seq: i64) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT record FROM outbox WHERE batch = ?1")?;
+        let rows = stmt.query_map(params![seq], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether this result file version was read (or refused) already.
+    pub fn result_seen(&self, key: &str, etag: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT (SELECT COUNT(*) FROM result_files WHERE key = ?1 AND etag = ?2)
+                  + (SELECT COUNT(*) FROM import_errors WHERE key = ?1 AND etag = ?2)",
+            params![key, etag],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Applies a result file to its batch's records and records the file, in one
+    /// transaction. A record already answered keeps its first answer.
+    pub fn apply_results(
+        &self,
+        key: &str,
+        etag: &str,
+        batch: i64,
+        results: &[RecordResult],
+        now_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = ?3, reason = ?4, state_at = ?5
+                 WHERE record = ?1 AND batch = ?2 AND state IN ('pending', 'sent')",
+            )?;
+            for r in results {
+                let state = if r.accepted { "accepted" } else { "rejected" };
+                changed += stmt.execute(params![r.record, batch, state, r.reason, now_ms])?;
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO result_files (key, etag, batch, records, read_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key, etag, batch, results.len() as i64, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Records whose state the visit document does not show yet, oldest first.
+    pub fn unshown_states(&self, limit: usize) -> Result<Vec<StatusUpdate>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at)
+             FROM outbox WHERE state <> shown ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok(StatusUpdate {
+                record: r.get(0)?,
+                doc_id: r.get(1)?,
+                form: r.get(2)?,
+                state: r.get(3)?,
+                reason: r.get(4)?,
+                at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the visit document shows `state` for `record`.
+    pub fn mark_shown(&self, record: &str, state: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE outbox SET shown = ?2 WHERE record = ?1",
+            params![record, state],
+        )?;
+        Ok(())
+    }
+
+    /// The export queue in figures.
+    pub fn export_counts(&self) -> Result<ExportCounts, StoreError> {
+        let conn = self.conn();
+        let mut counts = ExportCounts::default();
+        let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (state, n) = row?;
+            let n = n as usize;
+            match state.as_str() {
+                "pending" => counts.pending = n,
+                "sent" => counts.sent = n,
+                "accepted" => counts.accepted = n,
+                "rejected" => counts.rejected = n,
+                _ => {}
+            }
+        }
+        let (unwritten, written): (i64, i64) = conn.query_row(
+            "SELECT COALESCE(SUM(written_at IS NULL), 0), COALESCE(SUM(written_at IS NOT NULL), 0)
+             FROM export_batches",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        counts.unwritten_batches = unwritten as usize;
+        counts.written_batches = written as usize;
+        Ok(counts)
+    }
+
+    /// Every record with its batch and state, oldest first (tests and the admin face).
+    pub fn outbox_records(&self) -> Result<Vec<OutboxRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT record, form, batch, state, reason FROM outbox ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OutboxRecord {
+                record: r.get(0)?,
+                form: r.get(1)?,
+                batch: r.get(2)?,
+                state: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn batch_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        seq: r.get(0)?,
+        target: r.get(1)?,
+        key: r.get(2)?,
+        bytes: r.get(3)?,
+        records: r.get::<_, i64>(4)? as usize,
+        lines: r.get::<_, i64>(5)? as usize,
+        written_at: r.get(6)?,
+    })
+}

@@ -1,0 +1,366 @@
+//! The export of confirmed notifications through a folder bucket, in-process: outbox in the
+//! same transaction as the confirmation, batches exactly once (also after a crash between
+//! writing and recording), results read back into the visit, and bad result files refused.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared_model::calendar::tokyo_day;
+use shared_model::synthetic::{Move, Population, move_visit};
+use shared_model::{DocumentId, FormState, VisitDoc};
+use sync_server::exchange::bucket::{Bucket, FolderBucket};
+use sync_server::exchange::export_map::{ExportMap, write_batch};
+use sync_server::exchange::exporter::Exporter;
+use sync_server::exchange::sender::{BatchSender, marker_text};
+use sync_server::hub::Hub;
+use sync_server::store::Store;
+
+/// The server decides with the real clock (届出日 may not be in the future), so the
+/// counters here fill their forms for today too.
+fn now() -> i64 {
+    sync_server::api::now_ms()
+}
+
+/// Today as object keys write it (YYYYMMDD).
+fn today_key() -> String {
+    tokyo_day(now()).to_string().replace('-', "")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    bucket: FolderBucket,
+    store: Arc<Store>,
+    hub: Arc<Hub>,
+    exporter: Exporter,
+    population: Population,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = FolderBucket::new(dir.path().join("bucket"));
+    let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
+    let hub = Arc::new(
+        Hub::new("server".into(), store.clone())
+            .unwrap()
+            .with_exports(ExportMap::builtin().clone()),
+    );
+    let exporter = Exporter::new(
+        ExportMap::builtin().clone(),
+        "outbound/",
+        "inbound/results/",
+        100,
+        Duration::from_secs(2),
+    );
+    Fixture {
+        _dir: dir,
+        bucket,
+        store,
+        hub,
+        exporter,
+        population: Population::generate(11, 200),
+    }
+}
+
+impl Fixture {
+    /// A counter confirms a move: the visit reaches the hub, which decides it.
+    async fn confirm(&self, i: usize, kind: Move) -> DocumentId {
+        let id = DocumentId::random();
+        let resident = &self.population.residents[i];
+        let mut visit =
+            move_visit(id, i as u32 + 1, resident, kind, tokyo_day(now()), now()).unwrap();
+        self.hub.merge(id, visit.doc_mut()).await.unwrap();
+        id
+    }
+
+    async fn status(&self, id: DocumentId, form: &str) -> shared_model::FormStatus {
+        self.hub
+            .read(id, |d| {
+                VisitDoc::from_doc(d.clone()).unwrap().form_status(form)
+            })
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn cycle(&self) {
+        self.exporter
+            .cycle(&self.bucket, &self.store, &self.hub, now())
+            .await
+            .unwrap();
+    }
+
+    async fn batch_keys(&self) -> Vec<String> {
+        self.bucket
+            .list("outbound/")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| k.ends_with(".csv"))
+            .collect()
+    }
+
+    /// Every record id in every batch file in the bucket (with repeats, if any).
+    async fn records_in_bucket(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for key in self.batch_keys().await {
+            let bytes = self.bucket.get(&key).await.unwrap();
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            for row in reader.records() {
+                let row = row.unwrap();
+                if &row[1] == "1" {
+                    out.push(row[0].to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn a_confirmed_move_goes_out_once_and_its_result_comes_back() {
+    let f = fixture();
+    let id = f.confirm(0, Move::Within).await;
+    let form = Move::Within.form();
+    let status = f.status(id, form).await;
+    assert_eq!(status.state, FormState::Confirmed, "{status:?}");
+    let record = status
+        .record
+        .clone()
+        .expect("the confirmation names its record");
+    assert_eq!(record, format!("{id}-{form}-1"));
+    // The record is in the outbox with the confirmation; nothing is in the bucket yet.
+    assert_eq!(f.store.outbox_records().unwrap().len(), 1);
+    assert!(f.batch_keys().await.is_empty());
+
+    f.cycle().await;
+    let keys = f.batch_keys().await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let day = today_key();
+    assert!(keys[0].starts_with(&format!("outbound/jumin_idou/{day}/jumin_idou_{day}_")));
+    let marker = f.bucket.get(&format!("{}.done", keys[0])).await.unwrap();
+    assert!(
+        String::from_utf8(marker)
+            .unwrap()
+            .starts_with("records=1\nlines=1\n")
+    );
+    assert_eq!(f.status(id, form).await.state, FormState::Sent);
+    // A second cycle writes nothing new.
+    f.cycle().await;
+    assert_eq!(f.batch_keys().await.len(), 1);
+
+    // The core system answers: taken in.
+    let name = keys[0].rsplit('/').next().unwrap().trim_end_matches(".csv");
+    let result = format!("届出ID,結果,理由\r\n{record},受理,\r\n");
+    f.bucket
+        .put(
+            &format!("inbound/results/{name}.result.csv"),
+            result.into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.cycle().await;
+    assert_eq!(f.status(id, form).await.state, FormState::Accepted);
+    let counts = f.exporter.state(&f.store).await.counts;
+    assert_eq!((counts.accepted, counts.pending, counts.sent), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixed() {
+    let f = fixture();
+    let id = f.confirm(1, Move::In).await;
+    let form = Move::In.form();
+    f.cycle().await;
+    let first = f.status(id, form).await.record.unwrap();
+    let key = f.batch_keys().await.remove(0);
+    let name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
+    let result = format!("届出ID,結果,理由\n{first},差戻し,転入前住所の住所コードが未登録です\n");
+    f.bucket
+        .put(
+            &format!("inbound/results/{name}.result.csv"),
+            result.into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.cycle().await;
+    let status = f.status(id, form).await;
+    assert_eq!(status.state, FormState::Rejected);
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("転入前住所の住所コードが未登録です")
+    );
+
+    // The counter fixes it and asks again: a second record, in a second batch.
+    let mut counter = f.hub.read(id, |d| d.clone()).await.unwrap().unwrap();
+    let mut visit = VisitDoc::from_doc(counter.clone()).unwrap();
+    visit
+        .set_item("visit.previous_address", None, "東京都千代田区千代田1番1号")
+        .unwrap();
+    visit.request_confirmation(form, now() + 1).unwrap();
+    counter = visit.into_doc();
+    f.hub.merge(id, &mut counter).await.unwrap();
+    let second = f.status(id, form).await.record.unwrap();
+    assert_eq!(second, format!("{id}-{form}-2"));
+    f.cycle().await;
+    assert_eq!(f.status(id, form).await.state, FormState::Sent);
+    let mut records = f.records_in_bucket().await;
+    records.sort();
+    assert_eq!(records, [first, second]);
+}
+
+#[tokio::test]
+async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() {
+    let f = fixture();
+    for i in 0..5 {
+        f.confirm(i, Move::Out).await;
+    }
+    // The sender numbered a batch and wrote it with its marker, then died before recording.
+    let sender = BatchSender::new("outbound/", 100);
+    let batch = f
+        .store
+        .assign_batch(
+            "jumin_idou",
+            100,
+            now(),
+            |seq, at| sender.key_of("jumin_idou", seq, at),
+            write_batch,
+        )
+        .unwrap()
+        .unwrap();
+    f.bucket.put(&batch.key, batch.bytes.clone()).await.unwrap();
+    f.bucket
+        .put(
+            &format!("{}.done", batch.key),
+            marker_text(&batch).into_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(f.store.unwritten_batches().unwrap().len(), 1);
+
+    // After the restart: the batch is recorded, not written again, and nothing else is sent.
+    f.cycle().await;
+    assert!(f.store.unwritten_batches().unwrap().is_empty());
+    assert_eq!(f.batch_keys().await, std::slice::from_ref(&batch.key));
+    let records = f.records_in_bucket().await;
+    assert_eq!(records.len(), 5);
+    let unique: std::collections::BTreeSet<_> = records.iter().collect();
+    assert_eq!(unique.len(), 5);
+
+    // Another crash, this time before the marker: the batch is written again under the same
+    // key with the same bytes.
+    f.confirm(9, Move::In).await;
+    let batch = f
+        .store
+        .assign_batch(
+            "jumin_idou",
+            100,
+            now(),
+            |seq, at| sender.key_of("jumin_idou", seq, at),
+            write_batch,
+        )
+        .unwrap()
+        .unwrap();
+    f.bucket.put(&batch.key, b"half".to_vec()).await.unwrap();
+    f.cycle().await;
+    assert_eq!(f.bucket.get(&batch.key).await.unwrap(), batch.bytes);
+    assert_eq!(f.records_in_bucket().await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_marker_of_other_bytes_under_the_key_is_never_overwritten() {
+    let f = fixture();
+    f.confirm(0, Move::Within).await;
+    // Another database already wrote batch 1 of the day into this bucket.
+    let day = today_key();
+    let taken = &format!("outbound/jumin_idou/{day}/jumin_idou_{day}_000001.csv");
+    f.bucket.put(taken, b"other".to_vec()).await.unwrap();
+    f.bucket
+        .put(&format!("{taken}.done"), b"records=9\n".to_vec())
+        .await
+        .unwrap();
+    let err = f
+        .exporter
+        .cycle(&f.bucket, &f.store, &f.hub, now())
+        .await
+        .unwrap_err();
+    assert!(err.contains("already holds a different batch"), "{err}");
+    assert_eq!(f.bucket.get(taken).await.unwrap(), b"other");
+    assert_eq!(f.store.export_counts().unwrap().unwritten_batches, 1);
+}
+
+#[tokio::test]
+async fn result_files_for_unknown_batches_or_records_are_refused_and_change_nothing() {
+    let f = fixture();
+    let id = f.confirm(0, Move::Within).await;
+    f.cycle().await;
+    let record = f.status(id, Move::Within.form()).await.record.unwrap();
+    let key = f.batch_keys().await.remove(0);
+    let name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
+    f.bucket
+        .put(
+            &format!(
+                "inbound/results/jumin_idou_{}_000099.result.csv",
+                today_key()
+            ),
+            format!("届出ID,結果,理由\n{record},受理,\n").into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.bucket
+        .put(
+            &format!("inbound/results/{name}.result.csv"),
+            format!("届出ID,結果,理由\n{record},受理,\nnot-a-record,受理,\n").into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.cycle().await;
+    let state = f.exporter.state(&f.store).await;
+    assert_eq!(state.errors.len(), 2, "{:?}", state.errors);
+    assert!(
+        state
+            .errors
+            .iter()
+            .any(|e| e.contains(&format!("unknown batch jumin_idou_{}_000099", today_key())))
+    );
+    assert!(
+        state
+            .errors
+            .iter()
+            .any(|e| e.contains("3行目: 届出ID not-a-record はこのバッチにありません"))
+    );
+    assert_eq!(
+        f.status(id, Move::Within.form()).await.state,
+        FormState::Sent
+    );
+    assert_eq!(state.counts.sent, 1);
+    // Refused once, not again on every cycle.
+    f.cycle().await;
+    assert_eq!(f.exporter.state(&f.store).await.errors.len(), 2);
+}
+
+#[tokio::test]
+async fn the_kokuho_example_target_goes_out_in_its_own_batches() {
+    let f = fixture();
+    let id = DocumentId::random();
+    let resident = &f.population.residents[3];
+    let mut visit = move_visit(id, 4, resident, Move::In, tokyo_day(now()), now()).unwrap();
+    for (field, value) in [("kind", "acquire"), ("reason", "move_in")] {
+        visit.set_form_field("kokuho_idou", field, value).unwrap();
+    }
+    visit
+        .set_item("household.phone", None, "027-321-1111")
+        .unwrap();
+    visit.request_confirmation("kokuho_idou", now()).unwrap();
+    f.hub.merge(id, visit.doc_mut()).await.unwrap();
+    assert_eq!(
+        f.status(id, "kokuho_idou").await.state,
+        FormState::Confirmed
+    );
+    f.cycle().await;
+    let keys = f.batch_keys().await;
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let kokuho = keys.iter().find(|k| k.contains("/kokuho_idou/")).unwrap();
+    let text = String::from_utf8(f.bucket.get(kokuho).await.unwrap()).unwrap();
+    assert!(text.contains("\"資格取得\",\"転入\""), "{text}");
+    assert_eq!(f.status(id, "kokuho_idou").await.state, FormState::Sent);
+}
