@@ -11,68 +11,21 @@ use sync_server::exchange::layout::ResidentLayout;
 use sync_server::exchange::s3::{S3Bucket, S3Config};
 use sync_server::store::Store;
 
-/// A running s3s-fs over a temporary folder; killed on drop.
-struct S3Server {
-    _child: tokio::process::Child,
-    _dir: tempfile::TempDir,
-    port: u16,
-}
-
-async fn s3_server() -> S3Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let binary = std::env::var_os("S3S_FS_BIN").unwrap_or_else(|| "s3s-fs".into());
-    let child = tokio::process::Command::new(&binary)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args([
-            "--access-key",
-            "madoguchi",
-            "--secret-key",
-            "madoguchi-secret",
-        ])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("s3s-fs is installed (cargo xtask test installs it)");
-    // Owned at once, so the process is killed whatever happens next.
-    let server = S3Server {
-        _child: child,
-        _dir: dir,
-        port,
-    };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("s3s-fs did not start");
-}
+use madoguchi_tests::{S3Server, s3_server};
 
 async fn bucket(server: &S3Server) -> S3Bucket {
-    let bucket = S3Bucket::new(&S3Config {
-        endpoint: format!("http://127.0.0.1:{}", server.port),
+    S3Bucket::new(&S3Config {
+        endpoint: server.endpoint(),
         region: "ap-tokyo-1".into(),
-        bucket: "esuite-exchange".into(),
-        access_key: "madoguchi".into(),
-        secret_key: "madoguchi-secret".into(),
-    });
-    bucket.create().await.unwrap();
-    bucket
+        bucket: s3_server::BUCKET.into(),
+        access_key: s3_server::ACCESS_KEY.into(),
+        secret_key: s3_server::SECRET_KEY.into(),
+    })
 }
 
 #[tokio::test]
 async fn objects_round_trip_through_s3() {
-    let server = s3_server().await;
+    let server = S3Server::start().await.unwrap();
     let bucket = bucket(&server).await;
     bucket
         .put("inbound/juki/full/a.csv", b"one".to_vec())
@@ -93,7 +46,7 @@ async fn objects_round_trip_through_s3() {
 
 #[tokio::test]
 async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
-    let server = s3_server().await;
+    let server = S3Server::start().await.unwrap();
     let bucket = bucket(&server).await;
     let store = Arc::new(Store::in_memory().unwrap());
     let layout = ResidentLayout::default();

@@ -2,14 +2,17 @@
 //! [`ServerProcess`]: the real `sync-server` binary started on 127.0.0.1 with a fresh data
 //! folder, stopped (or killed) by the test. Next to it, [`NativePeer`] is our Rust client
 //! code (`shared_model::protocol::SyncClient`) over a real WebSocket, and [`node`] runs the
-//! JS peers under `tests/js` (the npm automerge-repo client, Playwright).
+//! JS peers under `tests/js` (the npm automerge-repo client, Playwright), and [`S3Server`]
+//! is a real S3-compatible server (s3s-fs) for the exchange with the core system.
 #![forbid(unsafe_code)]
 
 mod native_peer;
 pub mod node;
+pub mod s3_server;
 mod server_process;
 
 pub use native_peer::NativePeer;
+pub use s3_server::S3Server;
 pub use server_process::{ServerProcess, add_staff, simulator_binary};
 
 /// The workspace root.

@@ -57,6 +57,52 @@ impl NativePeer {
         }
     }
 
+    /// Syncs many documents at once (each as [`NativePeer::sync`] would), until the server
+    /// holds every change of every one and has nothing more to say.
+    pub async fn sync_all(&mut self, docs: &mut [(DocumentId, AutoCommit)]) -> anyhow::Result<()> {
+        let index: std::collections::HashMap<DocumentId, usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        for (id, doc) in docs.iter_mut() {
+            if let Some(first) = self.client.sync(*id, doc) {
+                self.send(&first).await?;
+            }
+        }
+        loop {
+            match self.next(Duration::from_millis(500)).await? {
+                Some(Incoming::Sync { document_id, data }) => {
+                    if let Some(&i) = index.get(&document_id) {
+                        let (id, doc) = &mut docs[i];
+                        if let Some(reply) = self.client.apply(*id, doc, &data)? {
+                            self.send(&reply).await?;
+                        }
+                    }
+                }
+                Some(Incoming::Unavailable { document_id }) => {
+                    bail!("server does not have {document_id}")
+                }
+                Some(Incoming::Refused { reason }) => bail!("server refused: {reason}"),
+                Some(_) => {}
+                None => {
+                    let mut quiet = true;
+                    for (id, doc) in docs.iter_mut() {
+                        if self.client.pending_changes(*id, doc) > 0 {
+                            quiet = false;
+                            if let Some(reply) = self.client.sync(*id, doc) {
+                                self.send(&reply).await?;
+                            }
+                        }
+                    }
+                    if quiet {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
     /// Syncs `doc` with the server until the server holds every change and has nothing more.
     pub async fn sync(&mut self, id: DocumentId, doc: &mut AutoCommit) -> anyhow::Result<()> {
         if let Some(first) = self.client.sync(id, doc) {

@@ -16,6 +16,8 @@ pub struct ServerProcess {
     data_dir: PathBuf,
     static_dir: Option<PathBuf>,
     log_path: PathBuf,
+    extra: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 /// Creates a staff account with the server's `staff-add` command (password on stdin).
@@ -88,6 +90,17 @@ impl ServerProcess {
         static_dir: Option<&Path>,
         extra: &[&str],
     ) -> anyhow::Result<Self> {
+        Self::start_with_env(port, data_dir, static_dir, extra, &[]).await
+    }
+
+    /// Starts a server with extra command-line arguments and environment variables.
+    pub async fn start_with_env(
+        port: u16,
+        data_dir: &Path,
+        static_dir: Option<&Path>,
+        extra: &[&str],
+        envs: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let binary = server_binary();
         if !binary.exists() {
             bail!(
@@ -95,7 +108,9 @@ impl ServerProcess {
                 binary.display()
             );
         }
-        let log_path = data_dir.join(format!("server-{}.log", std::process::id()));
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log_path = data_dir.join(format!("server-{}-{n}.log", std::process::id()));
         let mut command = Command::new(&binary);
         command
             .arg("--listen")
@@ -103,6 +118,7 @@ impl ServerProcess {
             .arg("--data")
             .arg(data_dir)
             .args(extra)
+            .envs(envs.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -144,6 +160,11 @@ impl ServerProcess {
             data_dir: data_dir.to_path_buf(),
             static_dir: static_dir.map(Path::to_path_buf),
             log_path,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            envs: envs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         })
     }
 
@@ -205,12 +226,35 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// Starts a new process over the same data (and port, so browsers reconnect).
+    /// Starts a new process over the same data (and port, so browsers reconnect), with the
+    /// same arguments and environment.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         let _ = self.child.kill().await;
-        let next = Self::start_on(self.port, &self.data_dir, self.static_dir.as_deref()).await?;
+        let _ = self.child.wait().await;
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = self
+            .envs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let next = Self::start_with_env(
+            self.port,
+            &self.data_dir,
+            self.static_dir.as_deref(),
+            &extra,
+            &envs,
+        )
+        .await?;
         *self = next;
         Ok(())
+    }
+
+    /// Waits up to `limit` for the process to end on its own (a crash point, for example).
+    pub async fn wait_exit(&mut self, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .context("the server is still running")?
+            .map_err(Into::into)
     }
 
     /// A plain HTTP GET on loopback, returning status, headers and body.

@@ -184,6 +184,13 @@ impl ExportTarget {
         self.columns.iter().map(|(h, _)| h.clone()).collect()
     }
 
+    /// The column that carries the record id, if the layout has one.
+    pub fn record_column(&self) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|(_, c)| *c == Column::Source(Source::Record))
+    }
+
     /// The lines of one record, rendered (dates as YYYY-MM-DD, choices as labels).
     pub fn lines(&self, facts: &RecordFacts<'_>, values: &VisitValues) -> Vec<Vec<String>> {
         let persons = match self.lines {

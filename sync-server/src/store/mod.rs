@@ -528,6 +528,7 @@ impl Store {
             "INSERT INTO imports (key, etag, kind, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![key, etag, kind, changes.len() as i64, now_ms],
         )?;
+        crate::exchange::crash_point("import-before-commit");
         tx.commit()?;
         Ok(())
     }

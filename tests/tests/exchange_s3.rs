@@ -1,0 +1,320 @@
+//! The exchange with the core system against a real S3-compatible server (s3s-fs on
+//! 127.0.0.1), with the real server and simulator processes: 住基 files in (also across a
+//! crash in the middle of an import), a peak day of notifications out with every result read
+//! back into its visit, and a crash between writing a batch and recording it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use automerge::AutoCommit;
+use madoguchi_tests::{NativePeer, S3Server, ServerProcess, add_staff, simulator_binary};
+use shared_model::calendar::tokyo_day;
+use shared_model::synthetic::{Move, Population, move_visit};
+use shared_model::{DocumentId, FormState, VisitDoc};
+
+const PASSWORD: &str = "correct horse";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+async fn simulate(s3: &S3Server, args: &[&str]) {
+    let output = tokio::process::Command::new(simulator_binary())
+        .args(s3.args())
+        .args(args)
+        .envs(s3.envs())
+        .output()
+        .await
+        .expect("core-simulator runs (cargo xtask test builds it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A server over `data` and the S3 bucket, with `extra_env` (a crash point) if given.
+async fn server(
+    data: &Path,
+    s3: &S3Server,
+    extra_env: Option<(&str, &str)>,
+) -> anyhow::Result<ServerProcess> {
+    let mut args = s3.args();
+    args.extend(["--import-interval-secs", "1", "--export-interval-ms", "200"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut envs = s3.envs().to_vec();
+    envs.extend(extra_env);
+    ServerProcess::start_with_env(0, data, None, &args, &envs).await
+}
+
+async fn state(server: &ServerProcess, cookie: &str, what: &str) -> serde_json::Value {
+    let (status, _, body) = server
+        .request("GET", &format!("/api/exchange/{what}"), None, Some(cookie))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// Polls `/api/exchange/{what}` until `done` holds (up to `secs` seconds).
+async fn wait_state(
+    server: &ServerProcess,
+    cookie: &str,
+    what: &str,
+    secs: u64,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    for _ in 0..secs * 10 {
+        let s = state(server, cookie, what).await;
+        if done(&s) {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{what} did not get there: {}\n{}",
+        state(server, cookie, what).await,
+        server.log()
+    );
+}
+
+/// Visits of a day's moves, each with its 住民異動届 asked to be confirmed.
+fn moves(seed: u64, kinds: &[(Move, usize)]) -> Vec<(DocumentId, AutoCommit, Move)> {
+    let total: usize = kinds.iter().map(|(_, n)| n).sum();
+    let population = Population::generate(seed, total as u64);
+    let today = tokyo_day(now_ms());
+    let mut out = Vec::new();
+    for (kind, n) in kinds {
+        for _ in 0..*n {
+            let i = out.len();
+            let id = DocumentId::random();
+            let visit = move_visit(
+                id,
+                i as u32 + 1,
+                &population.residents[i],
+                *kind,
+                today,
+                now_ms(),
+            )
+            .unwrap();
+            out.push((id, visit.into_doc(), *kind));
+        }
+    }
+    out
+}
+
+/// Every record id in every batch file the bucket holds, with repeats if there were any.
+fn records_in_bucket(s3: &S3Server) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![s3.bucket_folder().join("outbound")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "csv") {
+                let mut reader = csv::Reader::from_path(&path).unwrap();
+                for row in reader.records() {
+                    let row = row.unwrap();
+                    if &row[1] == "1" {
+                        out.push(row[0].to_owned());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn resident_files_are_imported_over_s3_also_across_a_crash_in_the_middle() {
+    let s3 = S3Server::start().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
+        .await
+        .unwrap();
+
+    // The server dies inside the import's transaction, before it commits.
+    let mut crashing = server(
+        data.path(),
+        &s3,
+        Some(("MADOGUCHI_CRASH_AT", "import-before-commit")),
+    )
+    .await
+    .unwrap();
+    simulate(&s3, &["full", "--households", "3000"]).await;
+    let exit = crashing.wait_exit(Duration::from_secs(30)).await.unwrap();
+    assert!(!exit.success());
+    assert!(crashing.log().contains("crash point import-before-commit"));
+
+    // Restarted, it imports the file once, whole.
+    let server = server(data.path(), &s3, None).await.unwrap();
+    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let imported = wait_state(&server, &cookie, "import", 60, |s| {
+        s["files_imported"].as_u64() >= Some(1)
+    })
+    .await;
+    let rows = imported["last_rows"].as_u64().unwrap();
+    assert!(rows > 6_000, "{imported}");
+    assert!(imported["last_file"].as_str().unwrap().contains("/full/"));
+    let (status, _, body) = server
+        .request(
+            "GET",
+            "/api/residents?q=%E3%82%BF%E3%82%AB",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let found: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(!found["residents"].as_array().unwrap().is_empty());
+
+    // A delta, then a broken file: reported with its line; what was imported stays.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    simulate(&s3, &["delta", "--households", "3000", "--changes", "2000"]).await;
+    let delta = wait_state(&server, &cookie, "import", 30, |s| {
+        s["files_imported"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(delta["last_rows"], 2000);
+    std::fs::create_dir_all(s3.bucket_folder().join("inbound/juki/delta")).unwrap();
+    std::fs::write(
+        s3.bucket_folder().join("inbound/juki/delta/zz-broken.csv"),
+        "宛名番号\n12\n",
+    )
+    .unwrap();
+    let broken = wait_state(&server, &cookie, "import", 30, |s| {
+        !s["errors"].as_array().unwrap().is_empty()
+    })
+    .await;
+    assert!(
+        broken["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("zz-broken.csv"),
+        "{broken}"
+    );
+    assert_eq!(broken["files_imported"], 2);
+}
+
+#[tokio::test]
+async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit() {
+    let s3 = S3Server::start().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
+        .await
+        .unwrap();
+    let server = server(data.path(), &s3, None).await.unwrap();
+    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+
+    // 203 転入 + 163 転出 + 56 転居, confirmed by the counters.
+    let mut visits = moves(42, &[(Move::In, 203), (Move::Out, 163), (Move::Within, 56)]);
+    let mut docs: Vec<(DocumentId, AutoCommit)> =
+        visits.iter().map(|(id, d, _)| (*id, d.clone())).collect();
+    let mut peer = NativePeer::connect(&server.sync_url(), "counter-peak")
+        .await
+        .unwrap();
+    peer.sync_all(&mut docs).await.unwrap();
+    drop(peer);
+    let sent = wait_state(&server, &cookie, "export", 60, |s| {
+        s["counts"]["sent"].as_u64() == Some(422)
+    })
+    .await;
+    assert_eq!(sent["counts"]["pending"], 0, "{sent}");
+
+    // e-SUITE answers: about 5 % sent back.
+    simulate(&s3, &["answer", "--reject-per-mille", "50"]).await;
+    let answered = wait_state(&server, &cookie, "export", 60, |s| {
+        s["counts"]["accepted"].as_u64().unwrap_or(0)
+            + s["counts"]["rejected"].as_u64().unwrap_or(0)
+            == 422
+    })
+    .await;
+    let rejected = answered["counts"]["rejected"].as_u64().unwrap();
+    assert!((1..60).contains(&rejected), "{answered}");
+    assert!(
+        answered["errors"].as_array().unwrap().is_empty(),
+        "{answered}"
+    );
+
+    // Every record is in the bucket exactly once.
+    let records = records_in_bucket(&s3);
+    assert_eq!(records.len(), 422);
+    assert_eq!(records.iter().collect::<BTreeSet<_>>().len(), 422);
+
+    // And every counter sees its visit's outcome (on a new connection: the first one was
+    // left unread while the answers came, and the server dropped it for not answering pings).
+    let mut peer = NativePeer::connect(&server.sync_url(), "counter-peak-2")
+        .await
+        .unwrap();
+    peer.sync_all(&mut docs).await.unwrap();
+    let mut outcomes = [0usize; 2];
+    for ((_, doc), (_, _, kind)) in docs.iter().zip(visits.iter_mut()) {
+        let status = VisitDoc::from_doc(doc.clone())
+            .unwrap()
+            .form_status(kind.form());
+        match status.state {
+            FormState::Accepted => outcomes[0] += 1,
+            FormState::Rejected => {
+                assert!(!status.reason.unwrap_or_default().is_empty());
+                outcomes[1] += 1;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(outcomes, [422 - rejected as usize, rejected as usize]);
+}
+
+#[tokio::test]
+async fn a_server_killed_between_writing_a_batch_and_recording_it_sends_no_duplicate() {
+    let s3 = S3Server::start().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
+        .await
+        .unwrap();
+    let visits = moves(7, &[(Move::Out, 20), (Move::Within, 10)]);
+    let mut docs: Vec<(DocumentId, AutoCommit)> =
+        visits.iter().map(|(id, d, _)| (*id, d.clone())).collect();
+
+    // The first server dies right after its first batch and marker are in the bucket.
+    let mut crashing = server(
+        data.path(),
+        &s3,
+        Some(("MADOGUCHI_CRASH_AT", "export-written")),
+    )
+    .await
+    .unwrap();
+    if let Ok(mut peer) = NativePeer::connect(&crashing.sync_url(), "counter-a").await {
+        // The connection may break under it; the restarted server gets the rest.
+        let _ = peer.sync_all(&mut docs).await;
+    }
+    let exit = crashing.wait_exit(Duration::from_secs(30)).await.unwrap();
+    assert!(!exit.success());
+    assert!(crashing.log().contains("crash point export-written"));
+    let before = records_in_bucket(&s3);
+    assert!(!before.is_empty(), "a batch was written before the crash");
+
+    // Restarted: the counters sync again, and everything goes out once.
+    let server = server(data.path(), &s3, None).await.unwrap();
+    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let mut peer = NativePeer::connect(&server.sync_url(), "counter-b")
+        .await
+        .unwrap();
+    peer.sync_all(&mut docs).await.unwrap();
+    let done = wait_state(&server, &cookie, "export", 60, |s| {
+        s["counts"]["sent"].as_u64() == Some(30) && s["counts"]["unwritten_batches"] == 0
+    })
+    .await;
+    let records = records_in_bucket(&s3);
+    assert_eq!(records.len(), 30, "{done}");
+    assert_eq!(records.iter().collect::<BTreeSet<_>>().len(), 30);
+    // The batch written before the crash was recorded, not written again.
+    for record in &before {
+        assert_eq!(records.iter().filter(|r| *r == record).count(), 1);
+    }
+}
