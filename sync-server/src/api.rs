@@ -220,13 +220,18 @@ pub async fn search_residents(
     let store = app.store.clone();
     let detail = format!("{kind}: {q}");
     let residents = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let found = store.search_residents(&query, 50)?;
-        store.audit(
-            now_ms(),
-            &staff.login,
-            "resident_search",
-            &format!("{detail} → {}件", found.len()),
-        )?;
+        let found = store.search_residents(&query, 50, staff.protected_access)?;
+        let protected = found.iter().filter(|r| r.protected).count();
+        // A lookup that shows persons under 支援措置 says so in the audit log.
+        let shown = if protected > 0 {
+            format!(
+                "{detail} → {}件 (支援措置対象 {protected}件を含む)",
+                found.len()
+            )
+        } else {
+            format!("{detail} → {}件", found.len())
+        };
+        store.audit(now_ms(), &staff.login, "resident_search", &shown)?;
         Ok(found)
     })
     .await
@@ -242,7 +247,7 @@ pub async fn household(
 ) -> Result<Json<Vec<Resident>>, ApiError> {
     let store = app.store.clone();
     let members = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let members = store.household(&number)?;
+        let members = store.household(&number, staff.protected_access)?;
         store.audit(
             now_ms(),
             &staff.login,

@@ -50,6 +50,7 @@ pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
                 login: login.into(),
                 name: name.into(),
                 department: department.into(),
+                protected_access: false,
             },
             &hash,
         )?;

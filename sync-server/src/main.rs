@@ -89,6 +89,10 @@ enum Command {
         /// The 課: shimin, hoken_nenkin or kodomo_katei.
         #[arg(long)]
         department: String,
+        /// May see persons under 支援措置 (DV protection) in resident lookups: only for the
+        /// staff the city names for it. Their lookups are audited as such.
+        #[arg(long)]
+        protected_access: bool,
     },
 }
 
@@ -107,9 +111,10 @@ async fn main() -> anyhow::Result<()> {
         login,
         name,
         department,
+        protected_access,
     }) = &args.command
     {
-        return staff_add(&args.data, login, name, department);
+        return staff_add(&args.data, login, name, department, *protected_access);
     }
     let export_map = match &args.export_map {
         Some(path) => {
@@ -188,6 +193,7 @@ fn staff_add(
     login: &str,
     name: &str,
     department: &str,
+    protected_access: bool,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
         accounts::DEPARTMENTS.contains(&department),
@@ -209,6 +215,7 @@ fn staff_add(
             login: login.trim().into(),
             name: name.into(),
             department: department.into(),
+            protected_access,
         },
         &hash,
     )?;

@@ -84,7 +84,7 @@ async fn a_full_file_fills_the_register_once() {
     let prefix: String = someone.kana.chars().take(4).collect();
     let found = f
         .store
-        .search_residents(&ResidentQuery::KanaPrefix(prefix), 100)
+        .search_residents(&ResidentQuery::KanaPrefix(prefix), 100, false)
         .unwrap();
     assert!(found.iter().any(|r| r == someone));
     // The same file again: nothing to do.
@@ -121,11 +121,15 @@ async fn a_delta_adds_changes_and_removes() {
     let results = import(&f).await;
     assert_eq!(results[0].as_ref().unwrap().rows, 3);
     assert_eq!(f.store.resident_count().unwrap(), before);
-    let household = f.store.household(&changed.household_number).unwrap();
+    let household = f.store.household(&changed.household_number, true).unwrap();
     assert!(household.iter().any(|r| r.name == "変更 後") || changed.protected);
     assert!(
         f.store
-            .search_residents(&ResidentQuery::BirthDate(removed.birth_date.clone()), 500)
+            .search_residents(
+                &ResidentQuery::BirthDate(removed.birth_date.clone()),
+                500,
+                true
+            )
             .unwrap()
             .iter()
             .all(|r| r.atena_number != removed.atena_number)

@@ -28,6 +28,18 @@ pub async fn add_staff(
     department: &str,
     password: &str,
 ) -> anyhow::Result<std::process::Output> {
+    add_staff_with(data_dir, login, name, department, password, &[]).await
+}
+
+/// [`add_staff`] with extra flags (`--protected-access`).
+pub async fn add_staff_with(
+    data_dir: &Path,
+    login: &str,
+    name: &str,
+    department: &str,
+    password: &str,
+    extra: &[&str],
+) -> anyhow::Result<std::process::Output> {
     use tokio::io::AsyncWriteExt;
     std::fs::create_dir_all(data_dir)?;
     let mut child = Command::new(server_binary())
@@ -42,6 +54,7 @@ pub async fn add_staff(
             "--department",
             department,
         ])
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use madoguchi_tests::{NativePeer, S3Server, ServerProcess, add_staff, simulator_binary};
+use madoguchi_tests::{
+    NativePeer, S3Server, ServerProcess, add_staff, add_staff_with, simulator_binary,
+};
 use shared_model::calendar::tokyo_day;
 use shared_model::synthetic::{Move, Population, move_visit};
 use shared_model::{DocumentId, FormState, VisitDoc};
@@ -173,6 +175,41 @@ async fn resident_files_are_imported_over_s3_also_across_a_crash_in_the_middle()
     assert_eq!(status, 200);
     let found: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(!found["residents"].as_array().unwrap().is_empty());
+
+    // Persons under 支援措置 are hidden from ordinary lookups, and shown (and audited as
+    // such) to the staff allowed to see them.
+    let population = Population::generate(20_270_201, 3000);
+    let hidden = population.residents.iter().find(|r| r.protected).unwrap();
+    let by_birth = |cookie: String| {
+        let path = format!("/api/residents?q={}", hidden.birth_date);
+        let server = &server;
+        async move {
+            let (status, _, body) = server
+                .request("GET", &path, None, Some(&cookie))
+                .await
+                .unwrap();
+            assert_eq!(status, 200);
+            let found: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            found["residents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["atena_number"] == hidden.atena_number.as_str())
+        }
+    };
+    assert!(!by_birth(cookie.clone()).await);
+    add_staff_with(
+        data.path(),
+        "shien01",
+        "支援 担当",
+        "shimin",
+        PASSWORD,
+        &["--protected-access"],
+    )
+    .await
+    .unwrap();
+    let desk = server.sign_in("shien01", PASSWORD).await.unwrap();
+    assert!(by_birth(desk).await);
 
     // A delta, then a broken file: reported with its line; what was imported stays.
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -92,6 +92,13 @@ fn run(root: &Path) -> anyhow::Result<()> {
                 .args(["full", "--households", "2000"]),
         )?;
     }
+    // ... and e-SUITE answering every batch of confirmed notifications (5 % sent back).
+    let mut answering = Command::new(target_dir(root).join("release").join("core-simulator"))
+        .arg("--bucket-dir")
+        .arg(&bucket)
+        .args(["answer", "--watch", "--reject-per-mille", "50"])
+        .spawn()
+        .context("starting the core-system simulator")?;
     let base = "http://127.0.0.1:8080";
     eprintln!();
     eprintln!("Madoguchi is starting on {base} (Ctrl-C stops it)");
@@ -100,8 +107,10 @@ fn run(root: &Path) -> anyhow::Result<()> {
     eprintln!("  管理 (admin, status):  {base}/#/admin");
     eprintln!("  staff (demo): shimin01 / hoken01 / kodomo01, password madoguchi-demo");
     eprintln!("  data: {}", root.join("data").display());
+    eprintln!("  core system (simulated): {}", bucket.display());
+    eprintln!("    inbound/juki/ 住基 files in, outbound/ batches out, inbound/results/ answers");
     eprintln!();
-    step(
+    let served = step(
         Command::new(server)
             .args(["--listen", "127.0.0.1:8080", "--data"])
             .arg(root.join("data"))
@@ -110,7 +119,10 @@ fn run(root: &Path) -> anyhow::Result<()> {
             .arg("--bucket-dir")
             .arg(&bucket)
             .arg("--demo"),
-    )
+    );
+    let _ = answering.kill();
+    let _ = answering.wait();
+    served
 }
 
 fn bench(root: &Path) -> anyhow::Result<()> {

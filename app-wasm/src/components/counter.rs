@@ -97,6 +97,9 @@ pub fn counter_home() -> Html {
                 let label = match state.as_str() {
                     "requested" => ja(Text::StatusRequested),
                     "confirmed" => ja(Text::StatusConfirmed),
+                    "sent" => ja(Text::StatusSent),
+                    "accepted" => ja(Text::StatusAccepted),
+                    "rejected" => ja(Text::StatusRejected),
                     _ => ja(Text::StatusRefused),
                 };
                 format!("{label} {n}")

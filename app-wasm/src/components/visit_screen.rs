@@ -218,11 +218,14 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             FormState::Requested => ("requested", ja(Text::StatusRequested).to_owned()),
             FormState::Confirmed => ("confirmed", ja(Text::StatusConfirmed).to_owned()),
             FormState::Refused => ("refused", ja(Text::StatusRefused).to_owned()),
+            FormState::Sent => ("sent", ja(Text::StatusSent).to_owned()),
+            FormState::Accepted => ("accepted", ja(Text::StatusAccepted).to_owned()),
+            FormState::Rejected => ("rejected", ja(Text::StatusRejected).to_owned()),
         };
         let reason = status
             .as_ref()
             .and_then(|s| s.reason.clone())
-            .filter(|_| state == FormState::Refused)
+            .filter(|_| matches!(state, FormState::Refused | FormState::Rejected))
             .map(|r| html! { <p class="finding error status-reason">{ r }</p> });
         let confirm = {
             let repo = repo.clone();
@@ -239,7 +242,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <span class={classes!("status-badge", badge_class)} id={dom_id(&["status", &form.id])}
                       data-state={state.as_str()}>{ badge_text }</span>
                 <button type="button" id={dom_id(&["confirm", &form.id])} onclick={confirm}
-                        disabled={matches!(state, FormState::Requested | FormState::Confirmed)}>
+                        disabled={state == FormState::Requested || state.is_settled()}>
                     { ja(Text::Confirm) }
                 </button>
                 { for reason }

@@ -78,6 +78,10 @@ pub struct StaffRecord {
     pub name: String,
     /// The 課 (`shimin`, `hoken_nenkin`, `kodomo_katei`).
     pub department: String,
+    /// Allowed to see persons under 支援措置 (DV protection) in lookups: only the staff the
+    /// city names for the 支援措置 desk. Every such lookup is audited as such.
+    #[serde(default)]
+    pub protected_access: bool,
 }
 
 /// How a resident lookup searches.
@@ -159,7 +163,8 @@ CREATE TABLE IF NOT EXISTS staff (
     login         TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
     department    TEXT NOT NULL,
-    password_hash TEXT NOT NULL
+    password_hash TEXT NOT NULL,
+    protected_access INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT    PRIMARY KEY,
@@ -234,6 +239,15 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox::SCHEMA)?;
+        // Databases made before 支援措置 access existed gain the column.
+        let has_access: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('staff') WHERE name = 'protected_access'")?
+            .exists([])?;
+        if !has_access {
+            conn.execute_batch(
+                "ALTER TABLE staff ADD COLUMN protected_access INTEGER NOT NULL DEFAULT 0",
+            )?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -353,9 +367,17 @@ impl Store {
     /// Creates or replaces a staff account.
     pub fn put_staff(&self, staff: &StaffRecord, password_hash: &str) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO staff (login, name, department, password_hash) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (login) DO UPDATE SET name = ?2, department = ?3, password_hash = ?4",
-            params![staff.login, staff.name, staff.department, password_hash],
+            "INSERT INTO staff (login, name, department, password_hash, protected_access)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (login) DO UPDATE
+             SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5",
+            params![
+                staff.login,
+                staff.name,
+                staff.department,
+                password_hash,
+                staff.protected_access
+            ],
         )?;
         Ok(())
     }
@@ -365,7 +387,8 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT login, name, department, password_hash FROM staff WHERE login = ?1",
+                "SELECT login, name, department, password_hash, protected_access FROM staff
+                 WHERE login = ?1",
                 params![login],
                 |r| {
                     Ok((
@@ -373,6 +396,7 @@ impl Store {
                             login: r.get(0)?,
                             name: r.get(1)?,
                             department: r.get(2)?,
+                            protected_access: r.get(4)?,
                         },
                         r.get(3)?,
                     ))
@@ -409,7 +433,8 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT s.login, s.name, s.department FROM sessions x JOIN staff s ON s.login = x.login
+                "SELECT s.login, s.name, s.department, s.protected_access
+                 FROM sessions x JOIN staff s ON s.login = x.login
                  WHERE x.token_hash = ?1 AND x.expires_at > ?2",
                 params![token_hash, now_ms],
                 |r| {
@@ -417,6 +442,7 @@ impl Store {
                         login: r.get(0)?,
                         name: r.get(1)?,
                         department: r.get(2)?,
+                        protected_access: r.get(3)?,
                     })
                 },
             )
@@ -451,11 +477,13 @@ impl Store {
         Ok(n as usize)
     }
 
-    /// Residents matching a query, leaving out persons under 支援措置.
+    /// Residents matching a query; persons under 支援措置 only when `protected` (the
+    /// searcher may see them).
     pub fn search_residents(
         &self,
         query: &ResidentQuery,
         limit: usize,
+        protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
         let conn = self.conn();
         let (clause, value) = match query {
@@ -469,21 +497,26 @@ impl Store {
             }
         };
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE protected = 0 AND {clause}
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE (protected = 0 OR ?3) AND {clause}
              ORDER BY kana, birth_date LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![value, limit as i64], resident_of)?;
+        let rows = stmt.query_map(params![value, limit as i64, protected], resident_of)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The members of a household, head first (none if it is protected).
-    pub fn household(&self, household_number: &str) -> Result<Vec<Resident>, StoreError> {
+    /// The members of a household, head first (none if it is protected, unless `protected`).
+    pub fn household(
+        &self,
+        household_number: &str,
+        protected: bool,
+    ) -> Result<Vec<Resident>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE household_number = ?1 AND protected = 0
+            "SELECT {RESIDENT_COLUMNS} FROM residents
+             WHERE household_number = ?1 AND (protected = 0 OR ?2)
              ORDER BY relationship != '世帯主', birth_date"
         ))?;
-        let rows = stmt.query_map(params![household_number], resident_of)?;
+        let rows = stmt.query_map(params![household_number, protected], resident_of)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -761,6 +794,7 @@ mod tests {
             login: "shimin01".into(),
             name: "高崎 太郎".into(),
             department: "shimin".into(),
+            protected_access: false,
         };
         store.put_staff(&staff, "hash").unwrap();
         assert_eq!(
@@ -784,7 +818,7 @@ mod tests {
         let someone = population.residents.iter().find(|r| !r.protected).unwrap();
         let prefix: String = someone.kana.chars().take(3).collect();
         let by_kana = store
-            .search_residents(&ResidentQuery::KanaPrefix(prefix.clone()), 500)
+            .search_residents(&ResidentQuery::KanaPrefix(prefix.clone()), 500, false)
             .unwrap();
         assert!(by_kana.iter().any(|r| r == someone));
         assert!(
@@ -793,7 +827,11 @@ mod tests {
                 .all(|r| r.kana.starts_with(&prefix) && !r.protected)
         );
         let by_birth = store
-            .search_residents(&ResidentQuery::BirthDate(someone.birth_date.clone()), 50)
+            .search_residents(
+                &ResidentQuery::BirthDate(someone.birth_date.clone()),
+                50,
+                false,
+            )
             .unwrap();
         assert!(by_birth.iter().any(|r| r == someone));
         let town = someone
@@ -804,21 +842,44 @@ mod tests {
             .collect::<String>();
         assert!(
             !store
-                .search_residents(&ResidentQuery::Text(town), 5)
+                .search_residents(&ResidentQuery::Text(town), 5, false)
                 .unwrap()
                 .is_empty()
         );
-        let household = store.household(&someone.household_number).unwrap();
+        let household = store.household(&someone.household_number, false).unwrap();
         assert!(household.iter().any(|r| r == someone));
         assert_eq!(household[0].relationship, "世帯主");
         let hidden = population.residents.iter().find(|r| r.protected).unwrap();
         let found = store
-            .search_residents(&ResidentQuery::BirthDate(hidden.birth_date.clone()), 500)
+            .search_residents(
+                &ResidentQuery::BirthDate(hidden.birth_date.clone()),
+                500,
+                false,
+            )
             .unwrap();
         assert!(!found.iter().any(|r| r.atena_number == hidden.atena_number));
         assert!(
             store
-                .household(&hidden.household_number)
+                .household(&hidden.household_number, false)
+                .unwrap()
+                .is_empty()
+        );
+        // The 支援措置 desk sees them.
+        let allowed = store
+            .search_residents(
+                &ResidentQuery::BirthDate(hidden.birth_date.clone()),
+                500,
+                true,
+            )
+            .unwrap();
+        assert!(
+            allowed
+                .iter()
+                .any(|r| r.atena_number == hidden.atena_number)
+        );
+        assert!(
+            !store
+                .household(&hidden.household_number, true)
                 .unwrap()
                 .is_empty()
         );
