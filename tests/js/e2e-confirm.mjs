@@ -1,7 +1,15 @@
 // Confirming a form: the counter asks, the server validates with the same domain core and
 // alone decides, and the answer comes back in the document. Offline, the request waits
 // visibly and goes through on reconnect.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
+
+// The core system's side: a folder bucket, answered by the simulator built beside the server.
+const bucket = mkdtempSync(join(tmpdir(), "madoguchi-bucket-"));
+const simulator = join(dirname(process.env.MADOGUCHI_SERVER_BIN), "core-simulator");
 
 const contextOptions = CONTEXT_OPTIONS;
 const FORM = "jumin-idou-tenkyo";
@@ -20,7 +28,7 @@ function daysAgo(days) {
   return d.toISOString().slice(0, 10);
 }
 
-await runSuite("confirm", {}, async ({ steps, server, browser }) => {
+await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms", "300"] }, async ({ steps, server, browser }) => {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   await steps.step("a 転居 visit from the kiosk", async () => {
@@ -71,5 +79,16 @@ await runSuite("confirm", {}, async ({ steps, server, browser }) => {
     await waitForState(page, "confirmed", 45000);
     expectEqual(await page.textContent(`#status-${FORM}`), "確認済み", "confirmed badge");
     await steps.shot(page, "03-confirmed");
+  });
+
+  await steps.step("the confirmed 住民異動届 goes to the core system and its answer comes back", async () => {
+    await waitForState(page, "sent");
+    expectEqual(await page.textContent(`#status-${FORM}`), "送信済み", "sent badge");
+    await steps.shot(page, "04-sent");
+    execFileSync(simulator, ["--bucket-dir", bucket, "answer", "--reject-per-mille", "0"]);
+    await waitForState(page, "accepted");
+    expectEqual(await page.textContent(`#status-${FORM}`), "基幹取込済み", "accepted badge");
+    if (!(await page.isDisabled(`#confirm-${FORM}`))) throw new Error("a settled form can be confirmed again");
+    await steps.shot(page, "05-accepted");
   });
 });

@@ -147,6 +147,21 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             .env("BENCH_OUT", &json),
     )?;
     eprintln!("xtask: results in {}", json.display());
+    // The exchange with the core system: import, search, export (issue 5's figures).
+    let exchange = out.join("exchange.json");
+    step(
+        cargo()
+            .args([
+                "bench",
+                "--locked",
+                "-p",
+                "sync-server",
+                "--bench",
+                "exchange",
+                "--",
+            ])
+            .arg(&exchange),
+    )?;
     Ok(())
 }
 

@@ -307,6 +307,8 @@ pub async fn import_pending<B: Bucket>(
         if seen {
             continue;
         }
+        tracing::info!(key = %object.key, bytes = object.size, kind = kind.as_str(), "住基 file import started");
+        let started = std::time::Instant::now();
         let bytes = bucket.get(&object.key).await?;
         let outcome = match parse(&object.key, &bytes, layout, kind) {
             Ok(changes) => {
@@ -324,7 +326,13 @@ pub async fn import_pending<B: Bucket>(
                 })
                 .await
                 .map_err(|_| ImportError::Task)??;
-                tracing::info!(key = %object.key, rows, kind = kind.as_str(), "住基 file imported");
+                tracing::info!(
+                    key = %object.key,
+                    rows,
+                    kind = kind.as_str(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "住基 file imported"
+                );
                 Ok(ImportReport {
                     key: object.key.clone(),
                     kind,

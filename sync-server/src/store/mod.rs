@@ -91,7 +91,8 @@ pub enum ResidentQuery {
     KanaPrefix(String),
     /// 生年月日 (YYYY-MM-DD).
     BirthDate(String),
-    /// 氏名 or 住所 containing this.
+    /// 氏名 starting with this (surname first, as the register writes it), or 住所 starting
+    /// with this (the 「群馬県高崎市」 of the city's own addresses may be left out).
     Text(String),
 }
 
@@ -142,7 +143,17 @@ fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Read-only connections for lookups, so searches run side by side and never wait
+    /// behind a write (WAL lets readers and the writer work at once). Empty in memory.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
+
+/// Read connections opened beside the writer.
+const READERS: usize = 4;
+
+/// The prefix of every address in the city, which a counter need not type.
+const CITY_PREFIX: &str = "群馬県高崎市";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS chunks (
@@ -188,6 +199,8 @@ CREATE TABLE IF NOT EXISTS residents (
 CREATE INDEX IF NOT EXISTS residents_kana ON residents (kana);
 CREATE INDEX IF NOT EXISTS residents_birth ON residents (birth_date);
 CREATE INDEX IF NOT EXISTS residents_household ON residents (household_number);
+CREATE INDEX IF NOT EXISTS residents_name ON residents (name);
+CREATE INDEX IF NOT EXISTS residents_address ON residents (address);
 CREATE TABLE IF NOT EXISTS imports (
     key         TEXT    NOT NULL,
     etag        TEXT    NOT NULL,
@@ -223,8 +236,18 @@ impl Store {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let conn = Connection::open(data_dir.join("madoguchi.sqlite3"))?;
-        Self::init(conn)
+        let path = data_dir.join("madoguchi.sqlite3");
+        let mut store = Self::init(Connection::open(&path)?)?;
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            reader.busy_timeout(std::time::Duration::from_secs(5))?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// An in-memory database, for tests.
@@ -250,7 +273,27 @@ impl Store {
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// A read connection: a free reader if there is one, else the next in turn (or the
+    /// writer, in memory).
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.conn();
+        }
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -485,23 +528,54 @@ impl Store {
         limit: usize,
         protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
-        let conn = self.conn();
-        let (clause, value) = match query {
-            // A range on the index instead of LIKE, which SQLite cannot index for non-ASCII.
-            ResidentQuery::KanaPrefix(p) => {
-                ("kana >= ?1 AND kana < ?1 || char(1114111)", p.clone())
-            }
-            ResidentQuery::BirthDate(d) => ("birth_date = ?1", d.clone()),
+        let conn = self.reader();
+        // Ranges on indexes instead of LIKE (which SQLite cannot index for non-ASCII text),
+        // each ordered by its own index, so a lookup reads no more rows than it returns even
+        // when thousands match.
+        let range = |column: &str, order: &str| {
+            format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents
+                 WHERE (protected = 0 OR ?3) AND {column} >= ?1 AND {column} < ?1 || char(1114111)
+                 ORDER BY {order} LIMIT ?2"
+            )
+        };
+        let searches: Vec<(String, String)> = match query {
+            ResidentQuery::KanaPrefix(p) => vec![(range("kana", "kana"), p.clone())],
+            ResidentQuery::BirthDate(d) => vec![(
+                format!(
+                    "SELECT {RESIDENT_COLUMNS} FROM residents
+                     WHERE (protected = 0 OR ?3) AND birth_date = ?1 ORDER BY kana LIMIT ?2"
+                ),
+                d.clone(),
+            )],
             ResidentQuery::Text(t) => {
-                ("(instr(name, ?1) > 0 OR instr(address, ?1) > 0)", t.clone())
+                let address = if t.starts_with("群馬県") {
+                    t.clone()
+                } else {
+                    format!("{CITY_PREFIX}{t}")
+                };
+                vec![
+                    (range("name", "name"), t.clone()),
+                    (range("address", "address"), address),
+                ]
             }
         };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE (protected = 0 OR ?3) AND {clause}
-             ORDER BY kana, birth_date LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![value, limit as i64, protected], resident_of)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut found: Vec<Resident> = Vec::new();
+        for (sql, value) in searches {
+            let left = limit.saturating_sub(found.len());
+            if left == 0 {
+                break;
+            }
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![value, left as i64, protected], resident_of)?;
+            for row in rows {
+                let row = row?;
+                if !found.iter().any(|r| r.atena_number == row.atena_number) {
+                    found.push(row);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The members of a household, head first (none if it is protected, unless `protected`).
@@ -510,7 +584,7 @@ impl Store {
         household_number: &str,
         protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {RESIDENT_COLUMNS} FROM residents
              WHERE household_number = ?1 AND (protected = 0 OR ?2)
@@ -846,6 +920,12 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        let surname = someone.name.split(' ').next().unwrap().to_owned();
+        let by_name = store
+            .search_residents(&ResidentQuery::Text(surname.clone()), 500, false)
+            .unwrap();
+        assert!(!by_name.is_empty());
+        assert!(by_name.iter().all(|r| r.name.starts_with(&surname)));
         let household = store.household(&someone.household_number, false).unwrap();
         assert!(household.iter().any(|r| r == someone));
         assert_eq!(household[0].relationship, "世帯主");
