@@ -18,6 +18,12 @@ pub enum ApiError {
     /// The server answered 404.
     #[error("not found")]
     NotFound,
+    /// Signed in, but not allowed (403).
+    #[error("not allowed")]
+    Forbidden,
+    /// Too many failed sign-ins for the login (429).
+    #[error("too many attempts")]
+    TooManyAttempts,
     /// The server answered with another error status.
     #[error("server answered {0}")]
     Status(u16),
@@ -58,6 +64,72 @@ pub struct Staff {
     pub name: String,
     /// The 課 (`shimin`, …).
     pub department: String,
+    /// `staff` or `admin`.
+    #[serde(default)]
+    pub role: String,
+}
+
+impl Staff {
+    /// Whether this is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// The 住基 importer's state (`/api/exchange/import`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ImportState {
+    /// The last file imported.
+    pub last_file: Option<String>,
+    /// Its rows.
+    pub last_rows: Option<u64>,
+    /// Seconds since the last successful poll.
+    pub lag_secs: Option<u64>,
+    /// Whether that breaks the 5-minute promise.
+    pub behind_promise: bool,
+    /// Latest errors, with file and row numbers.
+    pub errors: Vec<String>,
+}
+
+/// The export queue (`/api/exchange/export`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExportState {
+    /// The last batch written.
+    pub last_batch: Option<String>,
+    /// Consecutive failed cycles.
+    pub failures: u32,
+    /// Latest failures and refused result files.
+    pub errors: Vec<String>,
+    /// The queue in figures.
+    pub counts: ExportCounts,
+}
+
+/// Records by state.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExportCounts {
+    /// Waiting to be written.
+    pub pending: u64,
+    /// Written, no result yet.
+    pub sent: u64,
+    /// 基幹取込済み.
+    pub accepted: u64,
+    /// 差戻し.
+    pub rejected: u64,
+}
+
+/// One audit log line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuditEntry {
+    /// Its number.
+    pub id: i64,
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// Who.
+    pub login: String,
+    /// What.
+    pub action: String,
+    /// Details.
+    pub detail: String,
 }
 
 /// Server health and sync counters.
@@ -102,6 +174,8 @@ async fn call<T: DeserializeOwned>(
         200..=299 => {}
         404 => return Err(ApiError::NotFound),
         401 => return Err(ApiError::Unauthorized),
+        403 => return Err(ApiError::Forbidden),
+        429 => return Err(ApiError::TooManyAttempts),
         // A proxy in front of the server answers 503 when the server is down.
         503 => return Err(ApiError::Unreachable),
         status => return Err(ApiError::Status(status)),
@@ -175,6 +249,22 @@ pub async fn whoami() -> Result<Staff, ApiError> {
 /// Ends the session.
 pub async fn sign_out() {
     let _: Result<serde_json::Value, _> = call("DELETE", "/api/session", None).await;
+}
+
+/// The importer's state (administrators).
+pub async fn import_state() -> Result<ImportState, ApiError> {
+    call("GET", "/api/exchange/import", None).await
+}
+
+/// The export queue (administrators).
+pub async fn export_state() -> Result<ExportState, ApiError> {
+    call("GET", "/api/exchange/export", None).await
+}
+
+/// The audit log, newest first, filtered by `q` (administrators).
+pub async fn audit(q: &str) -> Result<Vec<AuditEntry>, ApiError> {
+    let path = format!("/api/audit?q={}", js_sys::encode_uri_component(q));
+    call("GET", &path, None).await
 }
 
 /// Server health.

@@ -137,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
             shutdown: shutdown_rx,
             import: None,
             export: None,
+            sign_in_limiter: Default::default(),
         },
         None,
     );
@@ -146,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
             name: "計測 用".into(),
             department: "shimin".into(),
             protected_access: false,
+            role: sync_server::store::Role::Staff,
         },
         &sync_server::accounts::hash_password("bench-password")
             .map_err(|e| anyhow::anyhow!("{e}"))?,

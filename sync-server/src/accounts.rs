@@ -1,8 +1,7 @@
 //! Staff sign-in: argon2 password hashes, session tokens in an HttpOnly cookie (only their
-//! SHA-256 is stored), and the [`SignedIn`] extractor for handlers that need a person.
-//!
-//! The full role model (admin, kiosk devices, per-document rights) is a later issue; here a
-//! counter works as one signed-in person of one 課.
+//! SHA-256 is stored), the [`SignedIn`] extractor for handlers that need a person and
+//! [`AdminSignedIn`] for those only an administrator may use, and the [`SignInLimiter`]
+//! that stops password guessing.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -85,6 +84,51 @@ pub fn token_of(parts: &Parts) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Failed sign-ins per login within [`LIMIT_WINDOW_MS`] before the login is blocked.
+pub const LIMIT_FAILURES: u32 = 5;
+/// The window (and the block) of the sign-in limit.
+pub const LIMIT_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Counts failed sign-ins per login: after [`LIMIT_FAILURES`] within the window the login
+/// is refused (even with the right password) until the window has passed since the last
+/// failure. Other logins are not affected.
+#[derive(Debug, Default)]
+pub struct SignInLimiter {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, i64)>>,
+}
+
+impl SignInLimiter {
+    /// Whether `login` may try now; if not, the seconds until it may.
+    pub fn check(&self, login: &str, now_ms: i64) -> Result<(), u64> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match failures.get(login) {
+            Some(&(n, last)) if n >= LIMIT_FAILURES && now_ms - last < LIMIT_WINDOW_MS => {
+                Err(((LIMIT_WINDOW_MS - (now_ms - last)) / 1000).max(1) as u64)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failure; returns how many there are in the window now.
+    pub fn failed(&self, login: &str, now_ms: i64) -> u32 {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep the map small: forget windows that have passed.
+        failures.retain(|_, (_, last)| now_ms - *last < LIMIT_WINDOW_MS);
+        let entry = failures.entry(login.to_owned()).or_insert((0, now_ms));
+        entry.0 += 1;
+        entry.1 = now_ms;
+        entry.0
+    }
+
+    /// Forgets the failures of a login that signed in.
+    pub fn succeeded(&self, login: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(login);
+    }
+}
+
 /// A request from a signed-in staff member.
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub StaffRecord);
@@ -106,9 +150,62 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A request from a signed-in administrator; staff are refused (403) and the refusal is
+/// audited.
+#[derive(Debug, Clone)]
+pub struct AdminSignedIn(pub StaffRecord);
+
+impl FromRequestParts<AppState> for AdminSignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(staff) = SignedIn::from_request_parts(parts, app).await?;
+        if staff.role == crate::store::Role::Admin {
+            return Ok(AdminSignedIn(staff));
+        }
+        let (store, login, path) = (
+            app.store.clone(),
+            staff.login.clone(),
+            parts.uri.path().to_owned(),
+        );
+        let _ = tokio::task::spawn_blocking(move || {
+            store.audit(
+                now_ms(),
+                &login,
+                "forbidden",
+                &format!("admin only: {path}"),
+            )
+        })
+        .await;
+        Err(ApiError::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limiter_blocks_a_login_after_five_failures_and_only_that_login() {
+        let limiter = SignInLimiter::default();
+        for i in 0..LIMIT_FAILURES {
+            assert!(limiter.check("a", i as i64).is_ok());
+            limiter.failed("a", i as i64);
+        }
+        let wait = limiter.check("a", 10).unwrap_err();
+        assert!(wait > 890 && wait <= 900, "{wait}");
+        assert!(limiter.check("b", 10).is_ok(), "others are untouched");
+        assert!(
+            limiter.check("a", 4 + LIMIT_WINDOW_MS).is_ok(),
+            "the block passes"
+        );
+        limiter.failed("c", 0);
+        limiter.succeeded("c");
+        assert_eq!(limiter.failed("c", 1), 1, "a success forgets the failures");
+    }
 
     #[test]
     fn passwords_hash_and_verify() {

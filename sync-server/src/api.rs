@@ -13,7 +13,7 @@ use shared_model::synthetic::Resident;
 use shared_model::validate::check_kana;
 
 use crate::AppState;
-use crate::accounts::{self, SignedIn};
+use crate::accounts::{self, AdminSignedIn, SignedIn};
 use crate::hub::HubStats;
 use crate::store::{ResidentQuery, StaffRecord, StoreError, VisitRecord};
 
@@ -29,6 +29,12 @@ pub enum ApiError {
     /// No valid session (or wrong credentials at sign-in).
     #[error("sign-in required")]
     Unauthorized,
+    /// Signed in, but this is not for this role.
+    #[error("not allowed for this account")]
+    Forbidden,
+    /// Too many failed sign-ins for this login; try again after the seconds given.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    TooManyAttempts(u64),
     /// The database failed.
     #[error("storage failed")]
     Store(#[from] StoreError),
@@ -43,6 +49,8 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "storage failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "storage")
@@ -50,7 +58,15 @@ impl IntoResponse for ApiError {
             ApiError::Task => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let body = serde_json::json!({ "error": code, "message": self.to_string() });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyAttempts(secs) = self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -267,7 +283,7 @@ pub async fn household(
 /// `GET /api/exchange/import`: the 住基 importer's state (last file, rows, lag, errors).
 pub async fn import_state(
     State(app): State<AppState>,
-    SignedIn(_): SignedIn,
+    AdminSignedIn(_): AdminSignedIn,
 ) -> Result<Json<crate::exchange::poller::ImportState>, ApiError> {
     let poller = app.import.as_ref().ok_or_else(|| {
         ApiError::NotFound("no exchange with the core system is configured".into())
@@ -279,12 +295,41 @@ pub async fn import_state(
 /// last batch and the latest failures.
 pub async fn export_state(
     State(app): State<AppState>,
-    SignedIn(_): SignedIn,
+    AdminSignedIn(_): AdminSignedIn,
 ) -> Result<Json<crate::exchange::exporter::ExportState>, ApiError> {
     let exporter = app.export.as_ref().ok_or_else(|| {
         ApiError::NotFound("no exchange with the core system is configured".into())
     })?;
     Ok(Json(exporter.state(&app.store).await))
+}
+
+/// Query of `GET /api/audit`.
+#[derive(Debug, serde::Deserialize)]
+pub struct AuditSearch {
+    /// Text to look for in who, what and the details (all entries when absent).
+    #[serde(default)]
+    pub q: String,
+    /// At most this many (default 200, at most 1,000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/audit?q=`: the audit log, newest first (administrators only; the search is
+/// itself audited).
+pub async fn audit_log(
+    State(app): State<AppState>,
+    AdminSignedIn(admin): AdminSignedIn,
+    Query(search): Query<AuditSearch>,
+) -> Result<Json<Vec<crate::store::AuditEntry>>, ApiError> {
+    let store = app.store.clone();
+    let limit = search.limit.unwrap_or(200).min(1_000);
+    let entries = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let entries = store.search_audit(search.q.trim(), limit)?;
+        store.audit(now_ms(), &admin.login, "audit_search", search.q.trim())?;
+        Ok(entries)
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(Json(entries))
 }
 
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.
@@ -314,25 +359,45 @@ pub async fn sign_in(
 ) -> Result<impl IntoResponse, ApiError> {
     let store = app.store.clone();
     let login = body.login.trim().to_owned();
+    if let Err(wait) = app.sign_in_limiter.check(&login, now_ms()) {
+        let (store, who) = (app.store.clone(), login.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            store.audit(
+                now_ms(),
+                &who,
+                "sign_in_blocked",
+                "too many failed sign-ins",
+            )
+        })
+        .await;
+        tracing::warn!("sign-in blocked after repeated failures");
+        return Err(ApiError::TooManyAttempts(wait));
+    }
+    let who = login.clone();
     let account = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some((staff, hash)) = store.staff(&login)? else {
             // Hash anyway, so an unknown login takes as long as a wrong password.
             let _ = accounts::verify_password(&body.password, dummy_hash());
+            store.audit(now_ms(), &login, "sign_in_failed", "unknown login")?;
             return Ok(None);
         };
         if !accounts::verify_password(&body.password, &hash) {
+            store.audit(now_ms(), &login, "sign_in_failed", "wrong password")?;
             return Ok(None);
         }
         let (token, token_hash) = accounts::new_token();
         store.create_session(&token_hash, &staff.login, now_ms() + accounts::SESSION_MS)?;
+        store.audit(now_ms(), &staff.login, "sign_in", staff.role.as_str())?;
         Ok(Some((staff, token)))
     })
     .await
     .map_err(|_| ApiError::Task)??;
     let Some((staff, token)) = account else {
-        tracing::warn!("sign-in refused");
+        let failures = app.sign_in_limiter.failed(&who, now_ms());
+        tracing::warn!(failures, "sign-in refused");
         return Err(ApiError::Unauthorized);
     };
+    app.sign_in_limiter.succeeded(&staff.login);
     tracing::info!(login = %staff.login, department = %staff.department, "signed in");
     Ok((
         [(
@@ -362,9 +427,15 @@ pub async fn sign_out(
 ) -> Result<impl IntoResponse, ApiError> {
     if let Some(token) = accounts::token_of(&request) {
         let store = app.store.clone();
-        tokio::task::spawn_blocking(move || store.delete_session(&accounts::token_hash(&token)))
-            .await
-            .map_err(|_| ApiError::Task)??;
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let hash = accounts::token_hash(&token);
+            if let Some(staff) = store.session(&hash, now_ms())? {
+                store.audit(now_ms(), &staff.login, "sign_out", "")?;
+            }
+            store.delete_session(&hash)
+        })
+        .await
+        .map_err(|_| ApiError::Task)??;
     }
     Ok((
         [(axum::http::header::SET_COOKIE, accounts::cookie("", false))],

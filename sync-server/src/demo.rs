@@ -4,7 +4,7 @@ use automerge::ChangeHash;
 use shared_model::calendar::tokyo_day;
 use shared_model::{DocumentId, Field, VisitDoc};
 
-use crate::store::{Store, StoreError};
+use crate::store::{Role, Store, StoreError};
 
 /// Applicants of the demo visits (fictitious people).
 const APPLICANTS: [[&str; 4]; 3] = [
@@ -29,10 +29,11 @@ const APPLICANTS: [[&str; 4]; 3] = [
 ];
 
 /// The demo staff accounts: one per 課, all with [`DEMO_PASSWORD`].
-pub const DEMO_STAFF: [(&str, &str, &str); 3] = [
-    ("shimin01", "市民 一郎", "shimin"),
-    ("hoken01", "保険 花子", "hoken_nenkin"),
-    ("kodomo01", "子ども 太郎", "kodomo_katei"),
+pub const DEMO_STAFF: [(&str, &str, &str, Role); 4] = [
+    ("shimin01", "市民 一郎", "shimin", Role::Staff),
+    ("hoken01", "保険 花子", "hoken_nenkin", Role::Staff),
+    ("kodomo01", "子ども 太郎", "kodomo_katei", Role::Staff),
+    ("admin01", "情報 管理", "shimin", Role::Admin),
 ];
 
 /// The password of the demo accounts (demo data only).
@@ -40,7 +41,7 @@ pub const DEMO_PASSWORD: &str = "madoguchi-demo";
 
 /// Creates the demo staff accounts (idempotent).
 pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
-    for (login, name, department) in DEMO_STAFF {
+    for (login, name, department, role) in DEMO_STAFF {
         if store.staff(login)?.is_some() {
             continue;
         }
@@ -51,6 +52,7 @@ pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
                 name: name.into(),
                 department: department.into(),
                 protected_access: false,
+                role,
             },
             &hash,
         )?;

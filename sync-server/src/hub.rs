@@ -312,6 +312,16 @@ impl Hub {
                     errors = decision.errors,
                     "form decided"
                 );
+                let _ = self.store.audit(
+                    now,
+                    "system",
+                    "form_decided",
+                    &format!(
+                        "{document_id} {} {}",
+                        decision.form,
+                        decision.state.as_str()
+                    ),
+                );
                 if decision.state == shared_model::FormState::Confirmed {
                     confirmed.push(decision.form);
                 }

@@ -127,6 +127,8 @@ pub struct AppState {
     pub import: Option<exchange::poller::ImportPoller>,
     /// The exporter of confirmed forms, when the exchange is configured.
     pub export: Option<exchange::exporter::Exporter>,
+    /// Failed sign-ins per login.
+    pub sign_in_limiter: Arc<accounts::SignInLimiter>,
 }
 
 /// A bound, ready-to-run server.
@@ -208,6 +210,7 @@ impl Server {
             shutdown: shutdown_rx,
             import,
             export,
+            sign_in_limiter: Arc::default(),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         let listener = TcpListener::bind(config.listen).await?;
@@ -285,6 +288,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
         .route("/api/exchange/export", get(api::export_state))
+        .route("/api/audit", get(api::audit_log))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

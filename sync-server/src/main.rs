@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::s3::S3Config;
-use sync_server::store::{StaffRecord, Store};
+use sync_server::store::{Role, StaffRecord, Store};
 use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
@@ -93,6 +93,10 @@ enum Command {
         /// staff the city names for it. Their lookups are audited as such.
         #[arg(long)]
         protected_access: bool,
+        /// `staff` (counter work) or `admin` (sync status, exchange, audit log). The first
+        /// admin is made with this command.
+        #[arg(long, default_value = "staff")]
+        role: String,
     },
 }
 
@@ -112,9 +116,12 @@ async fn main() -> anyhow::Result<()> {
         name,
         department,
         protected_access,
+        role,
     }) = &args.command
     {
-        return staff_add(&args.data, login, name, department, *protected_access);
+        let role = Role::from_name(role)
+            .ok_or_else(|| anyhow::anyhow!("role must be staff or admin, not {role:?}"))?;
+        return staff_add(&args.data, login, name, department, *protected_access, role);
     }
     let export_map = match &args.export_map {
         Some(path) => {
@@ -194,6 +201,7 @@ fn staff_add(
     name: &str,
     department: &str,
     protected_access: bool,
+    role: Role,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
         accounts::DEPARTMENTS.contains(&department),
@@ -216,6 +224,7 @@ fn staff_add(
             name: name.into(),
             department: department.into(),
             protected_access,
+            role,
         },
         &hash,
     )?;

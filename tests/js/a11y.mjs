@@ -1,29 +1,8 @@
 // Accessibility: axe-core, injected into each counter screen, must report no WCAG 2.x
 // A/AA violations.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { signIn, runSuite, CONTEXT_OPTIONS } from "./browser.mjs";
+import { signIn, runSuite, CONTEXT_OPTIONS, axeAudit as audit } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const contextOptions = CONTEXT_OPTIONS;
-
-async function audit(steps, page, name) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }),
-  );
-  await steps.shot(page, name);
-  console.log(`     ${name}: ${result.passes.length} rules passed, ${result.incomplete.length} need review, ${result.violations.length} violated`);
-  if (result.passes.length < 10) throw new Error(`${name}: axe checked almost nothing`);
-  if (result.violations.length) {
-    const lines = result.violations.map(
-      (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("\n    ")}`,
-    );
-    throw new Error(`${name}: ${result.violations.length} violations\n${lines.join("\n")}`);
-  }
-}
 
 await runSuite("a11y", {}, async ({ steps, server, browser }) => {
   const page = await (await browser.newContext(contextOptions)).newPage();

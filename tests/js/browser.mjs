@@ -1,7 +1,8 @@
 // Shared setup for the browser suites: Debian's chromium through playwright-core, and the
 // sync-server binary started on 127.0.0.1 over a fresh data folder.
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, mkdirSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -39,8 +40,9 @@ function required(name) {
 
 /** Staff accounts every browser suite has: [login, name, 課]. */
 export const STAFF = [
-  ["shimin01", "市民 一郎", "shimin"],
-  ["hoken01", "保険 花子", "hoken_nenkin"],
+  ["shimin01", "市民 一郎", "shimin", []],
+  ["hoken01", "保険 花子", "hoken_nenkin", []],
+  ["admin01", "情報 管理", "shimin", ["--role", "admin"]],
 ];
 export const TEST_PASSWORD = "test-password-1234";
 
@@ -76,10 +78,10 @@ export class Server {
   async start() {
     if (!this.staffCreated) {
       // The real account command, as an operator would run it.
-      for (const [login, name, department] of STAFF) {
+      for (const [login, name, department, flags] of STAFF) {
         execFileSync(
           this.binary,
-          ["--data", this.data, "staff-add", "--login", login, "--name", name, "--department", department],
+          ["--data", this.data, "staff-add", "--login", login, "--name", name, "--department", department, ...flags],
           { input: `${TEST_PASSWORD}\n` },
         );
       }
@@ -217,4 +219,24 @@ export async function runSuite(name, serverOptions, body) {
     await server.stop();
   }
   process.exit(exitCode);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Injects axe-core and fails on any WCAG 2.x A/AA violation; saves a screenshot. */
+export async function axeAudit(steps, page, name) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }),
+  );
+  await steps.shot(page, name);
+  console.log(`     ${name}: ${result.passes.length} rules passed, ${result.incomplete.length} need review, ${result.violations.length} violated`);
+  if (result.passes.length < 10) throw new Error(`${name}: axe checked almost nothing`);
+  if (result.violations.length) {
+    const lines = result.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("\n    ")}`,
+    );
+    throw new Error(`${name}: ${result.violations.length} violations\n${lines.join("\n")}`);
+  }
 }

@@ -5,7 +5,16 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
+import {
+  expectEqual,
+  signIn,
+  runSuite,
+  CONTEXT_OPTIONS,
+  waitControlled,
+  kioskVisit,
+  axeAudit,
+  TEST_PASSWORD,
+} from "./browser.mjs";
 
 // The core system's side: a folder bucket, answered by the simulator built beside the server.
 const bucket = mkdtempSync(join(tmpdir(), "madoguchi-bucket-"));
@@ -94,5 +103,24 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     expectEqual(await page.textContent(`#status-${FORM}`), "基幹取込済み", "accepted badge");
     if (!(await page.isDisabled(`#confirm-${FORM}`))) throw new Error("a settled form can be confirmed again");
     await steps.shot(page, "05-accepted");
+  });
+
+  await steps.step("an administrator sees the export queue and the audit log", async () => {
+    const admin = await (await browser.newContext(contextOptions)).newPage();
+    await admin.goto(`${server.url}#/admin`);
+    await admin.waitForSelector("#admin-only-hint");
+    await admin.fill("#signin-login", "admin01");
+    await admin.fill("#signin-password", TEST_PASSWORD);
+    await admin.click("#signin-submit");
+    await admin.waitForFunction(() => document.querySelector("#admin-export-accepted")?.textContent === "1");
+    expectEqual(await admin.textContent("#admin-export-pending"), "0", "nothing waits");
+    await admin.waitForSelector("#audit-table tbody tr");
+    await admin.fill("#audit-query", "export_batch");
+    await admin.click("#audit-submit");
+    await admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("#audit-table tbody tr")];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes("export_batch"));
+    });
+    await axeAudit(steps, admin, "06-admin-exchange");
   });
 });

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use madoguchi_tests::{ServerProcess, add_staff, simulator_binary};
+use madoguchi_tests::{ServerProcess, add_staff_with, simulator_binary};
 
 async fn simulate(bucket: &std::path::Path, args: &[&str]) {
     let output = tokio::process::Command::new(simulator_binary())
@@ -47,13 +47,15 @@ async fn wait_for_files(server: &ServerProcess, cookie: &str, n: u64) -> serde_j
 async fn simulator_files_are_imported_by_the_running_server() {
     let data = tempfile::tempdir().unwrap();
     let bucket = data.path().join("bucket");
+    // The exchange's state is for administrators.
     assert!(
-        add_staff(
+        add_staff_with(
             data.path(),
-            "shimin01",
-            "市民 一郎",
+            "admin01",
+            "情報 管理",
             "shimin",
-            "correct horse"
+            "correct horse",
+            &["--role", "admin"],
         )
         .await
         .unwrap()
@@ -69,7 +71,7 @@ async fn simulator_files_are_imported_by_the_running_server() {
     )
     .await
     .unwrap();
-    let cookie = server.sign_in("shimin01", "correct horse").await.unwrap();
+    let cookie = server.sign_in("admin01", "correct horse").await.unwrap();
 
     simulate(&bucket, &["full", "--households", "300"]).await;
     let state = wait_for_files(&server, &cookie, 1).await;

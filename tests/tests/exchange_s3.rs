@@ -8,9 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use madoguchi_tests::{
-    NativePeer, S3Server, ServerProcess, add_staff, add_staff_with, simulator_binary,
-};
+use madoguchi_tests::{NativePeer, S3Server, ServerProcess, add_staff_with, simulator_binary};
 use shared_model::calendar::tokyo_day;
 use shared_model::synthetic::{Move, Population, move_visit};
 use shared_model::{DocumentId, FormState, VisitDoc};
@@ -22,6 +20,21 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+/// The administrator who watches the exchange (and, with 支援措置 access off, searches).
+async fn add_admin(data: &Path) {
+    let made = add_staff_with(
+        data,
+        "admin01",
+        "情報 管理",
+        "shimin",
+        PASSWORD,
+        &["--role", "admin"],
+    )
+    .await
+    .unwrap();
+    assert!(made.status.success());
 }
 
 async fn simulate(s3: &S3Server, args: &[&str]) {
@@ -136,9 +149,7 @@ fn records_in_bucket(s3: &S3Server) -> Vec<String> {
 async fn resident_files_are_imported_over_s3_also_across_a_crash_in_the_middle() {
     let s3 = S3Server::start().await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
-        .await
-        .unwrap();
+    add_admin(data.path()).await;
 
     // The server dies inside the import's transaction, before it commits.
     let mut crashing = server(
@@ -155,7 +166,7 @@ async fn resident_files_are_imported_over_s3_also_across_a_crash_in_the_middle()
 
     // Restarted, it imports the file once, whole.
     let server = server(data.path(), &s3, None).await.unwrap();
-    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let cookie = server.sign_in("admin01", PASSWORD).await.unwrap();
     let imported = wait_state(&server, &cookie, "import", 60, |s| {
         s["files_imported"].as_u64() >= Some(1)
     })
@@ -243,11 +254,9 @@ async fn resident_files_are_imported_over_s3_also_across_a_crash_in_the_middle()
 async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit() {
     let s3 = S3Server::start().await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
-        .await
-        .unwrap();
+    add_admin(data.path()).await;
     let server = server(data.path(), &s3, None).await.unwrap();
-    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let cookie = server.sign_in("admin01", PASSWORD).await.unwrap();
 
     // 203 転入 + 163 転出 + 56 転居, confirmed by the counters.
     let mut visits = moves(42, &[(Move::In, 203), (Move::Out, 163), (Move::Within, 56)]);
@@ -311,9 +320,7 @@ async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit(
 async fn a_server_killed_between_writing_a_batch_and_recording_it_sends_no_duplicate() {
     let s3 = S3Server::start().await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    add_staff(data.path(), "shimin01", "市民 一郎", "shimin", PASSWORD)
-        .await
-        .unwrap();
+    add_admin(data.path()).await;
     let visits = moves(7, &[(Move::Out, 20), (Move::Within, 10)]);
     let mut docs: Vec<(DocumentId, AutoCommit)> =
         visits.iter().map(|(id, d, _)| (*id, d.clone())).collect();
@@ -338,7 +345,7 @@ async fn a_server_killed_between_writing_a_batch_and_recording_it_sends_no_dupli
 
     // Restarted: the counters sync again, and everything goes out once.
     let server = server(data.path(), &s3, None).await.unwrap();
-    let cookie = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let cookie = server.sign_in("admin01", PASSWORD).await.unwrap();
     let mut peer = NativePeer::connect(&server.sync_url(), "counter-b")
         .await
         .unwrap();

@@ -282,3 +282,126 @@ async fn staff_sign_in_with_a_session_cookie() {
     let log = server.log();
     assert!(!log.contains("correct horse"), "no password in the log");
 }
+
+/// Who may call what over REST (the kiosk role and the sync actions come with the
+/// per-document rights): anonymous, counter staff and an administrator against each
+/// endpoint; refusals of staff are audited.
+#[tokio::test]
+async fn each_role_gets_the_right_answer_from_each_endpoint() {
+    let data = tempfile::tempdir().unwrap();
+    let made = madoguchi_tests::add_staff_with(
+        data.path(),
+        "admin01",
+        "情報 管理",
+        "shimin",
+        "correct horse",
+        &["--role", "admin"],
+    )
+    .await
+    .unwrap();
+    assert!(made.status.success());
+    let bucket = data.path().join("bucket").display().to_string();
+    let server = ServerProcess::start_with(0, data.path(), None, &["--bucket-dir", &bucket])
+        .await
+        .unwrap();
+    let staff = signed_in(&server, data.path(), "shimin01", "shimin").await;
+    let admin = server.sign_in("admin01", "correct horse").await.unwrap();
+
+    // (method, path, anonymous, staff, admin)
+    let matrix: [(&str, &str, u16, u16, u16); 10] = [
+        ("GET", "/healthz", 200, 200, 200),
+        ("GET", "/api/forms", 200, 200, 200),
+        ("GET", "/api/session", 401, 200, 200),
+        ("GET", "/api/visits", 401, 200, 200),
+        ("GET", "/api/residents?q=%E3%82%BF%E3%82%AB", 401, 200, 200),
+        ("GET", "/api/residents/household/000000000", 401, 404, 404),
+        ("GET", "/api/exchange/import", 401, 403, 200),
+        ("GET", "/api/exchange/export", 401, 403, 200),
+        ("GET", "/api/audit", 401, 403, 200),
+        ("GET", "/api/audit?q=forbidden", 401, 403, 200),
+    ];
+    for (method, path, anonymous, as_staff, as_admin) in matrix {
+        for (who, cookie, expected) in [
+            ("anonymous", None, anonymous),
+            ("staff", Some(staff.as_str()), as_staff),
+            ("admin", Some(admin.as_str()), as_admin),
+        ] {
+            let (status, _, body) = server.request(method, path, None, cookie).await.unwrap();
+            assert_eq!(
+                status,
+                expected,
+                "{who} {method} {path}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+    // The administrator finds the staff member's refusals (and the sign-ins) in the log.
+    let (status, _, body) = server
+        .request("GET", "/api/audit?q=forbidden", None, Some(&admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    let refusals: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "forbidden")
+        .collect();
+    assert_eq!(refusals.len(), 4, "{entries:?}");
+    assert!(refusals.iter().all(|e| e["login"] == "shimin01"));
+    // Searching the log is itself in the log.
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "audit_search" && e["login"] == "admin01")
+    );
+    let (_, _, body) = server
+        .request("GET", "/api/audit?q=sign_in", None, Some(&admin))
+        .await
+        .unwrap();
+    let sign_ins: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert!(sign_ins.iter().any(|e| e["login"] == "admin01"));
+}
+
+/// Password guessing: after five failures the login is refused (429, with Retry-After) even
+/// with the right password, the block is audited, and other logins and sessions go on.
+#[tokio::test]
+async fn repeated_failed_sign_ins_block_that_login_only() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let other = signed_in(&server, data.path(), "hoken01", "hoken_nenkin").await;
+    let made = add_staff(
+        data.path(),
+        "shimin01",
+        "市民 一郎",
+        "shimin",
+        "correct horse",
+    )
+    .await
+    .unwrap();
+    assert!(made.status.success());
+    for _ in 0..5 {
+        let (status, _, _) = server
+            .post_json("/api/session", r#"{"login":"shimin01","password":"guess"}"#)
+            .await
+            .unwrap();
+        assert_eq!(status, 401);
+    }
+    let (status, head, _) = server
+        .post_json(
+            "/api/session",
+            r#"{"login":"shimin01","password":"correct horse"}"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 429);
+    let wait: u64 = header(&head, "retry-after").unwrap().parse().unwrap();
+    assert!((800..=900).contains(&wait), "{wait}");
+    // Another person signs in, and a session already open keeps working.
+    assert!(server.sign_in("hoken01", "correct horse").await.is_ok());
+    let (status, _, _) = server
+        .request("GET", "/api/session", None, Some(&other))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(!server.log().contains("guess"), "no password in the log");
+}

@@ -3,10 +3,14 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
 use super::app::AppContext;
+use super::audit_log::AuditLog;
+use super::exchange_status::ExchangeStatus;
+use super::sign_in::SignIn;
 use crate::api::{self, Health};
 use crate::i18n::{Text, ja};
 
-/// The admins' sync status page: the server's counters and this terminal's state.
+/// The admins' page: the server's counters and this terminal's state for anyone; the
+/// exchange with the core system and the audit log for administrators.
 #[component(AdminPage)]
 pub fn admin_page() -> Html {
     let app = use_context::<AppContext>().expect("app context");
@@ -50,6 +54,18 @@ pub fn admin_page() -> Html {
         Some(false) => "いいえ",
         None => "—",
     };
+    let is_admin = app.staff.as_ref().is_some_and(|s| s.is_admin());
+    let admin_only = if is_admin {
+        html! { <><ExchangeStatus /><AuditLog /></> }
+    } else {
+        let sign_in = app.staff.is_none().then(|| html! { <SignIn /> });
+        html! {
+            <>
+                <p class="hint" id="admin-only-hint">{ ja(Text::AdminOnlyHint) }</p>
+                { for sign_in }
+            </>
+        }
+    };
     html! {
         <section class="admin">
             <h1>{ ja(Text::AdminTitle) }</h1>
@@ -60,6 +76,7 @@ pub fn admin_page() -> Html {
                 <dt>{ ja(Text::AdminLastCommit) }</dt>
                 <dd>{ app.sync.last_commit_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_else(|| "—".into()) }</dd>
             </dl>
+            { admin_only }
         </section>
     }
 }

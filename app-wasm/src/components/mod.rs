@@ -2,7 +2,9 @@
 
 mod admin;
 mod app;
+mod audit_log;
 mod counter;
+mod exchange_status;
 mod item_input;
 mod kiosk;
 mod navi_panel;

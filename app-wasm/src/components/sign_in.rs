@@ -35,6 +35,7 @@ pub fn sign_in() -> Html {
                         app.dispatch(Action::Staff(Some(staff)));
                     }
                     Err(ApiError::Unauthorized) => error.set(Some(Text::SignInRefused)),
+                    Err(ApiError::TooManyAttempts) => error.set(Some(Text::SignInBlocked)),
                     Err(_) => error.set(Some(Text::ErrorOffline)),
                 }
                 busy.set(false);

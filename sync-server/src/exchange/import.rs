@@ -322,6 +322,12 @@ pub async fn import_pending<B: Bucket>(
                         kind == FileKind::Full,
                         &changes,
                         now_ms,
+                    )?;
+                    store.audit(
+                        now_ms,
+                        "system",
+                        "import_file",
+                        &format!("{key} ({} rows, {})", changes.len(), kind.as_str()),
                     )
                 })
                 .await
@@ -347,7 +353,8 @@ pub async fn import_pending<B: Bucket>(
                     error.to_string(),
                 );
                 tokio::task::spawn_blocking(move || {
-                    store.record_import_error(&key, &etag, &message, now_ms)
+                    store.record_import_error(&key, &etag, &message, now_ms)?;
+                    store.audit(now_ms, "system", "import_refused", &key)
                 })
                 .await
                 .map_err(|_| ImportError::Task)??;

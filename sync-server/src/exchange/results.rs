@@ -99,7 +99,8 @@ pub async fn read_results<B: Bucket>(
                 let (key, etag, message) =
                     (object.key.clone(), object.etag.clone(), error.to_string());
                 on_store(store, move |s| {
-                    s.record_import_error(&key, &etag, &message, now_ms)
+                    s.record_import_error(&key, &etag, &message, now_ms)?;
+                    s.audit(now_ms, "system", "export_result_refused", &key)
                 })
                 .await?;
                 tracing::warn!(key = %object.key, error = %error, "result file refused");
@@ -149,8 +150,10 @@ async fn read_one<B: Bucket>(
             },
         );
     let (k, e) = (key.to_owned(), etag.to_owned());
+    let detail = format!("{key}: {accepted} accepted, {rejected} rejected");
     on_store(store, move |s| {
-        s.apply_results(&k, &e, seq, &results, now_ms)
+        s.apply_results(&k, &e, seq, &results, now_ms)?;
+        s.audit(now_ms, "system", "export_result", &detail)
     })
     .await?;
     Ok(ResultReport {

@@ -137,8 +137,15 @@ impl BatchSender {
             return Err(e);
         }
         super::crash_point("export-written");
-        let seq = batch.seq;
-        on_store(store, move |s| s.mark_batch_written(seq, now_ms)).await?;
+        let (seq, detail) = (
+            batch.seq,
+            format!("{} ({} records)", batch.key, batch.records),
+        );
+        on_store(store, move |s| {
+            s.mark_batch_written(seq, now_ms)?;
+            s.audit(now_ms, "system", "export_batch", &detail)
+        })
+        .await?;
         tracing::info!(
             batch = %batch.key,
             records = batch.records,

@@ -82,6 +82,58 @@ pub struct StaffRecord {
     /// city names for the 支援措置 desk. Every such lookup is audited as such.
     #[serde(default)]
     pub protected_access: bool,
+    /// What the account may do.
+    #[serde(default)]
+    pub role: Role,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    /// Its number (the log only grows).
+    pub id: i64,
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// Who: a staff login, or `system` for the server's own work.
+    pub login: String,
+    /// What kind of act.
+    pub action: String,
+    /// What exactly.
+    pub detail: String,
+}
+
+/// What a signed-in person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Counter staff of one 課.
+    #[default]
+    Staff,
+    /// Administrator: the sync status, the exchange, the audit log (and every 課's lists).
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Role> {
+        match name {
+            "staff" => Some(Role::Staff),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+fn role_of(name: String) -> Role {
+    Role::from_name(&name).unwrap_or_default()
 }
 
 /// How a resident lookup searches.
@@ -175,7 +227,8 @@ CREATE TABLE IF NOT EXISTS staff (
     name          TEXT NOT NULL,
     department    TEXT NOT NULL,
     password_hash TEXT NOT NULL,
-    protected_access INTEGER NOT NULL DEFAULT 0
+    protected_access INTEGER NOT NULL DEFAULT 0,
+    role          TEXT NOT NULL DEFAULT 'staff'
 );
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT    PRIMARY KEY,
@@ -262,14 +315,19 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox::SCHEMA)?;
-        // Databases made before 支援措置 access existed gain the column.
-        let has_access: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('staff') WHERE name = 'protected_access'")?
-            .exists([])?;
-        if !has_access {
-            conn.execute_batch(
-                "ALTER TABLE staff ADD COLUMN protected_access INTEGER NOT NULL DEFAULT 0",
-            )?;
+        // Databases made before these columns existed gain them.
+        for (column, definition) in [
+            ("protected_access", "INTEGER NOT NULL DEFAULT 0"),
+            ("role", "TEXT NOT NULL DEFAULT 'staff'"),
+        ] {
+            let present: bool = conn
+                .prepare("SELECT 1 FROM pragma_table_info('staff') WHERE name = ?1")?
+                .exists([column])?;
+            if !present {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE staff ADD COLUMN {column} {definition}"
+                ))?;
+            }
         }
         Ok(Self {
             conn: Mutex::new(conn),
@@ -410,16 +468,17 @@ impl Store {
     /// Creates or replaces a staff account.
     pub fn put_staff(&self, staff: &StaffRecord, password_hash: &str) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO staff (login, name, department, password_hash, protected_access)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO staff (login, name, department, password_hash, protected_access, role)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (login) DO UPDATE
-             SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5",
+             SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5, role = ?6",
             params![
                 staff.login,
                 staff.name,
                 staff.department,
                 password_hash,
-                staff.protected_access
+                staff.protected_access,
+                staff.role.as_str()
             ],
         )?;
         Ok(())
@@ -430,7 +489,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT login, name, department, password_hash, protected_access FROM staff
+                "SELECT login, name, department, password_hash, protected_access, role FROM staff
                  WHERE login = ?1",
                 params![login],
                 |r| {
@@ -440,6 +499,7 @@ impl Store {
                             name: r.get(1)?,
                             department: r.get(2)?,
                             protected_access: r.get(4)?,
+                            role: role_of(r.get(5)?),
                         },
                         r.get(3)?,
                     ))
@@ -476,7 +536,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT s.login, s.name, s.department, s.protected_access
+                "SELECT s.login, s.name, s.department, s.protected_access, s.role
                  FROM sessions x JOIN staff s ON s.login = x.login
                  WHERE x.token_hash = ?1 AND x.expires_at > ?2",
                 params![token_hash, now_ms],
@@ -486,6 +546,7 @@ impl Store {
                         name: r.get(1)?,
                         department: r.get(2)?,
                         protected_access: r.get(3)?,
+                        role: role_of(r.get(4)?),
                     })
                 },
             )
@@ -675,12 +736,30 @@ impl Store {
         &self,
         limit: usize,
     ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
-        let conn = self.conn();
+        Ok(self
+            .search_audit("", limit)?
+            .into_iter()
+            .map(|e| (e.at, e.login, e.action, e.detail))
+            .collect())
+    }
+
+    /// Audit entries whose login, action or detail contains `text` (all when empty),
+    /// newest first.
+    pub fn search_audit(&self, text: &str, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT at, login, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
+            "SELECT id, at, login, action, detail FROM audit
+             WHERE ?1 = '' OR instr(login, ?1) > 0 OR instr(action, ?1) > 0 OR instr(detail, ?1) > 0
+             ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let rows = stmt.query_map(params![text, limit as i64], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                login: r.get(2)?,
+                action: r.get(3)?,
+                detail: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -869,6 +948,7 @@ mod tests {
             name: "高崎 太郎".into(),
             department: "shimin".into(),
             protected_access: false,
+            role: Role::Staff,
         };
         store.put_staff(&staff, "hash").unwrap();
         assert_eq!(
