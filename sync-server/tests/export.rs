@@ -208,16 +208,9 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     assert_eq!(records, [first, second]);
 }
 
-#[tokio::test]
-async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() {
-    let f = fixture();
-    for i in 0..5 {
-        f.confirm(i, Move::Out).await;
-    }
-    // The sender numbered a batch and wrote it with its marker, then died before recording.
-    let sender = BatchSender::new("outbound/", 100);
-    let batch = f
-        .store
+/// What the sender does first: numbers a batch of what waits (as a crash would leave it).
+fn number_batch(store: &Store, sender: &BatchSender) -> sync_server::store::Batch {
+    store
         .assign_batch(
             "jumin_idou",
             100,
@@ -226,7 +219,18 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
             write_batch,
         )
         .unwrap()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() {
+    let f = fixture();
+    for i in 0..5 {
+        f.confirm(i, Move::Out).await;
+    }
+    // The sender numbered a batch and wrote it with its marker, then died before recording.
+    let sender = BatchSender::new("outbound/", 100);
+    let batch = number_batch(&f.store, &sender);
     f.bucket.put(&batch.key, batch.bytes.clone()).await.unwrap();
     f.bucket
         .put(
@@ -249,17 +253,7 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
     // Another crash, this time before the marker: the batch is written again under the same
     // key with the same bytes.
     f.confirm(9, Move::In).await;
-    let batch = f
-        .store
-        .assign_batch(
-            "jumin_idou",
-            100,
-            now(),
-            |seq, at| sender.key_of("jumin_idou", seq, at),
-            write_batch,
-        )
-        .unwrap()
-        .unwrap();
+    let batch = number_batch(&f.store, &sender);
     f.bucket.put(&batch.key, b"half".to_vec()).await.unwrap();
     f.cycle().await;
     assert_eq!(f.bucket.get(&batch.key).await.unwrap(), batch.bytes);

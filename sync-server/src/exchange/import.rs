@@ -108,15 +108,10 @@ pub fn parse(
     layout: &ResidentLayout,
     kind: FileKind,
 ) -> Result<Vec<RegisterChange>, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+    let mut reader = super::csv_reader(bytes).map_err(|offset| ImportError::NotUtf8 {
         key: key.to_owned(),
-        offset: e.valid_up_to(),
+        offset,
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| ImportError::Header {

@@ -39,3 +39,15 @@ pub(crate) async fn on_store<T: Send + 'static>(
         .await
         .unwrap_or_else(|e| Err(crate::store::StoreError::Task(e.to_string())))
 }
+
+/// A reader over a CSV file from the core system: UTF-8 (a BOM is allowed), a header row,
+/// rows of any length (the caller checks them). `Err` holds the offset of the first byte
+/// that is not UTF-8.
+pub(crate) fn csv_reader(bytes: &[u8]) -> Result<csv::Reader<&[u8]>, usize> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.valid_up_to())?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes()))
+}

@@ -171,15 +171,10 @@ pub fn parse(
     layout: &ResultLayout,
     records: &HashSet<String>,
 ) -> Result<Vec<RecordResult>, ResultError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ResultError::NotUtf8 {
+    let mut reader = super::csv_reader(bytes).map_err(|offset| ResultError::NotUtf8 {
         key: key.to_owned(),
-        offset: e.valid_up_to(),
+        offset,
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let headers = reader.headers().cloned().unwrap_or_default();
     let column = |name: &str| {
         headers
