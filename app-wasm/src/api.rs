@@ -267,6 +267,12 @@ pub async fn audit(q: &str) -> Result<Vec<AuditEntry>, ApiError> {
     call("GET", &path, None).await
 }
 
+/// Enrolls this browser as a kiosk with the device token (the server sets a cookie).
+pub async fn enroll_kiosk(token: &str) -> Result<serde_json::Value, ApiError> {
+    let body = serde_json::json!({ "token": token }).to_string();
+    call("POST", "/api/kiosk/enroll", Some(body)).await
+}
+
 /// Server health.
 pub async fn health() -> Result<Health, ApiError> {
     call("GET", "/healthz", None).await

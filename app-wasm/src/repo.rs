@@ -45,6 +45,9 @@ pub enum Command {
     },
     /// Try to connect now (the browser came back online, or a backoff timer ran out).
     Reconnect,
+    /// Who this browser is changed (signed in or out, kiosk enrolled): connect again at
+    /// once, so the server sees the new session.
+    Reauthenticate,
     /// The browser says the network is gone.
     BrowserOffline,
     /// Something happened on the socket.
@@ -251,6 +254,13 @@ impl Repo {
                 Command::Open(id) => self.open_visit(id),
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
+                Command::Reauthenticate => {
+                    // Dropping the socket closes it without a close event.
+                    self.socket = None;
+                    self.client.reconnect_as(peer_id());
+                    self.attempts = 0;
+                    self.connect();
+                }
                 Command::BrowserOffline => {
                     if let Some(socket) = self.socket.take() {
                         self.lost(socket.generation());

@@ -20,5 +20,5 @@ mod visit;
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
     Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, SCHEMA_VERSION,
-    VisitChange, VisitDoc, VisitError, VisitSummary, reconcile_document,
+    VisitChange, VisitDoc, VisitError, VisitSummary, handling_department, reconcile_document,
 };

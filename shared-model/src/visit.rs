@@ -383,6 +383,19 @@ pub fn reconcile_document(
     }
 }
 
+/// The 課 a raw visit document is handled at, read without loading the visit (the server
+/// checks it after every change, to grant the visit to the 課 it was handed to). `None` for
+/// documents that are not visits or say nothing.
+pub fn handling_department(doc: &AutoCommit) -> Option<Department> {
+    let Ok(Some((Value::Object(ObjType::Map), handling))) = doc.get(ROOT, "handling") else {
+        return None;
+    };
+    match doc.get(&handling, "department") {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().and_then(Department::from_name),
+        _ => None,
+    }
+}
+
 /// A plain copy of a visit for display.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VisitSummary {

@@ -1,7 +1,8 @@
 //! Staff sign-in: argon2 password hashes, session tokens in an HttpOnly cookie (only their
 //! SHA-256 is stored), the [`SignedIn`] extractor for handlers that need a person and
-//! [`AdminSignedIn`] for those only an administrator may use, and the [`SignInLimiter`]
-//! that stops password guessing.
+//! [`AdminSignedIn`] for those only an administrator may use, [`Caller`] for those a kiosk
+//! device may use too (and for the sync endpoint, with the document rights), and the
+//! [`SignInLimiter`] that stops password guessing.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -72,6 +73,11 @@ pub fn cookie(token: &str, secure: bool) -> HeaderValue {
 
 /// The session token a request carries, if any.
 pub fn token_of(parts: &Parts) -> Option<String> {
+    cookie_value(parts, COOKIE)
+}
+
+/// The value of a cookie the request carries, if any.
+fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -79,9 +85,106 @@ pub fn token_of(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The kiosk device cookie.
+pub const KIOSK_COOKIE: &str = "madoguchi_kiosk";
+
+/// The `Set-Cookie` value that enrolls a kiosk tablet (a year; re-enrolled by the admin).
+pub fn kiosk_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{KIOSK_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000{secure}"
+    ))
+    .expect("a cookie of ASCII parts")
+}
+
+/// Who is calling: a signed-in person (staff or admin), or an enrolled kiosk device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A signed-in person.
+    Staff(StaffRecord),
+    /// An enrolled kiosk tablet.
+    Kiosk(crate::store::KioskRecord),
+}
+
+impl Caller {
+    /// How the audit log names the caller.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Caller::Staff(s) => s.login.clone(),
+            Caller::Kiosk(k) => crate::store::kiosk_grantee(&k.id),
+        }
+    }
+
+    /// Whether this is an administrator.
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Caller::Staff(s) if s.role == crate::store::Role::Admin)
+    }
+
+    /// The grant under which this caller reaches documents.
+    pub fn grantee(&self) -> String {
+        match self {
+            Caller::Staff(s) => crate::store::department_grantee(&s.department),
+            Caller::Kiosk(k) => crate::store::kiosk_grantee(&k.id),
+        }
+    }
+
+    /// Whether the caller may read and write a document with these grants. A document
+    /// nobody has claimed may be created by staff (it is then granted to their 課), never by
+    /// a kiosk, which only reaches the visits it registered.
+    pub fn may_reach(&self, grants: &[String]) -> bool {
+        if self.is_admin() {
+            return true;
+        }
+        match self {
+            Caller::Staff(_) => grants.is_empty() || grants.contains(&self.grantee()),
+            Caller::Kiosk(_) => grants.contains(&self.grantee()),
+        }
+    }
+}
+
+/// Finds the caller: a session (cookie, or the `session` query parameter that non-browser
+/// sync clients use), else an enrolled kiosk (cookie).
+pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
+    let query_session = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "session")
+            .map(|(_, v)| v.to_owned())
+    });
+    let session = token_of(parts).or(query_session);
+    let kiosk = cookie_value(parts, KIOSK_COOKIE);
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || -> Result<Option<Caller>, ApiError> {
+        if let Some(token) = session
+            && let Some(staff) = store.session(&token_hash(&token), now_ms())?
+        {
+            return Ok(Some(Caller::Staff(staff)));
+        }
+        if let Some(token) = kiosk
+            && let Some(kiosk) = store.kiosk(&token_hash(&token))?
+        {
+            return Ok(Some(Caller::Kiosk(kiosk)));
+        }
+        Ok(None)
+    })
+    .await
+    .map_err(|_| ApiError::Task)?
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        caller_of(parts, app).await?.ok_or(ApiError::Unauthorized)
+    }
 }
 
 /// Failed sign-ins per login within [`LIMIT_WINDOW_MS`] before the login is blocked.
@@ -140,13 +243,23 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = token_of(parts).ok_or(ApiError::Unauthorized)?;
-        let store = app.store.clone();
-        let staff =
-            tokio::task::spawn_blocking(move || store.session(&token_hash(&token), now_ms()))
-                .await
-                .map_err(|_| ApiError::Task)??;
-        staff.map(SignedIn).ok_or(ApiError::Unauthorized)
+        match caller_of(parts, app).await? {
+            Some(Caller::Staff(staff)) => Ok(SignedIn(staff)),
+            // A kiosk device on a staff endpoint: refused, and audited.
+            Some(Caller::Kiosk(kiosk)) => {
+                let (store, who, path) = (
+                    app.store.clone(),
+                    crate::store::kiosk_grantee(&kiosk.id),
+                    parts.uri.path().to_owned(),
+                );
+                let _ = tokio::task::spawn_blocking(move || {
+                    store.audit(now_ms(), &who, "forbidden", &format!("staff only: {path}"))
+                })
+                .await;
+                Err(ApiError::Forbidden)
+            }
+            None => Err(ApiError::Unauthorized),
+        }
     }
 }
 

@@ -13,9 +13,11 @@ use shared_model::synthetic::Resident;
 use shared_model::validate::check_kana;
 
 use crate::AppState;
-use crate::accounts::{self, AdminSignedIn, SignedIn};
+use crate::accounts::{self, AdminSignedIn, Caller, SignedIn};
 use crate::hub::HubStats;
-use crate::store::{ResidentQuery, StaffRecord, StoreError, VisitRecord};
+use crate::store::{
+    ResidentQuery, StaffRecord, StoreError, VisitRecord, department_grantee, kiosk_grantee,
+};
 
 /// An error answered as JSON `{ "error": code, "message": text }`.
 #[derive(Debug, thiserror::Error)]
@@ -93,9 +95,12 @@ pub struct RegisterVisit {
     visit_id: String,
 }
 
-/// `POST /api/visits`: registers a visit document and gives it the day's reception number.
+/// `POST /api/visits`: registers a visit document and gives it the day's reception number
+/// (a kiosk or staff). The visit is granted to whoever registers it first: a kiosk's to the
+/// kiosk and to 市民課, where citizens are received; staff's to their 課.
 pub async fn register_visit(
     State(app): State<AppState>,
+    caller: Caller,
     Json(body): Json<RegisterVisit>,
 ) -> Result<Json<VisitRecord>, ApiError> {
     let id: DocumentId = body
@@ -105,7 +110,11 @@ pub async fn register_visit(
     let now = now_ms();
     let day = tokyo_day(now).to_string();
     let store = app.store.clone();
-    let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now))
+    let grants = match &caller {
+        Caller::Kiosk(_) => vec![caller.grantee(), department_grantee("shimin")],
+        Caller::Staff(_) => vec![caller.grantee()],
+    };
+    let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now, &grants))
         .await
         .map_err(|_| ApiError::Task)??;
     tracing::info!(
@@ -166,12 +175,30 @@ pub async fn list_visits(
             )));
         }
     }
-    let department = query.department.unwrap_or(staff.department);
+    let requested = visits.len();
+    let admin = staff.role == crate::store::Role::Admin;
+    // Staff see their own 課's list; an administrator any.
+    let department = match query.department {
+        Some(d) if admin || d == staff.department => d,
+        Some(_) => return Err(ApiError::Forbidden),
+        None => staff.department.clone(),
+    };
+    let grantee = department_grantee(&staff.department);
     let mut out = Vec::with_capacity(visits.len());
     for record in visits {
         let Ok(id) = record.visit_id.parse::<DocumentId>() else {
             continue;
         };
+        // Only visits this 課 received or was handed.
+        if !admin {
+            let store = app.store.clone();
+            let grants = tokio::task::spawn_blocking(move || store.grants(&id))
+                .await
+                .map_err(|_| ApiError::Task)??;
+            if !grants.contains(&grantee) {
+                continue;
+            }
+        }
         let read = app.hub.visit_listing(id).await.ok().flatten();
         // A visit the kiosk registered but has not synced yet waits at 市民課.
         let (handling, forms) = match read {
@@ -195,6 +222,10 @@ pub async fn list_visits(
             forms,
             record,
         });
+    }
+    if wanted.is_some() && requested > 0 && out.is_empty() {
+        // The number exists today, but not for this 課.
+        return Err(ApiError::NotFound("no such visit for this 課".into()));
     }
     Ok(Json(out))
 }
@@ -330,6 +361,50 @@ pub async fn audit_log(
     .await
     .map_err(|_| ApiError::Task)??;
     Ok(Json(entries))
+}
+
+/// Body of `POST /api/kiosk/enroll`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Enroll {
+    /// The device token `sync-server kiosk-add` printed.
+    token: String,
+}
+
+/// `POST /api/kiosk/enroll`: makes this browser an enrolled kiosk (a long-lived HttpOnly
+/// cookie holding the device token). A wrong token is refused (401) and audited.
+pub async fn enroll_kiosk(
+    State(app): State<AppState>,
+    Json(body): Json<Enroll>,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = body.token.trim().to_owned();
+    let store = app.store.clone();
+    let hash = accounts::token_hash(&token);
+    let kiosk = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let kiosk = store.kiosk(&hash)?;
+        match &kiosk {
+            Some(k) => store.audit(now_ms(), &kiosk_grantee(&k.id), "kiosk_enrolled", &k.name)?,
+            None => store.audit(now_ms(), "anonymous", "kiosk_enroll_refused", "")?,
+        }
+        Ok(kiosk)
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    let kiosk = kiosk.ok_or(ApiError::Unauthorized)?;
+    Ok((
+        [(
+            axum::http::header::SET_COOKIE,
+            accounts::kiosk_cookie(&token, false),
+        )],
+        Json(kiosk),
+    ))
+}
+
+/// `GET /api/kiosk`: the kiosk this browser is enrolled as.
+pub async fn kiosk(caller: Caller) -> Result<Json<crate::store::KioskRecord>, ApiError> {
+    match caller {
+        Caller::Kiosk(kiosk) => Ok(Json(kiosk)),
+        Caller::Staff(_) => Err(ApiError::NotFound("this browser is not a kiosk".into())),
+    }
 }
 
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.

@@ -4,7 +4,7 @@ use automerge::ChangeHash;
 use shared_model::calendar::tokyo_day;
 use shared_model::{DocumentId, Field, VisitDoc};
 
-use crate::store::{Role, Store, StoreError};
+use crate::store::{Role, Store, StoreError, department_grantee};
 
 /// Applicants of the demo visits (fictitious people).
 const APPLICANTS: [[&str; 4]; 3] = [
@@ -36,11 +36,23 @@ pub const DEMO_STAFF: [(&str, &str, &str, Role); 4] = [
     ("admin01", "情報 管理", "shimin", Role::Admin),
 ];
 
+/// The device token of the demo kiosk (demo data only; real kiosks get a random token from
+/// `sync-server kiosk-add`).
+pub const DEMO_KIOSK_TOKEN: &str = "madoguchi-demo-kiosk";
+
 /// The password of the demo accounts (demo data only).
 pub const DEMO_PASSWORD: &str = "madoguchi-demo";
 
-/// Creates the demo staff accounts (idempotent).
+/// Creates the demo staff accounts and the demo kiosk (idempotent).
 pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
+    store.put_kiosk(
+        &crate::store::KioskRecord {
+            id: "demo-kiosk".into(),
+            name: "デモ 記入台".into(),
+        },
+        &crate::accounts::token_hash(DEMO_KIOSK_TOKEN),
+        0,
+    )?;
     for (login, name, department, role) in DEMO_STAFF {
         if store.staff(login)?.is_some() {
             continue;
@@ -79,7 +91,12 @@ pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
     }
     for (i, [name, kana, birth, address]) in APPLICANTS.into_iter().enumerate() {
         let id = DocumentId::random();
-        let record = store.register_visit(&id, &day, now_ms + i as i64)?;
+        let record = store.register_visit(
+            &id,
+            &day,
+            now_ms + i as i64,
+            &[department_grantee("shimin")],
+        )?;
         let mut visit = VisitDoc::new(id, &record.reception_number.to_string(), record.created_at);
         for (field, value) in [
             (Field::ApplicantName, name),

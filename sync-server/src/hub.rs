@@ -20,9 +20,10 @@ use shared_model::protocol::{Message, PeerId, PeerMetadata};
 use shared_model::reconcile_document;
 use tokio::sync::{Mutex, Notify, mpsc};
 
+use crate::accounts::Caller;
 use crate::exchange::export_map::ExportMap;
 use crate::exchange::outbox::records_for_confirmed;
-use crate::store::{OutboxEntry, StatusUpdate, Store, StoreError};
+use crate::store::{OutboxEntry, StatusUpdate, Store, StoreError, department_grantee};
 
 /// Why the hub refused a message; the connection answers with `error` and closes.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum HubError {
     /// Another open connection already uses this peer id.
     #[error("peer id is already connected")]
     PeerIdInUse,
+    /// The peer id was used by someone else signed in (peer ids are bound to who used them).
+    #[error("peer id belongs to another session")]
+    PeerIdBound,
     /// The sync payload is not an Automerge sync message.
     #[error("sync data for {document_id} is not an automerge sync message")]
     BadSyncData {
@@ -62,6 +66,7 @@ pub enum HubError {
 #[derive(Debug)]
 struct PeerLink {
     connection: u64,
+    caller: Caller,
     outbox: mpsc::UnboundedSender<Message>,
     documents: HashSet<DocumentId>,
 }
@@ -74,6 +79,8 @@ struct DocEntry {
     doc: Option<AutoCommit>,
     syncs: HashMap<PeerId, sync::State>,
     saved_heads: Vec<ChangeHash>,
+    /// Who may reach the document (`None` until read from the store).
+    grants: Option<Vec<String>>,
     /// The list view of the visit and the heads it was read at (read again only after a
     /// change, so a 課's list polling every few seconds costs nothing per unchanged visit).
     listing: Option<(Vec<ChangeHash>, Option<VisitListing>)>,
@@ -105,6 +112,8 @@ pub struct Hub {
     store: Arc<Store>,
     docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
     peers: SyncMutex<HashMap<PeerId, PeerLink>>,
+    /// Who used each peer id (as the audit log names them): an id is never taken over.
+    bound: SyncMutex<HashMap<PeerId, String>>,
     next_connection: AtomicU64,
     exports: Option<Arc<ExportMap>>,
     outbox_filled: Arc<Notify>,
@@ -123,6 +132,7 @@ impl Hub {
             store,
             docs: SyncMutex::default(),
             peers: SyncMutex::default(),
+            bound: SyncMutex::default(),
             next_connection: AtomicU64::new(1),
             exports: None,
             outbox_filled: Arc::new(Notify::new()),
@@ -158,14 +168,25 @@ impl Hub {
         }
     }
 
-    /// Admits a client that joined as `peer_id`; its messages arrive on the returned receiver.
+    /// Admits `caller`'s client that joined as `peer_id`; its messages arrive on the
+    /// returned receiver. The peer id is bound to the caller from then on.
     pub fn connect(
         &self,
         peer_id: &str,
+        caller: Caller,
     ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
         let mut peers = lock(&self.peers);
         if peers.contains_key(peer_id) {
             return Err(HubError::PeerIdInUse);
+        }
+        {
+            let mut bound = lock(&self.bound);
+            let owner = bound
+                .entry(peer_id.to_owned())
+                .or_insert_with(|| caller.audit_name());
+            if *owner != caller.audit_name() {
+                return Err(HubError::PeerIdBound);
+            }
         }
         let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (outbox, inbox) = mpsc::unbounded_channel();
@@ -173,6 +194,7 @@ impl Hub {
             peer_id.to_owned(),
             PeerLink {
                 connection,
+                caller,
                 outbox,
                 documents: HashSet::new(),
             },
@@ -237,6 +259,15 @@ impl Hub {
         let entry = self.entry(document_id);
         let mut entry = entry.lock().await;
         self.ensure_loaded(document_id, &mut entry).await?;
+        let Some(caller) = self.caller(from) else {
+            return Ok(());
+        };
+        let grants = self.grants(document_id, &mut entry).await?;
+        if !caller.may_reach(&grants) {
+            // Answered as if the document did not exist: no one learns what others have.
+            self.deny(from, &caller, document_id).await;
+            return Ok(());
+        }
         self.remember(from, document_id);
 
         if entry.doc.is_none() {
@@ -266,6 +297,11 @@ impl Hub {
                 document_id,
                 reason: e.to_string(),
             })?;
+        if grants.is_empty() {
+            // Staff created this document: it belongs to their 課 from now on.
+            self.add_grant(document_id, &mut entry, caller.grantee())
+                .await?;
+        }
 
         self.settle(document_id, &mut entry).await
     }
@@ -340,9 +376,83 @@ impl Hub {
                 )?;
             }
         }
+        // A visit handed to another 課 becomes theirs too.
+        let handled_at = entry
+            .doc
+            .as_ref()
+            .and_then(shared_model::handling_department)
+            .map(|d| department_grantee(d.as_str()));
+        if let Some(grantee) = handled_at {
+            self.add_grant(document_id, entry, grantee).await?;
+        }
         self.persist(document_id, entry, outbox).await?;
         self.broadcast(document_id, entry);
         Ok(())
+    }
+
+    /// Who is behind a connected peer id.
+    fn caller(&self, peer: &str) -> Option<Caller> {
+        lock(&self.peers).get(peer).map(|link| link.caller.clone())
+    }
+
+    /// The document's grants (read from the store once, then kept with it).
+    async fn grants(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+    ) -> Result<Vec<String>, HubError> {
+        if let Some(grants) = &entry.grants {
+            return Ok(grants.clone());
+        }
+        let store = self.store.clone();
+        let grants = tokio::task::spawn_blocking(move || store.grants(&document_id))
+            .await
+            .map_err(|_| HubError::Task)??;
+        entry.grants = Some(grants.clone());
+        Ok(grants)
+    }
+
+    async fn add_grant(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        grantee: String,
+    ) -> Result<(), HubError> {
+        let mut grants = self.grants(document_id, entry).await?;
+        if grants.contains(&grantee) {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let added = vec![grantee.clone()];
+        tokio::task::spawn_blocking(move || store.grant(&document_id, &added))
+            .await
+            .map_err(|_| HubError::Task)??;
+        grants.push(grantee);
+        entry.grants = Some(grants);
+        Ok(())
+    }
+
+    /// Refuses a document to a peer: `doc-unavailable`, and a line in the audit log.
+    async fn deny(&self, peer: &str, caller: &Caller, document_id: DocumentId) {
+        tracing::warn!(%document_id, "sync refused: outside the peer's rights");
+        let (store, who) = (self.store.clone(), caller.audit_name());
+        let _ = tokio::task::spawn_blocking(move || {
+            store.audit(
+                crate::api::now_ms(),
+                &who,
+                "sync_denied",
+                &document_id.to_string(),
+            )
+        })
+        .await;
+        self.send(
+            peer,
+            Message::DocUnavailable {
+                sender_id: self.server_id.clone(),
+                target_id: peer.to_owned(),
+                document_id,
+            },
+        );
     }
 
     /// Writes what the document gained since it was last saved (with the outbox records it
@@ -464,7 +574,20 @@ impl Hub {
     ) {
         let entry = lock(&self.docs).get(&document_id).cloned();
         let Some(entry) = entry else { return };
-        let peers: Vec<PeerId> = entry.lock().await.syncs.keys().cloned().collect();
+        let mut entry = entry.lock().await;
+        // Only peers that reach the document may speak in it.
+        let reaches = match (
+            self.caller(from),
+            self.grants(document_id, &mut entry).await,
+        ) {
+            (Some(caller), Ok(grants)) => caller.may_reach(&grants),
+            _ => false,
+        };
+        if !reaches {
+            return;
+        }
+        let peers: Vec<PeerId> = entry.syncs.keys().cloned().collect();
+        drop(entry);
         for peer in peers.into_iter().filter(|p| p != from) {
             self.send(
                 &peer,
@@ -589,6 +712,20 @@ mod tests {
     use automerge::{AutoCommit, ROOT, ReadDoc};
     use shared_model::protocol::SyncClient;
 
+    fn staff_record() -> crate::store::StaffRecord {
+        crate::store::StaffRecord {
+            login: "shimin01".into(),
+            name: "市民 一郎".into(),
+            department: "shimin".into(),
+            protected_access: false,
+            role: crate::store::Role::Staff,
+        }
+    }
+
+    fn staff() -> Caller {
+        Caller::Staff(staff_record())
+    }
+
     fn hub() -> Arc<Hub> {
         Arc::new(Hub::new("server".into(), Arc::new(Store::in_memory().unwrap())).unwrap())
     }
@@ -623,8 +760,16 @@ mod tests {
     }
 
     fn joined_client(hub: &Hub, name: &str) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+        joined_as(hub, name, staff())
+    }
+
+    fn joined_as(
+        hub: &Hub,
+        name: &str,
+        caller: Caller,
+    ) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
         let mut client = SyncClient::new(name, PeerMetadata::default());
-        let (_, inbox) = hub.connect(name).unwrap();
+        let (_, inbox) = hub.connect(name, caller).unwrap();
         let peer = shared_model::protocol::answer_join(name, None, hub.server_id(), hub.metadata())
             .unwrap();
         client.receive(&peer.encode()).unwrap();
@@ -709,6 +854,69 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kiosk() {
+        use shared_model::catalog::Department;
+        use shared_model::{VisitChange, VisitDoc};
+        let hub = hub();
+        let (mut shimin, mut shimin_in) = joined_client(&hub, "shimin");
+        let hoken = Caller::Staff(crate::store::StaffRecord {
+            login: "hoken01".into(),
+            department: "hoken_nenkin".into(),
+            ..staff_record()
+        });
+        let (mut other, mut other_in) = joined_as(&hub, "hoken", hoken);
+        let kiosk = Caller::Kiosk(crate::store::KioskRecord {
+            id: "k1".into(),
+            name: "1階".into(),
+        });
+        let (mut tablet, mut tablet_in) = joined_as(&hub, "tablet", kiosk);
+        let id = DocumentId::random();
+        let mut visit = VisitDoc::new(id, "1", 0);
+        converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+
+        let refused = |client: &mut SyncClient| client.sync(id, &mut AutoCommit::new()).unwrap();
+        for (name, client, inbox) in [
+            ("hoken", &mut other, &mut other_in),
+            ("tablet", &mut tablet, &mut tablet_in),
+        ] {
+            hub.receive(name, refused(client)).await.unwrap();
+            assert!(
+                matches!(inbox.try_recv(), Ok(Message::DocUnavailable { .. })),
+                "{name} must not get the visit"
+            );
+        }
+        // Handed to 保険年金課: now it reaches them.
+        visit
+            .apply(&VisitChange::HandOff {
+                to: Department::HokenNenkin,
+                name: "市民 一郎".into(),
+                from: Department::Shimin,
+                at: 5,
+            })
+            .unwrap();
+        converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+        let mut theirs = AutoCommit::new();
+        let (mut again, mut again_in) = joined_as(
+            &hub,
+            "hoken-2",
+            Caller::Staff(crate::store::StaffRecord {
+                login: "hoken01".into(),
+                department: "hoken_nenkin".into(),
+                ..staff_record()
+            }),
+        );
+        converge(&hub, &mut again, &mut again_in, id, &mut theirs).await;
+        assert_eq!(theirs.get_heads(), visit.doc_mut().get_heads());
+        assert!(
+            hub.store
+                .audit_entries(10)
+                .unwrap()
+                .iter()
+                .any(|e| e.2 == "sync_denied")
+        );
+    }
+
+    #[tokio::test]
     async fn an_unknown_document_is_unavailable() {
         let hub = hub();
         let (mut c, mut c_in) = joined_client(&hub, "c");
@@ -725,10 +933,22 @@ mod tests {
     #[tokio::test]
     async fn a_reused_peer_id_is_refused_until_the_first_disconnects() {
         let hub = hub();
-        let (conn, _inbox) = hub.connect("same").unwrap();
-        assert!(matches!(hub.connect("same"), Err(HubError::PeerIdInUse)));
+        let (conn, _inbox) = hub.connect("same", staff()).unwrap();
+        assert!(matches!(
+            hub.connect("same", staff()),
+            Err(HubError::PeerIdInUse)
+        ));
         hub.disconnect("same", conn).await;
-        assert!(hub.connect("same").is_ok());
+        // Bound to who used it: another person may not take it over, even once it is free.
+        let other = Caller::Staff(crate::store::StaffRecord {
+            login: "someone-else".into(),
+            ..staff_record()
+        });
+        assert!(matches!(
+            hub.connect("same", other),
+            Err(HubError::PeerIdBound)
+        ));
+        assert!(hub.connect("same", staff()).is_ok());
     }
 
     #[tokio::test]

@@ -289,6 +289,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/exchange/import", get(api::import_state))
         .route("/api/exchange/export", get(api::export_state))
         .route("/api/audit", get(api::audit_log))
+        .route("/api/kiosk", get(api::kiosk))
+        .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::s3::S3Config;
-use sync_server::store::{Role, StaffRecord, Store};
+use sync_server::store::{KioskRecord, Role, StaffRecord, Store};
 use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
@@ -78,6 +78,16 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Enroll a kiosk tablet: prints its device token once (enter it on the tablet's 受付
+    /// screen). Running it again for the same id gives a new token and voids the old one.
+    KioskAdd {
+        /// Short id (ASCII), e.g. kiosk-1f.
+        #[arg(long)]
+        id: String,
+        /// Where it stands, e.g. 「1階 記入台」.
+        #[arg(long)]
+        name: String,
+    },
     /// Create or update a staff account; the password is read from standard input.
     StaffAdd {
         /// Login id.
@@ -111,6 +121,27 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::KioskAdd { id, name }) = &args.command {
+        anyhow::ensure!(
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "the kiosk id must be ASCII letters, digits, - or _"
+        );
+        let (token, hash) = accounts::new_token();
+        Store::open(&args.data)?.put_kiosk(
+            &KioskRecord {
+                id: id.clone(),
+                name: name.clone(),
+            },
+            &hash,
+            api::now_ms(),
+        )?;
+        println!("{token}");
+        eprintln!("kiosk {id} enrolled; enter the token above on the tablet (shown only now)");
+        return Ok(());
+    }
     if let Some(Command::StaffAdd {
         login,
         name,

@@ -13,12 +13,14 @@ use axum::extract::State;
 use axum::extract::ws::{
     CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade, close_code,
 };
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use shared_model::protocol::{Message, WireError, answer_join};
 use tokio::time::{Instant, interval_at, timeout};
 
 use crate::AppState;
+use crate::accounts::Caller;
+use crate::api::ApiError;
 use crate::hub::{Hub, HubError};
 
 /// How long a new connection may take to send `join`.
@@ -26,13 +28,34 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the server pings; a client that has not answered by the next ping is dropped.
 const KEEPALIVE: Duration = Duration::from_secs(5);
 
-/// `GET /sync`: upgrades to a WebSocket.
-pub async fn endpoint(State(app): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// `GET /sync`: upgrades to a WebSocket for a signed-in person or an enrolled kiosk (the
+/// browser's cookies; other clients give `?session=TOKEN`). Anyone else gets 401, audited.
+pub async fn endpoint(
+    State(app): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            let store = app.store.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                store.audit(
+                    crate::api::now_ms(),
+                    "anonymous",
+                    "sync_refused",
+                    "no session",
+                )
+            })
+            .await;
+            return refusal.into_response();
+        }
+    };
     let limit = app.limits.max_frame_bytes;
     upgrade
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| Connection::new(app, socket).run())
+        .on_upgrade(move |socket| Connection::new(app, socket, caller).run())
 }
 
 /// Why a connection ends early.
@@ -54,6 +77,7 @@ enum Refusal {
 
 struct Connection {
     hub: Arc<Hub>,
+    caller: Caller,
     socket: WebSocket,
     shutdown: tokio::sync::watch::Receiver<bool>,
     peer: Option<String>,
@@ -65,9 +89,10 @@ enum Next {
 }
 
 impl Connection {
-    fn new(app: AppState, socket: WebSocket) -> Self {
+    fn new(app: AppState, socket: WebSocket, caller: Caller) -> Self {
         Self {
             hub: app.hub.clone(),
+            caller,
             socket,
             shutdown: app.shutdown.clone(),
             peer: None,
@@ -89,7 +114,7 @@ impl Connection {
             Ok(accepted) => accepted,
             Err(refusal) => return self.refuse(refusal).await,
         };
-        let (connection, mut inbox) = match self.hub.connect(&peer) {
+        let (connection, mut inbox) = match self.hub.connect(&peer, self.caller.clone()) {
             Ok(admitted) => admitted,
             Err(e) => return self.refuse(e.into()).await,
         };

@@ -1,6 +1,6 @@
 // Accessibility: axe-core, injected into each counter screen, must report no WCAG 2.x
 // A/AA violations.
-import { signIn, runSuite, CONTEXT_OPTIONS, axeAudit as audit } from "./browser.mjs";
+import { signIn, runSuite, startKiosk, CONTEXT_OPTIONS, axeAudit as audit } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 
@@ -11,8 +11,7 @@ await runSuite("a11y", {}, async ({ steps, server, browser }) => {
     await page.goto(`${server.url}#/kiosk`);
     await page.waitForSelector("#kiosk-start");
     await audit(steps, page, "kiosk-welcome");
-    await page.click("#kiosk-start");
-    await page.waitForSelector("#reception-number");
+    await startKiosk(page, server, () => audit(steps, page, "kiosk-enroll"));
     await page.fill("#field-applicant-name", "高崎 花子");
     await audit(steps, page, "kiosk-filling");
     const number = (await page.textContent("#reception-number")).trim();

@@ -1,7 +1,7 @@
 // Benchmark (not a test): "keystroke → committed to IndexedDB" in Chromium, typed at
 // counter speed into the visit screen. Prints a table and writes JSON to $BENCH_OUT.
 import { writeFileSync } from "node:fs";
-import { launchBrowser, Server, signIn } from "./browser.mjs";
+import { launchBrowser, Server, signIn, startKiosk } from "./browser.mjs";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const server = new Server();
@@ -16,8 +16,7 @@ try {
   await server.start();
   const page = await (await browser.newContext(contextOptions)).newPage();
   await page.goto(`${server.url}#/kiosk`);
-  await page.click("#kiosk-start");
-  await page.waitForSelector("#reception-number");
+  await startKiosk(page, server);
   const number = (await page.textContent("#reception-number")).trim();
   await signIn(page, server);
   await page.fill("#open-number", number);

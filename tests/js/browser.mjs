@@ -41,6 +41,7 @@ function required(name) {
 /** Staff accounts every browser suite has: [login, name, 課]. */
 export const STAFF = [
   ["shimin01", "市民 一郎", "shimin", []],
+  ["shimin02", "市民 二郎", "shimin", []],
   ["hoken01", "保険 花子", "hoken_nenkin", []],
   ["admin01", "情報 管理", "shimin", ["--role", "admin"]],
 ];
@@ -85,6 +86,12 @@ export class Server {
           { input: `${TEST_PASSWORD}\n` },
         );
       }
+      // A kiosk tablet, enrolled as an administrator would: the device token is printed once.
+      this.kioskToken = execFileSync(
+        this.binary,
+        ["--data", this.data, "kiosk-add", "--id", "test-kiosk", "--name", "テスト記入台"],
+        { encoding: "utf8" },
+      ).trim();
       this.staffCreated = true;
     }
     const child = spawn(
@@ -183,11 +190,25 @@ export async function waitControlled(page) {
 /** Starts a visit at the kiosk (typing the applicant's name if given); returns its number. */
 export async function kioskVisit(page, server, name) {
   await page.goto(`${server.url}#/kiosk`);
-  await page.click("#kiosk-start");
-  await page.waitForSelector("#reception-number");
+  await startKiosk(page, server);
   const number = (await page.textContent("#reception-number")).trim();
   if (name) await page.fill("#field-applicant-name", name);
   return number;
+}
+
+/** Presses 受付する on the kiosk; a tablet not enrolled yet asks for its device token first
+ *  (`onEnroll` sees that screen). Returns once the reception number shows. */
+export async function startKiosk(page, server, onEnroll) {
+  await page.click("#kiosk-start");
+  await page.waitForSelector("#reception-number, #kiosk-token");
+  if (await page.$("#kiosk-token")) {
+    if (onEnroll) await onEnroll();
+    await page.fill("#kiosk-token", server.kioskToken);
+    await page.click("#kiosk-enroll");
+    await page.waitForSelector("#kiosk-start");
+    await page.click("#kiosk-start");
+  }
+  await page.waitForSelector("#reception-number");
 }
 
 /** Opens a visit by reception number at a signed-in counter (waiting for the name if given). */

@@ -72,7 +72,7 @@ await runSuite("tennyu-family", {}, async ({ steps, server, browser }) => {
     await badge(page, "同期済み");
     // A fresh terminal sees the whole family.
     const other = await (await browser.newContext(contextOptions)).newPage();
-    await signIn(other, server, "hoken01");
+    await signIn(other, server, "shimin02");
     await other.goto(visitUrl);
     await other.waitForFunction((n) => document.querySelector("#item-person-2-name")?.value === n, FAMILY[2].name, { timeout: 20000 });
   });

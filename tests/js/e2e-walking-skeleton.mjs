@@ -2,7 +2,7 @@
 // reception number; the counter loses the server, edits, reloads (the app comes from the
 // service worker, the draft from IndexedDB), edits again, and comes back; a third, fresh
 // browser context sees both edits.
-import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, waitControlled } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, startKiosk, CONTEXT_OPTIONS, waitControlled } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 
@@ -28,8 +28,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
   await steps.step("kiosk creates a visit and types the applicant", async () => {
     await kioskPage.goto(`${server.url}#/kiosk`);
     await steps.shot(kioskPage, "01-kiosk-welcome");
-    await kioskPage.click("#kiosk-start");
-    await kioskPage.waitForSelector("#reception-number");
+    await startKiosk(kioskPage, server, () => steps.shot(kioskPage, "01b-kiosk-enroll"));
     receptionNumber = (await kioskPage.textContent("#reception-number")).trim();
     if (!/^\d+$/.test(receptionNumber)) throw new Error(`reception number ${receptionNumber}`);
     await field(kioskPage, "applicant-name").fill("高崎 花子");

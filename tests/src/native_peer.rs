@@ -22,7 +22,21 @@ pub struct NativePeer {
 impl NativePeer {
     /// Connects, sends `join`, and waits for the server's `peer`.
     pub async fn connect(url: &str, peer_id: &str) -> anyhow::Result<Self> {
-        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        Self::connect_with_cookie(url, peer_id, None).await
+    }
+
+    /// [`NativePeer::connect`] sending a `Cookie` header (as a browser does: a kiosk).
+    pub async fn connect_with_cookie(
+        url: &str,
+        peer_id: &str,
+        cookie: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert("Cookie", cookie.parse()?);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let mut peer = Self {
             socket,
             client: SyncClient::new(peer_id, PeerMetadata::default()),

@@ -18,7 +18,12 @@ pub struct ServerProcess {
     log_path: PathBuf,
     extra: Vec<String>,
     envs: Vec<(String, String)>,
+    peer_token: tokio::sync::OnceCell<String>,
 }
+
+/// The administrator account the harness signs its sync peers in as.
+const PEER_LOGIN: &str = "sync-peer-admin";
+const PEER_PASSWORD: &str = "sync peer password";
 
 /// Creates a staff account with the server's `staff-add` command (password on stdin).
 pub async fn add_staff(
@@ -63,6 +68,24 @@ pub async fn add_staff_with(
     stdin.write_all(format!("{password}\n").as_bytes()).await?;
     drop(stdin);
     Ok(child.wait_with_output().await?)
+}
+
+/// Enrolls a kiosk with the server's `kiosk-add` command; returns its device token.
+pub async fn add_kiosk(data_dir: &Path, id: &str, name: &str) -> anyhow::Result<String> {
+    std::fs::create_dir_all(data_dir)?;
+    let output = Command::new(server_binary())
+        .arg("--data")
+        .arg(data_dir)
+        .args(["kiosk-add", "--id", id, "--name", name])
+        .output()
+        .await?;
+    if !output.status.success() {
+        bail!(
+            "kiosk-add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
 /// The core-system simulator, built beside the server.
@@ -173,6 +196,7 @@ impl ServerProcess {
             data_dir: data_dir.to_path_buf(),
             static_dir: static_dir.map(Path::to_path_buf),
             log_path,
+            peer_token: tokio::sync::OnceCell::new(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             envs: envs
                 .iter()
@@ -191,9 +215,49 @@ impl ServerProcess {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
-    /// `ws://127.0.0.1:PORT/sync`.
+    /// `ws://127.0.0.1:PORT/sync`, without credentials (the server refuses it: 401).
     pub fn sync_url(&self) -> String {
         format!("ws://127.0.0.1:{}/sync", self.port)
+    }
+
+    /// The sync URL for a peer signed in as an administrator the harness creates (who may
+    /// reach every document): `ws://127.0.0.1:PORT/sync?session=TOKEN`, as non-browser
+    /// clients (the npm automerge-repo client, our native peer) authenticate.
+    pub async fn peer_url(&self) -> String {
+        let token = self
+            .peer_token
+            .get_or_init(|| async {
+                let made = add_staff_with(
+                    &self.data_dir,
+                    PEER_LOGIN,
+                    "同期 試験",
+                    "shimin",
+                    PEER_PASSWORD,
+                    &["--role", "admin"],
+                )
+                .await
+                .expect("staff-add runs");
+                assert!(
+                    made.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&made.stderr)
+                );
+                let cookie = self
+                    .sign_in(PEER_LOGIN, PEER_PASSWORD)
+                    .await
+                    .expect("the harness's admin signs in");
+                cookie
+                    .split_once('=')
+                    .map(|(_, token)| token.to_owned())
+                    .unwrap_or_default()
+            })
+            .await;
+        self.url_with_session(token)
+    }
+
+    /// The sync URL for a session token of someone the test signed in.
+    pub fn url_with_session(&self, token: &str) -> String {
+        format!("{}?session={token}", self.sync_url())
     }
 
     /// What the server logged so far.

@@ -262,7 +262,7 @@ async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit(
     let mut visits = moves(42, &[(Move::In, 203), (Move::Out, 163), (Move::Within, 56)]);
     let mut docs: Vec<(DocumentId, AutoCommit)> =
         visits.iter().map(|(id, d, _)| (*id, d.clone())).collect();
-    let mut peer = NativePeer::connect(&server.sync_url(), "counter-peak")
+    let mut peer = NativePeer::connect(&server.peer_url().await, "counter-peak")
         .await
         .unwrap();
     peer.sync_all(&mut docs).await.unwrap();
@@ -295,7 +295,7 @@ async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit(
 
     // And every counter sees its visit's outcome (on a new connection: the first one was
     // left unread while the answers came, and the server dropped it for not answering pings).
-    let mut peer = NativePeer::connect(&server.sync_url(), "counter-peak-2")
+    let mut peer = NativePeer::connect(&server.peer_url().await, "counter-peak-2")
         .await
         .unwrap();
     peer.sync_all(&mut docs).await.unwrap();
@@ -333,7 +333,7 @@ async fn a_server_killed_between_writing_a_batch_and_recording_it_sends_no_dupli
     )
     .await
     .unwrap();
-    if let Ok(mut peer) = NativePeer::connect(&crashing.sync_url(), "counter-a").await {
+    if let Ok(mut peer) = NativePeer::connect(&crashing.peer_url().await, "counter-a").await {
         // The connection may break under it; the restarted server gets the rest.
         let _ = peer.sync_all(&mut docs).await;
     }
@@ -346,7 +346,7 @@ async fn a_server_killed_between_writing_a_batch_and_recording_it_sends_no_dupli
     // Restarted: the counters sync again, and everything goes out once.
     let server = server(data.path(), &s3, None).await.unwrap();
     let cookie = server.sign_in("admin01", PASSWORD).await.unwrap();
-    let mut peer = NativePeer::connect(&server.sync_url(), "counter-b")
+    let mut peer = NativePeer::connect(&server.peer_url().await, "counter-b")
         .await
         .unwrap();
     peer.sync_all(&mut docs).await.unwrap();

@@ -19,7 +19,7 @@ fn heads(value: &serde_json::Value) -> Vec<String> {
 async fn npm_clients_sync_through_our_server_and_it_survives_a_crash() {
     let data = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(data.path(), None).await.unwrap();
-    let sync_url = server.sync_url();
+    let sync_url = server.peer_url().await;
 
     // One Node process creates and edits a document…
     let created = repo_peer(&["create", &sync_url, r#"{"reception_number":"12"}"#])
@@ -43,7 +43,7 @@ async fn npm_clients_sync_through_our_server_and_it_survives_a_crash() {
     // Crash the server; a new process over the same SQLite file still serves everything.
     server.kill().await.unwrap();
     server.restart().await.unwrap();
-    let after = repo_peer(&["fetch", &server.sync_url(), &url])
+    let after = repo_peer(&["fetch", &server.peer_url().await, &url])
         .await
         .unwrap();
     assert_eq!(heads(&after), heads(&edited));
@@ -58,12 +58,12 @@ async fn the_npm_client_reads_a_document_our_rust_client_created() {
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "applicant", "高崎 花子").unwrap();
     doc.put(ROOT, "made_by", "rust").unwrap();
-    let mut peer = NativePeer::connect(&server.sync_url(), "rust-peer")
+    let mut peer = NativePeer::connect(&server.peer_url().await, "rust-peer")
         .await
         .unwrap();
     peer.sync(id, &mut doc).await.unwrap();
 
-    let fetched = repo_peer(&["fetch", &server.sync_url(), &id.url().to_string()])
+    let fetched = repo_peer(&["fetch", &server.peer_url().await, &id.url().to_string()])
         .await
         .unwrap();
     let ours: Vec<String> = {
@@ -77,7 +77,7 @@ async fn the_npm_client_reads_a_document_our_rust_client_created() {
     // And the other way: the npm client edits, our Rust client receives the edit.
     repo_peer(&[
         "edit",
-        &server.sync_url(),
+        &server.peer_url().await,
         &id.url().to_string(),
         "made_by",
         "both",
@@ -103,7 +103,7 @@ async fn an_unknown_document_is_unavailable_to_the_npm_client() {
     let url = DocumentId::random().url().to_string();
     let run = madoguchi_tests::node::run(
         "repo-peer.mjs",
-        &["fetch", &server.sync_url(), &url],
+        &["fetch", &server.peer_url().await, &url],
         &[],
         std::time::Duration::from_secs(30),
     )

@@ -59,7 +59,7 @@ fn join(peer: &str) -> WsMessage {
 
 /// A connected peer that must keep working while others misbehave.
 async fn bystander(server: &ServerProcess) -> (NativePeer, DocumentId, AutoCommit) {
-    let mut peer = NativePeer::connect(&server.sync_url(), "bystander")
+    let mut peer = NativePeer::connect(&server.peer_url().await, "bystander")
         .await
         .unwrap();
     let id = DocumentId::random();
@@ -89,7 +89,7 @@ async fn garbage_cbor_gets_an_error_and_a_close() {
     let (_data, server) = server().await;
     let (mut peer, id, mut doc) = bystander(&server).await;
     let outcome = raw_session(
-        &server.sync_url(),
+        &server.peer_url().await,
         vec![
             join("garbage"),
             WsMessage::Binary(vec![0xff, 0x13, 0x37].into()),
@@ -114,7 +114,7 @@ async fn an_unknown_protocol_version_is_refused() {
         supported_protocol_versions: Some(vec!["2".into()]),
     };
     let outcome = raw_session(
-        &server.sync_url(),
+        &server.peer_url().await,
         vec![WsMessage::Binary(future_join.encode().into())],
     )
     .await;
@@ -138,7 +138,7 @@ async fn a_frame_over_the_limit_closes_the_connection() {
         data: vec![0x42; 100_000],
     };
     let outcome = raw_session(
-        &server.sync_url(),
+        &server.peer_url().await,
         vec![join("big"), WsMessage::Binary(huge.encode().into())],
     )
     .await;
@@ -152,7 +152,7 @@ async fn a_frame_over_the_limit_closes_the_connection() {
 async fn a_reused_sender_id_is_refused_and_the_first_connection_keeps_working() {
     let (_data, server) = server().await;
     let (mut peer, id, mut doc) = bystander(&server).await;
-    let outcome = raw_session(&server.sync_url(), vec![join("bystander")]).await;
+    let outcome = raw_session(&server.peer_url().await, vec![join("bystander")]).await;
     assert!(outcome.closed);
     assert_eq!(
         outcome.errors,
@@ -180,7 +180,7 @@ async fn an_invalid_document_id_is_refused_without_logging_contents() {
         .unwrap();
     frame[at] = if frame[at] == b'Z' { b'Y' } else { b'Z' };
     let outcome = raw_session(
-        &server.sync_url(),
+        &server.peer_url().await,
         vec![join("bad-id"), WsMessage::Binary(frame.into())],
     )
     .await;
@@ -202,7 +202,11 @@ async fn an_invalid_document_id_is_refused_without_logging_contents() {
 #[tokio::test]
 async fn text_frames_and_a_missing_join_are_refused() {
     let (_data, server) = server().await;
-    let outcome = raw_session(&server.sync_url(), vec![WsMessage::Text("hello".into())]).await;
+    let outcome = raw_session(
+        &server.peer_url().await,
+        vec![WsMessage::Text("hello".into())],
+    )
+    .await;
     assert!(outcome.closed);
     assert_eq!(outcome.errors.len(), 1, "{outcome:?}");
     let sync_first = Message::Sync {
@@ -212,7 +216,7 @@ async fn text_frames_and_a_missing_join_are_refused() {
         data: vec![0x42],
     };
     let outcome = raw_session(
-        &server.sync_url(),
+        &server.peer_url().await,
         vec![WsMessage::Binary(sync_first.encode().into())],
     )
     .await;

@@ -105,7 +105,10 @@ fn run(root: &Path) -> anyhow::Result<()> {
     eprintln!("  窓口 (counter):        {base}/#/counter");
     eprintln!("  受付 (kiosk):          {base}/#/kiosk");
     eprintln!("  管理 (admin, status):  {base}/#/admin");
-    eprintln!("  staff (demo): shimin01 / hoken01 / kodomo01, password madoguchi-demo");
+    eprintln!(
+        "  staff (demo): shimin01 / hoken01 / kodomo01, admin01 (管理者), password madoguchi-demo"
+    );
+    eprintln!("  kiosk (demo): enter the device token madoguchi-demo-kiosk on the 受付 screen");
     eprintln!("  data: {}", root.join("data").display());
     eprintln!("  core system (simulated): {}", bucket.display());
     eprintln!("    inbound/juki/ 住基 files in, outbound/ batches out, inbound/results/ answers");

@@ -60,6 +60,18 @@ pub fn app() -> Html {
             }
         }));
     }
+    {
+        // The server decides what a connection may reach from who is signed in: reconnect
+        // whenever that changes.
+        let repo = (*repo).clone();
+        let who = state.staff.as_ref().map(|s| s.login.clone());
+        let first = use_mut_ref(|| true);
+        use_effect_with(who, move |_| {
+            if !std::mem::replace(&mut *first.borrow_mut(), false) {
+                repo.send(repo::Command::Reauthenticate);
+            }
+        });
+    }
     use_shortcuts();
     let (update_available, apply_update) = use_app_update();
     use_effect_with((), |_| {

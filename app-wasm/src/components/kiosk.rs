@@ -12,6 +12,8 @@ use crate::state::Action;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
+    /// Not enrolled: the device token is asked for.
+    Enroll(bool),
     Welcome,
     Registering,
     Filling(DocumentId, String),
@@ -46,6 +48,8 @@ pub fn kiosk() -> Html {
                         });
                         step.set(Step::Filling(id, number));
                     }
+                    // Neither an enrolled kiosk nor a signed-in person: enroll first.
+                    Err(api::ApiError::Unauthorized) => step.set(Step::Enroll(false)),
                     Err(_) => {
                         app.dispatch(Action::Problem(Text::ErrorOffline));
                         step.set(Step::Welcome);
@@ -55,7 +59,44 @@ pub fn kiosk() -> Html {
         })
     };
 
+    let token = use_node_ref();
+    let enroll = {
+        let (step, repo, token) = (step.clone(), repo.clone(), token.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = token
+                .cast::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let (step, repo) = (step.clone(), repo.clone());
+            spawn_local(async move {
+                match api::enroll_kiosk(value.trim()).await {
+                    Ok(_) => {
+                        // Connect again as the kiosk the server now knows.
+                        repo.send(Command::Reauthenticate);
+                        step.set(Step::Welcome);
+                    }
+                    Err(_) => step.set(Step::Enroll(true)),
+                }
+            });
+        })
+    };
+
     let content = match &*step {
+        Step::Enroll(refused) => html! {
+            <form class="kiosk-enroll" onsubmit={enroll}>
+                <h2>{ ja(Text::KioskEnrollTitle) }</h2>
+                <p>{ ja(Text::KioskEnrollHint) }</p>
+                <div class="field">
+                    <label for="kiosk-token">{ ja(Text::KioskEnrollToken) }</label>
+                    <input id="kiosk-token" ref={token} type="password" autocomplete="off" required=true />
+                </div>
+                { for refused.then(|| html! {
+                    <p class="finding error" role="alert">{ ja(Text::KioskEnrollRefused) }</p>
+                }) }
+                <button type="submit" class="big primary" id="kiosk-enroll">{ ja(Text::KioskEnrollButton) }</button>
+            </form>
+        },
         Step::Welcome | Step::Registering => html! {
             <div class="kiosk-welcome">
                 <p class="lead">{ ja(Text::KioskWelcome) }</p>

@@ -17,8 +17,10 @@ use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
 use shared_model::synthetic::Resident;
 
+pub mod access;
 pub mod outbox;
 
+pub use access::{KioskRecord, department_grantee, kiosk_grantee};
 pub use outbox::{Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, StatusUpdate};
 
 /// What went wrong in the database.
@@ -315,6 +317,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox::SCHEMA)?;
+        conn.execute_batch(access::SCHEMA)?;
         // Databases made before these columns existed gain them.
         for (column, definition) in [
             ("protected_access", "INTEGER NOT NULL DEFAULT 0"),
@@ -771,6 +774,7 @@ impl Store {
         doc_id: &DocumentId,
         day: &str,
         now_ms: i64,
+        grants: &[String],
     ) -> Result<VisitRecord, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -805,6 +809,13 @@ impl Store {
                     "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![id, day, next, now_ms],
                 )?;
+                // Only whoever registers the visit first is granted it, in the same step.
+                for grantee in grants {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![id, grantee])?;
+                }
                 VisitRecord {
                     visit_id: id,
                     reception_number: next,
@@ -909,28 +920,28 @@ mod tests {
         );
         assert_eq!(
             store
-                .register_visit(&a, "2027-02-01", 1)
+                .register_visit(&a, "2027-02-01", 1, &[])
                 .unwrap()
                 .reception_number,
             1
         );
         assert_eq!(
             store
-                .register_visit(&b, "2027-02-01", 2)
+                .register_visit(&b, "2027-02-01", 2, &[])
                 .unwrap()
                 .reception_number,
             2
         );
         assert_eq!(
             store
-                .register_visit(&a, "2027-02-01", 3)
+                .register_visit(&a, "2027-02-01", 3, &[])
                 .unwrap()
                 .reception_number,
             1
         );
         assert_eq!(
             store
-                .register_visit(&c, "2027-02-02", 4)
+                .register_visit(&c, "2027-02-02", 4, &[])
                 .unwrap()
                 .reception_number,
             1

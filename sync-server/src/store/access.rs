@@ -1,0 +1,96 @@
+//! Who may reach what: enrolled kiosk devices, and the grants on each document (`dept:<課>`
+//! for the 課 that received or were handed a visit, `kiosk:<id>` for the kiosk that created
+//! it). Grants are only ever added; a visit stays readable by every 課 that had it.
+
+use rusqlite::{OptionalExtension, params};
+use shared_model::DocumentId;
+
+use super::{Store, StoreError};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kiosks (
+    id          TEXT    PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    token_hash  TEXT    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS doc_access (
+    doc_id  TEXT NOT NULL,
+    grantee TEXT NOT NULL,
+    PRIMARY KEY (doc_id, grantee)
+);
+CREATE INDEX IF NOT EXISTS doc_access_grantee ON doc_access (grantee, doc_id);
+";
+
+/// An enrolled kiosk tablet (a device, not a person).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KioskRecord {
+    /// Its id.
+    pub id: String,
+    /// Where it stands (「1階 記入台」).
+    pub name: String,
+}
+
+/// The grantee of a 課.
+pub fn department_grantee(department: &str) -> String {
+    format!("dept:{department}")
+}
+
+/// The grantee of a kiosk.
+pub fn kiosk_grantee(kiosk_id: &str) -> String {
+    format!("kiosk:{kiosk_id}")
+}
+
+impl Store {
+    /// Enrolls (or re-keys) a kiosk under the hash of its device token.
+    pub fn put_kiosk(
+        &self,
+        kiosk: &KioskRecord,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO kiosks (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
+            params![kiosk.id, kiosk.name, token_hash, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// The kiosk holding the token with this hash, unless revoked.
+    pub fn kiosk(&self, token_hash: &str) -> Result<Option<KioskRecord>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, name FROM kiosks WHERE token_hash = ?1 AND revoked = 0",
+                params![token_hash],
+                |r| {
+                    Ok(KioskRecord {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Adds grants on a document (repeats are no-ops).
+    pub fn grant(&self, doc_id: &DocumentId, grantees: &[String]) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)")?;
+        for grantee in grantees {
+            stmt.execute(params![doc_id.to_string(), grantee])?;
+        }
+        Ok(())
+    }
+
+    /// Every grant on a document (none: nobody has claimed it yet).
+    pub fn grants(&self, doc_id: &DocumentId) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT grantee FROM doc_access WHERE doc_id = ?1")?;
+        let rows = stmt.query_map(params![doc_id.to_string()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,270 @@
+//! Who may do what: every role (anonymous, a kiosk device, staff of two 課, an
+//! administrator) against every REST endpoint and the sync actions (connect, read a visit,
+//! write one), on the real server. Refusals carry the right status, are audited, and leave
+//! other sessions alone.
+
+use automerge::AutoCommit;
+use automerge::transaction::Transactable;
+use madoguchi_tests::{NativePeer, ServerProcess, add_kiosk, add_staff_with};
+use shared_model::{DocumentId, VisitDoc};
+
+const PASSWORD: &str = "correct horse";
+
+struct World {
+    _data: tempfile::TempDir,
+    server: ServerProcess,
+    kiosk: String,
+    other_kiosk: String,
+    shimin: String,
+    hoken: String,
+    admin: String,
+}
+
+fn token(cookie: &str) -> &str {
+    cookie.split_once('=').map(|(_, t)| t).unwrap_or_default()
+}
+
+async fn world() -> World {
+    let data = tempfile::tempdir().unwrap();
+    for (login, dept, flags) in [
+        ("shimin01", "shimin", &[][..]),
+        ("hoken01", "hoken_nenkin", &[][..]),
+        ("admin01", "shimin", &["--role", "admin"][..]),
+    ] {
+        let made = add_staff_with(data.path(), login, "職員", dept, PASSWORD, flags)
+            .await
+            .unwrap();
+        assert!(made.status.success());
+    }
+    let device = add_kiosk(data.path(), "kiosk-1f", "1階 記入台")
+        .await
+        .unwrap();
+    let other_device = add_kiosk(data.path(), "kiosk-2f", "2階 記入台")
+        .await
+        .unwrap();
+    let bucket = data.path().join("bucket").display().to_string();
+    let server = ServerProcess::start_with(0, data.path(), None, &["--bucket-dir", &bucket])
+        .await
+        .unwrap();
+    let enroll = |device: String| {
+        let server = &server;
+        async move {
+            let (status, head, _) = server
+                .post_json("/api/kiosk/enroll", &format!(r#"{{"token":"{device}"}}"#))
+                .await
+                .unwrap();
+            assert_eq!(status, 200);
+            let line = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+                .unwrap();
+            assert!(line.contains("HttpOnly") && line.contains("SameSite=Strict"));
+            line.split_once(':')
+                .unwrap()
+                .1
+                .trim()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let kiosk = enroll(device).await;
+    let other_kiosk = enroll(other_device).await;
+    let shimin = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let hoken = server.sign_in("hoken01", PASSWORD).await.unwrap();
+    let admin = server.sign_in("admin01", PASSWORD).await.unwrap();
+    World {
+        _data: data,
+        server,
+        kiosk,
+        other_kiosk,
+        shimin,
+        hoken,
+        admin,
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint() {
+    let w = world().await;
+    let roles: [(&str, Option<&str>); 5] = [
+        ("anonymous", None),
+        ("kiosk", Some(&w.kiosk)),
+        ("shimin", Some(&w.shimin)),
+        ("hoken", Some(&w.hoken)),
+        ("admin", Some(&w.admin)),
+    ];
+    // (method, path, body, statuses for anonymous, kiosk, shimin, hoken, admin)
+    let register = || format!(r#"{{"visit_id":"{}"}}"#, DocumentId::random());
+    let rows: Vec<(&str, String, Option<String>, [u16; 5])> = vec![
+        ("GET", "/healthz".into(), None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/forms".into(), None, [200, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/session".into(),
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        ("GET", "/api/kiosk".into(), None, [401, 200, 404, 404, 404]),
+        ("GET", "/api/visits".into(), None, [401, 403, 200, 200, 200]),
+        (
+            "POST",
+            "/api/visits".into(),
+            Some(register()),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/residents?q=%E3%82%BF%E3%82%AB".into(),
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/residents/household/1".into(),
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "GET",
+            "/api/exchange/import".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/api/exchange/export".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        ("GET", "/api/audit".into(), None, [401, 403, 403, 403, 200]),
+        (
+            "GET",
+            "/api/visits?department=shimin".into(),
+            None,
+            [401, 403, 200, 403, 200],
+        ),
+    ];
+    for (method, path, body, expected) in rows {
+        for ((who, cookie), want) in roles.iter().zip(expected) {
+            // Each registration is of a new visit.
+            let body = body.as_ref().map(|_| register());
+            let (status, _, answer) = w
+                .server
+                .request(method, &path, body.as_deref(), *cookie)
+                .await
+                .unwrap();
+            assert_eq!(
+                status,
+                want,
+                "{who} {method} {path}: {}",
+                String::from_utf8_lossy(&answer)
+            );
+        }
+    }
+    // Forged and ended sessions are refused like no session.
+    for forged in ["madoguchi_session=forged", "madoguchi_kiosk=forged"] {
+        let (status, _, _) = w
+            .server
+            .request("GET", "/api/visits", None, Some(forged))
+            .await
+            .unwrap();
+        assert_eq!(status, 401);
+    }
+    // The kiosk's and staff's refusals are in the audit log.
+    let (_, _, body) = w
+        .server
+        .request("GET", "/api/audit?q=forbidden", None, Some(&w.admin))
+        .await
+        .unwrap();
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert!(entries.iter().any(|e| e["login"] == "kiosk:kiosk-1f"));
+    assert!(entries.iter().any(|e| e["login"] == "hoken01"));
+}
+
+#[tokio::test]
+async fn sync_reaches_only_the_documents_of_the_callers_rights() {
+    let w = world().await;
+    let server = &w.server;
+    // Connecting needs a session or an enrolled kiosk.
+    for url in [server.sync_url(), server.url_with_session("forged")] {
+        let refused = NativePeer::connect(&url, "nobody").await.err().unwrap();
+        assert!(refused.to_string().contains("401"), "{refused}");
+    }
+
+    // The kiosk registers a visit and writes it.
+    let visit_id = DocumentId::random();
+    let (status, _, _) = server
+        .request(
+            "POST",
+            "/api/visits",
+            Some(&format!(r#"{{"visit_id":"{visit_id}"}}"#)),
+            Some(&w.kiosk),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let mut visit = VisitDoc::new(visit_id, "1", 0);
+    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(&w.kiosk))
+        .await
+        .unwrap();
+    tablet.sync(visit_id, visit.doc_mut()).await.unwrap();
+
+    // 市民課 and the administrator read it; 保険年金課 and another kiosk do not.
+    let reads = |peer: &'static str, url: String, cookie: Option<String>| async move {
+        let mut reader = NativePeer::connect_with_cookie(&url, peer, cookie.as_deref())
+            .await
+            .unwrap();
+        let mut copy = AutoCommit::new();
+        reader.sync(visit_id, &mut copy).await.is_ok()
+    };
+    assert!(reads("shimin", server.url_with_session(token(&w.shimin)), None).await);
+    assert!(reads("admin", server.url_with_session(token(&w.admin)), None).await);
+    assert!(!reads("hoken", server.url_with_session(token(&w.hoken)), None).await);
+    assert!(!reads("tablet-2", server.sync_url(), Some(w.other_kiosk.clone())).await);
+
+    // A document staff created is theirs: no kiosk reaches it, even by guessing its id.
+    let staff_doc = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(automerge::ROOT, "note", "窓口メモ").unwrap();
+    let mut counter = NativePeer::connect(&server.url_with_session(token(&w.shimin)), "counter")
+        .await
+        .unwrap();
+    counter.sync(staff_doc, &mut doc).await.unwrap();
+    let mut guess = NativePeer::connect_with_cookie(&server.sync_url(), "tablet-3", Some(&w.kiosk))
+        .await
+        .unwrap();
+    assert!(guess.sync(staff_doc, &mut AutoCommit::new()).await.is_err());
+    // And the kiosk cannot overwrite it either: its changes are refused, not merged.
+    let mut forged = AutoCommit::new();
+    forged.put(automerge::ROOT, "note", "書き換え").unwrap();
+    assert!(guess.sync(staff_doc, &mut forged).await.is_err());
+    let mut check = AutoCommit::new();
+    counter.sync(staff_doc, &mut check).await.unwrap();
+    use automerge::ReadDoc;
+    let note = check
+        .get(automerge::ROOT, "note")
+        .unwrap()
+        .unwrap()
+        .0
+        .to_string();
+    assert!(note.contains("窓口メモ"), "{note}");
+
+    // The refusals are audited, and the other sessions kept working throughout.
+    let (_, _, body) = server
+        .request("GET", "/api/audit?q=sync_denied", None, Some(&w.admin))
+        .await
+        .unwrap();
+    let denied: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    let denied: Vec<_> = denied
+        .iter()
+        .filter(|e| e["action"] == "sync_denied")
+        .collect();
+    assert!(denied.len() >= 3, "{denied:?}");
+    let (status, _, _) = server
+        .request("GET", "/api/visits", None, Some(&w.shimin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+}
