@@ -138,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             import: None,
             export: None,
             sign_in_limiter: Default::default(),
+            secure_cookies: false,
         },
         None,
     );

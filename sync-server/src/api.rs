@@ -393,7 +393,7 @@ pub async fn enroll_kiosk(
     Ok((
         [(
             axum::http::header::SET_COOKIE,
-            accounts::kiosk_cookie(&token, false),
+            accounts::kiosk_cookie(&token, app.secure_cookies),
         )],
         Json(kiosk),
     ))
@@ -477,7 +477,7 @@ pub async fn sign_in(
     Ok((
         [(
             axum::http::header::SET_COOKIE,
-            accounts::cookie(&token, false),
+            accounts::cookie(&token, app.secure_cookies),
         )],
         Json(staff),
     ))
@@ -513,7 +513,10 @@ pub async fn sign_out(
         .map_err(|_| ApiError::Task)??;
     }
     Ok((
-        [(axum::http::header::SET_COOKIE, accounts::cookie("", false))],
+        [(
+            axum::http::header::SET_COOKIE,
+            accounts::cookie("", app.secure_cookies),
+        )],
         StatusCode::NO_CONTENT,
     ))
 }

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod exchange;
 pub mod hub;
 pub mod store;
+pub mod tls;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -63,6 +64,8 @@ pub struct Config {
     pub limits: Limits,
     /// The exchange with the core system, if a bucket is configured.
     pub exchange: Option<ExchangeConfig>,
+    /// HTTPS certificate and key (required beyond loopback).
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// Which object storage the exchange uses.
@@ -129,6 +132,8 @@ pub struct AppState {
     pub export: Option<exchange::exporter::Exporter>,
     /// Failed sign-ins per login.
     pub sign_in_limiter: Arc<accounts::SignInLimiter>,
+    /// Whether cookies get `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 /// A bound, ready-to-run server.
@@ -138,6 +143,7 @@ pub struct Server {
     router: Router,
     state: AppState,
     shutdown: tokio::sync::watch::Sender<bool>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Server {
@@ -211,14 +217,22 @@ impl Server {
             import,
             export,
             sign_in_limiter: Arc::default(),
+            secure_cookies: config.tls.is_some(),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
+        tls::check_plain_http(config.listen, config.tls.as_ref())?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(tls::TlsFiles::server_config)
+            .transpose()?;
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
             listener,
             router,
             state,
             shutdown,
+            tls,
         })
     }
 
@@ -232,19 +246,42 @@ impl Server {
         &self.state
     }
 
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `signal` resolves, then closes every WebSocket and finishes open requests.
     pub async fn run(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutdown = self.shutdown;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down");
-                let _ = shutdown.send(true);
-            })
-            .await
+        let Some(tls) = self.tls else {
+            return axum::serve(self.listener, self.router)
+                .with_graceful_shutdown(async move {
+                    signal.await;
+                    tracing::info!("shutting down");
+                    let _ = shutdown.send(true);
+                })
+                .await;
+        };
+        let handle = axum_server::Handle::new();
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            signal.await;
+            tracing::info!("shutting down");
+            let _ = shutdown.send(true);
+            stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        let listener = self.listener.into_std()?;
+        axum_server::from_tcp_rustls(
+            listener,
+            axum_server::tls_rustls::RustlsConfig::from_config(tls),
+        )
+        .handle(handle)
+        .serve(self.router.into_make_service())
+        .await
     }
 }
 

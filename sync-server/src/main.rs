@@ -12,15 +12,23 @@ use clap::{Parser, Subcommand};
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::s3::S3Config;
 use sync_server::store::{KioskRecord, Role, StaffRecord, Store};
+use sync_server::tls::TlsFiles;
 use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Address to listen on. Plain HTTP is meant for loopback only.
+    /// Address to listen on. Plain HTTP is only allowed on loopback; elsewhere give
+    /// --tls-cert and --tls-key.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Folder for the SQLite database.
     #[arg(long, default_value = "./data")]
     data: PathBuf,
@@ -181,6 +189,13 @@ async fn main() -> anyhow::Result<()> {
             ..Limits::default()
         },
         exchange,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        },
     };
     let server = Server::bind(config.clone())
         .await
@@ -200,7 +215,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let addr = server.local_addr()?;
     // Tests and scripts read this line to learn the port.
-    println!("listening on http://{addr}");
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
