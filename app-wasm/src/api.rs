@@ -273,6 +273,57 @@ pub async fn enroll_kiosk(token: &str) -> Result<serde_json::Value, ApiError> {
     call("POST", "/api/kiosk/enroll", Some(body)).await
 }
 
+/// What a terminal tells the server about itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct TerminalReport {
+    /// Its id.
+    pub terminal: String,
+    /// App version.
+    pub version: String,
+    /// Changes not yet sent.
+    pub pending: u32,
+    /// Persistent storage granted.
+    pub persisted: Option<bool>,
+    /// Changes pending when it last came back online.
+    pub resumed_with: Option<u32>,
+}
+
+/// A terminal as the admin face lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TerminalStatus {
+    /// Its id.
+    pub terminal: String,
+    /// Staff login or `kiosk:<id>`.
+    pub who: String,
+    /// App version.
+    pub version: String,
+    /// Changes not yet sent.
+    pub pending: u32,
+    /// Persistent storage.
+    pub persisted: Option<bool>,
+    /// Changes pending when it last came back online.
+    pub resumed_with: Option<u32>,
+    /// Last heartbeat, ms since the epoch.
+    pub last_seen: i64,
+    /// Heard from recently.
+    pub online: bool,
+}
+
+/// Sends this terminal's heartbeat (no answer body).
+pub async fn report_terminal(report: &TerminalReport) -> Result<(), ApiError> {
+    let body = serde_json::to_string(report).map_err(|_| ApiError::Malformed)?;
+    match call::<serde_json::Value>("POST", "/api/terminals", Some(body)).await {
+        // 204 has no JSON body.
+        Ok(_) | Err(ApiError::Malformed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every terminal's last heartbeat (administrators).
+pub async fn terminals() -> Result<Vec<TerminalStatus>, ApiError> {
+    call("GET", "/api/terminals", None).await
+}
+
 /// Server health.
 pub async fn health() -> Result<Health, ApiError> {
     call("GET", "/healthz", None).await

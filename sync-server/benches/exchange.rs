@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
             export: None,
             sign_in_limiter: Default::default(),
             secure_cookies: false,
+            terminals: Default::default(),
         },
         None,
     );

@@ -407,6 +407,26 @@ pub async fn kiosk(caller: Caller) -> Result<Json<crate::store::KioskRecord>, Ap
     }
 }
 
+/// `POST /api/terminals`: a terminal's heartbeat (staff terminals and kiosks).
+pub async fn terminal_report(
+    State(app): State<AppState>,
+    caller: Caller,
+    Json(report): Json<crate::terminals::TerminalReport>,
+) -> Result<StatusCode, ApiError> {
+    app.terminals
+        .report(&caller.audit_name(), report, now_ms())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/terminals`: every terminal's last heartbeat (administrators).
+pub async fn terminals(
+    State(app): State<AppState>,
+    AdminSignedIn(_): AdminSignedIn,
+) -> Json<Vec<crate::terminals::TerminalStatus>> {
+    Json(app.terminals.list(now_ms()))
+}
+
 /// `GET /api/forms`: the whole form catalog (version, canonical items, forms), read-only.
 pub async fn forms() -> Json<&'static Catalog> {
     Json(Catalog::builtin())

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod exchange;
 pub mod hub;
 pub mod store;
+pub mod terminals;
 pub mod tls;
 pub mod ws;
 
@@ -134,6 +135,8 @@ pub struct AppState {
     pub sign_in_limiter: Arc<accounts::SignInLimiter>,
     /// Whether cookies get `Secure` (served over HTTPS).
     pub secure_cookies: bool,
+    /// The terminals' last heartbeats.
+    pub terminals: Arc<terminals::Terminals>,
 }
 
 /// A bound, ready-to-run server.
@@ -218,6 +221,7 @@ impl Server {
             export,
             sign_in_limiter: Arc::default(),
             secure_cookies: config.tls.is_some(),
+            terminals: Arc::default(),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;
@@ -327,6 +331,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/exchange/export", get(api::export_state))
         .route("/api/audit", get(api::audit_log))
         .route("/api/kiosk", get(api::kiosk))
+        .route(
+            "/api/terminals",
+            get(api::terminals).post(api::terminal_report),
+        )
         .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))

@@ -80,3 +80,8 @@ async fn a_visit_is_handed_from_shimin_to_hoken_nenkin() {
 async fn a_tenkyo_is_pre_filled_from_a_resident_lookup() {
     browser_suite("e2e-lookup.mjs").await;
 }
+
+#[tokio::test]
+async fn the_admin_sees_a_terminal_go_offline_and_come_back_with_its_unsent_changes() {
+    browser_suite("e2e-admin.mjs").await;
+}

@@ -6,6 +6,7 @@ use super::app::AppContext;
 use super::audit_log::AuditLog;
 use super::exchange_status::ExchangeStatus;
 use super::sign_in::SignIn;
+use super::terminal_list::TerminalList;
 use crate::api::{self, Health};
 use crate::i18n::{Text, ja};
 
@@ -56,7 +57,7 @@ pub fn admin_page() -> Html {
     };
     let is_admin = app.staff.as_ref().is_some_and(|s| s.is_admin());
     let admin_only = if is_admin {
-        html! { <><ExchangeStatus /><AuditLog /></> }
+        html! { <><TerminalList /><ExchangeStatus /><AuditLog /></> }
     } else {
         let sign_in = app.staff.is_none().then(|| html! { <SignIn /> });
         html! {

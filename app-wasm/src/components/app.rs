@@ -9,7 +9,10 @@ use super::kiosk::Kiosk;
 use super::print_view::PrintView;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
-use crate::hooks::{request_persistent_storage, use_app_update, use_shortcuts, use_wedge_scanner};
+use crate::hooks::{
+    request_persistent_storage, use_app_update, use_shortcuts, use_terminal_heartbeat,
+    use_wedge_scanner,
+};
 use crate::i18n::{Text, ja};
 use crate::repo::{self, RepoHandle};
 use crate::route::Route;
@@ -73,6 +76,7 @@ pub fn app() -> Html {
         });
     }
     use_shortcuts();
+    use_terminal_heartbeat(&state.sync);
     let (update_available, apply_update) = use_app_update();
     use_effect_with((), |_| {
         // Drafts must survive storage pressure on a shared terminal.

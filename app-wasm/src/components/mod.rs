@@ -12,6 +12,7 @@ mod print_view;
 mod resident_lookup;
 mod sign_in;
 mod sync_badge;
+mod terminal_list;
 mod visit_form;
 mod visit_screen;
 

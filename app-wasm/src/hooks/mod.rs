@@ -3,11 +3,13 @@
 mod use_app_update;
 mod use_repo;
 mod use_shortcuts;
+mod use_terminal_heartbeat;
 mod use_wedge_scanner;
 mod use_window_keydown;
 
 pub use use_app_update::{request_persistent_storage, use_app_update};
 pub use use_repo::use_repo;
 pub use use_shortcuts::{SHORTCUTS, use_shortcuts};
+pub use use_terminal_heartbeat::use_terminal_heartbeat;
 pub use use_wedge_scanner::use_wedge_scanner;
 use use_window_keydown::use_window_keydown;
