@@ -324,6 +324,11 @@ pub async fn terminals() -> Result<Vec<TerminalStatus>, ApiError> {
     call("GET", "/api/terminals", None).await
 }
 
+/// Today's operation statistics (administrators).
+pub async fn day_stats() -> Result<shared_model::stats::DayStats, ApiError> {
+    call("GET", "/api/stats", None).await
+}
+
 /// Server health.
 pub async fn health() -> Result<Health, ApiError> {
     call("GET", "/healthz", None).await

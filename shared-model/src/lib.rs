@@ -13,6 +13,7 @@ pub mod catalog;
 mod document_id;
 pub mod navi;
 pub mod protocol;
+pub mod stats;
 pub mod synthetic;
 pub mod validate;
 mod visit;

@@ -228,6 +228,11 @@ pub struct Navi {
 }
 
 impl Navi {
+    /// The title of a rule's procedure (「転入届」), for lists and statistics.
+    pub fn title(&self, rule: &str) -> Option<&Label> {
+        self.rules.iter().find(|r| r.id == rule).map(|r| &r.title)
+    }
+
     /// The rules shipped with this build.
     pub fn builtin() -> &'static Navi {
         static BUILTIN: OnceLock<Navi> = OnceLock::new();

@@ -331,6 +331,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/exchange/export", get(api::export_state))
         .route("/api/audit", get(api::audit_log))
         .route("/api/kiosk", get(api::kiosk))
+        .route("/api/stats", get(api::stats))
+        .route("/api/stats.csv", get(api::stats_csv))
         .route(
             "/api/terminals",
             get(api::terminals).post(api::terminal_report),

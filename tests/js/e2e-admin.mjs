@@ -68,4 +68,23 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     });
     await axeAudit(steps, admin, "03-terminal-back");
   });
+
+  await steps.step("the statistics plot changes once another visit is handled", async () => {
+    const bar = '#chart-visits g.bar[data-label="市民課"]';
+    await admin.waitForSelector(bar);
+    const before = Number(await admin.getAttribute(bar, "data-value"));
+    const number = await kioskVisit(counter, server, "高崎 二郎");
+    await signIn(counter, server);
+    await openByNumber(counter, number, "高崎 二郎");
+    await admin.waitForFunction(
+      ([sel, n]) => Number(document.querySelector(sel)?.dataset.value) === n,
+      [bar, before + 1],
+      { timeout: 20000 },
+    );
+    // The waiting-time chart has a bar for 市民課 too, and the CSV carries the same day.
+    await admin.waitForSelector('#chart-waiting g.bar[data-label="市民課"]');
+    const csv = await admin.evaluate(async () => (await fetch("/api/stats.csv")).text());
+    if (!csv.includes("区分") || !csv.includes(",課,市民課,")) throw new Error(`csv: ${csv}`);
+    await axeAudit(steps, admin, "04-statistics");
+  });
 });

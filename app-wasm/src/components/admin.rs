@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use super::app::AppContext;
 use super::audit_log::AuditLog;
+use super::day_statistics::DayStatistics;
 use super::exchange_status::ExchangeStatus;
 use super::sign_in::SignIn;
 use super::terminal_list::TerminalList;
@@ -57,7 +58,7 @@ pub fn admin_page() -> Html {
     };
     let is_admin = app.staff.as_ref().is_some_and(|s| s.is_admin());
     let admin_only = if is_admin {
-        html! { <><TerminalList /><ExchangeStatus /><AuditLog /></> }
+        html! { <><TerminalList /><DayStatistics /><ExchangeStatus /><AuditLog /></> }
     } else {
         let sign_in = app.staff.is_none().then(|| html! { <SignIn /> });
         html! {

@@ -4,6 +4,7 @@ mod admin;
 mod app;
 mod audit_log;
 mod counter;
+mod day_statistics;
 mod exchange_status;
 mod item_input;
 mod kiosk;
