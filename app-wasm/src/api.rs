@@ -67,6 +67,10 @@ pub struct Staff {
     /// `staff` or `admin`.
     #[serde(default)]
     pub role: String,
+    /// The key of this person's drafts at rest (hex), from the server with the session.
+    /// Never written anywhere by serialization (the remembered sign-in leaves it out).
+    #[serde(default, skip_serializing)]
+    pub data_key: Option<String>,
 }
 
 impl Staff {
@@ -267,10 +271,26 @@ pub async fn audit(q: &str) -> Result<Vec<AuditEntry>, ApiError> {
     call("GET", &path, None).await
 }
 
+/// An enrolled kiosk, with the key of its drafts at rest.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Kiosk {
+    /// Its id.
+    pub id: String,
+    /// Where it stands.
+    pub name: String,
+    /// Hex AES key.
+    pub data_key: String,
+}
+
 /// Enrolls this browser as a kiosk with the device token (the server sets a cookie).
-pub async fn enroll_kiosk(token: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn enroll_kiosk(token: &str) -> Result<Kiosk, ApiError> {
     let body = serde_json::json!({ "token": token }).to_string();
     call("POST", "/api/kiosk/enroll", Some(body)).await
+}
+
+/// The kiosk this browser is enrolled as (`NotFound` when a person is signed in instead).
+pub async fn kiosk() -> Result<Kiosk, ApiError> {
+    call("GET", "/api/kiosk", None).await
 }
 
 /// What a terminal tells the server about itself.

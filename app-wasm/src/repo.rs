@@ -48,6 +48,10 @@ pub enum Command {
     /// Who this browser is changed (signed in or out, kiosk enrolled): connect again at
     /// once, so the server sees the new session.
     Reauthenticate,
+    /// The data key arrived (hex): open the drafts stored on this terminal.
+    Unlock(String),
+    /// Signed out: forget the key and every draft in memory.
+    Lock,
     /// The browser says the network is gone.
     BrowserOffline,
     /// Something happened on the socket.
@@ -199,14 +203,33 @@ impl Repo {
                 ..SyncStatus::default()
             },
         };
+        // A reload in the same tab keeps its key (sessionStorage); otherwise the drafts stay
+        // sealed until someone signs in.
+        if let Some(key) = crate::vault::remembered() {
+            repo.unlock(&key).await;
+        }
         repo.load_local().await;
         repo.watch_browser_network();
         repo.connect();
         repo
     }
 
+    async fn unlock(&mut self, key: &str) {
+        let Some(store) = &mut self.store else { return };
+        match crate::vault::Vault::unlock(key).await {
+            Ok(vault) => store.set_vault(Some(vault)),
+            Err(e) => {
+                web_sys::console::error_1(&format!("data key refused: {e}").into());
+                self.events.emit(RepoEvent::Problem(Text::ErrorStorage));
+            }
+        }
+    }
+
     async fn load_local(&mut self) {
         let Some(store) = &self.store else { return };
+        if !store.is_unlocked() {
+            return;
+        }
         let list = match store.visits().await {
             Ok(list) => list,
             Err(e) => {
@@ -216,7 +239,19 @@ impl Repo {
             }
         };
         for entry in &list {
+            if self.visits.contains_key(&entry.doc) {
+                continue;
+            }
             match store.load(entry.doc).await {
+                Ok(stored) if stored.chunks == 0 => {
+                    // Sealed under another 課's key (or damaged): it comes from the server.
+                    if stored.unreadable > 0 {
+                        web_sys::console::info_1(
+                            &format!("local copy of {} not readable with this key", entry.doc)
+                                .into(),
+                        );
+                    }
+                }
                 Ok(stored) => match VisitDoc::load(&stored.bytes) {
                     Ok(visit) => {
                         if let Some(state) = &stored.sync_state {
@@ -254,6 +289,19 @@ impl Repo {
                 Command::Open(id) => self.open_visit(id),
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
+                Command::Unlock(key) => {
+                    self.unlock(&key).await;
+                    self.load_local().await;
+                }
+                Command::Lock => {
+                    if let Some(store) = &mut self.store {
+                        store.set_vault(None);
+                    }
+                    self.visits.clear();
+                    self.wanted.clear();
+                    self.chunks.clear();
+                    self.publish_status();
+                }
                 Command::Reauthenticate => {
                     // Dropping the socket closes it without a close event.
                     self.socket = None;
@@ -338,6 +386,8 @@ impl Repo {
             Err(e) => {
                 web_sys::console::error_1(&format!("saving {id}: {e}").into());
                 self.events.emit(RepoEvent::Problem(Text::ErrorStorage));
+                // What this save held is not stored: the next save writes the whole visit.
+                *chunks = u32::MAX / 2;
             }
         }
     }

@@ -9,12 +9,18 @@
 //!
 //! Each write is one readwrite transaction whose requests are issued back to back, with no
 //! other await in between (an IndexedDB transaction commits as soon as it has nothing to do).
+//!
+//! Chunks and sync states are sealed with the [`Vault`] (AES-GCM) before the transaction
+//! opens; without an unlocked vault nothing is written or read. The `visits` list holds only
+//! document ids, reception numbers and times.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::vault::{Vault, VaultError};
 
 const DB_NAME: &str = "madoguchi";
 const CHUNKS: &str = "chunks";
@@ -35,6 +41,12 @@ pub enum StorageError {
     /// A stored record does not have the expected shape.
     #[error("stored record is malformed: {0}")]
     Malformed(&'static str),
+    /// Nobody is signed in: drafts can be neither written nor read.
+    #[error("the local drafts are locked (nobody is signed in)")]
+    Locked,
+    /// Sealing failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 /// A visit as listed on this terminal.
@@ -57,11 +69,14 @@ pub struct StoredDoc {
     pub sync_state: Option<Vec<u8>>,
     /// How many chunks there are.
     pub chunks: u32,
+    /// Records that could not be opened (sealed under another key, or damaged): skipped.
+    pub unreadable: u32,
 }
 
 /// The terminal's IndexedDB.
 pub struct LocalStore {
     db: Rexie,
+    vault: Option<Vault>,
 }
 
 impl LocalStore {
@@ -78,7 +93,21 @@ impl LocalStore {
             .add_object_store(ObjectStore::new(SYNC_STATES).key_path("doc"))
             .build()
             .await?;
-        Ok(Self { db })
+        Ok(Self { db, vault: None })
+    }
+
+    /// Unlocks (or, with `None`, locks) the drafts.
+    pub fn set_vault(&mut self, vault: Option<Vault>) {
+        self.vault = vault;
+    }
+
+    /// Whether drafts can be read and written now.
+    pub fn is_unlocked(&self) -> bool {
+        self.vault.is_some()
+    }
+
+    fn vault(&self) -> Result<&Vault, StorageError> {
+        self.vault.as_ref().ok_or(StorageError::Locked)
     }
 
     /// Deletes the whole database (for tests).
@@ -96,7 +125,8 @@ impl LocalStore {
         snapshot: bool,
     ) -> Result<(), StorageError> {
         let doc = visit.doc.to_string();
-        let record = chunk_record(&doc, chunk);
+        let sealed = self.vault()?.seal(chunk).await?;
+        let record = chunk_record(&doc, &sealed);
         let meta = record_of(&[
             ("doc", JsValue::from_str(&doc)),
             (
@@ -126,9 +156,10 @@ impl LocalStore {
 
     /// Stores the sync state shared with the server.
     pub async fn save_sync_state(&self, doc: DocumentId, state: &[u8]) -> Result<(), StorageError> {
+        let sealed = self.vault()?.seal(state).await?;
         let record = record_of(&[
             ("doc", JsValue::from_str(&doc.to_string())),
-            ("bytes", Uint8Array::from(state).into()),
+            ("bytes", Uint8Array::from(sealed.as_slice()).into()),
         ]);
         let tx = self
             .db
@@ -140,6 +171,7 @@ impl LocalStore {
 
     /// Everything stored for one document.
     pub async fn load(&self, doc: DocumentId) -> Result<StoredDoc, StorageError> {
+        let vault = self.vault()?;
         let key = JsValue::from_str(&doc.to_string());
         let tx = self
             .db
@@ -153,11 +185,16 @@ impl LocalStore {
         tx.done().await?;
         let mut stored = StoredDoc::default();
         for record in records {
-            stored.bytes.extend(bytes_field(&record, "bytes")?);
-            stored.chunks += 1;
+            match vault.open(&bytes_field(&record, "bytes")?).await {
+                Ok(chunk) => {
+                    stored.bytes.extend(chunk);
+                    stored.chunks += 1;
+                }
+                Err(_) => stored.unreadable += 1,
+            }
         }
         if let Some(state) = state {
-            stored.sync_state = Some(bytes_field(&state, "bytes")?);
+            stored.sync_state = vault.open(&bytes_field(&state, "bytes")?).await.ok();
         }
         Ok(stored)
     }

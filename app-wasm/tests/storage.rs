@@ -2,7 +2,8 @@
 //! and sync state survives.
 #![cfg(target_arch = "wasm32")]
 
-use app_wasm::storage::{LocalStore, LocalVisit};
+use app_wasm::storage::{LocalStore, LocalVisit, StorageError};
+use app_wasm::vault::Vault;
 use shared_model::{DocumentId, Field, VisitDoc};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -17,11 +18,20 @@ fn entry(doc: DocumentId, number: &str, at: f64) -> LocalVisit {
 }
 
 #[wasm_bindgen_test]
-async fn chunks_snapshots_and_sync_state_round_trip() {
+async fn chunks_snapshots_and_sync_state_round_trip_sealed() {
     LocalStore::delete().await.unwrap();
-    let store = LocalStore::open().await.unwrap();
+    let mut store = LocalStore::open().await.unwrap();
     let id = DocumentId::random();
     let mut visit = VisitDoc::new(id, "5", 1_790_000_000_000);
+    // Locked, nothing is written.
+    let mut elsewhere = VisitDoc::new(DocumentId::random(), "4", 0);
+    assert!(matches!(
+        store
+            .save_chunk(&entry(id, "4", 0.5), &elsewhere.save(), true)
+            .await,
+        Err(StorageError::Locked)
+    ));
+    store.set_vault(Some(Vault::unlock(&"11".repeat(32)).await.unwrap()));
     store
         .save_chunk(&entry(id, "5", 1.0), &visit.save_incremental(), false)
         .await
@@ -80,4 +90,38 @@ async fn chunks_snapshots_and_sync_state_round_trip() {
         Some(vec![1, 2, 3])
     );
     assert_eq!(store.load(other).await.unwrap().sync_state, None);
+
+    what_rests_in_indexeddb_is_sealed_and_only_its_key_opens_it(store).await;
+}
+
+/// Run from the test above: one database connection at a time (deleting the database waits
+/// for every open connection).
+async fn what_rests_in_indexeddb_is_sealed_and_only_its_key_opens_it(mut store: LocalStore) {
+    store.set_vault(Some(Vault::unlock(&"22".repeat(32)).await.unwrap()));
+    let id = DocumentId::random();
+    let mut visit = VisitDoc::new(id, "7", 1_790_000_000_000);
+    visit.set(Field::ApplicantName, "秘密 花子").unwrap();
+    store
+        .save_chunk(&entry(id, "7", 1.0), &visit.save(), true)
+        .await
+        .unwrap();
+    // Another key (another 課) reads nothing of it; no key, not even that.
+    store.set_vault(Some(Vault::unlock(&"33".repeat(32)).await.unwrap()));
+    let stored = store.load(id).await.unwrap();
+    assert_eq!((stored.chunks, stored.unreadable), (0, 1));
+    store.set_vault(None);
+    assert!(matches!(store.load(id).await, Err(StorageError::Locked)));
+    // The right key opens it.
+    store.set_vault(Some(Vault::unlock(&"22".repeat(32)).await.unwrap()));
+    let stored = store.load(id).await.unwrap();
+    assert_eq!(
+        VisitDoc::load(&stored.bytes)
+            .unwrap()
+            .get(Field::ApplicantName)
+            .as_deref(),
+        Some("秘密 花子")
+    );
+    // Malformed keys are refused.
+    assert!(Vault::unlock("not hex").await.is_err());
+    assert!(Vault::unlock("abcd").await.is_err());
 }

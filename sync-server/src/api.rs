@@ -382,11 +382,17 @@ pub async fn enroll_kiosk(
     let hash = accounts::token_hash(&token);
     let kiosk = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let kiosk = store.kiosk(&hash)?;
-        match &kiosk {
-            Some(k) => store.audit(now_ms(), &kiosk_grantee(&k.id), "kiosk_enrolled", &k.name)?,
-            None => store.audit(now_ms(), "anonymous", "kiosk_enroll_refused", "")?,
+        match kiosk {
+            Some(k) => {
+                store.audit(now_ms(), &kiosk_grantee(&k.id), "kiosk_enrolled", &k.name)?;
+                let key = store.data_key(&kiosk_grantee(&k.id))?;
+                Ok(Some(Keyed::new(k, key)))
+            }
+            None => {
+                store.audit(now_ms(), "anonymous", "kiosk_enroll_refused", "")?;
+                Ok(None)
+            }
         }
-        Ok(kiosk)
     })
     .await
     .map_err(|_| ApiError::Task)??;
@@ -400,10 +406,20 @@ pub async fn enroll_kiosk(
     ))
 }
 
-/// `GET /api/kiosk`: the kiosk this browser is enrolled as.
-pub async fn kiosk(caller: Caller) -> Result<Json<crate::store::KioskRecord>, ApiError> {
+/// `GET /api/kiosk`: the kiosk this browser is enrolled as (with its data key).
+pub async fn kiosk(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Keyed<crate::store::KioskRecord>>, ApiError> {
     match caller {
-        Caller::Kiosk(kiosk) => Ok(Json(kiosk)),
+        Caller::Kiosk(kiosk) => {
+            let store = app.store.clone();
+            let grantee = kiosk_grantee(&kiosk.id);
+            let key = tokio::task::spawn_blocking(move || store.data_key(&grantee))
+                .await
+                .map_err(|_| ApiError::Task)??;
+            Ok(Json(Keyed::new(kiosk, key)))
+        }
         Caller::Staff(_) => Err(ApiError::NotFound("this browser is not a kiosk".into())),
     }
 }
@@ -564,11 +580,12 @@ pub async fn sign_in(
         let (token, token_hash) = accounts::new_token();
         store.create_session(&token_hash, &staff.login, now_ms() + accounts::SESSION_MS)?;
         store.audit(now_ms(), &staff.login, "sign_in", staff.role.as_str())?;
-        Ok(Some((staff, token)))
+        let key = store.data_key(&department_grantee(&staff.department))?;
+        Ok(Some((staff, token, key)))
     })
     .await
     .map_err(|_| ApiError::Task)??;
-    let Some((staff, token)) = account else {
+    let Some((staff, token, key)) = account else {
         let failures = app.sign_in_limiter.failed(&who, now_ms());
         tracing::warn!(failures, "sign-in refused");
         return Err(ApiError::Unauthorized);
@@ -580,8 +597,27 @@ pub async fn sign_in(
             axum::http::header::SET_COOKIE,
             accounts::cookie(&token, app.secure_cookies),
         )],
-        Json(staff),
+        Json(Keyed::new(staff, key)),
     ))
+}
+
+/// An answer that carries the caller's IndexedDB data key (hex) beside it.
+#[derive(Debug, serde::Serialize)]
+pub struct Keyed<T> {
+    /// The answer.
+    #[serde(flatten)]
+    pub inner: T,
+    /// The AES-256-GCM key for this caller's drafts at rest on the terminal.
+    pub data_key: String,
+}
+
+impl<T> Keyed<T> {
+    fn new(inner: T, key: [u8; 32]) -> Self {
+        Self {
+            inner,
+            data_key: hex::encode(key),
+        }
+    }
 }
 
 /// A real argon2 hash of nothing in particular, so refusing an unknown login costs as much
@@ -592,8 +628,16 @@ fn dummy_hash() -> &'static str {
 }
 
 /// `GET /api/session`: who is signed in.
-pub async fn whoami(SignedIn(staff): SignedIn) -> Json<StaffRecord> {
-    Json(staff)
+pub async fn whoami(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+) -> Result<Json<Keyed<StaffRecord>>, ApiError> {
+    let store = app.store.clone();
+    let grantee = department_grantee(&staff.department);
+    let key = tokio::task::spawn_blocking(move || store.data_key(&grantee))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    Ok(Json(Keyed::new(staff, key)))
 }
 
 /// `DELETE /api/session`: signs out.

@@ -85,3 +85,8 @@ async fn a_tenkyo_is_pre_filled_from_a_resident_lookup() {
 async fn the_admin_sees_a_terminal_go_offline_and_come_back_with_its_unsent_changes() {
     browser_suite("e2e-admin.mjs").await;
 }
+
+#[tokio::test]
+async fn after_sign_out_indexeddb_holds_no_plain_text_name() {
+    browser_suite("e2e-vault.mjs").await;
+}

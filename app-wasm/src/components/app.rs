@@ -64,6 +64,24 @@ pub fn app() -> Html {
         }));
     }
     {
+        // The drafts' key comes with the session and goes with it.
+        let repo = (*repo).clone();
+        let key = state.staff.as_ref().and_then(|s| s.data_key.clone());
+        let signed_in = state.staff.is_some();
+        let was_signed_in = use_mut_ref(|| signed_in);
+        use_effect_with((key, signed_in), move |(key, signed_in)| {
+            if let Some(key) = key {
+                crate::vault::remember(key);
+                repo.send(repo::Command::Unlock(key.clone()));
+            }
+            let before = std::mem::replace(&mut *was_signed_in.borrow_mut(), *signed_in);
+            if before && !signed_in {
+                crate::vault::forget();
+                repo.send(repo::Command::Lock);
+            }
+        });
+    }
+    {
         // The server decides what a connection may reach from who is signed in: reconnect
         // whenever that changes.
         let repo = (*repo).clone();

@@ -59,6 +59,18 @@ pub fn kiosk() -> Html {
         })
     };
 
+    {
+        // An enrolled kiosk gets the key of its drafts from the server.
+        let repo = repo.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(kiosk) = api::kiosk().await {
+                    crate::vault::remember(&kiosk.data_key);
+                    repo.send(Command::Unlock(kiosk.data_key));
+                }
+            });
+        });
+    }
     let token = use_node_ref();
     let enroll = {
         let (step, repo, token) = (step.clone(), repo.clone(), token.clone());
@@ -71,8 +83,11 @@ pub fn kiosk() -> Html {
             let (step, repo) = (step.clone(), repo.clone());
             spawn_local(async move {
                 match api::enroll_kiosk(value.trim()).await {
-                    Ok(_) => {
-                        // Connect again as the kiosk the server now knows.
+                    Ok(kiosk) => {
+                        // Connect again as the kiosk the server now knows, with its drafts'
+                        // key.
+                        crate::vault::remember(&kiosk.data_key);
+                        repo.send(Command::Unlock(kiosk.data_key));
                         repo.send(Command::Reauthenticate);
                         step.set(Step::Welcome);
                     }

@@ -43,6 +43,39 @@ pub fn kiosk_grantee(kiosk_id: &str) -> String {
 }
 
 impl Store {
+    /// The key that encrypts a grantee's drafts in the terminals' IndexedDB: HMAC-SHA256 of
+    /// the grantee under a server secret made on first use. A terminal gets it only with a
+    /// live session (or as an enrolled kiosk) and keeps it only in memory for that session,
+    /// so what rests in IndexedDB is unreadable once nobody is signed in.
+    pub fn data_key(&self, grantee: &str) -> Result<[u8; 32], StoreError> {
+        let conn = self.conn();
+        let secret: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'data_key_secret'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let secret = match secret {
+            Some(secret) => secret,
+            None => {
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).expect("the platform has a random source");
+                let secret = hex::encode(bytes);
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('data_key_secret', ?1)",
+                    params![secret],
+                )?;
+                conn.query_row(
+                    "SELECT value FROM meta WHERE key = 'data_key_secret'",
+                    [],
+                    |r| r.get(0),
+                )?
+            }
+        };
+        Ok(hmac_sha256(secret.as_bytes(), grantee.as_bytes()))
+    }
+
     /// Enrolls (or re-keys) a kiosk under the hash of its device token.
     pub fn put_kiosk(
         &self,
@@ -92,5 +125,50 @@ impl Store {
         let mut stmt = conn.prepare_cached("SELECT grantee FROM doc_access WHERE doc_id = ?1")?;
         let rows = stmt.query_map(params![doc_id.to_string()], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn each_grantee_has_its_own_stable_data_key() {
+        let store = Store::in_memory().unwrap();
+        let a = store.data_key("dept:shimin").unwrap();
+        assert_eq!(a, store.data_key("dept:shimin").unwrap());
+        assert_ne!(a, store.data_key("dept:hoken_nenkin").unwrap());
+        assert_ne!(a, store.data_key("kiosk:k1").unwrap());
     }
 }

@@ -1,0 +1,86 @@
+// Drafts at rest on a shared terminal: after sign-out, IndexedDB (and the browser's other
+// storage) holds no plain-text name of the applicant; signing in again opens the visit.
+import { signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, openByNumber, expectEqual } from "./browser.mjs";
+
+const NAME = "暗号 花子";
+
+/** Every byte array and string the page's IndexedDB, localStorage and sessionStorage hold. */
+async function dump(page) {
+  return page.evaluate(async () => {
+    const out = { records: 0, bytes: [], strings: [] };
+    const walk = (value) => {
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+        out.bytes.push(Array.from(new Uint8Array(value)));
+      } else if (typeof value === "string") {
+        out.strings.push(value);
+      } else if (value && typeof value === "object") {
+        for (const v of Object.values(value)) walk(v);
+      }
+    };
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open("madoguchi");
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    for (const name of db.objectStoreNames) {
+      const rows = await new Promise((resolve, reject) => {
+        const request = db.transaction(name).objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      out.records += rows.length;
+      rows.forEach(walk);
+    }
+    db.close();
+    for (const storage of [localStorage, sessionStorage]) {
+      for (let i = 0; i < storage.length; i++) out.strings.push(storage.key(i), storage.getItem(storage.key(i)));
+    }
+    return out;
+  });
+}
+
+function contains(haystack, needle) {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+await runSuite("vault", {}, async ({ steps, server, browser }) => {
+  const context = await browser.newContext(CONTEXT_OPTIONS);
+  const page = await context.newPage();
+  let number;
+  await steps.step("a visit is filled at the kiosk and opened at the counter", async () => {
+    number = await kioskVisit(page, server, NAME);
+    await page.fill("#field-applicant-kana", "アンゴウ ハナコ");
+    await signIn(page, server);
+    await openByNumber(page, number, NAME);
+    await page.fill("#item-person-0-birth-date", "1990-01-02");
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+  });
+
+  await steps.step("after sign-out nothing stored in the browser names the applicant", async () => {
+    await page.click("#sign-out");
+    await page.waitForSelector("#signin-login");
+    const stored = await dump(page);
+    if (stored.records < 3) throw new Error(`too little stored to prove anything: ${stored.records} records`);
+    const needle = Array.from(new TextEncoder().encode("暗号"));
+    const kana = Array.from(new TextEncoder().encode("アンゴウ"));
+    for (const bytes of stored.bytes) {
+      if (contains(bytes, needle) || contains(bytes, kana)) throw new Error("a stored record holds the name in plain text");
+    }
+    for (const s of stored.strings) {
+      if (s && (s.includes("暗号") || s.includes("アンゴウ"))) throw new Error(`a stored string holds the name: ${s}`);
+    }
+    const key = await page.evaluate(() => sessionStorage.getItem("madoguchi.vault"));
+    expectEqual(key, null, "the key is gone with the session");
+    console.log(`     ${stored.records} records, ${stored.bytes.length} byte arrays checked`);
+  });
+
+  await steps.step("signing in again opens the visit", async () => {
+    await signIn(page, server);
+    await openByNumber(page, number, NAME);
+    await steps.shot(page, "01-reopened");
+  });
+});
