@@ -349,6 +349,16 @@ pub async fn day_stats() -> Result<shared_model::stats::DayStats, ApiError> {
     call("GET", "/api/stats", None).await
 }
 
+/// Records in the audit log that the signed-in person revealed a masked value (`what`,
+/// shown in the field `place`) on the visit now open.
+pub async fn audit_reveal(what: &str, place: &str) {
+    let visit = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let body = serde_json::json!({ "what": what, "place": format!("{visit} {place}") }).to_string();
+    let _: Result<serde_json::Value, _> = call("POST", "/api/audit/reveal", Some(body)).await;
+}
+
 /// Server health.
 pub async fn health() -> Result<Health, ApiError> {
     call("GET", "/healthz", None).await

@@ -79,6 +79,8 @@ pub enum Text {
     KioskEnrollTitle,
     AdminTerminalsTitle,
     StatsTitle,
+    RevealNumber,
+    HideNumber,
     StatsSummary,
     StatsCsv,
     StatsVisitsPerKa,
@@ -282,6 +284,8 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         KioskEnrollTitle => ("記入台の登録", "Enroll this kiosk"),
         AdminTerminalsTitle => ("端末", "Terminals"),
         StatsTitle => ("本日の窓口統計", "Today at the counters"),
+        RevealNumber => ("表示", "Show"),
+        HideNumber => ("隠す", "Hide"),
         StatsSummary => (
             "{day}: 受付 {n} 件、うち窓口未対応 {w} 件。",
             "{day}: {n} visits received, {w} not yet at a counter.",

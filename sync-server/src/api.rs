@@ -444,6 +444,38 @@ pub async fn terminals(
     Json(app.terminals.list(now_ms()))
 }
 
+/// Body of `POST /api/audit/reveal`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Reveal {
+    /// What was revealed (an item key, e.g. `person.my_number`).
+    what: String,
+    /// Where (the visit and the field; no values).
+    place: String,
+}
+
+/// `POST /api/audit/reveal`: a counter revealed a masked value (個人番号) on screen; audited.
+pub async fn audit_reveal(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Json(reveal): Json<Reveal>,
+) -> Result<StatusCode, ApiError> {
+    if reveal.what.chars().count() > 64 || reveal.place.chars().count() > 200 {
+        return Err(ApiError::BadRequest("what or place is too long".into()));
+    }
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        store.audit(
+            now_ms(),
+            &staff.login,
+            "reveal",
+            &format!("{} {}", reveal.what, reveal.place),
+        )
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Query of the statistics endpoints.
 #[derive(Debug, serde::Deserialize)]
 pub struct StatsQuery {

@@ -330,6 +330,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/exchange/import", get(api::import_state))
         .route("/api/exchange/export", get(api::export_state))
         .route("/api/audit", get(api::audit_log))
+        .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
         .route("/api/kiosk", get(api::kiosk))
         .route("/api/stats", get(api::stats))
         .route("/api/stats.csv", get(api::stats_csv))

@@ -57,6 +57,17 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
     await signIn(page, server);
     await openByNumber(page, number, NAME);
     await page.fill("#item-person-0-birth-date", "1990-01-02");
+    // 個人番号 is masked on screen until revealed (the reveal is audited).
+    await page.check("#navi-event-tenkyo");
+    const myNumber = "#item-person-0-my-number";
+    await page.waitForSelector(myNumber);
+    expectEqual(await page.getAttribute(myNumber, "type"), "password", "masked");
+    await page.fill(myNumber, "123456789018");
+    await page.click(`${myNumber}-reveal`);
+    expectEqual(await page.getAttribute(myNumber, "type"), "text", "revealed");
+    expectEqual(await page.inputValue(myNumber), "123456789018", "the number itself");
+    await page.click(`${myNumber}-reveal`);
+    expectEqual(await page.getAttribute(myNumber, "type"), "password", "masked again");
     await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
   });
 
@@ -82,5 +93,14 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
     await signIn(page, server);
     await openByNumber(page, number, NAME);
     await steps.shot(page, "01-reopened");
+    // The reveal of the 個人番号 is in the audit log, with who and where, without the number.
+    const admin = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(admin, server, "admin01");
+    const audit = await admin.evaluate(async () => (await fetch("/api/audit?q=reveal")).json());
+    const reveal = audit.find((e) => e.action === "reveal");
+    if (!reveal || reveal.login !== "shimin01" || !reveal.detail.includes("person.my_number")) {
+      throw new Error(`no audited reveal: ${JSON.stringify(audit)}`);
+    }
+    if (reveal.detail.includes("123456789018")) throw new Error("the audit log holds the number");
   });
 });

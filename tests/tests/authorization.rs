@@ -150,7 +150,9 @@ async fn every_role_against_every_endpoint() {
         for ((who, cookie), want) in roles.iter().zip(expected) {
             // Each registration is of a new visit; a heartbeat is a terminal's.
             let body = body.as_ref().map(|_| {
-                if path == "/api/terminals" {
+                if path == "/api/audit/reveal" {
+                    r#"{"what":"person.my_number","place":"item-person-0-my-number"}"#.to_owned()
+                } else if path == "/api/terminals" {
                     format!(r#"{{"terminal":"t-{who}","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}}"#)
                 } else {
                     register()

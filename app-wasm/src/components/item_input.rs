@@ -37,6 +37,9 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     let described = format!("{id}-notes");
     let invalid = props.findings.iter().any(|f| f.severity == Severity::Error);
     let on_change = props.on_change.clone();
+    // 個人番号 stays masked on screen until the person at the counter reveals it (audited).
+    let revealed = use_state(|| false);
+    let secret = field.kind == Kind::MyNumber;
     let input = match field.kind {
         Kind::Choice => {
             let onchange = Callback::from(move |e: Event| {
@@ -70,10 +73,36 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                 on_change.emit(input.value());
             });
             let placeholder = (field.kind == Kind::Date).then(|| ja(Text::DateHint).to_owned());
+            let kind = if secret && !*revealed {
+                "password"
+            } else {
+                "text"
+            };
+            let reveal = secret.then(|| {
+                let shown = *revealed;
+                let (revealed, place) = (revealed.clone(), id.clone());
+                let onclick = Callback::from(move |_| {
+                    if !*revealed {
+                        let place = place.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            crate::api::audit_reveal("person.my_number", &place).await;
+                        });
+                    }
+                    revealed.set(!*revealed);
+                });
+                let label = if shown { ja(Text::HideNumber) } else { ja(Text::RevealNumber) };
+                html! {
+                    <button type="button" class="reveal" id={format!("{id}-reveal")} {onclick}
+                            aria-controls={id.clone()} aria-pressed={shown.to_string()}>{ label }</button>
+                }
+            });
             html! {
-                <input id={id.clone()} type="text" value={props.value.clone()} {oninput}
-                       placeholder={placeholder} autocomplete="off"
-                       aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
+                <>
+                    <input id={id.clone()} type={kind} value={props.value.clone()} {oninput}
+                           placeholder={placeholder} autocomplete="off" inputmode={secret.then_some("numeric")}
+                           aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
+                    { for reveal }
+                </>
             }
         }
     };
