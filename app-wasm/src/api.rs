@@ -293,41 +293,7 @@ pub async fn kiosk() -> Result<Kiosk, ApiError> {
     call("GET", "/api/kiosk", None).await
 }
 
-/// What a terminal tells the server about itself.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct TerminalReport {
-    /// Its id.
-    pub terminal: String,
-    /// App version.
-    pub version: String,
-    /// Changes not yet sent.
-    pub pending: u32,
-    /// Persistent storage granted.
-    pub persisted: Option<bool>,
-    /// Changes pending when it last came back online.
-    pub resumed_with: Option<u32>,
-}
-
-/// A terminal as the admin face lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TerminalStatus {
-    /// Its id.
-    pub terminal: String,
-    /// Staff login or `kiosk:<id>`.
-    pub who: String,
-    /// App version.
-    pub version: String,
-    /// Changes not yet sent.
-    pub pending: u32,
-    /// Persistent storage.
-    pub persisted: Option<bool>,
-    /// Changes pending when it last came back online.
-    pub resumed_with: Option<u32>,
-    /// Last heartbeat, ms since the epoch.
-    pub last_seen: i64,
-    /// Heard from recently.
-    pub online: bool,
-}
+pub use shared_model::terminal::{TerminalReport, TerminalStatus};
 
 /// Sends this terminal's heartbeat (no answer body).
 pub async fn report_terminal(report: &TerminalReport) -> Result<(), ApiError> {

@@ -238,11 +238,36 @@ impl Repo {
                 return;
             }
         };
+        let mut purged = Vec::new();
         for entry in &list {
             if self.visits.contains_key(&entry.doc) {
                 continue;
             }
-            match store.load(entry.doc).await {
+            let loaded = store.load(entry.doc).await;
+            // Past the retention period and all on the server: purge the local copy.
+            if let Ok(stored) = &loaded
+                && crate::storage::retention_over(entry.updated_at, js_sys::Date::now())
+                && let Ok(mut visit) = VisitDoc::load(&stored.bytes)
+            {
+                let mut probe = SyncClient::new("retention-check", PeerMetadata::default());
+                let kept_by_server = match &stored.sync_state {
+                    Some(state) => {
+                        probe.restore_sync_state(entry.doc, state).is_ok()
+                            && probe.pending_changes(entry.doc, visit.doc_mut()) == 0
+                    }
+                    None => false,
+                };
+                if kept_by_server {
+                    match store.remove(entry.doc).await {
+                        Ok(()) => purged.push(entry.doc),
+                        Err(e) => {
+                            web_sys::console::error_1(&format!("purging {}: {e}", entry.doc).into())
+                        }
+                    }
+                    continue;
+                }
+            }
+            match loaded {
                 Ok(stored) if stored.chunks == 0 => {
                     // Sealed under another 課's key (or damaged): it comes from the server.
                     if stored.unreadable > 0 {
@@ -267,7 +292,11 @@ impl Repo {
                 Err(e) => web_sys::console::error_1(&format!("loading {}: {e}", entry.doc).into()),
             }
         }
-        self.listed = list.into_iter().map(|v| (v.doc, v)).collect();
+        self.listed = list
+            .into_iter()
+            .filter(|v| !purged.contains(&v.doc))
+            .map(|v| (v.doc, v))
+            .collect();
         self.publish_list();
         self.publish_status();
     }

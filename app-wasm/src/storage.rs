@@ -222,10 +222,41 @@ impl LocalStore {
         Ok(visits)
     }
 
+    /// Removes everything stored for a document (its chunks, list entry and sync state), in
+    /// one transaction.
+    pub async fn remove(&self, doc: DocumentId) -> Result<(), StorageError> {
+        let id = doc.to_string();
+        let tx = self
+            .db
+            .transaction(&[CHUNKS, VISITS, SYNC_STATES], TransactionMode::ReadWrite)?;
+        let chunks = tx.store(CHUNKS)?;
+        let keys = chunks
+            .index("by_doc")?
+            .get_all_keys(Some(key_range(&id)?), None)
+            .await?;
+        for key in keys {
+            chunks.delete(key).await?;
+        }
+        tx.store(VISITS)?.delete(JsValue::from_str(&id)).await?;
+        tx.store(SYNC_STATES)?
+            .delete(JsValue::from_str(&id))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
     /// Whether a document with this many chunks should be folded into a snapshot.
     pub fn wants_compaction(chunks: u32) -> bool {
         chunks > COMPACT_AFTER
     }
+}
+
+/// Whether a local copy last changed at `updated_at` has outlived the retention period (the
+/// end of the day it was made, in Japan) at `now` (both ms since the epoch). A copy is only
+/// purged once the server also has all of it.
+pub fn retention_over(updated_at: f64, now: f64) -> bool {
+    let day = |ms: f64| shared_model::calendar::tokyo_day(ms as i64);
+    day(updated_at) < day(now)
 }
 
 fn key_range(doc: &str) -> Result<KeyRange, StorageError> {

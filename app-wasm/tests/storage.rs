@@ -2,7 +2,7 @@
 //! and sync state survives.
 #![cfg(target_arch = "wasm32")]
 
-use app_wasm::storage::{LocalStore, LocalVisit, StorageError};
+use app_wasm::storage::{LocalStore, LocalVisit, StorageError, retention_over};
 use app_wasm::vault::Vault;
 use shared_model::{DocumentId, Field, VisitDoc};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -121,6 +121,17 @@ async fn what_rests_in_indexeddb_is_sealed_and_only_its_key_opens_it(mut store: 
             .as_deref(),
         Some("秘密 花子")
     );
+    // Purged: nothing of it is left.
+    store.remove(id).await.unwrap();
+    assert_eq!(store.load(id).await.unwrap().chunks, 0);
+    assert!(!store.visits().await.unwrap().iter().any(|v| v.doc == id));
+
+    // Retention: a copy lasts until the end of its day in Japan.
+    let noon = 1_790_000_000_000.0 - (1_790_000_000_000.0 + 9.0 * 3_600_000.0) % 86_400_000.0
+        + 12.0 * 3_600_000.0;
+    assert!(!retention_over(noon, noon + 11.0 * 3_600_000.0));
+    assert!(retention_over(noon, noon + 12.0 * 3_600_000.0 + 1.0));
+
     // Malformed keys are refused.
     assert!(Vault::unlock("not hex").await.is_err());
     assert!(Vault::unlock("abcd").await.is_err());

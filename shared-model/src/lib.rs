@@ -15,6 +15,7 @@ pub mod navi;
 pub mod protocol;
 pub mod stats;
 pub mod synthetic;
+pub mod terminal;
 pub mod validate;
 mod visit;
 

@@ -8,55 +8,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+pub use shared_model::terminal::{ReportError, TerminalReport, TerminalStatus};
+
 /// Silence after which a terminal counts as offline.
 pub const OFFLINE_AFTER_MS: i64 = 10_000;
-
-/// What a terminal reports.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct TerminalReport {
-    /// The terminal's own id (kept in its browser).
-    pub terminal: String,
-    /// App version.
-    pub version: String,
-    /// Changes not yet acknowledged by the server.
-    pub pending: u32,
-    /// Whether its storage is persistent.
-    pub persisted: Option<bool>,
-    /// Pending changes when it last came back online.
-    pub resumed_with: Option<u32>,
-}
-
-/// Why a report was refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ReportError {
-    /// The terminal id is empty, too long or not ASCII letters, digits and `-`.
-    #[error("terminal id must be 1–64 ASCII letters, digits or -")]
-    BadTerminal,
-    /// The version is too long.
-    #[error("version must be at most 32 characters")]
-    BadVersion,
-}
-
-/// A terminal as the admin face shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct TerminalStatus {
-    /// Its id.
-    pub terminal: String,
-    /// Who uses it: a staff login or `kiosk:<id>`.
-    pub who: String,
-    /// App version.
-    pub version: String,
-    /// Changes not yet sent.
-    pub pending: u32,
-    /// Persistent storage.
-    pub persisted: Option<bool>,
-    /// Pending changes when it last came back online.
-    pub resumed_with: Option<u32>,
-    /// Last heartbeat, ms since the epoch.
-    pub last_seen: i64,
-    /// Heard from within [`OFFLINE_AFTER_MS`].
-    pub online: bool,
-}
 
 /// Every terminal's last report.
 #[derive(Debug, Default)]
@@ -72,18 +27,7 @@ impl Terminals {
         report: TerminalReport,
         now_ms: i64,
     ) -> Result<(), ReportError> {
-        let id_ok = !report.terminal.is_empty()
-            && report.terminal.len() <= 64
-            && report
-                .terminal
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !id_ok {
-            return Err(ReportError::BadTerminal);
-        }
-        if report.version.chars().count() > 32 {
-            return Err(ReportError::BadVersion);
-        }
+        report.check()?;
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.insert(
             report.terminal.clone(),
