@@ -106,6 +106,26 @@ pub struct ExportState {
     pub errors: Vec<String>,
     /// The queue in figures.
     pub counts: ExportCounts,
+    /// The latest records sent back, with the core system's reasons.
+    #[serde(default)]
+    pub rejected: Vec<RejectedRecord>,
+}
+
+/// A record the core system sent back (差戻し).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RejectedRecord {
+    /// The record id.
+    pub record: String,
+    /// The form.
+    pub form: String,
+    /// The visit's day.
+    pub day: Option<String>,
+    /// Its reception number that day.
+    pub reception_number: Option<u32>,
+    /// Why.
+    pub reason: Option<String>,
+    /// When the answer was read, ms since the epoch.
+    pub at: Option<i64>,
 }
 
 /// Records by state.
@@ -134,6 +154,9 @@ pub struct AuditEntry {
     pub action: String,
     /// Details.
     pub detail: String,
+    /// At which terminal (empty for the server's own work).
+    #[serde(default)]
+    pub terminal: String,
 }
 
 /// Server health and sync counters.
@@ -168,6 +191,9 @@ async fn call<T: DeserializeOwned>(
     if body.is_some() {
         let _ = request.headers().set("Content-Type", "application/json");
     }
+    let _ = request
+        .headers()
+        .set(crate::terminal::HEADER, &crate::terminal::terminal_id());
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -239,9 +265,18 @@ pub async fn household(number: &str) -> Result<Vec<Resident>, ApiError> {
     call("GET", &path, None).await
 }
 
-/// Signs in; the server sets the session cookie.
+/// A single-use sign-in nonce.
+#[derive(Debug, serde::Deserialize)]
+struct Nonce {
+    nonce: String,
+}
+
+/// Signs in; the server sets the session cookie. Each attempt carries a fresh single-use
+/// nonce, so a captured sign-in request cannot be sent again.
 pub async fn sign_in(login: &str, password: &str) -> Result<Staff, ApiError> {
-    let body = serde_json::json!({ "login": login, "password": password }).to_string();
+    let Nonce { nonce } = call("GET", "/api/session/nonce", None).await?;
+    let body =
+        serde_json::json!({ "login": login, "password": password, "nonce": nonce }).to_string();
     call("POST", "/api/session", Some(body)).await
 }
 
@@ -263,6 +298,15 @@ pub async fn import_state() -> Result<ImportState, ApiError> {
 /// The export queue (administrators).
 pub async fn export_state() -> Result<ExportState, ApiError> {
     call("GET", "/api/exchange/export", None).await
+}
+
+/// Asks the exporter to run its next cycle now, past any backoff (administrators).
+pub async fn export_retry() -> Result<(), ApiError> {
+    match call::<serde_json::Value>("POST", "/api/exchange/export/retry", None).await {
+        // 204: no body to read.
+        Ok(_) | Err(ApiError::Malformed) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The audit log, newest first, filtered by `q` (administrators).

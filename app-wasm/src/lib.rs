@@ -16,6 +16,7 @@ pub mod route;
 pub mod socket;
 pub mod state;
 pub mod storage;
+pub mod terminal;
 pub mod vault;
 
 pub use components::App;

@@ -84,7 +84,7 @@ impl Drop for Socket {
     }
 }
 
-/// `ws://host/sync` (or `wss://` on HTTPS) for the page's origin.
+/// `ws://host/sync?terminal=ID` (or `wss://` on HTTPS) for the page's origin.
 pub fn sync_url() -> String {
     let location = web_sys::window().expect("a window").location();
     let scheme = match location.protocol().as_deref() {
@@ -92,5 +92,6 @@ pub fn sync_url() -> String {
         _ => "ws",
     };
     let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
-    format!("{scheme}://{host}/sync")
+    let terminal = crate::terminal::terminal_id();
+    format!("{scheme}://{host}/sync?terminal={terminal}")
 }

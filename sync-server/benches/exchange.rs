@@ -140,6 +140,9 @@ async fn main() -> anyhow::Result<()> {
             sign_in_limiter: Default::default(),
             secure_cookies: false,
             terminals: Default::default(),
+            sign_in_nonces: Default::default(),
+            refusals: Default::default(),
+            session_ms: 3_600_000,
         },
         None,
     );
@@ -156,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let (token, hash) = sync_server::accounts::new_token();
     store.create_session(&hash, "bench", now_ms() + 3_600_000)?;
-    let cookie = sync_server::accounts::cookie(&token, false)
+    let cookie = sync_server::accounts::cookie(&token, 3_600_000, false)
         .to_str()?
         .split(';')
         .next()

@@ -14,11 +14,11 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::api::{ApiError, now_ms};
-use crate::store::StaffRecord;
+use crate::store::{KioskLookup, SessionLookup, StaffRecord};
 
 /// The session cookie.
 pub const COOKIE: &str = "madoguchi_session";
-/// How long a session lasts: one working day.
+/// How long a session lasts unless configured otherwise: one working day.
 pub const SESSION_MS: i64 = 12 * 3600 * 1000;
 
 /// The 課 a staff account may belong to.
@@ -57,12 +57,13 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The `Set-Cookie` value for a session (or for ending one, with an empty token).
-pub fn cookie(token: &str, secure: bool) -> HeaderValue {
+/// The `Set-Cookie` value for a session lasting `session_ms` (or for ending one, with an
+/// empty token).
+pub fn cookie(token: &str, session_ms: i64, secure: bool) -> HeaderValue {
     let max_age = if token.is_empty() {
         0
     } else {
-        SESSION_MS / 1000
+        (session_ms / 1000).max(1)
     };
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
@@ -148,32 +149,175 @@ impl Caller {
 }
 
 /// Finds the caller: a session (cookie, or the `session` query parameter that non-browser
-/// sync clients use), else an enrolled kiosk (cookie).
+/// sync clients use), else an enrolled kiosk (cookie). A credential that is presented but
+/// opens nothing (forged, expired, ended by signing out, a revoked kiosk) is written to the
+/// audit log with the reason; the caller is then nobody.
 pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
-    let query_session = parts.uri.query().and_then(|q| {
-        q.split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == "session")
-            .map(|(_, v)| v.to_owned())
-    });
+    let query_session = query_value(parts, "session");
     let session = token_of(parts).or(query_session);
     let kiosk = cookie_value(parts, KIOSK_COOKIE);
+    if session.is_none() && kiosk.is_none() {
+        return Ok(None);
+    }
     let store = app.store.clone();
-    tokio::task::spawn_blocking(move || -> Result<Option<Caller>, ApiError> {
-        if let Some(token) = session
-            && let Some(staff) = store.session(&token_hash(&token), now_ms())?
-        {
-            return Ok(Some(Caller::Staff(staff)));
+    let (found, refused) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let mut refused = Vec::new();
+        if let Some(token) = session {
+            match store.session_lookup(&token_hash(&token), now_ms())? {
+                SessionLookup::Live(staff) => return Ok((Some(Caller::Staff(staff)), refused)),
+                SessionLookup::Expired(login) => refused.push((login, "expired session")),
+                SessionLookup::Ended(login) => {
+                    refused.push((login, "session ended by signing out"))
+                }
+                SessionLookup::Unknown => {
+                    refused.push(("anonymous".into(), "unknown session token"))
+                }
+            }
         }
-        if let Some(token) = kiosk
-            && let Some(kiosk) = store.kiosk(&token_hash(&token))?
-        {
-            return Ok(Some(Caller::Kiosk(kiosk)));
+        if let Some(token) = kiosk {
+            match store.kiosk_lookup(&token_hash(&token))? {
+                KioskLookup::Enrolled(kiosk) => {
+                    return Ok((Some(Caller::Kiosk(kiosk)), refused));
+                }
+                KioskLookup::Revoked(id) => {
+                    refused.push((crate::store::kiosk_grantee(&id), "revoked kiosk"))
+                }
+                KioskLookup::Unknown => {
+                    refused.push(("anonymous".into(), "unknown kiosk device token"))
+                }
+            }
         }
-        Ok(None)
+        Ok((None, refused))
     })
     .await
-    .map_err(|_| ApiError::Task)?
+    .map_err(|_| ApiError::Task)??;
+    if found.is_none() && !refused.is_empty() {
+        let terminal = terminal_of(parts);
+        let path = parts.uri.path().to_owned();
+        for (who, reason) in refused {
+            tracing::warn!(reason, "credential refused");
+            app.refusals
+                .audit(
+                    &app.store,
+                    &who,
+                    &terminal,
+                    "credential_refused",
+                    &format!("{reason}: {path}"),
+                )
+                .await;
+        }
+    }
+    Ok(found)
+}
+
+/// The value of a query parameter, if the request has it.
+fn query_value(parts: &Parts, name: &str) -> Option<String> {
+    parts.uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    })
+}
+
+/// The header a terminal names itself in.
+pub const TERMINAL_HEADER: &str = "x-madoguchi-terminal";
+
+/// The terminal a request comes from, as it names itself (the `x-madoguchi-terminal` header,
+/// or the `terminal` query parameter on the sync endpoint): at most 40 characters of
+/// `A-Z a-z 0-9 . _ -`, else empty. It tells the audit log which counter acted.
+pub fn terminal_of(parts: &Parts) -> String {
+    let named = parts
+        .headers
+        .get(TERMINAL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query_value(parts, "terminal"))
+        .unwrap_or_default();
+    let valid = !named.is_empty()
+        && named.len() <= 40
+        && named
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid { named } else { String::new() }
+}
+
+/// The terminal a request comes from (see [`terminal_of`]); never refuses.
+#[derive(Debug, Clone, Default)]
+pub struct Terminal(pub String);
+
+impl FromRequestParts<AppState> for Terminal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Terminal(terminal_of(parts)))
+    }
+}
+
+/// Refusals per minute written to the audit log one by one; beyond this, one line per
+/// minute counts the rest, so a flood of forged requests cannot fill the disk.
+pub const REFUSALS_PER_MINUTE: u32 = 600;
+
+/// Writes refused requests to the audit log, at most [`REFUSALS_PER_MINUTE`] a minute.
+#[derive(Debug, Default)]
+pub struct RefusalAudit {
+    window: std::sync::Mutex<(i64, u32, u32)>,
+}
+
+impl RefusalAudit {
+    /// Audits one refusal (or counts it, past the limit).
+    pub async fn audit(
+        &self,
+        store: &std::sync::Arc<crate::store::Store>,
+        who: &str,
+        terminal: &str,
+        action: &str,
+        detail: &str,
+    ) {
+        let now = now_ms();
+        let (write, suppressed) = {
+            let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+            let (start, written, suppressed) = &mut *window;
+            let mut carried = 0;
+            if now - *start >= 60_000 {
+                carried = std::mem::take(suppressed);
+                *start = now;
+                *written = 0;
+            }
+            if *written < REFUSALS_PER_MINUTE {
+                *written += 1;
+                (true, carried)
+            } else {
+                *suppressed += 1;
+                (false, carried)
+            }
+        };
+        let (store, who, terminal, action, detail) = (
+            store.clone(),
+            who.to_owned(),
+            terminal.to_owned(),
+            action.to_owned(),
+            detail.to_owned(),
+        );
+        let _ = tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+            if suppressed > 0 {
+                store.audit(
+                    now,
+                    "system",
+                    "refusals_not_itemised",
+                    &format!("{suppressed} refusals in the last minute beyond the limit"),
+                )?;
+            }
+            if write {
+                store.audit_at(now, &who, &terminal, &action, &detail)?;
+            }
+            Ok(())
+        })
+        .await;
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -232,6 +376,72 @@ impl SignInLimiter {
     }
 }
 
+/// How long a sign-in nonce stays valid.
+pub const NONCE_MS: i64 = 5 * 60 * 1000;
+/// Most nonces outstanding at once (older ones are forgotten first).
+pub const NONCES_MAX: usize = 10_000;
+
+/// Why a sign-in's nonce was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NonceRefusal {
+    /// The request carried none.
+    #[error("the sign-in carried no nonce")]
+    Missing,
+    /// This nonce was used by an earlier sign-in: the request is a replay.
+    #[error("the sign-in's nonce was already used (a replayed request)")]
+    Replayed,
+    /// Not issued here, or too old.
+    #[error("the sign-in's nonce is unknown or expired")]
+    Unknown,
+}
+
+/// Single-use nonces for sign-in: the sign-in screen fetches one just before it sends the
+/// password, and the server takes each only once, so a captured sign-in request cannot be
+/// sent again. Used nonces are remembered until they expire, so a replay is told apart
+/// from a stale page.
+#[derive(Debug, Default)]
+pub struct SignInNonces {
+    issued: std::sync::Mutex<std::collections::HashMap<String, (i64, bool)>>,
+}
+
+impl SignInNonces {
+    /// A fresh nonce (hex).
+    pub fn issue(&self, now_ms: i64) -> String {
+        let (nonce, _) = new_token();
+        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+        issued.retain(|_, (at, _)| now_ms - *at < NONCE_MS);
+        while issued.len() >= NONCES_MAX {
+            let oldest = issued
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(key) => issued.remove(&key),
+                None => break,
+            };
+        }
+        issued.insert(nonce.clone(), (now_ms, false));
+        nonce
+    }
+
+    /// Takes a nonce for one sign-in.
+    pub fn take(&self, nonce: Option<&str>, now_ms: i64) -> Result<(), NonceRefusal> {
+        let nonce = nonce
+            .filter(|n| !n.is_empty())
+            .ok_or(NonceRefusal::Missing)?;
+        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+        match issued.get_mut(nonce) {
+            Some((at, _)) if now_ms - *at >= NONCE_MS => Err(NonceRefusal::Unknown),
+            Some((_, used)) if *used => Err(NonceRefusal::Replayed),
+            Some((_, used)) => {
+                *used = true;
+                Ok(())
+            }
+            None => Err(NonceRefusal::Unknown),
+        }
+    }
+}
+
 /// A request from a signed-in staff member.
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub StaffRecord);
@@ -247,15 +457,11 @@ impl FromRequestParts<AppState> for SignedIn {
             Some(Caller::Staff(staff)) => Ok(SignedIn(staff)),
             // A kiosk device on a staff endpoint: refused, and audited.
             Some(Caller::Kiosk(kiosk)) => {
-                let (store, who, path) = (
-                    app.store.clone(),
-                    crate::store::kiosk_grantee(&kiosk.id),
-                    parts.uri.path().to_owned(),
-                );
-                let _ = tokio::task::spawn_blocking(move || {
-                    store.audit(now_ms(), &who, "forbidden", &format!("staff only: {path}"))
-                })
-                .await;
+                let who = crate::store::kiosk_grantee(&kiosk.id);
+                let detail = format!("staff only: {}", parts.uri.path());
+                app.refusals
+                    .audit(&app.store, &who, &terminal_of(parts), "forbidden", &detail)
+                    .await;
                 Err(ApiError::Forbidden)
             }
             None => Err(ApiError::Unauthorized),
@@ -279,20 +485,16 @@ impl FromRequestParts<AppState> for AdminSignedIn {
         if staff.role == crate::store::Role::Admin {
             return Ok(AdminSignedIn(staff));
         }
-        let (store, login, path) = (
-            app.store.clone(),
-            staff.login.clone(),
-            parts.uri.path().to_owned(),
-        );
-        let _ = tokio::task::spawn_blocking(move || {
-            store.audit(
-                now_ms(),
-                &login,
+        let detail = format!("admin only: {}", parts.uri.path());
+        app.refusals
+            .audit(
+                &app.store,
+                &staff.login,
+                &terminal_of(parts),
                 "forbidden",
-                &format!("admin only: {path}"),
+                &detail,
             )
-        })
-        .await;
+            .await;
         Err(ApiError::Forbidden)
     }
 }
@@ -321,6 +523,21 @@ mod tests {
     }
 
     #[test]
+    fn a_nonce_opens_one_sign_in_only() {
+        let nonces = SignInNonces::default();
+        let nonce = nonces.issue(0);
+        assert_eq!(nonces.take(None, 1), Err(NonceRefusal::Missing));
+        assert_eq!(nonces.take(Some("made-up"), 1), Err(NonceRefusal::Unknown));
+        assert_eq!(nonces.take(Some(&nonce), 1), Ok(()));
+        assert_eq!(nonces.take(Some(&nonce), 2), Err(NonceRefusal::Replayed));
+        let late = nonces.issue(10);
+        assert_eq!(
+            nonces.take(Some(&late), 10 + NONCE_MS),
+            Err(NonceRefusal::Unknown)
+        );
+    }
+
+    #[test]
     fn passwords_hash_and_verify() {
         let hash = hash_password("correct horse").unwrap();
         assert!(hash.starts_with("$argon2id$"));
@@ -338,7 +555,7 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(token_hash(&a), ha);
         assert_ne!(a, ha);
-        let set = cookie(&a, false);
+        let set = cookie(&a, SESSION_MS, false);
         let text = set.to_str().unwrap();
         assert!(
             text.contains("HttpOnly")
@@ -346,7 +563,7 @@ mod tests {
                 && !text.contains("Secure")
         );
         assert!(
-            cookie("", true)
+            cookie("", SESSION_MS, true)
                 .to_str()
                 .unwrap()
                 .contains("Max-Age=0; Secure")

@@ -14,7 +14,7 @@ use shared_model::synthetic::Resident;
 use shared_model::validate::check_kana;
 
 use crate::AppState;
-use crate::accounts::{self, AdminSignedIn, Caller, SignedIn};
+use crate::accounts::{self, AdminSignedIn, Caller, SignedIn, Terminal};
 use crate::hub::HubStats;
 use crate::store::{
     ResidentQuery, StaffRecord, StoreError, VisitRecord, department_grantee, kiosk_grantee,
@@ -71,6 +71,60 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Middleware: a request refused for its size (413) is written to the audit log with who
+/// sent it, from which terminal, where, and the size it declared.
+pub async fn audit_oversize(
+    State(app): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // What the audit needs, kept aside before the body is read.
+    let mut copy = axum::http::Request::builder()
+        .method(request.method().clone())
+        .uri(request.uri().clone());
+    for name in [
+        axum::http::header::COOKIE,
+        axum::http::header::CONTENT_LENGTH,
+        axum::http::HeaderName::from_static(accounts::TERMINAL_HEADER),
+    ] {
+        for value in request.headers().get_all(&name) {
+            copy = copy.header(&name, value);
+        }
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && let Ok(copy) = copy.body(())
+    {
+        let (parts, ()) = copy.into_parts();
+        let who = match accounts::caller_of(&parts, &app).await {
+            Ok(Some(caller)) => caller.audit_name(),
+            _ => "anonymous".to_owned(),
+        };
+        let declared = parts
+            .headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("unknown");
+        let detail = format!(
+            "{} {}: body over {} bytes (declared {declared})",
+            parts.method,
+            parts.uri.path(),
+            app.limits.max_body_bytes
+        );
+        tracing::warn!(path = parts.uri.path(), "request body too large");
+        app.refusals
+            .audit(
+                &app.store,
+                &who,
+                &accounts::terminal_of(&parts),
+                "oversize_body",
+                &detail,
+            )
+            .await;
+    }
+    response
 }
 
 /// `GET /healthz`.
@@ -252,6 +306,7 @@ pub struct ResidentAnswer {
 pub async fn search_residents(
     State(app): State<AppState>,
     SignedIn(staff): SignedIn,
+    Terminal(terminal): Terminal,
     Query(search): Query<ResidentSearch>,
 ) -> Result<Json<ResidentAnswer>, ApiError> {
     let q = search.q.trim();
@@ -279,7 +334,7 @@ pub async fn search_residents(
         } else {
             format!("{detail} → {}件", found.len())
         };
-        store.audit(now_ms(), &staff.login, "resident_search", &shown)?;
+        store.audit_at(now_ms(), &staff.login, &terminal, "resident_search", &shown)?;
         Ok(found)
     })
     .await
@@ -291,14 +346,16 @@ pub async fn search_residents(
 pub async fn household(
     State(app): State<AppState>,
     SignedIn(staff): SignedIn,
+    Terminal(terminal): Terminal,
     Path(number): Path<String>,
 ) -> Result<Json<Vec<Resident>>, ApiError> {
     let store = app.store.clone();
     let members = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let members = store.household(&number, staff.protected_access)?;
-        store.audit(
+        store.audit_at(
             now_ms(),
             &staff.login,
+            &terminal,
             "household_lookup",
             &format!("{number} → {}件", members.len()),
         )?;
@@ -335,6 +392,26 @@ pub async fn export_state(
     Ok(Json(exporter.state(&app.store).await))
 }
 
+/// `POST /api/exchange/export/retry`: the exporter runs its next cycle now, past any
+/// backoff (administrators; audited).
+pub async fn export_retry(
+    State(app): State<AppState>,
+    AdminSignedIn(admin): AdminSignedIn,
+    Terminal(terminal): Terminal,
+) -> Result<StatusCode, ApiError> {
+    let exporter = app.export.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    exporter.retry_now();
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        store.audit_at(now_ms(), &admin.login, &terminal, "export_retry", "")
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Query of `GET /api/audit`.
 #[derive(Debug, serde::Deserialize)]
 pub struct AuditSearch {
@@ -350,13 +427,20 @@ pub struct AuditSearch {
 pub async fn audit_log(
     State(app): State<AppState>,
     AdminSignedIn(admin): AdminSignedIn,
+    Terminal(terminal): Terminal,
     Query(search): Query<AuditSearch>,
 ) -> Result<Json<Vec<crate::store::AuditEntry>>, ApiError> {
     let store = app.store.clone();
     let limit = search.limit.unwrap_or(200).min(1_000);
     let entries = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let entries = store.search_audit(search.q.trim(), limit)?;
-        store.audit(now_ms(), &admin.login, "audit_search", search.q.trim())?;
+        store.audit_at(
+            now_ms(),
+            &admin.login,
+            &terminal,
+            "audit_search",
+            search.q.trim(),
+        )?;
         Ok(entries)
     })
     .await
@@ -375,6 +459,7 @@ pub struct Enroll {
 /// cookie holding the device token). A wrong token is refused (401) and audited.
 pub async fn enroll_kiosk(
     State(app): State<AppState>,
+    Terminal(terminal): Terminal,
     Json(body): Json<Enroll>,
 ) -> Result<impl IntoResponse, ApiError> {
     let token = body.token.trim().to_owned();
@@ -384,12 +469,18 @@ pub async fn enroll_kiosk(
         let kiosk = store.kiosk(&hash)?;
         match kiosk {
             Some(k) => {
-                store.audit(now_ms(), &kiosk_grantee(&k.id), "kiosk_enrolled", &k.name)?;
+                store.audit_at(
+                    now_ms(),
+                    &kiosk_grantee(&k.id),
+                    &terminal,
+                    "kiosk_enrolled",
+                    &k.name,
+                )?;
                 let key = store.data_key(&kiosk_grantee(&k.id))?;
                 Ok(Some(Keyed::new(k, key)))
             }
             None => {
-                store.audit(now_ms(), "anonymous", "kiosk_enroll_refused", "")?;
+                store.audit_at(now_ms(), "anonymous", &terminal, "kiosk_enroll_refused", "")?;
                 Ok(None)
             }
         }
@@ -430,9 +521,24 @@ pub async fn terminal_report(
     caller: Caller,
     Json(report): Json<crate::terminals::TerminalReport>,
 ) -> Result<StatusCode, ApiError> {
-    app.terminals
+    let save = app
+        .terminals
         .report(&caller.audit_name(), report, now_ms())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if save != crate::terminals::Save::default() {
+        let store = app.store.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            if let Some(gone) = &save.forget {
+                store.forget_terminal(gone)?;
+            }
+            if let Some(status) = &save.status {
+                store.put_terminal(status)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|_| ApiError::Task)??;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -457,6 +563,7 @@ pub struct Reveal {
 pub async fn audit_reveal(
     State(app): State<AppState>,
     SignedIn(staff): SignedIn,
+    Terminal(terminal): Terminal,
     Json(reveal): Json<Reveal>,
 ) -> Result<StatusCode, ApiError> {
     if reveal.what.chars().count() > 64 || reveal.place.chars().count() > 200 {
@@ -464,9 +571,10 @@ pub async fn audit_reveal(
     }
     let store = app.store.clone();
     tokio::task::spawn_blocking(move || {
-        store.audit(
+        store.audit_at(
             now_ms(),
             &staff.login,
+            &terminal,
             "reveal",
             &format!("{} {}", reveal.what, reveal.place),
         )
@@ -574,44 +682,81 @@ pub async fn form(Path(id): Path<String>) -> Result<Json<&'static Form>, ApiErro
 pub struct SignIn {
     login: String,
     password: String,
+    /// The single-use nonce from `GET /api/session/nonce`.
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
-/// `POST /api/session`: signs a staff member in; the session is an HttpOnly cookie.
+/// A sign-in nonce.
+#[derive(Debug, serde::Serialize)]
+pub struct Nonce {
+    /// Send it with the sign-in; it works once, for five minutes.
+    pub nonce: String,
+}
+
+/// `GET /api/session/nonce`: a single-use nonce for the next sign-in.
+pub async fn sign_in_nonce(State(app): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(Nonce {
+            nonce: app.sign_in_nonces.issue(now_ms()),
+        }),
+    )
+}
+
+/// `POST /api/session`: signs a staff member in; the session is an HttpOnly cookie. The
+/// request must carry a fresh nonce: a replayed sign-in is refused (401) and audited.
 pub async fn sign_in(
     State(app): State<AppState>,
+    Terminal(terminal): Terminal,
     Json(body): Json<SignIn>,
 ) -> Result<impl IntoResponse, ApiError> {
     let store = app.store.clone();
     let login = body.login.trim().to_owned();
+    if let Err(refusal) = app.sign_in_nonces.take(body.nonce.as_deref(), now_ms()) {
+        tracing::warn!(%refusal, "sign-in refused");
+        let action = match refusal {
+            accounts::NonceRefusal::Replayed => "sign_in_replayed",
+            _ => "sign_in_refused",
+        };
+        app.refusals
+            .audit(&app.store, &login, &terminal, action, &refusal.to_string())
+            .await;
+        return Err(match refusal {
+            accounts::NonceRefusal::Missing => ApiError::BadRequest(refusal.to_string()),
+            _ => ApiError::Unauthorized,
+        });
+    }
     if let Err(wait) = app.sign_in_limiter.check(&login, now_ms()) {
-        let (store, who) = (app.store.clone(), login.clone());
-        let _ = tokio::task::spawn_blocking(move || {
-            store.audit(
-                now_ms(),
-                &who,
+        app.refusals
+            .audit(
+                &app.store,
+                &login,
+                &terminal,
                 "sign_in_blocked",
                 "too many failed sign-ins",
             )
-        })
-        .await;
+            .await;
         tracing::warn!("sign-in blocked after repeated failures");
         return Err(ApiError::TooManyAttempts(wait));
     }
     let who = login.clone();
+    let session_ms = app.session_ms;
+    let at = terminal.clone();
     let account = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some((staff, hash)) = store.staff(&login)? else {
             // Hash anyway, so an unknown login takes as long as a wrong password.
             let _ = accounts::verify_password(&body.password, dummy_hash());
-            store.audit(now_ms(), &login, "sign_in_failed", "unknown login")?;
+            store.audit_at(now_ms(), &login, &at, "sign_in_failed", "unknown login")?;
             return Ok(None);
         };
         if !accounts::verify_password(&body.password, &hash) {
-            store.audit(now_ms(), &login, "sign_in_failed", "wrong password")?;
+            store.audit_at(now_ms(), &login, &at, "sign_in_failed", "wrong password")?;
             return Ok(None);
         }
         let (token, token_hash) = accounts::new_token();
-        store.create_session(&token_hash, &staff.login, now_ms() + accounts::SESSION_MS)?;
-        store.audit(now_ms(), &staff.login, "sign_in", staff.role.as_str())?;
+        store.create_session(&token_hash, &staff.login, now_ms() + session_ms)?;
+        store.audit_at(now_ms(), &staff.login, &at, "sign_in", staff.role.as_str())?;
         let key = store.data_key(&department_grantee(&staff.department))?;
         Ok(Some((staff, token, key)))
     })
@@ -627,7 +772,7 @@ pub async fn sign_in(
     Ok((
         [(
             axum::http::header::SET_COOKIE,
-            accounts::cookie(&token, app.secure_cookies),
+            accounts::cookie(&token, app.session_ms, app.secure_cookies),
         )],
         Json(Keyed::new(staff, key)),
     ))
@@ -672,19 +817,21 @@ pub async fn whoami(
     Ok(Json(Keyed::new(staff, key)))
 }
 
-/// `DELETE /api/session`: signs out.
+/// `DELETE /api/session`: signs out. The session's token opens nothing from then on.
 pub async fn sign_out(
     State(app): State<AppState>,
     request: axum::http::request::Parts,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Some(token) = accounts::token_of(&request) {
         let store = app.store.clone();
+        let terminal = accounts::terminal_of(&request);
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
             let hash = accounts::token_hash(&token);
             if let Some(staff) = store.session(&hash, now_ms())? {
-                store.audit(now_ms(), &staff.login, "sign_out", "")?;
+                store.audit_at(now_ms(), &staff.login, &terminal, "sign_out", "")?;
+                store.end_session(&hash, now_ms())?;
             }
-            store.delete_session(&hash)
+            Ok(())
         })
         .await
         .map_err(|_| ApiError::Task)??;
@@ -692,7 +839,7 @@ pub async fn sign_out(
     Ok((
         [(
             axum::http::header::SET_COOKIE,
-            accounts::cookie("", app.secure_cookies),
+            accounts::cookie("", app.session_ms, app.secure_cookies),
         )],
         StatusCode::NO_CONTENT,
     ))

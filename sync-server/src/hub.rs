@@ -67,6 +67,8 @@ pub enum HubError {
 struct PeerLink {
     connection: u64,
     caller: Caller,
+    /// The terminal the client named (for the audit log).
+    terminal: String,
     outbox: mpsc::UnboundedSender<Message>,
     documents: HashSet<DocumentId>,
 }
@@ -175,6 +177,16 @@ impl Hub {
         peer_id: &str,
         caller: Caller,
     ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+        self.connect_from(peer_id, caller, "")
+    }
+
+    /// [`Hub::connect`] for a client at a named terminal, which the audit log then shows.
+    pub fn connect_from(
+        &self,
+        peer_id: &str,
+        caller: Caller,
+        terminal: &str,
+    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
         let mut peers = lock(&self.peers);
         if peers.contains_key(peer_id) {
             return Err(HubError::PeerIdInUse);
@@ -195,6 +207,7 @@ impl Hub {
             PeerLink {
                 connection,
                 caller,
+                terminal: terminal.to_owned(),
                 outbox,
                 documents: HashSet::new(),
             },
@@ -268,7 +281,26 @@ impl Hub {
             self.deny(from, &caller, document_id).await;
             return Ok(());
         }
-        self.remember(from, document_id);
+        if let Some(terminal) = self.remember(from, document_id) {
+            // The first time this connection reaches the visit: it was opened.
+            let (store, who) = (self.store.clone(), caller.audit_name());
+            let _ = tokio::task::spawn_blocking(move || {
+                let number = store
+                    .visit_record(&document_id)
+                    .ok()
+                    .flatten()
+                    .map(|v| format!(" 受付{} ({})", v.reception_number, v.day))
+                    .unwrap_or_default();
+                store.audit_at(
+                    crate::api::now_ms(),
+                    &who,
+                    &terminal,
+                    "visit_opened",
+                    &format!("{document_id}{number}"),
+                )
+            })
+            .await;
+        }
 
         if entry.doc.is_none() {
             if is_request || sync_message.heads.is_empty() {
@@ -435,11 +467,12 @@ impl Hub {
     /// Refuses a document to a peer: `doc-unavailable`, and a line in the audit log.
     async fn deny(&self, peer: &str, caller: &Caller, document_id: DocumentId) {
         tracing::warn!(%document_id, "sync refused: outside the peer's rights");
-        let (store, who) = (self.store.clone(), caller.audit_name());
+        let (store, who, terminal) = (self.store.clone(), caller.audit_name(), self.terminal(peer));
         let _ = tokio::task::spawn_blocking(move || {
-            store.audit(
+            store.audit_at(
                 crate::api::now_ms(),
                 &who,
+                &terminal,
                 "sync_denied",
                 &document_id.to_string(),
             )
@@ -677,10 +710,21 @@ impl Hub {
         Ok(())
     }
 
-    fn remember(&self, peer: &str, document_id: DocumentId) {
-        if let Some(link) = lock(&self.peers).get_mut(peer) {
-            link.documents.insert(document_id);
-        }
+    /// Notes that a peer reaches a document; the peer's terminal if this is the first time
+    /// on this connection.
+    fn remember(&self, peer: &str, document_id: DocumentId) -> Option<String> {
+        let mut peers = lock(&self.peers);
+        let link = peers.get_mut(peer)?;
+        link.documents
+            .insert(document_id)
+            .then(|| link.terminal.clone())
+    }
+
+    fn terminal(&self, peer: &str) -> String {
+        lock(&self.peers)
+            .get(peer)
+            .map(|link| link.terminal.clone())
+            .unwrap_or_default()
     }
 
     fn send(&self, peer: &str, message: Message) {

@@ -67,6 +67,8 @@ pub struct Config {
     pub exchange: Option<ExchangeConfig>,
     /// HTTPS certificate and key (required beyond loopback).
     pub tls: Option<tls::TlsFiles>,
+    /// How long a staff session lasts.
+    pub session_length: std::time::Duration,
 }
 
 /// Which object storage the exchange uses.
@@ -137,6 +139,12 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The terminals' last heartbeats.
     pub terminals: Arc<terminals::Terminals>,
+    /// Single-use nonces of the sign-in form.
+    pub sign_in_nonces: Arc<accounts::SignInNonces>,
+    /// Refused requests, into the audit log (bounded per minute).
+    pub refusals: Arc<accounts::RefusalAudit>,
+    /// How long a staff session lasts, ms.
+    pub session_ms: i64,
 }
 
 /// A bound, ready-to-run server.
@@ -212,6 +220,7 @@ impl Server {
             }
             None => (None, None),
         };
+        let saved_terminals = store.saved_terminals()?;
         let state = AppState {
             hub,
             store,
@@ -221,7 +230,10 @@ impl Server {
             export,
             sign_in_limiter: Arc::default(),
             secure_cookies: config.tls.is_some(),
-            terminals: Arc::default(),
+            terminals: Arc::new(terminals::Terminals::from_saved(saved_terminals)),
+            sign_in_nonces: Arc::default(),
+            refusals: Arc::default(),
+            session_ms: i64::try_from(config.session_length.as_millis()).unwrap_or(i64::MAX),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;
@@ -325,10 +337,15 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/session",
             get(api::whoami).post(api::sign_in).delete(api::sign_out),
         )
+        .route("/api/session/nonce", get(api::sign_in_nonce))
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
         .route("/api/exchange/export", get(api::export_state))
+        .route(
+            "/api/exchange/export/retry",
+            axum::routing::post(api::export_retry),
+        )
         .route("/api/audit", get(api::audit_log))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
         .route("/api/kiosk", get(api::kiosk))
@@ -342,6 +359,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::audit_oversize,
+        ))
         .with_state(state);
     match static_dir {
         Some(dir) => api.merge(assets::router(dir)),

@@ -80,6 +80,9 @@ struct Args {
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
+    /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
+    #[arg(long, default_value_t = accounts::SESSION_MS as u64 / 1000)]
+    session_secs: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -95,6 +98,14 @@ enum Command {
         /// Where it stands, e.g. 「1階 記入台」.
         #[arg(long)]
         name: String,
+    },
+    /// Revoke a kiosk tablet (lost, replaced, or moved out of the hall): its device token
+    /// opens nothing from now on, also while the server runs. `kiosk-add` with the same id
+    /// enrolls it again with a new token.
+    KioskRevoke {
+        /// The kiosk's id.
+        #[arg(long)]
+        id: String,
     },
     /// Create or update a staff account; the password is read from standard input.
     StaffAdd {
@@ -150,6 +161,13 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("kiosk {id} enrolled; enter the token above on the tablet (shown only now)");
         return Ok(());
     }
+    if let Some(Command::KioskRevoke { id }) = &args.command {
+        let store = Store::open(&args.data)?;
+        anyhow::ensure!(store.revoke_kiosk(id)?, "no kiosk with the id {id:?}");
+        store.audit(api::now_ms(), "system", "kiosk_revoked", id)?;
+        eprintln!("kiosk {id} revoked: its token opens nothing any more");
+        return Ok(());
+    }
     if let Some(Command::StaffAdd {
         login,
         name,
@@ -196,6 +214,7 @@ async fn main() -> anyhow::Result<()> {
             }),
             _ => None,
         },
+        session_length: std::time::Duration::from_secs(args.session_secs.max(1)),
     };
     let server = Server::bind(config.clone())
         .await

@@ -2,8 +2,10 @@
 //! changes not yet sent, whether its storage is persistent, and how many changes it had
 //! pending when it last came back online — so the admin face shows which terminals are
 //! offline and what they still hold. Reports are heartbeats every few seconds; a terminal
-//! silent for [`OFFLINE_AFTER_MS`] counts as offline. Kept in memory: a restart forgets
-//! them until the next heartbeat.
+//! silent for [`OFFLINE_AFTER_MS`] counts as offline. Kept in memory and written through
+//! to the store when something changes (or at least every [`SAVE_EVERY_MS`]), so after a
+//! restart the admin face still lists the terminals that are switched off, with when they
+//! were last seen.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,37 +14,75 @@ pub use shared_model::terminal::{ReportError, TerminalReport, TerminalStatus};
 
 /// Silence after which a terminal counts as offline.
 pub const OFFLINE_AFTER_MS: i64 = 10_000;
+/// A terminal's unchanged heartbeat is written to the store at most this often.
+pub const SAVE_EVERY_MS: i64 = 60_000;
+/// Most terminals listed; the longest silent are forgotten first.
+pub const MAX_TERMINALS: usize = 500;
 
-/// Every terminal's last report.
+/// Every terminal's last report, and when each was last written to the store.
 #[derive(Debug, Default)]
 pub struct Terminals {
-    seen: Mutex<HashMap<String, TerminalStatus>>,
+    seen: Mutex<HashMap<String, (TerminalStatus, i64)>>,
 }
 
 impl Terminals {
-    /// Records a heartbeat from `who`.
+    /// The terminals the store remembers (from before a restart).
+    pub fn from_saved(saved: Vec<TerminalStatus>) -> Self {
+        let seen = saved
+            .into_iter()
+            .map(|t| (t.terminal.clone(), (t.clone(), t.last_seen)))
+            .collect();
+        Self {
+            seen: Mutex::new(seen),
+        }
+    }
+
+    /// Records a heartbeat from `who`. Returns the status to write to the store when it
+    /// changed or has not been written for [`SAVE_EVERY_MS`], and the id of a terminal to
+    /// forget there when the list is full.
     pub fn report(
         &self,
         who: &str,
         report: TerminalReport,
         now_ms: i64,
-    ) -> Result<(), ReportError> {
+    ) -> Result<Save, ReportError> {
         report.check()?;
+        let status = TerminalStatus {
+            terminal: report.terminal,
+            who: who.to_owned(),
+            version: report.version,
+            pending: report.pending,
+            persisted: report.persisted,
+            resumed_with: report.resumed_with,
+            last_seen: now_ms,
+            online: true,
+        };
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.insert(
-            report.terminal.clone(),
-            TerminalStatus {
-                terminal: report.terminal,
-                who: who.to_owned(),
-                version: report.version,
-                pending: report.pending,
-                persisted: report.persisted,
-                resumed_with: report.resumed_with,
-                last_seen: now_ms,
-                online: true,
-            },
-        );
-        Ok(())
+        let mut save = Save::default();
+        let saved_at = match seen.get(&status.terminal) {
+            Some((before, saved_at)) if same_but_time(before, &status) => *saved_at,
+            _ => i64::MIN,
+        };
+        if now_ms.saturating_sub(saved_at) >= SAVE_EVERY_MS {
+            save.status = Some(status.clone());
+        }
+        let saved_at = if save.status.is_some() {
+            now_ms
+        } else {
+            saved_at
+        };
+        if !seen.contains_key(&status.terminal) && seen.len() >= MAX_TERMINALS {
+            let oldest = seen
+                .values()
+                .min_by_key(|(t, _)| t.last_seen)
+                .map(|(t, _)| t.terminal.clone());
+            if let Some(oldest) = oldest {
+                seen.remove(&oldest);
+                save.forget = Some(oldest);
+            }
+        }
+        seen.insert(status.terminal.clone(), (status, saved_at));
+        Ok(save)
     }
 
     /// Every terminal, most recently seen first, with `online` as of `now_ms`.
@@ -50,7 +90,7 @@ impl Terminals {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let mut list: Vec<TerminalStatus> = seen
             .values()
-            .cloned()
+            .map(|(t, _)| t.clone())
             .map(|mut t| {
                 t.online = now_ms - t.last_seen < OFFLINE_AFTER_MS;
                 t
@@ -62,6 +102,28 @@ impl Terminals {
                 .then(a.terminal.cmp(&b.terminal))
         });
         list
+    }
+}
+
+/// What a heartbeat asks of the store.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Save {
+    /// Write this status.
+    pub status: Option<TerminalStatus>,
+    /// Forget this terminal (the list was full).
+    pub forget: Option<String>,
+}
+
+/// Whether two statuses differ only in when they were seen.
+fn same_but_time(a: &TerminalStatus, b: &TerminalStatus) -> bool {
+    TerminalStatus {
+        last_seen: 0,
+        online: true,
+        ..a.clone()
+    } == TerminalStatus {
+        last_seen: 0,
+        online: true,
+        ..b.clone()
     }
 }
 
@@ -95,6 +157,43 @@ mod tests {
         let now = &terminals.list(OFFLINE_AFTER_MS + 6)[0];
         assert!(now.online);
         assert_eq!((now.pending, now.resumed_with), (2, Some(2)));
+    }
+
+    #[test]
+    fn heartbeats_are_saved_when_they_change_or_once_a_minute() {
+        let terminals = Terminals::default();
+        let first = terminals.report("shimin01", report("t-1", 0), 0).unwrap();
+        assert!(first.status.is_some(), "a new terminal is saved");
+        let same = terminals
+            .report("shimin01", report("t-1", 0), 3_000)
+            .unwrap();
+        assert_eq!(same, Save::default(), "an unchanged heartbeat is not");
+        let changed = terminals
+            .report("shimin01", report("t-1", 4), 6_000)
+            .unwrap();
+        assert_eq!(changed.status.unwrap().pending, 4);
+        let later = terminals
+            .report("shimin01", report("t-1", 4), 6_000 + SAVE_EVERY_MS)
+            .unwrap();
+        assert!(later.status.is_some(), "still saved once a minute");
+        // After a restart the saved terminals are listed, offline.
+        let restarted = Terminals::from_saved(vec![later.status.unwrap()]);
+        let listed = restarted.list(6_000 + SAVE_EVERY_MS + OFFLINE_AFTER_MS);
+        assert_eq!((listed.len(), listed[0].online), (1, false));
+    }
+
+    #[test]
+    fn the_list_is_bounded_and_forgets_the_longest_silent() {
+        let terminals = Terminals::default();
+        for i in 0..MAX_TERMINALS {
+            let save = terminals
+                .report("a", report(&format!("t-{i}"), 0), i as i64)
+                .unwrap();
+            assert_eq!(save.forget, None);
+        }
+        let save = terminals.report("a", report("t-new", 0), 10_000).unwrap();
+        assert_eq!(save.forget.as_deref(), Some("t-0"));
+        assert_eq!(terminals.list(10_000).len(), MAX_TERMINALS);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use shared_model::protocol::{Message, WireError, answer_join};
 use tokio::time::{Instant, interval_at, timeout};
 
 use crate::AppState;
-use crate::accounts::Caller;
+use crate::accounts::{Caller, Terminal};
 use crate::api::ApiError;
 use crate::hub::{Hub, HubError};
 
@@ -33,21 +33,21 @@ const KEEPALIVE: Duration = Duration::from_secs(5);
 pub async fn endpoint(
     State(app): State<AppState>,
     caller: Result<Caller, ApiError>,
+    Terminal(terminal): Terminal,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let caller = match caller {
         Ok(caller) => caller,
         Err(refusal) => {
-            let store = app.store.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                store.audit(
-                    crate::api::now_ms(),
+            app.refusals
+                .audit(
+                    &app.store,
                     "anonymous",
+                    &terminal,
                     "sync_refused",
-                    "no session",
+                    "no valid session",
                 )
-            })
-            .await;
+                .await;
             return refusal.into_response();
         }
     };
@@ -55,7 +55,7 @@ pub async fn endpoint(
     upgrade
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| Connection::new(app, socket, caller).run())
+        .on_upgrade(move |socket| Connection::new(app, socket, caller, terminal).run())
 }
 
 /// Why a connection ends early.
@@ -78,6 +78,7 @@ enum Refusal {
 struct Connection {
     hub: Arc<Hub>,
     caller: Caller,
+    terminal: String,
     socket: WebSocket,
     shutdown: tokio::sync::watch::Receiver<bool>,
     peer: Option<String>,
@@ -89,10 +90,11 @@ enum Next {
 }
 
 impl Connection {
-    fn new(app: AppState, socket: WebSocket, caller: Caller) -> Self {
+    fn new(app: AppState, socket: WebSocket, caller: Caller, terminal: String) -> Self {
         Self {
             hub: app.hub.clone(),
             caller,
+            terminal,
             socket,
             shutdown: app.shutdown.clone(),
             peer: None,
@@ -114,10 +116,14 @@ impl Connection {
             Ok(accepted) => accepted,
             Err(refusal) => return self.refuse(refusal).await,
         };
-        let (connection, mut inbox) = match self.hub.connect(&peer, self.caller.clone()) {
-            Ok(admitted) => admitted,
-            Err(e) => return self.refuse(e.into()).await,
-        };
+        let (connection, mut inbox) =
+            match self
+                .hub
+                .connect_from(&peer, self.caller.clone(), &self.terminal)
+            {
+                Ok(admitted) => admitted,
+                Err(e) => return self.refuse(e.into()).await,
+            };
         tracing::info!(peer = %peer, "peer joined");
         let mut result = self.send(&answer).await;
 

@@ -13,7 +13,9 @@ mod server_process;
 
 pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
-pub use server_process::{ServerProcess, add_kiosk, add_staff, add_staff_with, simulator_binary};
+pub use server_process::{
+    ServerProcess, add_kiosk, add_staff, add_staff_with, revoke_kiosk, simulator_binary,
+};
 
 /// The workspace root.
 pub fn workspace_root() -> std::path::PathBuf {

@@ -88,6 +88,23 @@ pub async fn add_kiosk(data_dir: &Path, id: &str, name: &str) -> anyhow::Result<
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
+/// Revokes a kiosk with `sync-server kiosk-revoke` (works while the server runs).
+pub async fn revoke_kiosk(data_dir: &Path, id: &str) -> anyhow::Result<()> {
+    let output = Command::new(server_binary())
+        .arg("--data")
+        .arg(data_dir)
+        .args(["kiosk-revoke", "--id", id])
+        .output()
+        .await?;
+    if !output.status.success() {
+        bail!(
+            "kiosk-revoke failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
 /// The core-system simulator, built beside the server.
 pub fn simulator_binary() -> PathBuf {
     server_binary().with_file_name("core-simulator")
@@ -336,7 +353,7 @@ impl ServerProcess {
 
     /// A plain HTTP GET on loopback, returning status, headers and body.
     pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String, Vec<u8>)> {
-        http_request(self.port, "GET", path, None, None).await
+        http_request(self.port, "GET", path, None, None, &[]).await
     }
 
     /// A plain HTTP POST of a JSON body.
@@ -345,12 +362,31 @@ impl ServerProcess {
         path: &str,
         body: &str,
     ) -> anyhow::Result<(u16, String, Vec<u8>)> {
-        http_request(self.port, "POST", path, Some(body), None).await
+        http_request(self.port, "POST", path, Some(body), None, &[]).await
+    }
+
+    /// A fresh single-use sign-in nonce.
+    pub async fn nonce(&self) -> anyhow::Result<String> {
+        let (status, _, body) = self.get("/api/session/nonce").await?;
+        if status != 200 {
+            bail!("the nonce answered {status}");
+        }
+        let answer: serde_json::Value = serde_json::from_slice(&body)?;
+        answer["nonce"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no nonce in the answer")
+    }
+
+    /// The body of a sign-in, with a fresh nonce.
+    pub async fn sign_in_body(&self, login: &str, password: &str) -> anyhow::Result<String> {
+        let nonce = self.nonce().await?;
+        Ok(serde_json::json!({ "login": login, "password": password, "nonce": nonce }).to_string())
     }
 
     /// Signs a staff member in and returns the `Cookie` header value of the session.
     pub async fn sign_in(&self, login: &str, password: &str) -> anyhow::Result<String> {
-        let body = serde_json::json!({ "login": login, "password": password }).to_string();
+        let body = self.sign_in_body(login, password).await?;
         let (status, head, _) = self.post_json("/api/session", &body).await?;
         if status != 200 {
             bail!("sign-in as {login} answered {status}");
@@ -371,7 +407,19 @@ impl ServerProcess {
         json: Option<&str>,
         cookie: Option<&str>,
     ) -> anyhow::Result<(u16, String, Vec<u8>)> {
-        http_request(self.port, method, path, json, cookie).await
+        http_request(self.port, method, path, json, cookie, &[]).await
+    }
+
+    /// Any request, with extra headers as well.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        cookie: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, String, Vec<u8>)> {
+        http_request(self.port, method, path, json, cookie, headers).await
     }
 }
 
@@ -382,6 +430,7 @@ async fn http_request(
     path: &str,
     json: Option<&str>,
     cookie: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> anyhow::Result<(u16, String, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
@@ -390,6 +439,9 @@ async fn http_request(
         format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
         request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     if json.is_some() {
         request.push_str(&format!(

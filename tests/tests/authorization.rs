@@ -97,6 +97,7 @@ async fn every_role_against_every_endpoint() {
     ];
     // (method, path, body, statuses for anonymous, kiosk, shimin, hoken, admin)
     let register = || format!(r#"{{"visit_id":"{}"}}"#, DocumentId::random());
+    // The sync actions (connect, read, write) are the next test's.
     let rows: Vec<(&str, String, Option<String>, [u16; 5])> = vec![
         ("GET", "/healthz".into(), None, [200, 200, 200, 200, 200]),
         ("GET", "/api/forms".into(), None, [200, 200, 200, 200, 200]),
@@ -145,12 +146,69 @@ async fn every_role_against_every_endpoint() {
             None,
             [401, 403, 200, 403, 200],
         ),
+        (
+            "POST",
+            "/api/exchange/export/retry".into(),
+            None,
+            [401, 403, 403, 403, 204],
+        ),
+        ("GET", "/api/stats".into(), None, [401, 403, 403, 403, 200]),
+        (
+            "GET",
+            "/api/stats?day=2026-11-25".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/api/stats.csv".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/api/terminals".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/terminals".into(),
+            Some(String::new()),
+            [401, 204, 204, 204, 204],
+        ),
+        (
+            "POST",
+            "/api/audit/reveal".into(),
+            Some(String::new()),
+            [401, 403, 204, 204, 204],
+        ),
+        (
+            "GET",
+            "/api/session/nonce".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/kiosk/enroll".into(),
+            Some(r#"{"token":"not-a-device-token"}"#.into()),
+            [401, 401, 401, 401, 401],
+        ),
+        (
+            "GET",
+            "/api/forms/jumin_idou_tennyu".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
     ];
     for (method, path, body, expected) in rows {
         for ((who, cookie), want) in roles.iter().zip(expected) {
             // Each registration is of a new visit; a heartbeat is a terminal's.
-            let body = body.as_ref().map(|_| {
-                if path == "/api/audit/reveal" {
+            let body = body.as_ref().map(|given| {
+                if !given.is_empty() && !given.starts_with(r#"{"visit_id""#) {
+                    given.clone()
+                } else if path == "/api/audit/reveal" {
                     r#"{"what":"person.my_number","place":"item-person-0-my-number"}"#.to_owned()
                 } else if path == "/api/terminals" {
                     format!(r#"{{"terminal":"t-{who}","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}}"#)

@@ -226,21 +226,17 @@ async fn staff_sign_in_with_a_session_cookie() {
     let server = ServerProcess::start(data.path(), None).await.unwrap();
     let (status, _, _) = server.get("/api/session").await.unwrap();
     assert_eq!(status, 401);
-    for wrong in [
-        r#"{"login":"shimin01","password":"wrong password"}"#,
-        r#"{"login":"nobody","password":"correct horse"}"#,
-    ] {
-        let (status, head, _) = server.post_json("/api/session", wrong).await.unwrap();
+    for (login, password) in [("shimin01", "wrong password"), ("nobody", "correct horse")] {
+        let wrong = server.sign_in_body(login, password).await.unwrap();
+        let (status, head, _) = server.post_json("/api/session", &wrong).await.unwrap();
         assert_eq!(status, 401);
         assert!(header(&head, "set-cookie").is_none());
     }
-    let (status, head, body) = server
-        .post_json(
-            "/api/session",
-            r#"{"login":"shimin01","password":"correct horse"}"#,
-        )
+    let right = server
+        .sign_in_body("shimin01", "correct horse")
         .await
         .unwrap();
+    let (status, head, body) = server.post_json("/api/session", &right).await.unwrap();
     assert_eq!(status, 200);
     let staff: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(staff["department"], "shimin");
@@ -375,19 +371,15 @@ async fn repeated_failed_sign_ins_block_that_login_only() {
     .unwrap();
     assert!(made.status.success());
     for _ in 0..5 {
-        let (status, _, _) = server
-            .post_json("/api/session", r#"{"login":"shimin01","password":"guess"}"#)
-            .await
-            .unwrap();
+        let guess = server.sign_in_body("shimin01", "guess").await.unwrap();
+        let (status, _, _) = server.post_json("/api/session", &guess).await.unwrap();
         assert_eq!(status, 401);
     }
-    let (status, head, _) = server
-        .post_json(
-            "/api/session",
-            r#"{"login":"shimin01","password":"correct horse"}"#,
-        )
+    let right = server
+        .sign_in_body("shimin01", "correct horse")
         .await
         .unwrap();
+    let (status, head, _) = server.post_json("/api/session", &right).await.unwrap();
     assert_eq!(status, 429);
     let wait: u64 = header(&head, "retry-after").unwrap().parse().unwrap();
     assert!((800..=900).contains(&wait), "{wait}");
@@ -399,4 +391,55 @@ async fn repeated_failed_sign_ins_block_that_login_only() {
         .unwrap();
     assert_eq!(status, 200);
     assert!(!server.log().contains("guess"), "no password in the log");
+}
+
+#[tokio::test]
+async fn terminals_stay_listed_across_a_restart_as_offline() {
+    let data = tempfile::tempdir().unwrap();
+    let made = madoguchi_tests::add_staff_with(
+        data.path(),
+        "admin01",
+        "情報 管理",
+        "shimin",
+        "correct horse",
+        &["--role", "admin"],
+    )
+    .await
+    .unwrap();
+    assert!(made.status.success());
+    let mut server = ServerProcess::start(data.path(), None).await.unwrap();
+    let staff = signed_in(&server, data.path(), "shimin01", "shimin").await;
+    let beat = r#"{"terminal":"t-counter-7","version":"0.1.0","pending":3,"persisted":true,"resumed_with":null}"#;
+    let (status, _, _) = server
+        .request("POST", "/api/terminals", Some(beat), Some(&staff))
+        .await
+        .unwrap();
+    assert_eq!(status, 204);
+    // A malformed heartbeat is refused and changes nothing.
+    let (status, _, body) = server
+        .request(
+            "POST",
+            "/api/terminals",
+            Some(r#"{"terminal":"端末","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}"#),
+            Some(&staff),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("terminal id"));
+
+    server.restart().await.unwrap();
+    let admin = server.sign_in("admin01", "correct horse").await.unwrap();
+    let (status, _, body) = server
+        .request("GET", "/api/terminals", None, Some(&admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["terminal"], "t-counter-7");
+    assert_eq!(listed[0]["who"], "shimin01");
+    assert_eq!(listed[0]["pending"], 3);
+    // It keeps the time it was last heard from before the restart.
+    assert!(listed[0]["last_seen"].as_i64().unwrap() > 0);
 }

@@ -99,7 +99,20 @@ async fn the_server_speaks_https_with_secure_cookies_and_websockets() {
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains("\"status\":\"ok\""));
 
-    let body = r#"{"login":"shimin01","password":"correct horse"}"#;
+    let answer = https(
+        port,
+        &root,
+        "GET /api/session/nonce HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let nonce: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let body = serde_json::json!({
+        "login": "shimin01",
+        "password": "correct horse",
+        "nonce": nonce["nonce"],
+    })
+    .to_string();
     let signed_in = https(
         port,
         &root,

@@ -5,7 +5,8 @@ use yew::prelude::*;
 use crate::api::{self, AuditEntry};
 use crate::i18n::{Text, ja};
 
-/// The audit log for administrators: newest first, searchable by staff, action or detail.
+/// The audit log for administrators: newest first, searchable by staff, terminal, action or
+/// detail.
 #[component(AuditLog)]
 pub fn audit_log() -> Html {
     let query = use_node_ref();
@@ -38,6 +39,7 @@ pub fn audit_log() -> Html {
                 <thead><tr>
                     <th scope="col">{ ja(Text::AdminAuditWhen) }</th>
                     <th scope="col">{ ja(Text::AdminAuditWho) }</th>
+                    <th scope="col">{ ja(Text::AdminAuditTerminal) }</th>
                     <th scope="col">{ ja(Text::AdminAuditWhat) }</th>
                     <th scope="col">{ ja(Text::AdminAuditDetail) }</th>
                 </tr></thead>
@@ -46,6 +48,7 @@ pub fn audit_log() -> Html {
                         <tr>
                             <td>{ timestamp(e.at) }</td>
                             <td>{ &e.login }</td>
+                            <td>{ if e.terminal.is_empty() { "—" } else { e.terminal.as_str() } }</td>
                             <td>{ &e.action }</td>
                             <td>{ &e.detail }</td>
                         </tr>

@@ -11,24 +11,6 @@ use crate::repo::SyncStatus;
 /// Every this many ms the terminal tells the server how it stands.
 const EVERY_MS: u32 = 3_000;
 
-/// This browser's terminal id, made once and kept in localStorage (not personal data).
-fn terminal_id() -> String {
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(id) = storage
-        .as_ref()
-        .and_then(|s| s.get_item("madoguchi.terminal").ok().flatten())
-    {
-        return id;
-    }
-    let mut bytes = [0u8; 6];
-    let _ = getrandom::fill(&mut bytes);
-    let id = format!("t-{}", hex::encode(bytes));
-    if let Some(storage) = storage {
-        let _ = storage.set_item("madoguchi.terminal", &id);
-    }
-    id
-}
-
 /// Sends the terminal's heartbeat (version, unsent changes, persistent storage, and the unsent
 /// count it had when it last came back online) every few seconds while the server can be
 /// reached; the admin face lists terminals from these.
@@ -45,7 +27,7 @@ pub fn use_terminal_heartbeat(sync: &SyncStatus) {
         *last = sync.clone();
     }
     use_effect_with((), move |_| {
-        let terminal = terminal_id();
+        let terminal = crate::terminal::terminal_id();
         let beat = {
             let (latest, resumed_with): (Rc<RefCell<SyncStatus>>, Rc<RefCell<Option<u32>>>) =
                 (latest, resumed_with);

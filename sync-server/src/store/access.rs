@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS doc_access (
     PRIMARY KEY (doc_id, grantee)
 );
 CREATE INDEX IF NOT EXISTS doc_access_grantee ON doc_access (grantee, doc_id);
+CREATE TABLE IF NOT EXISTS terminals (
+    terminal  TEXT    PRIMARY KEY,
+    status    TEXT    NOT NULL,
+    last_seen INTEGER NOT NULL
+);
 ";
 
 /// An enrolled kiosk tablet (a device, not a person).
@@ -30,6 +35,17 @@ pub struct KioskRecord {
     pub id: String,
     /// Where it stands (「1階 記入台」).
     pub name: String,
+}
+
+/// What a presented kiosk device token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KioskLookup {
+    /// An enrolled kiosk.
+    Enrolled(KioskRecord),
+    /// The kiosk with this id, revoked.
+    Revoked(String),
+    /// Nothing the server issued.
+    Unknown,
 }
 
 /// The grantee of a 課.
@@ -106,6 +122,81 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// What a presented device token stands for: an enrolled kiosk, a revoked one (its id),
+    /// or nothing the server issued.
+    pub fn kiosk_lookup(&self, token_hash: &str) -> Result<KioskLookup, StoreError> {
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT id, name, revoked FROM kiosks WHERE token_hash = ?1",
+                params![token_hash],
+                |r| {
+                    Ok((
+                        KioskRecord {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                        },
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(match found {
+            None => KioskLookup::Unknown,
+            Some((kiosk, true)) => KioskLookup::Revoked(kiosk.id),
+            Some((kiosk, false)) => KioskLookup::Enrolled(kiosk),
+        })
+    }
+
+    /// Revokes a kiosk: its device token no longer opens anything. Returns whether there was
+    /// such a kiosk. Enrolling it again (`kiosk-add`) gives it a new token.
+    pub fn revoke_kiosk(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("UPDATE kiosks SET revoked = 1 WHERE id = ?1", params![id])?
+            > 0)
+    }
+
+    /// Saves a terminal's last heartbeat (its id, user, version and counts: no personal
+    /// data).
+    pub fn put_terminal(
+        &self,
+        status: &shared_model::terminal::TerminalStatus,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(status).expect("a status serialises");
+        self.conn().execute(
+            "INSERT INTO terminals (terminal, status, last_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (terminal) DO UPDATE SET status = ?2, last_seen = ?3",
+            params![status.terminal, json, status.last_seen],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a terminal.
+    pub fn forget_terminal(&self, terminal: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM terminals WHERE terminal = ?1",
+            params![terminal],
+        )?;
+        Ok(())
+    }
+
+    /// The saved terminals (an unreadable row is skipped).
+    pub fn saved_terminals(
+        &self,
+    ) -> Result<Vec<shared_model::terminal::TerminalStatus>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT status FROM terminals ORDER BY last_seen DESC")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Ok(status) = serde_json::from_str(&row?) {
+                out.push(status);
+            }
+        }
+        Ok(out)
     }
 
     /// Adds grants on a document (repeats are no-ops).

@@ -20,8 +20,10 @@ use shared_model::synthetic::Resident;
 pub mod access;
 pub mod outbox;
 
-pub use access::{KioskRecord, department_grantee, kiosk_grantee};
-pub use outbox::{Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, StatusUpdate};
+pub use access::{KioskLookup, KioskRecord, department_grantee, kiosk_grantee};
+pub use outbox::{
+    Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
+};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +104,22 @@ pub struct AuditEntry {
     pub action: String,
     /// What exactly.
     pub detail: String,
+    /// At which terminal (its id, as the terminal reports itself; empty for the server's own
+    /// work).
+    pub terminal: String,
+}
+
+/// What a presented session token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionLookup {
+    /// A live session of this person.
+    Live(StaffRecord),
+    /// This login's session, past its end.
+    Expired(String),
+    /// This login's session, ended by signing out.
+    Ended(String),
+    /// Nothing the server issued.
+    Unknown,
 }
 
 /// What a signed-in person may do.
@@ -235,7 +253,8 @@ CREATE TABLE IF NOT EXISTS staff (
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT    PRIMARY KEY,
     login      TEXT    NOT NULL REFERENCES staff (login) ON DELETE CASCADE,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    ended_at   INTEGER
 );
 CREATE TABLE IF NOT EXISTS residents (
     atena_number     TEXT    PRIMARY KEY,
@@ -272,16 +291,25 @@ CREATE TABLE IF NOT EXISTS import_errors (
     PRIMARY KEY (key, etag)
 );
 CREATE TABLE IF NOT EXISTS audit (
-    id     INTEGER PRIMARY KEY,
-    at     INTEGER NOT NULL,
-    login  TEXT    NOT NULL,
-    action TEXT    NOT NULL,
-    detail TEXT    NOT NULL
+    id       INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    login    TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    detail   TEXT    NOT NULL,
+    terminal TEXT    NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+";
+
+/// Triggers that make the audit table append-only.
+const AUDIT_APPEND_ONLY: &str = "
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
 impl Store {
@@ -319,19 +347,24 @@ impl Store {
         conn.execute_batch(outbox::SCHEMA)?;
         conn.execute_batch(access::SCHEMA)?;
         // Databases made before these columns existed gain them.
-        for (column, definition) in [
-            ("protected_access", "INTEGER NOT NULL DEFAULT 0"),
-            ("role", "TEXT NOT NULL DEFAULT 'staff'"),
+        for (table, column, definition) in [
+            ("staff", "protected_access", "INTEGER NOT NULL DEFAULT 0"),
+            ("staff", "role", "TEXT NOT NULL DEFAULT 'staff'"),
+            ("sessions", "ended_at", "INTEGER"),
+            ("audit", "terminal", "TEXT NOT NULL DEFAULT ''"),
         ] {
             let present: bool = conn
-                .prepare("SELECT 1 FROM pragma_table_info('staff') WHERE name = ?1")?
-                .exists([column])?;
+                .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+                .exists([table, column])?;
             if !present {
                 conn.execute_batch(&format!(
-                    "ALTER TABLE staff ADD COLUMN {column} {definition}"
+                    "ALTER TABLE {table} ADD COLUMN {column} {definition}"
                 ))?;
             }
         }
+        // The audit log only grows: no entry is ever changed or removed, not even by the
+        // server's own code.
+        conn.execute_batch(AUDIT_APPEND_ONLY)?;
         Ok(Self {
             conn: Mutex::new(conn),
             readers: Vec::new(),
@@ -536,31 +569,58 @@ impl Store {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<Option<StaffRecord>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT s.login, s.name, s.department, s.protected_access, s.role
-                 FROM sessions x JOIN staff s ON s.login = x.login
-                 WHERE x.token_hash = ?1 AND x.expires_at > ?2",
-                params![token_hash, now_ms],
-                |r| {
-                    Ok(StaffRecord {
-                        login: r.get(0)?,
-                        name: r.get(1)?,
-                        department: r.get(2)?,
-                        protected_access: r.get(3)?,
-                        role: role_of(r.get(4)?),
-                    })
-                },
-            )
-            .optional()?)
+        Ok(match self.session_lookup(token_hash, now_ms)? {
+            SessionLookup::Live(staff) => Some(staff),
+            _ => None,
+        })
     }
 
-    /// Ends a session.
-    pub fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+    /// What a session token stands for now: a live session, one that has expired or was
+    /// ended by signing out (with whose it was), or nothing the server ever issued.
+    pub fn session_lookup(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<SessionLookup, StoreError> {
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT s.login, s.name, s.department, s.protected_access, s.role,
+                        x.expires_at, x.ended_at
+                 FROM sessions x JOIN staff s ON s.login = x.login
+                 WHERE x.token_hash = ?1",
+                params![token_hash],
+                |r| {
+                    Ok((
+                        StaffRecord {
+                            login: r.get(0)?,
+                            name: r.get(1)?,
+                            department: r.get(2)?,
+                            protected_access: r.get(3)?,
+                            role: role_of(r.get(4)?),
+                        },
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(match found {
+            None => SessionLookup::Unknown,
+            Some((staff, _, Some(_))) => SessionLookup::Ended(staff.login),
+            Some((staff, expires_at, None)) if expires_at <= now_ms => {
+                SessionLookup::Expired(staff.login)
+            }
+            Some((staff, _, None)) => SessionLookup::Live(staff),
+        })
+    }
+
+    /// Ends a session (signing out). The row stays until it would have expired, so a
+    /// token used after sign-out is told apart from a forged one.
+    pub fn end_session(&self, token_hash: &str, now_ms: i64) -> Result<(), StoreError> {
         self.conn().execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            params![token_hash],
+            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+            params![token_hash, now_ms],
         )?;
         Ok(())
     }
@@ -719,7 +779,8 @@ impl Store {
         Ok(())
     }
 
-    /// Appends to the audit log (who did what, when).
+    /// Appends to the audit log (who did what, when) for the server's own work or where no
+    /// terminal is known.
     pub fn audit(
         &self,
         at: i64,
@@ -727,9 +788,21 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
+        self.audit_at(at, login, "", action, detail)
+    }
+
+    /// Appends to the audit log: who, at which terminal, did what, when.
+    pub fn audit_at(
+        &self,
+        at: i64,
+        login: &str,
+        terminal: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO audit (at, login, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![at, login, action, detail],
+            "INSERT INTO audit (at, login, action, detail, terminal) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![at, login, action, detail, terminal],
         )?;
         Ok(())
     }
@@ -751,8 +824,9 @@ impl Store {
     pub fn search_audit(&self, text: &str, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, at, login, action, detail FROM audit
-             WHERE ?1 = '' OR instr(login, ?1) > 0 OR instr(action, ?1) > 0 OR instr(detail, ?1) > 0
+            "SELECT id, at, login, action, detail, terminal FROM audit
+             WHERE ?1 = '' OR instr(login, ?1) > 0 OR instr(action, ?1) > 0
+                OR instr(detail, ?1) > 0 OR instr(terminal, ?1) > 0
              ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![text, limit as i64], |r| {
@@ -762,9 +836,30 @@ impl Store {
                 login: r.get(2)?,
                 action: r.get(3)?,
                 detail: r.get(4)?,
+                terminal: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The visit register's entry for a document, if it is a registered visit.
+    pub fn visit_record(&self, doc_id: &DocumentId) -> Result<Option<VisitRecord>, StoreError> {
+        let id = doc_id.to_string();
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| {
+                    Ok(VisitRecord {
+                        visit_id: id.clone(),
+                        day: r.get(0)?,
+                        reception_number: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Registers a visit and gives it the day's next reception number; registering the same
@@ -970,8 +1065,37 @@ mod tests {
         store.create_session("t1", "shimin01", 1_000).unwrap();
         assert_eq!(store.session("t1", 999).unwrap(), Some(staff));
         assert_eq!(store.session("t1", 1_000).unwrap(), None, "expired");
-        store.delete_session("t1").unwrap();
+        assert_eq!(
+            store.session_lookup("t1", 1_000).unwrap(),
+            SessionLookup::Expired("shimin01".into())
+        );
+        store.end_session("t1", 500).unwrap();
         assert_eq!(store.session("t1", 0).unwrap(), None);
+        assert_eq!(
+            store.session_lookup("t1", 0).unwrap(),
+            SessionLookup::Ended("shimin01".into())
+        );
+        assert_eq!(
+            store.session_lookup("t2", 0).unwrap(),
+            SessionLookup::Unknown
+        );
+    }
+
+    #[test]
+    fn the_audit_log_only_grows() {
+        let store = Store::in_memory().unwrap();
+        store
+            .audit_at(1, "shimin01", "t-1f01", "resident_search", "kana")
+            .unwrap();
+        let conn = store.conn();
+        let update = conn.execute("UPDATE audit SET detail = 'x'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = conn.execute("DELETE FROM audit", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+        drop(conn);
+        let entries = store.search_audit("t-1f01", 10).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].terminal, "t-1f01");
     }
 
     #[test]
