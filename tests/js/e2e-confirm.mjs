@@ -114,7 +114,16 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await admin.click("#signin-submit");
     await admin.waitForFunction(() => document.querySelector("#admin-export-accepted")?.textContent === "1");
     expectEqual(await admin.textContent("#admin-export-pending"), "0", "nothing waits");
+    // 今すぐ再送 runs the next export cycle at once; the request is audited.
+    await admin.click("#admin-export-retry");
+    await admin.waitForSelector("#admin-export-retried");
     await admin.waitForSelector("#audit-table tbody tr");
+    await admin.fill("#audit-query", "export_retry");
+    await admin.click("#audit-submit");
+    await admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("#audit-table tbody tr")];
+      return rows.length === 1 && rows[0].textContent.includes("admin01") && /t-[0-9a-f]{12}/.test(rows[0].textContent);
+    });
     await admin.fill("#audit-query", "export_batch");
     await admin.click("#audit-submit");
     await admin.waitForFunction(() => {

@@ -287,6 +287,13 @@ async fn a_peak_day_goes_out_over_s3_and_every_result_comes_back_into_its_visit(
         answered["errors"].as_array().unwrap().is_empty(),
         "{answered}"
     );
+    // The admin face lists the latest sent-back records with the core system's reasons.
+    let listed = answered["rejected"].as_array().unwrap();
+    assert_eq!(listed.len(), (rejected as usize).min(20), "{answered}");
+    for record in listed {
+        assert!(!record["reason"].as_str().unwrap_or_default().is_empty());
+        assert!(record["form"].as_str().unwrap().starts_with("jumin_idou"));
+    }
 
     // Every record is in the bucket exactly once.
     let records = records_in_bucket(&s3);

@@ -38,6 +38,52 @@ pub fn exchange_status() -> Html {
             }
         }
     };
+    let retried = use_state(|| false);
+    let retry = {
+        let (export, retried) = (export.clone(), retried.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (export, retried) = (export.clone(), retried.clone());
+            spawn_local(async move {
+                retried.set(api::export_retry().await.is_ok());
+                export.set(Some(api::export_state().await));
+            });
+        })
+    };
+    let form_title = |id: &str| {
+        shared_model::catalog::Catalog::builtin()
+            .form(id)
+            .map(|f| f.title.ja.clone())
+            .unwrap_or_else(|_| id.to_owned())
+    };
+    let rejected = |list: &[api::RejectedRecord]| {
+        if list.is_empty() {
+            return html! {};
+        }
+        html! {
+            <>
+                <h3>{ ja(Text::AdminRejectedTitle) }</h3>
+                <table class="admin-rejected" id="admin-rejected">
+                    <thead><tr>
+                        <th scope="col">{ ja(Text::AdminRejectedVisit) }</th>
+                        <th scope="col">{ ja(Text::AdminRejectedForm) }</th>
+                        <th scope="col">{ ja(Text::AdminRejectedReason) }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for list.iter().map(|r| html! {
+                            <tr>
+                                <td>{ match (&r.day, r.reception_number) {
+                                    (Some(day), Some(n)) => format!("{day} 受付{n}"),
+                                    _ => r.record.clone(),
+                                } }</td>
+                                <td>{ form_title(&r.form) }</td>
+                                <td>{ r.reason.clone().unwrap_or_else(|| "—".into()) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </>
+        }
+    };
     let unavailable = |e: &api::ApiError| match e {
         api::ApiError::NotFound => html! { <p>{ "—" }</p> },
         _ => html! { <p role="alert">{ ja(Text::AdminUnreachable) }</p> },
@@ -87,6 +133,15 @@ pub fn exchange_status() -> Html {
                     <dt>{ ja(Text::AdminErrors) }</dt>
                     { errors(&s.errors) }
                 </dl>
+                <p>
+                    <button type="button" id="admin-export-retry" onclick={retry}>
+                        { ja(Text::AdminExportRetryNow) }
+                    </button>
+                    { for retried.then(|| html! {
+                        <span role="status" id="admin-export-retried">{ format!(" {}", ja(Text::AdminExportRetryAsked)) }</span>
+                    }) }
+                </p>
+                { rejected(&s.rejected) }
             </>
         },
         Some(Err(e)) => unavailable(e),

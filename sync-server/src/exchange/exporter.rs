@@ -17,7 +17,7 @@ use super::on_store;
 use super::results::{ResultError, read_results};
 use super::sender::BatchSender;
 use crate::hub::Hub;
-use crate::store::{ExportCounts, Store};
+use crate::store::{ExportCounts, RejectedRecord, Store};
 
 /// The exporter's state, for the admin face.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -36,6 +36,8 @@ pub struct ExportState {
     pub errors: Vec<String>,
     /// The queue in figures.
     pub counts: ExportCounts,
+    /// The latest records the core system sent back, with its reasons (at most 20).
+    pub rejected: Vec<RejectedRecord>,
 }
 
 /// Sends batches, reads results and shows states, in a loop.
@@ -46,6 +48,8 @@ pub struct Exporter {
     results_prefix: String,
     interval: Duration,
     state: Arc<Mutex<ExportState>>,
+    /// Wakes the loop at once, past any backoff (the admin's 今すぐ再送).
+    retry: Arc<Notify>,
 }
 
 impl Exporter {
@@ -64,13 +68,23 @@ impl Exporter {
             results_prefix: results_prefix.to_owned(),
             interval,
             state: Arc::default(),
+            retry: Arc::new(Notify::new()),
         }
+    }
+
+    /// Runs the next cycle now instead of after the backoff: what waits is written and the
+    /// results are read at once.
+    pub fn retry_now(&self) {
+        self.retry.notify_one();
     }
 
     /// The state now, with the queue counted from the store.
     pub async fn state(&self, store: &Arc<Store>) -> ExportState {
         let mut state = lock(&self.state).clone();
         state.counts = on_store(store, |s| s.export_counts())
+            .await
+            .unwrap_or_default();
+        state.rejected = on_store(store, |s| s.rejected_records(20))
             .await
             .unwrap_or_default();
         state
@@ -141,6 +155,7 @@ impl Exporter {
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = wake.notified(), if delay == self.interval => {}
+                _ = self.retry.notified() => {}
                 _ = shutdown.changed() => break,
             }
             match self

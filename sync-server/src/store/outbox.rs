@@ -130,6 +130,24 @@ pub struct OutboxRecord {
     pub reason: Option<String>,
 }
 
+/// A record the core system sent back (差戻し), as the admin face lists it: where to find
+/// the visit and why, never the person's data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedRecord {
+    /// The record id.
+    pub record: String,
+    /// The form.
+    pub form: String,
+    /// The visit's day and reception number, if it is a registered visit.
+    pub day: Option<String>,
+    /// Its reception number that day.
+    pub reception_number: Option<u32>,
+    /// The core system's reason.
+    pub reason: Option<String>,
+    /// When the result was read, ms since the epoch.
+    pub at: Option<i64>,
+}
+
 /// The export queue in figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ExportCounts {
@@ -440,6 +458,27 @@ impl Store {
         counts.unwritten_batches = unwritten as usize;
         counts.written_batches = written as usize;
         Ok(counts)
+    }
+
+    /// The latest records sent back (差戻し), newest first.
+    pub fn rejected_records(&self, limit: usize) -> Result<Vec<RejectedRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.record, o.form, v.day, v.reception_number, o.reason, o.state_at
+             FROM outbox o LEFT JOIN visits v ON v.doc_id = o.doc_id
+             WHERE o.state = 'rejected' ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok(RejectedRecord {
+                record: r.get(0)?,
+                form: r.get(1)?,
+                day: r.get(2)?,
+                reception_number: r.get(3)?,
+                reason: r.get(4)?,
+                at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every record with its batch and state, oldest first (tests and the admin face).
