@@ -349,6 +349,16 @@ pub async fn report_terminal(report: &TerminalReport) -> Result<(), ApiError> {
     }
 }
 
+/// Takes a kiosk tablet out of service (administrators).
+pub async fn revoke_kiosk(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/kiosks/{}/revoke", js_sys::encode_uri_component(id));
+    match call::<serde_json::Value>("POST", &path, None).await {
+        // 204: no body to read.
+        Ok(_) | Err(ApiError::Malformed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Every terminal's last heartbeat (administrators).
 pub async fn terminals() -> Result<Vec<TerminalStatus>, ApiError> {
     call("GET", "/api/terminals", None).await

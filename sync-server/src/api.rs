@@ -497,6 +497,30 @@ pub async fn enroll_kiosk(
     ))
 }
 
+/// `POST /api/kiosks/{id}/revoke`: an administrator takes a kiosk tablet out of service
+/// (lost, replaced, moved): its device token opens nothing from then on. Audited.
+pub async fn revoke_kiosk(
+    State(app): State<AppState>,
+    AdminSignedIn(admin): AdminSignedIn,
+    Terminal(terminal): Terminal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let store = app.store.clone();
+    let revoked = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
+        let revoked = store.revoke_kiosk(&id)?;
+        if revoked {
+            store.audit_at(now_ms(), &admin.login, &terminal, "kiosk_revoked", &id)?;
+        }
+        Ok(revoked)
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    if !revoked {
+        return Err(ApiError::NotFound("no such kiosk".into()));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /api/kiosk`: the kiosk this browser is enrolled as (with its data key).
 pub async fn kiosk(
     State(app): State<AppState>,

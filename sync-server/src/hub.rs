@@ -335,7 +335,8 @@ impl Hub {
                 .await?;
         }
 
-        self.settle(document_id, &mut entry).await
+        let by = (caller.audit_name(), self.terminal(from));
+        self.settle(document_id, &mut entry, by).await
     }
 
     /// Takes in a whole document from a trusted local source (the demo data, benchmarks):
@@ -353,12 +354,20 @@ impl Hub {
             document_id,
             reason: e.to_string(),
         })?;
-        self.settle(document_id, &mut entry).await
+        self.settle(document_id, &mut entry, ("system".into(), String::new()))
+            .await
     }
 
     /// After new changes: the reconciler decides what counters asked to confirm, the result
-    /// is stored, and every client with the document open is brought up to date.
-    async fn settle(&self, document_id: DocumentId, entry: &mut DocEntry) -> Result<(), HubError> {
+    /// is stored, and every client with the document open is brought up to date. `by` is
+    /// whose changes these are (login or `kiosk:<id>`, and terminal), for the audit log: a
+    /// confirmation is asked for by a counter and decided by the server.
+    async fn settle(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        by: (String, String),
+    ) -> Result<(), HubError> {
         let DocEntry {
             doc, saved_heads, ..
         } = &mut *entry;
@@ -380,9 +389,10 @@ impl Hub {
                     errors = decision.errors,
                     "form decided"
                 );
-                let _ = self.store.audit(
+                let _ = self.store.audit_at(
                     now,
-                    "system",
+                    &by.0,
+                    &by.1,
                     "form_decided",
                     &format!(
                         "{document_id} {} {}",

@@ -356,6 +356,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             get(api::terminals).post(api::terminal_report),
         )
         .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
+        .route(
+            "/api/kiosks/{id}/revoke",
+            axum::routing::post(api::revoke_kiosk),
+        )
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

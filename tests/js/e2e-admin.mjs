@@ -87,4 +87,18 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     if (!csv.includes("区分") || !csv.includes(",課,市民課,")) throw new Error(`csv: ${csv}`);
     await axeAudit(steps, admin, "04-statistics");
   });
+
+  await steps.step("the administrator takes a kiosk tablet out of service", async () => {
+    const tablet = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await kioskVisit(tablet, server);
+    const kiosk = await tablet.evaluate(() => localStorage.getItem("madoguchi.terminal"));
+    await admin.waitForSelector(`${row(kiosk)}[data-who^="kiosk:"] .kiosk-revoke`, { timeout: 20000 });
+    admin.once("dialog", (dialog) => dialog.accept());
+    await admin.click(`${row(kiosk)} .kiosk-revoke`);
+    await admin.waitForSelector(`${row(kiosk)} .kiosk-revoked`);
+    await axeAudit(steps, admin, "05-kiosk-revoked");
+    // The tablet's device cookie opens nothing any more.
+    const status = await tablet.evaluate(async () => (await fetch("/api/kiosk")).status);
+    expectEqual(status, 401, "a revoked kiosk");
+  });
 });

@@ -196,6 +196,12 @@ async fn every_role_against_every_endpoint() {
             [401, 401, 401, 401, 401],
         ),
         (
+            "POST",
+            "/api/kiosks/no-such-kiosk/revoke".into(),
+            None,
+            [401, 403, 403, 403, 404],
+        ),
+        (
             "GET",
             "/api/forms/jumin_idou_tennyu".into(),
             None,

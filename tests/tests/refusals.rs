@@ -204,6 +204,24 @@ async fn forged_revoked_and_misused_kiosk_tokens_are_refused_and_audited() {
         200,
         "others untouched"
     );
+    // An administrator revokes another tablet from the admin face.
+    let second_token = add_kiosk(w.data.path(), "kiosk-2f", "2階 記入台")
+        .await
+        .unwrap();
+    let second = enroll(&w.server, &second_token).await;
+    let admin = w.server.sign_in("admin01", PASSWORD).await.unwrap();
+    let (status, _, _) = w
+        .server
+        .request("POST", "/api/kiosks/kiosk-2f/revoke", None, Some(&admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 204);
+    let (status, _, _) = w
+        .server
+        .request("GET", "/api/kiosk", None, Some(&second))
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
 
     let entries = audit(&w.server, "kiosk").await;
     let has = |action: &str, who: &str, detail: &str| {
@@ -230,6 +248,7 @@ async fn forged_revoked_and_misused_kiosk_tokens_are_refused_and_audited() {
         "{entries:?}"
     );
     assert!(has("kiosk_revoked", "system", "kiosk-1f"), "{entries:?}");
+    assert!(has("kiosk_revoked", "admin01", "kiosk-2f"), "{entries:?}");
 }
 
 #[tokio::test]
@@ -338,7 +357,7 @@ async fn an_oversize_body_is_refused_and_audited() {
 }
 
 #[tokio::test]
-async fn the_audit_log_names_the_terminal_of_lookups_and_opened_visits() {
+async fn the_audit_log_names_who_and_which_terminal_for_lookups_opened_visits_and_confirmations() {
     let w = world().await;
     let staff = w.server.sign_in("shimin01", PASSWORD).await.unwrap();
     let (status, _, _) = w
@@ -369,8 +388,38 @@ async fn the_audit_log_names_the_terminal_of_lookups_and_opened_visits() {
     let token = staff.split_once('=').unwrap().1;
     let url = format!("{}&terminal=t-counter-3", w.server.url_with_session(token));
     let mut counter = NativePeer::connect(&url, "counter-3").await.unwrap();
-    let mut visit = shared_model::VisitDoc::new(visit_id, "1", 0);
-    counter.sync(visit_id, visit.doc_mut()).await.unwrap();
+    // The visit carries a 転居 whose confirmation the counter asks for; the server decides it.
+    let population = shared_model::synthetic::Population::generate(7, 1);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let visit = shared_model::synthetic::move_visit(
+        visit_id,
+        1,
+        &population.residents[0],
+        shared_model::synthetic::Move::Within,
+        shared_model::calendar::tokyo_day(now),
+        now,
+    )
+    .unwrap();
+    let mut doc = visit.into_doc();
+    counter.sync(visit_id, &mut doc).await.unwrap();
+    let mut decided = Vec::new();
+    for _ in 0..50 {
+        decided = audit(&w.server, "form_decided").await;
+        if !decided.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let decision = decided
+        .iter()
+        .find(|e| e["action"] == "form_decided")
+        .unwrap_or_else(|| panic!("{decided:?}"));
+    assert_eq!(decision["login"], "shimin01", "the counter that asked");
+    assert_eq!(decision["terminal"], "t-counter-3");
+    assert!(decision["detail"].as_str().unwrap().contains("confirmed"));
     let entries = audit(&w.server, "t-counter-3").await;
     let search = entries
         .iter()

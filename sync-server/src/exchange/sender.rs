@@ -137,10 +137,7 @@ impl BatchSender {
             return Err(e);
         }
         super::crash_point("export-written");
-        let (seq, detail) = (
-            batch.seq,
-            format!("{} ({} records)", batch.key, batch.records),
-        );
+        let (seq, detail) = (batch.seq, format!("{} ({}件)", batch.key, batch.records));
         on_store(store, move |s| {
             s.mark_batch_written(seq, now_ms)?;
             s.audit(now_ms, "system", "export_batch", &detail)
