@@ -1,5 +1,6 @@
 // Drafts at rest on a shared terminal: after sign-out, IndexedDB (and the browser's other
-// storage) holds no plain-text name of the applicant; signing in again opens the visit.
+// storage) holds no plain-text name of the applicant; signing in again opens the visit; the
+// next day the local copy is purged because the server holds all of it.
 import { signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, openByNumber, expectEqual } from "./browser.mjs";
 
 const NAME = "暗号 花子";
@@ -38,6 +39,20 @@ async function dump(page) {
     return out;
   });
 }
+
+/** Source of an async function telling whether the local list (IndexedDB `visits`) has a visit. */
+const listed = `async (id) => {
+  const db = await new Promise((resolve) => {
+    const open = indexedDB.open("madoguchi");
+    open.onsuccess = () => resolve(open.result);
+  });
+  const keys = await new Promise((resolve) => {
+    const request = db.transaction("visits").objectStore("visits").getAllKeys();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return keys.includes(id);
+}`;
 
 function contains(haystack, needle) {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
@@ -102,5 +117,29 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
       throw new Error(`no audited reveal: ${JSON.stringify(audit)}`);
     }
     if (reveal.detail.includes("123456789018")) throw new Error("the audit log holds the number");
+  });
+
+  await steps.step("the next day the local copy is purged, since the server holds all of it", async () => {
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    const visit = await page.evaluate(() => location.hash.split("/").pop());
+    const holds = (stored) => stored.strings.some((s) => s && s.includes(visit));
+    if (!holds(await dump(page))) throw new Error(`the visit ${visit} is not stored locally to begin with`);
+    if (!(await page.evaluate(async ([src, id]) => await (0, eval)(src)(id), [listed, visit]))) {
+      throw new Error(`the visit ${visit} is not in the local list to begin with`);
+    }
+    await page.close();
+    // Tomorrow 10:00 in Japan, on the same terminal (same profile); only the page's clock moves.
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(tomorrow);
+    const next = await context.newPage();
+    await next.clock.setFixedTime(new Date(`${day}T10:00:00+09:00`));
+    await next.goto(`${server.url}#/counter`);
+    await signIn(next, server);
+    // The purge runs when the signed-in terminal loads its local copies.
+    const stillListed = () => next.evaluate(async ([src, id]) => await (0, eval)(src)(id), [listed, visit]);
+    for (let i = 0; i < 40 && (await stillListed()); i++) await new Promise((r) => setTimeout(r, 250));
+    if (await stillListed()) throw new Error("the visit is still in the local list the next day");
+    if (holds(await dump(next))) throw new Error("a record of the purged visit is still stored");
+    await steps.shot(next, "02-next-day-purged");
   });
 });
