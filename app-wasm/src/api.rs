@@ -95,51 +95,7 @@ pub struct ImportState {
     pub errors: Vec<String>,
 }
 
-/// The export queue (`/api/exchange/export`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ExportState {
-    /// The last batch written.
-    pub last_batch: Option<String>,
-    /// Consecutive failed cycles.
-    pub failures: u32,
-    /// Latest failures and refused result files.
-    pub errors: Vec<String>,
-    /// The queue in figures.
-    pub counts: ExportCounts,
-    /// The latest records sent back, with the core system's reasons.
-    #[serde(default)]
-    pub rejected: Vec<RejectedRecord>,
-}
-
-/// A record the core system sent back (差戻し).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RejectedRecord {
-    /// The record id.
-    pub record: String,
-    /// The form.
-    pub form: String,
-    /// The visit's day.
-    pub day: Option<String>,
-    /// Its reception number that day.
-    pub reception_number: Option<u32>,
-    /// Why.
-    pub reason: Option<String>,
-    /// When the answer was read, ms since the epoch.
-    pub at: Option<i64>,
-}
-
-/// Records by state.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ExportCounts {
-    /// Waiting to be written.
-    pub pending: u64,
-    /// Written, no result yet.
-    pub sent: u64,
-    /// 基幹取込済み.
-    pub accepted: u64,
-    /// 差戻し.
-    pub rejected: u64,
-}
+pub use shared_model::export_queue::{ExportCounts, ExportState, RejectedRecord};
 
 /// One audit log line.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod catalog;
 mod document_id;
+pub mod export_queue;
 pub mod navi;
 pub mod protocol;
 pub mod stats;

@@ -14,7 +14,8 @@ mod server_process;
 pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
 pub use server_process::{
-    ServerProcess, add_kiosk, add_staff, add_staff_with, revoke_kiosk, simulator_binary,
+    ServerProcess, add_admin, add_kiosk, add_staff, add_staff_with, revoke_kiosk, set_cookie,
+    simulator_binary,
 };
 
 /// The workspace root.

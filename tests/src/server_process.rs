@@ -70,39 +70,55 @@ pub async fn add_staff_with(
     Ok(child.wait_with_output().await?)
 }
 
-/// Enrolls a kiosk with the server's `kiosk-add` command; returns its device token.
-pub async fn add_kiosk(data_dir: &Path, id: &str, name: &str) -> anyhow::Result<String> {
-    std::fs::create_dir_all(data_dir)?;
-    let output = Command::new(server_binary())
-        .arg("--data")
-        .arg(data_dir)
-        .args(["kiosk-add", "--id", id, "--name", name])
-        .output()
-        .await?;
-    if !output.status.success() {
+/// Creates the administrator `login` (of 市民課) with the `staff-add` command.
+pub async fn add_admin(data_dir: &Path, login: &str, password: &str) -> anyhow::Result<()> {
+    let made = add_staff_with(
+        data_dir,
+        login,
+        "情報 管理",
+        "shimin",
+        password,
+        &["--role", "admin"],
+    )
+    .await?;
+    if !made.status.success() {
         bail!(
-            "kiosk-add failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+            "staff-add --role admin failed: {}",
+            String::from_utf8_lossy(&made.stderr)
         );
     }
+    Ok(())
+}
+
+/// Enrolls a kiosk with the server's `kiosk-add` command; returns its device token.
+pub async fn add_kiosk(data_dir: &Path, id: &str, name: &str) -> anyhow::Result<String> {
+    let output = server_command(data_dir, &["kiosk-add", "--id", id, "--name", name]).await?;
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
 /// Revokes a kiosk with `sync-server kiosk-revoke` (works while the server runs).
 pub async fn revoke_kiosk(data_dir: &Path, id: &str) -> anyhow::Result<()> {
+    server_command(data_dir, &["kiosk-revoke", "--id", id]).await?;
+    Ok(())
+}
+
+/// Runs one of the server's commands over `data_dir`; fails with its message if it does.
+async fn server_command(data_dir: &Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    std::fs::create_dir_all(data_dir)?;
     let output = Command::new(server_binary())
         .arg("--data")
         .arg(data_dir)
-        .args(["kiosk-revoke", "--id", id])
+        .args(args)
         .output()
         .await?;
     if !output.status.success() {
         bail!(
-            "kiosk-revoke failed: {}",
+            "{} failed: {}",
+            args.first().copied().unwrap_or_default(),
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(())
+    Ok(output)
 }
 
 /// The core-system simulator, built beside the server.
@@ -391,12 +407,7 @@ impl ServerProcess {
         if status != 200 {
             bail!("sign-in as {login} answered {status}");
         }
-        head.lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-            .and_then(|l| l.split_once(':'))
-            .and_then(|(_, v)| v.trim().split(';').next())
-            .map(str::to_owned)
-            .context("no session cookie")
+        set_cookie(&head).context("no session cookie")
     }
 
     /// Any request, with an optional JSON body and `Cookie` header.
@@ -421,6 +432,16 @@ impl ServerProcess {
     ) -> anyhow::Result<(u16, String, Vec<u8>)> {
         http_request(self.port, method, path, json, cookie, headers).await
     }
+}
+
+/// The `name=value` of the first `Set-Cookie` header in a response head, ready to send back
+/// as a `Cookie` header.
+pub fn set_cookie(head: &str) -> Option<String> {
+    head.lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .and_then(|l| l.split_once(':'))
+        .and_then(|(_, v)| v.trim().split(';').next())
+        .map(str::to_owned)
 }
 
 /// A minimal HTTP/1.1 client for loopback tests (no TLS, `Connection: close`).

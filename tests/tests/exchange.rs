@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use madoguchi_tests::{ServerProcess, add_staff_with, simulator_binary};
+use madoguchi_tests::{ServerProcess, add_admin, simulator_binary};
 
 async fn simulate(bucket: &std::path::Path, args: &[&str]) {
     let output = tokio::process::Command::new(simulator_binary())
@@ -48,20 +48,9 @@ async fn simulator_files_are_imported_by_the_running_server() {
     let data = tempfile::tempdir().unwrap();
     let bucket = data.path().join("bucket");
     // The exchange's state is for administrators.
-    assert!(
-        add_staff_with(
-            data.path(),
-            "admin01",
-            "情報 管理",
-            "shimin",
-            "correct horse",
-            &["--role", "admin"],
-        )
+    add_admin(data.path(), "admin01", "correct horse")
         .await
-        .unwrap()
-        .status
-        .success()
-    );
+        .unwrap();
     let bucket_arg = bucket.display().to_string();
     let server = ServerProcess::start_with(
         0,

@@ -24,17 +24,9 @@ fn now_ms() -> i64 {
 
 /// The administrator who watches the exchange (and, with 支援措置 access off, searches).
 async fn add_admin(data: &Path) {
-    let made = add_staff_with(
-        data,
-        "admin01",
-        "情報 管理",
-        "shimin",
-        PASSWORD,
-        &["--role", "admin"],
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    madoguchi_tests::add_admin(data, "admin01", PASSWORD)
+        .await
+        .unwrap();
 }
 
 async fn simulate(s3: &S3Server, args: &[&str]) {

@@ -4,7 +4,9 @@
 //! right status, written to the audit log (with the terminal it came from), and leaves the
 //! other sessions working.
 
-use madoguchi_tests::{NativePeer, ServerProcess, add_kiosk, add_staff_with, revoke_kiosk};
+use madoguchi_tests::{
+    NativePeer, ServerProcess, add_kiosk, add_staff_with, revoke_kiosk, set_cookie,
+};
 use shared_model::DocumentId;
 
 const PASSWORD: &str = "correct horse";
@@ -77,12 +79,7 @@ async fn enroll(server: &ServerProcess, token: &str) -> String {
         .await
         .unwrap();
     assert_eq!(status, 200);
-    head.lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .and_then(|l| l.split_once(':'))
-        .and_then(|(_, v)| v.trim().split(';').next())
-        .unwrap()
-        .to_owned()
+    set_cookie(&head).unwrap()
 }
 
 #[tokio::test]
@@ -257,13 +254,7 @@ async fn a_replayed_sign_in_is_refused_and_audited() {
     let body = w.server.sign_in_body("shimin01", PASSWORD).await.unwrap();
     let (status, head, _) = w.server.post_json("/api/session", &body).await.unwrap();
     assert_eq!(status, 200);
-    let first = head
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .and_then(|l| l.split_once(':'))
-        .and_then(|(_, v)| v.trim().split(';').next())
-        .unwrap()
-        .to_owned();
+    let first = set_cookie(&head).unwrap();
     // The same request again: refused, no cookie, and the first session is untouched.
     let (status, head, _) = w.server.post_json("/api/session", &body).await.unwrap();
     assert_eq!(status, 401);

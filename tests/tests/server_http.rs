@@ -280,17 +280,9 @@ async fn staff_sign_in_with_a_session_cookie() {
 #[tokio::test]
 async fn each_role_gets_the_right_answer_from_each_endpoint() {
     let data = tempfile::tempdir().unwrap();
-    let made = madoguchi_tests::add_staff_with(
-        data.path(),
-        "admin01",
-        "情報 管理",
-        "shimin",
-        "correct horse",
-        &["--role", "admin"],
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    madoguchi_tests::add_admin(data.path(), "admin01", "correct horse")
+        .await
+        .unwrap();
     let bucket = data.path().join("bucket").display().to_string();
     let server = ServerProcess::start_with(0, data.path(), None, &["--bucket-dir", &bucket])
         .await
@@ -396,17 +388,9 @@ async fn repeated_failed_sign_ins_block_that_login_only() {
 #[tokio::test]
 async fn terminals_stay_listed_across_a_restart_as_offline() {
     let data = tempfile::tempdir().unwrap();
-    let made = madoguchi_tests::add_staff_with(
-        data.path(),
-        "admin01",
-        "情報 管理",
-        "shimin",
-        "correct horse",
-        &["--role", "admin"],
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    madoguchi_tests::add_admin(data.path(), "admin01", "correct horse")
+        .await
+        .unwrap();
     let mut server = ServerProcess::start(data.path(), None).await.unwrap();
     let staff = signed_in(&server, data.path(), "shimin01", "shimin").await;
     let beat = r#"{"terminal":"t-counter-7","version":"0.1.0","pending":3,"persisted":true,"resumed_with":null}"#;

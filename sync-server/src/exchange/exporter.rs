@@ -17,28 +17,9 @@ use super::on_store;
 use super::results::{ResultError, read_results};
 use super::sender::BatchSender;
 use crate::hub::Hub;
-use crate::store::{ExportCounts, RejectedRecord, Store};
+use crate::store::Store;
 
-/// The exporter's state, for the admin face.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ExportState {
-    /// When a cycle last finished without error (ms since the epoch).
-    pub last_cycle_at: Option<i64>,
-    /// The last batch written.
-    pub last_batch: Option<String>,
-    /// Batches written since the server started.
-    pub batches_written: usize,
-    /// Result files read since the server started.
-    pub results_read: usize,
-    /// Consecutive failed cycles (0 when healthy).
-    pub failures: u32,
-    /// The latest failures and refused result files (newest last, at most 20).
-    pub errors: Vec<String>,
-    /// The queue in figures.
-    pub counts: ExportCounts,
-    /// The latest records the core system sent back, with its reasons (at most 20).
-    pub rejected: Vec<RejectedRecord>,
-}
+pub use shared_model::export_queue::ExportState;
 
 /// Sends batches, reads results and shows states, in a loop.
 #[derive(Debug, Clone)]

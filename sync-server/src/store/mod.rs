@@ -152,6 +152,18 @@ impl Role {
     }
 }
 
+/// A staff record from the first five columns: login, name, department, protected_access,
+/// role.
+fn staff_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRecord> {
+    Ok(StaffRecord {
+        login: r.get(0)?,
+        name: r.get(1)?,
+        department: r.get(2)?,
+        protected_access: r.get(3)?,
+        role: role_of(r.get(4)?),
+    })
+}
+
 fn role_of(name: String) -> Role {
     Role::from_name(&name).unwrap_or_default()
 }
@@ -525,21 +537,10 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT login, name, department, password_hash, protected_access, role FROM staff
+                "SELECT login, name, department, protected_access, role, password_hash FROM staff
                  WHERE login = ?1",
                 params![login],
-                |r| {
-                    Ok((
-                        StaffRecord {
-                            login: r.get(0)?,
-                            name: r.get(1)?,
-                            department: r.get(2)?,
-                            protected_access: r.get(4)?,
-                            role: role_of(r.get(5)?),
-                        },
-                        r.get(3)?,
-                    ))
-                },
+                |r| Ok((staff_of(r)?, r.get(5)?)),
             )
             .optional()?)
     }
@@ -592,13 +593,7 @@ impl Store {
                 params![token_hash],
                 |r| {
                     Ok((
-                        StaffRecord {
-                            login: r.get(0)?,
-                            name: r.get(1)?,
-                            department: r.get(2)?,
-                            protected_access: r.get(3)?,
-                            role: role_of(r.get(4)?),
-                        },
+                        staff_of(r)?,
                         r.get::<_, i64>(5)?,
                         r.get::<_, Option<i64>>(6)?,
                     ))

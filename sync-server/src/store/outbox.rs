@@ -130,40 +130,7 @@ pub struct OutboxRecord {
     pub reason: Option<String>,
 }
 
-/// A record the core system sent back (差戻し), as the admin face lists it: where to find
-/// the visit and why, never the person's data.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RejectedRecord {
-    /// The record id.
-    pub record: String,
-    /// The form.
-    pub form: String,
-    /// The visit's day and reception number, if it is a registered visit.
-    pub day: Option<String>,
-    /// Its reception number that day.
-    pub reception_number: Option<u32>,
-    /// The core system's reason.
-    pub reason: Option<String>,
-    /// When the result was read, ms since the epoch.
-    pub at: Option<i64>,
-}
-
-/// The export queue in figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ExportCounts {
-    /// Records not yet in a written batch.
-    pub pending: usize,
-    /// Written, no result yet.
-    pub sent: usize,
-    /// 基幹取込済み.
-    pub accepted: usize,
-    /// 差戻し.
-    pub rejected: usize,
-    /// Batches numbered but not yet written (retrying).
-    pub unwritten_batches: usize,
-    /// Batches written.
-    pub written_batches: usize,
-}
+pub use shared_model::export_queue::{ExportCounts, RejectedRecord};
 
 impl Store {
     /// Appends a document chunk and the outbox records it confirms, in one transaction.
