@@ -106,6 +106,9 @@ pub struct HubStats {
     pub documents: usize,
 }
 
+/// A day (JST) and the (who, terminal, document) openings audited on it.
+type Openings = (String, HashSet<(String, String, DocumentId)>);
+
 /// The server's automerge-repo peer.
 #[derive(Debug)]
 pub struct Hub {
@@ -116,6 +119,8 @@ pub struct Hub {
     peers: SyncMutex<HashMap<PeerId, PeerLink>>,
     /// Who used each peer id (as the audit log names them): an id is never taken over.
     bound: SyncMutex<HashMap<PeerId, String>>,
+    /// Today's (JST) openings already audited.
+    opened: SyncMutex<Openings>,
     next_connection: AtomicU64,
     exports: Option<Arc<ExportMap>>,
     outbox_filled: Arc<Notify>,
@@ -135,6 +140,7 @@ impl Hub {
             docs: SyncMutex::default(),
             peers: SyncMutex::default(),
             bound: SyncMutex::default(),
+            opened: SyncMutex::default(),
             next_connection: AtomicU64::new(1),
             exports: None,
             outbox_filled: Arc::new(Notify::new()),
@@ -281,8 +287,11 @@ impl Hub {
             self.deny(from, &caller, document_id).await;
             return Ok(());
         }
-        if let Some(terminal) = self.remember(from, document_id) {
-            // The first time this connection reaches the visit: it was opened.
+        if let Some(terminal) = self.remember(from, document_id)
+            && self.first_opening(&caller.audit_name(), &terminal, document_id)
+        {
+            // The first time today this person (or kiosk) reaches the visit from this
+            // terminal: it was opened. Reconnects do not repeat it.
             let (store, who) = (self.store.clone(), caller.audit_name());
             let _ = tokio::task::spawn_blocking(move || {
                 let number = store
@@ -728,6 +737,18 @@ impl Hub {
         link.documents
             .insert(document_id)
             .then(|| link.terminal.clone())
+    }
+
+    /// Whether this is the first time today that `who` at `terminal` reaches the document.
+    fn first_opening(&self, who: &str, terminal: &str, document_id: DocumentId) -> bool {
+        let today = tokyo_day(crate::api::now_ms()).to_string();
+        let mut opened = lock(&self.opened);
+        if opened.0 != today {
+            *opened = (today, HashSet::new());
+        }
+        opened
+            .1
+            .insert((who.to_owned(), terminal.to_owned(), document_id))
     }
 
     fn terminal(&self, peer: &str) -> String {
