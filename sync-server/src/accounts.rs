@@ -210,6 +210,51 @@ pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, 
     Ok(found)
 }
 
+/// The credential a caller was admitted with, kept by an open sync connection so it can
+/// tell when that credential stops opening anything (signed out, expired, revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A staff session (the hash of its token).
+    Session(String),
+    /// A kiosk device token (its hash).
+    Kiosk(String),
+}
+
+impl Credential {
+    /// The credential behind `caller` in this request.
+    pub fn of(parts: &Parts, caller: &Caller) -> Option<Self> {
+        match caller {
+            Caller::Staff(_) => token_of(parts)
+                .or_else(|| query_value(parts, "session"))
+                .map(|t| Credential::Session(token_hash(&t))),
+            Caller::Kiosk(_) => {
+                cookie_value(parts, KIOSK_COOKIE).map(|t| Credential::Kiosk(token_hash(&t)))
+            }
+        }
+    }
+
+    /// Why it no longer opens anything at `now_ms`, or `None` while it still does.
+    pub fn lapsed(
+        &self,
+        store: &crate::store::Store,
+        now_ms: i64,
+    ) -> Result<Option<&'static str>, crate::store::StoreError> {
+        Ok(match self {
+            Credential::Session(hash) => match store.session_lookup(hash, now_ms)? {
+                SessionLookup::Live(_) => None,
+                SessionLookup::Expired(_) => Some("expired session"),
+                SessionLookup::Ended(_) => Some("session ended by signing out"),
+                SessionLookup::Unknown => Some("unknown session token"),
+            },
+            Credential::Kiosk(hash) => match store.kiosk_lookup(hash)? {
+                KioskLookup::Enrolled(_) => None,
+                KioskLookup::Revoked(_) => Some("revoked kiosk"),
+                KioskLookup::Unknown => Some("unknown kiosk device token"),
+            },
+        })
+    }
+}
+
 /// The value of a query parameter, if the request has it.
 fn query_value(parts: &Parts, name: &str) -> Option<String> {
     parts.uri.query().and_then(|q| {

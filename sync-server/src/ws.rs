@@ -19,7 +19,7 @@ use shared_model::protocol::{Message, WireError, answer_join};
 use tokio::time::{Instant, interval_at, timeout};
 
 use crate::AppState;
-use crate::accounts::{Caller, Terminal};
+use crate::accounts::{Caller, Credential, Terminal};
 use crate::api::ApiError;
 use crate::hub::{Hub, HubError};
 
@@ -27,6 +27,9 @@ use crate::hub::{Hub, HubError};
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the server pings; a client that has not answered by the next ping is dropped.
 const KEEPALIVE: Duration = Duration::from_secs(5);
+/// An open connection re-checks its credential at every ping and, when messages come, at
+/// most this often: a signed-out, expired or revoked caller is cut off within seconds.
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// `GET /sync`: upgrades to a WebSocket for a signed-in person or an enrolled kiosk (the
 /// browser's cookies; other clients give `?session=TOKEN`). Anyone else gets 401. A
@@ -37,6 +40,7 @@ pub async fn endpoint(
     caller: Result<Caller, ApiError>,
     upgrade: WebSocketUpgrade,
     Terminal(terminal): Terminal,
+    parts: axum::http::request::Parts,
 ) -> Response {
     let caller = match caller {
         Ok(caller) => caller,
@@ -45,11 +49,12 @@ pub async fn endpoint(
             return refusal.into_response();
         }
     };
+    let credential = Credential::of(&parts, &caller);
     let limit = app.limits.max_frame_bytes;
     upgrade
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| Connection::new(app, socket, caller, terminal).run())
+        .on_upgrade(move |socket| Connection::new(app, socket, caller, terminal, credential).run())
 }
 
 /// Why a connection ends early.
@@ -71,8 +76,11 @@ enum Refusal {
 
 struct Connection {
     hub: Arc<Hub>,
+    store: Arc<crate::store::Store>,
     caller: Caller,
     terminal: String,
+    credential: Option<Credential>,
+    checked_at: Instant,
     socket: WebSocket,
     shutdown: tokio::sync::watch::Receiver<bool>,
     peer: Option<String>,
@@ -84,11 +92,20 @@ enum Next {
 }
 
 impl Connection {
-    fn new(app: AppState, socket: WebSocket, caller: Caller, terminal: String) -> Self {
+    fn new(
+        app: AppState,
+        socket: WebSocket,
+        caller: Caller,
+        terminal: String,
+        credential: Option<Credential>,
+    ) -> Self {
         Self {
             hub: app.hub.clone(),
+            store: app.store.clone(),
             caller,
             terminal,
+            credential,
+            checked_at: Instant::now(),
             socket,
             shutdown: app.shutdown.clone(),
             peer: None,
@@ -130,6 +147,9 @@ impl Connection {
                     None | Some(Ok(WsMessage::Close(_))) => break,
                     Some(Ok(WsMessage::Binary(bytes))) => {
                         answered_ping = true;
+                        if self.checked_at.elapsed() >= RECHECK && self.lapsed().await {
+                            break;
+                        }
                         if let Err(refusal) = self.handle(&peer, &bytes).await {
                             self.refuse(refusal).await;
                             break;
@@ -148,6 +168,9 @@ impl Connection {
                 },
                 Some(outgoing) = inbox.recv() => result = self.send(&outgoing).await,
                 _ = keepalive.tick() => {
+                    if self.lapsed().await {
+                        break;
+                    }
                     if !answered_ping {
                         tracing::info!(peer = %peer, "peer did not answer ping; dropping");
                         break;
@@ -163,6 +186,34 @@ impl Connection {
         }
         self.hub.disconnect(&peer, connection).await;
         tracing::info!(peer = %peer, "peer left");
+    }
+
+    /// Re-checks the caller's credential; if it no longer opens anything, audits that, closes
+    /// the socket and says so.
+    async fn lapsed(&mut self) -> bool {
+        self.checked_at = Instant::now();
+        let Some(credential) = self.credential.clone() else {
+            return false;
+        };
+        let store = self.store.clone();
+        let reason =
+            tokio::task::spawn_blocking(move || credential.lapsed(&store, crate::api::now_ms()))
+                .await;
+        let Ok(Ok(Some(reason))) = reason else {
+            return false;
+        };
+        tracing::info!(reason, "sync connection closed: its credential lapsed");
+        let (store, who, terminal) = (
+            self.store.clone(),
+            self.caller.audit_name(),
+            self.terminal.clone(),
+        );
+        let _ = tokio::task::spawn_blocking(move || {
+            store.audit_at(crate::api::now_ms(), &who, &terminal, "sync_closed", reason)
+        })
+        .await;
+        self.close(close_code::POLICY, "credential lapsed").await;
+        true
     }
 
     async fn next_frame(&mut self) -> Result<Next, Refusal> {

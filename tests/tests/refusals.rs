@@ -127,8 +127,15 @@ async fn forged_and_signed_out_sessions_are_refused_and_audited() {
     // Forged: a token the server never issued.
     let forged = format!("madoguchi_session={}", "ab".repeat(32));
     assert_eq!(visits_status(&w.server, &forged).await, 401);
-    // Signed out: the token opens nothing afterwards.
+    // Signed out: the token opens nothing afterwards, and a socket opened with it is cut.
     let ended = w.server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let token = ended.split_once('=').unwrap().1;
+    let mut socket = NativePeer::connect(&w.server.url_with_session(token), "leaving")
+        .await
+        .unwrap();
+    let visit_id = DocumentId::random();
+    let mut doc = shared_model::VisitDoc::new(visit_id, "1", 0).into_doc();
+    socket.sync(visit_id, &mut doc).await.unwrap();
     let (status, _, _) = w
         .server
         .request("DELETE", "/api/session", None, Some(&ended))
@@ -136,6 +143,10 @@ async fn forged_and_signed_out_sessions_are_refused_and_audited() {
         .unwrap();
     assert_eq!(status, 204);
     assert_eq!(visits_status(&w.server, &ended).await, 401);
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "note", "after").unwrap();
+    let cut = socket.sync(visit_id, &mut doc).await.err().unwrap();
+    assert!(cut.to_string().contains("closed"), "{cut}");
     assert_eq!(
         visits_status(&w.server, &other).await,
         200,
@@ -158,6 +169,13 @@ async fn forged_and_signed_out_sessions_are_refused_and_audited() {
             .iter()
             .any(|(who, why)| *who == "shimin01" && why.contains("ended by signing out")),
         "{reasons:?}"
+    );
+    let closed = audit(&w.server, "sync_closed").await;
+    assert!(
+        closed.iter().any(|e| e["action"] == "sync_closed"
+            && e["login"] == "shimin01"
+            && e["detail"] == "session ended by signing out"),
+        "{closed:?}"
     );
 }
 

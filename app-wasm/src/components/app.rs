@@ -135,6 +135,7 @@ pub fn app() -> Html {
         state.route,
         Route::Counter | Route::CounterVisit(_) | Route::Print(..)
     );
+    let signed_out = state.staff.is_none() && (needs_staff || matches!(state.route, Route::Admin));
     let body = match state.route {
         _ if needs_staff && state.staff.is_none() => html! { <SignIn /> },
         Route::Home => html! { <Home /> },
@@ -191,7 +192,7 @@ pub fn app() -> Html {
                         <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
                     </nav>
                     { for staff_badge }
-                    <SyncBadge status={state.sync.clone()} />
+                    <SyncBadge status={state.sync.clone()} {signed_out} />
                 </header>
                 { for update_banner }
                 { for problem }

@@ -8,14 +8,25 @@ use crate::repo::SyncStatus;
 pub struct SyncBadgeProps {
     /// The state to show.
     pub status: SyncStatus,
+    /// Nobody is signed in on a face that needs it: nothing can sync until someone does.
+    #[prop_or_default]
+    pub signed_out: bool,
 }
 
-/// 同期済み / 未送信 N件 / オフライン (HH:MM から).
+/// 同期済み / 未送信 N件 / オフライン (HH:MM から) / サインイン前.
 #[component(SyncBadge)]
 pub fn sync_badge(props: &SyncBadgeProps) -> Html {
     let status = &props.status;
     let pending = ja(Text::Pending).replace("{n}", &status.pending.to_string());
     let (class, label) = match (status.online, status.offline_since) {
+        (false, _) if props.signed_out => {
+            let label = if status.pending > 0 {
+                format!("{}・{pending}", ja(Text::SignedOut))
+            } else {
+                ja(Text::SignedOut).to_owned()
+            };
+            ("signed-out", label)
+        }
         (true, _) if status.pending == 0 => ("synced", ja(Text::Synced).to_owned()),
         (true, _) => ("pending", pending),
         (false, Some(since)) => {
