@@ -133,6 +133,19 @@ pub struct SyncCounters {
     pub documents: usize,
 }
 
+/// [`call`] for an endpoint that answers 204 No Content: success is all there is to read.
+async fn call_without_answer(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<(), ApiError> {
+    match call::<serde_json::Value>(method, path, body).await {
+        // A 204 has no JSON body to parse.
+        Ok(_) | Err(ApiError::Malformed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 async fn call<T: DeserializeOwned>(
     method: &str,
     path: &str,
@@ -258,11 +271,7 @@ pub async fn export_state() -> Result<ExportState, ApiError> {
 
 /// Asks the exporter to run its next cycle now, past any backoff (administrators).
 pub async fn export_retry() -> Result<(), ApiError> {
-    match call::<serde_json::Value>("POST", "/api/exchange/export/retry", None).await {
-        // 204: no body to read.
-        Ok(_) | Err(ApiError::Malformed) => Ok(()),
-        Err(e) => Err(e),
-    }
+    call_without_answer("POST", "/api/exchange/export/retry", None).await
 }
 
 /// The audit log, newest first, filtered by `q` (administrators).
@@ -298,21 +307,13 @@ pub use shared_model::terminal::{TerminalReport, TerminalStatus};
 /// Sends this terminal's heartbeat (no answer body).
 pub async fn report_terminal(report: &TerminalReport) -> Result<(), ApiError> {
     let body = serde_json::to_string(report).map_err(|_| ApiError::Malformed)?;
-    match call::<serde_json::Value>("POST", "/api/terminals", Some(body)).await {
-        // 204 has no JSON body.
-        Ok(_) | Err(ApiError::Malformed) => Ok(()),
-        Err(e) => Err(e),
-    }
+    call_without_answer("POST", "/api/terminals", Some(body)).await
 }
 
 /// Takes a kiosk tablet out of service (administrators).
 pub async fn revoke_kiosk(id: &str) -> Result<(), ApiError> {
     let path = format!("/api/kiosks/{}/revoke", js_sys::encode_uri_component(id));
-    match call::<serde_json::Value>("POST", &path, None).await {
-        // 204: no body to read.
-        Ok(_) | Err(ApiError::Malformed) => Ok(()),
-        Err(e) => Err(e),
-    }
+    call_without_answer("POST", &path, None).await
 }
 
 /// Every terminal's last heartbeat (administrators).
@@ -332,7 +333,7 @@ pub async fn audit_reveal(what: &str, place: &str) {
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     let body = serde_json::json!({ "what": what, "place": format!("{visit} {place}") }).to_string();
-    let _: Result<serde_json::Value, _> = call("POST", "/api/audit/reveal", Some(body)).await;
+    let _ = call_without_answer("POST", "/api/audit/reveal", Some(body)).await;
 }
 
 /// Server health.

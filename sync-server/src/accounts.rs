@@ -153,38 +153,17 @@ impl Caller {
 /// opens nothing (forged, expired, ended by signing out, a revoked kiosk) is written to the
 /// audit log with the reason; the caller is then nobody.
 pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
-    let query_session = query_value(parts, "session");
-    let session = token_of(parts).or(query_session);
-    let kiosk = cookie_value(parts, KIOSK_COOKIE);
-    if session.is_none() && kiosk.is_none() {
+    let presented = Credential::presented(parts);
+    if presented.is_empty() {
         return Ok(None);
     }
     let store = app.store.clone();
     let (found, refused) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let mut refused = Vec::new();
-        if let Some(token) = session {
-            match store.session_lookup(&token_hash(&token), now_ms())? {
-                SessionLookup::Live(staff) => return Ok((Some(Caller::Staff(staff)), refused)),
-                SessionLookup::Expired(login) => refused.push((login, "expired session")),
-                SessionLookup::Ended(login) => {
-                    refused.push((login, "session ended by signing out"))
-                }
-                SessionLookup::Unknown => {
-                    refused.push(("anonymous".into(), "unknown session token"))
-                }
-            }
-        }
-        if let Some(token) = kiosk {
-            match store.kiosk_lookup(&token_hash(&token))? {
-                KioskLookup::Enrolled(kiosk) => {
-                    return Ok((Some(Caller::Kiosk(kiosk)), refused));
-                }
-                KioskLookup::Revoked(id) => {
-                    refused.push((crate::store::kiosk_grantee(&id), "revoked kiosk"))
-                }
-                KioskLookup::Unknown => {
-                    refused.push(("anonymous".into(), "unknown kiosk device token"))
-                }
+        for credential in presented {
+            match credential.check(&store, now_ms())? {
+                Checked::Opens(caller) => return Ok((Some(caller), refused)),
+                Checked::Refused { who, reason } => refused.push((who, reason)),
             }
         }
         Ok((None, refused))
@@ -210,8 +189,9 @@ pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, 
     Ok(found)
 }
 
-/// The credential a caller was admitted with, kept by an open sync connection so it can
-/// tell when that credential stops opening anything (signed out, expired, revoked).
+/// A credential a request presents: a staff session, or a kiosk device token (each by the
+/// hash of its token). An open sync connection keeps the one it was admitted with, so it can
+/// tell when that stops opening anything (signed out, expired, revoked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     /// A staff session (the hash of its token).
@@ -220,36 +200,65 @@ pub enum Credential {
     Kiosk(String),
 }
 
+/// What a credential opens now.
+#[derive(Debug)]
+pub enum Checked {
+    /// This caller.
+    Opens(Caller),
+    /// Nothing: whose it was (as the audit log names them) and why.
+    Refused {
+        /// The login, `kiosk:<id>`, or `anonymous` when the server never issued it.
+        who: String,
+        /// Why it opens nothing.
+        reason: &'static str,
+    },
+}
+
 impl Credential {
-    /// The credential behind `caller` in this request.
-    pub fn of(parts: &Parts, caller: &Caller) -> Option<Self> {
-        match caller {
-            Caller::Staff(_) => token_of(parts)
-                .or_else(|| query_value(parts, "session"))
-                .map(|t| Credential::Session(token_hash(&t))),
-            Caller::Kiosk(_) => {
-                cookie_value(parts, KIOSK_COOKIE).map(|t| Credential::Kiosk(token_hash(&t)))
-            }
-        }
+    /// The credentials a request presents, in the order they are tried: the session (cookie,
+    /// or the `session` query parameter that non-browser sync clients use), then the kiosk
+    /// device cookie.
+    pub fn presented(parts: &Parts) -> Vec<Self> {
+        let session = token_of(parts).or_else(|| query_value(parts, "session"));
+        let kiosk = cookie_value(parts, KIOSK_COOKIE);
+        session
+            .map(|t| Credential::Session(token_hash(&t)))
+            .into_iter()
+            .chain(kiosk.map(|t| Credential::Kiosk(token_hash(&t))))
+            .collect()
     }
 
-    /// Why it no longer opens anything at `now_ms`, or `None` while it still does.
-    pub fn lapsed(
+    /// The credential behind `caller` in this request.
+    pub fn of(parts: &Parts, caller: &Caller) -> Option<Self> {
+        Self::presented(parts).into_iter().find(|c| {
+            matches!(
+                (c, caller),
+                (Credential::Session(_), Caller::Staff(_))
+                    | (Credential::Kiosk(_), Caller::Kiosk(_))
+            )
+        })
+    }
+
+    /// What it opens at `now_ms`.
+    pub fn check(
         &self,
         store: &crate::store::Store,
         now_ms: i64,
-    ) -> Result<Option<&'static str>, crate::store::StoreError> {
+    ) -> Result<Checked, crate::store::StoreError> {
+        let refused = |who: String, reason| Checked::Refused { who, reason };
         Ok(match self {
             Credential::Session(hash) => match store.session_lookup(hash, now_ms)? {
-                SessionLookup::Live(_) => None,
-                SessionLookup::Expired(_) => Some("expired session"),
-                SessionLookup::Ended(_) => Some("session ended by signing out"),
-                SessionLookup::Unknown => Some("unknown session token"),
+                SessionLookup::Live(staff) => Checked::Opens(Caller::Staff(staff)),
+                SessionLookup::Expired(login) => refused(login, "expired session"),
+                SessionLookup::Ended(login) => refused(login, "session ended by signing out"),
+                SessionLookup::Unknown => refused("anonymous".into(), "unknown session token"),
             },
             Credential::Kiosk(hash) => match store.kiosk_lookup(hash)? {
-                KioskLookup::Enrolled(_) => None,
-                KioskLookup::Revoked(_) => Some("revoked kiosk"),
-                KioskLookup::Unknown => Some("unknown kiosk device token"),
+                KioskLookup::Enrolled(kiosk) => Checked::Opens(Caller::Kiosk(kiosk)),
+                KioskLookup::Revoked(id) => {
+                    refused(crate::store::kiosk_grantee(&id), "revoked kiosk")
+                }
+                KioskLookup::Unknown => refused("anonymous".into(), "unknown kiosk device token"),
             },
         })
     }

@@ -80,6 +80,14 @@ pub async fn audit_oversize(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // Only a body can be too large: reads (the searches counters make all day) pass as they
+    // are.
+    if matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        return next.run(request).await;
+    }
     // What the audit needs, kept aside before the body is read.
     let mut copy = axum::http::Request::builder()
         .method(request.method().clone())

@@ -59,17 +59,17 @@ impl Terminals {
         };
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let mut save = Save::default();
-        let saved_at = match seen.get(&status.terminal) {
-            Some((before, saved_at)) if same_but_time(before, &status) => *saved_at,
-            _ => i64::MIN,
-        };
-        if now_ms.saturating_sub(saved_at) >= SAVE_EVERY_MS {
-            save.status = Some(status.clone());
-        }
-        let saved_at = if save.status.is_some() {
-            now_ms
-        } else {
-            saved_at
+        // When this very status was last written, if it was.
+        let unchanged_since = seen
+            .get(&status.terminal)
+            .filter(|(before, _)| same_but_time(before, &status))
+            .map(|(_, saved_at)| *saved_at);
+        let saved_at = match unchanged_since {
+            Some(at) if now_ms.saturating_sub(at) < SAVE_EVERY_MS => at,
+            _ => {
+                save.status = Some(status.clone());
+                now_ms
+            }
         };
         if !seen.contains_key(&status.terminal) && seen.len() >= MAX_TERMINALS {
             let oldest = seen
@@ -116,15 +116,21 @@ pub struct Save {
 
 /// Whether two statuses differ only in when they were seen.
 fn same_but_time(a: &TerminalStatus, b: &TerminalStatus) -> bool {
-    TerminalStatus {
-        last_seen: 0,
-        online: true,
-        ..a.clone()
-    } == TerminalStatus {
-        last_seen: 0,
-        online: true,
-        ..b.clone()
-    }
+    (
+        &a.terminal,
+        &a.who,
+        &a.version,
+        a.pending,
+        a.persisted,
+        a.resumed_with,
+    ) == (
+        &b.terminal,
+        &b.who,
+        &b.version,
+        b.pending,
+        b.persisted,
+        b.resumed_with,
+    )
 }
 
 #[cfg(test)]

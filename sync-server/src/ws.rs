@@ -19,7 +19,7 @@ use shared_model::protocol::{Message, WireError, answer_join};
 use tokio::time::{Instant, interval_at, timeout};
 
 use crate::AppState;
-use crate::accounts::{Caller, Credential, Terminal};
+use crate::accounts::{Caller, Checked, Credential, Terminal};
 use crate::api::ApiError;
 use crate::hub::{Hub, HubError};
 
@@ -188,30 +188,31 @@ impl Connection {
         tracing::info!(peer = %peer, "peer left");
     }
 
-    /// Re-checks the caller's credential; if it no longer opens anything, audits that, closes
-    /// the socket and says so.
+    /// Re-checks the caller's credential; if it no longer opens anything, audits that (in the
+    /// same blocking task), closes the socket and says so.
     async fn lapsed(&mut self) -> bool {
         self.checked_at = Instant::now();
         let Some(credential) = self.credential.clone() else {
             return false;
         };
-        let store = self.store.clone();
-        let reason =
-            tokio::task::spawn_blocking(move || credential.lapsed(&store, crate::api::now_ms()))
-                .await;
-        let Ok(Ok(Some(reason))) = reason else {
-            return false;
-        };
-        tracing::info!(reason, "sync connection closed: its credential lapsed");
         let (store, who, terminal) = (
             self.store.clone(),
             self.caller.audit_name(),
             self.terminal.clone(),
         );
-        let _ = tokio::task::spawn_blocking(move || {
-            store.audit_at(crate::api::now_ms(), &who, &terminal, "sync_closed", reason)
+        let lapsed = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
+            let now = crate::api::now_ms();
+            let Checked::Refused { reason, .. } = credential.check(&store, now)? else {
+                return Ok(None);
+            };
+            store.audit_at(now, &who, &terminal, "sync_closed", reason)?;
+            Ok(Some(reason))
         })
         .await;
+        let Ok(Ok(Some(reason))) = lapsed else {
+            return false;
+        };
+        tracing::info!(reason, "sync connection closed: its credential lapsed");
         self.close(close_code::POLICY, "credential lapsed").await;
         true
     }
