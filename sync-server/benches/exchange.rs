@@ -32,7 +32,7 @@ use sync_server::{AppState, Limits, router};
 use tower::ServiceExt;
 
 fn now_ms() -> i64 {
-    sync_server::api::now_ms()
+    sync_server::clock::now_ms()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

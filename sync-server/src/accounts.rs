@@ -13,7 +13,8 @@ use axum::http::{HeaderValue, header};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::api::{ApiError, now_ms};
+use crate::api::ApiError;
+use crate::clock::now_ms;
 use crate::store::{KioskLookup, SessionLookup, StaffRecord};
 
 /// The session cookie.

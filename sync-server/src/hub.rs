@@ -301,7 +301,7 @@ impl Hub {
                     .map(|v| format!(" 受付{} ({})", v.reception_number, v.day))
                     .unwrap_or_default();
                 store.audit_at(
-                    crate::api::now_ms(),
+                    crate::clock::now_ms(),
                     &who,
                     &terminal,
                     "visit_opened",
@@ -388,7 +388,7 @@ impl Hub {
         // that goes to the core system gets its outbox record in the same transaction.
         let mut outbox = Vec::new();
         if doc.get_heads() != *saved_heads {
-            let now = crate::api::now_ms();
+            let now = crate::clock::now_ms();
             let mut confirmed = Vec::new();
             for decision in reconcile_document(doc, tokyo_day(now), now) {
                 tracing::info!(
@@ -489,7 +489,7 @@ impl Hub {
         let (store, who, terminal) = (self.store.clone(), caller.audit_name(), self.terminal(peer));
         let _ = tokio::task::spawn_blocking(move || {
             store.audit_at(
-                crate::api::now_ms(),
+                crate::clock::now_ms(),
                 &who,
                 &terminal,
                 "sync_denied",
@@ -741,7 +741,7 @@ impl Hub {
 
     /// Whether this is the first time today that `who` at `terminal` reaches the document.
     fn first_opening(&self, who: &str, terminal: &str, document_id: DocumentId) -> bool {
-        let today = tokyo_day(crate::api::now_ms()).to_string();
+        let today = tokyo_day(crate::clock::now_ms()).to_string();
         let mut opened = lock(&self.opened);
         if opened.0 != today {
             *opened = (today, HashSet::new());

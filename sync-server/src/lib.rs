@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod api;
 pub mod assets;
+pub mod clock;
 pub mod demo;
 pub mod exchange;
 pub mod hub;

@@ -13,7 +13,7 @@ use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::s3::S3Config;
 use sync_server::store::{KioskRecord, Role, StaffRecord, Store};
 use sync_server::tls::TlsFiles;
-use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, api, demo};
+use sync_server::{BucketBackend, Config, ExchangeConfig, Limits, Server, accounts, clock, demo};
 
 /// Madoguchi sync server: automerge-repo v1 over WebSocket, SQLite storage, the PWA.
 #[derive(Debug, Parser)]
@@ -155,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
                 name: name.clone(),
             },
             &hash,
-            api::now_ms(),
+            clock::now_ms(),
         )?;
         println!("{token}");
         eprintln!("kiosk {id} enrolled; enter the token above on the tablet (shown only now)");
@@ -164,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::KioskRevoke { id }) = &args.command {
         let store = Store::open(&args.data)?;
         anyhow::ensure!(store.revoke_kiosk(id)?, "no kiosk with the id {id:?}");
-        store.audit(api::now_ms(), "system", "kiosk_revoked", id)?;
+        store.audit(clock::now_ms(), "system", "kiosk_revoked", id)?;
         eprintln!("kiosk {id} revoked: its token opens nothing any more");
         return Ok(());
     }
@@ -229,7 +229,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.demo {
         demo::seed_staff(&server.state().store)?;
-        let made = demo::seed(&server.state().store, api::now_ms())?;
+        let made = demo::seed(&server.state().store, clock::now_ms())?;
         tracing::info!(visits = made, "demo data ready");
     }
     let addr = server.local_addr()?;

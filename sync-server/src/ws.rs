@@ -201,7 +201,7 @@ impl Connection {
             self.terminal.clone(),
         );
         let lapsed = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
-            let now = crate::api::now_ms();
+            let now = crate::clock::now_ms();
             let Checked::Refused { reason, .. } = credential.check(&store, now)? else {
                 return Ok(None);
             };

@@ -18,7 +18,7 @@ use sync_server::store::Store;
 /// The server decides with the real clock (届出日 may not be in the future), so the
 /// counters here fill their forms for today too.
 fn now() -> i64 {
-    sync_server::api::now_ms()
+    sync_server::clock::now_ms()
 }
 
 /// Today as object keys write it (YYYYMMDD).

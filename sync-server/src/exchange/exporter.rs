@@ -140,7 +140,7 @@ impl Exporter {
                 _ = shutdown.changed() => break,
             }
             match self
-                .cycle(&bucket, &store, &hub, crate::api::now_ms())
+                .cycle(&bucket, &store, &hub, crate::clock::now_ms())
                 .await
             {
                 Ok(()) => {

@@ -120,7 +120,7 @@ impl ImportPoller {
         let mut ticker = tokio::time::interval(self.interval);
         loop {
             tokio::select! {
-                _ = ticker.tick() => self.poll_once(&bucket, &store, crate::api::now_ms()).await,
+                _ = ticker.tick() => self.poll_once(&bucket, &store, crate::clock::now_ms()).await,
                 _ = shutdown.changed() => break,
             }
         }

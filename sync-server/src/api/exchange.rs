@@ -1,0 +1,54 @@
+//! `/api/exchange`: the state of the exchange with the core system (import, export queue)
+//! and the export's retry, for administrators.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::ApiError;
+use crate::AppState;
+use crate::accounts::{AdminSignedIn, Terminal};
+use crate::clock::now_ms;
+
+/// `GET /api/exchange/import`: the 住基 importer's state (last file, rows, lag, errors).
+pub async fn import_state(
+    State(app): State<AppState>,
+    AdminSignedIn(_): AdminSignedIn,
+) -> Result<Json<crate::exchange::poller::ImportState>, ApiError> {
+    let poller = app.import.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    Ok(Json(poller.state(now_ms())))
+}
+
+/// `GET /api/exchange/export`: the export queue (pending / sent / accepted / rejected), the
+/// last batch and the latest failures.
+pub async fn export_state(
+    State(app): State<AppState>,
+    AdminSignedIn(_): AdminSignedIn,
+) -> Result<Json<crate::exchange::exporter::ExportState>, ApiError> {
+    let exporter = app.export.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    Ok(Json(exporter.state(&app.store).await))
+}
+
+/// `POST /api/exchange/export/retry`: the exporter runs its next cycle now, past any
+/// backoff (administrators; audited).
+pub async fn export_retry(
+    State(app): State<AppState>,
+    AdminSignedIn(admin): AdminSignedIn,
+    Terminal(terminal): Terminal,
+) -> Result<StatusCode, ApiError> {
+    let exporter = app.export.as_ref().ok_or_else(|| {
+        ApiError::NotFound("no exchange with the core system is configured".into())
+    })?;
+    exporter.retry_now();
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        store.audit_at(now_ms(), &admin.login, &terminal, "export_retry", "")
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,156 @@
+//! `/api/visits`: registering a visit for its 受付番号, and a 課's list of today's visits.
+
+use axum::Json;
+use axum::extract::{Query, State};
+
+use super::ApiError;
+use crate::AppState;
+use crate::clock::now_ms;
+use std::collections::BTreeMap;
+
+use shared_model::DocumentId;
+use shared_model::calendar::tokyo_day;
+
+use crate::accounts::{Caller, SignedIn};
+use crate::store::{VisitRecord, department_grantee};
+
+/// Body of `POST /api/visits`.
+#[derive(Debug, serde::Deserialize)]
+pub struct RegisterVisit {
+    visit_id: String,
+}
+
+/// `POST /api/visits`: registers a visit document and gives it the day's reception number
+/// (a kiosk or staff). The visit is granted to whoever registers it first: a kiosk's to the
+/// kiosk and to 市民課, where citizens are received; staff's to their 課.
+pub async fn register_visit(
+    State(app): State<AppState>,
+    caller: Caller,
+    Json(body): Json<RegisterVisit>,
+) -> Result<Json<VisitRecord>, ApiError> {
+    let id: DocumentId = body
+        .visit_id
+        .parse()
+        .map_err(|e: shared_model::DocumentIdError| ApiError::BadRequest(e.to_string()))?;
+    let now = now_ms();
+    let day = tokyo_day(now).to_string();
+    let store = app.store.clone();
+    let grants = match &caller {
+        Caller::Kiosk(_) => vec![caller.grantee(), department_grantee("shimin")],
+        Caller::Staff(_) => vec![caller.grantee()],
+    };
+    let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now, &grants))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    tracing::info!(
+        reception_number = record.reception_number,
+        "visit registered"
+    );
+    Ok(Json(record))
+}
+
+/// Query of `GET /api/visits`.
+#[derive(Debug, serde::Deserialize)]
+pub struct VisitQuery {
+    /// Only the visit with this reception number today (any 課).
+    reception: Option<String>,
+    /// The 課 whose list to show (default: the signed-in person's).
+    department: Option<String>,
+}
+
+/// One of today's visits as a 課's list shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct VisitListing {
+    /// The visit register's entry.
+    #[serde(flatten)]
+    pub record: VisitRecord,
+    /// The 課 that has it.
+    pub department: String,
+    /// Who holds it, if anyone.
+    pub holder: Option<String>,
+    /// Since when it waits at (or is held by) that 課, ms since the epoch.
+    pub waiting_since: Option<i64>,
+    /// Forms by state: `requested`, `confirmed`, `refused`.
+    pub forms: BTreeMap<&'static str, usize>,
+}
+
+/// `GET /api/visits[?reception=N][&department=D]`: today's visits of a 課, or the one with
+/// that reception number. For signed-in staff.
+pub async fn list_visits(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Query(query): Query<VisitQuery>,
+) -> Result<Json<Vec<VisitListing>>, ApiError> {
+    let wanted = match query.reception.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            ApiError::BadRequest(format!("reception number {text:?} is not a number"))
+        })?),
+    };
+    let day = tokyo_day(now_ms()).to_string();
+    let store = app.store.clone();
+    let mut visits = tokio::task::spawn_blocking(move || store.visits_of_day(&day))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    if let Some(number) = wanted {
+        visits.retain(|v| v.reception_number == number);
+        if visits.is_empty() {
+            return Err(ApiError::NotFound(format!(
+                "no visit with reception number {number} today"
+            )));
+        }
+    }
+    let requested = visits.len();
+    let admin = staff.role == crate::store::Role::Admin;
+    // Staff see their own 課's list; an administrator any.
+    let department = match query.department {
+        Some(d) if admin || d == staff.department => d,
+        Some(_) => return Err(ApiError::Forbidden),
+        None => staff.department.clone(),
+    };
+    let grantee = department_grantee(&staff.department);
+    let mut out = Vec::with_capacity(visits.len());
+    for record in visits {
+        let Ok(id) = record.visit_id.parse::<DocumentId>() else {
+            continue;
+        };
+        // Only visits this 課 received or was handed.
+        if !admin {
+            let store = app.store.clone();
+            let grants = tokio::task::spawn_blocking(move || store.grants(&id))
+                .await
+                .map_err(|_| ApiError::Task)??;
+            if !grants.contains(&grantee) {
+                continue;
+            }
+        }
+        let read = app.hub.visit_listing(id).await.ok().flatten();
+        // A visit the kiosk registered but has not synced yet waits at 市民課.
+        let (handling, forms) = match read {
+            Some(listing) => (Some(listing.handling), listing.forms),
+            None => (None, BTreeMap::new()),
+        };
+        let listed_at = handling
+            .as_ref()
+            .map(|h| h.department.as_str())
+            .unwrap_or("shimin");
+        if wanted.is_none() && listed_at != department {
+            continue;
+        }
+        out.push(VisitListing {
+            department: listed_at.to_owned(),
+            holder: handling.as_ref().and_then(|h| h.holder.clone()),
+            waiting_since: handling
+                .as_ref()
+                .and_then(|h| h.since)
+                .or(Some(record.created_at)),
+            forms,
+            record,
+        });
+    }
+    if wanted.is_some() && requested > 0 && out.is_empty() {
+        // The number exists today, but not for this 課.
+        return Err(ApiError::NotFound("no such visit for this 課".into()));
+    }
+    Ok(Json(out))
+}

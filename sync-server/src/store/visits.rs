@@ -1,0 +1,176 @@
+//! The visit register: each visit's day and 受付番号, given once at reception.
+
+use rusqlite::{OptionalExtension, params};
+use shared_model::DocumentId;
+
+use super::{Store, StoreError};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS visits (
+    doc_id           TEXT    PRIMARY KEY,
+    day              TEXT    NOT NULL,
+    reception_number INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    UNIQUE (day, reception_number)
+);
+";
+
+/// One visit as registered at reception.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VisitRecord {
+    /// The visit document's id.
+    pub visit_id: String,
+    /// 受付番号 of the day.
+    pub reception_number: u32,
+    /// The day (Asia/Tokyo), YYYY-MM-DD.
+    pub day: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
+impl Store {
+    /// The visit register's entry for a document, if it is a registered visit.
+    pub fn visit_record(&self, doc_id: &DocumentId) -> Result<Option<VisitRecord>, StoreError> {
+        let id = doc_id.to_string();
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| {
+                    Ok(VisitRecord {
+                        visit_id: id.clone(),
+                        day: r.get(0)?,
+                        reception_number: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Registers a visit and gives it the day's next reception number; registering the same
+    /// visit again returns the number it already has.
+    pub fn register_visit(
+        &self,
+        doc_id: &DocumentId,
+        day: &str,
+        now_ms: i64,
+        grants: &[String],
+    ) -> Result<VisitRecord, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = doc_id.to_string();
+        let existing = tx
+            .query_row(
+                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, u32>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let record = match existing {
+            Some((day, reception_number, created_at)) => VisitRecord {
+                visit_id: id,
+                reception_number,
+                day,
+                created_at,
+            },
+            None => {
+                let next: u32 = tx.query_row(
+                    "SELECT COALESCE(MAX(reception_number), 0) + 1 FROM visits WHERE day = ?1",
+                    params![day],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, day, next, now_ms],
+                )?;
+                // Only whoever registers the visit first is granted it, in the same step.
+                for grantee in grants {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![id, grantee])?;
+                }
+                VisitRecord {
+                    visit_id: id,
+                    reception_number: next,
+                    day: day.to_owned(),
+                    created_at: now_ms,
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// The visits registered on a day, by reception number.
+    pub fn visits_of_day(&self, day: &str) -> Result<Vec<VisitRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
+             ORDER BY reception_number",
+        )?;
+        let rows = stmt.query_map(params![day], |r| {
+            Ok(VisitRecord {
+                visit_id: r.get(0)?,
+                reception_number: r.get(1)?,
+                day: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reception_numbers_count_per_day_and_are_stable() {
+        let store = Store::in_memory().unwrap();
+        let (a, b, c) = (
+            DocumentId::random(),
+            DocumentId::random(),
+            DocumentId::random(),
+        );
+        assert_eq!(
+            store
+                .register_visit(&a, "2027-02-01", 1, &[])
+                .unwrap()
+                .reception_number,
+            1
+        );
+        assert_eq!(
+            store
+                .register_visit(&b, "2027-02-01", 2, &[])
+                .unwrap()
+                .reception_number,
+            2
+        );
+        assert_eq!(
+            store
+                .register_visit(&a, "2027-02-01", 3, &[])
+                .unwrap()
+                .reception_number,
+            1
+        );
+        assert_eq!(
+            store
+                .register_visit(&c, "2027-02-02", 4, &[])
+                .unwrap()
+                .reception_number,
+            1
+        );
+        let day = store.visits_of_day("2027-02-01").unwrap();
+        assert_eq!(day.len(), 2);
+        assert_eq!(day[1].visit_id, b.to_string());
+    }
+}
