@@ -13,6 +13,7 @@ pub mod catalog;
 mod document_id;
 pub mod export_queue;
 pub mod navi;
+pub mod numerals;
 pub mod protocol;
 pub mod stats;
 pub mod synthetic;

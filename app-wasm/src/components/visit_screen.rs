@@ -48,6 +48,7 @@ fn canonical_fields(catalog: &Catalog, forms: &[&Form]) -> Vec<CatalogField> {
                 label: item.label.clone(),
                 max: item.max,
                 choices: item.choices.clone(),
+                unknown_parts: item.unknown_parts,
                 required: false,
                 required_when: None,
             });

@@ -9,9 +9,11 @@
 
 use std::fmt;
 
+mod reading;
 mod wareki;
 
-pub use wareki::{DateError, Era, FIRST_SOLAR_DAY, Wareki, parse_date};
+pub use reading::{DateError, DateReading, RecordedDate, parse_date, read_date};
+pub use wareki::{Era, FIRST_SOLAR_DAY, Wareki};
 
 const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -64,7 +66,8 @@ impl CivilDay {
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+/// Days in a month of the Gregorian calendar (0 for a month that is not 1–12).
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

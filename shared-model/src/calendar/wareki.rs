@@ -11,12 +11,14 @@
 //! let day = parse_date("令和元年5月1日").unwrap();
 //! assert_eq!(day, CivilDay::new(2019, 5, 1).unwrap());
 //! assert_eq!(Wareki::from_day(day).unwrap().to_string(), "令和元年5月1日");
-//! assert!(parse_date("平成31年5月1日").is_err()); // 平成 ended on 4月30日
+//! // 平成 ended on 4月30日: the day 平成31年5月1日 names is 令和元年5月1日.
+//! assert_eq!(parse_date("平成31年5月1日").unwrap(), day);
 //! ```
 
 use std::fmt;
 
 use super::CivilDay;
+use super::reading::DateError;
 
 /// An era of the Japanese calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,14 +82,6 @@ impl Era {
         let i = Era::ALL.iter().position(|e| *e == self)?;
         Era::ALL.get(i + 1).copied()
     }
-
-    fn from_name(name: &str) -> Option<Era> {
-        Era::ALL.into_iter().find(|e| {
-            e.kanji() == name
-                || name.chars().count() == 1
-                    && name.chars().next().map(|c| c.to_ascii_uppercase()) == Some(e.letter())
-        })
-    }
 }
 
 /// The first day this module converts: 1873-01-01 (明治6年1月1日).
@@ -110,25 +104,10 @@ pub struct Wareki {
     pub day: u32,
 }
 
-/// Why a date is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DateError {
-    /// The text is not a date in any accepted form.
-    #[error("{0:?} is not a date (examples: 2027-02-01, 令和9年2月1日, R9.2.1)")]
-    Unreadable(String),
-    /// The month or day does not exist (2月30日, 13月).
-    #[error("{0} does not exist in the calendar")]
-    Impossible(String),
-    /// The era year is outside the era (平成31年5月1日, 昭和65年).
-    #[error("{0} is outside the era")]
-    OutsideEra(String),
-    /// Before 1873-01-01.
-    #[error("{0} is before 1873-01-01, when Japan adopted the Gregorian calendar")]
-    BeforeSolarCalendar(String),
-}
-
 impl Wareki {
     /// The era date of a day (from 1873-01-01).
+    ///
+    /// Errors: [`DateError::BeforeSolarCalendar`] before 1873-01-01.
     pub fn from_day(day: CivilDay) -> Result<Wareki, DateError> {
         if day < FIRST_SOLAR_DAY {
             return Err(DateError::BeforeSolarCalendar(day.to_string()));
@@ -146,22 +125,24 @@ impl Wareki {
         })
     }
 
-    /// The Gregorian day, checking the era's bounds.
-    pub fn to_day(self) -> Result<CivilDay, DateError> {
-        let year = self.era.first_day().year + self.year as i32 - 1;
-        let shown = self.to_string();
+    /// The Gregorian day this era date names, whether or not it lies within the era
+    /// (平成31年5月1日 is 2019-05-01); `None` for year 0 or a day the calendar lacks.
+    pub fn to_day(self) -> Option<CivilDay> {
         if self.year == 0 {
-            return Err(DateError::OutsideEra(shown));
+            return None;
         }
-        let day = CivilDay::new(year, self.month, self.day)
-            .ok_or_else(|| DateError::Impossible(shown.clone()))?;
-        if day < self.era.first_day() || self.era.next().is_some_and(|n| day >= n.first_day()) {
-            return Err(DateError::OutsideEra(shown));
-        }
-        if day < FIRST_SOLAR_DAY {
-            return Err(DateError::BeforeSolarCalendar(shown));
-        }
-        Ok(day)
+        CivilDay::new(
+            self.era.first_day().year + self.year as i32 - 1,
+            self.month,
+            self.day,
+        )
+    }
+
+    /// Whether the day lies within the era (from its first day to the day before the next).
+    pub fn within_era(self) -> bool {
+        self.to_day().is_some_and(|day| {
+            day >= self.era.first_day() && self.era.next().is_none_or(|n| day < n.first_day())
+        })
     }
 }
 
@@ -178,80 +159,6 @@ impl fmt::Display for Wareki {
                 self.month,
                 self.day
             )
-        }
-    }
-}
-
-/// Reads a date written as 西暦 (`2027-02-01`, `2027/2/1`, `20270201`, `2027年2月1日`) or
-/// 和暦 (`令和9年2月1日`, `令和元年5月1日`, `R9.2.1`, `H31/4/30`), with full-width digits too.
-pub fn parse_date(text: &str) -> Result<CivilDay, DateError> {
-    let normalized: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'Ａ'..='Ｚ' => char::from_u32(c as u32 - 'Ａ' as u32 + 'A' as u32).unwrap_or(c),
-            'ａ'..='ｚ' => char::from_u32(c as u32 - 'ａ' as u32 + 'a' as u32).unwrap_or(c),
-            '／' | '．' | '－' | '−' | 'ー' => '/',
-            '.' | '-' => '/',
-            ' ' | '\u{3000}' => ' ',
-            other => other,
-        })
-        .filter(|c| *c != ' ')
-        .collect();
-    let unreadable = || DateError::Unreadable(text.to_owned());
-    // Split off an era name: kanji (2 chars) or one letter.
-    let (era, rest) = if let Some(era) = Era::ALL
-        .into_iter()
-        .find(|e| normalized.starts_with(e.kanji()))
-    {
-        (Some(era), &normalized[era.kanji().len()..])
-    } else if let Some(first) = normalized.chars().next().filter(char::is_ascii_alphabetic) {
-        let era = Era::from_name(&first.to_string()).ok_or_else(unreadable)?;
-        (Some(era), &normalized[first.len_utf8()..])
-    } else {
-        (None, normalized.as_str())
-    };
-    let rest = rest.replacen("元", "1", 1);
-    let parts: Vec<&str> = rest
-        .split(['年', '月', '日', '/'])
-        .filter(|p| !p.is_empty())
-        .collect();
-    let numbers: Vec<u32> = match parts.as_slice() {
-        [compact]
-            if era.is_none()
-                && compact.len() == 8
-                && compact.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            vec![
-                compact[..4].parse().map_err(|_| unreadable())?,
-                compact[4..6].parse().map_err(|_| unreadable())?,
-                compact[6..].parse().map_err(|_| unreadable())?,
-            ]
-        }
-        [y, m, d] => vec![
-            y.parse().map_err(|_| unreadable())?,
-            m.parse().map_err(|_| unreadable())?,
-            d.parse().map_err(|_| unreadable())?,
-        ],
-        _ => return Err(unreadable()),
-    };
-    let (y, m, d) = (numbers[0], numbers[1], numbers[2]);
-    match era {
-        Some(era) => Wareki {
-            era,
-            year: y,
-            month: m,
-            day: d,
-        }
-        .to_day(),
-        None => {
-            let day = CivilDay::new(y as i32, m, d)
-                .ok_or_else(|| DateError::Impossible(format!("{y:04}-{m:02}-{d:02}")))?;
-            if day < FIRST_SOLAR_DAY {
-                return Err(DateError::BeforeSolarCalendar(day.to_string()));
-            }
-            Ok(day)
         }
     }
 }
@@ -277,88 +184,19 @@ mod tests {
             ((2019, 5, 1), "令和元年5月1日"),
         ];
         for ((y, m, d), text) in cases {
-            assert_eq!(Wareki::from_day(day(y, m, d)).unwrap().to_string(), text);
-            assert_eq!(parse_date(text).unwrap(), day(y, m, d), "{text}");
+            let w = Wareki::from_day(day(y, m, d)).unwrap();
+            assert_eq!(w.to_string(), text);
+            assert!(w.within_era());
+            assert_eq!(w.to_day(), Some(day(y, m, d)));
         }
-    }
-
-    #[test]
-    fn dates_outside_their_era_are_refused() {
-        for text in [
-            "明治45年7月30日",
-            "大正15年12月25日",
-            "昭和64年1月8日",
-            "平成31年5月1日",
-            "令和元年4月30日",
-            "平成0年1月1日",
-            "昭和100年1月1日",
-        ] {
-            assert!(
-                matches!(parse_date(text), Err(DateError::OutsideEra(_))),
-                "{text}: {:?}",
-                parse_date(text)
-            );
-        }
-    }
-
-    #[test]
-    fn impossible_and_unreadable_dates() {
-        for text in [
-            "令和5年2月29日",
-            "2023-02-29",
-            "2024-13-01",
-            "令和6年4月31日",
-        ] {
-            assert!(
-                matches!(parse_date(text), Err(DateError::Impossible(_))),
-                "{text}"
-            );
-        }
-        assert!(parse_date("2024-02-29").is_ok());
-        for text in ["", "昨日", "令和", "X5.1.1", "2024-1", "12345678901"] {
-            assert!(
-                matches!(parse_date(text), Err(DateError::Unreadable(_))),
-                "{text}"
-            );
-        }
-        assert!(matches!(
-            parse_date("明治5年12月2日"),
-            Err(DateError::BeforeSolarCalendar(_))
-        ));
-    }
-
-    #[test]
-    fn written_forms() {
-        let expected = day(2027, 2, 1);
-        for text in [
-            "2027-02-01",
-            "2027/2/1",
-            "20270201",
-            "2027年2月1日",
-            "令和9年2月1日",
-            "R9.2.1",
-            "r9/2/1",
-            "令和９年２月１日",
-            " 令和 9年 2月 1日 ",
-        ] {
-            assert_eq!(parse_date(text).unwrap(), expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn every_day_round_trips_through_wareki() {
-        let mut d = FIRST_SOLAR_DAY;
-        let last = day(2100, 12, 31);
-        let mut count = 0;
-        while d <= last {
-            let w = Wareki::from_day(d).unwrap();
-            assert_eq!(w.to_day().unwrap(), d);
-            assert_eq!(parse_date(&w.to_string()).unwrap(), d);
-            let short = format!("{}{}.{}.{}", w.era.letter(), w.year, w.month, w.day);
-            assert_eq!(parse_date(&short).unwrap(), d);
-            d = d.next();
-            count += 1;
-        }
-        assert_eq!(count, FIRST_SOLAR_DAY.days_until(last) + 1);
+        let past = Wareki {
+            era: Era::Heisei,
+            year: 31,
+            month: 5,
+            day: 1,
+        };
+        assert!(!past.within_era());
+        assert_eq!(past.to_day(), Some(day(2019, 5, 1)));
+        assert_eq!(Wareki { year: 0, ..past }.to_day(), None);
     }
 }

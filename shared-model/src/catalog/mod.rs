@@ -15,6 +15,7 @@
 //! assert!(catalog.form("no_such_form").is_err());
 //! ```
 
+mod canonical;
 mod values;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::DeadlineRule;
 
+pub use canonical::{Medium, render};
 pub use values::{FieldFinding, VisitValues, is_child_on};
 
 /// Why the catalog, or a request against it, is not right.
@@ -166,6 +168,10 @@ pub struct Item {
     /// Choices for choice kinds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
+    /// For dates: whether parts may be unknown (不詳日, 住民記録システム標準仕様書 §1.1.8;
+    /// 生年月日 only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_parts: bool,
 }
 
 impl Item {
@@ -218,6 +224,9 @@ pub struct Field {
     /// Choices.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
+    /// For dates: whether parts may be unknown (不詳).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_parts: bool,
     /// Always required.
     pub required: bool,
     /// Required under a condition.
@@ -484,6 +493,7 @@ fn resolve_section(
                     label: f.label.clone().unwrap_or_else(|| item.label.clone()),
                     max: f.max.or(item.max),
                     choices: item.choices.clone(),
+                    unknown_parts: item.unknown_parts,
                     required: f.required,
                     required_when: f.required_when.clone(),
                 }
@@ -496,6 +506,7 @@ fn resolve_section(
                     label: label.clone(),
                     max: f.max,
                     choices: f.choices.clone(),
+                    unknown_parts: false,
                     required: f.required,
                     required_when: f.required_when.clone(),
                 },

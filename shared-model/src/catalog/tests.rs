@@ -37,6 +37,8 @@ fn invalid(field: &Field) -> (String, Code) {
     match field.kind {
         Kind::Text => ("あ".repeat(field.max.unwrap_or(200) + 1), Code::TooLong),
         Kind::Kana => ("高崎".into(), Code::KanaInvalid),
+        // A 生年月日 may be a day the calendar lacks (§1.1.8), so month 13 is what no date is.
+        Kind::Date if field.unknown_parts => ("令和5年13月1日".into(), Code::DateImpossible),
         Kind::Date => ("令和5年2月30日".into(), Code::DateImpossible),
         Kind::PostalCode => ("37-8501".into(), Code::PostalCodeFormat),
         Kind::Phone => ("321-1111".into(), Code::PhoneFormat),

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Catalog, CatalogError, Condition, Field, Form, Kind, Repeat, Scope};
 use crate::calendar::CivilDay;
 use crate::validate::{
-    Code, Finding, check_atena_number, check_date, check_kana, check_length, check_moved_on,
-    check_my_number, check_notified_on, check_phone, check_postal_code, check_relationship,
-    check_residence_card_number,
+    Code, Finding, check_date, check_date_field, check_length, check_moved_on, check_notified_on,
 };
 
 /// The values of a visit: canonical items once, plus each form's own fields.
@@ -228,33 +226,36 @@ fn check_field(
         }
         return Vec::new();
     };
-    let result = match field.kind {
-        Kind::Text => check_length(value, field.max.unwrap_or(200)),
-        Kind::Kana => check_kana(value).and_then(|k| check_length(&k, field.max.unwrap_or(100))),
-        Kind::Date => check_date(value).map(|_| ()),
-        Kind::PostalCode => check_postal_code(value).map(|_| ()),
-        Kind::Phone => check_phone(value).map(|_| ()),
-        Kind::MyNumber => check_my_number(value),
-        Kind::AtenaNumber => check_atena_number(value),
-        Kind::ResidenceCard => check_residence_card_number(value),
-        Kind::Relationship => check_relationship(value).map(|_| ()),
+    match field.kind {
+        Kind::Text => check_length(value, field.max.unwrap_or(200))
+            .err()
+            .into_iter()
+            .collect(),
+        Kind::Date => check_date_field(value, field.unknown_parts),
         Kind::Choice => {
             if field.choices.iter().any(|c| c.id == value) {
-                Ok(())
+                Vec::new()
             } else {
-                Err(unknown_choice(field, value))
+                vec![unknown_choice(field, value)]
             }
         }
         Kind::Flag => {
             if value == "true" || value == "false" {
-                Ok(())
+                Vec::new()
             } else {
-                Err(unknown_choice(field, value))
+                vec![unknown_choice(field, value)]
             }
         }
         Kind::Counts => unreachable!("handled above"),
-    };
-    result.err().into_iter().collect()
+        // Every other kind is checked through its canonical form.
+        kind => match kind.canonical(value) {
+            Ok(canonical) => match field.max {
+                Some(max) => check_length(&canonical, max).err().into_iter().collect(),
+                None => Vec::new(),
+            },
+            Err(finding) => vec![finding],
+        },
+    }
 }
 
 fn unknown_choice(field: &Field, value: &str) -> Finding {

@@ -29,11 +29,32 @@ pub fn check_postal_code(text: &str) -> Result<String, Finding> {
 }
 
 /// Checks a Japanese telephone number: 10 or 11 digits starting with 0; hyphens, spaces and
-/// parentheses allowed. Returns the digits.
+/// parentheses allowed. Returns it canonical: ASCII digits, the groups the person wrote
+/// joined by `-` (`(027)321-1111` → `027-321-1111`; `0273211111` stays as it is, since where
+/// an area code ends depends on the number).
 pub fn check_phone(text: &str) -> Result<String, Finding> {
-    let digits = ascii_digits(text, &['-', '－', 'ー', ' ', '(', ')', '（', '）']);
+    let separators = [
+        '-', '－', 'ー', '‐', '―', '−', ' ', '\u{3000}', '(', ')', '（', '）',
+    ];
+    let digits = ascii_digits(text, &separators);
     match digits {
-        Some(d) if (10..=11).contains(&d.len()) && d.starts_with('0') => Ok(d),
+        Some(d) if (10..=11).contains(&d.len()) && d.starts_with('0') => {
+            let mut groups: Vec<String> = Vec::new();
+            let mut current = String::new();
+            for c in text.trim().chars() {
+                match c {
+                    '0'..='9' => current.push(c),
+                    '０'..='９' => current
+                        .push(char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c)),
+                    _ if !current.is_empty() => groups.push(std::mem::take(&mut current)),
+                    _ => {}
+                }
+            }
+            if !current.is_empty() {
+                groups.push(current);
+            }
+            Ok(groups.join("-"))
+        }
         _ => Err(Finding::error(
             Code::PhoneFormat,
             "電話番号は0から始まる10桁か11桁の数字で入力してください (例: 027-321-1111)。",
@@ -70,6 +91,13 @@ mod tests {
         ] {
             assert!(check_phone(ok).is_ok(), "{ok}");
         }
+        assert_eq!(check_phone("(027)321-1111").unwrap(), "027-321-1111");
+        assert_eq!(
+            check_phone("０２７（３２１）１１１１").unwrap(),
+            "027-321-1111"
+        );
+        assert_eq!(check_phone("090 1234　5678").unwrap(), "090-1234-5678");
+        assert_eq!(check_phone("0273211111").unwrap(), "0273211111");
         for bad in ["321-1111", "27-321-1111", "0273211111111", "027-321-111x"] {
             assert_eq!(
                 check_phone(bad).unwrap_err().code,

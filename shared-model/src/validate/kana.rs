@@ -24,8 +24,9 @@ fn semi_voiced(base: char) -> Option<char> {
     }
 }
 
-/// Full-width katakana for half-width katakana, hiragana and ASCII spaces; other characters
-/// are kept (and then refused by [`check_kana`]).
+/// Full-width katakana for half-width katakana, hiragana and ASCII spaces; the hyphens and
+/// dashes people type for a long vowel (`-` `－` `‐` `―`) after a kana as ー; runs of spaces
+/// as one full-width space. Other characters are kept (and then refused by [`check_kana`]).
 pub fn normalize_kana(text: &str) -> String {
     let table: Vec<char> = HALF_WIDTH.chars().collect();
     let mut out: Vec<char> = Vec::with_capacity(text.len());
@@ -47,6 +48,19 @@ pub fn normalize_kana(text: &str) -> String {
                 c
             }
             '\u{FF65}' => '・',
+            '-' | '－' | '‐' | '‑' | '―' | '—' | '−' | '～' | '〜'
+                if out
+                    .last()
+                    .is_some_and(|p| matches!(p, '\u{30A1}'..='\u{30FA}')) =>
+            {
+                'ー'
+            }
+            '\t' => {
+                if out.last() == Some(&'\u{3000}') {
+                    continue;
+                }
+                '\u{3000}'
+            }
             '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
             ' ' | '\u{3000}' => {
                 if out.last() == Some(&'\u{3000}') {
@@ -93,6 +107,10 @@ mod tests {
         assert_eq!(normalize_kana("たかさき  はなこ"), "タカサキ\u{3000}ハナコ");
         assert_eq!(normalize_kana("ｼﾞｮﾝ･ｽﾐｽ"), "ジョン・スミス");
         assert_eq!(check_kana("ﾀｶｻｷ ﾊﾅｺ").unwrap(), "タカサキ\u{3000}ハナコ");
+        assert_eq!(check_kana("ｹ-ｺ").unwrap(), "ケーコ");
+        assert_eq!(check_kana("けーこ").unwrap(), "ケーコ");
+        assert_eq!(check_kana("ケ－コ").unwrap(), "ケーコ");
+        assert_eq!(check_kana("ゔぃ").unwrap(), "ヴィ");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use number::{
 };
 pub use relationship::check_relationship;
 
-use crate::calendar::{CivilDay, DateError, parse_date};
+use crate::calendar::{CivilDay, DateError, DateReading, read_date};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -44,6 +44,8 @@ pub enum Code {
     DateUnreadable,
     DateImpossible,
     DateOutsideEra,
+    DateUnknownParts,
+    DateOffCalendar,
     DateBeforeSolarCalendar,
     DateInFuture,
     NotifiedLate,
@@ -73,6 +75,8 @@ impl Code {
             Code::DateUnreadable => "date.unreadable",
             Code::DateImpossible => "date.impossible",
             Code::DateOutsideEra => "date.outside_era",
+            Code::DateUnknownParts => "date.unknown_parts",
+            Code::DateOffCalendar => "date.off_calendar",
             Code::DateBeforeSolarCalendar => "date.before_1873",
             Code::DateInFuture => "date.in_future",
             Code::NotifiedLate => "deadline.notified_late",
@@ -131,9 +135,10 @@ impl Finding {
     }
 }
 
-/// Reads a date (西暦 or 和暦), naming what is wrong.
-pub fn check_date(text: &str) -> Result<CivilDay, Finding> {
-    parse_date(text).map_err(|e| match e {
+/// Reads a date (西暦 or 和暦, in every form [`read_date`] takes), unknown parts (不詳) and
+/// days the calendar lacks included, naming what is wrong.
+pub fn check_date_text(text: &str) -> Result<DateReading, Finding> {
+    read_date(text).map_err(|e| match e {
         DateError::Unreadable(_) => Finding::error(
             Code::DateUnreadable,
             format!("「{text}」は日付として読めません。例: 2027-02-01、令和9年2月1日、R9.2.1"),
@@ -144,17 +149,84 @@ pub fn check_date(text: &str) -> Result<CivilDay, Finding> {
             format!("{shown} は存在しない日付です。月と日を確かめてください。"),
             format!("{shown} does not exist. Check the month and day."),
         ),
-        DateError::OutsideEra(shown) => Finding::error(
-            Code::DateOutsideEra,
-            format!("{shown} はその元号の期間外です。元号か年を確かめてください。"),
-            format!("{shown} is outside that era. Check the era or the year."),
-        ),
         DateError::BeforeSolarCalendar(shown) => Finding::error(
             Code::DateBeforeSolarCalendar,
             format!("{shown} は明治6年(1873年)より前の日付で、扱えません。"),
             format!("{shown} is before 1873 and cannot be handled."),
         ),
+        DateError::Unknown(shown) => unknown_parts(&shown),
     })
+}
+
+fn unknown_parts(shown: &str) -> Finding {
+    Finding::error(
+        Code::DateUnknownParts,
+        format!(
+            "{shown} は日付が確定していません。年月日をすべて入力してください (不詳は生年月日だけに使えます)。"
+        ),
+        format!(
+            "{shown} has unknown parts; enter the whole date (不詳 is only for dates of birth)."
+        ),
+    )
+}
+
+/// Reads one whole calendar day (西暦 or 和暦), naming what is wrong.
+pub fn check_date(text: &str) -> Result<CivilDay, Finding> {
+    let reading = check_date_text(text)?;
+    if reading.date.has_unknown_parts() {
+        return Err(unknown_parts(&reading.date.to_japanese()));
+    }
+    reading.date.calendar_day().ok_or_else(|| {
+        Finding::error(
+            Code::DateImpossible,
+            format!(
+                "{} は存在しない日付です。月と日を確かめてください。",
+                text.trim()
+            ),
+            format!("{} does not exist. Check the month and day.", text.trim()),
+        )
+    })
+}
+
+/// Checks a date field: errors for what cannot be read, and, where `unknown_parts` is false,
+/// for 不詳 and days the calendar lacks; warnings for what was read but is worth a look (a
+/// 和暦 outside its era, 平成31年5月1日 → 令和元年5月1日; a day the calendar lacks in a
+/// date of birth, which §1.1.8 of the 住民記録システム標準仕様書 allows).
+pub fn check_date_field(text: &str, unknown_parts_allowed: bool) -> Vec<Finding> {
+    let reading = match check_date_text(text) {
+        Ok(reading) => reading,
+        Err(finding) => return vec![finding],
+    };
+    let mut out = Vec::new();
+    if reading.date.has_unknown_parts() && !unknown_parts_allowed {
+        out.push(unknown_parts(&reading.date.to_japanese()));
+    }
+    if reading.date.is_off_calendar() {
+        let shown = reading.date.to_japanese();
+        out.push(if unknown_parts_allowed {
+            Finding::warning(
+                Code::DateOffCalendar,
+                format!("{shown} は暦にない日付です。戸籍の記載どおりか確かめてください。"),
+                format!("{shown} is not in the calendar; check it against the family register."),
+            )
+        } else {
+            Finding::error(
+                Code::DateImpossible,
+                format!("{shown} は存在しない日付です。月と日を確かめてください。"),
+                format!("{shown} does not exist. Check the month and day."),
+            )
+        });
+    }
+    if let (Some(written), Some(right)) = (&reading.outside_era, reading.right_era()) {
+        out.push(Finding::warning(
+            Code::DateOutsideEra,
+            format!(
+                "{written} は元号の期間外のため、{right} として読みました。元号を確かめてください。"
+            ),
+            format!("{written} lies outside its era; read as {right}. Check the era."),
+        ));
+    }
+    out
 }
 
 /// Checks a text against a length limit in characters.
@@ -193,6 +265,7 @@ mod tests {
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
             let _ = check_date(&text);
+            let _ = check_date_field(&text, true);
             let _ = check_my_number(&text);
             let _ = check_atena_number(&text);
             let _ = check_residence_card_number(&text);
@@ -212,6 +285,8 @@ mod tests {
             Code::DateUnreadable,
             Code::DateImpossible,
             Code::DateOutsideEra,
+            Code::DateUnknownParts,
+            Code::DateOffCalendar,
             Code::DateBeforeSolarCalendar,
             Code::DateInFuture,
             Code::NotifiedLate,

@@ -85,11 +85,12 @@ pub fn check_atena_number(text: &str) -> Result<(), Finding> {
     Ok(())
 }
 
-/// Checks a 在留カード番号: two letters, eight digits, two letters (e.g. AB12345678CD).
+/// Checks a 在留カード番号: two letters, eight digits, two letters (e.g. AB12345678CD), in
+/// either case and width, spaces between the groups allowed.
 pub fn check_residence_card_number(text: &str) -> Result<(), Finding> {
     let t: Vec<char> = text
-        .trim()
         .chars()
+        .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             'Ａ'..='Ｚ' => char::from_u32(c as u32 - 'Ａ' as u32 + 'A' as u32).unwrap_or(c),
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),

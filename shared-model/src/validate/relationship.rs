@@ -1,13 +1,29 @@
 //! 続柄 (relationship to the head of household) as the 住民記録 standard writes it (§1.1.11).
 //!
-//! Accepted: 世帯主, 縁故者, 同居人, 夫（未届）, 妻（未届）, and chains of 子・父・母・夫・妻・
-//! 兄・姉・弟・妹 joined by 「の」 up to four links (子の子の子の子). Words the standard does not
-//! use (祖父, 孫, おじ, 甥, 長男 …) are refused with the form to write instead.
+//! Accepted (§1.1.11 ①–⑤): 世帯主; 夫・妻・夫（未届）・妻（未届）・子・父・母・兄・姉・弟・妹,
+//! and chains of them joined by 「の」 up to four links (子の妻, 妻（未届）の子, 子の子の子の子);
+//! 縁故者; 同居人. The standard's own notation 子（子の夫）・子（子の妻） is read as 子の夫・子の妻.
+//! Words the standard does not use (祖父, 孫, おじ, 甥, 長男 …) are refused with the form to
+//! write instead. Half-width parentheses and spaces are normalised away.
 
 use super::{Code, Finding};
 
-const STANDALONE: [&str; 5] = ["世帯主", "縁故者", "同居人", "夫（未届）", "妻（未届）"];
-const LINKS: [&str; 9] = ["子", "父", "母", "夫", "妻", "兄", "姉", "弟", "妹"];
+const STANDALONE: [&str; 3] = ["世帯主", "縁故者", "同居人"];
+const LINKS: [&str; 11] = [
+    "子",
+    "父",
+    "母",
+    "夫",
+    "妻",
+    "兄",
+    "姉",
+    "弟",
+    "妹",
+    "夫（未届）",
+    "妻（未届）",
+];
+/// The standard's list writes these two as 子（子の夫）・子（子の妻）; they are the chains.
+const NOTATIONS: [(&str, &str); 2] = [("子（子の夫）", "子の夫"), ("子（子の妻）", "子の妻")];
 const MAX_LINKS: usize = 4;
 
 /// Words that are not 続柄 in the standard, with what to write instead.
@@ -50,6 +66,9 @@ pub fn check_relationship(text: &str) -> Result<String, Finding> {
         .collect();
     if STANDALONE.contains(&normalized.as_str()) {
         return Ok(normalized);
+    }
+    if let Some((_, chain)) = NOTATIONS.iter().find(|(n, _)| *n == normalized) {
+        return Ok((*chain).to_owned());
     }
     if let Some((word, instead)) = NOT_ALLOWED.iter().find(|(w, _)| normalized == *w) {
         return Err(Finding::error(
@@ -107,10 +126,16 @@ mod tests {
             "妻の子",
             "子の子",
             "子の子の子の子",
+            "妻（未届）の子",
+            "夫(未届)の子",
+            "子の妻（未届）",
+            "子（子の妻）",
         ] {
             assert!(check_relationship(ok).is_ok(), "{ok}");
         }
         assert_eq!(check_relationship("妻(未届)").unwrap(), "妻（未届）");
+        assert_eq!(check_relationship("子 の 妻").unwrap(), "子の妻");
+        assert_eq!(check_relationship("子（子の夫）").unwrap(), "子の夫");
     }
 
     #[test]
