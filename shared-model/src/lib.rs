@@ -15,6 +15,7 @@ pub mod export_queue;
 pub mod navi;
 pub mod numerals;
 pub mod protocol;
+pub mod search_key;
 pub mod stats;
 pub mod synthetic;
 pub mod terminal;
