@@ -80,22 +80,8 @@ impl Staff {
     }
 }
 
-/// The 住基 importer's state (`/api/exchange/import`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ImportState {
-    /// The last file imported.
-    pub last_file: Option<String>,
-    /// Its rows.
-    pub last_rows: Option<u64>,
-    /// Seconds since the last successful poll.
-    pub lag_secs: Option<u64>,
-    /// Whether that breaks the 5-minute promise.
-    pub behind_promise: bool,
-    /// Latest errors, with file and row numbers.
-    pub errors: Vec<String>,
-}
-
 pub use shared_model::export_queue::{ExportCounts, ExportState, RejectedRecord};
+pub use shared_model::import_state::{ImportState, QuarantinedRow};
 
 /// One audit log line.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -215,8 +201,11 @@ pub use shared_model::synthetic::Resident;
 pub struct ResidentAnswer {
     /// How the server read the query.
     pub kind: String,
-    /// Matches.
+    /// Matches, best first.
     pub residents: Vec<Resident>,
+    /// Whether more residents match than were returned.
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// Searches the resident register.

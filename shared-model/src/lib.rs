@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod catalog;
 mod document_id;
 pub mod export_queue;
+pub mod import_state;
 pub mod navi;
 pub mod numerals;
 pub mod protocol;

@@ -1,12 +1,16 @@
-//! The 住基 import over the folder bucket: full and delta files imported exactly once and
-//! atomically; each kind of broken file refused with its location, nothing accepted lost.
+//! The 住基 import over the folder bucket: full and delta files imported exactly once; every
+//! good row taken, every bad row set aside with its line, column and reason while the
+//! resident's previous record stays; files wrong as files (encoding, header, columns, too
+//! many bad rows) refused whole with their location, nothing accepted lost.
 
 use std::sync::Arc;
 
 use shared_model::synthetic::{Population, Resident};
+use shared_model::validate::m11_check_digit;
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::import::{ImportError, import_pending};
 use sync_server::exchange::layout::ResidentLayout;
+use sync_server::exchange::poller::ImportPoller;
 use sync_server::store::{ResidentQuery, Store};
 
 const PREFIX: &str = "inbound/juki/";
@@ -84,7 +88,7 @@ async fn a_full_file_fills_the_register_once() {
     let prefix: String = someone.kana.chars().take(4).collect();
     let found = f
         .store
-        .search_residents(&ResidentQuery::KanaPrefix(prefix), 100, false)
+        .search_residents(&ResidentQuery::Text(prefix), 100, false)
         .unwrap();
     assert!(found.iter().any(|r| r == someone));
     // The same file again: nothing to do.
@@ -136,7 +140,8 @@ async fn a_delta_adds_changes_and_removes() {
     );
 }
 
-/// Puts a broken file, imports, and checks it was refused with `check` and changed nothing.
+/// Puts a broken file, imports, and checks it was refused whole with `check` and changed
+/// nothing.
 async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&ImportError)) {
     let before = f.store.resident_count().unwrap();
     f.bucket
@@ -156,11 +161,18 @@ async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&Import
     assert!(import(f).await.is_empty());
 }
 
-fn rows_error(error: &ImportError) -> Vec<(usize, String)> {
+fn rows_error(error: &ImportError) -> Vec<(u64, String)> {
     match error {
-        ImportError::Rows { errors, .. } => errors
+        ImportError::TooManyBadRows { errors, .. } => errors
             .iter()
-            .map(|e| (e.line, e.reasons.join(" / ")))
+            .map(|e| {
+                let problems: Vec<String> = e
+                    .problems
+                    .iter()
+                    .map(|(column, reason)| format!("{column}: {reason}"))
+                    .collect();
+                (e.line, problems.join(" / "))
+            })
             .collect(),
         other => panic!("expected row errors, got {other}"),
     }
@@ -186,7 +198,7 @@ async fn a_wrong_header_is_refused() {
 }
 
 #[tokio::test]
-async fn too_many_and_too_few_columns_are_refused_with_their_line() {
+async fn too_many_and_too_few_columns_are_named_with_their_line() {
     let f = fixture().await;
     let text = delta_row(&f, |_| {});
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -202,21 +214,35 @@ async fn too_many_and_too_few_columns_are_refused_with_their_line() {
         },
     )
     .await;
+    // Every row of another width: not this layout at all.
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    lines[1] = lines[1].split(',').take(5).collect::<Vec<_>>().join(",");
+    for line in &mut lines[1..] {
+        *line = line.split(',').take(5).collect::<Vec<_>>().join(",");
+    }
     refused(
         &f,
         "narrow.csv",
         (lines.join("\n") + "\n").into_bytes(),
         |e| {
-            assert_eq!(rows_error(e)[0].0, 2);
+            assert!(
+                matches!(
+                    e,
+                    ImportError::Columns {
+                        bad: 2,
+                        rows: 2,
+                        expected: 13,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
         },
     )
     .await;
 }
 
 #[tokio::test]
-async fn a_truncated_upload_is_refused() {
+async fn a_truncated_upload_is_named() {
     let f = fixture().await;
     let text = delta_row(&f, |_| {});
     let cut = &text.as_bytes()[..text.len() - 40];
@@ -229,9 +255,9 @@ async fn a_truncated_upload_is_refused() {
 }
 
 #[tokio::test]
-async fn an_invalid_date_is_refused() {
+async fn an_invalid_date_is_named() {
     let f = fixture().await;
-    let text = delta_row(&f, |r| r.birth_date = "2023-02-30".into());
+    let text = delta_row(&f, |r| r.birth_date = "2023-13-30".into());
     refused(&f, "date.csv", text.into_bytes(), |e| {
         let rows = rows_error(e);
         assert_eq!(rows, vec![(3, rows[0].1.clone())]);
@@ -241,7 +267,7 @@ async fn an_invalid_date_is_refused() {
 }
 
 #[tokio::test]
-async fn a_broken_check_digit_is_refused() {
+async fn a_broken_check_digit_is_named() {
     let f = fixture().await;
     let text = delta_row(&f, |r| {
         let last = r.my_number.pop().unwrap();
@@ -264,9 +290,10 @@ async fn shift_jis_bytes_are_refused_with_their_offset() {
     let offset = bytes.len() - 4;
     refused(&f, "sjis.csv", bytes, |e| {
         assert!(
-            matches!(e, ImportError::NotUtf8 { offset: o, .. } if *o == offset),
+            matches!(e, ImportError::Encoding { offset: o, .. } if *o == offset),
             "{e}"
-        )
+        );
+        assert!(e.to_string().contains("encoding"), "{e}");
     })
     .await;
 }
@@ -283,4 +310,518 @@ async fn a_fixed_file_under_the_same_name_is_imported() {
         .unwrap();
     let results = import(&f).await;
     assert_eq!(results[0].as_ref().unwrap().rows, 2);
+}
+
+// --- row-level acceptance (issue 11, part 1) -----------------------------------------------
+
+/// The demo register's first 4,343 residents: the file size of the issue's example.
+fn register_of_4343() -> Vec<Resident> {
+    let residents = Population::generate(20_270_201, 2_100).residents;
+    assert!(residents.len() >= 4_343);
+    residents.into_iter().take(4_343).collect()
+}
+
+async fn empty_fixture() -> (tempfile::TempDir, FolderBucket, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = FolderBucket::new(dir.path());
+    let store = Arc::new(Store::in_memory().unwrap());
+    (dir, bucket, store)
+}
+
+/// A person whose 生年月日 is 1950-00-00 (月日不詳, as some foreign residents' are).
+fn unknown_birth(atena: &str, household: &str) -> Resident {
+    Resident {
+        atena_number: atena.into(),
+        household_number: household.into(),
+        name: "グエン ティ ラン".into(),
+        kana: "グエン\u{3000}ティ\u{3000}ラン".into(),
+        birth_date: "1950-00-00".into(),
+        sex: "female".into(),
+        relationship: "世帯主".into(),
+        address: "群馬県高崎市八島町222番地".into(),
+        postal_code: "370-0849".into(),
+        head_name: "グエン ティ ラン".into(),
+        my_number: String::new(),
+        protected: false,
+    }
+}
+
+fn with_check_digit(body: &str) -> String {
+    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    format!("{body}{}", m11_check_digit(&digits))
+}
+
+#[tokio::test]
+async fn a_full_file_with_a_birth_date_of_unknown_month_and_day_imports_every_row() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let mut residents = register_of_4343();
+    residents.push(unknown_birth(
+        &with_check_digit("999000001"),
+        &with_check_digit("999000002"),
+    ));
+    bucket
+        .put(
+            "inbound/juki/full/20270201.csv",
+            full(&residents).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let poller = ImportPoller::new(60, PREFIX, ResidentLayout::default()).unwrap();
+    poller.poll_once(&bucket, &store, 1).await;
+    let state = poller.state(2);
+    assert_eq!(state.files_imported, 1, "{:?}", state.errors);
+    assert_eq!(state.last_rows, Some(4_344));
+    assert_eq!(state.last_quarantined, Some(0));
+    assert_eq!(store.resident_count().unwrap(), 4_344);
+    let stored = store
+        .resident(&with_check_digit("999000001"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.birth_date, "1950-00-00",
+        "stored as 不詳, not as a made-up day"
+    );
+    let shown = shared_model::calendar::read_date(&stored.birth_date).unwrap();
+    assert_eq!(shown.date.to_japanese(), "昭和25年月日不詳");
+    // Found by it, too.
+    let found = store
+        .search_residents(&ResidentQuery::BirthDate("1950-00-00".into()), 10, false)
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+#[tokio::test]
+async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    // The same register numbered by a core system of another era: serials, no M11 digit.
+    let residents: Vec<Resident> = register_of_4343()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.atena_number = format!("{:010}", 1_000_000 + i * 7 + 1);
+            r.household_number = format!("{:010}", 2_000_000 + i / 2);
+            r
+        })
+        .collect();
+    let without: Vec<&Resident> = residents
+        .iter()
+        .filter(|r| {
+            let d: Vec<u32> = r
+                .atena_number
+                .chars()
+                .map(|c| c.to_digit(10).unwrap())
+                .collect();
+            m11_check_digit(&d[..d.len() - 1]) != d[d.len() - 1]
+        })
+        .collect();
+    assert!(without.len() > 3_000, "most serials fail M11");
+    bucket
+        .put(
+            "inbound/juki/full/serials.csv",
+            full(&residents).into_bytes(),
+        )
+        .await
+        .unwrap();
+    // With check digits expected: refused whole, and it says what to set.
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    assert!(
+        matches!(error, ImportError::TooManyBadRows { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("check_digit = false"), "{error}");
+    assert_eq!(store.resident_count().unwrap(), 0);
+    // The layout says these numbers carry none: the same file is tried again, and taken.
+    let mut layout = ResidentLayout::default();
+    layout.rules.check_digit = false;
+    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        results.len(),
+        1,
+        "a refused file is tried again under a new layout"
+    );
+    assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    assert!(store.resident(&without[0].atena_number).unwrap().is_some());
+}
+
+/// A register numbered as e-SUITE might: 15 digits, zero-padded, M11 check digit.
+fn padded(residents: Vec<Resident>) -> Vec<Resident> {
+    residents
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.atena_number = with_check_digit(&format!("{:014}", 123_000 + i));
+            r.household_number = with_check_digit(&format!("{:014}", 456_000 + i / 2));
+            r
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let residents = padded(register_of_4343());
+    bucket
+        .put("inbound/juki/full/day1.csv", full(&residents).into_bytes())
+        .await
+        .unwrap();
+    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    // The next day's full file: one フリガナ with kanji, one number that lost its zeros, and
+    // one moved resident whose row is fine.
+    let mut next = residents.clone();
+    next[10].kana = "高崎　花子".into();
+    let lost = next[20].atena_number.trim_start_matches('0').to_owned();
+    next[20].atena_number = lost.clone();
+    next[20].address = "群馬県高崎市高松町35番地1".into();
+    next[30].address = "群馬県高崎市八島町222番地".into();
+    bucket
+        .put("inbound/juki/full/day2.csv", full(&next).into_bytes())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    let report = results[0].as_ref().unwrap();
+    assert_eq!((report.rows, report.quarantined), (4_341, 2));
+    // Nobody lost: the two bad rows' persons keep their previous records.
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    assert_eq!(
+        store
+            .resident(&residents[10].atena_number)
+            .unwrap()
+            .unwrap(),
+        residents[10]
+    );
+    assert_eq!(
+        store
+            .resident(&residents[20].atena_number)
+            .unwrap()
+            .unwrap(),
+        residents[20]
+    );
+    // ... and no one under the shortened key.
+    assert!(store.resident(&lost).unwrap().is_none());
+    assert_eq!(
+        store
+            .resident(&residents[30].atena_number)
+            .unwrap()
+            .unwrap()
+            .address,
+        "群馬県高崎市八島町222番地"
+    );
+    // Each set-aside row with its file, line, column and reason, for the admin face.
+    let quarantine = store.quarantine(10).unwrap();
+    assert_eq!(quarantine.len(), 2);
+    let by_line = |line: u64| quarantine.iter().find(|q| q.line == line).unwrap();
+    let kana = by_line(12);
+    assert_eq!(kana.file, "inbound/juki/full/day2.csv");
+    assert_eq!(kana.column, "氏名_フリガナ");
+    assert!(kana.reason.contains("カタカナ"), "{}", kana.reason);
+    let zeros = by_line(22);
+    assert_eq!(zeros.column, "宛名番号");
+    assert!(
+        zeros.reason.contains("先頭の0が欠けています"),
+        "{}",
+        zeros.reason
+    );
+    // ... and in the audit log.
+    let audit = store.search_audit("import_row_quarantined", 10).unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains("day2.csv 12行目 氏名_フリガナ"))
+    );
+    // A later file that brings the rows right takes them.
+    bucket
+        .put("inbound/juki/full/day3.csv", full(&residents).into_bytes())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 0);
+}
+
+#[tokio::test]
+async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_key() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let residents = padded(register_of_4343());
+    bucket
+        .put("inbound/juki/full/day1.csv", full(&residents).into_bytes())
+        .await
+        .unwrap();
+    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    // The file opened in a spreadsheet and saved again: every number lost its zeros.
+    let resaved: Vec<Resident> = residents
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.atena_number = r.atena_number.trim_start_matches('0').to_owned();
+            r.household_number = r.household_number.trim_start_matches('0').to_owned();
+            r
+        })
+        .collect();
+    bucket
+        .put(
+            "inbound/juki/delta/resaved.csv",
+            csv_of(
+                &resaved
+                    .iter()
+                    .map(|r| (r.clone(), "修正"))
+                    .collect::<Vec<_>>(),
+            )
+            .into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    assert!(
+        error.to_string().contains("先頭の0が欠けています"),
+        "{error}"
+    );
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    assert!(store.resident(&resaved[0].atena_number).unwrap().is_none());
+    // The first file of an empty register: its widest number sets the width.
+    let (_dir2, bucket2, store2) = empty_fixture().await;
+    let mut first = residents.clone();
+    first[5].atena_number = first[5].atena_number.trim_start_matches('0').to_owned();
+    bucket2
+        .put("inbound/juki/full/first.csv", full(&first).into_bytes())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket2, &store2, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
+    assert!(store2.resident(&first[5].atena_number).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn line_numbers_stay_right_after_a_quoted_line_break() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let mut residents = padded(register_of_4343());
+    // 方書 on a second line inside the quoted 住所, as some core systems write it.
+    residents[0].address = "群馬県高崎市貝沢町429番地2\nコーポ高崎101".into();
+    residents[1].address = "群馬県高崎市八島町\r\n222番地".into();
+    residents[2].relationship = "孫".into();
+    let text = full(&residents);
+    assert!(
+        text.lines().nth(1).unwrap().ends_with("2"),
+        "the break is inside the field"
+    );
+    bucket
+        .put("inbound/juki/full/breaks.csv", text.into_bytes())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
+    let q = &store.quarantine(1).unwrap()[0];
+    // Header 1, row 1 on lines 2–3, row 2 on lines 4–5, row 3 on line 6.
+    assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
+    assert!(q.reason.contains("子の子"), "{}", q.reason);
+    let stored = store.resident(&residents[0].atena_number).unwrap().unwrap();
+    assert_eq!(stored.address, residents[0].address);
+}
+
+#[tokio::test]
+async fn a_shift_jis_file_imports_when_the_layout_says_so() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let mut residents = padded(register_of_4343());
+    // CP932 has the IBM extensions: 髙 and 﨑 are there.
+    residents[0].name = "髙橋 﨑子".into();
+    let text = full(&residents);
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    bucket
+        .put("inbound/juki/full/sjis.csv", bytes.into_owned())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    assert!(matches!(results[0], Err(ImportError::Encoding { .. })));
+    let layout = ResidentLayout::from_toml(&format!(
+        "encoding = \"cp932\"\ncolumns = [{}]",
+        ResidentLayout::default()
+            .headers()
+            .iter()
+            .zip([
+                "atena_number",
+                "household_number",
+                "name",
+                "kana",
+                "birth_date",
+                "sex",
+                "relationship",
+                "address",
+                "postal_code",
+                "head_name",
+                "my_number",
+                "protected",
+                "change",
+            ])
+            .map(|(h, f)| format!("{{ header = \"{h}\", field = \"{f}\" }}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .unwrap();
+    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
+    assert_eq!(
+        store
+            .resident(&residents[0].atena_number)
+            .unwrap()
+            .unwrap()
+            .name,
+        "髙橋 﨑子"
+    );
+}
+
+#[tokio::test]
+async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let mut residents = padded(register_of_4343());
+    let cases = [
+        ("子の妻", "子の妻"),
+        ("妻（未届）", "妻（未届）"),
+        ("妻(未届)", "妻（未届）"),
+        ("縁故者", "縁故者"),
+        ("同居人", "同居人"),
+        ("妻（未届）の子", "妻（未届）の子"),
+        ("子の子の子の子", "子の子の子の子"),
+        ("父の母", "父の母"),
+    ];
+    for (i, (written, _)) in cases.iter().enumerate() {
+        residents[i].relationship = (*written).into();
+    }
+    let names = [
+        "髙橋 一郎",
+        "𠮷田 花子",
+        "葛\u{E0100}城 太郎",
+        "辻\u{E0101} 次郎",
+        "ZHANG YULIN",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        residents[10 + i].name = (*name).into();
+    }
+    let births = [
+        ("1950-00-00", "1950-00-00"),
+        ("1950年3月日不詳", "1950-03-00"),
+        ("年月日不詳", "0000-00-00"),
+        ("昭和25年月日不詳", "1950-00-00"),
+        ("1900-02-29", "1900-02-29"),
+        ("S25.3.1", "1950-03-01"),
+        ("平成31年5月1日", "2019-05-01"),
+    ];
+    for (i, (written, _)) in births.iter().enumerate() {
+        residents[20 + i].birth_date = (*written).into();
+    }
+    residents[30].kana = "ﾀｶｻｷ ﾊﾅｺ".into();
+    residents[31].postal_code = "〒３７０－０８２９".into();
+    residents[32].my_number = format!(
+        "{} {} {}",
+        &residents[32].my_number[..4],
+        &residents[32].my_number[4..8],
+        &residents[32].my_number[8..]
+    );
+    bucket
+        .put(
+            "inbound/juki/full/standard.csv",
+            full(&residents).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    let report = results[0].as_ref().unwrap();
+    assert_eq!(
+        (report.rows, report.quarantined),
+        (4_343, 0),
+        "{:?}",
+        store.quarantine(10)
+    );
+    let stored = |i: usize| store.resident(&residents[i].atena_number).unwrap().unwrap();
+    for (i, (_, canonical)) in cases.iter().enumerate() {
+        assert_eq!(stored(i).relationship, *canonical);
+    }
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(stored(10 + i).name.as_bytes(), name.as_bytes(), "{name}");
+    }
+    for (i, (_, canonical)) in births.iter().enumerate() {
+        assert_eq!(stored(20 + i).birth_date, *canonical);
+    }
+    assert_eq!(stored(30).kana, "タカサキ\u{3000}ハナコ");
+    assert_eq!(stored(31).postal_code, "370-0829");
+    assert_eq!(
+        stored(32).my_number,
+        residents[33 - 1].my_number.replace(' ', "")
+    );
+    // The names outside JIS X 0208 are found the way counters type them.
+    for (q, i) in [
+        ("高橋一郎", 10),
+        ("吉田花子", 11),
+        ("葛城", 12),
+        ("辻 次郎", 13),
+    ] {
+        let found = store
+            .search_residents(&ResidentQuery::Text(q.into()), 50, false)
+            .unwrap();
+        assert!(
+            found
+                .iter()
+                .any(|r| r.atena_number == residents[i].atena_number),
+            "{q}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let mut residents = padded(register_of_4343());
+    // 2 % bad: above the default 1 %.
+    for r in residents.iter_mut().step_by(50) {
+        r.relationship = "孫".into();
+    }
+    bucket
+        .put("inbound/juki/full/bad.csv", full(&residents).into_bytes())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    let ImportError::TooManyBadRows { errors, rows, .. } = error else {
+        panic!("{error}");
+    };
+    assert_eq!((errors.len(), *rows), (87, 4_343));
+    assert!(error.to_string().contains("2行目 続柄"), "{error}");
+    assert_eq!(store.resident_count().unwrap(), 0);
+    // A layout that tolerates 5 % takes the good rows.
+    let mut layout = ResidentLayout::default();
+    layout.rules.max_bad_share = 0.05;
+    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 87);
+    assert_eq!(store.resident_count().unwrap(), 4_343 - 87);
 }

@@ -6,7 +6,8 @@ use crate::api::{self, ExportState, ImportState};
 use crate::i18n::{Text, ja};
 
 /// The exchange with the core system, for administrators: the 住基 import (last file, rows,
-/// lag against the 5-minute promise, errors with row numbers) and the export queue
+/// rows set aside with file, line, column and reason, lag against the 5-minute promise,
+/// refused files) and the export queue
 /// (waiting / sent / taken in / sent back, the last batch, retries). Polls every 5 s.
 #[component(ExchangeStatus)]
 pub fn exchange_status() -> Html {
@@ -84,17 +85,51 @@ pub fn exchange_status() -> Html {
             </>
         }
     };
+    let quarantine = |rows: &[api::QuarantinedRow]| {
+        if rows.is_empty() {
+            return html! {};
+        }
+        html! {
+            <>
+                <h3>{ ja(Text::AdminQuarantineTitle) }</h3>
+                <p class="hint">{ ja(Text::AdminQuarantineHint) }</p>
+                <table class="admin-quarantine" id="admin-quarantine">
+                    <thead><tr>
+                        <th scope="col">{ ja(Text::AdminQuarantineFile) }</th>
+                        <th scope="col">{ ja(Text::AdminQuarantineLine) }</th>
+                        <th scope="col">{ ja(Text::AdminQuarantineColumn) }</th>
+                        <th scope="col">{ ja(Text::AdminQuarantineReason) }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|q| html! {
+                            <tr>
+                                <td>{ q.file.rsplit('/').next().unwrap_or(&q.file) }</td>
+                                <td>{ q.line }</td>
+                                <td>{ if q.column.is_empty() { "—" } else { q.column.as_str() } }</td>
+                                <td>{ &q.reason }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </>
+        }
+    };
     let unavailable = |e: &api::ApiError| match e {
         api::ApiError::NotFound => html! { <p>{ "—" }</p> },
         _ => html! { <p role="alert">{ ja(Text::AdminUnreachable) }</p> },
     };
     let import_view = match &*import {
         Some(Ok(s)) => html! {
+            <>
             <dl id="admin-import">
                 <dt>{ ja(Text::AdminImportLastFile) }</dt>
                 <dd id="admin-import-file">{ s.last_file.clone().unwrap_or_else(|| "—".into()) }</dd>
                 <dt>{ ja(Text::AdminImportRows) }</dt>
-                <dd>{ s.last_rows.map(|n| n.to_string()).unwrap_or_else(|| "—".into()) }</dd>
+                <dd id="admin-import-rows">{ s.last_rows.map(|n| n.to_string()).unwrap_or_else(|| "—".into()) }</dd>
+                <dt>{ ja(Text::AdminImportSetAside) }</dt>
+                <dd id="admin-import-set-aside" class={classes!(s.last_quarantined.is_some_and(|n| n > 0).then_some("bad"))}>
+                    { s.last_quarantined.map(|n| n.to_string()).unwrap_or_else(|| "—".into()) }
+                </dd>
                 <dt>{ ja(Text::AdminImportLag) }</dt>
                 <dd class={classes!(s.behind_promise.then_some("bad"))}>
                     { s.lag_secs.map(|n| format!("{n} 秒")).unwrap_or_else(|| "—".into()) }
@@ -103,6 +138,8 @@ pub fn exchange_status() -> Html {
                 <dt>{ ja(Text::AdminErrors) }</dt>
                 { errors(&s.errors) }
             </dl>
+            { quarantine(&s.quarantine) }
+            </>
         },
         Some(Err(e)) => unavailable(e),
         None => html! { <p>{ ja(Text::Loading) }</p> },

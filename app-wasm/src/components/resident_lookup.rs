@@ -1,4 +1,4 @@
-use shared_model::calendar::{Wareki, parse_date};
+use shared_model::calendar::read_date;
 use shared_model::navi::LifeEvent;
 use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
@@ -95,7 +95,11 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
             spawn_local(async move {
                 match api::search_residents(q.trim()).await {
                     Ok(answer) => {
-                        message.set(answer.residents.is_empty().then_some(Text::LookupNone));
+                        message.set(if answer.residents.is_empty() {
+                            Some(Text::LookupNone)
+                        } else {
+                            answer.more.then_some(Text::LookupMore)
+                        });
                         results.set(answer.residents);
                     }
                     Err(ApiError::Unreachable) => message.set(Some(Text::LookupOffline)),
@@ -122,11 +126,10 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
                 });
             })
         };
-        let birth = parse_date(&r.birth_date)
-            .ok()
-            .and_then(|d| Wareki::from_day(d).ok())
-            .map(|w| w.to_string())
-            .unwrap_or_else(|| r.birth_date.clone());
+        // 和暦, and 不詳 where the register holds a date with unknown parts.
+        let birth = read_date(&r.birth_date)
+            .map(|reading| reading.date.to_japanese())
+            .unwrap_or_else(|_| r.birth_date.clone());
         html! {
             <tr data-atena={r.atena_number.clone()} data-name={r.name.clone()}>
                 <td>{ &r.name }</td>

@@ -10,7 +10,11 @@ use crate::AppState;
 use crate::accounts::{AdminSignedIn, Terminal};
 use crate::clock::now_ms;
 
-/// `GET /api/exchange/import`: the 住基 importer's state (last file, rows, lag, errors).
+/// Rows set aside that the import state lists.
+const QUARANTINE_SHOWN: usize = 200;
+
+/// `GET /api/exchange/import`: the 住基 importer's state (last file, rows, lag, errors) and
+/// the latest rows set aside with their file, line, column and reason.
 pub async fn import_state(
     State(app): State<AppState>,
     AdminSignedIn(_): AdminSignedIn,
@@ -18,7 +22,12 @@ pub async fn import_state(
     let poller = app.import.as_ref().ok_or_else(|| {
         ApiError::NotFound("no exchange with the core system is configured".into())
     })?;
-    Ok(Json(poller.state(now_ms())))
+    let mut state = poller.state(now_ms());
+    let store = app.store.clone();
+    state.quarantine = tokio::task::spawn_blocking(move || store.quarantine(QUARANTINE_SHOWN))
+        .await
+        .map_err(|_| ApiError::Task)??;
+    Ok(Json(state))
 }
 
 /// `GET /api/exchange/export`: the export queue (pending / sent / accepted / rejected), the

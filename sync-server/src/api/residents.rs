@@ -6,9 +6,9 @@ use axum::extract::{Path, Query, State};
 use super::ApiError;
 use crate::AppState;
 use crate::clock::now_ms;
-use shared_model::calendar::parse_date;
+use shared_model::calendar::read_date;
+use shared_model::search_key::search_key;
 use shared_model::synthetic::Resident;
-use shared_model::validate::check_kana;
 
 use crate::accounts::{SignedIn, Terminal};
 use crate::store::ResidentQuery;
@@ -16,18 +16,24 @@ use crate::store::ResidentQuery;
 /// Query of `GET /api/residents`.
 #[derive(Debug, serde::Deserialize)]
 pub struct ResidentSearch {
-    /// フリガナ (prefix), 生年月日 (和暦 or 西暦), or part of a name or address.
+    /// 生年月日 (和暦 or 西暦, in any form counters type it, 不詳 included), or the start of a
+    /// name, a given name, a フリガナ or an address (in any way [`search_key`] folds).
     q: String,
 }
 
 /// The answer of a resident lookup.
 #[derive(Debug, serde::Serialize)]
 pub struct ResidentAnswer {
-    /// How the query was read: `kana`, `birth_date` or `text`.
+    /// How the query was read: `birth_date` or `text`.
     kind: &'static str,
-    /// The matching residents (at most 50).
+    /// The matching residents (at most 50), best first.
     residents: Vec<Resident>,
+    /// Whether more residents match than were returned (the counter narrows the query).
+    more: bool,
 }
+
+/// Residents returned by one lookup.
+const LOOKUP_LIMIT: usize = 50;
 
 /// `GET /api/residents?q=…`: the resident register for signed-in staff. Persons under
 /// 支援措置 are never returned. Every lookup is written to the audit log.
@@ -38,20 +44,30 @@ pub async fn search_residents(
     Query(search): Query<ResidentSearch>,
 ) -> Result<Json<ResidentAnswer>, ApiError> {
     let q = search.q.trim();
-    if q.chars().count() < 2 {
-        return Err(ApiError::BadRequest("enter at least two characters".into()));
+    // Two characters at least, or one kanji (葵, 翔: given names of one character).
+    let key = search_key(q);
+    let one_kanji = key.chars().count() == 1
+        && key
+            .chars()
+            .all(|c| matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}'));
+    if key.chars().count() < 2 && !one_kanji {
+        return Err(ApiError::BadRequest(
+            "enter at least two characters, or one kanji".into(),
+        ));
     }
-    let (kind, query) = if let Ok(day) = parse_date(q) {
-        ("birth_date", ResidentQuery::BirthDate(day.to_string()))
-    } else if let Ok(kana) = check_kana(q) {
-        ("kana", ResidentQuery::KanaPrefix(kana))
-    } else {
-        ("text", ResidentQuery::Text(q.to_owned()))
+    let (kind, query) = match read_date(q) {
+        Ok(reading) => (
+            "birth_date",
+            ResidentQuery::BirthDate(reading.date.to_string()),
+        ),
+        Err(_) => ("text", ResidentQuery::Text(q.to_owned())),
     };
     let store = app.store.clone();
     let detail = format!("{kind}: {q}");
     let residents = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let found = store.search_residents(&query, 50, staff.protected_access)?;
+        let mut found = store.search_residents(&query, LOOKUP_LIMIT + 1, staff.protected_access)?;
+        let more = found.len() > LOOKUP_LIMIT;
+        found.truncate(LOOKUP_LIMIT);
         let protected = found.iter().filter(|r| r.protected).count();
         // A lookup that shows persons under 支援措置 says so in the audit log.
         let shown = if protected > 0 {
@@ -63,11 +79,16 @@ pub async fn search_residents(
             format!("{detail} → {}件", found.len())
         };
         store.audit_at(now_ms(), &staff.login, &terminal, "resident_search", &shown)?;
-        Ok(found)
+        Ok((found, more))
     })
     .await
     .map_err(|_| ApiError::Task)??;
-    Ok(Json(ResidentAnswer { kind, residents }))
+    let (residents, more) = residents;
+    Ok(Json(ResidentAnswer {
+        kind,
+        residents,
+        more,
+    }))
 }
 
 /// `GET /api/residents/household/{number}`: the members of a household (audited).

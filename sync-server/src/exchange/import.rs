@@ -1,20 +1,29 @@
 //! The 住基 import: full (全件) and delta (差分) CSV files from the core system, each imported
-//! exactly once (its key and ETag are recorded in the same transaction as its rows) and
-//! atomically (a file with any bad row changes nothing and is reported with the row numbers
-//! and reasons).
+//! exactly once (its key and ETag are recorded in the same transaction as its rows).
+//!
+//! Every good row is taken; a bad row is set aside (quarantined) with its file, line, column
+//! and reason, shown on the admin face and written to the audit log, and the resident's
+//! previous record is kept — a full file does not remove a person only because their row was
+//! bad. A file is refused whole only when it is wrong as a file: its encoding, its header,
+//! the column count of most rows, or more bad rows than the layout's share (1 % by default).
+//! A refused file is tried again when it changes (its ETag) or the layout does.
 //!
 //! Objects: `<prefix>full/*.csv` replace the register; `<prefix>delta/*.csv` add, change or
-//! remove residents (異動区分 追加 / 修正 / 削除). UTF-8 with a header row.
+//! remove residents (異動区分 追加 / 修正 / 削除). Values are stored in their canonical form
+//! (フリガナ in full-width katakana, dates as `YYYY-MM-DD` with `00` for 不詳, …); names and
+//! addresses as they come, byte for byte (外字, IVS sequences).
 
-use shared_model::calendar::parse_date;
+use shared_model::import_state::QuarantinedRow;
 use shared_model::synthetic::Resident;
 use shared_model::validate::{
-    check_atena_number, check_kana, check_my_number, check_postal_code, check_relationship,
+    check_date_text, check_kana, check_my_number, check_postal_code, check_relationship,
+    m11_check_digit,
 };
+use unicode_normalization::UnicodeNormalization;
 
 use super::bucket::{Bucket, BucketError, ObjectMeta};
 use super::layout::{ResidentField, ResidentLayout};
-use crate::store::{Store, StoreError};
+use crate::store::{ImportedFile, Store, StoreError};
 
 /// Whether a file replaces the register or changes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,41 +52,95 @@ pub enum RegisterChange {
     Remove(String),
 }
 
-/// A bad row: its line number (the header is line 1) and what is wrong.
+/// A bad row: where it starts, and what is wrong with which column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
-    /// Line number in the file.
-    pub line: usize,
-    /// The reasons, in Japanese.
-    pub reasons: Vec<String>,
+    /// The line the row starts on (the header is line 1; quoted line breaks count).
+    pub line: u64,
+    /// (column header, reason in Japanese); an empty header for the row as a whole.
+    pub problems: Vec<(String, String)>,
+    /// The 宛名番号 the row is for, as far as it can be told (its previous record is kept).
+    pub atena_number: Option<String>,
+}
+
+impl RowError {
+    fn shown(&self) -> String {
+        let problems: Vec<String> = self
+            .problems
+            .iter()
+            .map(|(column, reason)| {
+                if column.is_empty() {
+                    reason.clone()
+                } else {
+                    format!("{column}: {reason}")
+                }
+            })
+            .collect();
+        format!("{}行目 {}", self.line, problems.join(" / "))
+    }
+}
+
+/// A file read: the changes of its good rows and its bad rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// The changes of the good rows, in file order.
+    pub changes: Vec<RegisterChange>,
+    /// The bad rows, set aside.
+    pub bad_rows: Vec<RowError>,
+    /// Data rows read (good and bad).
+    pub rows: usize,
 }
 
 /// Why a file was not imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The bytes are not UTF-8 (Shift_JIS, for example).
-    #[error("{key}: not UTF-8 (first bad byte at offset {offset}); the agreed encoding is UTF-8")]
-    NotUtf8 {
+    /// The bytes are not of the layout's encoding.
+    #[error(
+        "{key}: 文字コードが {encoding} ではありません ({offset} バイト目から読めません)。レイアウトの encoding を確かめてください"
+    )]
+    Encoding {
         /// The object.
         key: String,
+        /// The encoding the layout names.
+        encoding: &'static str,
         /// Where decoding failed.
         offset: usize,
     },
     /// The header row does not match the layout.
-    #[error("{key}: header does not match the layout: {reason}")]
+    #[error("{key}: 見出し行がレイアウトと合いません: {reason}")]
     Header {
         /// The object.
         key: String,
         /// What differs.
         reason: String,
     },
-    /// Rows with errors (the whole file is refused).
-    #[error("{key}: {} bad rows, first at line {}", errors.len(), errors.first().map(|e| e.line).unwrap_or(0))]
-    Rows {
+    /// Most rows have another number of columns than the header: not this layout at all.
+    #[error(
+        "{key}: {bad}/{rows} 行の列数が見出し ({expected} 列) と合いません。ファイルの形式が違います"
+    )]
+    Columns {
+        /// The object.
+        key: String,
+        /// Rows with another column count.
+        bad: usize,
+        /// Data rows.
+        rows: usize,
+        /// The header's column count.
+        expected: usize,
+    },
+    /// More bad rows than the layout allows: the whole file is refused.
+    #[error("{key}: {} 行中 {} 行に誤りがあり ({:.1} %、上限 {:.1} %)、ファイル全体を取り込みませんでした。例: {}", rows, errors.len(), share * 100.0, max_share * 100.0, errors.iter().take(3).map(RowError::shown).collect::<Vec<_>>().join("; "))]
+    TooManyBadRows {
         /// The object.
         key: String,
         /// Every bad row.
         errors: Vec<RowError>,
+        /// Data rows.
+        rows: usize,
+        /// The share of bad rows.
+        share: f64,
+        /// The layout's limit.
+        max_share: f64,
     },
     /// The bucket failed.
     #[error(transparent)]
@@ -97,179 +160,372 @@ pub struct ImportReport {
     pub key: String,
     /// Full or delta.
     pub kind: FileKind,
-    /// Data rows read.
+    /// Data rows taken into the register.
     pub rows: usize,
+    /// Data rows set aside.
+    pub quarantined: usize,
 }
 
-/// Reads a file into register changes, checking every row; all errors are collected.
+/// How many digits 宛名番号 and 世帯番号 have, leading zeros included, where known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NumberWidths {
+    /// 宛名番号.
+    pub atena: Option<usize>,
+    /// 世帯番号.
+    pub household: Option<usize>,
+}
+
+/// Reads a file into register changes and bad rows.
+///
+/// `widths` are the widths the register already has (used when the layout sets none; when
+/// neither knows, the widest number in the file). Errors: the [`ImportError`]s that refuse a
+/// file whole ([`ImportError::Encoding`], [`ImportError::Header`], [`ImportError::Columns`],
+/// [`ImportError::TooManyBadRows`]).
 pub fn parse(
     key: &str,
     bytes: &[u8],
     layout: &ResidentLayout,
     kind: FileKind,
-) -> Result<Vec<RegisterChange>, ImportError> {
-    let mut reader = super::csv_reader(bytes).map_err(|offset| ImportError::NotUtf8 {
-        key: key.to_owned(),
-        offset,
-    })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Header {
+    widths: NumberWidths,
+) -> Result<ParsedFile, ImportError> {
+    let text =
+        super::decode(bytes, layout.rules.encoding).map_err(|offset| ImportError::Encoding {
             key: key.to_owned(),
-            reason: e.to_string(),
-        })?
-        .clone();
+            encoding: match layout.rules.encoding {
+                super::layout::Encoding::Utf8 => "UTF-8",
+                super::layout::Encoding::ShiftJis => "Shift_JIS",
+            },
+            offset,
+        })?;
+    let header = |reason: String| ImportError::Header {
+        key: key.to_owned(),
+        reason,
+    };
+    let mut reader = super::csv_reader(&text);
+    let headers = reader.headers().map_err(|e| header(e.to_string()))?.clone();
     let expected = layout.headers();
     let found: Vec<&str> = headers.iter().map(str::trim).collect();
     if found != expected {
-        return Err(ImportError::Header {
-            key: key.to_owned(),
-            reason: format!("expected {expected:?}, found {found:?}"),
-        });
+        return Err(header(format!("expected {expected:?}, found {found:?}")));
     }
+    // The widths of the numbers: the layout's, else the register's, else the file's widest.
+    let widths = NumberWidths {
+        atena: layout.rules.number_digits.or(widths.atena),
+        household: layout.rules.number_digits.or(widths.household),
+    };
+    let widths = if widths.atena.is_none() || widths.household.is_none() {
+        let widest = widest_numbers(&text, layout);
+        NumberWidths {
+            atena: widths.atena.or(widest.atena),
+            household: widths.household.or(widest.household),
+        }
+    } else {
+        widths
+    };
+    let checks = RowChecks {
+        layout,
+        kind,
+        widths,
+    };
     let mut changes = Vec::new();
-    let mut errors = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = match record {
-            Ok(record) => record,
+    let mut bad_rows = Vec::new();
+    let mut rows = 0usize;
+    let mut wrong_width = 0usize;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
-                errors.push(RowError {
+                rows += 1;
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                bad_rows.push(RowError {
                     line,
-                    reasons: vec![format!("CSVとして読めません: {e}")],
+                    problems: vec![(String::new(), format!("CSVとして読めません: {e}"))],
+                    atena_number: None,
                 });
                 continue;
             }
-        };
+        }
+        rows += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(line);
         if record.len() != expected.len() {
-            errors.push(RowError {
+            wrong_width += 1;
+            bad_rows.push(RowError {
                 line,
-                reasons: vec![format!(
-                    "列数が{}です (ヘッダーは{}列)。途中で切れたファイルの可能性があります。",
-                    record.len(),
-                    expected.len()
+                problems: vec![(
+                    String::new(),
+                    format!(
+                        "列数が{}です (見出しは{}列)。途中で切れた行か、区切りの誤りです。",
+                        record.len(),
+                        expected.len()
+                    ),
                 )],
+                atena_number: None,
             });
             continue;
         }
-        match row(&record, layout, kind) {
+        match checks.row(&record) {
             Ok(change) => changes.push(change),
-            Err(reasons) => errors.push(RowError { line, reasons }),
+            Err((problems, atena_number)) => bad_rows.push(RowError {
+                line,
+                problems,
+                atena_number,
+            }),
         }
     }
-    if !errors.is_empty() {
-        return Err(ImportError::Rows {
+    if rows > 0 && wrong_width * 2 > rows {
+        return Err(ImportError::Columns {
             key: key.to_owned(),
-            errors,
+            bad: wrong_width,
+            rows,
+            expected: expected.len(),
         });
     }
-    Ok(changes)
+    let share = if rows == 0 {
+        0.0
+    } else {
+        bad_rows.len() as f64 / rows as f64
+    };
+    if share > layout.rules.max_bad_share {
+        return Err(ImportError::TooManyBadRows {
+            key: key.to_owned(),
+            errors: bad_rows,
+            rows,
+            share,
+            max_share: layout.rules.max_bad_share,
+        });
+    }
+    Ok(ParsedFile {
+        changes,
+        bad_rows,
+        rows,
+    })
 }
 
-fn row(
-    record: &csv::StringRecord,
-    layout: &ResidentLayout,
-    kind: FileKind,
-) -> Result<RegisterChange, Vec<String>> {
-    let get = |field| {
-        layout
-            .position(field)
+/// The widest all-digit 宛名番号 and 世帯番号 of a file (a first, cheap pass).
+fn widest_numbers(text: &str, layout: &ResidentLayout) -> NumberWidths {
+    let mut reader = super::csv_reader(text);
+    let (atena, household) = (
+        layout.position(ResidentField::AtenaNumber),
+        layout.position(ResidentField::HouseholdNumber),
+    );
+    let mut widths = NumberWidths::default();
+    let mut record = csv::StringRecord::new();
+    let width = |record: &csv::StringRecord, column: Option<usize>| {
+        column
             .and_then(|i| record.get(i))
-            .map(str::trim)
-            .unwrap_or("")
+            .map(|v| ascii_digits(v.trim()))
+            .filter(|d| !d.is_empty())
+            .map(|d| d.len())
     };
-    let mut reasons = Vec::new();
-    let atena = get(ResidentField::AtenaNumber);
-    if let Err(f) = check_atena_number(atena) {
-        reasons.push(format!("宛名番号: {}", f.message_ja));
+    while let Ok(true) = reader.read_record(&mut record) {
+        widths.atena = widths.atena.max(width(&record, atena));
+        widths.household = widths.household.max(width(&record, household));
     }
-    if kind == FileKind::Delta && get(ResidentField::Change) == "削除" {
-        return if reasons.is_empty() {
-            Ok(RegisterChange::Remove(atena.to_owned()))
-        } else {
-            Err(reasons)
+    widths
+}
+
+/// The digits of a number written in ASCII or full-width digits, if that is all it is.
+fn ascii_digits(text: &str) -> String {
+    let folded: String = text.nfkc().collect();
+    if folded.chars().all(|c| c.is_ascii_digit()) {
+        folded
+    } else {
+        String::new()
+    }
+}
+
+struct RowChecks<'a> {
+    layout: &'a ResidentLayout,
+    kind: FileKind,
+    widths: NumberWidths,
+}
+
+type RowProblems = (Vec<(String, String)>, Option<String>);
+
+impl RowChecks<'_> {
+    /// A 宛名番号 or 世帯番号: digits of the register's width, with an M11 check digit when the
+    /// layout says so. Ok: the canonical number; Err: the reason, and the number the row
+    /// meant (padded with the zeros it lost), to keep its previous record.
+    fn number(
+        &self,
+        value: &str,
+        width: Option<usize>,
+    ) -> Result<String, (String, Option<String>)> {
+        let digits = ascii_digits(value);
+        if digits.is_empty() {
+            return Err((
+                if value.is_empty() {
+                    "番号がありません。".into()
+                } else {
+                    format!("「{value}」は数字ではありません。")
+                },
+                None,
+            ));
+        }
+        if let Some(width) = width {
+            if digits.len() < width {
+                let padded = format!("{digits:0>width$}");
+                return Err((
+                    format!(
+                        "{}桁のはずが{}桁です。先頭の0が欠けています (表計算ソフトで開いて保存し直したファイルではありませんか)。",
+                        width,
+                        digits.len()
+                    ),
+                    Some(padded),
+                ));
+            }
+            if digits.len() > width {
+                return Err((
+                    format!("{}桁のはずが{}桁です。", width, digits.len()),
+                    Some(digits),
+                ));
+            }
+        }
+        if self.layout.rules.check_digit {
+            let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+            if d.len() < 2 {
+                return Err(("検査用数字を含めて2桁以上のはずです。".into(), Some(digits)));
+            }
+            let (body, check) = d.split_at(d.len() - 1);
+            if m11_check_digit(body) != check[0] {
+                return Err((
+                    "検査用数字 (M11W2〜7) が合いません。検査用数字のない番号なら、レイアウトで check_digit = false にしてください。".into(),
+                    Some(digits),
+                ));
+            }
+        }
+        Ok(digits)
+    }
+
+    fn row(&self, record: &csv::StringRecord) -> Result<RegisterChange, RowProblems> {
+        let layout = self.layout;
+        let get = |field| {
+            layout
+                .position(field)
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .unwrap_or("")
         };
-    }
-    if kind == FileKind::Delta && !matches!(get(ResidentField::Change), "追加" | "修正") {
-        reasons.push(format!(
-            "異動区分「{}」は 追加・修正・削除 のいずれかです。",
-            get(ResidentField::Change)
-        ));
-    }
-    let household = get(ResidentField::HouseholdNumber);
-    if let Err(f) = check_atena_number(household) {
-        reasons.push(format!("世帯番号: {}", f.message_ja));
-    }
-    let name = get(ResidentField::Name);
-    if name.is_empty() {
-        reasons.push("氏名がありません。".into());
-    }
-    let kana = match check_kana(get(ResidentField::Kana)) {
-        Ok(k) => k,
-        Err(f) => {
-            reasons.push(format!("氏名_フリガナ: {}", f.message_ja));
+        let column = |field| layout.header_of(field).unwrap_or("").to_owned();
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let (atena, meant) = match self.number(get(ResidentField::AtenaNumber), self.widths.atena) {
+            Ok(number) => (number.clone(), Some(number)),
+            Err((reason, meant)) => {
+                problems.push((column(ResidentField::AtenaNumber), reason));
+                (String::new(), meant)
+            }
+        };
+        let change = get(ResidentField::Change);
+        if self.kind == FileKind::Delta && change == "削除" {
+            return if problems.is_empty() {
+                Ok(RegisterChange::Remove(atena))
+            } else {
+                Err((problems, meant))
+            };
+        }
+        if self.kind == FileKind::Delta && !matches!(change, "追加" | "修正") {
+            problems.push((
+                column(ResidentField::Change),
+                format!("「{change}」は 追加・修正・削除 のいずれかです。"),
+            ));
+        }
+        let household =
+            match self.number(get(ResidentField::HouseholdNumber), self.widths.household) {
+                Ok(number) => number,
+                Err((reason, _)) => {
+                    problems.push((column(ResidentField::HouseholdNumber), reason));
+                    String::new()
+                }
+            };
+        let name = get(ResidentField::Name);
+        if name.is_empty() {
+            problems.push((column(ResidentField::Name), "氏名がありません。".into()));
+        }
+        let kana = check_kana(get(ResidentField::Kana)).unwrap_or_else(|f| {
+            problems.push((column(ResidentField::Kana), f.message_ja));
             String::new()
+        });
+        // 不詳日 and days the calendar lacks are the standard's (§1.1.8), kept as they are.
+        let birth = match check_date_text(get(ResidentField::BirthDate)) {
+            Ok(reading) => reading.date.to_string(),
+            Err(f) => {
+                problems.push((column(ResidentField::BirthDate), f.message_ja));
+                String::new()
+            }
+        };
+        let sex_text: String = get(ResidentField::Sex).nfkc().collect();
+        let sex = match sex_text.as_str() {
+            "男" | "男性" | "1" | "male" => "male",
+            "女" | "女性" | "2" | "female" => "female",
+            other => {
+                problems.push((
+                    column(ResidentField::Sex),
+                    format!("「{other}」は 男・女 (1・2) のいずれかです。"),
+                ));
+                ""
+            }
+        };
+        let relationship =
+            check_relationship(get(ResidentField::Relationship)).unwrap_or_else(|f| {
+                problems.push((column(ResidentField::Relationship), f.message_ja));
+                String::new()
+            });
+        let postal = match get(ResidentField::PostalCode) {
+            "" => String::new(),
+            text => check_postal_code(text).unwrap_or_else(|f| {
+                problems.push((column(ResidentField::PostalCode), f.message_ja));
+                String::new()
+            }),
+        };
+        // 個人番号 may be left out of a file (not every extract may carry it).
+        let my_number = match get(ResidentField::MyNumber) {
+            "" => String::new(),
+            text => match check_my_number(text) {
+                Ok(()) => ascii_digits(&text.replace([' ', '-', '　'], "")),
+                Err(f) => {
+                    problems.push((column(ResidentField::MyNumber), f.message_ja));
+                    String::new()
+                }
+            },
+        };
+        let protected_text: String = get(ResidentField::Protected).nfkc().collect();
+        let protected = match protected_text.as_str() {
+            "" | "0" => false,
+            "1" => true,
+            other => {
+                problems.push((
+                    column(ResidentField::Protected),
+                    format!("「{other}」は 0 か 1 です。"),
+                ));
+                false
+            }
+        };
+        if !problems.is_empty() {
+            return Err((problems, meant));
         }
-    };
-    let birth = match parse_date(get(ResidentField::BirthDate)) {
-        Ok(day) => day.to_string(),
-        Err(e) => {
-            reasons.push(format!("生年月日: {e}"));
-            String::new()
-        }
-    };
-    let sex = match get(ResidentField::Sex) {
-        "男" | "1" | "male" => "male",
-        "女" | "2" | "female" => "female",
-        other => {
-            reasons.push(format!("性別「{other}」は 男・女 (1・2) のいずれかです。"));
-            ""
-        }
-    };
-    let relationship = get(ResidentField::Relationship);
-    if let Err(f) = check_relationship(relationship) {
-        reasons.push(format!("続柄: {}", f.message_ja));
+        Ok(RegisterChange::Upsert(Box::new(Resident {
+            atena_number: atena,
+            household_number: household,
+            name: name.into(),
+            kana,
+            birth_date: birth,
+            sex: sex.into(),
+            relationship,
+            address: get(ResidentField::Address).into(),
+            postal_code: postal,
+            head_name: get(ResidentField::HeadName).into(),
+            my_number,
+            protected,
+        })))
     }
-    let postal = match check_postal_code(get(ResidentField::PostalCode)) {
-        Ok(p) => p,
-        Err(f) => {
-            reasons.push(format!("郵便番号: {}", f.message_ja));
-            String::new()
-        }
-    };
-    let my_number = get(ResidentField::MyNumber);
-    if let Err(f) = check_my_number(my_number) {
-        reasons.push(format!("個人番号: {}", f.message_ja));
-    }
-    let protected = match get(ResidentField::Protected) {
-        "" | "0" => false,
-        "1" => true,
-        other => {
-            reasons.push(format!("支援措置対象「{other}」は 0 か 1 です。"));
-            false
-        }
-    };
-    if !reasons.is_empty() {
-        return Err(reasons);
-    }
-    Ok(RegisterChange::Upsert(Box::new(Resident {
-        atena_number: atena.into(),
-        household_number: household.into(),
-        name: name.into(),
-        kana,
-        birth_date: birth,
-        sex: sex.into(),
-        relationship: relationship.into(),
-        address: get(ResidentField::Address).into(),
-        postal_code: postal,
-        head_name: get(ResidentField::HeadName).into(),
-        my_number: my_number.into(),
-        protected,
-    })))
 }
 
 /// Imports every file under `prefix` that was not imported before, oldest key first; a file
-/// already imported with the same ETag is skipped. Each file is its own transaction.
+/// already imported with the same ETag, or refused under the same layout, is skipped. Each
+/// file is its own transaction.
 pub async fn import_pending<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
@@ -284,6 +540,7 @@ pub async fn import_pending<B: Bucket>(
         .filter(|o| o.key.ends_with(".csv"))
         .collect();
     objects.sort_by(|a, b| a.key.cmp(&b.key));
+    let fingerprint = layout.fingerprint();
     let mut results = Vec::new();
     for object in objects {
         let kind = if object.key[prefix.len()..].starts_with("full/") {
@@ -293,11 +550,25 @@ pub async fn import_pending<B: Bucket>(
         } else {
             continue;
         };
-        let seen = {
-            let (store, key, etag) = (store.clone(), object.key.clone(), object.etag.clone());
-            tokio::task::spawn_blocking(move || store.import_seen(&key, &etag))
-                .await
-                .map_err(|_| ImportError::Task)??
+        let (seen, widths) = {
+            let (store, key, etag, fingerprint) = (
+                store.clone(),
+                object.key.clone(),
+                object.etag.clone(),
+                fingerprint.clone(),
+            );
+            tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+                let seen = store.import_seen(&key, &etag, &fingerprint)?;
+                let widths = if seen {
+                    NumberWidths::default()
+                } else {
+                    let (atena, household) = store.register_number_widths()?;
+                    NumberWidths { atena, household }
+                };
+                Ok((seen, widths))
+            })
+            .await
+            .map_err(|_| ImportError::Task)??
         };
         if seen {
             continue;
@@ -305,24 +576,41 @@ pub async fn import_pending<B: Bucket>(
         tracing::info!(key = %object.key, bytes = object.size, kind = kind.as_str(), "住基 file import started");
         let started = std::time::Instant::now();
         let bytes = bucket.get(&object.key).await?;
-        let outcome = match parse(&object.key, &bytes, layout, kind) {
-            Ok(changes) => {
-                let rows = changes.len();
+        let outcome = match parse(&object.key, &bytes, layout, kind, widths) {
+            Ok(parsed) => {
+                let rows = parsed.changes.len();
+                let quarantined = parsed.bad_rows.len();
                 let (store, key, etag) = (store.clone(), object.key.clone(), object.etag.clone());
                 tokio::task::spawn_blocking(move || {
+                    let quarantine: Vec<QuarantinedRow> = parsed
+                        .bad_rows
+                        .iter()
+                        .flat_map(|row| {
+                            row.problems.iter().map(|(column, reason)| QuarantinedRow {
+                                file: key.clone(),
+                                line: row.line,
+                                column: column.clone(),
+                                reason: reason.clone(),
+                                at: now_ms,
+                            })
+                        })
+                        .collect();
+                    let keep: Vec<String> = parsed
+                        .bad_rows
+                        .iter()
+                        .filter_map(|row| row.atena_number.clone())
+                        .collect();
                     store.apply_import(
-                        &key,
-                        &etag,
-                        kind.as_str(),
-                        kind == FileKind::Full,
-                        &changes,
+                        &ImportedFile {
+                            key: &key,
+                            etag: &etag,
+                            kind: kind.as_str(),
+                            replace_all: kind == FileKind::Full,
+                            changes: &parsed.changes,
+                            keep: &keep,
+                            quarantine: &quarantine,
+                        },
                         now_ms,
-                    )?;
-                    store.audit(
-                        now_ms,
-                        "system",
-                        "import_file",
-                        &format!("{key} ({} rows, {})", changes.len(), kind.as_str()),
                     )
                 })
                 .await
@@ -330,6 +618,7 @@ pub async fn import_pending<B: Bucket>(
                 tracing::info!(
                     key = %object.key,
                     rows,
+                    quarantined,
                     kind = kind.as_str(),
                     ms = started.elapsed().as_millis() as u64,
                     "住基 file imported"
@@ -338,22 +627,25 @@ pub async fn import_pending<B: Bucket>(
                     key: object.key.clone(),
                     kind,
                     rows,
+                    quarantined,
                 })
             }
             Err(error) => {
-                let (store, key, etag, message) = (
+                let (store, key, etag, message, fingerprint) = (
                     store.clone(),
                     object.key.clone(),
                     object.etag.clone(),
                     error.to_string(),
+                    fingerprint.clone(),
                 );
                 tokio::task::spawn_blocking(move || {
-                    store.record_import_error(&key, &etag, &message, now_ms)?;
-                    store.audit(now_ms, "system", "import_refused", &key)
+                    store.record_import_error(&key, &etag, &fingerprint, &message, now_ms)?;
+                    store.audit(now_ms, "system", "import_refused", &message)
                 })
                 .await
                 .map_err(|_| ImportError::Task)??;
-                tracing::warn!(key = %object.key, error = %error, "住基 file refused");
+                // The message names lines and columns, never values: it can be logged.
+                tracing::warn!(key = %object.key, "住基 file refused");
                 Err(error)
             }
         };

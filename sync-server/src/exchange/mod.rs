@@ -40,14 +40,44 @@ pub(crate) async fn on_store<T: Send + 'static>(
         .unwrap_or_else(|e| Err(crate::store::StoreError::Task(e.to_string())))
 }
 
-/// A reader over a CSV file from the core system: UTF-8 (a BOM is allowed), a header row,
-/// rows of any length (the caller checks them). `Err` holds the offset of the first byte
-/// that is not UTF-8.
-pub(crate) fn csv_reader(bytes: &[u8]) -> Result<csv::Reader<&[u8]>, usize> {
-    let text = std::str::from_utf8(bytes).map_err(|e| e.valid_up_to())?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    Ok(csv::ReaderBuilder::new()
+/// The text of a file from the core system in `encoding`: UTF-8 (a BOM is allowed) or
+/// Shift_JIS (Windows-31J, by `encoding_rs`). `Err` holds the offset of the first byte that
+/// is not of that encoding.
+pub(crate) fn decode(
+    bytes: &[u8],
+    encoding: layout::Encoding,
+) -> Result<std::borrow::Cow<'_, str>, usize> {
+    match encoding {
+        layout::Encoding::Utf8 => {
+            let text = std::str::from_utf8(bytes).map_err(|e| e.valid_up_to())?;
+            Ok(std::borrow::Cow::Borrowed(
+                text.strip_prefix('\u{feff}').unwrap_or(text),
+            ))
+        }
+        layout::Encoding::ShiftJis => {
+            let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
+            let capacity = decoder
+                .max_utf8_buffer_length_without_replacement(bytes.len())
+                .unwrap_or(bytes.len() * 3);
+            let mut text = String::with_capacity(capacity);
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => Ok(std::borrow::Cow::Owned(text)),
+                encoding_rs::DecoderResult::Malformed(bad, after) => {
+                    Err(read.saturating_sub(after as usize + bad as usize))
+                }
+                encoding_rs::DecoderResult::OutputFull => Err(read),
+            }
+        }
+    }
+}
+
+/// A reader over a CSV text from the core system: a header row, rows of any length (the
+/// caller checks them), quoted fields that may hold line breaks.
+pub(crate) fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(text.as_bytes()))
+        .from_reader(text.as_bytes())
 }

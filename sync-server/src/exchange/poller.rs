@@ -24,26 +24,7 @@ pub enum PollerConfigError {
     Zero,
 }
 
-/// The importer's state, for the admin face.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ImportState {
-    /// Interval between polls, s.
-    pub interval_secs: u64,
-    /// When the bucket was last read successfully (ms since the epoch).
-    pub last_poll_at: Option<i64>,
-    /// The last file imported.
-    pub last_file: Option<String>,
-    /// Its rows.
-    pub last_rows: Option<usize>,
-    /// Files imported since the server started.
-    pub files_imported: usize,
-    /// Seconds since the last successful poll, against the promise.
-    pub lag_secs: Option<u64>,
-    /// Whether the lag breaks the promise.
-    pub behind_promise: bool,
-    /// The latest refusals and failures (newest last, at most 20).
-    pub errors: Vec<String>,
-}
+pub use shared_model::import_state::ImportState;
 
 /// Polls the bucket and imports.
 #[derive(Debug, Clone)]
@@ -100,6 +81,7 @@ impl ImportPoller {
                         Ok(report) => {
                             state.last_file = Some(report.key);
                             state.last_rows = Some(report.rows);
+                            state.last_quarantined = Some(report.quarantined);
                             state.files_imported += 1;
                         }
                         Err(error) => push_error(&mut state, &error),
@@ -128,18 +110,7 @@ impl ImportPoller {
 }
 
 fn push_error(state: &mut ImportState, error: &ImportError) {
-    let text = match error {
-        ImportError::Rows { key, errors } => {
-            let lines: Vec<String> = errors
-                .iter()
-                .take(5)
-                .map(|e| format!("{}行目: {}", e.line, e.reasons.join(" / ")))
-                .collect();
-            format!("{key}: {}", lines.join("; "))
-        }
-        other => other.to_string(),
-    };
-    state.errors.push(text);
+    state.errors.push(error.to_string());
     let excess = state.errors.len().saturating_sub(20);
     state.errors.drain(..excess);
 }

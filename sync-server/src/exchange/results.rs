@@ -99,7 +99,7 @@ pub async fn read_results<B: Bucket>(
                 let (key, etag, message) =
                     (object.key.clone(), object.etag.clone(), error.to_string());
                 on_store(store, move |s| {
-                    s.record_import_error(&key, &etag, &message, now_ms)?;
+                    s.record_import_error(&key, &etag, "", &message, now_ms)?;
                     s.audit(now_ms, "system", "export_result_refused", &key)
                 })
                 .await?;
@@ -171,10 +171,13 @@ pub fn parse(
     layout: &ResultLayout,
     records: &HashSet<String>,
 ) -> Result<Vec<RecordResult>, ResultError> {
-    let mut reader = super::csv_reader(bytes).map_err(|offset| ResultError::NotUtf8 {
-        key: key.to_owned(),
-        offset,
+    let text = super::decode(bytes, super::layout::Encoding::Utf8).map_err(|offset| {
+        ResultError::NotUtf8 {
+            key: key.to_owned(),
+            offset,
+        }
     })?;
+    let mut reader = super::csv_reader(&text);
     let headers = reader.headers().cloned().unwrap_or_default();
     let column = |name: &str| {
         headers

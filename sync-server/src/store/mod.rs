@@ -27,6 +27,7 @@ mod visits;
 pub use access::{KioskLookup, KioskRecord, department_grantee, kiosk_grantee};
 pub use audit::AuditEntry;
 pub use chunks::ChunkSizes;
+pub use imports::ImportedFile;
 pub use outbox::{
     Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
 };
@@ -124,6 +125,8 @@ impl Store {
             ("staff", "role", "TEXT NOT NULL DEFAULT 'staff'"),
             ("sessions", "ended_at", "INTEGER"),
             ("audit", "terminal", "TEXT NOT NULL DEFAULT ''"),
+            ("imports", "quarantined", "INTEGER NOT NULL DEFAULT 0"),
+            ("import_errors", "layout", "TEXT NOT NULL DEFAULT ''"),
         ] {
             let present: bool = conn
                 .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
@@ -137,6 +140,9 @@ impl Store {
         // The audit log only grows: no entry is ever changed or removed, not even by the
         // server's own code.
         conn.execute_batch(audit::AUDIT_APPEND_ONLY)?;
+        // Search keys of a register imported before the key function last changed.
+        let mut conn = conn;
+        residents::refresh_search_keys(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             readers: Vec::new(),

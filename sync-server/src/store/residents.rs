@@ -1,7 +1,10 @@
 //! The resident register the counters search: a replica of the core system's 住基 records,
-//! filled by the importer ([`crate::exchange::import`]).
+//! filled by the importer ([`crate::exchange::import`]), with the search keys of each record
+//! ([`shared_model::search_key::search_key`] of its 氏名, 名, フリガナ, フリガナの名 and 住所)
+//! in `resident_keys`, one B-tree that every text lookup reads by range.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
+use shared_model::search_key::{search_key, search_key_version};
 use shared_model::synthetic::Resident;
 
 use super::{Store, StoreError};
@@ -21,33 +24,149 @@ CREATE TABLE IF NOT EXISTS residents (
     my_number        TEXT    NOT NULL,
     protected        INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS residents_kana ON residents (kana);
 CREATE INDEX IF NOT EXISTS residents_birth ON residents (birth_date);
 CREATE INDEX IF NOT EXISTS residents_household ON residents (household_number);
-CREATE INDEX IF NOT EXISTS residents_name ON residents (name);
-CREATE INDEX IF NOT EXISTS residents_address ON residents (address);
+DROP INDEX IF EXISTS residents_kana;
+DROP INDEX IF EXISTS residents_name;
+DROP INDEX IF EXISTS residents_address;
+CREATE TABLE IF NOT EXISTS resident_keys (
+    key          TEXT    NOT NULL,
+    kind         INTEGER NOT NULL,
+    atena_number TEXT    NOT NULL,
+    PRIMARY KEY (key, kind, atena_number)
+) WITHOUT ROWID;
 ";
 
 /// How a resident lookup searches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResidentQuery {
-    /// フリガナ starting with this (full-width katakana).
-    KanaPrefix(String),
-    /// 生年月日 (YYYY-MM-DD).
+    /// 生年月日 (its canonical text: `YYYY-MM-DD`, `1950-00-00` for 月日不詳).
     BirthDate(String),
-    /// 氏名 starting with this (surname first, as the register writes it), or 住所 starting
-    /// with this (the 「群馬県高崎市」 of the city's own addresses may be left out).
+    /// What a counter typed for a name, a given name, a フリガナ or an address, in any of the
+    /// ways [`search_key`] folds together; words separated by spaces may come in either
+    /// order (名 氏). The city's own prefix (群馬県高崎市) may be left out of an address.
     Text(String),
+}
+
+/// What a search key is the key of; within one key, results are ranked in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    /// 氏名 (氏 then 名, no space).
+    Name = 0,
+    /// 名 alone.
+    GivenName = 1,
+    /// フリガナ (氏 then 名).
+    Kana = 2,
+    /// フリガナの名.
+    GivenKana = 3,
+    /// 住所, without the city's prefix.
+    Address = 4,
 }
 
 const RESIDENT_COLUMNS: &str = "atena_number, household_number, name, kana, birth_date, sex, \
     relationship, address, postal_code, head_name, my_number, protected";
 
-/// Adds or replaces one resident within a transaction.
-pub(super) fn upsert_resident(
-    tx: &rusqlite::Transaction<'_>,
-    r: &Resident,
+/// The prefix of every address in the city, which a counter need not type.
+const CITY_PREFIX: &str = "群馬県高崎市";
+
+/// The city's prefix and its parts as search keys, longest first: what an address key and a
+/// query lose at their start.
+fn city_prefixes() -> &'static [String] {
+    static PREFIXES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    PREFIXES.get_or_init(|| {
+        let city = CITY_PREFIX
+            .split_once('県')
+            .map(|(_, c)| c)
+            .unwrap_or(CITY_PREFIX);
+        let prefecture = &CITY_PREFIX[..CITY_PREFIX.len() - city.len()];
+        vec![
+            search_key(CITY_PREFIX),
+            search_key(city),
+            search_key(prefecture),
+        ]
+    })
+}
+
+/// A search key without the city's prefix.
+fn without_city(key: String) -> String {
+    for prefix in city_prefixes() {
+        if let Some(rest) = key.strip_prefix(prefix.as_str()) {
+            return rest.to_owned();
+        }
+    }
+    key
+}
+
+/// 氏 and 名 of a name as the register writes it (氏, a space, 名); the whole as 氏 when it
+/// has no space.
+fn family_and_given(name: &str) -> (&str, Option<&str>) {
+    match name.trim().split_once(char::is_whitespace) {
+        Some((family, given)) if !given.trim().is_empty() => (family, Some(given.trim())),
+        _ => (name.trim(), None),
+    }
+}
+
+/// The search keys of a record.
+fn keys_of(name: &str, kana: &str, address: &str) -> Vec<(String, KeyKind)> {
+    let mut keys = Vec::with_capacity(5);
+    let mut push = |key: String, kind: KeyKind| {
+        if !key.is_empty() && !keys.iter().any(|(k, c)| *k == key && *c == kind) {
+            keys.push((key, kind));
+        }
+    };
+    push(search_key(name), KeyKind::Name);
+    if let (_, Some(given)) = family_and_given(name) {
+        push(search_key(given), KeyKind::GivenName);
+    }
+    push(search_key(kana), KeyKind::Kana);
+    if let (_, Some(given)) = family_and_given(kana) {
+        push(search_key(given), KeyKind::GivenKana);
+    }
+    push(without_city(search_key(address)), KeyKind::Address);
+    keys
+}
+
+fn insert_keys(
+    tx: &rusqlite::Connection,
+    atena: &str,
+    keys: &[(String, KeyKind)],
 ) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO resident_keys (key, kind, atena_number) VALUES (?1, ?2, ?3)",
+    )?;
+    for (key, kind) in keys {
+        stmt.execute(params![key, *kind as i64, atena])?;
+    }
+    Ok(())
+}
+
+/// Removes one resident and their search keys (nothing if there is none).
+pub(super) fn remove_resident(tx: &rusqlite::Connection, atena: &str) -> Result<(), StoreError> {
+    let old: Option<(String, String, String)> = tx
+        .prepare_cached("SELECT name, kana, address FROM residents WHERE atena_number = ?1")?
+        .query_row(params![atena], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    if let Some((name, kana, address)) = old {
+        let mut stmt = tx.prepare_cached(
+            "DELETE FROM resident_keys WHERE key = ?1 AND kind = ?2 AND atena_number = ?3",
+        )?;
+        for (key, kind) in keys_of(&name, &kana, &address) {
+            stmt.execute(params![key, kind as i64, atena])?;
+        }
+        tx.prepare_cached("DELETE FROM residents WHERE atena_number = ?1")?
+            .execute(params![atena])?;
+    }
+    Ok(())
+}
+
+/// Adds or replaces one resident, with their search keys, within a transaction.
+pub(super) fn upsert_resident(tx: &rusqlite::Connection, r: &Resident) -> Result<(), StoreError> {
+    remove_resident(tx, &r.atena_number)?;
+    insert_resident(tx, r)
+}
+
+/// Adds a resident known not to be in the register (after it was emptied).
+pub(super) fn insert_resident(tx: &rusqlite::Connection, r: &Resident) -> Result<(), StoreError> {
     tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -66,6 +185,70 @@ pub(super) fn upsert_resident(
         r.my_number,
         i64::from(r.protected)
     ])?;
+    insert_keys(tx, &r.atena_number, &keys_of(&r.name, &r.kana, &r.address))
+}
+
+/// The residents with these 宛名番号 (those the register has).
+pub(super) fn residents_by_atena(
+    tx: &rusqlite::Connection,
+    numbers: &[String],
+) -> Result<Vec<Resident>, StoreError> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE atena_number = ?1"
+    ))?;
+    let mut out = Vec::new();
+    for number in numbers {
+        if let Some(r) = stmt.query_row(params![number], resident_of).optional()? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Recomputes every search key when the key function changed (a new 異体字 table, a new
+/// folding rule) or the table is new; a no-op otherwise. Called when the store opens.
+pub(super) fn refresh_search_keys(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
+    let version = search_key_version();
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'search_key_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if stored.as_deref() == Some(version.as_str()) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM resident_keys", [])?;
+    let mut count = 0usize;
+    {
+        let mut stmt = tx.prepare("SELECT atena_number, name, kana, address FROM residents")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let atena: String = row.get(0)?;
+            let keys = keys_of(
+                &row.get::<_, String>(1)?,
+                &row.get::<_, String>(2)?,
+                &row.get::<_, String>(3)?,
+            );
+            insert_keys(&tx, &atena, &keys)?;
+            count += 1;
+        }
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_key_version', ?1)",
+        params![version],
+    )?;
+    tx.commit()?;
+    if count > 0 {
+        tracing::info!(
+            residents = count,
+            ms = started.elapsed().as_millis() as u64,
+            "resident search keys rebuilt"
+        );
+    }
     Ok(())
 }
 
@@ -86,8 +269,33 @@ fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
     })
 }
 
-/// The prefix of every address in the city, which a counter need not type.
-const CITY_PREFIX: &str = "群馬県高崎市";
+/// The keys a query is looked up under: the words as typed, and two words the other way
+/// round (名 氏), each without the city's prefix.
+fn query_keys(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut keys = vec![without_city(search_key(text))];
+    if let [first, second] = words.as_slice() {
+        keys.push(without_city(search_key(&format!("{second}{first}"))));
+    }
+    keys.retain(|k| !k.is_empty());
+    keys.dedup();
+    keys
+}
+
+/// Whether a result shows exactly what was typed (spaces aside), for ranking among results
+/// of the same key.
+fn shown_as_typed(r: &Resident, typed: &str) -> bool {
+    let plain = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let typed = plain(typed);
+    plain(&r.name) == typed || plain(&r.kana) == typed
+}
+
+/// Whether a result's name or フリガナ starts with exactly what was typed (spaces aside).
+fn starts_as_typed(r: &Resident, typed: &str) -> bool {
+    let plain = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let typed = plain(typed);
+    plain(&r.name).starts_with(&typed) || plain(&r.kana).starts_with(&typed)
+}
 
 impl Store {
     /// Adds (or replaces) residents in one transaction.
@@ -109,8 +317,20 @@ impl Store {
         Ok(n as usize)
     }
 
-    /// Residents matching a query; persons under 支援措置 only when `protected` (the
-    /// searcher may see them).
+    /// The resident with this 宛名番号, if the register has them.
+    pub fn resident(&self, atena_number: &str) -> Result<Option<Resident>, StoreError> {
+        let conn = self.reader();
+        Ok(residents_by_atena(&conn, &[atena_number.to_owned()])?.pop())
+    }
+
+    /// Residents matching a query, at most `limit`; persons under 支援措置 only when
+    /// `protected` (the searcher may see them).
+    ///
+    /// A text query is ranked: records whose key is exactly the query's first (a 氏名 before
+    /// a 名 before a フリガナ before an address, and among them what shows exactly as typed),
+    /// then records whose key starts with it, in key order. Every step reads the
+    /// `resident_keys` B-tree by range, so a lookup reads about as many rows as it returns
+    /// even when thousands match.
     pub fn search_residents(
         &self,
         query: &ResidentQuery,
@@ -118,52 +338,66 @@ impl Store {
         protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
         let conn = self.reader();
-        // Ranges on indexes instead of LIKE (which SQLite cannot index for non-ASCII text),
-        // each ordered by its own index, so a lookup reads no more rows than it returns even
-        // when thousands match.
-        let range = |column: &str, order: &str| {
-            format!(
-                "SELECT {RESIDENT_COLUMNS} FROM residents
-                 WHERE (protected = 0 OR ?3) AND {column} >= ?1 AND {column} < ?1 || char(1114111)
-                 ORDER BY {order} LIMIT ?2"
-            )
-        };
-        let searches: Vec<(String, String)> = match query {
-            ResidentQuery::KanaPrefix(p) => vec![(range("kana", "kana"), p.clone())],
-            ResidentQuery::BirthDate(d) => vec![(
-                format!(
+        let text = match query {
+            ResidentQuery::BirthDate(d) => {
+                let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {RESIDENT_COLUMNS} FROM residents
                      WHERE (protected = 0 OR ?3) AND birth_date = ?1 ORDER BY kana LIMIT ?2"
-                ),
-                d.clone(),
-            )],
-            ResidentQuery::Text(t) => {
-                let address = if t.starts_with("群馬県") {
-                    t.clone()
-                } else {
-                    format!("{CITY_PREFIX}{t}")
-                };
-                vec![
-                    (range("name", "name"), t.clone()),
-                    (range("address", "address"), address),
-                ]
+                ))?;
+                let rows = stmt.query_map(params![d, limit as i64, protected], resident_of)?;
+                return Ok(rows.collect::<Result<_, _>>()?);
             }
+            ResidentQuery::Text(t) => t,
         };
-        let mut found: Vec<Resident> = Vec::new();
-        for (sql, value) in searches {
-            let left = limit.saturating_sub(found.len());
-            if left == 0 {
-                break;
-            }
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![value, left as i64, protected], resident_of)?;
+        let columns: String = RESIDENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let exact_sql = format!(
+            "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
+             WHERE k.key = ?1 AND (r.protected = 0 OR ?3) ORDER BY k.kind LIMIT ?2"
+        );
+        let prefix_sql = format!(
+            "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
+             WHERE k.key > ?1 AND k.key < ?1 || char(1114111) AND (r.protected = 0 OR ?3)
+             ORDER BY k.key, k.kind LIMIT ?2"
+        );
+        let keys = query_keys(text);
+        let mut exact: Vec<Resident> = Vec::new();
+        for key in &keys {
+            let mut stmt = conn.prepare_cached(&exact_sql)?;
+            let rows = stmt.query_map(params![key, (limit * 2) as i64, protected], resident_of)?;
             for row in rows {
                 let row = row?;
+                if !exact.iter().any(|r| r.atena_number == row.atena_number) {
+                    exact.push(row);
+                }
+            }
+        }
+        // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
+        exact.sort_by_key(|r| !shown_as_typed(r, text));
+        let mut found = exact;
+        found.truncate(limit);
+        let exact_count = found.len();
+        for key in &keys {
+            if found.len() >= limit {
+                break;
+            }
+            let mut stmt = conn.prepare_cached(&prefix_sql)?;
+            let rows = stmt.query_map(params![key, (limit * 2) as i64, protected], resident_of)?;
+            for row in rows {
+                let row = row?;
+                if found.len() >= limit {
+                    break;
+                }
                 if !found.iter().any(|r| r.atena_number == row.atena_number) {
                     found.push(row);
                 }
             }
         }
+        // Among the rest, who starts as typed first (高橋 before 髙橋 for 高橋).
+        found[exact_count..].sort_by_key(|r| !starts_as_typed(r, text));
         Ok(found)
     }
 
@@ -187,24 +421,106 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared_model::synthetic::Population;
+
+    fn resident(atena: &str, name: &str, kana: &str, address: &str) -> Resident {
+        Resident {
+            atena_number: atena.into(),
+            household_number: format!("9{atena}"),
+            name: name.into(),
+            kana: kana.into(),
+            birth_date: "1990-05-05".into(),
+            sex: "female".into(),
+            relationship: "世帯主".into(),
+            address: address.into(),
+            postal_code: "370-0041".into(),
+            head_name: name.into(),
+            my_number: String::new(),
+            protected: false,
+        }
+    }
+
+    fn atenas(found: &[Resident]) -> Vec<&str> {
+        found.iter().map(|r| r.atena_number.as_str()).collect()
+    }
+
+    /// The issue's examples against a register holding 高橋 葵 among thousands: each way a
+    /// counter types her finds her; 髙橋 and 高橋 find each other.
+    #[test]
+    fn the_ways_counters_type_find_the_resident() {
+        let store = Store::in_memory().unwrap();
+        let mut population = Population::generate(5, 2_000).residents;
+        population.retain(|r| !r.name.starts_with("高橋") && !r.kana.starts_with("タカハシ"));
+        population.push(resident(
+            "1001",
+            "高橋 葵",
+            "タカハシ\u{3000}アオイ",
+            "群馬県高崎市貝沢町429番地2",
+        ));
+        population.push(resident(
+            "1002",
+            "髙橋 翔",
+            "タカハシ\u{3000}ショウ",
+            "群馬県高崎市八島町222番地",
+        ));
+        store.put_residents(&population).unwrap();
+        // The generator gives few given names (アオイ is one of 16), so a given name alone
+        // matches hundreds here: look far enough.
+        let search = |q: &str| {
+            store
+                .search_residents(&ResidentQuery::Text(q.into()), 1_000, false)
+                .unwrap()
+        };
+        for q in [
+            "タカハシアオイ",
+            "たかはしあおい",
+            "アオイ",
+            "あおい",
+            "高橋　葵",
+            "高橋葵",
+            "高橋 葵",
+            "葵",
+            "葵 高橋",
+            "アオイ タカハシ",
+            "ﾀｶﾊｼ ｱｵｲ",
+            "貝沢町429-2",
+            "貝沢町４２９－２",
+            "貝沢町四二九番地二",
+            "群馬県高崎市貝沢町429番地2",
+            "高崎市貝沢町429",
+            "髙橋",
+            "髙橋葵",
+        ] {
+            let found = search(q);
+            assert!(
+                atenas(&found).contains(&"1001"),
+                "{q}: {:?}",
+                atenas(&found)
+            );
+        }
+        // 高橋 finds the resident registered as 髙橋, and the other way round.
+        assert!(atenas(&search("高橋")).contains(&"1002"));
+        assert!(atenas(&search("髙橋")).contains(&"1001"));
+        // Exact first: the full name typed comes before everyone whose name only starts so.
+        assert_eq!(atenas(&search("高橋 葵"))[0], "1001");
+        assert_eq!(atenas(&search("タカハシ ショウ"))[0], "1002");
+        // Nothing matches what nobody is called.
+        assert!(search("ンンンン").is_empty());
+    }
 
     #[test]
     fn resident_lookup_by_kana_birth_date_and_text_hides_protected_persons() {
         let store = Store::in_memory().unwrap();
-        let population = shared_model::synthetic::Population::generate(3, 3_000);
+        let population = Population::generate(3, 3_000);
         store.put_residents(&population.residents).unwrap();
         assert_eq!(store.resident_count().unwrap(), population.residents.len());
         let someone = population.residents.iter().find(|r| !r.protected).unwrap();
         let prefix: String = someone.kana.chars().take(3).collect();
         let by_kana = store
-            .search_residents(&ResidentQuery::KanaPrefix(prefix.clone()), 500, false)
+            .search_residents(&ResidentQuery::Text(prefix.clone()), 500, false)
             .unwrap();
         assert!(by_kana.iter().any(|r| r == someone));
-        assert!(
-            by_kana
-                .iter()
-                .all(|r| r.kana.starts_with(&prefix) && !r.protected)
-        );
+        assert!(by_kana.iter().all(|r| !r.protected));
         let by_birth = store
             .search_residents(
                 &ResidentQuery::BirthDate(someone.birth_date.clone()),
@@ -230,37 +546,37 @@ mod tests {
             .search_residents(&ResidentQuery::Text(surname.clone()), 500, false)
             .unwrap();
         assert!(!by_name.is_empty());
-        assert!(by_name.iter().all(|r| r.name.starts_with(&surname)));
+        assert!(
+            by_name
+                .iter()
+                .all(|r| search_key(&r.name).starts_with(&search_key(&surname))
+                    || search_key(&r.kana).starts_with(&search_key(&surname))
+                    || search_key(&r.address).contains(&search_key(&surname)))
+        );
         let household = store.household(&someone.household_number, false).unwrap();
         assert!(household.iter().any(|r| r == someone));
         assert_eq!(household[0].relationship, "世帯主");
         let hidden = population.residents.iter().find(|r| r.protected).unwrap();
-        let found = store
-            .search_residents(
-                &ResidentQuery::BirthDate(hidden.birth_date.clone()),
-                500,
-                false,
-            )
-            .unwrap();
-        assert!(!found.iter().any(|r| r.atena_number == hidden.atena_number));
+        for query in [
+            ResidentQuery::BirthDate(hidden.birth_date.clone()),
+            ResidentQuery::Text(hidden.name.clone()),
+            ResidentQuery::Text(hidden.kana.clone()),
+        ] {
+            let found = store.search_residents(&query, 500, false).unwrap();
+            assert!(!found.iter().any(|r| r.atena_number == hidden.atena_number));
+            // The 支援措置 desk sees them.
+            let allowed = store.search_residents(&query, 500, true).unwrap();
+            assert!(
+                allowed
+                    .iter()
+                    .any(|r| r.atena_number == hidden.atena_number)
+            );
+        }
         assert!(
             store
                 .household(&hidden.household_number, false)
                 .unwrap()
                 .is_empty()
-        );
-        // The 支援措置 desk sees them.
-        let allowed = store
-            .search_residents(
-                &ResidentQuery::BirthDate(hidden.birth_date.clone()),
-                500,
-                true,
-            )
-            .unwrap();
-        assert!(
-            allowed
-                .iter()
-                .any(|r| r.atena_number == hidden.atena_number)
         );
         assert!(
             !store
@@ -268,9 +584,41 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        store
-            .audit(1, "shimin01", "resident_search", "kana")
+    }
+
+    #[test]
+    fn search_keys_follow_changes_and_removals() {
+        let store = Store::in_memory().unwrap();
+        let mut r = resident(
+            "2001",
+            "前橋 健太",
+            "マエバシ　ケンタ",
+            "群馬県高崎市高松町35番地1",
+        );
+        store.put_residents(std::slice::from_ref(&r)).unwrap();
+        let search = |q: &str| {
+            store
+                .search_residents(&ResidentQuery::Text(q.into()), 10, false)
+                .unwrap()
+        };
+        assert_eq!(search("マエバシ").len(), 1);
+        r.name = "伊勢崎 健太".into();
+        r.kana = "イセサキ　ケンタ".into();
+        store.put_residents(std::slice::from_ref(&r)).unwrap();
+        assert!(
+            search("マエバシ").is_empty(),
+            "the old key went with the old name"
+        );
+        assert_eq!(search("イセサキ").len(), 1);
+        let conn = store.conn();
+        let keys: i64 = conn
+            .query_row("SELECT COUNT(*) FROM resident_keys", [], |row| row.get(0))
             .unwrap();
-        assert_eq!(store.audit_entries(10).unwrap()[0].2, "resident_search");
+        assert_eq!(keys, 5, "氏名, 名, フリガナ, フリガナの名, 住所");
+        remove_resident(&conn, "2001").unwrap();
+        let keys: i64 = conn
+            .query_row("SELECT COUNT(*) FROM resident_keys", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(keys, 0);
     }
 }
