@@ -1,5 +1,5 @@
 use shared_model::Conflict;
-use shared_model::calendar::{Wareki, parse_date};
+use shared_model::calendar::read_date;
 use shared_model::catalog::{Field as CatalogField, Kind};
 use shared_model::validate::{Finding, Severity};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -68,10 +68,28 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             }
         }
         _ => {
-            let oninput = Callback::from(move |e: InputEvent| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                on_change.emit(input.value());
-            });
+            let oninput = {
+                let on_change = on_change.clone();
+                Callback::from(move |e: InputEvent| {
+                    let input: HtmlInputElement = e.target_unchecked_into();
+                    on_change.emit(input.value());
+                })
+            };
+            // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ, R6.4.1 →
+            // 2024-04-01, 〒３７０－０８２９ → 370-0829); while typing, nothing is rewritten.
+            let onchange = {
+                let kind = field.kind;
+                Callback::from(move |e: Event| {
+                    let input: HtmlInputElement = e.target_unchecked_into();
+                    let typed = input.value();
+                    if let Ok(canonical) = kind.canonical(&typed)
+                        && canonical != typed
+                    {
+                        input.set_value(&canonical);
+                        on_change.emit(canonical);
+                    }
+                })
+            };
             let placeholder = (field.kind == Kind::Date).then(|| ja(Text::DateHint).to_owned());
             let kind = if secret && !*revealed {
                 "password"
@@ -98,7 +116,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             });
             html! {
                 <>
-                    <input id={id.clone()} type={kind} value={props.value.clone()} {oninput}
+                    <input id={id.clone()} type={kind} value={props.value.clone()} {oninput} {onchange}
                            placeholder={placeholder} autocomplete="off" inputmode={secret.then_some("numeric")}
                            aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
                     { for reveal }
@@ -106,15 +124,17 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             }
         }
     };
-    // A date is shown back in the other calendar, so the person sees what was understood.
+    // A date is shown back in the other calendar, so the person sees what was understood
+    // (不詳 where parts are unknown).
     let date_echo = (field.kind == Kind::Date && !props.value.trim().is_empty())
-        .then(|| parse_date(&props.value).ok())
+        .then(|| read_date(&props.value).ok())
         .flatten()
-        .map(|day| {
-            let wareki = Wareki::from_day(day)
-                .map(|w| w.to_string())
-                .unwrap_or_default();
-            html! { <span class="echo">{ format!("{wareki} ({day})") }</span> }
+        .map(|reading| {
+            let shown = match reading.date.calendar_day() {
+                Some(day) => format!("{} ({day})", reading.date.to_japanese()),
+                None => reading.date.to_japanese(),
+            };
+            html! { <span class="echo" id={format!("{id}-echo")}>{ shown }</span> }
         });
     let notes = props.findings.iter().map(|f| {
         let class = match f.severity {

@@ -1,7 +1,7 @@
 use shared_model::DocumentId;
 use shared_model::calendar::{Wareki, parse_date, tokyo_day};
 use shared_model::catalog::{
-    Catalog, Field as CatalogField, Kind, Repeat, VisitValues, is_child_on,
+    Catalog, Field as CatalogField, Kind, Medium, Repeat, VisitValues, is_child_on, render,
 };
 use yew::prelude::*;
 
@@ -20,41 +20,41 @@ pub struct PrintViewProps {
     pub form: usize,
 }
 
-/// A value as it stands on paper: dates in 和暦, choices by their label, counts as 通.
+/// A value as it stands on paper, from its canonical form: dates in 和暦 (不詳 where parts
+/// are unknown), フリガナ in full-width katakana, choices by their label, counts as 通.
+/// Errors: a value with no canonical form, which the paper never shows as typed.
 fn on_paper(
     field: &CatalogField,
     values: &VisitValues,
     form: &str,
     person: Option<usize>,
-) -> String {
+) -> Result<String, shared_model::validate::Finding> {
     if field.kind == Kind::Counts {
-        let copies: Vec<String> = field
-            .choices
-            .iter()
-            .filter_map(|c| {
-                let n = values.get(form, &format!("{}.{}", field.key, c.id), None)?;
-                (n != "0").then(|| format!("{} {}通", c.ja, n))
-            })
-            .collect();
-        return copies.join("、");
+        let mut copies = Vec::new();
+        for c in &field.choices {
+            let Some(n) = values.get(form, &format!("{}.{}", field.key, c.id), None) else {
+                continue;
+            };
+            let n = Kind::Counts.canonical(n)?;
+            if n != "0" && !n.is_empty() {
+                copies.push(format!("{} {}通", c.ja, n));
+            }
+        }
+        return Ok(copies.join("、"));
     }
     let Some(raw) = values.get(form, &field.key, person) else {
-        return String::new();
+        return Ok(String::new());
     };
-    match field.kind {
-        Kind::Date => parse_date(raw)
-            .ok()
-            .and_then(|d| Wareki::from_day(d).ok())
-            .map(|w| w.to_string())
-            .unwrap_or_else(|| raw.to_owned()),
-        Kind::Choice => field
-            .choices
-            .iter()
-            .find(|c| c.id == raw)
-            .map(|c| c.ja.clone())
-            .unwrap_or_else(|| raw.to_owned()),
-        Kind::Flag => if raw == "true" { "☑" } else { "☐" }.to_owned(),
-        _ => raw.to_owned(),
+    render(field.kind, &field.choices, raw, Medium::Paper)
+}
+
+/// One cell of the paper: the value, or the refusal of a value with no canonical form.
+fn cell(value: Result<String, shared_model::validate::Finding>) -> Html {
+    match value {
+        Ok(text) => html! { { text } },
+        Err(finding) => html! {
+            <span class="unprintable" role="alert">{ format!("（印刷できません: {}）", finding.message_ja) }</span>
+        },
     }
 }
 
@@ -82,7 +82,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     html! {
                         <tr>
                             <th scope="row">{ &field.label.ja }</th>
-                            <td>{ on_paper(field, values, &form.id, person) }</td>
+                            <td>{ cell(on_paper(field, values, &form.id, person)) }</td>
                         </tr>
                     }
                 });
@@ -96,8 +96,9 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     .iter()
                     .filter(|f| {
                         f.required
-                            || (0..values.persons.len())
-                                .any(|i| !on_paper(f, values, &form.id, Some(i)).is_empty())
+                            || (0..values.persons.len()).any(|i| {
+                                !on_paper(f, values, &form.id, Some(i)).is_ok_and(|t| t.is_empty())
+                            })
                     })
                     .collect();
                 let head = columns
@@ -123,9 +124,9 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     .map(|&i| Some(i))
                     .chain((0..blank).map(|_| None))
                     .map(|row| {
-                        let cells = columns.iter().map(|field| {
-                            let text = row.map(|i| on_paper(field, values, &form.id, Some(i)));
-                            html! { <td>{ text.unwrap_or_default() }</td> }
+                        let cells = columns.iter().map(|field| match row {
+                            Some(i) => html! { <td>{ cell(on_paper(field, values, &form.id, Some(i))) }</td> },
+                            None => html! { <td></td> },
                         });
                         html! { <tr>{ for cells }</tr> }
                     });
@@ -150,19 +151,52 @@ pub fn print_view(props: &PrintViewProps) -> Html {
         .and_then(|d| Wareki::from_day(d).ok())
         .map(|w| w.to_string())
         .unwrap_or_else(|| "　　年　　月　　日".into());
+    // Values with no canonical form are never printed as typed: the sheet waits until they
+    // are corrected on the visit screen.
+    let mut unprintable: Vec<String> = Vec::new();
+    for field in form.fields() {
+        let rows: Vec<Option<usize>> = if field.scope == shared_model::catalog::Scope::Person {
+            (0..values.persons.len().max(1)).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for row in rows {
+            if on_paper(field, values, &form.id, row).is_err() {
+                let label = match row {
+                    Some(i) if values.persons.len() > 1 => {
+                        format!("{} ({}人目)", field.label.ja, i + 1)
+                    }
+                    _ => field.label.ja.clone(),
+                };
+                if !unprintable.contains(&label) {
+                    unprintable.push(label);
+                }
+            }
+        }
+    }
+    let blocked = !unprintable.is_empty();
     let print = Callback::from(|_| {
         if let Some(window) = web_sys::window() {
             let _ = window.print();
+        }
+    });
+    let refusal = blocked.then(|| {
+        html! {
+            <p class="unprintable-notice no-print" role="alert" id="print-refused">
+                { ja(Text::PrintRefused).replace("{f}", &unprintable.join("、")) }
+            </p>
         }
     });
     html! {
         <section class="print-view">
             <div class="print-actions no-print">
                 <a href={Route::CounterVisit(props.id).to_hash()}>{ ja(Text::BackToVisit) }</a>
-                <button type="button" class="primary" id="print-button" onclick={print}>
+                <button type="button" class="primary" id="print-button" onclick={print}
+                        disabled={blocked}>
                     { ja(Text::PrintNow) }
                 </button>
             </div>
+            { for refusal }
             <article class="paper" id="paper" aria-label={form.title.ja.clone()}>
                 <header>
                     <h1>{ &form.title.ja }</h1>

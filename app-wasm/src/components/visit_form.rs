@@ -39,22 +39,47 @@ pub fn visit_form(props: &VisitFormProps) -> Html {
                 </p>
             }
         });
-        let repo = repo.clone();
-        let oninput = Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            let (key, person) = field.item();
-            repo.change(id, VisitChange::Item {
-                    key: key.to_owned(),
-                    person,
-                    value: input.value(),
-                });
-        });
+        let oninput = {
+            let repo = repo.clone();
+            Callback::from(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                let (key, person) = field.item();
+                repo.change(id, VisitChange::Item {
+                        key: key.to_owned(),
+                        person,
+                        value: input.value(),
+                    });
+            })
+        };
+        // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ); never
+        // while the citizen is still typing.
+        let onchange = {
+            let repo = repo.clone();
+            Callback::from(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                let (key, person) = field.item();
+                let Some(item) = shared_model::catalog::Catalog::builtin().items.get(key) else {
+                    return;
+                };
+                let typed = input.value();
+                if let Ok(canonical) = item.kind.canonical(&typed)
+                    && canonical != typed
+                {
+                    input.set_value(&canonical);
+                    repo.change(id, VisitChange::Item {
+                        key: key.to_owned(),
+                        person,
+                        value: canonical,
+                    });
+                }
+            })
+        };
         let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
         html! {
             <div class="field">
                 <label for={dom_id.clone()}>{ ja(label(field)) }</label>
                 <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
-                       value={value} {oninput} autocomplete="off" />
+                       value={value} {oninput} {onchange} autocomplete="off" />
                 { for conflict }
             </div>
         }

@@ -293,13 +293,10 @@ fn check_counts(
                 findings.push(unknown_choice(field, choice));
                 continue;
             }
-            match value.trim().parse::<u32>() {
-                Ok(n) if n <= 99 => total += n,
-                _ => findings.push(Finding::error(
-                    Code::CountInvalid,
-                    format!("通数は0から99までの数字で入力してください (「{value}」)。"),
-                    format!("Enter a count from 0 to 99 (\"{value}\")."),
-                )),
+            // Read through the canonical form, so ２ counts as 2.
+            match Kind::Counts.canonical(value) {
+                Ok(n) => total += n.parse::<u32>().unwrap_or(0),
+                Err(finding) => findings.push(finding),
             }
         }
     }

@@ -14,8 +14,8 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use shared_model::calendar::{CivilDay, parse_date};
-use shared_model::catalog::{Catalog, Kind, VisitValues};
+use shared_model::calendar::CivilDay;
+use shared_model::catalog::{Catalog, Medium, VisitValues, render};
 
 const BUILTIN: &str = include_str!("../../exchange/export.toml");
 
@@ -184,6 +184,17 @@ impl ExportTarget {
         self.columns.iter().map(|(h, _)| h.clone()).collect()
     }
 
+    /// The item columns: (item or form field key, header), in column order.
+    pub fn item_columns(&self) -> Vec<(String, String)> {
+        self.columns
+            .iter()
+            .filter_map(|(header, column)| match column {
+                Column::Item(key) => Some((key.clone(), header.clone())),
+                Column::Source(_) => None,
+            })
+            .collect()
+    }
+
     /// The column that carries the record id, if the layout has one.
     pub fn record_column(&self) -> Option<usize> {
         self.columns
@@ -191,8 +202,17 @@ impl ExportTarget {
             .position(|(_, c)| *c == Column::Source(Source::Record))
     }
 
-    /// The lines of one record, rendered (dates as YYYY-MM-DD, choices as labels).
-    pub fn lines(&self, facts: &RecordFacts<'_>, values: &VisitValues) -> Vec<Vec<String>> {
+    /// The lines of one record, rendered from the values' canonical forms (dates as
+    /// `YYYY-MM-DD`, `00` for 不詳; フリガナ in full-width katakana; 郵便番号 as `NNN-NNNN`;
+    /// choices by their label; yes/no as 1/0; see `shared_model::catalog::render`).
+    ///
+    /// Errors: the first value that has no canonical form, named by its item and person, in
+    /// Japanese — the record is then sent back (差戻し) before any byte of it is sent.
+    pub fn lines(
+        &self,
+        facts: &RecordFacts<'_>,
+        values: &VisitValues,
+    ) -> Result<Vec<Vec<String>>, String> {
         let persons = match self.lines {
             Lines::Persons => values.persons.len().max(1),
             Lines::Once => 1,
@@ -202,7 +222,7 @@ impl ExportTarget {
                 self.columns
                     .iter()
                     .map(|(_, column)| match column {
-                        Column::Source(source) => match source {
+                        Column::Source(source) => Ok(match source {
                             Source::Record => facts.record.to_owned(),
                             Source::Visit => facts.visit.to_owned(),
                             Source::ReceptionNumber => facts.reception_number.to_owned(),
@@ -213,8 +233,8 @@ impl ExportTarget {
                                 .unwrap_or_else(|| facts.form.to_owned()),
                             Source::ConfirmedOn => facts.confirmed_on.to_string(),
                             Source::PersonIndex => (person + 1).to_string(),
-                        },
-                        Column::Item(key) => render(facts.form, key, values, person),
+                        }),
+                        Column::Item(key) => render_item(facts.form, key, values, person),
                     })
                     .collect()
             })
@@ -222,36 +242,34 @@ impl ExportTarget {
     }
 }
 
-/// The value of an item as a batch file carries it.
-fn render(form: &str, key: &str, values: &VisitValues, person: usize) -> String {
+/// The value of an item as a batch file carries it, from its canonical form.
+fn render_item(
+    form: &str,
+    key: &str,
+    values: &VisitValues,
+    person: usize,
+) -> Result<String, String> {
     let Some(raw) = values.get(form, key, Some(person)) else {
-        return String::new();
+        return Ok(String::new());
     };
-    let raw = raw.trim();
     let catalog = Catalog::builtin();
     let field = catalog.form(form).ok().and_then(|f| f.field(key));
-    let (kind, choices) = match (field, catalog.items.get(key)) {
-        (Some(field), _) => (field.kind, &field.choices),
-        (None, Some(item)) => (item.kind, &item.choices),
-        (None, None) => return raw.to_owned(),
+    let (kind, choices, label) = match (field, catalog.items.get(key)) {
+        (Some(field), _) => (field.kind, &field.choices, &field.label.ja),
+        (None, Some(item)) => (item.kind, &item.choices, &item.label.ja),
+        (None, None) => return Ok(raw.trim().to_owned()),
     };
-    match kind {
-        Kind::Date => parse_date(raw)
-            .map(|d| d.to_string())
-            .unwrap_or_else(|_| raw.to_owned()),
-        Kind::Choice => choices
-            .iter()
-            .find(|c| c.id == raw)
-            .map(|c| c.ja.clone())
-            .unwrap_or_else(|| raw.to_owned()),
-        Kind::Flag => if matches!(raw, "true" | "1") {
-            "1"
+    render(kind, choices, raw, Medium::Batch).map_err(|finding| {
+        let whose = if key.starts_with("person.") {
+            format!(" ({}人目)", person + 1)
         } else {
-            "0"
-        }
-        .to_owned(),
-        _ => raw.to_owned(),
-    }
+            String::new()
+        };
+        format!(
+            "送信前に差戻し: 「{label}」{whose}を正しい形にできません。{}",
+            finding.message_ja
+        )
+    })
 }
 
 /// Every export target.
@@ -411,7 +429,7 @@ mod tests {
             form: "jumin_idou_tennyu",
             confirmed_on: CivilDay::new(2027, 4, 20).unwrap(),
         };
-        let lines = target.lines(&facts, &family());
+        let lines = target.lines(&facts, &family()).unwrap();
         assert_eq!(lines.len(), 2);
         let headers = target.headers();
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap();

@@ -61,7 +61,12 @@ pub fn records_for_confirmed(
             form,
             confirmed_on: tokyo_day(now_ms),
         };
-        let lines = target.lines(&facts, &values);
+        // A value with no canonical form never goes out as typed: the record is sent back
+        // (差戻し) at once, with the reason, and the counter corrects it and asks again.
+        let (lines, refused) = match target.lines(&facts, &values) {
+            Ok(lines) => (lines, None),
+            Err(reason) => (Vec::new(), Some(reason)),
+        };
         if visit.attach_record(form, &record).is_err() {
             continue;
         }
@@ -72,6 +77,7 @@ pub fn records_for_confirmed(
             header: target.headers(),
             lines,
             confirmed_at: now_ms,
+            refused,
         });
     }
     *doc = visit.into_doc();

@@ -66,6 +66,9 @@ pub struct OutboxEntry {
     pub lines: Vec<Vec<String>>,
     /// When the server confirmed the form.
     pub confirmed_at: i64,
+    /// Set when a value has no canonical form: the record is sent back (差戻し) with this
+    /// reason instead of being sent.
+    pub refused: Option<String>,
 }
 
 /// A numbered batch: its object key and the exact bytes to write under it.
@@ -145,8 +148,9 @@ impl Store {
         Self::insert_chunk(&tx, doc_id, chunk)?;
         for e in entries {
             tx.prepare_cached(
-                "INSERT INTO outbox (record, target, doc_id, form, header, lines, confirmed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO outbox (record, target, doc_id, form, header, lines, confirmed_at,
+                                     state, reason, state_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 e.record,
@@ -156,6 +160,13 @@ impl Store {
                 serde_json::to_string(&e.header).unwrap_or_default(),
                 serde_json::to_string(&e.lines).unwrap_or_default(),
                 e.confirmed_at,
+                if e.refused.is_some() {
+                    "rejected"
+                } else {
+                    "pending"
+                },
+                e.refused,
+                e.refused.as_ref().map(|_| e.confirmed_at),
             ])?;
         }
         tx.commit()?;
@@ -187,7 +198,8 @@ impl Store {
         let tx = conn.transaction()?;
         let rows: Vec<(i64, String, String)> = {
             let mut stmt = tx.prepare_cached(
-                "SELECT id, header, lines FROM outbox WHERE target = ?1 AND batch IS NULL
+                "SELECT id, header, lines FROM outbox
+                 WHERE target = ?1 AND batch IS NULL AND state = 'pending'
                  ORDER BY id LIMIT ?2",
             )?;
             stmt.query_map(params![target, max_records as i64], |r| {
