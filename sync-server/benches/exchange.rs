@@ -3,7 +3,10 @@
 //! - full import of 370,000 residents (one CSV in a folder bucket → SQLite), seconds;
 //! - a 2,000-row delta, ms;
 //! - resident search p50 / p99 with 24 concurrent searchers, through the axum router
-//!   in-process (session check, SQLite query, audit write; no network);
+//!   in-process (session check, SQLite query, audit write; no network): once with the query
+//!   mix measured since issue 5 (フリガナ prefixes, birth dates, surnames, towns), once with
+//!   the typed variants of issue 11 (names without or with an ideographic space, hiragana,
+//!   given names alone or first, addresses with full-width numbers and dashes);
 //! - export of 422 (a peak day) and 42,200 records: confirmation into the outbox through the
 //!   hub (reconciler, validation, one fsynced transaction each), then outbox → batch files
 //!   with markers in the bucket, seconds.
@@ -165,7 +168,8 @@ async fn main() -> anyhow::Result<()> {
         .next()
         .unwrap_or_default()
         .to_owned();
-    // Queries as counters type them: フリガナ prefixes, birth dates, names and towns.
+    // Queries as counters type them: フリガナ prefixes, birth dates, names and towns (the mix
+    // measured since issue 5, for comparison) ...
     let queries: Vec<String> = residents
         .iter()
         .step_by(97)
@@ -183,51 +187,92 @@ async fn main() -> anyhow::Result<()> {
                 .collect(),
         })
         .collect();
+    // ... and the ways issue 11 asks for: whole names without a space or with an ideographic
+    // one, in hiragana, given names alone, given name first, addresses with their numbers
+    // written another way.
+    let typed: Vec<String> = residents
+        .iter()
+        .step_by(89)
+        .take(500)
+        .enumerate()
+        .map(|(i, (r, _))| {
+            let (family, given) = r.name.split_once(' ').unwrap_or((&r.name, ""));
+            let (family_kana, given_kana) = r.kana.split_once('\u{3000}').unwrap_or((&r.kana, ""));
+            let hiragana = |s: &str| -> String {
+                s.chars()
+                    .map(|c| match c {
+                        'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+                        c => c,
+                    })
+                    .collect()
+            };
+            match i % 6 {
+                0 => format!("{family_kana}{given_kana}"),
+                1 => hiragana(&format!("{family_kana}{given_kana}")),
+                2 => given_kana.to_owned(),
+                3 => format!("{family}\u{3000}{given}"),
+                4 => format!("{given} {family}"),
+                _ => r
+                    .address
+                    .trim_start_matches("群馬県高崎市")
+                    .replace("番地", "-")
+                    .chars()
+                    .map(|c| match c {
+                        '0'..='9' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+                        '-' => '－',
+                        c => c,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     let searchers = 24;
     let per_searcher = 200 / scale.min(10);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for s in 0..searchers {
-        let (app, cookie, queries) = (app.clone(), cookie.clone(), queries.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            for i in 0..per_searcher {
-                let q = &queries[(s * 31 + i * 7) % queries.len()];
-                let uri = format!("/api/residents?q={}", urlencode(q));
-                let request = Request::get(uri)
-                    .header(header::COOKIE, &cookie)
-                    .body(Body::empty())
-                    .expect("a request");
-                let t = Instant::now();
-                let response = app.clone().oneshot(request).await.expect("infallible");
-                let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times
-        }));
+    for (label, queries) in [("", queries), (" (typed variants)", typed)] {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for s in 0..searchers {
+            let (app, cookie, queries) = (app.clone(), cookie.clone(), queries.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                for i in 0..per_searcher {
+                    let q = &queries[(s * 31 + i * 7) % queries.len()];
+                    let uri = format!("/api/residents?q={}", urlencode(q));
+                    let request = Request::get(uri)
+                        .header(header::COOKIE, &cookie)
+                        .body(Body::empty())
+                        .expect("a request");
+                    let t = Instant::now();
+                    let response = app.clone().oneshot(request).await.expect("infallible");
+                    let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                times
+            }));
+        }
+        let mut times = Vec::new();
+        for t in tasks {
+            times.extend(t.await?);
+        }
+        let wall = started.elapsed().as_secs_f64();
+        times.sort_by(f64::total_cmp);
+        let searches = times.len();
+        json.push(report(
+            &format!("search p50{label}, {searchers} searchers ({searches} searches)"),
+            percentile(&times, 0.5),
+            "ms",
+        ));
+        json.push(report(
+            &format!("search p99{label}, {searchers} searchers"),
+            percentile(&times, 0.99),
+            "ms",
+        ));
+        json.push(report(
+            &format!("search throughput{label}"),
+            searches as f64 / wall,
+            "searches/s",
+        ));
     }
-    let mut times = Vec::new();
-    for t in tasks {
-        times.extend(t.await?);
-    }
-    let wall = started.elapsed().as_secs_f64();
-    times.sort_by(f64::total_cmp);
-    let searches = times.len();
-    json.push(report(
-        &format!("search p50, {searchers} searchers ({searches} searches)"),
-        percentile(&times, 0.5),
-        "ms",
-    ));
-    json.push(report(
-        &format!("search p99, {searchers} searchers"),
-        percentile(&times, 0.99),
-        "ms",
-    ));
-    json.push(report(
-        "search throughput",
-        searches as f64 / wall,
-        "searches/s",
-    ));
 
     // --- export of 422 and 42,200 records -----------------------------------------------------
     let skip_export = std::env::var_os("BENCH_SKIP_EXPORT").is_some();
