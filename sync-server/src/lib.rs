@@ -90,6 +90,9 @@ pub struct ExchangeConfig {
     pub interval_secs: u64,
     /// The prefix of 住基 files (`full/` and `delta/` below it).
     pub inbound_prefix: String,
+    /// How 住基 files are laid out and read (columns, encoding, check digits, number width,
+    /// bad-row share).
+    pub resident_layout: exchange::layout::ResidentLayout,
     /// Which confirmed forms go out, and how.
     pub export_map: exchange::export_map::ExportMap,
     /// The prefix batch files are written under.
@@ -110,6 +113,7 @@ impl ExchangeConfig {
             bucket,
             interval_secs: 60,
             inbound_prefix: "inbound/juki/".into(),
+            resident_layout: exchange::layout::ResidentLayout::default(),
             export_map: exchange::export_map::ExportMap::builtin().clone(),
             outbound_prefix: "outbound/".into(),
             results_prefix: "inbound/results/".into(),
@@ -181,7 +185,7 @@ impl Server {
                 let poller = exchange::poller::ImportPoller::new(
                     exchange.interval_secs,
                     &exchange.inbound_prefix,
-                    exchange::layout::ResidentLayout::default(),
+                    exchange.resident_layout.clone(),
                 )?;
                 let exporter = exchange::exporter::Exporter::new(
                     exchange.export_map.clone(),

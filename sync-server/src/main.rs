@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sync_server::exchange::export_map::ExportMap;
+use sync_server::exchange::layout::ResidentLayout;
 use sync_server::exchange::s3::S3Config;
 use sync_server::store::{KioskRecord, Role, StaffRecord, Store};
 use sync_server::tls::TlsFiles;
@@ -67,6 +68,11 @@ struct Args {
     /// Prefix the core system's result files (取込結果) appear under.
     #[arg(long, default_value = "inbound/results/")]
     results_prefix: String,
+    /// The layout of the 住基 files (TOML): columns, encoding (utf-8 or shift_jis),
+    /// check_digit, number_digits, max_bad_share. Default: the 標準仕様書's item names in
+    /// UTF-8 with M11 check digits (see sync-server/src/exchange/layout.rs).
+    #[arg(long)]
+    resident_layout: Option<PathBuf>,
     /// The export map (TOML): which confirmed forms go out and their batch layout. Default:
     /// 住民異動届 and 国民健康保険異動届 (see sync-server/exchange/export.toml).
     #[arg(long)]
@@ -188,9 +194,18 @@ async fn main() -> anyhow::Result<()> {
         }
         None => ExportMap::builtin().clone(),
     };
+    let resident_layout = match &args.resident_layout {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            ResidentLayout::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => ResidentLayout::default(),
+    };
     let exchange = bucket_backend(&args)?.map(|bucket| ExchangeConfig {
         interval_secs: args.import_interval_secs,
         inbound_prefix: args.inbound_prefix.clone(),
+        resident_layout,
         export_map,
         outbound_prefix: args.outbound_prefix.clone(),
         results_prefix: args.results_prefix.clone(),

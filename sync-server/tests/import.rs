@@ -825,3 +825,49 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
     assert_eq!(results[0].as_ref().unwrap().quarantined, 87);
     assert_eq!(store.resident_count().unwrap(), 4_343 - 87);
 }
+
+#[tokio::test]
+async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
+    let (_dir, bucket, store) = empty_fixture().await;
+    let residents = padded(register_of_4343());
+    // The 08:00 full file and the 08:05 delta arrive in the same poll; by path the delta
+    // ("delta/" < "full/") would come first and the full file would wipe it.
+    bucket
+        .put(
+            "inbound/juki/full/20270201-080000.csv",
+            full(&residents).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut moved = residents[0].clone();
+    moved.address = "群馬県高崎市八島町222番地".into();
+    bucket
+        .put(
+            "inbound/juki/delta/20270201-080500.csv",
+            csv_of(&[(moved.clone(), "修正")]).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap().key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "inbound/juki/full/20270201-080000.csv",
+            "inbound/juki/delta/20270201-080500.csv"
+        ]
+    );
+    assert_eq!(
+        store
+            .resident(&moved.atena_number)
+            .unwrap()
+            .unwrap()
+            .address,
+        moved.address
+    );
+}

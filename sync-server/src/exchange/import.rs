@@ -523,9 +523,9 @@ impl RowChecks<'_> {
     }
 }
 
-/// Imports every file under `prefix` that was not imported before, oldest key first; a file
-/// already imported with the same ETag, or refused under the same layout, is skipped. Each
-/// file is its own transaction.
+/// Imports every file under `prefix` that was not imported before, in the order of their
+/// names (a full file before a delta of the same name); a file already imported with the
+/// same ETag, or refused under the same layout, is skipped. Each file is its own transaction.
 pub async fn import_pending<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
@@ -533,23 +533,30 @@ pub async fn import_pending<B: Bucket>(
     prefix: &str,
     now_ms: i64,
 ) -> Result<Vec<Result<ImportReport, ImportError>>, ImportError> {
-    let mut objects: Vec<ObjectMeta> = bucket
+    // In the order the core system wrote them: by file name (its time stamp), a full file
+    // before a delta of the same name — not by path, which would put every delta before
+    // every full file and let an older full file wipe a newer delta.
+    let mut objects: Vec<(String, FileKind, ObjectMeta)> = bucket
         .list(prefix)
         .await?
         .into_iter()
         .filter(|o| o.key.ends_with(".csv"))
+        .filter_map(|o| {
+            let rest = o.key.strip_prefix(prefix)?;
+            let (kind, name) = if let Some(name) = rest.strip_prefix("full/") {
+                (FileKind::Full, name)
+            } else {
+                (FileKind::Delta, rest.strip_prefix("delta/")?)
+            };
+            Some((name.to_owned(), kind, o))
+        })
         .collect();
-    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    objects.sort_by(|a, b| {
+        (&a.0, a.1 == FileKind::Delta, &a.2.key).cmp(&(&b.0, b.1 == FileKind::Delta, &b.2.key))
+    });
     let fingerprint = layout.fingerprint();
     let mut results = Vec::new();
-    for object in objects {
-        let kind = if object.key[prefix.len()..].starts_with("full/") {
-            FileKind::Full
-        } else if object.key[prefix.len()..].starts_with("delta/") {
-            FileKind::Delta
-        } else {
-            continue;
-        };
+    for (_, kind, object) in objects {
         let (seen, widths) = {
             let (store, key, etag, fingerprint) = (
                 store.clone(),
