@@ -637,6 +637,34 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
     assert!(q.reason.contains("子の子"), "{}", q.reason);
     let stored = store.resident(&residents[0].atena_number).unwrap().unwrap();
     assert_eq!(stored.address, residents[0].address);
+    // The same file as Windows writes it (CRLF between rows): the same lines.
+    let crlf = full(&residents)
+        .split_inclusive('\n')
+        .scan(false, |quoted, piece| {
+            // Only row ends become CRLF: a break inside a quoted field stays as it is.
+            let quotes = piece.matches('"').count();
+            let ends_row = !*quoted ^ (quotes % 2 == 1);
+            *quoted ^= quotes % 2 == 1;
+            Some(
+                if ends_row && piece.ends_with('\n') && !piece.ends_with("\r\n") {
+                    format!("{}\r\n", &piece[..piece.len() - 1])
+                } else {
+                    piece.to_owned()
+                },
+            )
+        })
+        .collect::<String>();
+    assert!(crlf.contains("\r\n"));
+    bucket
+        .put("inbound/juki/full/breaks-crlf.csv", crlf.into_bytes())
+        .await
+        .unwrap();
+    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    let q = &store.quarantine(1).unwrap()[0];
+    assert_eq!(q.file, "inbound/juki/full/breaks-crlf.csv");
+    assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
 }
 
 #[tokio::test]

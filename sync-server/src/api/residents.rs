@@ -17,14 +17,15 @@ use crate::store::ResidentQuery;
 #[derive(Debug, serde::Deserialize)]
 pub struct ResidentSearch {
     /// 生年月日 (和暦 or 西暦, in any form counters type it, 不詳 included), or the start of a
-    /// name, a given name, a フリガナ or an address (in any way [`search_key`] folds).
+    /// name, a given name, a フリガナ or an address (in any way [`search_key`] folds), with or
+    /// without a 生年月日 among its words.
     q: String,
 }
 
 /// The answer of a resident lookup.
 #[derive(Debug, serde::Serialize)]
 pub struct ResidentAnswer {
-    /// How the query was read: `birth_date` or `text`.
+    /// How the query was read: `birth_date`, `text`, or `text_and_birth_date`.
     kind: &'static str,
     /// The matching residents (at most 50), best first.
     residents: Vec<Resident>,
@@ -55,12 +56,27 @@ pub async fn search_residents(
             "enter at least two characters, or one kanji".into(),
         ));
     }
-    let (kind, query) = match read_date(q) {
-        Ok(reading) => (
+    // A word that reads as a date narrows by 生年月日 (アオイ 1990-05-05, 高橋 S60.1.2).
+    let (dates, words): (Vec<&str>, Vec<&str>) = q
+        .split_whitespace()
+        .partition(|w| w.chars().any(char::is_numeric) && read_date(w).is_ok());
+    let born = dates
+        .first()
+        .and_then(|d| read_date(d).ok())
+        .map(|reading| reading.date.to_string());
+    let (kind, query) = match (read_date(q), born) {
+        (Ok(reading), _) => (
             "birth_date",
             ResidentQuery::BirthDate(reading.date.to_string()),
         ),
-        Err(_) => ("text", ResidentQuery::Text(q.to_owned())),
+        (Err(_), Some(birth_date)) if !words.is_empty() => (
+            "text_and_birth_date",
+            ResidentQuery::TextAndBirthDate {
+                text: words.join(" "),
+                birth_date,
+            },
+        ),
+        _ => ("text", ResidentQuery::Text(q.to_owned())),
     };
     let store = app.store.clone();
     let detail = format!("{kind}: {q}");

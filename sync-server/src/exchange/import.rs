@@ -232,14 +232,18 @@ pub fn parse(
     let mut rows = 0usize;
     let mut wrong_width = 0usize;
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(&text);
     loop {
-        let line = reader.position().line();
+        let line = lines.line_at(reader.position().byte());
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 rows += 1;
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = e
+                    .position()
+                    .map(|p| lines.line_at(p.byte()))
+                    .unwrap_or(line);
                 bad_rows.push(RowError {
                     line,
                     problems: vec![(String::new(), format!("CSVとして読めません: {e}"))],
@@ -249,7 +253,10 @@ pub fn parse(
             }
         }
         rows += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let line = record
+            .position()
+            .map(|p| lines.line_at(p.byte()))
+            .unwrap_or(line);
         if record.len() != expected.len() {
             wrong_width += 1;
             bad_rows.push(RowError {
@@ -302,6 +309,49 @@ pub fn parse(
         bad_rows,
         rows,
     })
+}
+
+/// Line numbers of byte offsets in a text (the first line is 1), counting `\n`, so CRLF
+/// files (as Windows writes them) and line breaks inside quoted fields come out right. (The
+/// csv crate's own line count is one short in CRLF files, where its record positions point at
+/// the line end before the record.) Offsets are asked in order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = (byte as usize).min(self.text.len());
+        // In CRLF text the csv crate places a record at the \n ending the line before it.
+        while self
+            .text
+            .get(byte)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            byte += 1;
+        }
+        if byte < self.offset {
+            // Not in order: count from the start.
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.offset = byte;
+        self.line
+    }
 }
 
 /// The widest all-digit 宛名番号 and 世帯番号 of a file (a first, cheap pass).

@@ -46,6 +46,14 @@ pub enum ResidentQuery {
     /// ways [`search_key`] folds together; words separated by spaces may come in either
     /// order (名 氏). The city's own prefix (群馬県高崎市) may be left out of an address.
     Text(String),
+    /// A text as [`ResidentQuery::Text`], of the residents born on this day (canonical text):
+    /// what `アオイ 1990-05-05` asks.
+    TextAndBirthDate {
+        /// The text.
+        text: String,
+        /// 生年月日.
+        birth_date: String,
+    },
 }
 
 /// What a search key is the key of; within one key, results are ranked in this order.
@@ -347,8 +355,10 @@ impl Store {
                 let rows = stmt.query_map(params![d, limit as i64, protected], resident_of)?;
                 return Ok(rows.collect::<Result<_, _>>()?);
             }
-            ResidentQuery::Text(t) => t,
+            ResidentQuery::Text(t) => (t, None),
+            ResidentQuery::TextAndBirthDate { text, birth_date } => (text, Some(birth_date)),
         };
+        let (text, born) = text;
         let columns: String = RESIDENT_COLUMNS
             .split(", ")
             .map(|c| format!("r.{}", c.trim()))
@@ -356,18 +366,23 @@ impl Store {
             .join(", ");
         let exact_sql = format!(
             "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
-             WHERE k.key = ?1 AND (r.protected = 0 OR ?3) ORDER BY k.kind LIMIT ?2"
+             WHERE k.key = ?1 AND (r.protected = 0 OR ?3) AND (?4 IS NULL OR r.birth_date = ?4)
+             ORDER BY k.kind LIMIT ?2"
         );
         let prefix_sql = format!(
             "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
              WHERE k.key > ?1 AND k.key < ?1 || char(1114111) AND (r.protected = 0 OR ?3)
+               AND (?4 IS NULL OR r.birth_date = ?4)
              ORDER BY k.key, k.kind LIMIT ?2"
         );
         let keys = query_keys(text);
         let mut exact: Vec<Resident> = Vec::new();
         for key in &keys {
             let mut stmt = conn.prepare_cached(&exact_sql)?;
-            let rows = stmt.query_map(params![key, (limit * 2) as i64, protected], resident_of)?;
+            let rows = stmt.query_map(
+                params![key, (limit * 2) as i64, protected, born],
+                resident_of,
+            )?;
             for row in rows {
                 let row = row?;
                 if !exact.iter().any(|r| r.atena_number == row.atena_number) {
@@ -385,7 +400,10 @@ impl Store {
                 break;
             }
             let mut stmt = conn.prepare_cached(&prefix_sql)?;
-            let rows = stmt.query_map(params![key, (limit * 2) as i64, protected], resident_of)?;
+            let rows = stmt.query_map(
+                params![key, (limit * 2) as i64, protected, born],
+                resident_of,
+            )?;
             for row in rows {
                 let row = row?;
                 if found.len() >= limit {
@@ -504,6 +522,19 @@ mod tests {
         // Exact first: the full name typed comes before everyone whose name only starts so.
         assert_eq!(atenas(&search("高橋 葵"))[0], "1001");
         assert_eq!(atenas(&search("タカハシ ショウ"))[0], "1002");
+        // A given name and a birth date narrow each other.
+        let narrowed = store
+            .search_residents(
+                &ResidentQuery::TextAndBirthDate {
+                    text: "アオイ".into(),
+                    birth_date: "1990-05-05".into(),
+                },
+                50,
+                false,
+            )
+            .unwrap();
+        assert!(atenas(&narrowed).contains(&"1001"));
+        assert!(narrowed.iter().all(|r| r.birth_date == "1990-05-05"));
         // Nothing matches what nobody is called.
         assert!(search("ンンンン").is_empty());
     }
@@ -620,5 +651,63 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM resident_keys", [], |row| row.get(0))
             .unwrap();
         assert_eq!(keys, 0);
+    }
+}
+
+#[cfg(test)]
+mod demo_register {
+    use super::*;
+    use shared_model::synthetic::Population;
+
+    /// The issue's examples against the demo register itself (`cargo xtask run`: the
+    /// simulator's default seed, 2,000 households), through the lookup's own limit where the
+    /// query names her, and through all matches for a given name alone (a hundred アオイ).
+    #[test]
+    fn the_demo_registers_takahashi_aoi_is_found_every_way() {
+        let population = Population::generate(20_270_201, 2_000).residents;
+        let aoi = population
+            .iter()
+            .find(|r| {
+                r.name == "高橋 葵"
+                    && r.kana == "タカハシ\u{3000}アオイ"
+                    && r.address == "群馬県高崎市貝沢町429番地2"
+            })
+            .expect("the demo register has 高橋 葵 of 貝沢町429番地2")
+            .clone();
+        let store = Store::in_memory().unwrap();
+        store.put_residents(&population).unwrap();
+        let finds = |q: &str, limit: usize| {
+            store
+                .search_residents(&ResidentQuery::Text(q.into()), limit, false)
+                .unwrap()
+                .iter()
+                .any(|r| r.atena_number == aoi.atena_number)
+        };
+        for q in [
+            "タカハシアオイ",
+            "たかはしあおい",
+            "高橋\u{3000}葵",
+            "高橋葵",
+            "髙橋葵",
+            "貝沢町429-2",
+            "貝沢町４２９－２",
+        ] {
+            assert!(finds(q, 50), "{q}");
+        }
+        assert!(finds("アオイ", 10_000), "アオイ");
+        assert!(
+            store
+                .search_residents(
+                    &ResidentQuery::TextAndBirthDate {
+                        text: "アオイ".into(),
+                        birth_date: aoi.birth_date.clone(),
+                    },
+                    50,
+                    false,
+                )
+                .unwrap()
+                .iter()
+                .any(|r| r.atena_number == aoi.atena_number)
+        );
     }
 }
