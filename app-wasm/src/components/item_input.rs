@@ -1,7 +1,7 @@
 use shared_model::Conflict;
 use shared_model::calendar::read_date;
 use shared_model::catalog::{Field as CatalogField, Kind};
-use shared_model::validate::{Finding, Severity};
+use shared_model::validate::{Code, Finding, Severity, check_date_field};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -40,6 +40,11 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     // 個人番号 stays masked on screen until the person at the counter reveals it (audited).
     let revealed = use_state(|| false);
     let secret = field.kind == Kind::MyNumber;
+    let draft = crate::hooks::use_draft(&props.value);
+    // What the rewrite into the canonical form says about what was typed (平成31年5月1日 is
+    // 令和元年5月1日): the stored 2019-05-01 no longer tells, so the note stays on this screen
+    // until the field is typed in again.
+    let rewrite_note = use_state(|| None::<Finding>);
     let input = match field.kind {
         Kind::Choice => {
             let onchange = Callback::from(move |e: Event| {
@@ -69,23 +74,41 @@ pub fn item_input(props: &ItemInputProps) -> Html {
         }
         _ => {
             let oninput = {
-                let on_change = on_change.clone();
+                let (on_change, draft, note) =
+                    (on_change.clone(), draft.clone(), rewrite_note.clone());
                 Callback::from(move |e: InputEvent| {
                     let input: HtmlInputElement = e.target_unchecked_into();
+                    if note.is_some() {
+                        note.set(None);
+                    }
+                    draft.typed(input.value());
                     on_change.emit(input.value());
                 })
+            };
+            let onblur = {
+                let draft = draft.clone();
+                Callback::from(move |_: FocusEvent| draft.done())
             };
             // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ, R6.4.1 →
             // 2024-04-01, 〒３７０－０８２９ → 370-0829); while typing, nothing is rewritten.
             let onchange = {
-                let kind = field.kind;
+                let (kind, draft, note) = (field.kind, draft.clone(), rewrite_note.clone());
+                let unknown_parts = field.unknown_parts;
                 Callback::from(move |e: Event| {
                     let input: HtmlInputElement = e.target_unchecked_into();
                     let typed = input.value();
+                    if kind == Kind::Date {
+                        note.set(
+                            check_date_field(&typed, unknown_parts)
+                                .into_iter()
+                                .find(|f| f.code == Code::DateOutsideEra),
+                        );
+                    }
                     if let Ok(canonical) = kind.canonical(&typed)
                         && canonical != typed
                     {
                         input.set_value(&canonical);
+                        draft.typed(canonical.clone());
                         on_change.emit(canonical);
                     }
                 })
@@ -116,7 +139,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             });
             html! {
                 <>
-                    <input id={id.clone()} type={kind} value={props.value.clone()} {oninput} {onchange}
+                    <input id={id.clone()} type={kind} value={draft.shown()} {oninput} {onchange} {onblur}
                            placeholder={placeholder} autocomplete="off" inputmode={secret.then_some("numeric")}
                            aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
                     { for reveal }
@@ -126,23 +149,29 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     };
     // A date is shown back in the other calendar, so the person sees what was understood
     // (不詳 where parts are unknown).
-    let date_echo = (field.kind == Kind::Date && !props.value.trim().is_empty())
-        .then(|| read_date(&props.value).ok())
+    let shown = draft.shown();
+    let date_echo = (field.kind == Kind::Date && !shown.trim().is_empty())
+        .then(|| read_date(&shown).ok())
         .flatten()
-        .map(|reading| {
-            let shown = match reading.date.calendar_day() {
-                Some(day) => format!("{} ({day})", reading.date.to_japanese()),
-                None => reading.date.to_japanese(),
-            };
-            html! { <span class="echo" id={format!("{id}-echo")}>{ shown }</span> }
+        .map(|reading| match reading.date.calendar_day() {
+            Some(day) => format!("{} ({day})", reading.date.to_japanese()),
+            None => reading.date.to_japanese(),
         });
-    let notes = props.findings.iter().map(|f| {
-        let class = match f.severity {
-            Severity::Error => "finding error",
-            Severity::Warning => "finding warning",
-        };
-        html! { <p class={class} data-code={f.code.as_str()}>{ &f.message_ja }</p> }
-    });
+    let notes = props
+        .findings
+        .iter()
+        .chain(
+            (*rewrite_note)
+                .iter()
+                .filter(|n| !props.findings.iter().any(|f| f.code == n.code)),
+        )
+        .map(|f| {
+            let class = match f.severity {
+                Severity::Error => "finding error",
+                Severity::Warning => "finding warning",
+            };
+            html! { <p class={class} data-code={f.code.as_str()}>{ &f.message_ja }</p> }
+        });
     let conflict = props.conflict.as_ref().map(|c| {
         let choices = c.values.iter().map(|(value, actor)| {
             let on_change = props.on_change.clone();
@@ -175,11 +204,17 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     html! {
         <div class={classes!("field", invalid.then_some("invalid"))}>
             <label for={id.clone()}>{ &field.label.ja }{ for required }</label>
+            // Every child is always there (empty when it has nothing to say), so that an echo
+            // or a conflict appearing never shifts the input's place among its siblings: Yew
+            // matches unkeyed children by position and would re-create the input under the
+            // person's fingers, dropping focus and keys.
             <div class="control">
                 { input }
-                { for date_echo }
+                if field.kind == Kind::Date {
+                    <span class="echo" id={format!("{id}-echo")}>{ date_echo.unwrap_or_default() }</span>
+                }
                 <div id={described}>{ for notes }</div>
-                { for conflict }
+                <div class="conflict-place">{ for conflict }</div>
             </div>
         </div>
     }

@@ -20,18 +20,45 @@ pub struct VisitFormProps {
 /// One section of a visit: a labelled input per field, each keystroke a committed change.
 #[component(VisitForm)]
 pub fn visit_form(props: &VisitFormProps) -> Html {
+    let rows = props.fields.iter().map(|&field| {
+        html! { <FieldRow key={field.key()} view={props.view.clone()} {field} /> }
+    });
+    html! {
+        <fieldset class="form-section">
+            <legend>{ ja(props.title) }</legend>
+            { for rows }
+        </fieldset>
+    }
+}
+
+/// Properties of [`FieldRow`].
+#[derive(Properties, PartialEq)]
+struct FieldRowProps {
+    view: VisitView,
+    field: Field,
+}
+
+/// One labelled input of a [`VisitForm`].
+#[component(FieldRow)]
+fn field_row(props: &FieldRowProps) -> Html {
     let repo = use_repo();
     let id: DocumentId = props.view.id;
-    let rows = props.fields.iter().map(|&field| {
-        let value = props
-            .view
-            .summary
-            .fields
-            .iter()
-            .find(|(k, _)| k == field.key())
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        let conflict = props.view.conflicts.iter().find(|c| c.is_on(field)).map(|c| {
+    let field = props.field;
+    let value = props
+        .view
+        .summary
+        .fields
+        .iter()
+        .find(|(k, _)| k == field.key())
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let draft = crate::hooks::use_draft(&value);
+    let conflict = props
+        .view
+        .conflicts
+        .iter()
+        .find(|c| c.is_on(field))
+        .map(|c| {
             let values: Vec<&str> = c.values.iter().map(|(v, _)| v.as_str()).collect();
             html! {
                 <p class="conflict" role="alert">
@@ -39,56 +66,61 @@ pub fn visit_form(props: &VisitFormProps) -> Html {
                 </p>
             }
         });
-        let oninput = {
-            let repo = repo.clone();
-            Callback::from(move |e: InputEvent| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                let (key, person) = field.item();
-                repo.change(id, VisitChange::Item {
-                        key: key.to_owned(),
-                        person,
-                        value: input.value(),
-                    });
-            })
-        };
-        // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ); never
-        // while the citizen is still typing.
-        let onchange = {
-            let repo = repo.clone();
-            Callback::from(move |e: Event| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                let (key, person) = field.item();
-                let Some(item) = shared_model::catalog::Catalog::builtin().items.get(key) else {
-                    return;
-                };
-                let typed = input.value();
-                if let Ok(canonical) = item.kind.canonical(&typed)
-                    && canonical != typed
-                {
-                    input.set_value(&canonical);
-                    repo.change(id, VisitChange::Item {
+    let oninput = {
+        let (repo, draft) = (repo.clone(), draft.clone());
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let (key, person) = field.item();
+            draft.typed(input.value());
+            repo.change(
+                id,
+                VisitChange::Item {
+                    key: key.to_owned(),
+                    person,
+                    value: input.value(),
+                },
+            );
+        })
+    };
+    // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ); never while the
+    // citizen is still typing.
+    let onchange = {
+        let (repo, draft) = (repo.clone(), draft.clone());
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let (key, person) = field.item();
+            let Some(item) = shared_model::catalog::Catalog::builtin().items.get(key) else {
+                return;
+            };
+            let typed = input.value();
+            if let Ok(canonical) = item.kind.canonical(&typed)
+                && canonical != typed
+            {
+                input.set_value(&canonical);
+                draft.typed(canonical.clone());
+                repo.change(
+                    id,
+                    VisitChange::Item {
                         key: key.to_owned(),
                         person,
                         value: canonical,
-                    });
-                }
-            })
-        };
-        let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
-        html! {
-            <div class="field">
-                <label for={dom_id.clone()}>{ ja(label(field)) }</label>
-                <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
-                       value={value} {oninput} {onchange} autocomplete="off" />
-                { for conflict }
-            </div>
-        }
-    });
+                    },
+                );
+            }
+        })
+    };
+    let onblur = {
+        let draft = draft.clone();
+        Callback::from(move |_: FocusEvent| draft.done())
+    };
+    let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
     html! {
-        <fieldset class="form-section">
-            <legend>{ ja(props.title) }</legend>
-            { for rows }
-        </fieldset>
+        <div class="field">
+            <label for={dom_id.clone()}>{ ja(label(field)) }</label>
+            <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
+                   value={draft.shown()} {oninput} {onchange} {onblur} autocomplete="off" />
+            { for conflict }
+        </div>
     }
 }
 

@@ -152,7 +152,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .unwrap_or_default()
                 .to_owned();
             html! {
-                <ItemInput dom_id={dom_id(&["item", &field.key])} field={field.clone()} {value}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()} {value}
                            findings={findings_for(&field.key, None, None)}
                            conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), None)} />
@@ -163,7 +163,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let inputs = canonical.iter().filter(|f| f.scope == Scope::Person).map(|field| {
             let value = view.values.get("", &field.key, Some(i)).unwrap_or_default().to_owned();
             html! {
-                <ItemInput dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
                            field={field.clone()} {value}
                            findings={findings_for(&field.key, Some(i), None)}
                            conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()}
@@ -178,7 +178,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             html! { <button type="button" class="remove" {onclick}>{ ja(Text::RemovePerson) }</button> }
         });
         html! {
-            <div class="person" id={format!("person-{i}")}>
+            <div class="person" id={format!("person-{i}")} key={i.to_string()}>
                 <h3>{ ja(Text::PersonNumber).replace("{n}", &(i + 1).to_string()) }{ for remove }</h3>
                 { for inputs }
             </div>
@@ -202,7 +202,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 repo.change(id, VisitChange::FormField { form: form_id.clone(), key: key.clone(), value })
             });
             html! {
-                <ItemInput dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value}
                            findings={findings_for(&field.key, None, Some(&form.id))}
                            conflict={conflict_for(&field.key, None, Some(&form.id))} {on_change} />
             }
@@ -253,7 +253,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             html! { <p class="hint">{ ja(Text::FormFromSharedData) }</p> }
         });
         html! {
-            <fieldset class="form-section" id={dom_id(&["form", &form.id])}
+            <fieldset class="form-section" id={dom_id(&["form", &form.id])} key={form.id.clone()}
                       data-findings={form_findings.to_string()}>
                 <legend>
                     { &form.title.ja }<span class="place">{ place }</span>
@@ -407,7 +407,7 @@ fn counts_input(
         html! { <p class="finding error" data-code={f.code.as_str()}>{ &f.message_ja }</p> }
     });
     html! {
-        <div class="field counts">
+        <div class="field counts" key={field.key.clone()}>
             <span class="label">{ &field.label.ja }</span>
             <div class="control">{ for rows }{ for notes }</div>
         </div>

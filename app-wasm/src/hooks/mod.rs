@@ -1,6 +1,7 @@
 //! Hooks shared by the components.
 
 mod use_app_update;
+mod use_draft;
 mod use_repo;
 mod use_shortcuts;
 mod use_terminal_heartbeat;
@@ -8,6 +9,7 @@ mod use_wedge_scanner;
 mod use_window_keydown;
 
 pub use use_app_update::{request_persistent_storage, use_app_update};
+pub use use_draft::use_draft;
 pub use use_repo::use_repo;
 pub use use_shortcuts::{SHORTCUTS, use_shortcuts};
 pub use use_terminal_heartbeat::use_terminal_heartbeat;
