@@ -90,3 +90,8 @@ async fn the_admin_sees_a_terminal_go_offline_and_come_back_with_its_unsent_chan
 async fn after_sign_out_indexeddb_holds_no_plain_text_name() {
     browser_suite("e2e-vault.mjs").await;
 }
+
+#[tokio::test]
+async fn register_files_and_typing_as_real_counters_do() {
+    browser_suite("e2e-typing.mjs").await;
+}
