@@ -547,6 +547,7 @@ mod tests {
                 }
             }
         }
+        eprintln!("{checked} written dates checked on the era boundaries");
         assert!(checked > 200, "{checked} forms checked");
     }
 

@@ -246,10 +246,28 @@ pub fn check_length(text: &str, max: usize) -> Result<(), Finding> {
 mod tests {
     use super::*;
 
-    /// Every validator on arbitrary strings: a result, never a panic.
+    use crate::catalog::Kind;
+
+    const KINDS: [Kind; 12] = [
+        Kind::Text,
+        Kind::Kana,
+        Kind::Date,
+        Kind::PostalCode,
+        Kind::Phone,
+        Kind::MyNumber,
+        Kind::AtenaNumber,
+        Kind::ResidenceCard,
+        Kind::Relationship,
+        Kind::Choice,
+        Kind::Flag,
+        Kind::Counts,
+    ];
+
+    /// Every validator, reader and canonical form on arbitrary strings: a result, never a
+    /// panic; and a canonical form is its own canonical form.
     #[test]
     fn arbitrary_strings_never_panic() {
-        let alphabet: Vec<char> = "0123456789０１２３-/.年月日元令和平成昭和大正明治RHSTMアイウｶﾞﾊﾟー・　 の子父母妹兄世帯主縁故者ABZaz\u{0}\u{ffff}😀"
+        let alphabet: Vec<char> = "0123456789０１２３-/.年月日元令和平成昭和大正明治RHSTMアイウｶﾞﾊﾟー・　 の子父母妹兄世帯主縁故者ABZaz\u{0}\u{ffff}😀㍻㋿〇一二十百千番地号丁目不詳（未届）〒ﾞ髙\u{E0100}\r\n"
             .chars()
             .collect();
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
@@ -266,6 +284,23 @@ mod tests {
                 .collect();
             let _ = check_date(&text);
             let _ = check_date_field(&text, true);
+            let _ = check_date_field(&text, false);
+            let _ = crate::search_key::search_key(&text);
+            let _ = crate::numerals::replace_kanji_numbers(&text);
+            if let Ok(reading) = crate::calendar::read_date(&text) {
+                let _ = reading.date.to_japanese();
+                let _ = reading.right_era();
+            }
+            for kind in KINDS {
+                if let Ok(canonical) = kind.canonical(&text) {
+                    // The canonical form is its own canonical form.
+                    assert_eq!(
+                        kind.canonical(&canonical).as_deref(),
+                        Ok(canonical.as_str()),
+                        "{kind:?} {text:?}"
+                    );
+                }
+            }
             let _ = check_my_number(&text);
             let _ = check_atena_number(&text);
             let _ = check_residence_card_number(&text);
