@@ -656,14 +656,14 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
         .collect::<String>();
     assert!(crlf.contains("\r\n"));
     bucket
-        .put("inbound/juki/full/breaks-crlf.csv", crlf.into_bytes())
+        .put("inbound/juki/full/breaks2.csv", crlf.into_bytes())
         .await
         .unwrap();
     import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
         .await
         .unwrap();
     let q = &store.quarantine(1).unwrap()[0];
-    assert_eq!(q.file, "inbound/juki/full/breaks-crlf.csv");
+    assert_eq!(q.file, "inbound/juki/full/breaks2.csv");
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
 }
 
@@ -897,5 +897,232 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
             .unwrap()
             .address,
         moved.address
+    );
+}
+
+// --- what a first user broke (issue 11, after review) --------------------------------------
+
+async fn loaded_register() -> (tempfile::TempDir, FolderBucket, Arc<Store>, Vec<Resident>) {
+    let (dir, bucket, store) = empty_fixture().await;
+    let residents = padded(register_of_4343());
+    bucket
+        .put(
+            "inbound/juki/full/20270201-080000.csv",
+            full(&residents).into_bytes(),
+        )
+        .await
+        .unwrap();
+    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
+        .await
+        .unwrap();
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    (dir, bucket, store, residents)
+}
+
+#[tokio::test]
+async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
+    let (_dir, bucket, store, residents) = loaded_register().await;
+    let header_only = ResidentLayout::default().headers().join(",") + "\r\n";
+    bucket
+        .put(
+            "inbound/juki/full/20270202-080000.csv",
+            header_only.into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    assert!(matches!(error, ImportError::EmptyFull { .. }), "{error}");
+    assert!(
+        error.to_string().contains("データ行がありません"),
+        "{error}"
+    );
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    // Cut after a thousand rows, at a line end: every row is whole, the file is not.
+    bucket
+        .put(
+            "inbound/juki/full/20270203-080000.csv",
+            full(&residents[..1_000]).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
+        .await
+        .unwrap();
+    let error = results[0].as_ref().unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ImportError::Shrunk {
+                rows: 1_000,
+                registered: 4_343,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(store.resident_count().unwrap(), 4_343);
+    // An empty object is refused as empty.
+    bucket
+        .put("inbound/juki/delta/20270204-080000.csv", Vec::new())
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 4)
+        .await
+        .unwrap();
+    assert!(
+        results[0]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("ファイルが空です"),
+        "{:?}",
+        results[0]
+    );
+}
+
+#[tokio::test]
+async fn rows_of_the_wrong_width_keep_their_residents() {
+    let (_dir, bucket, store, residents) = loaded_register().await;
+    let text = full(&residents);
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[19].push_str(",余分");
+    lines[27] = lines[27].split(',').take(5).collect::<Vec<_>>().join(",");
+    bucket
+        .put(
+            "inbound/juki/full/20270202-080000.csv",
+            (lines.join("\r\n") + "\r\n").into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
+    assert_eq!(store.resident_count().unwrap(), 4_343, "nobody removed");
+    assert!(
+        store
+            .resident(&residents[18].atena_number)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .resident(&residents[26].atena_number)
+            .unwrap()
+            .is_some()
+    );
+    // A bad row whose 宛名番号 cannot be read could be anyone's: nobody missing is removed.
+    let mut next = residents.clone();
+    next[4].atena_number = "不明".into();
+    next.truncate(next.len() - 3);
+    bucket
+        .put(
+            "inbound/juki/full/20270203-080000.csv",
+            full(&next).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
+        .await
+        .unwrap();
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        store
+            .resident(&residents[4_342].atena_number)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_older_file_is_never_applied_over_a_newer_one() {
+    let (_dir, bucket, store, residents) = loaded_register().await;
+    // 09:20: one good row and one bad row in two: refused whole at the default 1 %.
+    let mut first = residents[0].clone();
+    first.address = "群馬県高崎市宮元町13番地".into();
+    let mut broken = residents[1].clone();
+    broken.relationship = "孫".into();
+    bucket
+        .put(
+            "inbound/juki/delta/20270201-092000.csv",
+            csv_of(&[(first, "修正"), (broken, "修正")]).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    assert!(results[0].is_err());
+    // 09:70 (later): the newer address.
+    let mut newer = residents[0].clone();
+    newer.address = "群馬県高崎市宮元町99番地".into();
+    bucket
+        .put(
+            "inbound/juki/delta/20270201-097000.csv",
+            csv_of(&[(newer.clone(), "修正")]).into_bytes(),
+        )
+        .await
+        .unwrap();
+    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
+        .await
+        .unwrap();
+    // The administrator loosens the layout: the 09:20 file is tried again, and refused as
+    // older than what the register already has.
+    let mut layout = ResidentLayout::default();
+    layout.rules.max_bad_share = 0.6;
+    let results = import_pending(&bucket, &store, &layout, PREFIX, 4)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 1);
+    let error = results[0].as_ref().unwrap_err();
+    assert!(matches!(error, ImportError::Stale { .. }), "{error}");
+    assert!(error.to_string().contains("20270201-097000.csv"), "{error}");
+    assert_eq!(
+        store
+            .resident(&newer.atena_number)
+            .unwrap()
+            .unwrap()
+            .address,
+        "群馬県高崎市宮元町99番地"
+    );
+}
+
+#[tokio::test]
+async fn rows_naming_the_same_resident_twice_are_set_aside() {
+    let (_dir, bucket, store, residents) = loaded_register().await;
+    let mut next = residents.clone();
+    next[25] = residents[24].clone();
+    next[25].name = "二番目 の行".into();
+    next[24].name = "一番目 の行".into();
+    bucket
+        .put(
+            "inbound/juki/full/20270202-080000.csv",
+            full(&next).into_bytes(),
+        )
+        .await
+        .unwrap();
+    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
+        .await
+        .unwrap();
+    assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
+    assert_eq!(
+        store
+            .resident(&residents[24].atena_number)
+            .unwrap()
+            .unwrap()
+            .name,
+        residents[24].name,
+        "neither row: the previous record stays"
+    );
+    let quarantine = store.quarantine(10).unwrap();
+    let lines: Vec<u64> = quarantine.iter().map(|q| q.line).collect();
+    assert!(lines.contains(&26) && lines.contains(&27), "{lines:?}");
+    assert!(
+        quarantine[0].reason.contains("行目にもあります"),
+        "{}",
+        quarantine[0].reason
     );
 }

@@ -107,12 +107,44 @@ pub enum ImportError {
         offset: usize,
     },
     /// The header row does not match the layout.
-    #[error("{key}: 見出し行がレイアウトと合いません: {reason}")]
+    #[error("{key}: 見出し行がレイアウトと合いません。{reason}")]
     Header {
         /// The object.
         key: String,
         /// What differs.
         reason: String,
+    },
+    /// A full file without data rows (it would empty the register).
+    #[error(
+        "{key}: 全件ファイルにデータ行がありません。転送が途中で切れた可能性があります。登録は前のまま残しました"
+    )]
+    EmptyFull {
+        /// The object.
+        key: String,
+    },
+    /// A file older (by its name) than one already imported: applying it would undo newer
+    /// changes.
+    #[error(
+        "{key}: 取込済みの {newer} より古いファイルのため取り込みません (新しい変更を古い内容で戻さないため)。必要なら新しい全件ファイルを置いてください"
+    )]
+    Stale {
+        /// The object.
+        key: String,
+        /// The newer file already imported.
+        newer: String,
+    },
+    /// A full file much smaller than the register: a transfer cut at a line end, not a city
+    /// that lost its residents overnight.
+    #[error("{key}: 全件ファイルの行数 {rows} が登録数 {registered} の {:.0} % に足りません。転送が途中で切れた可能性があります。登録は前のまま残しました", min_share * 100.0)]
+    Shrunk {
+        /// The object.
+        key: String,
+        /// Data rows in the file.
+        rows: usize,
+        /// Residents in the register.
+        registered: usize,
+        /// The layout's `min_full_share`.
+        min_share: f64,
     },
     /// Most rows have another number of columns than the header: not this layout at all.
     #[error(
@@ -202,11 +234,42 @@ pub fn parse(
         reason,
     };
     let mut reader = super::csv_reader(&text);
-    let headers = reader.headers().map_err(|e| header(e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| header(format!("見出し行が読めません ({e})")))?
+        .clone();
     let expected = layout.headers();
     let found: Vec<&str> = headers.iter().map(str::trim).collect();
+    if found.iter().all(|h| h.is_empty()) {
+        return Err(header("ファイルが空です (見出し行もありません)。".into()));
+    }
     if found != expected {
-        return Err(header(format!("expected {expected:?}, found {found:?}")));
+        let missing: Vec<&str> = expected
+            .iter()
+            .filter(|h| !found.contains(h))
+            .copied()
+            .collect();
+        let extra: Vec<&str> = found
+            .iter()
+            .filter(|h| !expected.contains(h))
+            .copied()
+            .collect();
+        let mut reason = format!(
+            "見出しは「{}」の{}列のはずが、{}列でした。",
+            expected.join(","),
+            expected.len(),
+            found.len()
+        );
+        if !missing.is_empty() {
+            reason.push_str(&format!("ない列: {}。", missing.join(",")));
+        }
+        if !extra.is_empty() {
+            reason.push_str(&format!("余分な列: {}。", extra.join(",")));
+        }
+        if missing.is_empty() && extra.is_empty() {
+            reason.push_str("列の順序が違います。");
+        }
+        return Err(header(reason));
     }
     // The widths of the numbers: the layout's, else the register's, else the file's widest.
     let widths = NumberWidths {
@@ -228,6 +291,7 @@ pub fn parse(
         widths,
     };
     let mut changes = Vec::new();
+    let mut change_lines: Vec<u64> = Vec::new();
     let mut bad_rows = Vec::new();
     let mut rows = 0usize;
     let mut wrong_width = 0usize;
@@ -269,12 +333,16 @@ pub fn parse(
                         expected.len()
                     ),
                 )],
-                atena_number: None,
+                // The columns before the fault are usually whole: whose row it was.
+                atena_number: checks.meant_atena(&record),
             });
             continue;
         }
         match checks.row(&record) {
-            Ok(change) => changes.push(change),
+            Ok(change) => {
+                change_lines.push(line);
+                changes.push(change);
+            }
             Err((problems, atena_number)) => bad_rows.push(RowError {
                 line,
                 problems,
@@ -290,6 +358,13 @@ pub fn parse(
             expected: expected.len(),
         });
     }
+    if kind == FileKind::Full && rows == 0 {
+        // A full file without rows would empty the register: a cut transfer, not a city.
+        return Err(ImportError::EmptyFull {
+            key: key.to_owned(),
+        });
+    }
+    set_aside_duplicates(&mut changes, &mut change_lines, &mut bad_rows, layout);
     let share = if rows == 0 {
         0.0
     } else {
@@ -309,6 +384,62 @@ pub fn parse(
         bad_rows,
         rows,
     })
+}
+
+/// Rows of one file naming the same 宛名番号: which is right cannot be told, so every one of
+/// them is set aside (the resident keeps their previous record) with the other lines named.
+fn set_aside_duplicates(
+    changes: &mut Vec<RegisterChange>,
+    lines: &mut Vec<u64>,
+    bad_rows: &mut Vec<RowError>,
+    layout: &ResidentLayout,
+) {
+    let atena_of = |change: &RegisterChange| match change {
+        RegisterChange::Upsert(r) => r.atena_number.clone(),
+        RegisterChange::Remove(atena) => atena.clone(),
+    };
+    let mut by_atena: std::collections::HashMap<String, Vec<u64>> =
+        std::collections::HashMap::new();
+    for (change, line) in changes.iter().zip(lines.iter()) {
+        by_atena.entry(atena_of(change)).or_default().push(*line);
+    }
+    if by_atena.values().all(|l| l.len() < 2) {
+        return;
+    }
+    let column = layout
+        .header_of(ResidentField::AtenaNumber)
+        .unwrap_or("")
+        .to_owned();
+    let mut kept_changes = Vec::with_capacity(changes.len());
+    let mut kept_lines = Vec::with_capacity(lines.len());
+    for (change, line) in changes.drain(..).zip(lines.drain(..)) {
+        let atena = atena_of(&change);
+        let same = &by_atena[&atena];
+        if same.len() < 2 {
+            kept_changes.push(change);
+            kept_lines.push(line);
+            continue;
+        }
+        let others: Vec<String> = same
+            .iter()
+            .filter(|l| **l != line)
+            .map(|l| format!("{l}行目"))
+            .collect();
+        bad_rows.push(RowError {
+            line,
+            problems: vec![(
+                column.clone(),
+                format!(
+                    "同じ宛名番号の行が{}にもあります。どちらが正しいか分からないため、どれも取り込みませんでした。",
+                    others.join("・")
+                ),
+            )],
+            atena_number: Some(atena),
+        });
+    }
+    bad_rows.sort_by_key(|r| r.line);
+    *changes = kept_changes;
+    *lines = kept_lines;
 }
 
 /// Line numbers of byte offsets in a text (the first line is 1), counting `\n`, so CRLF
@@ -450,6 +581,16 @@ impl RowChecks<'_> {
         Ok(digits)
     }
 
+    /// The 宛名番号 a row of the wrong width was for, if its column is there and reads as a
+    /// number (padded with the zeros it may have lost).
+    fn meant_atena(&self, record: &csv::StringRecord) -> Option<String> {
+        let value = record.get(self.layout.position(ResidentField::AtenaNumber)?)?;
+        match self.number(value.trim(), self.widths.atena) {
+            Ok(number) => Some(number),
+            Err((_, meant)) => meant,
+        }
+    }
+
     fn row(&self, record: &csv::StringRecord) -> Result<RegisterChange, RowProblems> {
         let layout = self.layout;
         let get = |field| {
@@ -573,9 +714,22 @@ impl RowChecks<'_> {
     }
 }
 
+/// A file's place in the order of import: its name below `full/` or `delta/`, and its kind.
+fn order_of(key: &str, prefix: &str) -> Option<(String, FileKind)> {
+    let rest = key.strip_prefix(prefix)?;
+    if let Some(name) = rest.strip_prefix("full/") {
+        Some((name.to_owned(), FileKind::Full))
+    } else {
+        rest.strip_prefix("delta/")
+            .map(|name| (name.to_owned(), FileKind::Delta))
+    }
+}
+
 /// Imports every file under `prefix` that was not imported before, in the order of their
 /// names (a full file before a delta of the same name); a file already imported with the
-/// same ETag, or refused under the same layout, is skipped. Each file is its own transaction.
+/// same ETag, or refused under the same layout, is skipped, and a file older than one already
+/// imported is refused ([`ImportError::Stale`]). A full file without rows, or much smaller
+/// than the register (layout `min_full_share`), is refused. Each file is its own transaction.
 pub async fn import_pending<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
@@ -592,13 +746,8 @@ pub async fn import_pending<B: Bucket>(
         .into_iter()
         .filter(|o| o.key.ends_with(".csv"))
         .filter_map(|o| {
-            let rest = o.key.strip_prefix(prefix)?;
-            let (kind, name) = if let Some(name) = rest.strip_prefix("full/") {
-                (FileKind::Full, name)
-            } else {
-                (FileKind::Delta, rest.strip_prefix("delta/")?)
-            };
-            Some((name.to_owned(), kind, o))
+            let (name, kind) = order_of(&o.key, prefix)?;
+            Some((name, kind, o))
         })
         .collect();
     objects.sort_by(|a, b| {
@@ -606,8 +755,8 @@ pub async fn import_pending<B: Bucket>(
     });
     let fingerprint = layout.fingerprint();
     let mut results = Vec::new();
-    for (_, kind, object) in objects {
-        let (seen, widths) = {
+    for (name, kind, object) in objects {
+        let (seen, widths, registered, latest) = {
             let (store, key, etag, fingerprint) = (
                 store.clone(),
                 object.key.clone(),
@@ -616,13 +765,16 @@ pub async fn import_pending<B: Bucket>(
             );
             tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
                 let seen = store.import_seen(&key, &etag, &fingerprint)?;
-                let widths = if seen {
-                    NumberWidths::default()
-                } else {
-                    let (atena, household) = store.register_number_widths()?;
-                    NumberWidths { atena, household }
-                };
-                Ok((seen, widths))
+                if seen {
+                    return Ok((seen, NumberWidths::default(), 0, None));
+                }
+                let (atena, household) = store.register_number_widths()?;
+                Ok((
+                    seen,
+                    NumberWidths { atena, household },
+                    store.resident_count()?,
+                    store.latest_import()?,
+                ))
             })
             .await
             .map_err(|_| ImportError::Task)??
@@ -630,10 +782,38 @@ pub async fn import_pending<B: Bucket>(
         if seen {
             continue;
         }
+        // Never behind a file already imported: an older file would undo newer changes.
+        let stale = latest.as_ref().and_then(|newer| {
+            let (newer_name, newer_kind) = order_of(newer, prefix)?;
+            ((name.as_str(), kind == FileKind::Delta)
+                < (newer_name.as_str(), newer_kind == FileKind::Delta))
+                .then(|| newer.clone())
+        });
         tracing::info!(key = %object.key, bytes = object.size, kind = kind.as_str(), "住基 file import started");
         let started = std::time::Instant::now();
         let bytes = bucket.get(&object.key).await?;
-        let outcome = match parse(&object.key, &bytes, layout, kind, widths) {
+        let parsed = match stale {
+            Some(newer) => Err(ImportError::Stale {
+                key: object.key.clone(),
+                newer,
+            }),
+            None => parse(&object.key, &bytes, layout, kind, widths).and_then(|parsed| {
+                let min = layout.rules.min_full_share;
+                if kind == FileKind::Full
+                    && registered > 0
+                    && (parsed.rows as f64) < registered as f64 * min
+                {
+                    return Err(ImportError::Shrunk {
+                        key: object.key.clone(),
+                        rows: parsed.rows,
+                        registered,
+                        min_share: min,
+                    });
+                }
+                Ok(parsed)
+            }),
+        };
+        let outcome = match parsed {
             Ok(parsed) => {
                 let rows = parsed.changes.len();
                 let quarantined = parsed.bad_rows.len();
@@ -657,12 +837,15 @@ pub async fn import_pending<B: Bucket>(
                         .iter()
                         .filter_map(|row| row.atena_number.clone())
                         .collect();
+                    // A bad row whose 宛名番号 cannot be read might be anyone's: then nobody
+                    // missing from the file is removed until a clean full file comes.
+                    let unidentified = parsed.bad_rows.iter().any(|r| r.atena_number.is_none());
                     store.apply_import(
                         &ImportedFile {
                             key: &key,
                             etag: &etag,
                             kind: kind.as_str(),
-                            replace_all: kind == FileKind::Full,
+                            replace_all: kind == FileKind::Full && !unidentified,
                             changes: &parsed.changes,
                             keep: &keep,
                             quarantine: &quarantine,

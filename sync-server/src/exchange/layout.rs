@@ -85,6 +85,7 @@ struct LayoutFile {
     check_digit: Option<bool>,
     number_digits: Option<usize>,
     max_bad_share: Option<f64>,
+    min_full_share: Option<f64>,
 }
 
 /// The text encoding of the files.
@@ -129,6 +130,9 @@ pub struct FileRules {
     /// A file with a larger share of bad rows is refused whole (default 0.01 = 1 %); below
     /// it, the good rows are imported and the bad ones set aside.
     pub max_bad_share: f64,
+    /// A full file with fewer rows than this share of the register is refused whole
+    /// (default 0.9): a transfer cut at a line end must not remove everyone after the cut.
+    pub min_full_share: f64,
 }
 
 impl Default for FileRules {
@@ -138,6 +142,7 @@ impl Default for FileRules {
             check_digit: true,
             number_digits: None,
             max_bad_share: 0.01,
+            min_full_share: 0.9,
         }
     }
 }
@@ -183,7 +188,8 @@ impl Default for ResidentLayout {
 
 impl ResidentLayout {
     /// A layout from its TOML text: `columns = [{ header, field }, …]` and, optionally, the
-    /// [`FileRules`] (`encoding`, `check_digit`, `number_digits`, `max_bad_share`).
+    /// [`FileRules`] (`encoding`, `check_digit`, `number_digits`, `max_bad_share`,
+    /// `min_full_share`).
     ///
     /// Errors: [`LayoutError::Parse`] for text of another shape (an unknown key, an encoding
     /// other than UTF-8 or Shift_JIS, a share outside 0–1), [`LayoutError::Missing`] without
@@ -197,12 +203,17 @@ impl ResidentLayout {
             check_digit: file.check_digit.unwrap_or(defaults.check_digit),
             number_digits: file.number_digits,
             max_bad_share: file.max_bad_share.unwrap_or(defaults.max_bad_share),
+            min_full_share: file.min_full_share.unwrap_or(defaults.min_full_share),
         };
-        if !(0.0..=1.0).contains(&rules.max_bad_share) {
-            return Err(LayoutError::Parse(format!(
-                "max_bad_share {} is not a share between 0 and 1",
-                rules.max_bad_share
-            )));
+        for (name, share) in [
+            ("max_bad_share", rules.max_bad_share),
+            ("min_full_share", rules.min_full_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(LayoutError::Parse(format!(
+                    "{name} {share} is not a share between 0 and 1"
+                )));
+            }
         }
         let layout = Self {
             columns: file.columns,

@@ -2,7 +2,7 @@
 //! which were refused (under which layout) with why, and the rows set aside (quarantined)
 //! with their line, column and reason.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use shared_model::import_state::QuarantinedRow;
 
 use super::residents::{insert_resident, remove_resident, residents_by_atena, upsert_resident};
@@ -193,6 +193,18 @@ impl Store {
             params![key, etag, message, now_ms, layout],
         )?;
         Ok(())
+    }
+
+    /// The key of the file imported last, if any.
+    pub fn latest_import(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT key FROM imports ORDER BY imported_at DESC, rowid DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// The latest rows set aside, newest first.
