@@ -105,10 +105,19 @@ await runSuite(
       await steps.shot(admin, "01-admin-set-aside");
     });
 
-    await steps.step("a 転居 visit at the counter (the navi chosen from the keyboard)", async () => {
+    await steps.step("before any form is chosen, a wrong value is named at once", async () => {
       const number = await kioskVisit(page, server, "高崎 花子");
       await signIn(page, server);
       await openByNumber(page, number, "高崎 花子");
+      await typeInto(page, "#item-person-0-birth-date", "2099-01-01");
+      await page.keyboard.press("Tab");
+      await page.waitForSelector('#item-person-0-birth-date-notes [data-code="date.in_future"]');
+      await typeInto(page, "#item-person-0-birth-date", "nonsense");
+      await page.keyboard.press("Tab");
+      await page.waitForSelector('#item-person-0-birth-date-notes [data-code="date.unreadable"]');
+    });
+
+    await steps.step("a 転居 visit at the counter (the navi chosen from the keyboard)", async () => {
       await page.focus("#navi-event-tenkyo");
       await page.keyboard.press("Space");
       await page.waitForSelector("#item-household-postal-code");
@@ -189,6 +198,21 @@ await runSuite(
           throw new Error(`${q}: 高橋 葵 not among ${JSON.stringify(names)}`);
         });
       }
+      // The query stays in its field when the status line changes, and keys typed right
+      // after Enter land there.
+      await typeInto(page, "#lookup-query", "ンンンン");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("ン", { delay: 5 });
+      await page.waitForFunction(() => document.querySelector(".lookup [role=status]")?.textContent.includes("該当する住民はいません"));
+      expectEqual(await page.inputValue("#lookup-query"), "ンンンンン", "the query kept, with the key typed after Enter");
+      // A refused query takes the earlier results away.
+      await typeInto(page, "#lookup-query", "高橋");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("#lookup-results");
+      await typeInto(page, "#lookup-query", "ガ");
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.querySelector(".lookup [role=status]")?.textContent.includes("2文字以上"));
+      expectEqual(await page.locator("#lookup-results").count(), 0, "no stale results under a refusal");
       // 髙橋 翔 is registered with 髙: 高橋 finds him too.
       await typeInto(page, "#lookup-query", "高橋");
       await page.keyboard.press("Enter");

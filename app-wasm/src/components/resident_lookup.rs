@@ -102,8 +102,15 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
                         });
                         results.set(answer.residents);
                     }
-                    Err(ApiError::Unreachable) => message.set(Some(Text::LookupOffline)),
-                    Err(_) => message.set(Some(Text::LookupBadQuery)),
+                    // Results of an earlier query never stay under a refusal of this one.
+                    Err(ApiError::Unreachable) => {
+                        results.set(Vec::new());
+                        message.set(Some(Text::LookupOffline));
+                    }
+                    Err(_) => {
+                        results.set(Vec::new());
+                        message.set(Some(Text::LookupBadQuery));
+                    }
                 }
             });
         })
@@ -144,7 +151,7 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
             </tr>
         }
     });
-    let note = message.map(|t| html! { <p class="hint" role="status">{ ja(t) }</p> });
+    let note = message.map(ja).unwrap_or_default();
     html! {
         <section class="lookup" aria-labelledby="lookup-title">
             <h2 id="lookup-title">{ ja(Text::LookupTitle) }</h2>
@@ -153,20 +160,25 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
                 <input id="lookup-query" ref={input} autocomplete="off" />
                 <button type="submit" id="lookup-submit">{ ja(Text::LookupButton) }</button>
             </form>
-            { for note }
-            if !results.is_empty() {
-                <table class="lookup-results" id="lookup-results">
-                    <thead><tr>
-                        <th scope="col">{ ja(Text::FieldName) }</th>
-                        <th scope="col">{ ja(Text::FieldKana) }</th>
-                        <th scope="col">{ ja(Text::FieldBirthDate) }</th>
-                        <th scope="col">{ "続柄" }</th>
-                        <th scope="col">{ ja(Text::FieldAddress) }</th>
-                        <th scope="col"><span class="visually-hidden">{ ja(Text::LookupButton) }</span></th>
-                    </tr></thead>
-                    <tbody>{ for rows }</tbody>
-                </table>
-            }
+            // The status line and the results are always there (empty when they have nothing
+            // to say): appearing, they would shift the form's place among its siblings and
+            // Yew would re-create the query field, emptying it under the person's fingers.
+            <p class="hint" role="status" id="lookup-status">{ note }</p>
+            <div class="lookup-results-place">
+                if !results.is_empty() {
+                    <table class="lookup-results" id="lookup-results">
+                        <thead><tr>
+                            <th scope="col">{ ja(Text::FieldName) }</th>
+                            <th scope="col">{ ja(Text::FieldKana) }</th>
+                            <th scope="col">{ ja(Text::FieldBirthDate) }</th>
+                            <th scope="col">{ "続柄" }</th>
+                            <th scope="col">{ ja(Text::FieldAddress) }</th>
+                            <th scope="col"><span class="visually-hidden">{ ja(Text::LookupButton) }</span></th>
+                        </tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                }
+            </div>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{
-    Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope,
+    Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
 };
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
@@ -41,17 +41,7 @@ fn canonical_fields(catalog: &Catalog, forms: &[&Form]) -> Vec<CatalogField> {
     let mut out: Vec<CatalogField> = Vec::new();
     for key in BASICS {
         if let Some(item) = catalog.items.get(key) {
-            out.push(CatalogField {
-                key: item.key.clone(),
-                scope: item.scope(),
-                kind: item.kind,
-                label: item.label.clone(),
-                max: item.max,
-                choices: item.choices.clone(),
-                unknown_parts: item.unknown_parts,
-                required: false,
-                required_when: None,
-            });
+            out.push(item.as_field());
         }
     }
     for field in forms.iter().flat_map(|f| f.fields()) {
@@ -120,6 +110,18 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         }
         out
     };
+    // A value on screen is checked on its own too, so that what was typed is judged before
+    // (and apart from) any form that asks for it.
+    let item_findings =
+        |field: &CatalogField, value: &str, person: Option<usize>| -> Vec<Finding> {
+            let mut out = findings_for(&field.key, person, None);
+            for f in check_value(field, value, today) {
+                if !out.iter().any(|o| o.code == f.code) {
+                    out.push(f);
+                }
+            }
+            out
+        };
     let conflict_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Option<Conflict> {
         view.conflicts
             .iter()
@@ -152,8 +154,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .unwrap_or_default()
                 .to_owned();
             html! {
-                <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()} {value}
-                           findings={findings_for(&field.key, None, None)}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
+                           findings={item_findings(field, &value, None)} {value}
                            conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), None)} />
             }
@@ -164,8 +166,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             let value = view.values.get("", &field.key, Some(i)).unwrap_or_default().to_owned();
             html! {
                 <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
-                           field={field.clone()} {value}
-                           findings={findings_for(&field.key, Some(i), None)}
+                           field={field.clone()}
+                           findings={item_findings(field, &value, Some(i))} {value}
                            conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), Some(i))} />
             }

@@ -50,6 +50,9 @@ pub enum DateError {
     /// A part of the date is unknown (不詳) where a whole day is needed.
     #[error("{0} has unknown parts, and a whole day is needed here")]
     Unknown(String),
+    /// A part is known after an unknown one (1950-00-05: the day without the month).
+    #[error("{0}: a day is known but not its month, or a month but not its year")]
+    UnknownBeforeKnown(String),
 }
 
 /// A date as a record holds it: the year, month and day, each possibly unknown (不詳日 of
@@ -270,9 +273,7 @@ pub fn read_date(text: &str) -> Result<DateReading, DateError> {
             .position(|p| p.is_empty())
             .unwrap_or(parts.len());
         if parts[first_unknown..].iter().any(|p| !p.is_empty()) {
-            return Err(DateError::Impossible(format!(
-                "{text}: 年が不詳なら月日も、月が不詳なら日も不詳です"
-            )));
+            return Err(DateError::UnknownBeforeKnown(text.trim().to_owned()));
         }
         parts.truncate(first_unknown);
     } else {
@@ -315,9 +316,7 @@ pub fn read_date(text: &str) -> Result<DateReading, DateError> {
         )));
     }
     if y.is_none() && (m.is_some() || d.is_some()) || m.is_none() && d.is_some() {
-        return Err(DateError::Impossible(format!(
-            "{text}: 年が不詳なら月日も、月が不詳なら日も不詳です"
-        )));
+        return Err(DateError::UnknownBeforeKnown(text.trim().to_owned()));
     }
     if m.is_some_and(|m| !(1..=12).contains(&m)) || d.is_some_and(|d| !(1..=31).contains(&d)) {
         return Err(DateError::Impossible(shown(era, y, m, d)));
@@ -637,7 +636,11 @@ mod tests {
             assert!(reading.date.has_unknown_parts());
         }
         for bad in ["1950-00-05", "0000-03-01", "1950年月5日不詳"] {
-            assert!(read_date(bad).is_err(), "{bad}");
+            assert!(
+                matches!(read_date(bad), Err(DateError::UnknownBeforeKnown(_))),
+                "{bad}: {:?}",
+                read_date(bad)
+            );
         }
         // A day the calendar lacks, as a 戸籍 may hold it (§1.1.8): read, and told apart.
         let off = read_date("1900-02-29").unwrap();

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::validate::DeadlineRule;
 
 pub use canonical::{Medium, render};
-pub use values::{FieldFinding, VisitValues, is_child_on};
+pub use values::{FieldFinding, VisitValues, check_value, is_child_on};
 
 /// Why the catalog, or a request against it, is not right.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -172,9 +172,27 @@ pub struct Item {
     /// 生年月日 only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unknown_parts: bool,
+    /// For dates: whether the day may not be after today (生年月日).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub past: bool,
 }
 
 impl Item {
+    /// The item as a field of no form (what a screen shows before a form binds it).
+    pub fn as_field(&self) -> Field {
+        Field {
+            key: self.key.clone(),
+            scope: self.scope(),
+            kind: self.kind,
+            label: self.label.clone(),
+            max: self.max,
+            choices: self.choices.clone(),
+            unknown_parts: self.unknown_parts,
+            past: self.past,
+            required: false,
+            required_when: None,
+        }
+    }
     /// Where the item lives.
     pub fn scope(&self) -> Scope {
         scope_of(&self.key)
@@ -227,6 +245,9 @@ pub struct Field {
     /// For dates: whether parts may be unknown (不詳).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unknown_parts: bool,
+    /// For dates: whether the day may not be after today (生年月日).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub past: bool,
     /// Always required.
     pub required: bool,
     /// Required under a condition.
@@ -494,6 +515,7 @@ fn resolve_section(
                     max: f.max.or(item.max),
                     choices: item.choices.clone(),
                     unknown_parts: item.unknown_parts,
+                    past: item.past,
                     required: f.required,
                     required_when: f.required_when.clone(),
                 }
@@ -507,6 +529,7 @@ fn resolve_section(
                     max: f.max,
                     choices: f.choices.clone(),
                     unknown_parts: false,
+                    past: false,
                     required: f.required,
                     required_when: f.required_when.clone(),
                 },

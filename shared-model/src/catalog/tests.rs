@@ -348,3 +348,51 @@ fn the_catalog_serialises_for_the_api() {
         "visit.notified_on"
     );
 }
+
+#[test]
+fn a_value_is_checked_on_its_own_before_any_form_asks_for_it() {
+    let catalog = Catalog::builtin();
+    let birth = catalog.items["person.birth_date"].as_field();
+    let codes = |value: &str| -> Vec<Code> {
+        check_value(&birth, value, today())
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    // A date of birth after today is an error (届出日 has its own rule).
+    assert_eq!(codes("2099-01-01"), [Code::DateInFuture]);
+    assert_eq!(codes("R10.1.1"), [Code::DateInFuture]);
+    assert_eq!(codes("2028年月日不詳"), [Code::DateInFuture]);
+    assert!(codes("2027年月日不詳").is_empty(), "this year, day unknown");
+    assert!(codes("1950-00-00").is_empty());
+    assert_eq!(codes("nonsense"), [Code::DateUnreadable]);
+    assert_eq!(codes("0001-06-04"), [Code::DateUnreadable]);
+    assert_eq!(codes("平成31年5月1日"), [Code::DateOutsideEra]);
+    let order = check_value(&birth, "1950-00-05", today());
+    assert!(
+        order[0].message_ja.contains("月が不詳なら日も"),
+        "{}",
+        order[0].message_ja
+    );
+    assert!(
+        !order[0].message_ja.contains("存在しない"),
+        "{}",
+        order[0].message_ja
+    );
+    let gannen = check_value(&birth, "元年5月1日", today());
+    assert!(
+        gannen[0].message_ja.contains("元号を付けて"),
+        "{}",
+        gannen[0].message_ja
+    );
+    let kana = catalog.items["person.kana"].as_field();
+    let f = check_value(&kana, "tanaka", today());
+    assert!(
+        f[0].message_ja.contains("t、a、n、k"),
+        "{}",
+        f[0].message_ja
+    );
+    // Other dates may lie ahead (在留期間の満了の日).
+    let expiry = catalog.items["person.residence_expiry"].as_field();
+    assert!(check_value(&expiry, "2031-03-31", today()).is_empty());
+}

@@ -182,7 +182,7 @@ impl Catalog {
             }
             for row in rows {
                 for field in &section.fields {
-                    for finding in check_field(form, field, values, row) {
+                    for finding in check_field(form, field, values, row, today) {
                         out.push(FieldFinding {
                             form: form.id.clone(),
                             section: section.id.clone(),
@@ -212,6 +212,7 @@ fn check_field(
     field: &Field,
     values: &VisitValues,
     row: Option<usize>,
+    today: CivilDay,
 ) -> Vec<Finding> {
     if field.kind == Kind::Counts {
         return check_counts(form, field, values, row);
@@ -226,12 +227,43 @@ fn check_field(
         }
         return Vec::new();
     };
+    check_value(field, value, today)
+}
+
+/// Checks one value of a field on its own: its kind (through its canonical form), its length,
+/// and for dates their rules (不詳 only where `unknown_parts`, not after `today` where
+/// `past`, a 和暦 outside its era as a warning). What a screen shows for a value before any
+/// form asks for it; [`Catalog::validate`] adds what each form requires. An empty value
+/// gives nothing.
+pub fn check_value(field: &Field, value: &str, today: CivilDay) -> Vec<Finding> {
+    if value.trim().is_empty() {
+        return Vec::new();
+    }
     match field.kind {
         Kind::Text => check_length(value, field.max.unwrap_or(200))
             .err()
             .into_iter()
             .collect(),
-        Kind::Date => check_date_field(value, field.unknown_parts),
+        Kind::Date => {
+            let mut findings = check_date_field(value, field.unknown_parts);
+            if field.past
+                && let Ok(reading) = crate::validate::check_date_text(value)
+            {
+                let after_today = match reading.date.calendar_day() {
+                    Some(day) => day > today,
+                    None => reading.date.year.is_some_and(|y| y > today.year),
+                };
+                if after_today {
+                    let shown = reading.date.to_japanese();
+                    findings.push(Finding::error(
+                        Code::DateInFuture,
+                        format!("{} {shown} は未来の日付です。", field.label.ja),
+                        format!("{} {shown} is in the future.", field.label.en),
+                    ));
+                }
+            }
+            findings
+        }
         Kind::Choice => {
             if field.choices.iter().any(|c| c.id == value) {
                 Vec::new()
@@ -246,7 +278,6 @@ fn check_field(
                 vec![unknown_choice(field, value)]
             }
         }
-        Kind::Counts => unreachable!("handled above"),
         // Every other kind is checked through its canonical form.
         kind => match kind.canonical(value) {
             Ok(canonical) => match field.max {

@@ -15,9 +15,16 @@ fn ascii_digits(text: &str, allowed: &[char]) -> Option<String> {
     Some(out)
 }
 
-/// Checks a 郵便番号 (`370-8501`, `3708501`, `〒370-8501`); returns it as `NNN-NNNN`.
+/// The hyphens, dashes and minus signs people type between groups of digits.
+const DASHES: [char; 12] = [
+    '-', '－', 'ー', '‐', '‑', '‒', '–', '—', '―', '−', 'ｰ', '﹣',
+];
+
+/// Checks a 郵便番号 (`370-8501`, `3708501`, `〒370-8501`, with any kind of dash or space);
+/// returns it as `NNN-NNNN`.
 pub fn check_postal_code(text: &str) -> Result<String, Finding> {
-    let digits = ascii_digits(text.trim_start_matches('〒'), &['-', '－', 'ー', ' ']);
+    let separators: Vec<char> = DASHES.iter().copied().chain([' ', '\u{3000}']).collect();
+    let digits = ascii_digits(text.trim().trim_start_matches('〒'), &separators);
     match digits {
         Some(d) if d.len() == 7 => Ok(format!("{}-{}", &d[..3], &d[3..])),
         _ => Err(Finding::error(
@@ -69,7 +76,16 @@ mod tests {
 
     #[test]
     fn postal_codes() {
-        for ok in ["370-8501", "3708501", "〒370-8501", "３７０－８５０１"] {
+        for ok in [
+            "370-8501",
+            "3708501",
+            "〒370-8501",
+            "３７０－８５０１",
+            "370−8501",
+            "370‐8501",
+            "370―8501",
+            "〒 370ー8501",
+        ] {
             assert_eq!(check_postal_code(ok).unwrap(), "370-8501", "{ok}");
         }
         for bad in ["370-850", "37085011", "abc-defg", ""] {

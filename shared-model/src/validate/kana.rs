@@ -78,12 +78,19 @@ pub fn normalize_kana(text: &str) -> String {
 /// Normalises and checks a フリガナ: full-width katakana, ー, ・ and full-width spaces only.
 pub fn check_kana(text: &str) -> Result<String, Finding> {
     let normalized = normalize_kana(text);
-    let bad: Vec<char> = normalized
-        .chars()
-        .filter(|c| !matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{3000}'))
-        .collect();
+    let mut bad: Vec<char> = Vec::new();
+    for c in normalized.chars() {
+        if !matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{3000}') && !bad.contains(&c) {
+            bad.push(c);
+        }
+    }
     if !bad.is_empty() {
-        let shown: String = bad.iter().take(5).collect();
+        let shown: String = bad
+            .iter()
+            .take(5)
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("、");
         return Err(Finding::error(
             Code::KanaInvalid,
             format!("フリガナはカタカナで入力してください (使えない文字: {shown})。"),

@@ -139,10 +139,21 @@ impl Finding {
 /// days the calendar lacks included, naming what is wrong.
 pub fn check_date_text(text: &str) -> Result<DateReading, Finding> {
     read_date(text).map_err(|e| match e {
+        // 元年 is the first year of an era: which era, it does not say.
+        DateError::Unreadable(_) if text.trim().starts_with("元年") => Finding::error(
+            Code::DateUnreadable,
+            format!("「{text}」の元年の前に元号を付けてください (例: 令和元年5月1日、平成元年1月8日)。"),
+            format!("\"{text}\": put the era before 元年 (e.g. 令和元年5月1日)."),
+        ),
         DateError::Unreadable(_) => Finding::error(
             Code::DateUnreadable,
             format!("「{text}」は日付として読めません。例: 2027-02-01、令和9年2月1日、R9.2.1"),
             format!("\"{text}\" is not a date. Examples: 2027-02-01, 令和9年2月1日, R9.2.1"),
+        ),
+        DateError::UnknownBeforeKnown(shown) => Finding::error(
+            Code::DateImpossible,
+            format!("「{shown}」: 月が不詳なら日も、年が不詳なら月日も不詳と書いてください (例: 1950-00-00、1950年3月日不詳)。"),
+            format!("\"{shown}\": with an unknown month the day is unknown too (e.g. 1950-00-00)."),
         ),
         DateError::Impossible(shown) => Finding::error(
             Code::DateImpossible,
