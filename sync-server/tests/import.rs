@@ -464,16 +464,7 @@ fn padded(residents: Vec<Resident>) -> Vec<Resident> {
 
 #[tokio::test]
 async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
-    let (_dir, bucket, store) = empty_fixture().await;
-    let residents = padded(register_of_4343());
-    bucket
-        .put("inbound/juki/full/day1.csv", full(&residents).into_bytes())
-        .await
-        .unwrap();
-    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
-    assert_eq!(store.resident_count().unwrap(), 4_343);
+    let (_dir, bucket, store, residents) = loaded_register().await;
     // The next day's full file: one フリガナ with kanji, one number that lost its zeros, and
     // one moved resident whose row is fine.
     let mut next = residents.clone();
@@ -553,15 +544,7 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
 
 #[tokio::test]
 async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_key() {
-    let (_dir, bucket, store) = empty_fixture().await;
-    let residents = padded(register_of_4343());
-    bucket
-        .put("inbound/juki/full/day1.csv", full(&residents).into_bytes())
-        .await
-        .unwrap();
-    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let (_dir, bucket, store, residents) = loaded_register().await;
     // The file opened in a spreadsheet and saved again: every number lost its zeros.
     let resaved: Vec<Resident> = residents
         .iter()

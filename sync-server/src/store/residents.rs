@@ -376,44 +376,36 @@ impl Store {
              ORDER BY k.key, k.kind LIMIT ?2"
         );
         let keys = query_keys(text);
-        let mut exact: Vec<Resident> = Vec::new();
-        for key in &keys {
-            let mut stmt = conn.prepare_cached(&exact_sql)?;
-            let rows = stmt.query_map(
-                params![key, (limit * 2) as i64, protected, born],
-                resident_of,
-            )?;
-            for row in rows {
-                let row = row?;
-                if !exact.iter().any(|r| r.atena_number == row.atena_number) {
-                    exact.push(row);
-                }
-            }
-        }
-        // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
-        exact.sort_by_key(|r| !shown_as_typed(r, text));
-        let mut found = exact;
-        found.truncate(limit);
-        let exact_count = found.len();
-        for key in &keys {
-            if found.len() >= limit {
-                break;
-            }
-            let mut stmt = conn.prepare_cached(&prefix_sql)?;
-            let rows = stmt.query_map(
-                params![key, (limit * 2) as i64, protected, born],
-                resident_of,
-            )?;
-            for row in rows {
-                let row = row?;
-                if found.len() >= limit {
+        // Reads one statement for each key into `found` (each resident once), up to `cap`.
+        let read = |sql: &str, found: &mut Vec<Resident>, cap: usize| -> Result<(), StoreError> {
+            for key in &keys {
+                if found.len() >= cap {
                     break;
                 }
-                if !found.iter().any(|r| r.atena_number == row.atena_number) {
-                    found.push(row);
+                let mut stmt = conn.prepare_cached(sql)?;
+                let rows = stmt.query_map(
+                    params![key, (limit * 2) as i64, protected, born],
+                    resident_of,
+                )?;
+                for row in rows {
+                    let row = row?;
+                    if found.len() >= cap {
+                        break;
+                    }
+                    if !found.iter().any(|r| r.atena_number == row.atena_number) {
+                        found.push(row);
+                    }
                 }
             }
-        }
+            Ok(())
+        };
+        let mut found: Vec<Resident> = Vec::new();
+        read(&exact_sql, &mut found, usize::MAX)?;
+        // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
+        found.sort_by_key(|r| !shown_as_typed(r, text));
+        found.truncate(limit);
+        let exact_count = found.len();
+        read(&prefix_sql, &mut found, limit)?;
         // Among the rest, who starts as typed first (高橋 before 髙橋 for 高橋).
         found[exact_count..].sort_by_key(|r| !starts_as_typed(r, text));
         Ok(found)
