@@ -95,3 +95,8 @@ async fn after_sign_out_indexeddb_holds_no_plain_text_name() {
 async fn register_files_and_typing_as_real_counters_do() {
     browser_suite("e2e-typing.mjs").await;
 }
+
+#[tokio::test]
+async fn keys_and_focus_stay_where_the_person_is() {
+    browser_suite("e2e-focus.mjs").await;
+}

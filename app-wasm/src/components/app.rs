@@ -191,11 +191,18 @@ pub fn app() -> Html {
                         <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
                         <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
                     </nav>
-                    { for staff_badge }
+                    // Slots that are always there, whether or not they hold something: an
+                    // element appearing beside <main> or the badge would shift them, and Yew,
+                    // matching unkeyed siblings by position from the end of the list, would
+                    // re-create (or reuse for another field) the elements under the person's
+                    // fingers.
+                    <div class="slot">{ for staff_badge }</div>
                     <SyncBadge status={state.sync.clone()} {signed_out} />
                 </header>
-                { for update_banner }
-                { for problem }
+                <div class="slot">
+                    { for update_banner }
+                    { for problem }
+                </div>
                 <main>{ body }</main>
             </div>
         </ContextProvider<AppContext>>

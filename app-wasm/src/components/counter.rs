@@ -110,8 +110,10 @@ pub fn counter_home() -> Html {
         } else {
             forms.join("・")
         };
+        // Keyed by visit: when the list refreshes (every 3 s) with a new arrival, the row a
+        // person has focused stays that visit's row, never another citizen's.
         html! {
-            <tr>
+            <tr key={v.visit_id.clone()}>
                 <td><a href={format!("#/counter/{}", v.visit_id)}>
                     { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
                 </a></td>
@@ -123,7 +125,7 @@ pub fn counter_home() -> Html {
     });
     let local_rows = app.local_visits.iter().map(|v| {
         html! {
-            <li><a href={Route::CounterVisit(v.doc).to_hash()}>
+            <li key={v.doc.to_string()}><a href={Route::CounterVisit(v.doc).to_hash()}>
                 { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
             </a></li>
         }
@@ -168,10 +170,11 @@ pub fn counter_home() -> Html {
                 </div>
                 <div>
                     <h2>{ ja(Text::CounterLocalVisits) }</h2>
-                    <ul id="local-visits">
-                        { for local_rows }
-                        { if app.local_visits.is_empty() { none() } else { html! {} } }
-                    </ul>
+                    if app.local_visits.is_empty() {
+                        <ul id="local-visits">{ none() }</ul>
+                    } else {
+                        <ul id="local-visits">{ for local_rows }</ul>
+                    }
                 </div>
             </div>
         </section>

@@ -106,9 +106,10 @@ pub fn kiosk() -> Html {
                     <label for="kiosk-token">{ ja(Text::KioskEnrollToken) }</label>
                     <input id="kiosk-token" ref={token} type="password" autocomplete="off" required=true />
                 </div>
-                { for refused.then(|| html! {
-                    <p class="finding error" role="alert">{ ja(Text::KioskEnrollRefused) }</p>
-                }) }
+                // Always there, empty until a refusal: appearing, it would shift the button.
+                <p class="finding error" role="alert" hidden={!*refused}>
+                    { if *refused { ja(Text::KioskEnrollRefused) } else { "" } }
+                </p>
                 <button type="submit" class="big primary" id="kiosk-enroll">{ ja(Text::KioskEnrollButton) }</button>
             </form>
         },
@@ -140,7 +141,7 @@ pub fn kiosk() -> Html {
                         { ja(Text::KioskReceptionNumber) }
                         <strong id="reception-number">{ number }</strong>
                     </p>
-                    { for form }
+                    <div class="slot">{ for form }</div>
                     <button id="kiosk-done" class="big primary" onclick={finish}>
                         { ja(Text::KioskDone) }
                     </button>
@@ -152,22 +153,54 @@ pub fn kiosk() -> Html {
                 let step = step.clone();
                 Callback::from(move |_| step.set(Step::Welcome))
             };
-            let payload = id.url().to_string();
-            html! {
-                <div class="kiosk-done">
-                    <p>{ ja(Text::KioskReceptionNumber) }</p>
-                    <p class="reception-big" id="reception-number-final">{ number }</p>
-                    <p>{ ja(Text::KioskHandoff) }</p>
-                    <figure id="handoff-qr" data-payload={payload.clone()}>
-                        { handoff_qr(&payload) }
-                        <figcaption>{ ja(Text::KioskHandoffQr) }</figcaption>
-                    </figure>
-                    <button class="big" onclick={next}>{ ja(Text::KioskNewVisit) }</button>
-                </div>
-            }
+            html! { <KioskDone number={number.clone()} id={*id} {next} /> }
         }
     };
     html! { <section class="kiosk">{ content }</section> }
+}
+
+/// Properties of [`KioskDone`].
+#[derive(Properties, PartialEq)]
+struct KioskDoneProps {
+    number: String,
+    id: DocumentId,
+    next: Callback<MouseEvent>,
+}
+
+/// How long 次の方 waits, so that a second press of Enter after 入力を終える does not throw the
+/// number and the QR code away before anyone has seen them.
+const NEXT_AFTER_MS: u32 = 3_000;
+
+/// The kiosk's last screen: the reception number (said aloud to screen readers), the handoff
+/// QR code, and 次の方 once the number had time to be seen.
+#[component(KioskDone)]
+fn kiosk_done(props: &KioskDoneProps) -> Html {
+    let ready = use_state(|| false);
+    {
+        let ready = ready.clone();
+        use_effect_with(props.id, move |_| {
+            let timeout =
+                gloo_timers::callback::Timeout::new(NEXT_AFTER_MS, move || ready.set(true));
+            move || drop(timeout)
+        });
+    }
+    let payload = props.id.url().to_string();
+    html! {
+        <div class="kiosk-done">
+            <p>{ ja(Text::KioskReceptionNumber) }</p>
+            <p class="reception-big" id="reception-number-final" role="status" aria-live="polite">
+                { &props.number }
+            </p>
+            <p>{ ja(Text::KioskHandoff) }</p>
+            <figure id="handoff-qr" data-payload={payload.clone()}>
+                { handoff_qr(&payload) }
+                <figcaption>{ ja(Text::KioskHandoffQr) }</figcaption>
+            </figure>
+            <button class="big" id="kiosk-next" onclick={props.next.clone()} disabled={!*ready}>
+                { ja(Text::KioskNewVisit) }
+            </button>
+        </div>
+    }
 }
 
 /// The handoff QR code as inline SVG (the payload is the visit's `automerge:` URL, which holds

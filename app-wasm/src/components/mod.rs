@@ -3,6 +3,7 @@
 mod admin;
 mod app;
 mod audit_log;
+mod count_input;
 mod counter;
 mod day_statistics;
 mod exchange_status;

@@ -27,6 +27,12 @@ pub struct NaviPanelProps {
 pub fn navi_panel(props: &NaviPanelProps) -> Html {
     let repo = use_repo();
     let id = props.id;
+    let holders_shown = props
+        .answers
+        .as_ref()
+        .map(|a| a.card_holders.to_string())
+        .unwrap_or_default();
+    let holders_draft = crate::hooks::use_draft(&holders_shown);
     let send_answers = {
         let repo = repo.clone();
         Callback::from(move |answers: Answers| repo.change(id, VisitChange::Answers(answers)))
@@ -92,23 +98,25 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
         });
     let holders = {
         let send = send_answers.clone();
-        let value = current
-            .as_ref()
-            .map(|a| a.card_holders.to_string())
-            .unwrap_or_default();
         let disabled = current.is_none();
         let current = current.clone();
+        let draft = holders_draft.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
+            draft.typed(input.value());
             if let (Some(answers), Ok(n)) = (current.clone(), input.value().trim().parse::<u32>()) {
                 send.emit(answers.card_holders(n.min(20)));
             }
         });
+        let onblur = {
+            let draft = holders_draft.clone();
+            Callback::from(move |_: FocusEvent| draft.done())
+        };
         html! {
             <label class="holders" for="navi-card-holders">
                 { ja(Text::NaviCardHolders) }
-                <input id="navi-card-holders" type="number" min="0" max="20" {value} {oninput}
-                       {disabled} />
+                <input id="navi-card-holders" type="number" min="0" max="20"
+                       value={holders_draft.shown()} {oninput} {onblur} {disabled} />
             </label>
         }
     };
@@ -133,8 +141,13 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             let place = ja(Text::CounterPlace)
                 .replace("{d}", p.department.ja())
                 .replace("{n}", &p.counter.to_string());
-            let count = (p.count > 1)
-                .then(|| html! { <span class="count">{ format!("×{}", p.count) }</span> });
+            // Always there (empty for one), like the lines below: appearing, they would
+            // re-create the checkbox before them (Yew matches unkeyed siblings from the end).
+            let count = if p.count > 1 {
+                format!("×{}", p.count)
+            } else {
+                String::new()
+            };
             let bring = (!p.bring.is_empty()).then(|| {
                 let items: Vec<&str> = p.bring.iter().map(|b| b.ja.as_str()).collect();
                 html! { <p class="bring">{ ja(Text::Bring) }{ ": " }{ items.join("、") }</p> }
@@ -143,15 +156,14 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
                 html! { <p class="deadline">{ ja(Text::Deadline) }{ ": " }{ &d.ja }</p> }
             });
             html! {
-                <li class={classes!("procedure", (!chosen).then_some("dropped"))}>
+                <li key={p.rule.clone()} class={classes!("procedure", (!chosen).then_some("dropped"))}>
                     <label for={dom_id.clone()}>
                         <input type="checkbox" id={dom_id} checked={chosen} {onchange} />
-                        <strong>{ &p.title.ja }</strong>{ for count }
+                        <strong>{ &p.title.ja }</strong><span class="count">{ count }</span>
                         <span class="place">{ place }</span>
                     </label>
                     <p class="reason">{ &p.reason.ja }</p>
-                    { for bring }
-                    { for deadline }
+                    <div class="slot">{ for bring }{ for deadline }</div>
                 </li>
             }
         });

@@ -196,7 +196,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     { ja(Text::PrintNow) }
                 </button>
             </div>
-            { for refusal }
+            <div class="slot">{ for refusal }</div>
             <article class="paper" id="paper" aria-label={form.title.ja.clone()}>
                 <header>
                     <h1>{ &form.title.ja }</h1>

@@ -26,7 +26,8 @@ pub fn sign_in() -> Html {
                     .unwrap_or_default()
             };
             let (l, p) = (value(&login), value(&password));
-            let (app, error, busy) = (app.clone(), error.clone(), busy.clone());
+            let (app, error, busy, password) =
+                (app.clone(), error.clone(), busy.clone(), password.clone());
             busy.set(true);
             spawn_local(async move {
                 match api::sign_in(l.trim(), &p).await {
@@ -34,16 +35,26 @@ pub fn sign_in() -> Html {
                         error.set(None);
                         app.dispatch(Action::Staff(Some(staff)));
                     }
-                    Err(ApiError::Unauthorized) => error.set(Some(Text::SignInRefused)),
-                    Err(ApiError::TooManyAttempts) => error.set(Some(Text::SignInBlocked)),
-                    Err(_) => error.set(Some(Text::ErrorOffline)),
+                    Err(e) => {
+                        error.set(Some(match e {
+                            ApiError::Unauthorized => Text::SignInRefused,
+                            ApiError::TooManyAttempts => Text::SignInBlocked,
+                            _ => Text::ErrorOffline,
+                        }));
+                        // The login stays; only the password is asked again, where the
+                        // person types next.
+                        if let Some(input) = password.cast::<HtmlInputElement>() {
+                            input.set_value("");
+                            let _ = input.focus();
+                        }
+                    }
                 }
                 busy.set(false);
             });
         })
     };
-    let message = error
-        .map(|t| html! { <p class="finding error" role="alert" id="signin-error">{ ja(t) }</p> });
+    // Always there, empty until a refusal: appearing, it would shift the button.
+    let message = error.map(ja).unwrap_or_default();
     html! {
         <section class="sign-in">
             <h1>{ ja(Text::SignInTitle) }</h1>
@@ -56,7 +67,7 @@ pub fn sign_in() -> Html {
                     <label for="signin-password">{ ja(Text::SignInPassword) }</label>
                     <input id="signin-password" ref={password} type="password" autocomplete="current-password" required=true />
                 </div>
-                { for message }
+                <p class="finding error" role="alert" id="signin-error" hidden={error.is_none()}>{ message }</p>
                 <button type="submit" class="primary" id="signin-submit" disabled={*busy}>{ ja(Text::SignInButton) }</button>
             </form>
         </section>

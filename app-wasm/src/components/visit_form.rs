@@ -119,7 +119,7 @@ fn field_row(props: &FieldRowProps) -> Html {
             <label for={dom_id.clone()}>{ ja(label(field)) }</label>
             <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
                    value={draft.shown()} {oninput} {onchange} {onblur} autocomplete="off" />
-            { for conflict }
+            <div class="slot">{ for conflict }</div>
         </div>
     }
 }

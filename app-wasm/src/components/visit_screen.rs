@@ -5,9 +5,9 @@ use shared_model::catalog::{
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
 use shared_model::{Conflict, FormState, VisitChange};
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::count_input::CountInput;
 use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
 use super::resident_lookup::ResidentLookup;
@@ -181,7 +181,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         });
         html! {
             <div class="person" id={format!("person-{i}")} key={i.to_string()}>
-                <h3>{ ja(Text::PersonNumber).replace("{n}", &(i + 1).to_string()) }{ for remove }</h3>
+                <h3 key="heading">{ ja(Text::PersonNumber).replace("{n}", &(i + 1).to_string()) }{ for remove }</h3>
                 { for inputs }
             </div>
         }
@@ -195,7 +195,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let own: Vec<&CatalogField> = form.fields().filter(|f| f.scope == Scope::Form).collect();
         let inputs = own.iter().map(|field| {
             if field.kind == Kind::Counts {
-                return counts_input(id, form, field, view, &repo, findings_for(&field.key, None, Some(&form.id)));
+                return counts_input(id, form, field, view, findings_for(&field.key, None, Some(&form.id)));
             }
             let value = view.values.get(&form.id, &field.key, None).unwrap_or_default().to_owned();
             let repo = repo.clone();
@@ -228,8 +228,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let reason = status
             .as_ref()
             .and_then(|s| s.reason.clone())
-            .filter(|_| matches!(state, FormState::Refused | FormState::Rejected))
-            .map(|r| html! { <p class="finding error status-reason">{ r }</p> });
+            .filter(|_| matches!(state, FormState::Refused | FormState::Rejected));
         let confirm = {
             let repo = repo.clone();
             let form_id = form.id.clone();
@@ -248,7 +247,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                         disabled={state == FormState::Requested || state.is_settled()}>
                     { ja(Text::Confirm) }
                 </button>
-                { for reason }
+                <p class="finding error status-reason" hidden={reason.is_none()}>{ reason.unwrap_or_default() }</p>
             </div>
         };
         let filled_from_shared = own.is_empty().then(|| {
@@ -257,13 +256,13 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         html! {
             <fieldset class="form-section" id={dom_id(&["form", &form.id])} key={form.id.clone()}
                       data-findings={form_findings.to_string()}>
-                <legend>
+                <legend key="legend">
                     { &form.title.ja }<span class="place">{ place }</span>
                     <a class="print-link" id={dom_id(&["print", &form.id])}
                        href={print_hash(id, &form.id)}>{ ja(Text::PrintPreview) }</a>
                 </legend>
-                { status_line }
-                { for filled_from_shared }
+                <div key="status" class="slot">{ status_line }</div>
+                <div key="shared-hint" class="slot">{ for filled_from_shared }</div>
                 { for inputs }
             </fieldset>
         }
@@ -332,25 +331,29 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             .replace("{w}", &warnings.to_string());
         html! { <p class="findings-summary" id="findings-summary" role="status">{ text }</p> }
     };
+    // Every child of a list whose length changes carries a key. Yew matches unkeyed siblings
+    // from the end of the list, so a form section or a field added after an element re-creates
+    // that element — under the person's fingers when it holds the focus (the navi panel when
+    // the card-holder count adds forms, a person's field when a form adds 続柄).
     html! {
         <div class="visit-screen">
-            <NaviPanel {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
+            <NaviPanel key="navi" {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
-            <ResidentLookup {id} {online} event={view.answers.as_ref().map(|a| a.event)}
+            <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
                             persons={view.values.persons.len().max(1)} />
-            { summary }
-            <fieldset class="form-section">
-                <legend>{ ja(Text::SectionVisit) }</legend>
+            <div key="summary" class="slot">{ summary }</div>
+            <fieldset key="shared" class="form-section">
+                <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
             </fieldset>
-            <fieldset class="form-section persons">
-                <legend>{ ja(Text::SectionPersons) }</legend>
+            <fieldset key="persons" class="form-section persons">
+                <legend key="legend">{ ja(Text::SectionPersons) }</legend>
                 { for person_blocks }
-                <button type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
+                <button key="add-person" type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
             </fieldset>
             { for form_sections }
-            { for handoff }
-            <section class="history" aria-labelledby="history-title">
+            <div key="handoff" class="slot">{ for handoff }</div>
+            <section key="history" class="history" aria-labelledby="history-title">
                 <h2 id="history-title">{ ja(Text::HistoryTitle) }</h2>
                 <ol id="history">{ for history }</ol>
             </section>
@@ -373,7 +376,6 @@ fn counts_input(
     form: &Form,
     field: &CatalogField,
     view: &VisitView,
-    repo: &crate::repo::RepoHandle,
     findings: Vec<Finding>,
 ) -> Html {
     let rows = field.choices.iter().map(|choice| {
@@ -383,26 +385,9 @@ fn counts_input(
             .get(&form.id, &key, None)
             .unwrap_or_default()
             .to_owned();
-        let repo = repo.clone();
-        let form_id = form.id.clone();
-        let key_for_change = key.clone();
-        let oninput = Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            repo.change(
-                id,
-                VisitChange::FormField {
-                    form: form_id.clone(),
-                    key: key_for_change.clone(),
-                    value: input.value(),
-                },
-            )
-        });
-        let dom = dom_id(&["form", &form.id, &key]);
         html! {
-            <div class="count-row">
-                <label for={dom.clone()}>{ &choice.ja }</label>
-                <input id={dom} type="number" min="0" max="99" {value} {oninput} />
-            </div>
+            <CountInput key={key.clone()} {id} form={form.id.clone()} dom_id={dom_id(&["form", &form.id, &key])}
+                        label={choice.ja.clone()} {value} key_name={key.clone()} />
         }
     });
     let notes = findings.iter().map(|f| {
@@ -411,7 +396,10 @@ fn counts_input(
     html! {
         <div class="field counts" key={field.key.clone()}>
             <span class="label">{ &field.label.ja }</span>
-            <div class="control">{ for rows }{ for notes }</div>
+            <div class="control">
+                <div class="count-rows">{ for rows }</div>
+                <div class="count-notes">{ for notes }</div>
+            </div>
         </div>
     }
 }

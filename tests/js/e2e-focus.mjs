@@ -1,0 +1,103 @@
+// A key typed is a key stored, and focus stays where the person is (issue 19, first part):
+// - a refused sign-in keeps the login, empties only the password and puts the caret there;
+// - fields take keys at scanner speed (5 ms a key): フリガナ, 生年月日, 通数, カード所持人数;
+// - the day's list, refreshed every 3 s as citizens arrive, keeps the focused row its visit's;
+// - at the kiosk, a second Enter after 入力を終える does not throw the number away.
+import {
+  expectEqual,
+  runSuite,
+  CONTEXT_OPTIONS,
+  kioskVisit,
+  openByNumber,
+  startKiosk,
+  TEST_PASSWORD,
+} from "./browser.mjs";
+
+const focusedId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+
+await runSuite("focus", {}, async ({ steps, server, browser }) => {
+  const kiosk = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+  const page = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+  let first;
+
+  await steps.step("a refused sign-in keeps the login and asks only for the password again", async () => {
+    first = await kioskVisit(kiosk, server, "焦点 一郎");
+    await page.goto(`${server.url}#/counter`);
+    await page.waitForSelector("#signin-login");
+    await page.focus("#signin-login");
+    await page.keyboard.type("shimin01", { delay: 20 });
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("not-the-password", { delay: 20 });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#signin-error:not([hidden])");
+    expectEqual(await page.inputValue("#signin-login"), "shimin01", "login kept");
+    expectEqual(await page.inputValue("#signin-password"), "", "password emptied");
+    expectEqual(await focusedId(page), "signin-password", "caret in the password");
+    await page.keyboard.type(TEST_PASSWORD, { delay: 20 });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#open-number");
+  });
+
+  await steps.step("the day's list keeps the focused row its visit's when a citizen arrives", async () => {
+    await page.waitForSelector("#today-visits tbody tr");
+    const link = `#today-visits a[href$="${await page.$eval("#today-visits tbody tr a", (a) => a.getAttribute("href").split("/").pop())}"]`;
+    const href = await page.$eval(link, (a) => a.getAttribute("href"));
+    await page.focus(link);
+    const before = await page.$$eval("#today-visits tbody tr", (trs) => trs.length);
+    await kioskVisit(await kiosk.context().newPage(), server, "焦点 二郎");
+    await page.waitForFunction((n) => document.querySelectorAll("#today-visits tbody tr").length > n, before, { timeout: 15000 });
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("href"));
+    expectEqual(focused, href, "the focused link still opens the same visit");
+  });
+
+  await steps.step("fields take keys at scanner speed (5 ms a key)", async () => {
+    await openByNumber(page, first, "焦点 一郎");
+    await page.focus("#navi-event-tennyu");
+    await page.keyboard.press("Space");
+    await page.waitForSelector("#item-person-0-kana");
+    for (const [selector, typed, stored] of [
+      ["#item-person-0-kana", "ｼｮｳﾃﾝ ｲﾁﾛｳ", "ショウテン\u3000イチロウ"],
+      ["#item-person-0-birth-date", "令和2年12月31日", "2020-12-31"],
+      ["#item-person-0-birth-date", "1980-05-16", "1980-05-16"],
+    ]) {
+      await page.focus(selector);
+      await page.keyboard.press("Control+A");
+      await page.keyboard.press("Backspace");
+      await page.keyboard.type(typed, { delay: 5 });
+      expectEqual(await focusedId(page), selector.slice(1), `${typed}: focus kept while typing`);
+      await page.keyboard.press("Tab");
+      await page.waitForFunction(
+        ([s, v]) => document.querySelector(s).value === v,
+        [selector, stored],
+        { timeout: 10000 },
+      ).catch(async () => {
+        throw new Error(`${typed}: stored ${JSON.stringify(await page.inputValue(selector))}`);
+      });
+    }
+    await page.focus("#navi-card-holders");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("12", { delay: 5 });
+    await page.keyboard.press("Tab");
+    await page
+      .waitForFunction(() => document.querySelector("#navi-card-holders").value === "12", null, { timeout: 10000 })
+      .catch(async () => {
+        throw new Error(`card holders: ${JSON.stringify(await page.inputValue("#navi-card-holders"))}, focus ${await focusedId(page)}`);
+      });
+  });
+
+  await steps.step("at the kiosk a second Enter after 入力を終える keeps the number on screen", async () => {
+    const tablet = await kiosk.context().newPage();
+    await tablet.goto(`${server.url}#/kiosk`);
+    await startKiosk(tablet, server);
+    const kiosk2 = tablet;
+    await kiosk2.focus("#kiosk-done");
+    await kiosk2.keyboard.press("Enter");
+    await kiosk2.waitForSelector("#reception-number-final");
+    await kiosk2.keyboard.press("Enter");
+    await kiosk2.waitForTimeout(500);
+    expectEqual(await kiosk2.locator("#reception-number-final").count(), 1, "the number is still shown");
+    expectEqual(await kiosk2.getAttribute("#reception-number-final", "role"), "status", "said aloud");
+    expectEqual(await kiosk2.isDisabled("#kiosk-next"), true, "次の方 waits");
+    await kiosk2.waitForFunction(() => !document.querySelector("#kiosk-next").disabled, null, { timeout: 5000 });
+  });
+});
