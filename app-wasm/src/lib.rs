@@ -9,6 +9,7 @@
 
 pub mod api;
 mod components;
+pub mod context;
 mod hooks;
 pub mod i18n;
 pub mod repo;

@@ -2,13 +2,13 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
-use super::app::AppContext;
 use super::audit_log::AuditLog;
 use super::day_statistics::DayStatistics;
 use super::exchange_status::ExchangeStatus;
 use super::sign_in::SignIn;
 use super::terminal_list::TerminalList;
 use crate::api::{self, Health};
+use crate::context::AppContext;
 use crate::i18n::{Text, ja};
 
 /// The admins' page: the server's counters and this terminal's state for anyone; the

@@ -9,6 +9,7 @@ use super::kiosk::Kiosk;
 use super::print_view::PrintView;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
+use crate::context::AppContext;
 use crate::hooks::{
     request_persistent_storage, use_app_update, use_shortcuts, use_terminal_heartbeat,
     use_wedge_scanner,
@@ -17,9 +18,6 @@ use crate::i18n::{Text, ja};
 use crate::repo::{self, RepoHandle};
 use crate::route::Route;
 use crate::state::{Action, AppState};
-
-/// The state handle every component can read.
-pub type AppContext = UseReducerHandle<AppState>;
 
 /// The whole app: header with the sync badge, and the screen of the current route.
 #[component(App)]

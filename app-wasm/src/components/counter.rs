@@ -4,9 +4,9 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::app::AppContext;
 use super::visit_screen::VisitScreen;
 use crate::api::{self, ApiError, VisitRecord};
+use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::Command;

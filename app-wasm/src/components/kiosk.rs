@@ -2,9 +2,9 @@ use shared_model::{DocumentId, Field};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::app::AppContext;
 use super::visit_form::VisitForm;
 use crate::api;
+use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::Command;

@@ -5,7 +5,7 @@ use shared_model::catalog::{
 };
 use yew::prelude::*;
 
-use super::app::AppContext;
+use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::Command;

@@ -2,8 +2,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::app::AppContext;
 use crate::api::{self, ApiError};
+use crate::context::AppContext;
 use crate::i18n::{Text, ja};
 use crate::state::Action;
 

@@ -268,7 +268,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         }
     });
 
-    let app = use_context::<super::app::AppContext>().expect("app context");
+    let app = use_context::<crate::context::AppContext>().expect("app context");
     let handoff_to = use_state(|| None::<Department>);
     let handoff = app.staff.as_ref().and_then(|staff| {
         let from = Department::from_name(&staff.department)?;
