@@ -178,6 +178,9 @@ pub enum Text {
     PrintPreview,
     PrintNow,
     PrintRefused,
+    AnnounceOnline,
+    AnnounceOffline,
+    AnnounceHandedOff,
     BackToVisit,
     SignatureLabel,
     KioskHandoffQr,
@@ -390,6 +393,12 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ),
         RequiredMark => ("必須", "required"),
         PrintPreview => ("印刷プレビュー", "Print preview"),
+        AnnounceOnline => ("サーバーに接続しました。", "Connected to the server."),
+        AnnounceOffline => (
+            "オフラインになりました。入力はこの端末に保存されます。",
+            "Offline: entries are kept on this terminal.",
+        ),
+        AnnounceHandedOff => ("{d}へ回しました。", "Handed on to {d}."),
         PrintRefused => (
             "次の項目は正しい形にできないため印刷できません。届出画面で直してください: {f}",
             "These values cannot be printed as they stand; correct them on the visit screen: {f}",

@@ -28,6 +28,9 @@ pub struct AppState {
     pub problem: Option<Text>,
     /// The signed-in staff member (kept in localStorage so a counter works offline).
     pub staff: Option<Staff>,
+    /// What the one polite live region says last (a form confirmed, a visit handed on, the
+    /// network lost), with a count so the same words said again are said again.
+    pub announcement: (u32, String),
 }
 
 const STAFF_KEY: &str = "madoguchi.staff";
@@ -59,6 +62,7 @@ impl Default for AppState {
             unavailable: None,
             problem: None,
             staff: remembered_staff(),
+            announcement: (0, String::new()),
         }
     }
 }
@@ -76,6 +80,8 @@ pub enum Action {
     DismissProblem,
     /// A staff member signed in (or `None`: signed out).
     Staff(Option<Staff>),
+    /// Say this once to screen readers (the polite live region).
+    Announce(String),
 }
 
 impl Reducible for AppState {
@@ -104,6 +110,7 @@ impl Reducible for AppState {
                 remember_staff(staff.as_ref());
                 next.staff = staff;
             }
+            Action::Announce(text) => next.announcement = (self.announcement.0 + 1, text),
         }
         if next == *self { self } else { Rc::new(next) }
     }

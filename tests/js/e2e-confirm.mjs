@@ -101,7 +101,13 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     execFileSync(simulator, ["--bucket-dir", bucket, "answer", "--reject-per-mille", "0"]);
     await waitForState(page, "accepted");
     expectEqual(await page.textContent(`#status-${FORM}`), "基幹取込済み", "accepted badge");
-    if (!(await page.isDisabled(`#confirm-${FORM}`))) throw new Error("a settled form can be confirmed again");
+    // Settled: the button says it is unavailable (and keeps the focus: not `disabled`), and
+    // pressing it asks nothing.
+    expectEqual(await page.getAttribute(`#confirm-${FORM}`, "aria-disabled"), "true", "settled form's button");
+    await page.focus(`#confirm-${FORM}`);
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(500);
+    expectEqual(await page.getAttribute(`#status-${FORM}`, "data-state"), "accepted", "still 基幹取込済み");
     await steps.shot(page, "05-accepted");
   });
 

@@ -85,6 +85,60 @@ await runSuite("focus", {}, async ({ steps, server, browser }) => {
       });
   });
 
+  await steps.step("after each action the focus is in a defined place, never on the page body", async () => {
+    const notBody = async (what) => {
+      const id = await focusedId(page);
+      if (id === "BODY" || id === "") throw new Error(`${what}: the focus fell to the page body`);
+      return id;
+    };
+    // A checkbox that adds forms, with Space: the focus stays on it.
+    await page.focus("#navi-fact-kokuho");
+    await page.keyboard.press("Space");
+    await page.waitForSelector("#form-kokuho-idou");
+    expectEqual(await notBody("a fact ticked"), "navi-fact-kokuho", "the ticked fact");
+    // Unticking a procedure keeps the focus on its checkbox.
+    const procedure = await page.$eval("#navi-plan li input", (i) => i.id);
+    await page.focus(`#${procedure}`);
+    await page.keyboard.press("Space");
+    await page.waitForTimeout(300);
+    expectEqual(await notBody("a procedure unticked"), procedure, "the unticked procedure");
+    await page.keyboard.press("Space");
+    // A person added, then removed: the focus goes to 人を追加.
+    await page.focus("#add-person");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#person-1 .remove");
+    await page.focus("#person-1 .remove");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => !document.querySelector("#person-1"));
+    await page.waitForTimeout(200);
+    expectEqual(await notBody("a person removed"), "add-person", "人を追加");
+    // 確認する keeps the focus while the server decides, and the decision is said once.
+    const form = await page.$eval("fieldset.form-section[id^='form-'] button[id^='confirm-']", (b) => b.id);
+    await page.focus(`#${form}`);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      (f) => ["refused", "confirmed"].includes(document.querySelector(`#status-${f.slice("confirm-".length)}`)?.dataset.state),
+      form,
+      { timeout: 20000 },
+    );
+    expectEqual(await notBody("確認する"), form, "確認する keeps the focus");
+    await page.waitForFunction(() => /確認済み|差戻し|エラー/.test(document.querySelector("#announcer").textContent), null, { timeout: 5000 });
+    // The print preview and back: the print button, then the visit's title.
+    const print = await page.$eval(".print-link", (a) => a.id);
+    await page.focus(`#${print}`);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#print-button");
+    await page.waitForFunction(() => document.activeElement?.id === "print-button", null, { timeout: 5000 });
+    await page.focus(".print-actions a");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "visit-title", null, { timeout: 5000 });
+    // Handed on: the counter's home with the caret in 受付番号, and it is said.
+    await page.focus("#handoff-button");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector("#announcer").textContent.includes("へ回しました"));
+  });
+
   await steps.step("at the kiosk a second Enter after 入力を終える keeps the number on screen", async () => {
     const tablet = await kiosk.context().newPage();
     await tablet.goto(`${server.url}#/kiosk`);

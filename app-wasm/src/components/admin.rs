@@ -70,7 +70,7 @@ pub fn admin_page() -> Html {
     };
     html! {
         <section class="admin">
-            <h1>{ ja(Text::AdminTitle) }</h1>
+            <h1 id="admin-title" tabindex="-1">{ ja(Text::AdminTitle) }</h1>
             { server }
             <dl>
                 <dt>{ ja(Text::AdminLocalPending) }</dt><dd>{ app.sync.pending }</dd>

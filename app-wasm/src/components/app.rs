@@ -129,6 +129,37 @@ pub fn app() -> Html {
             }
         });
     }
+    {
+        // Losing and finding the network is said once (the badge itself stays quiet).
+        let dispatch = state.dispatcher();
+        let seen = use_mut_ref(|| None::<bool>);
+        use_effect_with(state.sync.online, move |online| {
+            let before = seen.borrow_mut().replace(*online);
+            if before.is_some_and(|b| b != *online) {
+                let text = if *online {
+                    Text::AnnounceOnline
+                } else {
+                    Text::AnnounceOffline
+                };
+                dispatch.dispatch(Action::Announce(ja(text).to_owned()));
+            }
+        });
+    }
+    {
+        // After a screen changes, the focus goes to a defined, visible place on it, not to
+        // the page body (where Tab would start over from the top).
+        let signed_in = state.staff.is_some();
+        use_effect_with((state.route, signed_in), move |(route, _)| {
+            crate::focus::focus_first_of(match route {
+                Route::Counter => &["#open-number", "#signin-login"],
+                Route::CounterVisit(_) => &["#visit-title", "#signin-login"],
+                Route::Print(..) => &["#print-button", "#signin-login"],
+                Route::Kiosk => &["#kiosk-start", "#kiosk-token"],
+                Route::Admin => &["#admin-title"],
+                Route::Home => &[".faces a"],
+            });
+        });
+    }
     let needs_staff = matches!(
         state.route,
         Route::Counter | Route::CounterVisit(_) | Route::Print(..)
@@ -202,6 +233,10 @@ pub fn app() -> Html {
                     { for problem }
                 </div>
                 <main>{ body }</main>
+                // The one polite live region: status changes are said here, once.
+                <div id="announcer" class="visually-hidden" role="status" aria-live="polite">
+                    { state.announcement.1.clone() }
+                </div>
             </div>
         </ContextProvider<AppContext>>
         </ContextProvider<RepoHandle>>

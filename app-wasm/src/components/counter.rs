@@ -229,7 +229,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
     let body = match view {
         Some(view) => html! {
             <>
-                <h1 class="visit-title">
+                <h1 class="visit-title" id="visit-title" tabindex="-1">
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>

@@ -41,7 +41,9 @@ pub fn sync_badge(props: &SyncBadgeProps) -> Html {
         (false, None) => ("connecting", ja(Text::Connecting).to_owned()),
     };
     html! {
-        <div id="sync-badge" class={classes!("sync-badge", class)} role="status" aria-live="polite"
+        // Not a live region: it changes with every key typed (未送信 1件 → 同期済み). Going
+        // offline and coming back are said once by the app's announcer.
+        <div id="sync-badge" class={classes!("sync-badge", class)}
              data-pending={status.pending.to_string()} data-online={status.online.to_string()}>
             { label }
         </div>

@@ -4,7 +4,9 @@ use shared_model::catalog::{
 };
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
-use shared_model::{Conflict, FormState, VisitChange};
+use std::collections::BTreeMap;
+
+use shared_model::{Conflict, DocumentId, FormState, VisitChange};
 use yew::prelude::*;
 
 use super::count_input::CountInput;
@@ -142,6 +144,41 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         })
     };
 
+    {
+        // A form's state changing (確認待ち → 確認済み, or refused with its reason; 送信済み,
+        // 基幹取込済み, 差戻し) is said once through the app's live region.
+        let app = use_context::<crate::context::AppContext>().expect("app context");
+        let seen = use_mut_ref(|| (None::<DocumentId>, BTreeMap::<String, FormState>::new()));
+        let states: BTreeMap<String, (FormState, Option<String>)> = view
+            .statuses
+            .iter()
+            .map(|(form, s)| (form.clone(), (s.state, s.reason.clone())))
+            .collect();
+        use_effect_with((id, states), move |(id, states)| {
+            let mut seen = seen.borrow_mut();
+            let same_visit = seen.0 == Some(*id);
+            for (form, (state, reason)) in states {
+                let before = seen.1.get(form).copied();
+                if same_visit && before.is_some_and(|b| b != *state) {
+                    let title = Catalog::builtin()
+                        .form(form)
+                        .map(|f| f.title.ja.clone())
+                        .unwrap_or_default();
+                    let mut text = format!("{title}: {}", status_label(*state));
+                    if let (Some(reason), FormState::Refused | FormState::Rejected) =
+                        (reason, state)
+                    {
+                        text.push_str(&format!(" ({reason})"));
+                    }
+                    app.dispatch(crate::state::Action::Announce(text));
+                }
+            }
+            *seen = (
+                Some(*id),
+                states.iter().map(|(f, (s, _))| (f.clone(), *s)).collect(),
+            );
+        });
+    }
     let canonical = canonical_fields(catalog, &forms);
     let names = std::rc::Rc::new(view.actor_names.clone());
     let shared_inputs = canonical
@@ -175,7 +212,9 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let remove = (i > 0).then(|| {
             let repo = repo.clone();
             let onclick = Callback::from(move |_| {
-                repo.change(id, VisitChange::RemovePerson(i))
+                repo.change(id, VisitChange::RemovePerson(i));
+                // The button goes with the person: the focus goes to 人を追加, which stays.
+                crate::focus::focus_first_of(&["#add-person"]);
             });
             html! { <button type="button" class="remove" {onclick}>{ ja(Text::RemovePerson) }</button> }
         });
@@ -229,10 +268,16 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             .as_ref()
             .and_then(|s| s.reason.clone())
             .filter(|_| matches!(state, FormState::Refused | FormState::Rejected));
+        // Not `disabled` while waiting or once settled: a disabled button drops the focus to
+        // the page body. It says so (aria-disabled) and does nothing instead.
+        let unavailable = state == FormState::Requested || state.is_settled();
         let confirm = {
             let repo = repo.clone();
             let form_id = form.id.clone();
             Callback::from(move |_| {
+                if unavailable {
+                    return;
+                }
                 repo.change(id, VisitChange::RequestConfirmation {
                         form: form_id.clone(),
                         at: js_sys::Date::now() as i64,
@@ -244,7 +289,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <span class={classes!("status-badge", badge_class)} id={dom_id(&["status", &form.id])}
                       data-state={state.as_str()}>{ badge_text }</span>
                 <button type="button" id={dom_id(&["confirm", &form.id])} onclick={confirm}
-                        disabled={state == FormState::Requested || state.is_settled()}>
+                        aria-disabled={unavailable.to_string()}>
                     { ja(Text::Confirm) }
                 </button>
                 <p class="finding error status-reason" hidden={reason.is_none()}>{ reason.unwrap_or_default() }</p>
@@ -287,7 +332,11 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let onclick = {
             let repo = repo.clone();
             let name = staff.name.clone();
+            let app = app.clone();
             Callback::from(move |_| {
+                app.dispatch(crate::state::Action::Announce(
+                    ja(Text::AnnounceHandedOff).replace("{d}", chosen.ja()),
+                ));
                 repo.change(
                     id,
                     VisitChange::HandOff {
@@ -359,6 +408,19 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             </section>
         </div>
     }
+}
+
+/// A form state in words, as the badge shows it.
+fn status_label(state: FormState) -> &'static str {
+    ja(match state {
+        FormState::Draft => Text::StatusDraft,
+        FormState::Requested => Text::StatusRequested,
+        FormState::Confirmed => Text::StatusConfirmed,
+        FormState::Refused => Text::StatusRefused,
+        FormState::Sent => Text::StatusSent,
+        FormState::Accepted => Text::StatusAccepted,
+        FormState::Rejected => Text::StatusRejected,
+    })
 }
 
 fn print_hash(id: shared_model::DocumentId, form: &str) -> String {
