@@ -249,7 +249,7 @@ export async function axeAudit(steps, page, name) {
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }),
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } }),
   );
   await steps.shot(page, name);
   console.log(`     ${name}: ${result.passes.length} rules passed, ${result.incomplete.length} need review, ${result.violations.length} violated`);

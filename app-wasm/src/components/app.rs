@@ -214,12 +214,19 @@ pub fn app() -> Html {
         <ContextProvider<AppContext> context={state.clone()}>
             <div class={classes!("app", format!("face-{face}"))}>
                 <header class="top">
-                    <a class="title" href="#/">{ ja(Text::AppTitle) }</a>
-                    <nav aria-label="faces">
-                        <a href="#/counter">{ ja(Text::FaceCounter) }</a>
-                        <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
-                        <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
-                    </nav>
+                    // The kiosk is a shared tablet: citizens get no way out of it, not even
+                    // the title back to the faces.
+                    if face == "kiosk" {
+                        <span class="title">{ ja(Text::AppTitle) }</span>
+                        <span class="nav-place"></span>
+                    } else {
+                        <a class="title" href="#/">{ ja(Text::AppTitle) }</a>
+                        <nav aria-label="faces">
+                            <a href="#/counter">{ ja(Text::FaceCounter) }</a>
+                            <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
+                            <a href="#/admin">{ ja(Text::FaceAdmin) }</a>
+                        </nav>
+                    }
                     // Slots that are always there, whether or not they hold something: an
                     // element appearing beside <main> or the badge would shift them, and Yew,
                     // matching unkeyed siblings by position from the end of the list, would

@@ -156,7 +156,12 @@ pub fn kiosk() -> Html {
             html! { <KioskDone number={number.clone()} id={*id} {next} /> }
         }
     };
-    html! { <section class="kiosk">{ content }</section> }
+    html! {
+        <section class="kiosk">
+            <h1 class="visually-hidden">{ ja(Text::FaceKiosk) }</h1>
+            { content }
+        </section>
+    }
 }
 
 /// Properties of [`KioskDone`].
