@@ -83,23 +83,7 @@ impl Staff {
 pub use shared_model::export_queue::{ExportCounts, ExportState, RejectedRecord};
 pub use shared_model::import_state::{ImportState, QuarantinedRow};
 
-/// One audit log line.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct AuditEntry {
-    /// Its number.
-    pub id: i64,
-    /// When, ms since the epoch.
-    pub at: i64,
-    /// Who.
-    pub login: String,
-    /// What.
-    pub action: String,
-    /// Details.
-    pub detail: String,
-    /// At which terminal (empty for the server's own work).
-    #[serde(default)]
-    pub terminal: String,
-}
+pub use shared_model::audit_entry::AuditEntry;
 
 /// Server health and sync counters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -8,6 +8,7 @@
 //! No IO and no async runtime live here.
 #![forbid(unsafe_code)]
 
+pub mod audit_entry;
 pub mod calendar;
 pub mod catalog;
 mod document_id;

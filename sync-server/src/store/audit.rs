@@ -24,25 +24,10 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditEntry {
-    /// Its number (the log only grows).
-    pub id: i64,
-    /// When, ms since the epoch.
-    pub at: i64,
-    /// Who: a staff login, or `system` for the server's own work.
-    pub login: String,
-    /// What kind of act.
-    pub action: String,
-    /// What exactly.
-    pub detail: String,
-    /// At which terminal (its id, as the terminal reports itself; empty for the server's own
-    /// work).
-    pub terminal: String,
-}
+pub use shared_model::audit_entry::AuditEntry;
 
 impl Store {
+    /// Appends to the audit log (who did what, when) for the server's own work or where no
     /// terminal is known.
     pub fn audit(
         &self,
