@@ -43,6 +43,7 @@ export const STAFF = [
   ["shimin01", "市民 一郎", "shimin", []],
   ["shimin02", "市民 二郎", "shimin", []],
   ["hoken01", "保険 花子", "hoken_nenkin", []],
+  ["kodomo01", "子ども 三郎", "kodomo_katei", []],
   ["admin01", "情報 管理", "shimin", ["--role", "admin"]],
 ];
 export const TEST_PASSWORD = "test-password-1234";

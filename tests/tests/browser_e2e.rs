@@ -100,3 +100,8 @@ async fn register_files_and_typing_as_real_counters_do() {
 async fn keys_and_focus_stay_where_the_person_is() {
     browser_suite("e2e-focus.mjs").await;
 }
+
+#[tokio::test]
+async fn three_departments_walked_with_the_keyboard_alone() {
+    browser_suite("e2e-journey.mjs").await;
+}

@@ -33,6 +33,18 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
         .map(|a| a.card_holders.to_string())
         .unwrap_or_default();
     let holders_draft = crate::hooks::use_draft(&holders_shown);
+    // An event chosen here enables the facts at once, not a round trip through the visit
+    // later: a Tab pressed right after Space would skip them while they were still disabled.
+    let event_chosen = use_state(|| None::<LifeEvent>);
+    {
+        // The choice stands until the visit has it (or another event, chosen elsewhere).
+        let event_chosen = event_chosen.clone();
+        use_effect_with(props.answers.as_ref().map(|a| a.event), move |event| {
+            if event.is_some() && event_chosen.is_some() {
+                event_chosen.set(None);
+            }
+        });
+    }
     let send_answers = {
         let repo = repo.clone();
         Callback::from(move |answers: Answers| repo.change(id, VisitChange::Answers(answers)))
@@ -40,11 +52,16 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
     let current = props.answers.clone();
     let events = LifeEvent::ALL.into_iter().map(|event| {
         let send = send_answers.clone();
-        let checked = current.as_ref().is_some_and(|a| a.event == event);
+        let checked = match *event_chosen {
+            Some(chosen) => chosen == event,
+            None => current.as_ref().is_some_and(|a| a.event == event),
+        };
         let current = current.clone();
         let repo = repo.clone();
         let notified_on_missing = props.notified_on_missing;
+        let event_chosen = event_chosen.clone();
         let onchange = Callback::from(move |_| {
+            event_chosen.set(Some(event));
             let mut answers = current.clone().unwrap_or_else(|| Answers::new(event));
             answers.event = event;
             send.emit(answers);
@@ -75,8 +92,11 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
         .map(|fact| {
             let send = send_answers.clone();
             let checked = current.as_ref().is_some_and(|a| a.facts.contains(&fact));
-            let disabled = current.is_none();
-            let current = current.clone();
+            let disabled = current.is_none() && event_chosen.is_none();
+            // Before the visit has the answers back, the event chosen here stands for them.
+            let current = current
+                .clone()
+                .or_else(|| (*event_chosen).map(Answers::new));
             let onchange = Callback::from(move |e: Event| {
                 let input: HtmlInputElement = e.target_unchecked_into();
                 if let Some(mut answers) = current.clone() {
@@ -98,8 +118,10 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
         });
     let holders = {
         let send = send_answers.clone();
-        let disabled = current.is_none();
-        let current = current.clone();
+        let disabled = current.is_none() && event_chosen.is_none();
+        let current = current
+            .clone()
+            .or_else(|| (*event_chosen).map(Answers::new));
         let draft = holders_draft.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
