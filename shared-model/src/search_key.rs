@@ -83,10 +83,7 @@ fn is_katakana(c: char) -> bool {
 }
 
 fn is_dash(c: char) -> bool {
-    matches!(
-        c,
-        'ー' | '―' | '－' | '‐' | '‑' | '‒' | '–' | '—' | '−' | 'ｰ' | '-' | '﹣' | '⁃'
-    )
+    crate::validate::DASHES.contains(&c)
 }
 
 /// 「ヴ」 with a small vowel (ヴァ ヴィ ヴェ ヴォ) and alone, as the バ行 the standard equates.

@@ -104,11 +104,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                                 .find(|f| f.code == Code::DateOutsideEra),
                         );
                     }
-                    if let Ok(canonical) = kind.canonical(&typed)
-                        && canonical != typed
-                    {
-                        input.set_value(&canonical);
-                        draft.typed(canonical.clone());
+                    if let Some(canonical) = draft.rewrite(kind, &input) {
                         on_change.emit(canonical);
                     }
                 })

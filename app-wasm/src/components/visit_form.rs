@@ -92,12 +92,7 @@ fn field_row(props: &FieldRowProps) -> Html {
             let Some(item) = shared_model::catalog::Catalog::builtin().items.get(key) else {
                 return;
             };
-            let typed = input.value();
-            if let Ok(canonical) = item.kind.canonical(&typed)
-                && canonical != typed
-            {
-                input.set_value(&canonical);
-                draft.typed(canonical.clone());
+            if let Some(canonical) = draft.rewrite(item.kind, &input) {
                 repo.change(
                     id,
                     VisitChange::Item {

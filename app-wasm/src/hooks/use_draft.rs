@@ -3,6 +3,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use shared_model::catalog::Kind;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// The value of a text input bound to the visit. While the person is editing (from the first
@@ -61,6 +63,17 @@ impl Draft {
         sent.push(value.clone());
         drop(sent);
         self.editing.set(Some(value));
+    }
+
+    /// The field is being left (its change event): rewrites `input` into the canonical form
+    /// of `kind` ([`Kind::canonical`]) and returns that form to store, or `None` when what is
+    /// there already is canonical or has none (validation names it).
+    pub fn rewrite(&self, kind: Kind, input: &HtmlInputElement) -> Option<String> {
+        let typed = input.value();
+        let canonical = kind.canonical(&typed).ok().filter(|c| *c != typed)?;
+        input.set_value(&canonical);
+        self.typed(canonical.clone());
+        Some(canonical)
     }
 
     /// The field was left: show the visit's value from now on.

@@ -211,9 +211,8 @@ pub fn read_date(text: &str) -> Result<DateReading, DateError> {
         .nfkc()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '.' | '-' | '−' | '‐' | '‑' | '‒' | '–' | '—' | '―' | 'ー' | '・' => {
-                '/'
-            }
+            '.' | '・' => '/',
+            c if crate::validate::DASHES.contains(&c) => '/',
             c => c.to_ascii_uppercase(),
         })
         .collect();

@@ -55,11 +55,9 @@ impl Kind {
             Kind::Date => check_date_text(trimmed).map(|reading| reading.date.to_string()),
             Kind::PostalCode => check_postal_code(trimmed),
             Kind::Phone => check_phone(trimmed),
-            Kind::MyNumber => check_my_number(trimmed).map(|()| ascii_digits(trimmed)),
-            Kind::AtenaNumber => check_atena_number(trimmed).map(|()| ascii_digits(trimmed)),
-            Kind::ResidenceCard => {
-                check_residence_card_number(trimmed).map(|()| ascii_upper(trimmed))
-            }
+            Kind::MyNumber => check_my_number(trimmed),
+            Kind::AtenaNumber => check_atena_number(trimmed),
+            Kind::ResidenceCard => check_residence_card_number(trimmed),
             Kind::Relationship => check_relationship(trimmed),
             Kind::Counts => {
                 let digits = ascii_digits(trimmed);
@@ -78,7 +76,7 @@ impl Kind {
     }
 }
 
-/// ASCII digits of a value written with full-width digits, spaces or hyphens.
+/// ASCII digits of a 通数 written in full width.
 fn ascii_digits(text: &str) -> String {
     text.chars()
         .filter_map(|c| match c {
@@ -86,20 +84,6 @@ fn ascii_digits(text: &str) -> String {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
             _ => None,
         })
-        .collect()
-}
-
-/// ASCII capitals and digits of a value written in full width or lower case.
-fn ascii_upper(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '０'..='９' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            c => c,
-        })
-        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 

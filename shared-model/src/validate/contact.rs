@@ -1,6 +1,6 @@
 //! 郵便番号 and telephone numbers.
 
-use super::{Code, Finding};
+use super::{Code, DASHES, Finding};
 
 fn ascii_digits(text: &str, allowed: &[char]) -> Option<String> {
     let mut out = String::new();
@@ -14,11 +14,6 @@ fn ascii_digits(text: &str, allowed: &[char]) -> Option<String> {
     }
     Some(out)
 }
-
-/// The hyphens, dashes and minus signs people type between groups of digits.
-const DASHES: [char; 12] = [
-    '-', '－', 'ー', '‐', '‑', '‒', '–', '—', '―', '−', 'ｰ', '﹣',
-];
 
 /// Checks a 郵便番号 (`370-8501`, `3708501`, `〒370-8501`, with any kind of dash or space);
 /// returns it as `NNN-NNNN`.
@@ -40,9 +35,11 @@ pub fn check_postal_code(text: &str) -> Result<String, Finding> {
 /// joined by `-` (`(027)321-1111` → `027-321-1111`; `0273211111` stays as it is, since where
 /// an area code ends depends on the number).
 pub fn check_phone(text: &str) -> Result<String, Finding> {
-    let separators = [
-        '-', '－', 'ー', '‐', '―', '−', ' ', '\u{3000}', '(', ')', '（', '）',
-    ];
+    let separators: Vec<char> = DASHES
+        .iter()
+        .copied()
+        .chain([' ', '\u{3000}', '(', ')', '（', '）'])
+        .collect();
     let digits = ascii_digits(text, &separators);
     match digits {
         Some(d) if (10..=11).contains(&d.len()) && d.starts_with('0') => {
@@ -114,6 +111,7 @@ mod tests {
         );
         assert_eq!(check_phone("090 1234　5678").unwrap(), "090-1234-5678");
         assert_eq!(check_phone("0273211111").unwrap(), "0273211111");
+        assert_eq!(check_phone("027−321‑1111").unwrap(), "027-321-1111");
         for bad in ["321-1111", "27-321-1111", "0273211111111", "027-321-111x"] {
             assert_eq!(
                 check_phone(bad).unwrap_err().code,

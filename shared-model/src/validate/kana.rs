@@ -48,8 +48,8 @@ pub fn normalize_kana(text: &str) -> String {
                 c
             }
             '\u{FF65}' => '・',
-            '-' | '－' | '‐' | '‑' | '―' | '—' | '−' | '～' | '〜'
-                if out
+            c if (super::DASHES.contains(&c) || matches!(c, '～' | '〜'))
+                && out
                     .last()
                     .is_some_and(|p| matches!(p, '\u{30A1}'..='\u{30FA}')) =>
             {

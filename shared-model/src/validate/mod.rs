@@ -26,6 +26,13 @@ pub use relationship::check_relationship;
 
 use crate::calendar::{CivilDay, DateError, DateReading, read_date};
 
+/// The hyphens, dashes, minus signs and long vowel marks people type between groups of
+/// digits (370−0829, 027‐321‐1111) or for a long vowel: one set for every reader of typed
+/// text (郵便番号, 電話, dates, フリガナ, the search key).
+pub(crate) const DASHES: [char; 13] = [
+    '-', '－', 'ー', '‐', '‑', '‒', '–', '—', '―', '−', 'ｰ', '﹣', '⁃',
+];
+
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

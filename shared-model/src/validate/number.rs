@@ -33,8 +33,13 @@ pub fn my_number_check_digit(first_eleven: &[u32]) -> u32 {
     if r <= 1 { 0 } else { 11 - r }
 }
 
-/// Checks a 個人番号 (12 digits, the last a check digit).
-pub fn check_my_number(text: &str) -> Result<(), Finding> {
+/// ASCII digits of a digit list.
+fn ascii(d: &[u32]) -> String {
+    d.iter().filter_map(|n| char::from_digit(*n, 10)).collect()
+}
+
+/// Checks a 個人番号 (12 digits, the last a check digit); returns its 12 ASCII digits.
+pub fn check_my_number(text: &str) -> Result<String, Finding> {
     let Some(d) = digits(text).filter(|d| d.len() == 12) else {
         return Err(Finding::error(
             Code::MyNumberFormat,
@@ -49,7 +54,7 @@ pub fn check_my_number(text: &str) -> Result<(), Finding> {
             "The My Number's check digit does not match. Check the number on the card again.",
         ));
     }
-    Ok(())
+    Ok(ascii(&d))
 }
 
 /// The modulus-11 check digit with weights 2–7 from the right (M11W2〜7), as the 住民記録
@@ -65,8 +70,9 @@ pub fn m11_check_digit(body: &[u32]) -> u32 {
     if r <= 1 { 0 } else { 11 - r }
 }
 
-/// Checks a 宛名番号 or 世帯番号: digits (2 to 15), the last a M11W2〜7 check digit.
-pub fn check_atena_number(text: &str) -> Result<(), Finding> {
+/// Checks a 宛名番号 or 世帯番号: digits (2 to 15), the last a M11W2〜7 check digit; returns
+/// its ASCII digits.
+pub fn check_atena_number(text: &str) -> Result<String, Finding> {
     let Some(d) = digits(text).filter(|d| (2..=15).contains(&d.len())) else {
         return Err(Finding::error(
             Code::AtenaNumberFormat,
@@ -82,12 +88,12 @@ pub fn check_atena_number(text: &str) -> Result<(), Finding> {
             "The check digit of the address or household number does not match.",
         ));
     }
-    Ok(())
+    Ok(ascii(&d))
 }
 
 /// Checks a 在留カード番号: two letters, eight digits, two letters (e.g. AB12345678CD), in
-/// either case and width, spaces between the groups allowed.
-pub fn check_residence_card_number(text: &str) -> Result<(), Finding> {
+/// either case and width, spaces between the groups allowed; returns it in ASCII capitals.
+pub fn check_residence_card_number(text: &str) -> Result<String, Finding> {
     let t: Vec<char> = text
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -108,7 +114,7 @@ pub fn check_residence_card_number(text: &str) -> Result<(), Finding> {
             "A residence card number is 2 letters, 8 digits, 2 letters (e.g. AB12345678CD).",
         ));
     }
-    Ok(())
+    Ok(t.into_iter().collect())
 }
 
 #[cfg(test)]

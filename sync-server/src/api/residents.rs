@@ -57,13 +57,16 @@ pub async fn search_residents(
         ));
     }
     // A word that reads as a date narrows by 生年月日 (アオイ 1990-05-05, 高橋 S60.1.2).
-    let (dates, words): (Vec<&str>, Vec<&str>) = q
-        .split_whitespace()
-        .partition(|w| w.chars().any(char::is_numeric) && read_date(w).is_ok());
-    let born = dates
-        .first()
-        .and_then(|d| read_date(d).ok())
-        .map(|reading| reading.date.to_string());
+    let mut born = None;
+    let mut words = Vec::new();
+    for word in q.split_whitespace() {
+        match read_date(word) {
+            Ok(reading) if word.chars().any(char::is_numeric) => {
+                born.get_or_insert_with(|| reading.date.to_string());
+            }
+            _ => words.push(word),
+        }
+    }
     let (kind, query) = match (read_date(q), born) {
         (Ok(reading), _) => (
             "birth_date",

@@ -675,7 +675,7 @@ impl RowChecks<'_> {
         let my_number = match get(ResidentField::MyNumber) {
             "" => String::new(),
             text => match check_my_number(text) {
-                Ok(()) => ascii_digits(&text.replace([' ', '-', '　'], "")),
+                Ok(digits) => digits,
                 Err(f) => {
                     problems.push((column(ResidentField::MyNumber), f.message_ja));
                     String::new()

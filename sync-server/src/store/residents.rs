@@ -290,19 +290,44 @@ fn query_keys(text: &str) -> Vec<String> {
     keys
 }
 
-/// Whether a result shows exactly what was typed (spaces aside), for ranking among results
-/// of the same key.
-fn shown_as_typed(r: &Resident, typed: &str) -> bool {
-    let plain = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
-    let typed = plain(typed);
-    plain(&r.name) == typed || plain(&r.kana) == typed
+/// The two statements of a text lookup, made once: residents whose key is the query's
+/// (ranked by key kind), and those whose key starts with it (in key order).
+fn key_searches() -> &'static (String, String) {
+    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let columns: String = RESIDENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let from = "FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number";
+        let filters = "(r.protected = 0 OR ?3) AND (?4 IS NULL OR r.birth_date = ?4)";
+        (
+            format!(
+                "SELECT {columns} {from} WHERE k.key = ?1 AND {filters} ORDER BY k.kind LIMIT ?2"
+            ),
+            format!(
+                "SELECT {columns} {from}
+                 WHERE k.key > ?1 AND k.key < ?1 || char(1114111) AND {filters}
+                 ORDER BY k.key, k.kind LIMIT ?2"
+            ),
+        )
+    })
 }
 
-/// Whether a result's name or フリガナ starts with exactly what was typed (spaces aside).
-fn starts_as_typed(r: &Resident, typed: &str) -> bool {
-    let plain = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
-    let typed = plain(typed);
-    plain(&r.name).starts_with(&typed) || plain(&r.kana).starts_with(&typed)
+/// A text without its spaces, as ranking compares what was typed with a result.
+fn without_spaces(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// How a result's name or フリガナ shows what was typed (`typed` without its spaces): exactly,
+/// and as its start.
+fn shows_typed(r: &Resident, typed: &str) -> (bool, bool) {
+    let (name, kana) = (without_spaces(&r.name), without_spaces(&r.kana));
+    (
+        name == typed || kana == typed,
+        name.starts_with(typed) || kana.starts_with(typed),
+    )
 }
 
 impl Store {
@@ -359,22 +384,7 @@ impl Store {
             ResidentQuery::TextAndBirthDate { text, birth_date } => (text, Some(birth_date)),
         };
         let (text, born) = text;
-        let columns: String = RESIDENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("r.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let exact_sql = format!(
-            "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
-             WHERE k.key = ?1 AND (r.protected = 0 OR ?3) AND (?4 IS NULL OR r.birth_date = ?4)
-             ORDER BY k.kind LIMIT ?2"
-        );
-        let prefix_sql = format!(
-            "SELECT {columns} FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number
-             WHERE k.key > ?1 AND k.key < ?1 || char(1114111) AND (r.protected = 0 OR ?3)
-               AND (?4 IS NULL OR r.birth_date = ?4)
-             ORDER BY k.key, k.kind LIMIT ?2"
-        );
+        let (exact_sql, prefix_sql) = key_searches();
         let keys = query_keys(text);
         // Reads one statement for each key into `found` (each resident once), up to `cap`.
         let read = |sql: &str, found: &mut Vec<Resident>, cap: usize| -> Result<(), StoreError> {
@@ -400,14 +410,15 @@ impl Store {
             Ok(())
         };
         let mut found: Vec<Resident> = Vec::new();
-        read(&exact_sql, &mut found, usize::MAX)?;
+        read(exact_sql, &mut found, usize::MAX)?;
         // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
-        found.sort_by_key(|r| !shown_as_typed(r, text));
+        let typed = without_spaces(text);
+        found.sort_by_key(|r| !shows_typed(r, &typed).0);
         found.truncate(limit);
         let exact_count = found.len();
-        read(&prefix_sql, &mut found, limit)?;
+        read(prefix_sql, &mut found, limit)?;
         // Among the rest, who starts as typed first (高橋 before 髙橋 for 高橋).
-        found[exact_count..].sort_by_key(|r| !starts_as_typed(r, text));
+        found[exact_count..].sort_by_key(|r| !shows_typed(r, &typed).1);
         Ok(found)
     }
 
