@@ -1,3 +1,4 @@
+use shared_model::catalog::Kind;
 use shared_model::{DocumentId, VisitChange};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -28,7 +29,8 @@ pub fn count_input(props: &CountInputProps) -> Html {
     let repo = use_repo();
     let draft = use_draft(&props.value);
     let oninput = {
-        let (draft, id, form, key) = (
+        let (repo, draft, id, form, key) = (
+            repo.clone(),
             draft.clone(),
             props.id,
             props.form.clone(),
@@ -47,6 +49,29 @@ pub fn count_input(props: &CountInputProps) -> Html {
             )
         })
     };
+    // Leaving the field writes the count's canonical form (`03` → `3`), as every field does.
+    let onchange = {
+        let (draft, repo, id, form, key) = (
+            draft.clone(),
+            repo.clone(),
+            props.id,
+            props.form.clone(),
+            props.key_name.clone(),
+        );
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(value) = draft.rewrite(Kind::Counts, &input) {
+                repo.change(
+                    id,
+                    VisitChange::FormField {
+                        form: form.clone(),
+                        key: key.clone(),
+                        value,
+                    },
+                )
+            }
+        })
+    };
     let onblur = {
         let draft = draft.clone();
         Callback::from(move |_: FocusEvent| draft.done())
@@ -55,7 +80,7 @@ pub fn count_input(props: &CountInputProps) -> Html {
         <div class="count-row">
             <label for={props.dom_id.clone()}>{ &props.label }</label>
             <input id={props.dom_id.clone()} type="number" min="0" max="99" value={draft.shown()}
-                   {oninput} {onblur} />
+                   {oninput} {onchange} {onblur} />
         </div>
     }
 }
