@@ -6,12 +6,13 @@ use wasm_bindgen::JsCast;
 
 /// Focuses the first element matching one of `selectors`, once the screen has rendered (a
 /// visit's title appears when the visit is loaded: tried again for a second).
-pub fn focus_first_of(selectors: &'static [&'static str]) {
-    fn attempt(selectors: &'static [&'static str], left: u32) {
+pub fn focus_first_of(selectors: &[&str]) {
+    let selectors: std::rc::Rc<[String]> = selectors.iter().map(|s| s.to_string()).collect();
+    fn attempt(selectors: std::rc::Rc<[String]>, left: u32) {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
-        for selector in selectors {
+        for selector in selectors.iter() {
             if let Ok(Some(el)) = document.query_selector(selector)
                 && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
             {

@@ -156,14 +156,20 @@ impl Answers {
     }
 }
 
+/// When a rule applies: for one of the life events (with facts that hold and facts that do
+/// not), or only when the person at the counter asks for it (`on_request`: a certificate, a
+/// lost card — procedures no move leads to).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct When {
+    #[serde(default)]
     event: Vec<LifeEvent>,
     #[serde(default)]
     facts: Vec<Fact>,
     #[serde(default)]
     not_facts: Vec<Fact>,
+    #[serde(default)]
+    on_request: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -219,6 +225,9 @@ pub struct Procedure {
     pub deadline: Option<Label>,
     /// Why, in one line for the person.
     pub reason: Label,
+    /// Whether it was asked for at the counter (an `on_request` rule), not led to by the
+    /// answers.
+    pub requested: bool,
 }
 
 /// The navi rules.
@@ -248,7 +257,33 @@ impl Navi {
             file: "navi.toml",
             reason: e.to_string(),
         })?;
+        let mut seen = BTreeSet::new();
         for rule in &mut file.rules {
+            if !seen.insert(rule.id.clone()) {
+                return Err(CatalogError::Parse {
+                    file: "navi.toml",
+                    reason: format!("rule {} is defined twice", rule.id),
+                });
+            }
+            if rule.when.on_request
+                != (rule.when.event.is_empty()
+                    && rule.when.facts.is_empty()
+                    && rule.when.not_facts.is_empty())
+            {
+                return Err(CatalogError::Parse {
+                    file: "navi.toml",
+                    reason: format!(
+                        "rule {}: give either events (with facts) or on_request = true",
+                        rule.id
+                    ),
+                });
+            }
+            if rule.when.on_request && rule.forms.is_empty() {
+                return Err(CatalogError::Parse {
+                    file: "navi.toml",
+                    reason: format!("rule {}: a procedure asked for needs a form", rule.id),
+                });
+            }
             for (i, id) in rule.forms.iter().enumerate() {
                 let form = catalog.form(id)?;
                 if i == 0 {
@@ -259,7 +294,8 @@ impl Navi {
         Ok(Navi { rules: file.rules })
     }
 
-    /// The procedures for these answers, in rule order.
+    /// The procedures for these answers, in rule order (the rules asked for at the counter
+    /// are not among them: see [`Navi::visit_plan`]).
     pub fn plan(&self, answers: &Answers) -> Vec<Procedure> {
         self.rules
             .iter()
@@ -273,24 +309,66 @@ impl Navi {
                     Per::Visit => 1,
                     Per::CardHolder => answers.card_holders,
                 };
-                if count == 0 {
-                    return None;
-                }
-                // A rule without forms is advice at 市民課's 住民異動 counter.
-                let (department, counter) = r.placed.unwrap_or((Department::Shimin, 7));
-                Some(Procedure {
-                    rule: r.id.clone(),
-                    title: r.title.clone(),
-                    department,
-                    counter,
-                    forms: r.forms.clone(),
-                    count,
-                    bring: r.bring.clone(),
-                    deadline: r.deadline.clone(),
-                    reason: r.reason.clone(),
-                })
+                (count > 0).then(|| r.procedure(count, false))
             })
             .collect()
+    }
+
+    /// The procedures of a visit: those its answers lead to (none without answers), then
+    /// those asked for at the counter, in rule order. `choices` is the visit's `procedures`
+    /// map (rule id → chosen): a rule asked for is in it from the moment it was asked for,
+    /// ticked or not, so that dropping it leaves it listed (and undoable) like the others.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use shared_model::navi::Navi;
+    ///
+    /// let choices = BTreeMap::from([("req_juminhyo".to_owned(), true)]);
+    /// let plan = Navi::builtin().visit_plan(None, &choices);
+    /// assert_eq!(plan[0].forms, ["juminhyo_inkan_kofu"]);
+    /// assert!(plan[0].requested);
+    /// ```
+    pub fn visit_plan(
+        &self,
+        answers: Option<&Answers>,
+        choices: &std::collections::BTreeMap<String, bool>,
+    ) -> Vec<Procedure> {
+        let mut plan = answers.map(|a| self.plan(a)).unwrap_or_default();
+        plan.extend(
+            self.rules
+                .iter()
+                .filter(|r| r.when.on_request && choices.contains_key(&r.id))
+                .map(|r| r.procedure(1, true)),
+        );
+        plan
+    }
+
+    /// Every procedure the counter can ask for on its own (証明書の交付, a lost card, …), in
+    /// rule order, grouped by nothing: each carries its 課 and 窓口番号.
+    pub fn on_request(&self) -> impl Iterator<Item = Procedure> + '_ {
+        self.rules
+            .iter()
+            .filter(|r| r.when.on_request)
+            .map(|r| r.procedure(1, true))
+    }
+}
+
+impl Rule {
+    fn procedure(&self, count: u32, requested: bool) -> Procedure {
+        // A rule without forms is advice at 市民課's 住民異動 counter.
+        let (department, counter) = self.placed.unwrap_or((Department::Shimin, 7));
+        Procedure {
+            rule: self.id.clone(),
+            title: self.title.clone(),
+            department,
+            counter,
+            forms: self.forms.clone(),
+            count,
+            bring: self.bring.clone(),
+            deadline: self.deadline.clone(),
+            reason: self.reason.clone(),
+            requested,
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 use shared_model::calendar::tokyo_day;
+use shared_model::catalog::Department;
+use shared_model::navi::Navi;
 use shared_model::navi::{Answers, Fact, LifeEvent, Procedure};
 use shared_model::{DocumentId, VisitChange};
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::hooks::use_repo;
@@ -142,7 +144,7 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             </label>
         }
     };
-    let plan = if props.answers.is_none() {
+    let plan = if props.plan.is_empty() {
         html! { <p class="hint">{ ja(Text::NaviNoAnswer) }</p> }
     } else {
         let rows = props.plan.iter().map(|p| {
@@ -184,7 +186,10 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
                         <strong>{ &p.title.ja }</strong><span class="count">{ count }</span>
                         <span class="place">{ place }</span>
                     </label>
-                    <p class="reason">{ &p.reason.ja }</p>
+                    <p class="reason">
+                        { &p.reason.ja }
+                        if p.requested { <span class="requested">{ ja(Text::ProcedureRequested) }</span> }
+                    </p>
                     <div class="slot">{ for bring }{ for deadline }</div>
                 </li>
             }
@@ -205,6 +210,94 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             </fieldset>
             <h3>{ ja(Text::NaviPlan) }</h3>
             { plan }
+            <ProcedurePicker {id} listed={props.plan.iter().map(|p| p.rule.clone()).collect::<Vec<_>>()} />
         </section>
+    }
+}
+
+/// Properties of [`ProcedurePicker`].
+#[derive(Properties, PartialEq)]
+pub struct ProcedurePickerProps {
+    /// The visit.
+    pub id: DocumentId,
+    /// The rules already in the visit's plan (not offered again).
+    pub listed: Vec<String>,
+}
+
+/// 「手続きを追加」: a procedure no move leads to (a certificate, a lost card, a claim on its
+/// own), chosen from the navi's `on_request` rules by 課 and added to the visit. The focus
+/// then goes to the first field of the procedure's form.
+#[component(ProcedurePicker)]
+pub fn procedure_picker(props: &ProcedurePickerProps) -> Html {
+    let repo = use_repo();
+    let app = use_context::<crate::context::AppContext>().expect("app context");
+    let id = props.id;
+    let chosen = use_state(String::new);
+    let offers: Vec<Procedure> = Navi::builtin()
+        .on_request()
+        .filter(|p| !props.listed.contains(&p.rule))
+        .collect();
+    let groups = Department::ALL.into_iter().filter_map(|department| {
+        let options: Vec<Html> = offers
+            .iter()
+            .filter(|p| p.department == department)
+            .map(|p| {
+                let place = ja(Text::CounterPlace)
+                    .replace("{d}", p.department.ja())
+                    .replace("{n}", &p.counter.to_string());
+                html! {
+                    <option key={p.rule.clone()} value={p.rule.clone()} selected={*chosen == p.rule}>
+                        { format!("{} ({place})", p.title.ja) }
+                    </option>
+                }
+            })
+            .collect();
+        (!options.is_empty()).then(|| {
+            html! { <optgroup key={department.as_str()} label={department.ja()}>{ for options }</optgroup> }
+        })
+    });
+    let onchange = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            chosen.set(select.value());
+        })
+    };
+    let onclick = {
+        let chosen = chosen.clone();
+        Callback::from(move |_| {
+            let Some(procedure) = Navi::builtin().on_request().find(|p| p.rule == *chosen) else {
+                return;
+            };
+            repo.change(
+                id,
+                VisitChange::Procedure {
+                    rule: procedure.rule.clone(),
+                    chosen: true,
+                },
+            );
+            app.dispatch(crate::state::Action::Announce(
+                ja(Text::AnnounceProcedureAdded).replace("{t}", &procedure.title.ja),
+            ));
+            chosen.set(String::new());
+            // The form's section appears once the visit has the procedure.
+            let form = procedure.forms[0].replace('_', "-");
+            crate::focus::focus_first_of(&[
+                &format!("#form-{form} .field input"),
+                &format!("#form-{form} .field select"),
+                &format!("#confirm-{form}"),
+            ]);
+        })
+    };
+    html! {
+        <div class="procedure-add">
+            <label for="procedure-add">{ ja(Text::ProcedureAdd) }</label>
+            <select id="procedure-add" {onchange}>
+                <option value="" selected={chosen.is_empty()}>{ ja(Text::ProcedureAddChoose) }</option>
+                { for groups }
+            </select>
+            <button type="button" id="procedure-add-button" {onclick}
+                    aria-disabled={chosen.is_empty().to_string()}>{ ja(Text::ProcedureAddButton) }</button>
+        </div>
     }
 }

@@ -67,11 +67,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let online = props.online;
     let id = view.id;
     let catalog = Catalog::builtin();
-    let plan = view
-        .answers
-        .as_ref()
-        .map(|a| Navi::builtin().plan(a))
-        .unwrap_or_default();
+    let plan = Navi::builtin().visit_plan(view.answers.as_ref(), &view.choices);
     let mut form_ids: Vec<&str> = Vec::new();
     for p in plan
         .iter()

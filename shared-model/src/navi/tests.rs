@@ -323,3 +323,76 @@ fn names_round_trip_and_match_serde() {
         assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
     }
 }
+
+#[test]
+fn every_form_of_the_catalog_is_reachable_by_a_rule() {
+    let navi = Navi::builtin();
+    let mut reached: BTreeSet<String> = navi.on_request().flat_map(|p| p.forms).collect();
+    for event in LifeEvent::ALL {
+        let mut answers = Answers::new(event).card_holders(1);
+        answers.facts.extend(Fact::ALL);
+        reached.extend(navi.plan(&answers).into_iter().flat_map(|p| p.forms));
+    }
+    let missing: Vec<&str> = Catalog::builtin()
+        .forms
+        .iter()
+        .map(|f| f.id.as_str())
+        .filter(|f| !reached.contains(*f))
+        .collect();
+    assert!(missing.is_empty(), "no rule leads to {missing:?}");
+}
+
+#[test]
+fn a_certificate_asked_for_without_a_move() {
+    let navi = Navi::builtin();
+    let mut choices = std::collections::BTreeMap::new();
+    assert!(navi.visit_plan(None, &choices).is_empty());
+    choices.insert("req_juminhyo".to_owned(), true);
+    let plan = navi.visit_plan(None, &choices);
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].department, Department::Shimin);
+    assert_eq!(plan[0].counter, 5);
+    assert_eq!(plan[0].count, 1);
+    assert!(plan[0].requested);
+    // Dropped, it stays listed (unticked), as a procedure of the navi does.
+    choices.insert("req_juminhyo".to_owned(), false);
+    assert_eq!(navi.visit_plan(None, &choices).len(), 1);
+}
+
+#[test]
+fn asked_for_procedures_come_after_the_moves() {
+    let navi = Navi::builtin();
+    let choices = std::collections::BTreeMap::from([
+        ("req_koseki".to_owned(), true),
+        ("tenkyo".to_owned(), true),
+    ]);
+    let answers = Answers::new(LifeEvent::Tenkyo);
+    let rules: Vec<String> = navi
+        .visit_plan(Some(&answers), &choices)
+        .into_iter()
+        .map(|p| p.rule)
+        .collect();
+    assert_eq!(rules, ["tenkyo", "req_koseki"]);
+    assert!(!navi.plan(&answers).iter().any(|p| p.requested));
+}
+
+#[test]
+fn a_rule_with_both_events_and_on_request_is_refused() {
+    let text = r#"
+[[rules]]
+id = "both"
+when = { event = ["tennyu"], on_request = true }
+forms = ["jumin_idou_tennyu"]
+title = { ja = "x", en = "x" }
+reason = { ja = "x", en = "x" }
+"#;
+    let err = Navi::parse(text, Catalog::builtin()).unwrap_err();
+    assert!(err.to_string().contains("on_request"), "{err}");
+    let twice = format!(
+        "{}\n{}",
+        text.replace("event = [\"tennyu\"], ", ""),
+        text.replace("event = [\"tennyu\"], ", "")
+    );
+    let err = Navi::parse(&twice, Catalog::builtin()).unwrap_err();
+    assert!(err.to_string().contains("twice"), "{err}");
+}
