@@ -105,3 +105,8 @@ async fn keys_and_focus_stay_where_the_person_is() {
 async fn three_departments_walked_with_the_keyboard_alone() {
     browser_suite("e2e-journey.mjs").await;
 }
+
+#[tokio::test]
+async fn every_field_of_every_form_typed_key_by_key() {
+    browser_suite("e2e-catalog.mjs").await;
+}
