@@ -109,11 +109,24 @@ fn field_row(props: &FieldRowProps) -> Html {
         Callback::from(move |_: FocusEvent| draft.done())
     };
     let dom_id = format!("field-{}", field.key().replace(['.', '_'], "-"));
+    // 生年月日 is typed as text, in 和暦 or 西暦 (S60.1.2, 昭和60年1月2日, 1985-01-02), not in
+    // the browser's date widget, which takes no 和暦 and sends typed digits on into the year
+    // (19850102 became the year 50102). It is shown back in the other calendar.
+    let shown = draft.shown();
+    let echo = (field.is_date() && !shown.trim().is_empty())
+        .then(|| shared_model::calendar::read_date(&shown).ok())
+        .flatten()
+        .map(|reading| match reading.date.calendar_day() {
+            Some(day) => format!("{} ({day})", reading.date.to_japanese()),
+            None => reading.date.to_japanese(),
+        });
+    let placeholder = field.is_date().then(|| ja(Text::DateHint).to_owned());
     html! {
         <div class="field">
             <label for={dom_id.clone()}>{ ja(label(field)) }</label>
-            <input id={dom_id} name={field.key()} type={if field.is_date() { "date" } else { "text" }}
-                   value={draft.shown()} {oninput} {onchange} {onblur} autocomplete="off" />
+            <input id={dom_id.clone()} name={field.key()} type="text" {placeholder}
+                   value={shown} {oninput} {onchange} {onblur} autocomplete="off" />
+            <span class="echo" id={format!("{dom_id}-echo")}>{ echo.unwrap_or_default() }</span>
             <div class="slot">{ for conflict }</div>
         </div>
     }
