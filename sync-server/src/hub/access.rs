@@ -1,0 +1,76 @@
+//! Who may reach a document: the caller behind a peer, the document's grants (read once,
+//! then kept with it), and the refusal a peer outside them gets.
+
+use shared_model::DocumentId;
+use shared_model::protocol::Message;
+
+use super::{DocEntry, Hub, HubError, lock};
+use crate::accounts::Caller;
+
+impl Hub {
+    /// Who is behind a connected peer id.
+    pub(super) fn caller(&self, peer: &str) -> Option<Caller> {
+        lock(&self.peers).get(peer).map(|link| link.caller.clone())
+    }
+
+    /// The document's grants (read from the store once, then kept with it).
+    pub(super) async fn grants(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+    ) -> Result<Vec<String>, HubError> {
+        if let Some(grants) = &entry.grants {
+            return Ok(grants.clone());
+        }
+        let store = self.store.clone();
+        let grants = tokio::task::spawn_blocking(move || store.grants(&document_id))
+            .await
+            .map_err(|_| HubError::Task)??;
+        entry.grants = Some(grants.clone());
+        Ok(grants)
+    }
+
+    pub(super) async fn add_grant(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        grantee: String,
+    ) -> Result<(), HubError> {
+        let mut grants = self.grants(document_id, entry).await?;
+        if grants.contains(&grantee) {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let added = vec![grantee.clone()];
+        tokio::task::spawn_blocking(move || store.grant(&document_id, &added))
+            .await
+            .map_err(|_| HubError::Task)??;
+        grants.push(grantee);
+        entry.grants = Some(grants);
+        Ok(())
+    }
+
+    /// Refuses a document to a peer: `doc-unavailable`, and a line in the audit log.
+    pub(super) async fn deny(&self, peer: &str, caller: &Caller, document_id: DocumentId) {
+        tracing::warn!(%document_id, "sync refused: outside the peer's rights");
+        let (store, who, terminal) = (self.store.clone(), caller.audit_name(), self.terminal(peer));
+        let _ = tokio::task::spawn_blocking(move || {
+            store.audit_at(
+                crate::clock::now_ms(),
+                &who,
+                &terminal,
+                "sync_denied",
+                &document_id.to_string(),
+            )
+        })
+        .await;
+        self.send(
+            peer,
+            Message::DocUnavailable {
+                sender_id: self.server_id.clone(),
+                target_id: peer.to_owned(),
+                document_id,
+            },
+        );
+    }
+}

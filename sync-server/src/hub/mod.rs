@@ -1,0 +1,386 @@
+//! [`Hub`]: the server as an automerge-repo peer — every connected client, every document in
+//! memory, and one sync state per (document, client).
+//!
+//! A sync message is applied to the document, the new changes are written to the [`Store`]
+//! (and fsynced), and only then does the hub answer the sender and forward the changes to
+//! every other client that has the document open. The server never announces documents: a
+//! client gets a document only by asking for its id.
+//!
+//! Rooms: `sync_messages` (a client's sync message, and whole documents from trusted local
+//! sources), `access` (who may reach a document: grants and refusals), `reconcile` (after a
+//! change: the server's decisions, storing, forwarding; the core system's results) and
+//! `listing` (what a 課's list and the API read of a visit).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::Mutex as SyncMutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use automerge::sync;
+use automerge::{AutoCommit, ChangeHash};
+use sha2::{Digest, Sha256};
+use shared_model::DocumentId;
+use shared_model::calendar::tokyo_day;
+use shared_model::protocol::{Message, PeerId, PeerMetadata};
+use tokio::sync::{Mutex, Notify, mpsc};
+
+use crate::accounts::Caller;
+use crate::exchange::export_map::ExportMap;
+use crate::store::{Store, StoreError};
+
+mod access;
+mod listing;
+mod reconcile;
+mod sync_messages;
+#[cfg(test)]
+mod tests;
+
+pub use listing::VisitListing;
+
+/// Why the hub refused a message; the connection answers with `error` and closes.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// Another open connection already uses this peer id.
+    #[error("peer id is already connected")]
+    PeerIdInUse,
+    /// The peer id was used by someone else signed in (peer ids are bound to who used them).
+    #[error("peer id belongs to another session")]
+    PeerIdBound,
+    /// The sync payload is not an Automerge sync message.
+    #[error("sync data for {document_id} is not an automerge sync message")]
+    BadSyncData {
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// Automerge refused the changes.
+    #[error("changes for {document_id} could not be applied: {reason}")]
+    Apply {
+        /// The document.
+        document_id: DocumentId,
+        /// Automerge's reason.
+        reason: String,
+    },
+    /// The stored document could not be read.
+    #[error("stored document {document_id} is unreadable")]
+    Corrupt {
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// The database failed; nothing was acknowledged.
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    /// A blocking task died.
+    #[error("storage task failed")]
+    Task,
+}
+
+/// One connected client as the hub sees it.
+#[derive(Debug)]
+struct PeerLink {
+    connection: u64,
+    caller: Caller,
+    /// The terminal the client named (for the audit log).
+    terminal: String,
+    outbox: mpsc::UnboundedSender<Message>,
+    documents: HashSet<DocumentId>,
+}
+
+/// One document in memory.
+#[derive(Debug, Default)]
+struct DocEntry {
+    loaded: bool,
+    /// `None` while nobody has sent the document (clients may be waiting for it).
+    doc: Option<AutoCommit>,
+    syncs: HashMap<PeerId, sync::State>,
+    saved_heads: Vec<ChangeHash>,
+    /// Who may reach the document (`None` until read from the store).
+    grants: Option<Vec<String>>,
+    /// The list view of the visit and the heads it was read at (read again only after a
+    /// change, so a 課's list polling every few seconds costs nothing per unchanged visit).
+    listing: Option<(Vec<ChangeHash>, Option<VisitListing>)>,
+}
+
+/// Counters for the status page and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HubStats {
+    /// Connected clients.
+    pub peers: usize,
+    /// Documents in memory.
+    pub documents: usize,
+}
+
+/// A day (JST) and the (who, terminal, document) openings audited on it.
+type Openings = (String, HashSet<(String, String, DocumentId)>);
+
+/// The server's automerge-repo peer.
+#[derive(Debug)]
+pub struct Hub {
+    server_id: PeerId,
+    metadata: PeerMetadata,
+    store: Arc<Store>,
+    docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
+    peers: SyncMutex<HashMap<PeerId, PeerLink>>,
+    /// Who used each peer id (as the audit log names them): an id is never taken over.
+    bound: SyncMutex<HashMap<PeerId, String>>,
+    /// Today's (JST) openings already audited.
+    opened: SyncMutex<Openings>,
+    next_connection: AtomicU64,
+    exports: Option<Arc<ExportMap>>,
+    outbox_filled: Arc<Notify>,
+}
+
+impl Hub {
+    /// A hub over `store`, introducing itself as `server_id`.
+    pub fn new(server_id: PeerId, store: Arc<Store>) -> Result<Self, StoreError> {
+        let metadata = PeerMetadata {
+            storage_id: Some(store.storage_id()?),
+            is_ephemeral: Some(false),
+        };
+        Ok(Self {
+            server_id,
+            metadata,
+            store,
+            docs: SyncMutex::default(),
+            peers: SyncMutex::default(),
+            bound: SyncMutex::default(),
+            opened: SyncMutex::default(),
+            next_connection: AtomicU64::new(1),
+            exports: None,
+            outbox_filled: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Sends confirmed forms to the core system through the outbox, as `map` says.
+    pub fn with_exports(mut self, map: ExportMap) -> Self {
+        self.exports = Some(Arc::new(map));
+        self
+    }
+
+    /// Woken whenever records enter the outbox (the sender waits on it).
+    pub fn outbox_filled(&self) -> Arc<Notify> {
+        self.outbox_filled.clone()
+    }
+
+    /// The server's peer id.
+    pub fn server_id(&self) -> &str {
+        &self.server_id
+    }
+
+    /// What the server says about itself in `peer`.
+    pub fn metadata(&self) -> &PeerMetadata {
+        &self.metadata
+    }
+
+    /// Current counts.
+    pub fn stats(&self) -> HubStats {
+        HubStats {
+            peers: lock(&self.peers).len(),
+            documents: lock(&self.docs).len(),
+        }
+    }
+
+    /// Admits `caller`'s client that joined as `peer_id`; its messages arrive on the
+    /// returned receiver. The peer id is bound to the caller from then on.
+    pub fn connect(
+        &self,
+        peer_id: &str,
+        caller: Caller,
+    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+        self.connect_from(peer_id, caller, "")
+    }
+
+    /// [`Hub::connect`] for a client at a named terminal, which the audit log then shows.
+    pub fn connect_from(
+        &self,
+        peer_id: &str,
+        caller: Caller,
+        terminal: &str,
+    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+        let mut peers = lock(&self.peers);
+        if peers.contains_key(peer_id) {
+            return Err(HubError::PeerIdInUse);
+        }
+        {
+            let mut bound = lock(&self.bound);
+            let owner = bound
+                .entry(peer_id.to_owned())
+                .or_insert_with(|| caller.audit_name());
+            if *owner != caller.audit_name() {
+                return Err(HubError::PeerIdBound);
+            }
+        }
+        let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
+        let (outbox, inbox) = mpsc::unbounded_channel();
+        peers.insert(
+            peer_id.to_owned(),
+            PeerLink {
+                connection,
+                caller,
+                terminal: terminal.to_owned(),
+                outbox,
+                documents: HashSet::new(),
+            },
+        );
+        Ok((connection, inbox))
+    }
+
+    /// Forgets a client whose connection ended.
+    pub async fn disconnect(&self, peer_id: &str, connection: u64) {
+        let documents = {
+            let mut peers = lock(&self.peers);
+            match peers.get(peer_id) {
+                Some(link) if link.connection == connection => peers
+                    .remove(peer_id)
+                    .map(|l| l.documents)
+                    .unwrap_or_default(),
+                _ => return,
+            }
+        };
+        for id in documents {
+            let entry = lock(&self.docs).get(&id).cloned();
+            if let Some(entry) = entry {
+                entry.lock().await.syncs.remove(peer_id);
+            }
+        }
+    }
+
+    /// Handles one message from a joined client.
+    pub async fn receive(&self, from: &str, message: Message) -> Result<(), HubError> {
+        match message {
+            Message::Sync {
+                document_id, data, ..
+            } => self.sync(from, document_id, &data, false).await,
+            Message::Request {
+                document_id, data, ..
+            } => self.sync(from, document_id, &data, true).await,
+            Message::Ephemeral {
+                document_id,
+                session_id,
+                count,
+                data,
+                ..
+            } => {
+                self.forward_ephemeral(from, document_id, session_id, count, data)
+                    .await;
+                Ok(())
+            }
+            // doc-unavailable from a client, remote-heads gossip, and newer types: nothing to do.
+            _ => Ok(()),
+        }
+    }
+
+    async fn forward_ephemeral(
+        &self,
+        from: &str,
+        document_id: DocumentId,
+        session_id: String,
+        count: u64,
+        data: Vec<u8>,
+    ) {
+        let entry = lock(&self.docs).get(&document_id).cloned();
+        let Some(entry) = entry else { return };
+        let mut entry = entry.lock().await;
+        // Only peers that reach the document may speak in it.
+        let reaches = match (
+            self.caller(from),
+            self.grants(document_id, &mut entry).await,
+        ) {
+            (Some(caller), Ok(grants)) => caller.may_reach(&grants),
+            _ => false,
+        };
+        if !reaches {
+            return;
+        }
+        let peers: Vec<PeerId> = entry.syncs.keys().cloned().collect();
+        drop(entry);
+        for peer in peers.into_iter().filter(|p| p != from) {
+            self.send(
+                &peer,
+                Message::Ephemeral {
+                    sender_id: from.to_owned(),
+                    target_id: peer.clone(),
+                    document_id,
+                    session_id: session_id.clone(),
+                    count,
+                    data: data.clone(),
+                },
+            );
+        }
+    }
+
+    fn entry(&self, document_id: DocumentId) -> Arc<Mutex<DocEntry>> {
+        lock(&self.docs).entry(document_id).or_default().clone()
+    }
+
+    async fn ensure_loaded(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+    ) -> Result<(), HubError> {
+        if entry.loaded {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let bytes = tokio::task::spawn_blocking(move || store.load(&document_id))
+            .await
+            .map_err(|_| HubError::Task)??;
+        if let Some(bytes) = bytes {
+            let mut doc =
+                AutoCommit::load(&bytes).map_err(|_| HubError::Corrupt { document_id })?;
+            entry.saved_heads = doc.get_heads();
+            entry.doc = Some(doc);
+        }
+        entry.loaded = true;
+        Ok(())
+    }
+
+    /// Notes that a peer reaches a document; the peer's terminal if this is the first time
+    /// on this connection.
+    fn remember(&self, peer: &str, document_id: DocumentId) -> Option<String> {
+        let mut peers = lock(&self.peers);
+        let link = peers.get_mut(peer)?;
+        link.documents
+            .insert(document_id)
+            .then(|| link.terminal.clone())
+    }
+
+    /// Whether this is the first time today that `who` at `terminal` reaches the document.
+    fn first_opening(&self, who: &str, terminal: &str, document_id: DocumentId) -> bool {
+        let today = tokyo_day(crate::clock::now_ms()).to_string();
+        let mut opened = lock(&self.opened);
+        if opened.0 != today {
+            *opened = (today, HashSet::new());
+        }
+        opened
+            .1
+            .insert((who.to_owned(), terminal.to_owned(), document_id))
+    }
+
+    fn terminal(&self, peer: &str) -> String {
+        lock(&self.peers)
+            .get(peer)
+            .map(|link| link.terminal.clone())
+            .unwrap_or_default()
+    }
+
+    fn send(&self, peer: &str, message: Message) {
+        if let Some(link) = lock(&self.peers).get(peer) {
+            // A closed receiver means the connection is ending; it will disconnect itself.
+            let _ = link.outbox.send(message);
+        }
+    }
+}
+
+/// sha256 of the hex heads, the key automerge-repo gives a snapshot.
+fn heads_hash(heads: &[ChangeHash]) -> String {
+    let mut hasher = Sha256::new();
+    for head in heads {
+        hasher.update(head.to_string().as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn lock<T>(mutex: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps stay consistent across a panic (each update is one insert or remove).
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,198 @@
+//! After new changes: the server's decisions on forms asked to be confirmed, the outbox
+//! records they make, storing, and forwarding to every client with the document open; and
+//! the core system's results written into their visits.
+
+use automerge::sync::SyncDoc;
+use shared_model::DocumentId;
+use shared_model::calendar::tokyo_day;
+use shared_model::protocol::Message;
+use shared_model::reconcile_document;
+
+use super::{DocEntry, Hub, HubError, heads_hash};
+use crate::exchange::outbox::records_for_confirmed;
+use crate::store::{OutboxEntry, StatusUpdate, department_grantee};
+
+impl Hub {
+    /// After new changes: the reconciler decides what counters asked to confirm, the result
+    /// is stored, and every client with the document open is brought up to date. `by` is
+    /// whose changes these are (login or `kiosk:<id>`, and terminal), for the audit log: a
+    /// confirmation is asked for by a counter and decided by the server.
+    pub(super) async fn settle(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        by: (String, String),
+    ) -> Result<(), HubError> {
+        let DocEntry {
+            doc, saved_heads, ..
+        } = &mut *entry;
+        let Some(doc) = doc.as_mut() else {
+            return Ok(());
+        };
+        // The reconciler: forms a counter asked to confirm are decided here, by the server
+        // alone, and the decision goes back to every client in the document. A confirmed form
+        // that goes to the core system gets its outbox record in the same transaction.
+        let mut outbox = Vec::new();
+        if doc.get_heads() != *saved_heads {
+            let now = crate::clock::now_ms();
+            let mut confirmed = Vec::new();
+            for decision in reconcile_document(doc, tokyo_day(now), now) {
+                tracing::info!(
+                    %document_id,
+                    form = %decision.form,
+                    state = decision.state.as_str(),
+                    errors = decision.errors,
+                    "form decided"
+                );
+                let _ = self.store.audit_at(
+                    now,
+                    &by.0,
+                    &by.1,
+                    "form_decided",
+                    &format!(
+                        "{document_id} {} {}",
+                        decision.form,
+                        decision.state.as_str()
+                    ),
+                );
+                if decision.state == shared_model::FormState::Confirmed {
+                    confirmed.push(decision.form);
+                }
+            }
+            if let Some(map) = &self.exports
+                && !confirmed.is_empty()
+            {
+                let store = &self.store;
+                outbox = records_for_confirmed(
+                    doc,
+                    document_id,
+                    &confirmed,
+                    map,
+                    |form| store.outbox_attempts(&document_id, form),
+                    now,
+                )?;
+            }
+        }
+        // A visit handed to another 課 becomes theirs too.
+        let handled_at = entry
+            .doc
+            .as_ref()
+            .and_then(shared_model::handling_department)
+            .map(|d| department_grantee(d.as_str()));
+        if let Some(grantee) = handled_at {
+            self.add_grant(document_id, entry, grantee).await?;
+        }
+        self.persist(document_id, entry, outbox).await?;
+        self.broadcast(document_id, entry);
+        Ok(())
+    }
+
+    /// Writes what the document gained since it was last saved (with the outbox records it
+    /// confirms, in one transaction), compacting when the chunks outgrow the snapshot.
+    pub(super) async fn persist(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<(), HubError> {
+        let DocEntry {
+            doc, saved_heads, ..
+        } = entry;
+        let Some(doc) = doc.as_mut() else {
+            return Ok(());
+        };
+        let heads = doc.get_heads();
+        if heads == *saved_heads {
+            return Ok(());
+        }
+        let chunk = doc.save_after(saved_heads);
+        let store = self.store.clone();
+        let records = outbox.len();
+        let sizes = tokio::task::spawn_blocking(move || {
+            if outbox.is_empty() {
+                store.append_incremental(&document_id, &chunk)
+            } else {
+                store.append_with_outbox(&document_id, &chunk, &outbox)
+            }
+        })
+        .await
+        .map_err(|_| HubError::Task)??;
+        *saved_heads = heads.clone();
+        if records > 0 {
+            tracing::info!(%document_id, records, "records entered the outbox");
+            self.outbox_filled.notify_one();
+        }
+        if sizes.wants_compaction() {
+            let snapshot = doc.save();
+            let heads_hash = heads_hash(&heads);
+            let store = self.store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.compact(&document_id, &snapshot, &heads_hash)
+            })
+            .await
+            .map_err(|_| HubError::Task)??;
+            tracing::debug!(%document_id, "compacted");
+        }
+        Ok(())
+    }
+
+    /// Brings every client with the document open up to date.
+    pub(super) fn broadcast(&self, document_id: DocumentId, entry: &mut DocEntry) {
+        let DocEntry { doc, syncs, .. } = entry;
+        let Some(doc) = doc.as_mut() else {
+            return;
+        };
+        for (peer, state) in syncs.iter_mut() {
+            if let Some(reply) = doc.sync().generate_sync_message(state) {
+                self.send(
+                    peer,
+                    Message::Sync {
+                        sender_id: self.server_id.clone(),
+                        target_id: peer.clone(),
+                        document_id,
+                        data: reply.encode(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Writes the core system's progress on a record (送信済み, 基幹取込済み, 差戻し) into its
+    /// visit, stores it and sends it to every client with the visit open. `false` when the
+    /// visit is absent or no longer waits for this record.
+    pub async fn record_exchange(&self, update: &StatusUpdate) -> Result<bool, HubError> {
+        let Ok(document_id) = update.doc_id.parse::<DocumentId>() else {
+            return Ok(false);
+        };
+        let state = shared_model::FormState::from_name(&update.state);
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        self.ensure_loaded(document_id, &mut entry).await?;
+        let Some(doc) = entry.doc.as_mut() else {
+            return Ok(false);
+        };
+        let taken = std::mem::take(doc);
+        let mut visit = match shared_model::VisitDoc::from_doc(taken.clone()) {
+            Ok(visit) => visit,
+            Err(_) => {
+                *doc = taken;
+                return Ok(false);
+            }
+        };
+        let changed = visit
+            .record_exchange(
+                &update.form,
+                &update.record,
+                state,
+                update.at,
+                update.reason.as_deref(),
+            )
+            .unwrap_or(false);
+        *doc = visit.into_doc();
+        if changed {
+            self.persist(document_id, &mut entry, Vec::new()).await?;
+            self.broadcast(document_id, &mut entry);
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,293 @@
+//! The hub with clients in memory: serving, deciding, granting, refusing, restarting.
+
+use super::*;
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use shared_model::protocol::SyncClient;
+
+fn staff_record() -> crate::store::StaffRecord {
+    crate::store::StaffRecord {
+        login: "shimin01".into(),
+        name: "市民 一郎".into(),
+        department: "shimin".into(),
+        protected_access: false,
+        role: crate::store::Role::Staff,
+    }
+}
+
+fn staff() -> Caller {
+    Caller::Staff(staff_record())
+}
+
+fn hub() -> Arc<Hub> {
+    Arc::new(Hub::new("server".into(), Arc::new(Store::in_memory().unwrap())).unwrap())
+}
+
+/// Runs the sync protocol between a client document and the hub until both are quiet.
+async fn converge(
+    hub: &Hub,
+    client: &mut SyncClient,
+    inbox: &mut mpsc::UnboundedReceiver<Message>,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+) {
+    let mut outgoing = client.sync(id, doc);
+    for _ in 0..20 {
+        if let Some(m) = outgoing.take() {
+            hub.receive(client.peer_id(), m).await.unwrap();
+        }
+        match inbox.try_recv() {
+            Ok(m) => {
+                let frame = m.encode();
+                if let shared_model::protocol::Incoming::Sync { data, .. } =
+                    client.receive(&frame).unwrap()
+                {
+                    outgoing = client.apply(id, doc, &data).unwrap();
+                }
+            }
+            Err(_) if outgoing.is_none() => return,
+            Err(_) => {}
+        }
+    }
+    panic!("did not converge");
+}
+
+fn joined_client(hub: &Hub, name: &str) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+    joined_as(hub, name, staff())
+}
+
+fn joined_as(
+    hub: &Hub,
+    name: &str,
+    caller: Caller,
+) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+    let mut client = SyncClient::new(name, PeerMetadata::default());
+    let (_, inbox) = hub.connect(name, caller).unwrap();
+    let peer =
+        shared_model::protocol::answer_join(name, None, hub.server_id(), hub.metadata()).unwrap();
+    client.receive(&peer.encode()).unwrap();
+    (client, inbox)
+}
+
+#[tokio::test]
+async fn a_document_sent_by_one_client_is_served_to_another() {
+    let hub = hub();
+    let (mut a, mut a_in) = joined_client(&hub, "a");
+    let (mut b, mut b_in) = joined_client(&hub, "b");
+    let id = DocumentId::random();
+    let mut doc_a = AutoCommit::new();
+    doc_a.put(ROOT, "name", "高崎 太郎").unwrap();
+    converge(&hub, &mut a, &mut a_in, id, &mut doc_a).await;
+
+    let mut doc_b = AutoCommit::new();
+    converge(&hub, &mut b, &mut b_in, id, &mut doc_b).await;
+    assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+    assert_eq!(a.pending_changes(id, &mut doc_a), 0);
+
+    // A later edit by a reaches b without b asking.
+    doc_a.put(ROOT, "name", "高崎 次郎").unwrap();
+    converge(&hub, &mut a, &mut a_in, id, &mut doc_a).await;
+    let forwarded = b_in.try_recv().expect("b is told about the change");
+    let frame = forwarded.encode();
+    if let shared_model::protocol::Incoming::Sync { data, .. } = b.receive(&frame).unwrap() {
+        b.apply(id, &mut doc_b, &data).unwrap();
+    }
+    assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+}
+
+#[tokio::test]
+async fn the_server_decides_a_requested_form_and_the_answer_syncs_back() {
+    use shared_model::{FormState, VisitDoc};
+    let hub = hub();
+    let (mut client, mut inbox) = joined_client(&hub, "counter");
+    let id = DocumentId::random();
+    let mut visit = VisitDoc::new(id, "1", 0);
+    visit.request_confirmation("jumin_idou_tenkyo", 1).unwrap();
+    converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+    let status = visit.form_status("jumin_idou_tenkyo");
+    assert_eq!(status.state, FormState::Refused, "{status:?}");
+    assert!(status.reason.unwrap().starts_with("エラー"));
+    // The decision is stored with the document.
+    let stored = hub
+        .read(id, |d| {
+            VisitDoc::from_doc(d.clone())
+                .unwrap()
+                .form_status("jumin_idou_tenkyo")
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, FormState::Refused);
+}
+
+#[tokio::test]
+async fn the_list_view_is_read_again_only_after_a_change() {
+    use shared_model::catalog::Department;
+    use shared_model::{VisitChange, VisitDoc};
+    let hub = hub();
+    let (mut client, mut inbox) = joined_client(&hub, "counter");
+    let id = DocumentId::random();
+    let mut visit = VisitDoc::new(id, "1", 0);
+    converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+    let first = hub.visit_listing(id).await.unwrap().unwrap();
+    assert_eq!(first.handling.department, Department::Shimin);
+    assert_eq!(hub.visit_listing(id).await.unwrap().unwrap(), first);
+    visit
+        .apply(&VisitChange::HandOff {
+            to: Department::HokenNenkin,
+            name: "市民 一郎".into(),
+            from: Department::Shimin,
+            at: 5,
+        })
+        .unwrap();
+    converge(&hub, &mut client, &mut inbox, id, visit.doc_mut()).await;
+    let after = hub.visit_listing(id).await.unwrap().unwrap();
+    assert_eq!(after.handling.department, Department::HokenNenkin);
+    assert_eq!(hub.visit_listing(DocumentId::random()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kiosk() {
+    use shared_model::catalog::Department;
+    use shared_model::{VisitChange, VisitDoc};
+    let hub = hub();
+    let (mut shimin, mut shimin_in) = joined_client(&hub, "shimin");
+    let hoken = Caller::Staff(crate::store::StaffRecord {
+        login: "hoken01".into(),
+        department: "hoken_nenkin".into(),
+        ..staff_record()
+    });
+    let (mut other, mut other_in) = joined_as(&hub, "hoken", hoken);
+    let kiosk = Caller::Kiosk(crate::store::KioskRecord {
+        id: "k1".into(),
+        name: "1階".into(),
+    });
+    let (mut tablet, mut tablet_in) = joined_as(&hub, "tablet", kiosk);
+    let id = DocumentId::random();
+    let mut visit = VisitDoc::new(id, "1", 0);
+    converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+
+    let refused = |client: &mut SyncClient| client.sync(id, &mut AutoCommit::new()).unwrap();
+    for (name, client, inbox) in [
+        ("hoken", &mut other, &mut other_in),
+        ("tablet", &mut tablet, &mut tablet_in),
+    ] {
+        hub.receive(name, refused(client)).await.unwrap();
+        assert!(
+            matches!(inbox.try_recv(), Ok(Message::DocUnavailable { .. })),
+            "{name} must not get the visit"
+        );
+    }
+    // Handed to 保険年金課: now it reaches them.
+    visit
+        .apply(&VisitChange::HandOff {
+            to: Department::HokenNenkin,
+            name: "市民 一郎".into(),
+            from: Department::Shimin,
+            at: 5,
+        })
+        .unwrap();
+    converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+    let mut theirs = AutoCommit::new();
+    let (mut again, mut again_in) = joined_as(
+        &hub,
+        "hoken-2",
+        Caller::Staff(crate::store::StaffRecord {
+            login: "hoken01".into(),
+            department: "hoken_nenkin".into(),
+            ..staff_record()
+        }),
+    );
+    converge(&hub, &mut again, &mut again_in, id, &mut theirs).await;
+    assert_eq!(theirs.get_heads(), visit.doc_mut().get_heads());
+    assert!(
+        hub.store
+            .audit_entries(10)
+            .unwrap()
+            .iter()
+            .any(|e| e.2 == "sync_denied")
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_document_is_unavailable() {
+    let hub = hub();
+    let (mut c, mut c_in) = joined_client(&hub, "c");
+    let id = DocumentId::random();
+    let request = c.sync(id, &mut AutoCommit::new()).unwrap();
+    assert!(matches!(request, Message::Request { .. }));
+    hub.receive("c", request).await.unwrap();
+    assert!(matches!(
+        c_in.try_recv().unwrap(),
+        Message::DocUnavailable { document_id, .. } if document_id == id
+    ));
+}
+
+#[tokio::test]
+async fn a_reused_peer_id_is_refused_until_the_first_disconnects() {
+    let hub = hub();
+    let (conn, _inbox) = hub.connect("same", staff()).unwrap();
+    assert!(matches!(
+        hub.connect("same", staff()),
+        Err(HubError::PeerIdInUse)
+    ));
+    hub.disconnect("same", conn).await;
+    // Bound to who used it: another person may not take it over, even once it is free.
+    let other = Caller::Staff(crate::store::StaffRecord {
+        login: "someone-else".into(),
+        ..staff_record()
+    });
+    assert!(matches!(
+        hub.connect("same", other),
+        Err(HubError::PeerIdBound)
+    ));
+    assert!(hub.connect("same", staff()).is_ok());
+}
+
+#[tokio::test]
+async fn garbage_sync_data_is_refused() {
+    let hub = hub();
+    let (_c, _in) = joined_client(&hub, "g");
+    let err = hub
+        .receive(
+            "g",
+            Message::Sync {
+                sender_id: "g".into(),
+                target_id: "server".into(),
+                document_id: DocumentId::random(),
+                data: vec![1, 2, 3],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HubError::BadSyncData { .. }));
+}
+
+#[tokio::test]
+async fn documents_come_back_from_storage_after_a_restart() {
+    let store = Arc::new(Store::in_memory().unwrap());
+    let id = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    {
+        let hub = Hub::new("server".into(), store.clone()).unwrap();
+        let (mut a, mut a_in) = joined_client(&hub, "a");
+        for i in 0..10 {
+            doc.put(ROOT, "n", i as i64).unwrap();
+            converge(&hub, &mut a, &mut a_in, id, &mut doc).await;
+        }
+    }
+    let (snapshots, _) = store.chunk_counts(&id).unwrap();
+    assert_eq!(
+        snapshots, 1,
+        "chunks outgrew the snapshot and were compacted"
+    );
+    let hub = Hub::new("server".into(), store).unwrap();
+    let heads = hub.read(id, |d| d.get_heads()).await.unwrap().unwrap();
+    assert_eq!(heads, doc.get_heads());
+    let n = hub
+        .read(id, |d| d.get(ROOT, "n").unwrap().unwrap().0.as_i64())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, Some(9));
+}
