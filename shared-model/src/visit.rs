@@ -79,6 +79,10 @@ pub enum VisitError {
     /// A person field without a person index, or one past the persons.
     #[error("no person {0} in this visit")]
     NoPerson(usize),
+    /// Taken by opening at a 課 the visit is not at: another 課 has it, and only an
+    /// explicit [`VisitChange::TakeBack`] moves it.
+    #[error("the visit is at {0}, not at the 課 that opened it")]
+    HandledElsewhere(&'static str),
 }
 
 fn change_err(e: automerge::AutomergeError) -> VisitError {
@@ -201,13 +205,26 @@ pub enum VisitChange {
     AddPerson,
     /// Remove a person row (not the applicant).
     RemovePerson(usize),
-    /// A staff member takes the visit at their counter.
+    /// A staff member takes the visit at their counter (only at the 課 it is at: opening a
+    /// visit another 課 has does not move it).
     Take {
         /// Login of the staff member.
         login: String,
         /// Their name.
         name: String,
         /// Their 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+    /// Takes a visit from the 課 that has it to the staff member's own (「取り戻す」): an
+    /// explicit action, in the history as `taken_back` with the 課 it came from.
+    TakeBack {
+        /// Login of the staff member.
+        login: String,
+        /// Their name.
+        name: String,
+        /// Their 課, where the visit goes.
         department: Department,
         /// When, ms since the epoch.
         at: i64,
@@ -254,9 +271,9 @@ pub struct HistoryEntry {
     pub who: String,
     /// At which 課.
     pub department: String,
-    /// What: `opened`, `handed_off`, `confirmation_requested`.
+    /// What: `opened`, `taken_back`, `handed_off`, `confirmation_requested`.
     pub action: String,
-    /// The 課 handed to, or the form asked about.
+    /// The 課 handed to or taken back from, or the form asked about.
     pub detail: Option<String>,
 }
 
@@ -810,6 +827,12 @@ impl VisitDoc {
                 department,
                 at,
             } => self.take(login, name, *department, *at)?,
+            VisitChange::TakeBack {
+                login,
+                name,
+                department,
+                at,
+            } => self.take_back(login, name, *department, *at)?,
             VisitChange::HandOff { to, name, from, at } => self.hand_off(*to, name, *from, *at)?,
         }
         Ok(self.doc.get_heads() != before)
@@ -960,7 +983,11 @@ impl VisitDoc {
         Ok(())
     }
 
-    /// A staff member takes the visit (a no-op if they already hold it).
+    /// A staff member of the 課 the visit is at takes it (a no-op if they already hold it).
+    /// Its place in the 課's queue (`since`) stays.
+    ///
+    /// Errors: [`VisitError::HandledElsewhere`] when the visit is at another 課 (opening it
+    /// there is looking, not taking: see [`VisitDoc::take_back`]).
     pub fn take(
         &mut self,
         login: &str,
@@ -969,9 +996,43 @@ impl VisitDoc {
         at: i64,
     ) -> Result<(), VisitError> {
         let current = self.handling();
-        if current.holder_login.as_deref() == Some(login) && current.department == department {
+        if current.department != department {
+            return Err(VisitError::HandledElsewhere(current.department.ja()));
+        }
+        if current.holder_login.as_deref() == Some(login) {
             return Ok(());
         }
+        self.hold(login, name, department)?;
+        self.log(at, name, department.ja(), "opened", None)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// 「取り戻す」: moves the visit from the 課 that has it to `department`, held by this
+    /// staff member, waiting there from `at`; the history says from where. A no-op when the
+    /// visit is already at `department`.
+    pub fn take_back(
+        &mut self,
+        login: &str,
+        name: &str,
+        department: Department,
+        at: i64,
+    ) -> Result<(), VisitError> {
+        let from = self.handling().department;
+        if from == department {
+            return self.take(login, name, department, at);
+        }
+        self.hold(login, name, department)?;
+        let obj = self.ensure_map(&["handling"])?;
+        self.doc
+            .put(&obj, "since", ScalarValue::Timestamp(at))
+            .map_err(change_err)?;
+        self.log(at, name, department.ja(), "taken_back", Some(from.ja()))?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    fn hold(&mut self, login: &str, name: &str, department: Department) -> Result<(), VisitError> {
         let obj = self.ensure_map(&["handling"])?;
         self.doc
             .put(&obj, "department", department.as_str())
@@ -984,8 +1045,6 @@ impl VisitDoc {
         let actor = self.doc.get_actor().to_hex_string();
         let actors = self.ensure_map(&["actors"])?;
         self.doc.put(&actors, &actor, name).map_err(change_err)?;
-        self.log(at, name, department.ja(), "opened", None)?;
-        self.doc.commit();
         Ok(())
     }
 

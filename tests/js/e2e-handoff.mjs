@@ -1,5 +1,7 @@
 // Handing a visit on: 市民課 opens it (the list shows who holds it), hands it to 保険年金課,
 // where it appears on that 課's list at once; the history shows who did what and where.
+// 市民課 opening it again (to look, to reprint) takes nothing: 保険年金課 keeps it, with its
+// holder and waiting time, through reloads; 「取り戻す」 moves it back, and is audited.
 import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
@@ -53,5 +55,57 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
       if (!history.includes(line)) throw new Error(`history lacks "${line}": ${history}`);
     }
     await steps.shot(hoken, "03-history");
+  });
+
+  await steps.step("市民課 opening it again only looks: 保険年金課 keeps it, holder and waiting time", async () => {
+    const row = async (page, n) =>
+      page.evaluate(
+        (n) => [...document.querySelectorAll("#today-visits tr")].find((tr) => tr.textContent.includes(`受付番号 ${n}`))?.textContent ?? null,
+        n,
+      );
+    const since = async () =>
+      hoken.evaluate(async (n) => (await (await fetch(`/api/visits?reception=${n}`)).json())[0], number);
+    const before = await since();
+    expectEqual(before.department, "hoken_nenkin", "at 保険年金課");
+    await shimin.fill("#open-number", number);
+    await shimin.press("#open-number", "Enter");
+    await shimin.waitForSelector("#held-elsewhere");
+    const banner = await shimin.textContent("#held-elsewhere");
+    if (!banner.includes("保険年金課で対応中")) throw new Error(`banner: ${banner}`);
+    expectEqual(await shimin.isDisabled("#item-person-0-name"), true, "the fields are read-only");
+    expectEqual(await shimin.isDisabled("#handoff-button"), true, "回す is not offered");
+    await steps.shot(shimin, "04-read-only");
+    // Reloaded and reconnected, it still takes nothing.
+    await shimin.reload();
+    await shimin.waitForSelector("#held-elsewhere");
+    await shimin.waitForTimeout(1500);
+    const after = await since();
+    expectEqual(after.department, "hoken_nenkin", "still at 保険年金課");
+    expectEqual(after.holder, "保険 花子", "still held by 保険 花子");
+    expectEqual(after.waiting_since, before.waiting_since, "waiting time kept");
+    await hoken.goto(`${server.url}#/counter`);
+    await hoken.waitForFunction((n) => [...document.querySelectorAll("#today-visits tr")].some((tr) => tr.textContent.includes(`受付番号 ${n}`) && tr.textContent.includes("保険 花子")), number, { timeout: 15000 });
+    if (!(await row(hoken, number))) throw new Error("gone from 保険年金課's list");
+  });
+
+  await steps.step("「取り戻す」 moves it back to 市民課, in the history and the audit log", async () => {
+    await shimin.focus("#take-back");
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForSelector("#held-elsewhere", { state: "detached" });
+    await shimin.waitForFunction(() => document.activeElement?.id === "visit-title");
+    expectEqual(await shimin.isDisabled("#item-person-0-name"), false, "editable again");
+    await shimin.waitForFunction(() => document.querySelector("#history")?.textContent.includes("市民 一郎 が 保険年金課 から取り戻した (市民課)"), null, { timeout: 15000 });
+    await hoken.waitForFunction(
+      (n) => ![...document.querySelectorAll("#today-visits tr")].some((tr) => tr.textContent.includes(`受付番号 ${n}`)),
+      number,
+      { timeout: 15000 },
+    );
+    const admin = await (await browser.newContext(contextOptions)).newPage();
+    await signIn(admin, server, "admin01");
+    const log = await admin.evaluate(async () => (await (await fetch("/api/audit")).json()));
+    const entries = Array.isArray(log) ? log : log.entries;
+    const moved = entries.filter((e) => e.action === "visit_taken_back");
+    expectEqual(moved.length, 1, "one visit_taken_back in the audit log");
+    if (!moved[0].detail.includes(`受付${number} 保険年金課 → 市民課`)) throw new Error(`audit detail: ${moved[0].detail}`);
   });
 });

@@ -198,21 +198,32 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
     }
     let view = app.open.as_ref().filter(|v| v.id == props.id);
+    // The 課 of the person at this counter; a visit at another 課 is only looked at here.
+    let my_department = app
+        .staff
+        .as_ref()
+        .and_then(|s| Department::from_name(&s.department));
+    let elsewhere = view
+        .map(|v| v.handling.department)
+        .filter(|d| my_department.is_some_and(|mine| mine != *d));
     {
-        // Opening a visit at a counter takes it (once per opening, so two counters with the
+        // Opening a visit at its own 課 takes it (once per opening, so two counters with the
         // same visit open do not take it back and forth): the 課's list shows who holds it.
+        // Opening it at another 課 — to look, or to reprint — takes nothing: it keeps its
+        // place in that 課's queue; 「取り戻す」 is an explicit action.
         let repo = repo.clone();
         let staff = app.staff.clone();
         let taken = use_mut_ref(|| None::<DocumentId>);
-        let loaded = view.map(|v| (v.id, v.handling.holder_login.clone()));
+        let loaded = view.map(|v| (v.id, v.handling.clone()));
         let loaded_id = loaded.as_ref().map(|(id, _)| *id);
         use_effect_with(loaded_id, move |_| {
-            if let (Some((id, holder)), Some(staff)) = (loaded, staff)
+            if let (Some((id, handling)), Some(staff)) = (loaded, staff)
                 && *taken.borrow() != Some(id)
                 && let Some(department) = Department::from_name(&staff.department)
+                && handling.department == department
             {
                 *taken.borrow_mut() = Some(id);
-                if holder.as_deref() != Some(staff.login.as_str()) {
+                if handling.holder_login.as_deref() != Some(staff.login.as_str()) {
                     repo.change(
                         id,
                         VisitChange::Take {
@@ -226,6 +237,35 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
             }
         });
     }
+    let held_elsewhere = elsewhere.zip(app.staff.clone()).zip(my_department).map(
+        |((at, staff), mine)| {
+            let onclick = {
+                let (repo, app, id) = (repo.clone(), app.clone(), props.id);
+                Callback::from(move |_| {
+                    repo.change(
+                        id,
+                        VisitChange::TakeBack {
+                            login: staff.login.clone(),
+                            name: staff.name.clone(),
+                            department: mine,
+                            at: js_sys::Date::now() as i64,
+                        },
+                    );
+                    app.dispatch(Action::Announce(
+                        ja(Text::AnnounceTakenBack).replace("{d}", at.ja()),
+                    ));
+                    // The button goes with the banner: the focus goes to the visit's title.
+                    crate::focus::focus_first_of(&["#visit-title"]);
+                })
+            };
+            html! {
+                <div class="held-elsewhere" id="held-elsewhere">
+                    <p>{ ja(Text::HeldElsewhere).replace("{d}", at.ja()) }</p>
+                    <button type="button" id="take-back" {onclick}>{ ja(Text::TakeBack) }</button>
+                </div>
+            }
+        },
+    );
     let body = match view {
         Some(view) => html! {
             <>
@@ -233,7 +273,8 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>
-                <VisitScreen view={view.clone()} online={app.sync.online} />
+                <div class="slot">{ for held_elsewhere }</div>
+                <VisitScreen view={view.clone()} online={app.sync.online} read_only={elsewhere.is_some()} />
             </>
         },
         None => match app.unavailable {

@@ -32,6 +32,9 @@ pub struct VisitScreenProps {
     pub view: VisitView,
     /// Whether the server is reachable (a confirmation waits otherwise).
     pub online: bool,
+    /// Whether the visit is at another 課: shown to look at and print only.
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 fn dom_id(parts: &[&str]) -> String {
@@ -362,6 +365,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let line = match entry.action.as_str() {
             "handed_off" => ja(Text::HistoryHandedOff)
                 .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
+            "taken_back" => ja(Text::HistoryTakenBack)
+                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
             _ => ja(Text::HistoryOpened).to_owned(),
         }
         .replace("{w}", &entry.who)
@@ -380,8 +385,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     // from the end of the list, so a form section or a field added after an element re-creates
     // that element — under the person's fingers when it holds the focus (the navi panel when
     // the card-holder count adds forms, a person's field when a form adds 続柄).
+    // A visit another 課 has is shown to look at and print, every control disabled (a
+    // disabled fieldset disables every input, select and button in it; links stay).
     html! {
-        <div class="visit-screen">
+        <fieldset class="visit-screen" disabled={props.read_only}>
             <NaviPanel key="navi" {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
@@ -402,7 +409,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <h2 id="history-title">{ ja(Text::HistoryTitle) }</h2>
                 <ol id="history">{ for history }</ol>
             </section>
-        </div>
+        </fieldset>
     }
 }
 

@@ -494,3 +494,67 @@ fn a_visit_is_taken_handed_on_and_its_history_kept() {
     assert_eq!(history[1].detail.as_deref(), Some("保険年金課"));
     assert_eq!(history[1].department, "市民課");
 }
+
+#[test]
+fn opening_at_another_ka_is_not_taking_and_taking_back_is_explicit() {
+    use crate::catalog::Department;
+    let mut v = visit();
+    let take = |login: &str, name: &str, department, at| VisitChange::Take {
+        login: login.into(),
+        name: name.into(),
+        department,
+        at,
+    };
+    v.apply(&take("shimin01", "市民 一郎", Department::Shimin, 10))
+        .unwrap();
+    v.apply(&VisitChange::HandOff {
+        to: Department::HokenNenkin,
+        name: "市民 一郎".into(),
+        from: Department::Shimin,
+        at: 20,
+    })
+    .unwrap();
+    v.apply(&take("hoken01", "保険 花子", Department::HokenNenkin, 30))
+        .unwrap();
+    // 市民課 opens it again to look or reprint: refused, nothing moves, the queue time stays.
+    let err = v
+        .apply(&take("shimin01", "市民 一郎", Department::Shimin, 40))
+        .unwrap_err();
+    assert!(
+        matches!(err, VisitError::HandledElsewhere("保険年金課")),
+        "{err}"
+    );
+    let h = v.handling();
+    assert_eq!(
+        (h.department, h.holder.as_deref(), h.since),
+        (Department::HokenNenkin, Some("保険 花子"), Some(20))
+    );
+    // 取り戻す moves it, from now, and the history says from where.
+    assert!(
+        v.apply(&VisitChange::TakeBack {
+            login: "shimin01".into(),
+            name: "市民 一郎".into(),
+            department: Department::Shimin,
+            at: 50,
+        })
+        .unwrap()
+    );
+    let h = v.handling();
+    assert_eq!(
+        (h.department, h.holder.as_deref(), h.since),
+        (Department::Shimin, Some("市民 一郎"), Some(50))
+    );
+    let last = v.history().pop().unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.detail.as_deref(),
+            last.department.as_str()
+        ),
+        ("taken_back", Some("保険年金課"), "市民課")
+    );
+    // A colleague of the same 課 opening it takes it, as before, without moving its place.
+    v.apply(&take("shimin02", "市民 二郎", Department::Shimin, 60))
+        .unwrap();
+    assert_eq!(v.handling().since, Some(50));
+}

@@ -21,6 +21,7 @@ use automerge::{AutoCommit, ChangeHash};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
+use shared_model::catalog::Department;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
 use tokio::sync::{Mutex, Notify, mpsc};
 
@@ -98,6 +99,9 @@ struct DocEntry {
     /// The list view of the visit and the heads it was read at (read again only after a
     /// change, so a 課's list polling every few seconds costs nothing per unchanged visit).
     listing: Option<(Vec<ChangeHash>, Option<VisitListing>)>,
+    /// The 課 the visit was at when last settled (`None` until known), so that a move
+    /// between 課 (handed on, taken back) is audited once, when it arrives.
+    at_department: Option<Department>,
 }
 
 /// Counters for the status page and tests.
@@ -328,6 +332,8 @@ impl Hub {
             let mut doc =
                 AutoCommit::load(&bytes).map_err(|_| HubError::Corrupt { document_id })?;
             entry.saved_heads = doc.get_heads();
+            entry.at_department =
+                Some(shared_model::handling_department(&doc).unwrap_or(Department::Shimin));
             entry.doc = Some(doc);
         }
         entry.loaded = true;

@@ -8,6 +8,8 @@ use shared_model::calendar::tokyo_day;
 use shared_model::protocol::Message;
 use shared_model::reconcile_document;
 
+use shared_model::catalog::Department;
+
 use super::{DocEntry, Hub, HubError, heads_hash};
 use crate::exchange::outbox::records_for_confirmed;
 use crate::store::{OutboxEntry, StatusUpdate, department_grantee};
@@ -74,14 +76,15 @@ impl Hub {
             }
         }
         // A visit handed to another 課 becomes theirs too.
-        let handled_at = entry
+        let department = entry
             .doc
             .as_ref()
-            .and_then(shared_model::handling_department)
-            .map(|d| department_grantee(d.as_str()));
-        if let Some(grantee) = handled_at {
-            self.add_grant(document_id, entry, grantee).await?;
+            .and_then(shared_model::handling_department);
+        if let Some(department) = department {
+            self.add_grant(document_id, entry, department_grantee(department.as_str()))
+                .await?;
         }
+        self.audit_move(document_id, entry, department, &by).await;
         self.persist(document_id, entry, outbox).await?;
         self.broadcast(document_id, entry);
         Ok(())
@@ -194,5 +197,48 @@ impl Hub {
             self.broadcast(document_id, &mut entry);
         }
         Ok(changed)
+    }
+
+    /// A visit that moved between 課 (handed on, or taken back with 「取り戻す」) is audited
+    /// with its 受付番号 and both 課. A visit no 課 has taken yet is at 市民課.
+    async fn audit_move(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        now: Option<Department>,
+        by: &(String, String),
+    ) {
+        let now = now.unwrap_or(Department::Shimin);
+        let Some(before) = entry.at_department.replace(now).filter(|b| *b != now) else {
+            return;
+        };
+        let how = entry
+            .doc
+            .as_ref()
+            .and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok())
+            .and_then(|v| v.history().pop())
+            .map(|h| h.action);
+        let action = match how.as_deref() {
+            Some("handed_off") => "visit_handed_off",
+            Some("taken_back") => "visit_taken_back",
+            _ => "visit_moved",
+        };
+        let (store, by) = (self.store.clone(), by.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            let number = store
+                .visit_record(&document_id)
+                .ok()
+                .flatten()
+                .map(|v| format!(" 受付{}", v.reception_number))
+                .unwrap_or_default();
+            store.audit_at(
+                crate::clock::now_ms(),
+                &by.0,
+                &by.1,
+                action,
+                &format!("{document_id}{number} {} → {}", before.ja(), now.ja()),
+            )
+        })
+        .await;
     }
 }

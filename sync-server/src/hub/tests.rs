@@ -207,6 +207,35 @@ async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kios
             .iter()
             .any(|e| e.2 == "sync_denied")
     );
+    let moved = |action: &str| {
+        hub.store
+            .audit_entries(20)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.2 == action)
+            .map(|e| e.3)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        moved("visit_handed_off"),
+        [format!("{id} 市民課 → 保険年金課")],
+        "the handoff is audited once"
+    );
+    // 市民課 takes it back, explicitly: audited with both 課.
+    visit
+        .apply(&VisitChange::TakeBack {
+            login: "shimin01".into(),
+            name: "市民 一郎".into(),
+            department: Department::Shimin,
+            at: 9,
+        })
+        .unwrap();
+    converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+    assert_eq!(
+        moved("visit_taken_back"),
+        [format!("{id} 保険年金課 → 市民課")]
+    );
+    assert_eq!(moved("visit_handed_off").len(), 1);
 }
 
 #[tokio::test]
