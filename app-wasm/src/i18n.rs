@@ -46,6 +46,8 @@ pub enum Text {
     ErrorOffline,
     ErrorNotFound,
     ErrorInvalidId,
+    ErrorReceptionNumber,
+    ErrorRefused,
     ErrorStorage,
     AdminTitle,
     AdminServer,
@@ -270,6 +272,14 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ErrorNotFound => (
             "その受付番号は本日ありません。",
             "No visit with that number today.",
+        ),
+        ErrorReceptionNumber => (
+            "受付番号は数字で入力してください。",
+            "Enter the reception number in digits.",
+        ),
+        ErrorRefused => (
+            "サーバーがこの操作を受け付けませんでした。画面を読み込み直してください。",
+            "The server refused this. Reload the page.",
         ),
         ErrorInvalidId => (
             "文書IDの形式が正しくありません。",

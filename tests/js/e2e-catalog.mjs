@@ -77,7 +77,7 @@ const VALUES = {
   "visit.destination_head_name": [["高崎 太郎", "高崎 太郎"]],
   "visit.bank_name": [["群馬銀行", "群馬銀行"]],
   "visit.bank_branch": [["高崎支店", "高崎支店"]],
-  "visit.account_number": [["1234567", "1234567"]],
+  "visit.account_number": [["１２３４５６", "0123456"]],
   "visit.account_holder_kana": [["ﾀｶｻｷ ﾊﾅｺ", "タカサキ\u3000ハナコ"]],
 };
 

@@ -108,4 +108,23 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
     expectEqual(moved.length, 1, "one visit_taken_back in the audit log");
     if (!moved[0].detail.includes(`受付${number} 保険年金課 → 市民課`)) throw new Error(`audit detail: ${moved[0].detail}`);
   });
+
+  await steps.step("a reception number typed in full width opens the visit; letters are named, not the network", async () => {
+    await shimin.goto(`${server.url}#/counter`);
+    await shimin.waitForSelector("#open-number");
+    const wide = String(number).replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+    await shimin.focus("#open-number");
+    await shimin.keyboard.type(wide, { delay: 20 });
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForFunction((n) => document.querySelector("#visit-reception-number")?.textContent === n, String(number), { timeout: 15000 });
+    await shimin.goto(`${server.url}#/counter`);
+    await shimin.waitForSelector("#open-number");
+    await shimin.focus("#open-number");
+    await shimin.keyboard.type("6a", { delay: 20 });
+    await shimin.keyboard.press("Enter");
+    const problem = await shimin.waitForSelector(".problem");
+    const text = await problem.textContent();
+    if (!text.includes("受付番号は数字で入力してください")) throw new Error(`problem: ${text}`);
+    if (text.includes("接続")) throw new Error(`a network problem named: ${text}`);
+  });
 });

@@ -1,4 +1,5 @@
 use shared_model::catalog::Department;
+use shared_model::validate::read_reception_number;
 use shared_model::{AutomergeUrl, DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -50,14 +51,21 @@ pub fn counter_home() -> Html {
                 .map(|i| i.value())
                 .unwrap_or_default();
             let app = app.clone();
+            // ６ is 6: a number typed in full width opens that visit. What is not a number is
+            // named as such, never as a network problem.
+            let Ok(number) = read_reception_number(&number) else {
+                app.dispatch(Action::Problem(Text::ErrorReceptionNumber));
+                return;
+            };
             spawn_local(async move {
-                match api::visit_by_reception(number.trim()).await {
+                match api::visit_by_reception(&number.to_string()).await {
                     Ok(record) => match record.visit_id.parse::<DocumentId>() {
                         Ok(id) => Route::CounterVisit(id).go(),
                         Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
                     },
                     Err(ApiError::NotFound) => app.dispatch(Action::Problem(Text::ErrorNotFound)),
-                    Err(_) => app.dispatch(Action::Problem(Text::ErrorOffline)),
+                    Err(ApiError::Unreachable) => app.dispatch(Action::Problem(Text::ErrorOffline)),
+                    Err(_) => app.dispatch(Action::Problem(Text::ErrorRefused)),
                 }
             });
         })

@@ -12,6 +12,7 @@
 //! | 個人番号 | 12 ASCII digits | `1234 5678 9018` |
 //! | 宛名番号・世帯番号 | ASCII digits | `０００１２３４５６` |
 //! | 在留カード番号 | 2 capitals, 8 digits, 2 capitals | `ab12345678cd` |
+//! | 口座番号 | 7 ASCII digits, leading zeros | `１２３４５６７`, `12345` (→ `0012345`) |
 //! | 続柄 | the 標準仕様書 §1.1.11 notation | `妻(未届)`, `子 の 妻` |
 //! | 通数 | ASCII digits, no leading zero | `０３` |
 //! | text, choices, yes/no | as entered (outer spaces trimmed) | |
@@ -28,8 +29,9 @@
 use super::{Choice, Kind};
 use crate::calendar::read_date;
 use crate::validate::{
-    Code, Finding, check_atena_number, check_date_text, check_kana, check_my_number, check_phone,
-    check_postal_code, check_relationship, check_residence_card_number,
+    Code, Finding, check_account_number, check_atena_number, check_date_text, check_kana,
+    check_my_number, check_phone, check_postal_code, check_relationship,
+    check_residence_card_number,
 };
 
 impl Kind {
@@ -58,6 +60,7 @@ impl Kind {
             Kind::MyNumber => check_my_number(trimmed),
             Kind::AtenaNumber => check_atena_number(trimmed),
             Kind::ResidenceCard => check_residence_card_number(trimmed),
+            Kind::AccountNumber => check_account_number(trimmed),
             Kind::Relationship => check_relationship(trimmed),
             Kind::Counts => {
                 let digits = ascii_digits(trimmed);
@@ -202,6 +205,12 @@ mod tests {
                 "妻（未届）",
             ),
             (Kind::Counts, &["０３", "3", " 3 "], "3"),
+            (
+                Kind::AccountNumber,
+                &["１２３４５６７", "123-4567", "1234567"],
+                "1234567",
+            ),
+            (Kind::AccountNumber, &["12345", "００１２３４５"], "0012345"),
         ];
         for (kind, typed, canonical) in cases {
             for t in *typed {

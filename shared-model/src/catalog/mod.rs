@@ -118,6 +118,9 @@ pub enum Kind {
     AtenaNumber,
     /// 在留カード番号.
     ResidenceCard,
+    /// 口座番号 of a bank account: 7 digits (全銀協の口座番号; a shorter one is written with
+    /// leading zeros).
+    AccountNumber,
     /// 続柄.
     Relationship,
     /// One of the field's choices.

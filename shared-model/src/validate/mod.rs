@@ -19,8 +19,8 @@ pub use contact::{check_phone, check_postal_code};
 pub use deadline::{DeadlineRule, check_moved_on, check_notified_on};
 pub use kana::{check_kana, normalize_kana};
 pub use number::{
-    check_atena_number, check_my_number, check_residence_card_number, m11_check_digit,
-    my_number_check_digit,
+    check_account_number, check_atena_number, check_my_number, check_residence_card_number,
+    m11_check_digit, my_number_check_digit, read_reception_number,
 };
 pub use relationship::check_relationship;
 
@@ -63,6 +63,8 @@ pub enum Code {
     AtenaNumberFormat,
     AtenaNumberCheckDigit,
     ResidenceCardFormat,
+    AccountNumberFormat,
+    ReceptionNumberFormat,
     KanaInvalid,
     RelationshipUnknown,
     RelationshipNotAllowed,
@@ -94,6 +96,8 @@ impl Code {
             Code::AtenaNumberFormat => "atena_number.format",
             Code::AtenaNumberCheckDigit => "atena_number.check_digit",
             Code::ResidenceCardFormat => "residence_card.format",
+            Code::AccountNumberFormat => "account_number.format",
+            Code::ReceptionNumberFormat => "reception_number.format",
             Code::KanaInvalid => "kana.invalid",
             Code::RelationshipUnknown => "relationship.unknown",
             Code::RelationshipNotAllowed => "relationship.not_allowed",
@@ -266,7 +270,7 @@ mod tests {
 
     use crate::catalog::Kind;
 
-    const KINDS: [Kind; 12] = [
+    const KINDS: [Kind; 13] = [
         Kind::Text,
         Kind::Kana,
         Kind::Date,
@@ -275,6 +279,7 @@ mod tests {
         Kind::MyNumber,
         Kind::AtenaNumber,
         Kind::ResidenceCard,
+        Kind::AccountNumber,
         Kind::Relationship,
         Kind::Choice,
         Kind::Flag,
@@ -322,6 +327,8 @@ mod tests {
             let _ = check_my_number(&text);
             let _ = check_atena_number(&text);
             let _ = check_residence_card_number(&text);
+            let _ = check_account_number(&text);
+            let _ = read_reception_number(&text);
             let _ = check_kana(&text);
             let _ = normalize_kana(&text);
             let _ = check_relationship(&text);

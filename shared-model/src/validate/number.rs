@@ -91,6 +91,53 @@ pub fn check_atena_number(text: &str) -> Result<String, Finding> {
     Ok(ascii(&d))
 }
 
+/// Checks a bank 口座番号: up to 7 digits (full width, spaces and hyphens accepted), returned
+/// as 7 ASCII digits with leading zeros, as 全銀協 formats write an account number shorter
+/// than 7 digits.
+pub fn check_account_number(text: &str) -> Result<String, Finding> {
+    match digits(text) {
+        Some(d) if !d.is_empty() && d.len() <= 7 => Ok(format!("{:0>7}", ascii(&d))),
+        _ => Err(Finding::error(
+            Code::AccountNumberFormat,
+            format!(
+                "口座番号は7桁までの数字で入力してください (「{}」)。",
+                text.trim()
+            ),
+            format!(
+                "Enter the account number as up to 7 digits (\"{}\").",
+                text.trim()
+            ),
+        )),
+    }
+}
+
+/// Reads a 受付番号 as counters type it (`6`, `６`, `006`, ` 6 `): its number.
+///
+/// Errors: [`Code::ReceptionNumberFormat`] for anything but digits, or a number beyond
+/// `u32`, naming what was typed.
+pub fn read_reception_number(text: &str) -> Result<u32, Finding> {
+    let trimmed = text.trim();
+    let digits: Option<String> = (!trimmed.is_empty())
+        .then(|| {
+            trimmed
+                .chars()
+                .map(|c| match c {
+                    '0'..='9' => Some(c),
+                    '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+                    _ => None,
+                })
+                .collect()
+        })
+        .flatten();
+    digits.and_then(|d| d.parse::<u32>().ok()).ok_or_else(|| {
+        Finding::error(
+            Code::ReceptionNumberFormat,
+            format!("受付番号は数字で入力してください (「{trimmed}」)。"),
+            format!("Enter the reception number in digits (\"{trimmed}\")."),
+        )
+    })
+}
+
 /// Checks a 在留カード番号: two letters, eight digits, two letters (e.g. AB12345678CD), in
 /// either case and width, spaces between the groups allowed; returns it in ASCII capitals.
 pub fn check_residence_card_number(text: &str) -> Result<String, Finding> {
@@ -124,6 +171,34 @@ mod tests {
     fn with_check(body: &str, f: fn(&[u32]) -> u32) -> String {
         let d: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
         format!("{body}{}", f(&d))
+    }
+
+    #[test]
+    fn reception_numbers_as_counters_type_them() {
+        for typed in ["6", "６", "006", " 6 ", "\u{3000}６"] {
+            assert_eq!(read_reception_number(typed), Ok(6), "{typed:?}");
+        }
+        for typed in ["", "6a", "六", "-6", "99999999999"] {
+            let err = read_reception_number(typed).unwrap_err();
+            assert_eq!(err.code, Code::ReceptionNumberFormat, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn account_numbers_take_leading_zeros() {
+        assert_eq!(
+            check_account_number("１２３４５６７").as_deref(),
+            Ok("1234567")
+        );
+        assert_eq!(check_account_number("123").as_deref(), Ok("0000123"));
+        assert_eq!(
+            check_account_number("12345678").unwrap_err().code,
+            Code::AccountNumberFormat
+        );
+        assert_eq!(
+            check_account_number("12a").unwrap_err().code,
+            Code::AccountNumberFormat
+        );
     }
 
     #[test]

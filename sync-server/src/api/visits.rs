@@ -83,9 +83,10 @@ pub async fn list_visits(
 ) -> Result<Json<Vec<VisitListing>>, ApiError> {
     let wanted = match query.reception.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<u32>().map_err(|_| {
-            ApiError::BadRequest(format!("reception number {text:?} is not a number"))
-        })?),
+        Some(text) => Some(
+            shared_model::validate::read_reception_number(text)
+                .map_err(|finding| ApiError::BadRequest(finding.message_ja))?,
+        ),
     };
     let day = tokyo_day(now_ms()).to_string();
     let store = app.store.clone();
