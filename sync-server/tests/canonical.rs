@@ -109,6 +109,7 @@ fn value(field: &Field, person: usize, today: CivilDay) -> (String, String) {
         Kind::MyNumber => ("1234 5678 9018".into(), "123456789018".into()),
         Kind::AtenaNumber => ("１２３６".into(), "1236".into()),
         Kind::ResidenceCard => ("ab 12345678 cd".into(), "AB12345678CD".into()),
+        Kind::AccountNumber => ("１２３４５".into(), "0012345".into()),
         Kind::Relationship => {
             if person == 0 {
                 ("世帯 主".into(), "世帯主".into())
