@@ -343,6 +343,19 @@ impl Navi {
         plan
     }
 
+    /// The procedures a visit goes through: [`Navi::visit_plan`] without those a person
+    /// dropped. A procedure kept as the navi proposed it counts, not only one ticked again.
+    pub fn chosen_plan(
+        &self,
+        answers: Option<&Answers>,
+        choices: &std::collections::BTreeMap<String, bool>,
+    ) -> Vec<Procedure> {
+        self.visit_plan(answers, choices)
+            .into_iter()
+            .filter(|p| choices.get(&p.rule).copied().unwrap_or(true))
+            .collect()
+    }
+
     /// Every procedure the counter can ask for on its own (証明書の交付, a lost card, …), in
     /// rule order, grouped by nothing: each carries its 課 and 窓口番号.
     pub fn on_request(&self) -> impl Iterator<Item = Procedure> + '_ {

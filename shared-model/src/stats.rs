@@ -11,7 +11,7 @@
 //!     opened: vec![("市民課".into(), 6 * 60_000)],
 //!     handed_off: vec![],
 //!     last_activity: vec![("市民課".into(), 16 * 60_000)],
-//!     procedures: vec!["tenkyo".into()],
+//!     procedures: vec![("tenkyo".into(), "市民課".into())],
 //!     settled_forms: vec![("jumin_idou_tenkyo".into(), "市民課".into())],
 //! };
 //! let day = DayStats::of("2027-04-01", &[facts]);
@@ -38,8 +38,9 @@ pub struct VisitFacts {
     pub handed_off: Vec<(String, i64)>,
     /// The last thing that happened at each 課: (課, when).
     pub last_activity: Vec<(String, i64)>,
-    /// The procedures chosen.
-    pub procedures: Vec<String>,
+    /// The procedures the visit goes through (kept as proposed, or ticked, or asked for)
+    /// and the 課 of each.
+    pub procedures: Vec<(String, String)>,
     /// Forms confirmed (or beyond) and the 課 that owns them.
     pub settled_forms: Vec<(String, String)>,
 }
@@ -49,7 +50,11 @@ impl VisitFacts {
     pub fn of(visit: &VisitDoc) -> Self {
         let mut facts = VisitFacts {
             created_at: visit.created_at(),
-            procedures: visit.procedures().into_iter().collect(),
+            procedures: visit
+                .chosen_procedures()
+                .into_iter()
+                .map(|p| (p.rule, p.department.ja().to_owned()))
+                .collect(),
             ..VisitFacts::default()
         };
         for entry in visit.history() {
@@ -85,6 +90,9 @@ impl VisitFacts {
 pub struct DepartmentStats {
     /// Visits it opened.
     pub visits: usize,
+    /// Procedures placed at it, over the visits of the day.
+    #[serde(default)]
+    pub procedures: usize,
     /// Its forms confirmed (or sent, or taken in).
     pub forms_settled: usize,
     /// Median minutes from reception to this 課 opening the visit, for visits it saw first.
@@ -136,8 +144,13 @@ impl DayStats {
         let mut waits: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut handling: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for visit in visits {
-            for procedure in &visit.procedures {
+            for (procedure, department) in &visit.procedures {
                 *stats.procedures.entry(procedure.clone()).or_default() += 1;
+                stats
+                    .departments
+                    .entry(department.clone())
+                    .or_default()
+                    .procedures += 1;
             }
             for (_, department) in &visit.settled_forms {
                 stats
@@ -208,21 +221,22 @@ impl DayStats {
     pub fn to_csv(&self) -> String {
         let number = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
         let mut out = String::from(
-            "\u{feff}日付,区分,名前,件数,確認済み届書,待ち時間中央値(分),対応時間中央値(分)\r\n",
+            "\u{feff}日付,区分,名前,件数,手続き数,確認済み届書,待ち時間中央値(分),対応時間中央値(分)\r\n",
         );
         for (name, d) in &self.departments {
             out.push_str(&format!(
-                "{},課,{},{},{},{},{}\r\n",
+                "{},課,{},{},{},{},{},{}\r\n",
                 self.day,
                 name,
                 d.visits,
+                d.procedures,
                 d.forms_settled,
                 number(d.waiting_median_min),
                 number(d.handling_median_min)
             ));
         }
         for (name, n) in &self.procedures {
-            out.push_str(&format!("{},手続き,{name},{n},,,\r\n", self.day));
+            out.push_str(&format!("{},手続き,{name},{n},,,,\r\n", self.day));
         }
         out
     }
@@ -241,7 +255,7 @@ mod tests {
                 .iter()
                 .map(|(d, t)| (d.to_string(), t + 60_000))
                 .collect(),
-            procedures: vec!["tennyu".into()],
+            procedures: vec![("tennyu".into(), "市民課".into())],
             settled_forms: vec![],
         }
     }
@@ -271,7 +285,42 @@ mod tests {
         assert_eq!(day.procedures["tennyu"], 3);
         let csv = day.to_csv();
         assert!(csv.starts_with("\u{feff}日付,区分"));
-        assert!(csv.contains("2027-04-01,課,市民課,2,0,15.0,8.0\r\n"));
-        assert!(csv.contains("2027-04-01,手続き,tennyu,3,,,\r\n"));
+        assert!(csv.contains("2027-04-01,課,市民課,2,3,0,15.0,8.0\r\n"));
+        assert!(csv.contains("2027-04-01,手続き,tennyu,3,,,,\r\n"));
+    }
+
+    #[test]
+    fn procedures_kept_as_proposed_are_counted() {
+        use crate::navi::{Answers, Fact, LifeEvent};
+        use crate::visit::VisitChange;
+        let mut visit = VisitDoc::new(crate::DocumentId::random(), "1", 0);
+        // 転入 with 国保: the navi proposes 転入届, 国保の加入 and 所得の簡易申告; nothing is
+        // ticked again, 所得の簡易申告 is dropped, and 住民票の写し is asked for.
+        visit
+            .apply(&VisitChange::Answers(
+                Answers::new(LifeEvent::Tennyu).with(Fact::Kokuho),
+            ))
+            .unwrap();
+        for (rule, chosen) in [("kokuho_income", false), ("req_juminhyo", true)] {
+            visit
+                .apply(&VisitChange::Procedure {
+                    rule: rule.into(),
+                    chosen,
+                })
+                .unwrap();
+        }
+        let facts = VisitFacts::of(&visit);
+        assert_eq!(
+            facts.procedures,
+            [
+                ("tennyu".to_owned(), "市民課".to_owned()),
+                ("kokuho_join".to_owned(), "保険年金課".to_owned()),
+                ("req_juminhyo".to_owned(), "市民課".to_owned()),
+            ]
+        );
+        let day = DayStats::of("2027-04-01", &[facts]);
+        assert_eq!(day.procedures.len(), 3);
+        assert_eq!(day.departments["市民課"].procedures, 2);
+        assert_eq!(day.departments["保険年金課"].procedures, 1);
     }
 }

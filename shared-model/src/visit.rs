@@ -859,7 +859,14 @@ impl VisitDoc {
             .collect()
     }
 
-    /// The chosen procedures (navi rule ids).
+    /// The procedures the visit goes through (the navi's plan for its answers and what was
+    /// asked for, less what a person dropped), in plan order.
+    pub fn chosen_procedures(&self) -> Vec<crate::navi::Procedure> {
+        crate::navi::Navi::builtin().chosen_plan(self.answers().as_ref(), &self.procedure_choices())
+    }
+
+    /// The procedures a person ticked explicitly (navi rule ids); see
+    /// [`VisitDoc::chosen_procedures`] for the ones the visit goes through.
     pub fn procedures(&self) -> BTreeSet<String> {
         let Some(obj) = self.find_obj(&["procedures"]) else {
             return BTreeSet::new();

@@ -81,6 +81,12 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
       [bar, before + 1],
       { timeout: 20000 },
     );
+    // 転居 chosen and its procedure kept as the navi proposed it (never ticked again): it
+    // counts, for the procedure and for 市民課.
+    await counter.focus("#navi-event-tenkyo");
+    await counter.keyboard.press("Space");
+    await admin.waitForSelector('#chart-procedures g.bar[data-label="転居届"]', { timeout: 20000 });
+    await admin.waitForSelector('#chart-procedures-per-ka g.bar[data-label="市民課"]', { timeout: 20000 });
     // The waiting-time chart has a bar for 市民課 too, and the CSV carries the same day.
     await admin.waitForSelector('#chart-waiting g.bar[data-label="市民課"]');
     const csv = await admin.evaluate(async () => (await fetch("/api/stats.csv")).text());

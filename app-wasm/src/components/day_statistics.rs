@@ -108,6 +108,15 @@ pub fn day_statistics() -> Html {
                     shown: minutes(d.handling_median_min),
                 })
                 .collect();
+            let procedures_per_ka: Vec<Bar> = day
+                .departments
+                .iter()
+                .map(|(name, d)| Bar {
+                    label: name.clone(),
+                    value: d.procedures as f64,
+                    shown: format!("{} 件", d.procedures),
+                })
+                .collect();
             let procedures: Vec<Bar> = day
                 .procedures
                 .iter()
@@ -134,6 +143,7 @@ pub fn day_statistics() -> Html {
                         <BarChart id="chart-visits" title={ja(Text::StatsVisitsPerKa)} bars={visits} />
                         <BarChart id="chart-waiting" title={ja(Text::StatsWaiting)} bars={waiting} />
                         <BarChart id="chart-handling" title={ja(Text::StatsHandling)} bars={handling} />
+                        <BarChart id="chart-procedures-per-ka" title={ja(Text::StatsProceduresPerKa)} bars={procedures_per_ka} />
                         <BarChart id="chart-procedures" title={ja(Text::StatsProcedures)} bars={procedures} />
                     </div>
                 </>
