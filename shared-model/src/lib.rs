@@ -16,6 +16,7 @@ pub mod export_queue;
 pub mod import_state;
 pub mod navi;
 pub mod numerals;
+pub mod prefill;
 pub mod protocol;
 pub mod search_key;
 pub mod stats;

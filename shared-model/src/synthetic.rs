@@ -17,7 +17,7 @@ use crate::calendar::CivilDay;
 use crate::validate::{m11_check_digit, my_number_check_digit};
 
 /// One resident as the register holds them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resident {
     /// 宛名番号 (with its M11 check digit).
     pub atena_number: String,

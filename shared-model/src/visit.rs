@@ -183,6 +183,19 @@ pub enum VisitChange {
         /// The value.
         value: String,
     },
+    /// Set a canonical item only if it still holds `was` (the value the person was shown,
+    /// empty for a blank): a fill from the register never overwrites what was typed after
+    /// it was planned.
+    ItemIf {
+        /// `person.name`, `household.address`, …
+        key: String,
+        /// The person, for person items.
+        person: Option<usize>,
+        /// What the item must still hold.
+        was: String,
+        /// The new value.
+        value: String,
+    },
     /// Set a form's own field.
     FormField {
         /// The form.
@@ -808,6 +821,17 @@ impl VisitDoc {
         match change {
             VisitChange::Item { key, person, value } => {
                 self.set_item(key, *person, value)?;
+            }
+            VisitChange::ItemIf {
+                key,
+                person,
+                was,
+                value,
+            } => {
+                let now = self.item(key, *person).unwrap_or_default();
+                if now.trim() == was.trim() {
+                    self.set_item(key, *person, value)?;
+                }
             }
             VisitChange::FormField { form, key, value } => {
                 self.set_form_field(form, key, value)?;

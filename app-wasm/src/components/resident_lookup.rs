@@ -5,10 +5,15 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use shared_model::catalog::VisitValues;
+use shared_model::prefill::Prefill;
+
 use crate::api::{self, ApiError, Resident};
+use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::RepoHandle;
+use crate::state::Action;
 
 /// Properties of [`ResidentLookup`].
 #[derive(Properties, PartialEq)]
@@ -19,51 +24,39 @@ pub struct ResidentLookupProps {
     pub online: bool,
     /// The navi's event: for a 転居 the registered address is the previous one.
     pub event: Option<LifeEvent>,
-    /// How many person rows the visit has.
-    pub persons: usize,
+    /// What the visit holds now (a fill that would replace some of it asks first).
+    pub values: VisitValues,
 }
 
-/// Writes residents into the visit: person rows from `first`, the household, the address.
-fn fill(
-    repo: &RepoHandle,
-    id: DocumentId,
-    members: &[Resident],
-    event: Option<LifeEvent>,
-    persons: usize,
-) {
-    let item = |key: &str, person: Option<usize>, value: &str| {
-        repo.change(
-            id,
-            VisitChange::Item {
-                key: key.into(),
-                person,
-                value: value.into(),
-            },
-        )
-    };
-    for _ in persons..members.len() {
-        repo.change(id, VisitChange::AddPerson);
+/// Carries a fill out (every item, or only the blanks) and says how many items it wrote.
+fn apply(repo: &RepoHandle, app: &AppContext, id: DocumentId, plan: &Prefill, replace: bool) {
+    let changes = plan.visit_changes(replace);
+    let items = changes
+        .iter()
+        .filter(|c| matches!(c, VisitChange::ItemIf { .. }))
+        .count();
+    for change in changes {
+        repo.change(id, change);
     }
-    for (i, r) in members.iter().enumerate() {
-        let p = Some(i);
-        item("person.name", p, &r.name);
-        item("person.kana", p, &r.kana);
-        item("person.birth_date", p, &r.birth_date);
-        item("person.sex", p, &r.sex);
-        item("person.relationship", p, &r.relationship);
-        item("person.my_number", p, &r.my_number);
-        item("person.atena_number", p, &r.atena_number);
-    }
-    if let Some(first) = members.first() {
-        item("household.head_name", None, &first.head_name);
-        item("household.household_number", None, &first.household_number);
-        item("household.postal_code", None, &first.postal_code);
-        let address_key = match event {
-            // Moving within the city: the registered address is the one being left.
-            Some(LifeEvent::Tenkyo) => "visit.previous_address",
-            _ => "household.address",
-        };
-        item(address_key, None, &first.address);
+    app.dispatch(Action::Announce(
+        ja(Text::AnnounceFilled).replace("{n}", &items.to_string()),
+    ));
+}
+
+/// A value as the confirmation shows it: a 個人番号 masked but for its last 4 digits.
+fn shown(key: &str, value: &str) -> String {
+    if key == "person.my_number" && value.chars().count() > 4 {
+        let tail: String = value
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("••••••••{tail}")
+    } else {
+        value.to_owned()
     }
 }
 
@@ -73,8 +66,23 @@ fn fill(
 pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
     let repo = use_repo();
     let input = use_node_ref();
+    let app = use_context::<AppContext>().expect("app context");
     let results = use_state(Vec::<Resident>::new);
     let message = use_state(|| None::<Text>);
+    // A fill that would replace values already entered, waiting for the counter's answer:
+    // the residents (and whether one person or a household), planned again against the
+    // visit at every render, so what the panel shows is what the visit holds now.
+    let pending = use_state(|| None::<(Vec<Resident>, bool)>);
+    let plan_of = {
+        let (values, event) = (props.values.clone(), props.event);
+        move |members: &[Resident], one: bool| {
+            if one {
+                Prefill::person(&values, &members[0], event)
+            } else {
+                Prefill::household(&values, members, event)
+            }
+        }
+    };
     if !props.online {
         return html! {
             <section class="lookup" aria-labelledby="lookup-title">
@@ -115,19 +123,36 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
             });
         })
     };
-    let (id, event, persons) = (props.id, props.event, props.persons);
+    let (id, event) = (props.id, props.event);
+    // Fills at once when only blanks would be written; otherwise shows what would be
+    // replaced and asks.
+    let offer = {
+        let (repo, app, pending, plan_of) =
+            (repo.clone(), app.clone(), pending.clone(), plan_of.clone());
+        move |members: Vec<Resident>, one: bool| {
+            let plan = plan_of(&members, one);
+            if plan.replacing().next().is_none() {
+                apply(&repo, &app, id, &plan, true);
+            } else {
+                pending.set(Some((members, one)));
+                crate::focus::focus_first_of(&["#fill-replace"]);
+            }
+        }
+    };
     let rows = results.iter().map(|r| {
         let use_person = {
-            let (repo, r) = (repo.clone(), r.clone());
-            Callback::from(move |_| fill(&repo, id, std::slice::from_ref(&r), event, persons))
+            let (offer, r) = (offer.clone(), r.clone());
+            Callback::from(move |_| offer(vec![r.clone()], true))
         };
         let use_household = {
-            let (repo, number, message) = (repo.clone(), r.household_number.clone(), message.clone());
+            let (offer, number, message) =
+                (offer.clone(), r.household_number.clone(), message.clone());
             Callback::from(move |_| {
-                let (repo, number, message) = (repo.clone(), number.clone(), message.clone());
+                let (offer, number, message) = (offer.clone(), number.clone(), message.clone());
                 spawn_local(async move {
                     match api::household(&number).await {
-                        Ok(members) => fill(&repo, id, &members, event, persons),
+                        Ok(members) if !members.is_empty() => offer(members, false),
+                        Ok(_) => message.set(Some(Text::LookupNone)),
                         Err(_) => message.set(Some(Text::LookupOffline)),
                     }
                 });
@@ -152,6 +177,49 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
         }
     });
     let note = message.map(ja).unwrap_or_default();
+    let confirm = pending.as_ref().map(|(members, one)| {
+        let plan = plan_of(members, *one);
+        let rows = plan.replacing().map(|c| {
+            html! {
+                <tr key={format!("{}-{:?}", c.key, c.person)}>
+                    <th scope="row">{ c.label_ja() }</th>
+                    <td>{ shown(&c.key, &c.current) }</td>
+                    <td>{ shown(&c.key, &c.proposed) }</td>
+                </tr>
+            }
+        });
+        let blanks = plan.changes.iter().filter(|c| !c.replaces()).count();
+        let answer = |replace: Option<bool>| {
+            let (repo, app, pending, plan) = (repo.clone(), app.clone(), pending.clone(), plan.clone());
+            Callback::from(move |_: MouseEvent| {
+                if let Some(replace) = replace {
+                    apply(&repo, &app, id, &plan, replace);
+                }
+                pending.set(None);
+                // The panel goes: the focus goes back to the lookup's query.
+                crate::focus::focus_first_of(&["#lookup-query"]);
+            })
+        };
+        html! {
+            <div class="fill-confirm" id="fill-confirm" role="group" aria-labelledby="fill-confirm-title">
+                <h3 id="fill-confirm-title">{ ja(Text::FillConfirmTitle) }</h3>
+                <table id="fill-changes">
+                    <thead><tr>
+                        <th scope="col">{ ja(Text::FillConfirmItem) }</th>
+                        <th scope="col">{ ja(Text::FillConfirmCurrent) }</th>
+                        <th scope="col">{ ja(Text::FillConfirmProposed) }</th>
+                    </tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                <p>{ ja(Text::FillConfirmBlanks).replace("{n}", &blanks.to_string()) }</p>
+                <div class="actions">
+                    <button type="button" id="fill-replace" onclick={answer(Some(true))}>{ ja(Text::FillReplace) }</button>
+                    <button type="button" id="fill-blanks-only" onclick={answer(Some(false))}>{ ja(Text::FillBlanksOnly) }</button>
+                    <button type="button" id="fill-cancel" onclick={answer(None)}>{ ja(Text::FillCancel) }</button>
+                </div>
+            </div>
+        }
+    });
     html! {
         <section class="lookup" aria-labelledby="lookup-title">
             <h2 id="lookup-title">{ ja(Text::LookupTitle) }</h2>
@@ -164,6 +232,7 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
             // to say): appearing, they would shift the form's place among its siblings and
             // Yew would re-create the query field, emptying it under the person's fingers.
             <p class="hint" role="status" id="lookup-status">{ note }</p>
+            <div class="slot">{ for confirm }</div>
             <div class="lookup-results-place">
                 if !results.is_empty() {
                     <table class="lookup-results" id="lookup-results">

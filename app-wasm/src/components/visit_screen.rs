@@ -392,7 +392,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             <NaviPanel key="navi" {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
-                            persons={view.values.persons.len().max(1)} />
+                            values={view.values.clone()} />
             <div key="summary" class="slot">{ summary }</div>
             <fieldset key="shared" class="form-section">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
