@@ -123,7 +123,7 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
             });
         })
     };
-    let (id, event) = (props.id, props.event);
+    let id = props.id;
     // Fills at once when only blanks would be written; otherwise shows what would be
     // replaced and asks.
     let offer = {
