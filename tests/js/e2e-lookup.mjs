@@ -99,6 +99,20 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
     await page.waitForFunction((n) => document.querySelector("#item-person-0-name")?.value === n, member.name, { timeout: 10000 });
   });
 
+  await steps.step("高松町's 郵便番号 beside a 八島町 address is a warning naming both", async () => {
+    await page.focus("#item-household-postal-code");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("370-0829", { delay: 10 });
+    await page.keyboard.press("Tab");
+    const note = await page.waitForSelector('#item-household-postal-code-notes [data-code="postal_code.town"]', { timeout: 10000 });
+    expectEqual(await note.textContent(), "郵便番号 370-0829 は高松町の番号です。八島町は 370-0849 です。", "warning");
+    await page.focus("#item-household-postal-code");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("370-0849", { delay: 10 });
+    await page.keyboard.press("Tab");
+    await page.waitForSelector('#item-household-postal-code-notes [data-code="postal_code.town"]', { state: "detached" });
+  });
+
   await steps.step("offline, the lookup is unavailable and the rest keeps working", async () => {
     await server.kill();
     await context.setOffline(true);

@@ -195,6 +195,28 @@ impl Catalog {
             }
         }
         out.extend(check_deadlines(form, values, today));
+        // The 郵便番号 against the 町 of the address beside it.
+        if form.field("household.postal_code").is_some()
+            && form.field("household.address").is_some()
+            && let (Some(code), Some(address)) = (
+                values.get(form_id, "household.postal_code", None),
+                values.get(form_id, "household.address", None),
+            )
+            && let Some(finding) = crate::validate::check_postal_code_town(code, address)
+        {
+            out.push(FieldFinding {
+                form: form.id.clone(),
+                section: form
+                    .sections
+                    .iter()
+                    .find(|s| s.fields.iter().any(|f| f.key == "household.postal_code"))
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default(),
+                field: "household.postal_code".into(),
+                person: None,
+                finding,
+            });
+        }
         Ok(out)
     }
 }

@@ -13,6 +13,7 @@ mod contact;
 mod deadline;
 mod kana;
 mod number;
+mod postal_town;
 mod relationship;
 
 pub use contact::{check_phone, check_postal_code};
@@ -22,6 +23,7 @@ pub use number::{
     check_account_number, check_atena_number, check_my_number, check_residence_card_number,
     m11_check_digit, my_number_check_digit, read_reception_number,
 };
+pub use postal_town::{check_postal_code_town, takasaki_town};
 pub use relationship::check_relationship;
 
 use crate::calendar::{CivilDay, DateError, DateReading, read_date};
@@ -70,6 +72,7 @@ pub enum Code {
     RelationshipNotAllowed,
     RelationshipTooDeep,
     PostalCodeFormat,
+    PostalCodeTown,
     PhoneFormat,
     ChoiceUnknown,
     CountInvalid,
@@ -103,6 +106,7 @@ impl Code {
             Code::RelationshipNotAllowed => "relationship.not_allowed",
             Code::RelationshipTooDeep => "relationship.too_deep",
             Code::PostalCodeFormat => "postal_code.format",
+            Code::PostalCodeTown => "postal_code.town",
             Code::PhoneFormat => "phone.format",
             Code::ChoiceUnknown => "choice.unknown",
             Code::CountInvalid => "count.invalid",
