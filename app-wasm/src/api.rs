@@ -53,6 +53,15 @@ pub struct VisitRecord {
     /// Forms by state.
     #[serde(default)]
     pub forms: std::collections::BTreeMap<String, usize>,
+    /// Where the visit is in its life (`received`, `in_progress`, …).
+    #[serde(default)]
+    pub state: Option<shared_model::VisitState>,
+    /// The applicant's 氏名, once entered.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The procedures still open at this 課, by title.
+    #[serde(default)]
+    pub procedures: Vec<String>,
 }
 
 /// A signed-in staff member.

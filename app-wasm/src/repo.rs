@@ -94,6 +94,10 @@ pub struct VisitView {
     pub history: Vec<shared_model::HistoryEntry>,
     /// Staff names by the actor (terminal) that wrote changes.
     pub actor_names: std::collections::BTreeMap<String, String>,
+    /// Where the visit is in its life (受付, 対応中, 回付, 完了, 取消).
+    pub state: shared_model::VisitState,
+    /// How it was closed, if it was.
+    pub closing: Option<shared_model::Closing>,
 }
 
 /// What the repo tells the UI.
@@ -622,6 +626,8 @@ impl Repo {
                 handling: visit.handling(),
                 history: visit.history(),
                 actor_names: visit.actor_names(),
+                state: visit.state(),
+                closing: visit.closing(),
             })));
         }
     }

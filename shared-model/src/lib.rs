@@ -27,6 +27,7 @@ mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
-    Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, SCHEMA_VERSION,
-    VisitChange, VisitDoc, VisitError, VisitSummary, handling_department, reconcile_document,
+    Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry,
+    SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
+    handling_department, reconcile_document,
 };

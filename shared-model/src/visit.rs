@@ -17,6 +17,7 @@
 //! ├── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
 //! ├── handling: map                   department, holder, holder_login, since
 //! ├── history: list of maps           at, who, department, action, detail
+//! ├── closed: map                     state (completed / cancelled), reason, at, who, department
 //! └── actors: map                     actor (hex) → name of the staff member at that terminal
 //! ```
 //!
@@ -83,6 +84,9 @@ pub enum VisitError {
     /// explicit [`VisitChange::TakeBack`] moves it.
     #[error("the visit is at {0}, not at the 課 that opened it")]
     HandledElsewhere(&'static str),
+    /// A visit cancelled (取消) without saying why.
+    #[error("a cancelled visit needs a reason")]
+    NoReason,
 }
 
 fn change_err(e: automerge::AutomergeError) -> VisitError {
@@ -242,6 +246,37 @@ pub enum VisitChange {
         /// When, ms since the epoch.
         at: i64,
     },
+    /// 完了: the visit is done.
+    Complete {
+        /// Who completes it.
+        name: String,
+        /// At which 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+    /// 取消: the visit was a mistake or abandoned.
+    Cancel {
+        /// Why (required).
+        reason: String,
+        /// Who cancels it.
+        name: String,
+        /// At which 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+    /// 再開: a closed visit is taken up again.
+    Reopen {
+        /// Login of the staff member.
+        login: String,
+        /// Their name.
+        name: String,
+        /// Their 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
     /// Hand the visit on to the next 課.
     HandOff {
         /// The 課 that takes over.
@@ -284,7 +319,8 @@ pub struct HistoryEntry {
     pub who: String,
     /// At which 課.
     pub department: String,
-    /// What: `opened`, `taken_back`, `handed_off`, `confirmation_requested`.
+    /// What: `opened`, `taken_back`, `handed_off`, `completed`, `cancelled`, `reopened`,
+    /// `confirmation_requested`.
     pub action: String,
     /// The 課 handed to or taken back from, or the form asked about.
     pub detail: Option<String>,
@@ -858,6 +894,23 @@ impl VisitDoc {
                 at,
             } => self.take_back(login, name, *department, *at)?,
             VisitChange::HandOff { to, name, from, at } => self.hand_off(*to, name, *from, *at)?,
+            VisitChange::Complete {
+                name,
+                department,
+                at,
+            } => self.complete(name, *department, *at)?,
+            VisitChange::Cancel {
+                reason,
+                name,
+                department,
+                at,
+            } => self.cancel(reason, name, department.ja(), *at)?,
+            VisitChange::Reopen {
+                login,
+                name,
+                department,
+                at,
+            } => self.reopen(login, name, *department, *at)?,
         }
         Ok(self.doc.get_heads() != before)
     }
@@ -1438,6 +1491,9 @@ impl VisitDoc {
         Ok(obj)
     }
 }
+
+mod life;
+pub use life::{Closing, VisitState};
 
 #[cfg(test)]
 mod tests;

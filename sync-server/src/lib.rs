@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod clock;
+pub mod day_close;
 pub mod demo;
 pub mod exchange;
 pub mod hub;
@@ -180,6 +181,11 @@ impl Server {
         }
         let hub = Arc::new(hub);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(day_close::run(
+            hub.clone(),
+            store.clone(),
+            shutdown_rx.clone(),
+        ));
         let (import, export) = match &config.exchange {
             Some(exchange) => {
                 let poller = exchange::poller::ImportPoller::new(

@@ -132,11 +132,16 @@ await runSuite("focus", {}, async ({ steps, server, browser }) => {
     await page.focus(".print-actions a");
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.activeElement?.id === "visit-title", null, { timeout: 5000 });
-    // Handed on: the counter's home with the caret in 受付番号, and it is said.
+    // Handed on: the slip with the focus on its button, said once; then the counter's home
+    // with the caret in 受付番号.
+    await page.focus("#handoff-to");
+    await page.keyboard.press("ArrowDown");
     await page.focus("#handoff-button");
     await page.keyboard.press("Enter");
-    await page.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 5000 });
+    await page.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 5000 });
     await page.waitForFunction(() => document.querySelector("#announcer").textContent.includes("へ回しました"));
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 5000 });
   });
 
   await steps.step("at the kiosk a second Enter after 入力を終える keeps the number on screen", async () => {

@@ -38,6 +38,7 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
     await shimin.waitForSelector("#handoff-button");
     await shimin.selectOption("#handoff-to", "hoken_nenkin");
     await shimin.click("#handoff-button");
+    await shimin.click("#slip-back");
     await shimin.waitForSelector("#open-number");
     await hoken.waitForFunction(
       (n) => [...document.querySelectorAll("#today-visits tr")].some((tr) => tr.textContent.includes(`受付番号 ${n}`)),

@@ -59,11 +59,23 @@ await runSuite("journey", {}, async ({ steps, server, browser }) => {
     await tabTo(shimin, "add-person", "to 人を追加");
     await press(shimin, "Enter", "a person added");
     await tabTo(shimin, "handoff-to", "to 回す");
-    expectEqual(await shimin.inputValue("#handoff-to"), "hoken_nenkin", "保険年金課 first");
+    // No silent default: 回す without a 課 says so and leaves the visit where it is.
+    expectEqual(await shimin.inputValue("#handoff-to"), "", "no 課 chosen yet");
+    await press(shimin, "Tab", "to the button");
+    await press(shimin, "Enter", "回す with no 課");
+    await shimin.waitForFunction(() => document.activeElement?.id === "handoff-to");
+    await shimin.waitForFunction(() => document.querySelector("#announcer").textContent.includes("回付先の課を選んでください"));
+    await press(shimin, "ArrowDown", "保険年金課 chosen");
+    expectEqual(await shimin.inputValue("#handoff-to"), "hoken_nenkin", "保険年金課");
     await press(shimin, "Tab", "to the button");
     await shimin.keyboard.press("Enter");
-    await shimin.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 10000 });
+    // The slip says where the citizen goes next; its button leads back to the list.
+    await shimin.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 10000 });
+    const slip = await shimin.textContent("#handoff-slip");
+    if (!slip.includes("次は保険年金課 9番窓口へ")) throw new Error(`slip: ${slip}`);
     await shimin.waitForFunction(() => document.querySelector("#announcer").textContent.includes("保険年金課へ回しました"));
+    await press(shimin, "Enter", "back to the list");
+    await shimin.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 10000 });
     console.log(`     the navi was ${tabs} Tabs from the visit's title`);
   });
 
@@ -71,10 +83,13 @@ await runSuite("journey", {}, async ({ steps, server, browser }) => {
     await signInAndOpen(hoken, server, "hoken01", number);
     await hoken.waitForFunction(() => document.querySelector("#item-person-0-kana")?.value === "ケンバン\u3000ハナコ", null, { timeout: 15000 });
     await tabTo(hoken, "handoff-to", "to 回す");
+    await press(hoken, "ArrowDown", "市民課");
     await press(hoken, "ArrowDown", "こども家庭課 chosen");
     expectEqual(await hoken.inputValue("#handoff-to"), "kodomo_katei", "こども家庭課");
     await press(hoken, "Tab", "to the button");
     await hoken.keyboard.press("Enter");
+    await hoken.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 10000 });
+    await press(hoken, "Enter", "back to the list");
     await hoken.waitForFunction(() => document.activeElement?.id === "open-number", null, { timeout: 10000 });
   });
 
@@ -83,5 +98,15 @@ await runSuite("journey", {}, async ({ steps, server, browser }) => {
     await kodomo.waitForFunction(() => document.querySelector("#item-person-0-kana")?.value === "ケンバン\u3000ハナコ", null, { timeout: 15000 });
     expectEqual(await kodomo.inputValue("#item-person-0-name"), "鍵盤 花子", "name");
     await tabTo(kodomo, "navi-event-tennyu", "to the navi");
+    // The last 課 completes the visit: it leaves the open visits and says so.
+    await tabTo(kodomo, "complete-button", "to 完了");
+    await press(kodomo, "Enter", "完了");
+    await kodomo.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 10000 });
+    await press(kodomo, "Enter", "back to the list");
+    await kodomo.waitForFunction(
+      (n) => [...document.querySelectorAll("#today-visits tr")].find((tr) => tr.textContent.includes(`受付番号 ${n}`))?.dataset.state === "completed",
+      number,
+      { timeout: 15000 },
+    );
   });
 });

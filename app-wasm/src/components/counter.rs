@@ -92,9 +92,19 @@ pub fn counter_home() -> Html {
     };
 
     let now = js_sys::Date::now();
-    let today_rows = today.iter().map(|v| {
-        let waited = v
-            .waiting_since
+    // Open visits first (longest waiting first), then the day's closed ones.
+    let mut listed: Vec<&VisitRecord> = today.iter().collect();
+    listed.sort_by_key(|v| {
+        (
+            v.state.is_some_and(|s| s.is_closed()),
+            v.waiting_since.unwrap_or(v.created_at),
+        )
+    });
+    let today_rows = listed.into_iter().map(|v| {
+        let closed = v.state.is_some_and(|s| s.is_closed());
+        let waited = (!closed)
+            .then_some(v.waiting_since)
+            .flatten()
             .map(|since| ((now - since as f64) / 60_000.0).max(0.0) as i64)
             .map(|m| ja(Text::Minutes).replace("{n}", &m.to_string()))
             .unwrap_or_default();
@@ -120,11 +130,16 @@ pub fn counter_home() -> Html {
         };
         // Keyed by visit: when the list refreshes (every 3 s) with a new arrival, the row a
         // person has focused stays that visit's row, never another citizen's.
+        let state = v.state.map(|s| s.ja()).unwrap_or("—");
         html! {
-            <tr key={v.visit_id.clone()}>
+            <tr key={v.visit_id.clone()} class={classes!(closed.then_some("closed"))}
+                data-state={v.state.map(|s| s.as_str()).unwrap_or_default()}>
                 <td><a href={format!("#/counter/{}", v.visit_id)}>
                     { format!("{} {}", ja(Text::ReceptionNumber), v.reception_number) }
                 </a></td>
+                <td class="name">{ v.name.clone().unwrap_or_else(|| "—".into()) }</td>
+                <td class="procedures">{ v.procedures.join("、") }</td>
+                <td class="state">{ state }</td>
                 <td>{ forms }</td>
                 <td>{ waited }</td>
                 <td>{ v.holder.clone().unwrap_or_else(|| "—".into()) }</td>
@@ -168,6 +183,9 @@ pub fn counter_home() -> Html {
                         <table class="visit-list" id="today-visits">
                             <thead><tr>
                                 <th scope="col">{ ja(Text::ReceptionNumber) }</th>
+                                <th scope="col">{ ja(Text::ListName) }</th>
+                                <th scope="col">{ ja(Text::ListProcedures) }</th>
+                                <th scope="col">{ ja(Text::ListState) }</th>
                                 <th scope="col">{ ja(Text::ListStatus) }</th>
                                 <th scope="col">{ ja(Text::ListWaiting) }</th>
                                 <th scope="col">{ ja(Text::ListHolder) }</th>
@@ -212,8 +230,30 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         .as_ref()
         .and_then(|s| Department::from_name(&s.department));
     let elsewhere = view
+        .filter(|v| !v.state.is_closed())
         .map(|v| v.handling.department)
         .filter(|d| my_department.is_some_and(|mine| mine != *d));
+    let closed = view.is_some_and(|v| v.state.is_closed());
+    // What happened when the visit left this counter (handed on, completed, cancelled): a
+    // slip to read out or show the citizen, until the person goes back to the list.
+    let slip = use_state(|| None::<String>);
+    {
+        let slip = slip.clone();
+        use_effect_with(props.id, move |_| slip.set(None));
+    }
+    {
+        // The slip's button takes the focus as soon as the slip is on screen: the button that
+        // was pressed is about to be disabled (the visit leaves this counter).
+        use_effect_with(slip.is_some(), |shown| {
+            if *shown {
+                crate::focus::focus_first_of(&["#slip-back"]);
+            }
+        });
+    }
+    let on_done = {
+        let slip = slip.clone();
+        Callback::from(move |text: String| slip.set(Some(text)))
+    };
     {
         // Opening a visit at its own 課 takes it (once per opening, so two counters with the
         // same visit open do not take it back and forth): the 課's list shows who holds it.
@@ -222,7 +262,9 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         let repo = repo.clone();
         let staff = app.staff.clone();
         let taken = use_mut_ref(|| None::<DocumentId>);
-        let loaded = view.map(|v| (v.id, v.handling.clone()));
+        let loaded = view
+            .filter(|v| !v.state.is_closed())
+            .map(|v| (v.id, v.handling.clone()));
         let loaded_id = loaded.as_ref().map(|(id, _)| *id);
         use_effect_with(loaded_id, move |_| {
             if let (Some((id, handling)), Some(staff)) = (loaded, staff)
@@ -245,8 +287,49 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
             }
         });
     }
-    let held_elsewhere = elsewhere.zip(app.staff.clone()).zip(my_department).map(
-        |((at, staff), mine)| {
+    let reopen = view
+        .filter(|_| closed && slip.is_none())
+        .zip(app.staff.clone())
+        .zip(my_department)
+        .map(|((view, staff), mine)| {
+            let onclick = {
+                let (repo, id) = (repo.clone(), props.id);
+                Callback::from(move |_| {
+                    repo.change(
+                        id,
+                        VisitChange::Reopen {
+                            login: staff.login.clone(),
+                            name: staff.name.clone(),
+                            department: mine,
+                            at: js_sys::Date::now() as i64,
+                        },
+                    );
+                    crate::focus::focus_first_of(&["#visit-title"]);
+                })
+            };
+            let text = super::visit_actions::closed_banner(view).unwrap_or_default();
+            html! {
+                <div class="held-elsewhere" id="visit-closed">
+                    <p>{ text }</p>
+                    <button type="button" id="reopen" {onclick}>{ ja(Text::Reopen) }</button>
+                </div>
+            }
+        });
+    let slip_shown = (*slip).clone().map(|text| {
+        html! {
+            <div class="handoff-slip" id="handoff-slip" role="status">
+                <p>{ text }</p>
+                <button type="button" id="slip-back" onclick={Callback::from(|_| Route::Counter.go())}>
+                    { ja(Text::SlipBack) }
+                </button>
+            </div>
+        }
+    });
+    let held_elsewhere = elsewhere
+        .filter(|_| slip.is_none())
+        .zip(app.staff.clone())
+        .zip(my_department)
+        .map(|((at, staff), mine)| {
             let onclick = {
                 let (repo, app, id) = (repo.clone(), app.clone(), props.id);
                 Callback::from(move |_| {
@@ -272,8 +355,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     <button type="button" id="take-back" {onclick}>{ ja(Text::TakeBack) }</button>
                 </div>
             }
-        },
-    );
+        });
     let body = match view {
         Some(view) => html! {
             <>
@@ -281,8 +363,9 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>
-                <div class="slot">{ for held_elsewhere }</div>
-                <VisitScreen view={view.clone()} online={app.sync.online} read_only={elsewhere.is_some()} />
+                <div class="slot">{ for slip_shown }{ for held_elsewhere }{ for reopen }</div>
+                <VisitScreen view={view.clone()} online={app.sync.online}
+                             read_only={elsewhere.is_some() || closed} {on_done} />
             </>
         },
         None => match app.unavailable {

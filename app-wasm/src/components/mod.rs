@@ -15,6 +15,7 @@ mod resident_lookup;
 mod sign_in;
 mod sync_badge;
 mod terminal_list;
+mod visit_actions;
 mod visit_form;
 mod visit_screen;
 

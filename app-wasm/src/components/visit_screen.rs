@@ -1,6 +1,6 @@
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{
-    Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
+    Catalog, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
 };
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
@@ -13,6 +13,7 @@ use super::count_input::CountInput;
 use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
 use super::resident_lookup::ResidentLookup;
+use super::visit_actions::VisitActions;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::VisitView;
@@ -32,9 +33,13 @@ pub struct VisitScreenProps {
     pub view: VisitView,
     /// Whether the server is reachable (a confirmation waits otherwise).
     pub online: bool,
-    /// Whether the visit is at another 課: shown to look at and print only.
+    /// Whether the visit is at another 課, or closed: shown to look at and print only.
     #[prop_or_default]
     pub read_only: bool,
+    /// Called with what happened when the visit leaves this counter (handed on, completed,
+    /// cancelled), for the slip the counter shows.
+    #[prop_or_default]
+    pub on_done: Callback<String>,
 }
 
 fn dom_id(parts: &[&str]) -> String {
@@ -312,51 +317,6 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         }
     });
 
-    let app = use_context::<crate::context::AppContext>().expect("app context");
-    let handoff_to = use_state(|| None::<Department>);
-    let handoff = app.staff.as_ref().and_then(|staff| {
-        let from = Department::from_name(&staff.department)?;
-        let targets: Vec<Department> = Department::ALL.into_iter().filter(|d| *d != from).collect();
-        let chosen = handoff_to.unwrap_or(targets[0]);
-        let options = targets.iter().map(|d| {
-            html! { <option value={d.as_str()} selected={*d == chosen}>{ d.ja() }</option> }
-        });
-        let onchange = {
-            let handoff_to = handoff_to.clone();
-            Callback::from(move |e: Event| {
-                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-                handoff_to.set(Department::from_name(&select.value()));
-            })
-        };
-        let onclick = {
-            let repo = repo.clone();
-            let name = staff.name.clone();
-            let app = app.clone();
-            Callback::from(move |_| {
-                app.dispatch(crate::state::Action::Announce(
-                    ja(Text::AnnounceHandedOff).replace("{d}", chosen.ja()),
-                ));
-                repo.change(
-                    id,
-                    VisitChange::HandOff {
-                        to: chosen,
-                        name: name.clone(),
-                        from,
-                        at: js_sys::Date::now() as i64,
-                    },
-                );
-                crate::route::Route::Counter.go();
-            })
-        };
-        Some(html! {
-            <section class="handoff" aria-labelledby="handoff-title">
-                <h2 id="handoff-title">{ ja(Text::HandOffTitle) }</h2>
-                <label for="handoff-to" class="visually-hidden">{ ja(Text::HandOffTitle) }</label>
-                <select id="handoff-to" {onchange}>{ for options }</select>
-                <button type="button" id="handoff-button" {onclick}>{ ja(Text::HandOffButton) }</button>
-            </section>
-        })
-    });
     let history = view.history.iter().map(|entry| {
         let time = {
             let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(entry.at as f64));
@@ -367,6 +327,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
             "taken_back" => ja(Text::HistoryTakenBack)
                 .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
+            "completed" => ja(Text::HistoryCompleted).to_owned(),
+            "cancelled" => ja(Text::HistoryCancelled)
+                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
+            "reopened" => ja(Text::HistoryReopened).to_owned(),
             _ => ja(Text::HistoryOpened).to_owned(),
         }
         .replace("{w}", &entry.who)
@@ -404,7 +368,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <button key="add-person" type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
             </fieldset>
             { for form_sections }
-            <div key="handoff" class="slot">{ for handoff }</div>
+            <VisitActions key="actions" view={view.clone()} on_done={props.on_done.clone()} />
             <section key="history" class="history" aria-labelledby="history-title">
                 <h2 id="history-title">{ ja(Text::HistoryTitle) }</h2>
                 <ol id="history">{ for history }</ol>

@@ -72,6 +72,13 @@ pub struct VisitListing {
     pub waiting_since: Option<i64>,
     /// Forms by state: `requested`, `confirmed`, `refused`.
     pub forms: BTreeMap<&'static str, usize>,
+    /// Where the visit is in its life (`received`, `in_progress`, `handed_on`, `completed`,
+    /// `cancelled`).
+    pub state: &'static str,
+    /// The applicant's 氏名, once entered (staff of a 課 that has the visit only).
+    pub name: Option<String>,
+    /// The procedures still open at the asking staff member's 課, by title.
+    pub procedures: Vec<String>,
 }
 
 /// `GET /api/visits[?reception=N][&department=D]`: today's visits of a 課, or the one with
@@ -127,9 +134,26 @@ pub async fn list_visits(
         }
         let read = app.hub.visit_listing(id).await.ok().flatten();
         // A visit the kiosk registered but has not synced yet waits at 市民課.
-        let (handling, forms) = match read {
-            Some(listing) => (Some(listing.handling), listing.forms),
-            None => (None, BTreeMap::new()),
+        let (handling, forms, state, name, procedures) = match read {
+            Some(listing) => (
+                Some(listing.handling),
+                listing.forms,
+                listing.state,
+                listing.name,
+                listing
+                    .open_procedures
+                    .into_iter()
+                    .filter(|(_, d)| d.as_str() == department)
+                    .map(|(title, _)| title)
+                    .collect(),
+            ),
+            None => (
+                None,
+                BTreeMap::new(),
+                shared_model::VisitState::Received,
+                None,
+                Vec::new(),
+            ),
         };
         let listed_at = handling
             .as_ref()
@@ -146,6 +170,9 @@ pub async fn list_visits(
                 .and_then(|h| h.since)
                 .or(Some(record.created_at)),
             forms,
+            state: state.as_str(),
+            name,
+            procedures,
             record,
         });
     }

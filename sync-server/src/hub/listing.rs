@@ -13,6 +13,12 @@ pub struct VisitListing {
     pub handling: shared_model::Handling,
     /// Forms by state (`requested`, `confirmed`, `refused`, `sent`, `accepted`, `rejected`).
     pub forms: std::collections::BTreeMap<&'static str, usize>,
+    /// Where the visit is in its life.
+    pub state: shared_model::VisitState,
+    /// The applicant's 氏名, once entered.
+    pub name: Option<String>,
+    /// The procedures still open (a form not yet confirmed), with the 課 of each, by title.
+    pub open_procedures: Vec<(String, shared_model::catalog::Department)>,
 }
 
 impl Hub {
@@ -55,9 +61,25 @@ impl Hub {
                 };
                 *forms.entry(key).or_default() += 1;
             }
+            let statuses = v.form_statuses();
+            let open_procedures = v
+                .chosen_procedures()
+                .into_iter()
+                .filter(|p| {
+                    p.forms
+                        .iter()
+                        .any(|f| !statuses.get(f).is_some_and(|s| s.state.is_settled()))
+                })
+                .map(|p| (p.title.ja, p.department))
+                .collect();
             VisitListing {
                 handling: v.handling(),
                 forms,
+                state: v.state(),
+                name: v
+                    .item("person.name", Some(0))
+                    .filter(|n| !n.trim().is_empty()),
+                open_procedures,
             }
         });
         *listing = Some((heads, fresh.clone()));
