@@ -69,7 +69,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await page.fill("#item-visit-notifier-phone", "027-321-1111");
     await page.selectOption("#item-visit-identity-document", "my_number_card");
     await page.fill("#item-visit-moved-on", daysAgo(3));
-    await page.fill("#item-household-postal-code", "370-0053");
+    await page.fill("#item-household-postal-code", "370-0849");
     await page.fill("#item-household-address", "群馬県高崎市八島町222番地");
     await page.fill("#item-household-head-name", "高崎 花子");
     await page.fill("#item-visit-previous-address", "群馬県高崎市高松町35番地1");
