@@ -14,7 +14,7 @@
 //! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
 //! ├── procedures: map                 navi rule id → bool (chosen or not)
 //! ├── forms: map                      form id → map of the form's own fields
-//! ├── status: map                     form id → { state, at, reason } (確認待ち / 確認済み / refused)
+//! ├── status: map                     form id → { state, at, reason, record, corrects }
 //! ├── handling: map                   department, holder, holder_login, since
 //! ├── history: list of maps           at, who, department, action, detail
 //! ├── closed: map                     state (completed / cancelled), reason, at, who, department
@@ -277,6 +277,19 @@ pub enum VisitChange {
         /// When, ms since the epoch.
         at: i64,
     },
+    /// 訂正: a settled form is opened again, with a reason.
+    OpenCorrection {
+        /// The form.
+        form: String,
+        /// Why (required).
+        reason: String,
+        /// Who opens it.
+        name: String,
+        /// At which 課.
+        department: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
     /// Hand the visit on to the next 課.
     HandOff {
         /// The 課 that takes over.
@@ -320,7 +333,7 @@ pub struct HistoryEntry {
     /// At which 課.
     pub department: String,
     /// What: `opened`, `taken_back`, `handed_off`, `completed`, `cancelled`, `reopened`,
-    /// `confirmation_requested`.
+    /// `correction_opened`, `confirmation_requested`.
     pub action: String,
     /// The 課 handed to or taken back from, or the form asked about.
     pub detail: Option<String>,
@@ -344,6 +357,9 @@ pub enum FormState {
     Accepted,
     /// 差戻し: the core system sent it back; the reason says why.
     Rejected,
+    /// 訂正中: a settled form opened again with a reason, to be confirmed again; what was
+    /// sent is corrected by the next record (see [`VisitDoc::open_correction`]).
+    Correcting,
 }
 
 impl FormState {
@@ -357,6 +373,7 @@ impl FormState {
             FormState::Sent => "sent",
             FormState::Accepted => "accepted",
             FormState::Rejected => "rejected",
+            FormState::Correcting => "correcting",
         }
     }
 
@@ -369,12 +386,14 @@ impl FormState {
             "sent" => FormState::Sent,
             "accepted" => FormState::Accepted,
             "rejected" => FormState::Rejected,
+            "correcting" => FormState::Correcting,
             _ => FormState::Draft,
         }
     }
 
     /// Whether the form's content is settled: confirmed and on its way to, or in, the core
-    /// system. A settled form is not asked about again.
+    /// system. A settled form is not asked about again, and its values are fixed: a change
+    /// goes through 訂正.
     pub fn is_settled(self) -> bool {
         matches!(
             self,
@@ -404,6 +423,8 @@ pub struct FormStatus {
     pub reason: Option<String>,
     /// The export record that carries the confirmed form to the core system, if any.
     pub record: Option<String>,
+    /// The record a 訂正 corrects (the one sent before), if the form was corrected.
+    pub corrects: Option<String>,
 }
 
 /// The server's decision on one requested form.
@@ -905,6 +926,13 @@ impl VisitDoc {
                 department,
                 at,
             } => self.cancel(reason, name, department.ja(), *at)?,
+            VisitChange::OpenCorrection {
+                form,
+                reason,
+                name,
+                department,
+                at,
+            } => self.open_correction(form, reason, name, *department, *at)?,
             VisitChange::Reopen {
                 login,
                 name,
@@ -1178,6 +1206,7 @@ impl VisitDoc {
                 at: None,
                 reason: None,
                 record: None,
+                corrects: None,
             };
         };
         let at = match self.doc.get(&obj, "at").ok().flatten() {
@@ -1195,6 +1224,7 @@ impl VisitDoc {
             at,
             reason: self.read_string(&obj, "reason"),
             record: self.read_string(&obj, "record"),
+            corrects: self.read_string(&obj, "corrects"),
         }
     }
 
@@ -1492,6 +1522,7 @@ impl VisitDoc {
     }
 }
 
+mod correction;
 mod life;
 pub use life::{Closing, VisitState};
 

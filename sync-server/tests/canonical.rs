@@ -318,6 +318,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
         reception_number: "1",
         form: "jumin_idou_tennyu",
         confirmed_on: tokyo_day(now()),
+        corrects: None,
     };
     let reason = target.lines(&facts, &values).unwrap_err();
     assert!(reason.contains("送信前に差戻し"), "{reason}");
@@ -336,6 +337,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
                 lines: Vec::new(),
                 confirmed_at: now(),
                 refused: Some(reason.clone()),
+                supersedes: None,
             }],
         )
         .unwrap();

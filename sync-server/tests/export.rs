@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared_model::calendar::tokyo_day;
+use shared_model::catalog::Department;
 use shared_model::synthetic::{Move, Population, move_visit};
 use shared_model::{DocumentId, FormState, VisitDoc};
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
@@ -205,7 +206,108 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     assert_eq!(f.status(id, form).await.state, FormState::Sent);
     let mut records = f.records_in_bucket().await;
     records.sort();
-    assert_eq!(records, [first, second]);
+    assert_eq!(records, [first.clone(), second.clone()]);
+    // The 差戻し counts until the corrected record is taken in; then it is resolved.
+    assert_eq!(f.store.export_counts().unwrap().rejected, 1);
+    let key = f
+        .batch_keys()
+        .await
+        .into_iter()
+        .find(|k| !k.contains(name))
+        .unwrap();
+    let second_name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
+    f.bucket
+        .put(
+            &format!("inbound/results/{second_name}.result.csv"),
+            format!("届出ID,結果,理由\n{second},受理,\n").into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.cycle().await;
+    assert_eq!(f.status(id, form).await.state, FormState::Accepted);
+    let counts = f.store.export_counts().unwrap();
+    assert_eq!((counts.rejected, counts.accepted), (0, 1), "{counts:?}");
+    assert!(f.store.rejected_records(10).unwrap().is_empty());
+}
+
+/// The columns of the one line of `record` in the bucket, by header.
+async fn line_of(f: &Fixture, record: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    for key in f.batch_keys().await {
+        let bytes = f.bucket.get(&key).await.unwrap();
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let headers = reader.headers().unwrap().clone();
+        for row in reader.records() {
+            let row = row.unwrap();
+            if row.get(0) == Some(record) {
+                return Some(
+                    headers
+                        .iter()
+                        .zip(row.iter())
+                        .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                        .collect(),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// A counter opens a 訂正 of `form`, changes the 異動日's neighbour 従前の住所 and asks again.
+async fn correct(f: &Fixture, id: DocumentId, form: &str, address: &str) {
+    let mut counter = f.hub.read(id, |d| d.fork()).await.unwrap().unwrap();
+    let mut visit = VisitDoc::from_doc(std::mem::take(&mut counter)).unwrap();
+    visit
+        .open_correction(
+            form,
+            "従前の住所の誤り",
+            "市民 一郎",
+            Department::Shimin,
+            now(),
+        )
+        .unwrap();
+    visit
+        .set_item("visit.previous_address", None, address)
+        .unwrap();
+    visit.request_confirmation(form, now() + 1).unwrap();
+    f.hub.merge(id, visit.doc_mut()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_correction_after_sending_names_the_record_it_corrects() {
+    let f = fixture();
+    let id = f.confirm(2, Move::In).await;
+    let form = Move::In.form();
+    f.cycle().await;
+    let first = f.status(id, form).await.record.unwrap();
+    assert_eq!(f.status(id, form).await.state, FormState::Sent);
+    correct(&f, id, form, "東京都千代田区千代田2番2号").await;
+    let status = f.status(id, form).await;
+    let second = status.record.unwrap();
+    assert_eq!(second, format!("{id}-{form}-2"));
+    assert_eq!(status.corrects.as_deref(), Some(first.as_str()));
+    f.cycle().await;
+    let line = line_of(&f, &second).await.expect("the correction went out");
+    assert_eq!(line["訂正元届出ID"], first);
+    assert_eq!(line["従前の住所"], "東京都千代田区千代田2番2号");
+    assert_eq!(line_of(&f, &first).await.unwrap()["訂正元届出ID"], "");
+}
+
+#[tokio::test]
+async fn a_correction_before_sending_replaces_the_waiting_record() {
+    let f = fixture();
+    let id = f.confirm(3, Move::In).await;
+    let form = Move::In.form();
+    let first = f.status(id, form).await.record.unwrap();
+    // No export cycle yet: the first record waits in the outbox.
+    correct(&f, id, form, "東京都千代田区千代田3番3号").await;
+    let second = f.status(id, form).await.record.unwrap();
+    f.cycle().await;
+    // Only the second went out, as a first notification (nothing had been sent to correct).
+    assert_eq!(f.records_in_bucket().await, std::slice::from_ref(&second));
+    assert_eq!(line_of(&f, &second).await.unwrap()["訂正元届出ID"], "");
+    assert!(line_of(&f, &first).await.is_none());
+    let counts = f.store.export_counts().unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, 1), "{counts:?}");
 }
 
 /// What the sender does first: numbers a batch of what waits (as a crash would leave it).

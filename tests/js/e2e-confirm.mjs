@@ -2,7 +2,7 @@
 // alone decides, and the answer comes back in the document. Offline, the request waits
 // visibly and goes through on reconnect.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -137,5 +137,59 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
       return rows.length > 0 && rows.every((r) => r.textContent.includes("export_batch"));
     });
     await axeAudit(steps, admin, "06-admin-exchange");
+  });
+
+  await steps.step("基幹取込済み, the form is fixed; a 訂正 with its reason reaches the bucket naming what it corrects", async () => {
+    // Fixed: the address bound by the accepted form cannot be typed into.
+    expectEqual(await page.evaluate(() => document.querySelector("#item-household-address").readOnly), true, "address read-only");
+    await page.focus("#item-household-address");
+    await page.keyboard.type("X", { delay: 10 });
+    expectEqual(await page.inputValue("#item-household-address"), "群馬県高崎市八島町222番地", "nothing typed in");
+    // 訂正する → the reason → 訂正を始める, by keyboard.
+    await page.focus(`#correct-${FORM}`);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((f) => document.activeElement?.id === `correct-reason-${f}`, FORM);
+    await page.keyboard.type("番地の誤り", { delay: 10 });
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await waitForState(page, "correcting");
+    expectEqual(await page.textContent(`#form-${FORM} .status-reason`), "番地の誤り", "the reason shown");
+    await page.waitForFunction(() => document.querySelector("#history").textContent.includes("訂正を始めた"));
+    expectEqual(await page.evaluate(() => document.querySelector("#item-household-address").readOnly), false, "editable again");
+    await page.focus("#item-household-address");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("群馬県高崎市八島町223番地", { delay: 10 });
+    await page.keyboard.press("Tab");
+    await page.focus(`#confirm-${FORM}`);
+    await page.keyboard.press("Enter");
+    await waitForState(page, "sent", 45000);
+    // The new batch carries the corrected address and names the record it corrects.
+    const files = [];
+    const walk = (dir) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith(".csv") && !p.endsWith(".result.csv") && p.includes("jumin_idou")) files.push(p);
+      }
+    };
+    walk(bucket);
+    const lines = files.flatMap((f) => readFileSync(f, "utf8").split(/\r?\n/));
+    const header = lines.find((l) => l.includes("届出ID"));
+    if (!header || !header.includes("訂正元届出ID")) throw new Error(`header: ${header}`);
+    const corrected = lines.filter((l) => l.includes("八島町223番地"));
+    expectEqual(corrected.length, 1, "one line with the corrected address");
+    const unquote = (line) => line.split(",").map((c) => c.replace(/^"|"$/g, ""));
+    const cells = unquote(corrected[0]);
+    const cols = unquote(header);
+    const corrects = cells[cols.indexOf("訂正元届出ID")];
+    const record = cells[cols.indexOf("届出ID")];
+    if (!corrects || !corrects.endsWith("-1") || !record.endsWith("-2")) {
+      throw new Error(`record ${record} corrects ${corrects}`);
+    }
+    // The first record's line corrects nothing.
+    const first = lines.find((l) => l.includes(corrects) && !l.includes("八島町223番地"));
+    expectEqual(unquote(first)[cols.indexOf("訂正元届出ID")], "", "the first record corrects nothing");
+    execFileSync(simulator, ["--bucket-dir", bucket, "answer", "--reject-per-mille", "0"]);
+    await waitForState(page, "accepted");
   });
 });

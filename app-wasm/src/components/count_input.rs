@@ -20,6 +20,9 @@ pub struct CountInputProps {
     pub label: String,
     /// The visit's value.
     pub value: String,
+    /// Fixed by a confirmed form (a change goes through 訂正).
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 /// One 通数 (0–99) of a counts field (証明書の種類×通数), keeping what is typed while the
@@ -80,6 +83,7 @@ pub fn count_input(props: &CountInputProps) -> Html {
         <div class="count-row">
             <label for={props.dom_id.clone()}>{ &props.label }</label>
             <input id={props.dom_id.clone()} type="number" min="0" max="99" value={draft.shown()}
+                   readonly={props.read_only}
                    {oninput} {onchange} {onblur} />
         </div>
     }

@@ -27,6 +27,10 @@ pub struct ItemInputProps {
     /// Staff names by writing actor, to say who wrote each conflicting value.
     #[prop_or_default]
     pub actor_names: std::rc::Rc<std::collections::BTreeMap<String, String>>,
+    /// Fixed by a confirmed form (確認待ち and after): shown, not changed (a change goes
+    /// through 訂正). Text stays focusable and selectable (`readonly`).
+    #[prop_or_default]
+    pub read_only: bool,
 }
 
 /// One labelled input for a catalog field, with its findings and any conflict.
@@ -55,7 +59,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                 html! { <option value={c.id.clone()} selected={c.id == props.value}>{ &c.ja }</option> }
             });
             html! {
-                <select id={id.clone()} {onchange} aria-invalid={invalid.to_string()}
+                <select id={id.clone()} {onchange} aria-invalid={invalid.to_string()} disabled={props.read_only}
                         aria-describedby={described.clone()}>
                     <option value="" selected={props.value.is_empty()}>{ "—" }</option>
                     { for options }
@@ -68,7 +72,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                 on_change.emit(input.checked().to_string());
             });
             html! {
-                <input id={id.clone()} type="checkbox" checked={props.value == "true"} {onchange}
+                <input id={id.clone()} type="checkbox" checked={props.value == "true"} {onchange} disabled={props.read_only}
                        aria-describedby={described.clone()} />
             }
         }
@@ -136,6 +140,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             html! {
                 <>
                     <input id={id.clone()} type={kind} value={draft.shown()} {oninput} {onchange} {onblur}
+                           readonly={props.read_only}
                            placeholder={placeholder} autocomplete="off" inputmode={secret.then_some("numeric")}
                            aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
                     { for reveal }

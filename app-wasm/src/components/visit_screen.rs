@@ -91,6 +91,28 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         .iter()
         .filter_map(|f| catalog.form(f).ok())
         .collect();
+    // What a confirmed form holds is fixed (確認待ち and after): its own fields and every
+    // canonical item it binds. A change goes through 訂正, which opens the form again.
+    let fixed = |state: FormState| state == FormState::Requested || state.is_settled();
+    let locked_forms: Vec<&str> = forms
+        .iter()
+        .filter(|f| {
+            fixed(
+                view.statuses
+                    .get(&f.id)
+                    .map(|s| s.state)
+                    .unwrap_or(FormState::Draft),
+            )
+        })
+        .map(|f| f.id.as_str())
+        .collect();
+    let locked_items: std::collections::BTreeSet<String> = forms
+        .iter()
+        .filter(|f| locked_forms.contains(&f.id.as_str()))
+        .flat_map(|f| f.fields())
+        .filter(|f| f.scope != Scope::Form)
+        .map(|f| f.key.clone())
+        .collect();
     let today = tokyo_day(js_sys::Date::now() as i64);
     let findings: Vec<FieldFinding> = forms
         .iter()
@@ -194,9 +216,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .get("", &field.key, None)
                 .unwrap_or_default()
                 .to_owned();
+            let read_only = locked_items.contains(&field.key);
             html! {
                 <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
-                           findings={item_findings(field, &value, None)} {value}
+                           findings={item_findings(field, &value, None)} {value} {read_only}
                            conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), None)} />
             }
@@ -205,11 +228,12 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let person_blocks = (0..persons).map(|i| {
         let inputs = canonical.iter().filter(|f| f.scope == Scope::Person).map(|field| {
             let value = view.values.get("", &field.key, Some(i)).unwrap_or_default().to_owned();
+            let read_only = locked_items.contains(&field.key);
             html! {
                 <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
                            field={field.clone()}
                            findings={item_findings(field, &value, Some(i))} {value}
-                           conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()}
+                           conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()} {read_only}
                            on_change={item_change(field.key.clone(), Some(i))} />
             }
         });
@@ -235,10 +259,11 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     };
 
     let form_sections = forms.iter().map(|form| {
+        let read_only = locked_forms.contains(&form.id.as_str());
         let own: Vec<&CatalogField> = form.fields().filter(|f| f.scope == Scope::Form).collect();
         let inputs = own.iter().map(|field| {
             if field.kind == Kind::Counts {
-                return counts_input(id, form, field, view, findings_for(&field.key, None, Some(&form.id)));
+                return counts_input(id, form, field, view, findings_for(&field.key, None, Some(&form.id)), read_only);
             }
             let value = view.values.get(&form.id, &field.key, None).unwrap_or_default().to_owned();
             let repo = repo.clone();
@@ -247,7 +272,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 repo.change(id, VisitChange::FormField { form: form_id.clone(), key: key.clone(), value })
             });
             html! {
-                <ItemInput key={field.key.clone()} dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value} {read_only}
                            findings={findings_for(&field.key, None, Some(&form.id))}
                            conflict={conflict_for(&field.key, None, Some(&form.id))} {on_change} />
             }
@@ -267,11 +292,17 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             FormState::Sent => ("sent", ja(Text::StatusSent).to_owned()),
             FormState::Accepted => ("accepted", ja(Text::StatusAccepted).to_owned()),
             FormState::Rejected => ("rejected", ja(Text::StatusRejected).to_owned()),
+            FormState::Correcting => ("correcting", ja(Text::StatusCorrecting).to_owned()),
         };
         let reason = status
             .as_ref()
             .and_then(|s| s.reason.clone())
-            .filter(|_| matches!(state, FormState::Refused | FormState::Rejected));
+            .filter(|_| {
+                matches!(
+                    state,
+                    FormState::Refused | FormState::Rejected | FormState::Correcting
+                )
+            });
         // Not `disabled` while waiting or once settled: a disabled button drops the focus to
         // the page body. It says so (aria-disabled) and does nothing instead.
         let unavailable = state == FormState::Requested || state.is_settled();
@@ -297,6 +328,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                     { ja(Text::Confirm) }
                 </button>
                 <p class="finding error status-reason" hidden={reason.is_none()}>{ reason.unwrap_or_default() }</p>
+                <CorrectionOpener {id} form={form.id.clone()} title={form.title.ja.clone()}
+                                  shown={state.is_settled()} />
             </div>
         };
         let filled_from_shared = own.is_empty().then(|| {
@@ -331,6 +364,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             "cancelled" => ja(Text::HistoryCancelled)
                 .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
             "reopened" => ja(Text::HistoryReopened).to_owned(),
+            "correction_opened" => ja(Text::HistoryCorrectionOpened)
+                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
             _ => ja(Text::HistoryOpened).to_owned(),
         }
         .replace("{w}", &entry.who)
@@ -387,6 +422,7 @@ fn status_label(state: FormState) -> &'static str {
         FormState::Sent => Text::StatusSent,
         FormState::Accepted => Text::StatusAccepted,
         FormState::Rejected => Text::StatusRejected,
+        FormState::Correcting => Text::StatusCorrecting,
     })
 }
 
@@ -406,6 +442,7 @@ fn counts_input(
     field: &CatalogField,
     view: &VisitView,
     findings: Vec<Finding>,
+    read_only: bool,
 ) -> Html {
     let rows = field.choices.iter().map(|choice| {
         let key = format!("{}.{}", field.key, choice.id);
@@ -416,7 +453,7 @@ fn counts_input(
             .to_owned();
         html! {
             <CountInput key={key.clone()} {id} form={form.id.clone()} dom_id={dom_id(&["form", &form.id, &key])}
-                        label={choice.ja.clone()} {value} key_name={key.clone()} />
+                        label={choice.ja.clone()} {value} key_name={key.clone()} {read_only} />
         }
     });
     let notes = findings.iter().map(|f| {
@@ -430,5 +467,101 @@ fn counts_input(
                 <div class="count-notes">{ for notes }</div>
             </div>
         </div>
+    }
+}
+
+/// Properties of [`CorrectionOpener`].
+#[derive(Properties, PartialEq)]
+struct CorrectionOpenerProps {
+    id: shared_model::DocumentId,
+    form: String,
+    title: String,
+    /// Whether the form is settled (only a settled form is corrected).
+    shown: bool,
+}
+
+/// 「訂正する」 on a settled form: asks for the reason, then opens the correction; the focus
+/// goes to the form's first own field (or its 確認する).
+#[component(CorrectionOpener)]
+fn correction_opener(props: &CorrectionOpenerProps) -> Html {
+    let repo = use_repo();
+    let app = use_context::<crate::context::AppContext>().expect("app context");
+    let open = use_state(|| false);
+    let reason = use_state(String::new);
+    let form_dom = props.form.replace('_', "-");
+    if !props.shown {
+        return html! { <span class="slot"></span> };
+    }
+    let toggle = {
+        let (open, form_dom) = (open.clone(), form_dom.clone());
+        Callback::from(move |_| {
+            open.set(true);
+            let reason_id = format!("#correct-reason-{form_dom}");
+            crate::focus::focus_first_of(&[reason_id.as_str()]);
+        })
+    };
+    let oninput = {
+        let reason = reason.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            reason.set(input.value());
+        })
+    };
+    let start = {
+        let (reason, open, form, title, id, form_dom) = (
+            reason.clone(),
+            open.clone(),
+            props.form.clone(),
+            props.title.clone(),
+            props.id,
+            form_dom.clone(),
+        );
+        Callback::from(move |_| {
+            let Some(staff) = app.staff.clone() else {
+                return;
+            };
+            let Some(department) = shared_model::catalog::Department::from_name(&staff.department)
+            else {
+                return;
+            };
+            if reason.trim().is_empty() {
+                let reason_id = format!("#correct-reason-{form_dom}");
+                crate::focus::focus_first_of(&[reason_id.as_str()]);
+                return;
+            }
+            repo.change(
+                id,
+                VisitChange::OpenCorrection {
+                    form: form.clone(),
+                    reason: reason.trim().to_owned(),
+                    name: staff.name.clone(),
+                    department,
+                    at: js_sys::Date::now() as i64,
+                },
+            );
+            app.dispatch(crate::state::Action::Announce(
+                ja(Text::AnnounceCorrecting).replace("{f}", &title),
+            ));
+            open.set(false);
+            reason.set(String::new());
+            crate::focus::focus_first_of(&[
+                &format!("#form-{form_dom} .field input:not([readonly])"),
+                &format!("#form-{form_dom} .field select:not([disabled])"),
+                &format!("#confirm-{form_dom}"),
+            ]);
+        })
+    };
+    html! {
+        <span class="correction">
+            if *open {
+                <label for={format!("correct-reason-{form_dom}")}>{ ja(Text::CorrectReason) }</label>
+                <input id={format!("correct-reason-{form_dom}")} autocomplete="off"
+                       value={(*reason).clone()} {oninput} />
+                <button type="button" id={format!("correct-start-{form_dom}")} onclick={start}
+                        aria-disabled={reason.trim().is_empty().to_string()}>{ ja(Text::CorrectStart) }</button>
+            } else {
+                <button type="button" id={format!("correct-{form_dom}")} onclick={toggle}>{ ja(Text::CorrectButton) }</button>
+            }
+        </span>
     }
 }

@@ -74,6 +74,8 @@ pub enum Source {
     ConfirmedOn,
     /// 1, 2, … for the persons of the record.
     PersonIndex,
+    /// The record a 訂正 corrects (empty for a first notification).
+    Corrects,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +178,8 @@ pub struct RecordFacts<'a> {
     pub form: &'a str,
     /// The day it was confirmed.
     pub confirmed_on: CivilDay,
+    /// The record this one corrects (訂正), if any.
+    pub corrects: Option<&'a str>,
 }
 
 impl ExportTarget {
@@ -233,6 +237,7 @@ impl ExportTarget {
                                 .unwrap_or_else(|| facts.form.to_owned()),
                             Source::ConfirmedOn => facts.confirmed_on.to_string(),
                             Source::PersonIndex => (person + 1).to_string(),
+                            Source::Corrects => facts.corrects.unwrap_or_default().to_owned(),
                         }),
                         Column::Item(key) => render_item(facts.form, key, values, person),
                     })
@@ -428,6 +433,7 @@ mod tests {
             reception_number: "12",
             form: "jumin_idou_tennyu",
             confirmed_on: CivilDay::new(2027, 4, 20).unwrap(),
+            corrects: None,
         };
         let lines = target.lines(&facts, &family()).unwrap();
         assert_eq!(lines.len(), 2);

@@ -20,6 +20,7 @@ pub fn records_for_confirmed(
     confirmed: &[String],
     map: &ExportMap,
     attempts: impl Fn(&str) -> Result<u32, StoreError>,
+    queued: impl Fn(&str) -> Result<bool, StoreError>,
     now_ms: i64,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let exported: Vec<&String> = confirmed
@@ -54,12 +55,27 @@ pub fn records_for_confirmed(
             }
         };
         let record = format!("{visit_id}-{form}-{attempt}");
+        // A 訂正: the record it corrects is named in the new one, or — when that one has not
+        // left the server yet — replaced by it.
+        let corrects = visit.form_status(form).corrects;
+        let (corrects, supersedes) = match corrects {
+            Some(old) => match queued(&old) {
+                Ok(true) => (None, Some(old)),
+                Ok(false) => (Some(old), None),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            },
+            None => (None, None),
+        };
         let facts = RecordFacts {
             record: &record,
             visit: &visit_id,
             reception_number: &reception_number,
             form,
             confirmed_on: tokyo_day(now_ms),
+            corrects: corrects.as_deref(),
         };
         // A value with no canonical form never goes out as typed: the record is sent back
         // (差戻し) at once, with the reason, and the counter corrects it and asks again.
@@ -78,6 +94,7 @@ pub fn records_for_confirmed(
             lines,
             confirmed_at: now_ms,
             refused,
+            supersedes,
         });
     }
     *doc = visit.into_doc();

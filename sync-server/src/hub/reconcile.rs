@@ -71,6 +71,7 @@ impl Hub {
                     &confirmed,
                     map,
                     |form| store.outbox_attempts(&document_id, form),
+                    |record| store.outbox_queued(record),
                     now,
                 )?;
             }

@@ -127,6 +127,7 @@ impl Store {
             ("audit", "terminal", "TEXT NOT NULL DEFAULT ''"),
             ("imports", "quarantined", "INTEGER NOT NULL DEFAULT 0"),
             ("import_errors", "layout", "TEXT NOT NULL DEFAULT ''"),
+            ("outbox", "superseded_by", "TEXT"),
         ] {
             let present: bool = conn
                 .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?

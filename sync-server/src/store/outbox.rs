@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS outbox (
                  CHECK (state IN ('pending', 'sent', 'accepted', 'rejected')),
     reason       TEXT,
     state_at     INTEGER,
-    shown        TEXT    NOT NULL DEFAULT 'pending'
+    shown        TEXT    NOT NULL DEFAULT 'pending',
+    superseded_by TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_unbatched ON outbox (target, id) WHERE batch IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch);
@@ -69,6 +70,9 @@ pub struct OutboxEntry {
     /// Set when a value has no canonical form: the record is sent back (差戻し) with this
     /// reason instead of being sent.
     pub refused: Option<String>,
+    /// A record of the same form still waiting in the outbox that this one replaces (a 訂正
+    /// before anything was sent): it is never sent.
+    pub supersedes: Option<String>,
 }
 
 /// A numbered batch: its object key and the exact bytes to write under it.
@@ -168,9 +172,28 @@ impl Store {
                 e.refused,
                 e.refused.as_ref().map(|_| e.confirmed_at),
             ])?;
+            if let Some(old) = &e.supersedes {
+                tx.prepare_cached(
+                    "UPDATE outbox SET superseded_by = ?1
+                     WHERE record = ?2 AND batch IS NULL AND state = 'pending'",
+                )?
+                .execute(params![e.record, old])?;
+            }
         }
         tx.commit()?;
         Self::sizes(&conn, doc_id)
+    }
+
+    /// Whether `record` still waits in the outbox, in no batch yet (so a 訂正 may replace it
+    /// instead of correcting it).
+    pub fn outbox_queued(&self, record: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT 1 FROM outbox WHERE record = ?1 AND batch IS NULL AND state = 'pending'
+                 AND superseded_by IS NULL",
+            )?
+            .exists(params![record])?)
     }
 
     /// How many records a form of a visit has had (the next one is this plus one).
@@ -200,6 +223,7 @@ impl Store {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, header, lines FROM outbox
                  WHERE target = ?1 AND batch IS NULL AND state = 'pending'
+                   AND superseded_by IS NULL
                  ORDER BY id LIMIT ?2",
             )?;
             stmt.query_map(params![target, max_records as i64], |r| {
@@ -415,7 +439,16 @@ impl Store {
     pub fn export_counts(&self) -> Result<ExportCounts, StoreError> {
         let conn = self.conn();
         let mut counts = ExportCounts::default();
-        let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+        // A record replaced before it left is not counted; a 差戻し counts until a later
+        // record of the same form was taken in (解決済み).
+        let mut stmt = conn.prepare_cached(
+            "SELECT state, COUNT(*) FROM outbox o
+             WHERE superseded_by IS NULL
+               AND NOT (state = 'rejected' AND EXISTS (
+                   SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
+                                           AND a.id > o.id AND a.state = 'accepted'))
+             GROUP BY state",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (state, n) = row?;
@@ -439,13 +472,18 @@ impl Store {
         Ok(counts)
     }
 
-    /// The latest records sent back (差戻し), newest first.
+    /// The latest records sent back (差戻し) and not yet resolved (no later record of the
+    /// same form was taken in), newest first.
     pub fn rejected_records(&self, limit: usize) -> Result<Vec<RejectedRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT o.record, o.form, v.day, v.reception_number, o.reason, o.state_at
              FROM outbox o LEFT JOIN visits v ON v.doc_id = o.doc_id
-             WHERE o.state = 'rejected' ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
+             WHERE o.state = 'rejected'
+               AND NOT EXISTS (
+                   SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
+                                           AND a.id > o.id AND a.state = 'accepted')
+             ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
             Ok(RejectedRecord {
