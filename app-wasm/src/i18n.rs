@@ -179,6 +179,15 @@ pub enum Text {
     CorrectStart,
     AnnounceCorrecting,
     HistoryCorrectionOpened,
+    HistoryNaviAnswered,
+    HistoryFilledFromRegister,
+    HistoryConfirmationRequested,
+    HistoryConfirmed,
+    HistoryRefused,
+    HistorySent,
+    HistoryAccepted,
+    HistoryRejected,
+    HistoryKiosk,
     HandOffChooseFirst,
     HandOffSlip,
     VisitActionsTitle,
@@ -536,6 +545,33 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "{w} が訂正を始めた: {t} ({d})",
             "{w} opened a correction: {t} ({d})",
         ),
+        HistoryNaviAnswered => (
+            "{w} が届出の種類を「{t}」にした ({d})",
+            "{w} chose the notification \"{t}\" ({d})",
+        ),
+        HistoryFilledFromRegister => (
+            "{w} が住基から入力した: {t} ({d})",
+            "{w} filled from the register: {t} ({d})",
+        ),
+        HistoryConfirmationRequested => (
+            "{w} が確認を求めた: {t} ({d})",
+            "{w} asked to confirm: {t} ({d})",
+        ),
+        HistoryConfirmed => ("サーバーが確認した: {t}", "The server confirmed: {t}"),
+        HistoryRefused => ("サーバーが確認しなかった: {t}", "The server refused: {t}"),
+        HistorySent => (
+            "基幹システムへ送信した: {t}",
+            "Sent to the core system: {t}",
+        ),
+        HistoryAccepted => (
+            "基幹システムが取り込んだ: {t}",
+            "The core system took it in: {t}",
+        ),
+        HistoryRejected => (
+            "基幹システムから差戻し: {t}",
+            "Sent back by the core system: {t}",
+        ),
+        HistoryKiosk => ("受付端末", "the reception terminal"),
         HandOffChooseFirst => (
             "回付先の課を選んでください。",
             "Choose the 課 to hand the visit on to.",
@@ -620,14 +656,8 @@ fn entry(text: Text) -> (&'static str, &'static str) {
 
 /// The name of a life event of the navi.
 pub fn event_label(event: shared_model::navi::LifeEvent) -> (&'static str, &'static str) {
-    use shared_model::navi::LifeEvent::*;
-    match event {
-        Tennyu => ("市外からの転入", "Moving in from another city"),
-        TennyuAbroad => ("国外からの転入", "Moving in from abroad"),
-        Tenkyo => ("市内での転居", "Moving within the city"),
-        Tenshutsu => ("市外への転出", "Moving out to another city"),
-        TenshutsuAbroad => ("国外への転出", "Moving abroad"),
-    }
+    // Kept with the navi's rules: the visit's history writes the same words.
+    event.label()
 }
 
 /// The question for a fact of the navi.

@@ -60,6 +60,17 @@ impl LifeEvent {
     pub fn from_name(name: &str) -> Option<LifeEvent> {
         LifeEvent::ALL.into_iter().find(|e| e.as_str() == name)
     }
+
+    /// Its name in Japanese and English (the counter's navi and the visit's history).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            LifeEvent::Tennyu => ("市外からの転入", "Moving in from another city"),
+            LifeEvent::TennyuAbroad => ("国外からの転入", "Moving in from abroad"),
+            LifeEvent::Tenkyo => ("市内での転居", "Moving within the city"),
+            LifeEvent::Tenshutsu => ("市外への転出", "Moving out to another city"),
+            LifeEvent::TenshutsuAbroad => ("国外への転出", "Moving abroad"),
+        }
+    }
 }
 
 /// A fact about the household that decides procedures.

@@ -297,9 +297,10 @@ mod tests {
         // 転入 with 国保: the navi proposes 転入届, 国保の加入 and 所得の簡易申告; nothing is
         // ticked again, 所得の簡易申告 is dropped, and 住民票の写し is asked for.
         visit
-            .apply(&VisitChange::Answers(
-                Answers::new(LifeEvent::Tennyu).with(Fact::Kokuho),
-            ))
+            .apply(&VisitChange::Answers {
+                answers: Answers::new(LifeEvent::Tennyu).with(Fact::Kokuho),
+                at: 1,
+            })
             .unwrap();
         for (rule, chosen) in [("kokuho_income", false), ("req_juminhyo", true)] {
             visit

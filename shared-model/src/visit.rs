@@ -89,6 +89,17 @@ pub enum VisitError {
     NoReason,
 }
 
+/// Who the server's own steps are in a visit's history (decisions, the core system's answers).
+pub const SERVER: &str = "サーバー";
+
+/// A form's title for the history (its id when the catalog lacks it).
+fn form_title(form: &str) -> String {
+    Catalog::builtin()
+        .form(form)
+        .map(|f| f.title.ja.clone())
+        .unwrap_or_else(|_| form.to_owned())
+}
+
 fn change_err(e: automerge::AutomergeError) -> VisitError {
     VisitError::Change(Box::new(e))
 }
@@ -210,7 +221,12 @@ pub enum VisitChange {
         value: String,
     },
     /// Record the navi answers.
-    Answers(Answers),
+    Answers {
+        /// The answers.
+        answers: Answers,
+        /// When, ms since the epoch (the history notes a new kind of notification).
+        at: i64,
+    },
     /// Choose or drop a procedure.
     Procedure {
         /// The navi rule id.
@@ -298,6 +314,15 @@ pub enum VisitChange {
         name: String,
         /// From which 課.
         from: Department,
+        /// When, ms since the epoch.
+        at: i64,
+    },
+    /// Note in the history that the visit was filled from the resident register (住基).
+    FilledFromRegister {
+        /// How many items were written.
+        items: usize,
+        /// The whole household (or one person).
+        household: bool,
         /// When, ms since the epoch.
         at: i64,
     },
@@ -847,7 +872,8 @@ impl VisitDoc {
     }
 
     /// Records the navi answers (each fact separately, so concurrent answers merge).
-    pub fn set_answers(&mut self, answers: &Answers) -> Result<(), VisitError> {
+    pub fn set_answers(&mut self, answers: &Answers, at: i64) -> Result<(), VisitError> {
+        let event_before = self.answers().map(|a| a.event);
         let navi = self.ensure_map(&["navi"])?;
         self.doc
             .put(&navi, "event", answers.event.as_str())
@@ -868,8 +894,24 @@ impl VisitDoc {
                     .map_err(change_err)?;
             }
         }
+        // The 経過 says when the kind of notification was chosen (or changed).
+        if event_before != Some(answers.event) {
+            let (who, department) = self.acting();
+            let event = answers.event.label().0;
+            self.log(at, &who, &department, "navi_answered", Some(event))?;
+        }
         self.doc.commit();
         Ok(())
+    }
+
+    /// Who acts on the visit now, for its history: the staff member who holds it and their
+    /// 課 (empty when nobody holds it: the kiosk, or a visit waiting).
+    fn acting(&self) -> (String, String) {
+        let handling = self.handling();
+        (
+            handling.holder.unwrap_or_default(),
+            handling.department.ja().to_owned(),
+        )
     }
 
     /// Applies one change and commits it; `false` when nothing changed.
@@ -893,14 +935,46 @@ impl VisitDoc {
             VisitChange::FormField { form, key, value } => {
                 self.set_form_field(form, key, value)?;
             }
-            VisitChange::Answers(answers) => self.set_answers(answers)?,
+            VisitChange::Answers { answers, at } => self.set_answers(answers, *at)?,
             VisitChange::Procedure { rule, chosen } => self.set_procedure(rule, *chosen)?,
             VisitChange::AddPerson => {
                 self.add_person()?;
             }
             VisitChange::RemovePerson(index) => self.remove_person(*index)?,
             VisitChange::RequestConfirmation { form, at } => {
-                self.request_confirmation(form, *at)?
+                let before = self.form_status(form).state;
+                self.request_confirmation(form, *at)?;
+                if self.form_status(form).state != before {
+                    let (who, department) = self.acting();
+                    let title = form_title(form);
+                    self.log(
+                        *at,
+                        &who,
+                        &department,
+                        "confirmation_requested",
+                        Some(&title),
+                    )?;
+                    self.doc.commit();
+                }
+            }
+            VisitChange::FilledFromRegister {
+                items,
+                household,
+                at,
+            } => {
+                let (who, department) = self.acting();
+                let detail = format!(
+                    "{}、{items}項目",
+                    if *household { "世帯全員" } else { "1人" }
+                );
+                self.log(
+                    *at,
+                    &who,
+                    &department,
+                    "filled_from_register",
+                    Some(&detail),
+                )?;
+                self.doc.commit();
             }
             VisitChange::Take {
                 login,
@@ -1287,6 +1361,12 @@ impl VisitDoc {
             return Ok(false);
         }
         self.put_status(form, state, at_ms, reason)?;
+        let mut detail = form_title(form);
+        if let Some(reason) = reason {
+            detail.push_str(&format!(": {reason}"));
+        }
+        self.log(at_ms, SERVER, "", state.as_str(), Some(&detail))?;
+        self.doc.commit();
         Ok(true)
     }
 
@@ -1338,6 +1418,8 @@ impl VisitDoc {
                 .collect();
             if errors.is_empty() {
                 self.put_status(&form, FormState::Confirmed, now_ms, None)?;
+                self.log(now_ms, SERVER, "", "confirmed", Some(&form_title(&form)))?;
+                self.doc.commit();
                 decisions.push(Decision {
                     form,
                     state: FormState::Confirmed,
@@ -1355,6 +1437,9 @@ impl VisitDoc {
                         .join(" / ")
                 );
                 self.put_status(&form, FormState::Refused, now_ms, Some(&reason))?;
+                let detail = format!("{}: {reason}", form_title(&form));
+                self.log(now_ms, SERVER, "", "refused", Some(&detail))?;
+                self.doc.commit();
                 decisions.push(Decision {
                     form,
                     state: FormState::Refused,

@@ -192,4 +192,23 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     execFileSync(simulator, ["--bucket-dir", bucket, "answer", "--reject-per-mille", "0"]);
     await waitForState(page, "accepted");
   });
+
+  await steps.step("the visit's 経過 tells every step, with who, which 課 and when", async () => {
+    await page.waitForFunction(() => [...document.querySelectorAll("#history li")].filter((li) => li.dataset.action === "accepted").length === 2, null, { timeout: 15000 });
+    const lines = await page.$$eval("#history li", (lis) => lis.map((li) => `${li.dataset.action}|${li.textContent}`));
+    const actions = lines.map((l) => l.split("|")[0]);
+    for (const expected of ["opened", "navi_answered", "confirmation_requested", "refused", "confirmed", "sent", "accepted", "correction_opened"]) {
+      if (!actions.includes(expected)) throw new Error(`no ${expected} in ${JSON.stringify(lines)}`);
+    }
+    // In the order they happened: refused, then confirmed, sent, accepted; then the 訂正 and
+    // its own confirmed, sent, accepted.
+    const order = actions.filter((a) => ["refused", "confirmed", "sent", "accepted", "correction_opened"].includes(a));
+    expectEqual(order.join(","), "refused,confirmed,sent,accepted,correction_opened,confirmed,sent,accepted", "order");
+    const text = lines.join("\n");
+    for (const words of ["市民 一郎 が届出の種類を「市内での転居」にした (市民課)", "市民 一郎 が確認を求めた: 住民異動届 (転居) (市民課)", "サーバーが確認した: 住民異動届 (転居)", "基幹システムが取り込んだ: 住民異動届 (転居)", "訂正を始めた: 住民異動届 (転居): 番地の誤り"]) {
+      if (!text.includes(words)) throw new Error(`経過 lacks "${words}":\n${text}`);
+    }
+    if (!/^\d\d:\d\d /.test(await page.textContent("#history li:last-child"))) throw new Error("no time");
+    await steps.shot(page, "07-history");
+  });
 });

@@ -55,6 +55,7 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
       member.address,
       { timeout: 10000 },
     );
+    await page.waitForFunction(() => document.querySelector('#history li[data-action="filled_from_register"]')?.textContent.includes("住基から入力した: 世帯全員"));
     // Nothing typed was replaced, so nothing was asked.
     expectEqual(await page.locator("#fill-confirm").count(), 0, "no question when only blanks are filled");
     expectEqual(await page.inputValue("#item-person-0-name"), member.name, "the applicant keeps the first row");

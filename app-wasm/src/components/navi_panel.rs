@@ -49,7 +49,15 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
     }
     let send_answers = {
         let repo = repo.clone();
-        Callback::from(move |answers: Answers| repo.change(id, VisitChange::Answers(answers)))
+        Callback::from(move |answers: Answers| {
+            repo.change(
+                id,
+                VisitChange::Answers {
+                    answers,
+                    at: js_sys::Date::now() as i64,
+                },
+            )
+        })
     };
     let current = props.answers.clone();
     let events = LifeEvent::ALL.into_iter().map(|event| {

@@ -38,6 +38,16 @@ fn apply(repo: &RepoHandle, app: &AppContext, id: DocumentId, plan: &Prefill, re
     for change in changes {
         repo.change(id, change);
     }
+    // The 経過 says the register filled the visit, and how much of it.
+    repo.change(
+        id,
+        VisitChange::FilledFromRegister {
+            items,
+            household: plan.new_persons > 0
+                || plan.changes.iter().any(|c| c.person.unwrap_or(0) > 0),
+            at: js_sys::Date::now() as i64,
+        },
+    );
     app.dispatch(Action::Announce(
         ja(Text::AnnounceFilled).replace("{n}", &items.to_string()),
     ));

@@ -350,27 +350,35 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         }
     });
 
-    let history = view.history.iter().map(|entry| {
+    let history = view.history.iter().enumerate().map(|(i, entry)| {
         let time = {
             let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(entry.at as f64));
             format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
         };
-        let line = match entry.action.as_str() {
-            "handed_off" => ja(Text::HistoryHandedOff)
-                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
-            "taken_back" => ja(Text::HistoryTakenBack)
-                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
-            "completed" => ja(Text::HistoryCompleted).to_owned(),
-            "cancelled" => ja(Text::HistoryCancelled)
-                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
-            "reopened" => ja(Text::HistoryReopened).to_owned(),
-            "correction_opened" => ja(Text::HistoryCorrectionOpened)
-                .replace("{t}", entry.detail.as_deref().unwrap_or_default()),
-            _ => ja(Text::HistoryOpened).to_owned(),
-        }
-        .replace("{w}", &entry.who)
-        .replace("{d}", &entry.department);
-        html! { <li><time>{ time }</time>{ " " }{ line }</li> }
+        let text = match entry.action.as_str() {
+            "handed_off" => Text::HistoryHandedOff,
+            "taken_back" => Text::HistoryTakenBack,
+            "completed" => Text::HistoryCompleted,
+            "cancelled" => Text::HistoryCancelled,
+            "reopened" => Text::HistoryReopened,
+            "correction_opened" => Text::HistoryCorrectionOpened,
+            "navi_answered" => Text::HistoryNaviAnswered,
+            "filled_from_register" => Text::HistoryFilledFromRegister,
+            "confirmation_requested" => Text::HistoryConfirmationRequested,
+            "confirmed" => Text::HistoryConfirmed,
+            "refused" => Text::HistoryRefused,
+            "sent" => Text::HistorySent,
+            "accepted" => Text::HistoryAccepted,
+            "rejected" => Text::HistoryRejected,
+            _ => Text::HistoryOpened,
+        };
+        // Nobody held the visit (the kiosk, a visit waiting): the reception terminal.
+        let who = if entry.who.is_empty() { ja(Text::HistoryKiosk) } else { entry.who.as_str() };
+        let line = ja(text)
+            .replace("{t}", entry.detail.as_deref().unwrap_or_default())
+            .replace("{w}", who)
+            .replace("{d}", &entry.department);
+        html! { <li key={i} data-action={entry.action.clone()}><time>{ time }</time>{ " " }{ line }</li> }
     });
     let summary = if findings.is_empty() {
         html! { <p class="findings-summary ok" id="findings-summary">{ ja(Text::NoFindings) }</p> }

@@ -159,15 +159,15 @@ fn values_feed_the_catalog_validation() {
 #[test]
 fn navi_answers_and_procedures_merge_per_fact() {
     let mut a = visit();
-    a.set_answers(&Answers::new(LifeEvent::Tennyu).card_holders(2))
+    a.set_answers(&Answers::new(LifeEvent::Tennyu).card_holders(2), 1)
         .unwrap();
     let mut b = fork(&mut a);
     let mut with_children = a.answers().unwrap();
     with_children.facts.insert(Fact::Children);
-    a.set_answers(&with_children).unwrap();
+    a.set_answers(&with_children, 2).unwrap();
     let mut with_kokuho = b.answers().unwrap();
     with_kokuho.facts.insert(Fact::Kokuho);
-    b.set_answers(&with_kokuho).unwrap();
+    b.set_answers(&with_kokuho, 3).unwrap();
     a.doc_mut().merge(b.doc_mut()).unwrap();
     let merged = a.answers().unwrap();
     assert_eq!(merged.event, LifeEvent::Tennyu);
@@ -296,8 +296,14 @@ fn changes_apply_and_report_whether_anything_changed() {
     assert!(v.apply(&set).unwrap());
     assert!(!v.apply(&set).unwrap());
     let answers = Answers::new(LifeEvent::Tenkyo).card_holders(1);
-    assert!(v.apply(&VisitChange::Answers(answers.clone())).unwrap());
-    assert!(!v.apply(&VisitChange::Answers(answers)).unwrap());
+    assert!(
+        v.apply(&VisitChange::Answers {
+            answers: answers.clone(),
+            at: 1
+        })
+        .unwrap()
+    );
+    assert!(!v.apply(&VisitChange::Answers { answers, at: 2 }).unwrap());
     assert_eq!(v.procedure_choice("tenkyo"), None);
     let drop = VisitChange::Procedure {
         rule: "card_change".into(),
