@@ -92,7 +92,7 @@ impl Staff {
 pub use shared_model::export_queue::{ExportCounts, ExportState, RejectedRecord};
 pub use shared_model::import_state::{ImportState, QuarantinedRow};
 
-pub use shared_model::audit_entry::AuditEntry;
+pub use shared_model::audit_entry::{AuditEntry, AuditFilter};
 
 /// Server health and sync counters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -257,9 +257,26 @@ pub async fn export_retry() -> Result<(), ApiError> {
 }
 
 /// The audit log, newest first, filtered by `q` (administrators).
-pub async fn audit(q: &str) -> Result<Vec<AuditEntry>, ApiError> {
-    let path = format!("/api/audit?q={}", js_sys::encode_uri_component(q));
+pub async fn audit(filter: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
+    let path = format!("/api/audit?{}", audit_query(filter));
     call("GET", &path, None).await
+}
+
+/// The query string of an audit search (`day=…&login=…`), for the list and its CSV.
+pub fn audit_query(filter: &AuditFilter) -> String {
+    [
+        ("day", &filter.day),
+        ("login", &filter.login),
+        ("terminal", &filter.terminal),
+        ("action", &filter.action),
+        ("visit", &filter.visit),
+        ("q", &filter.q),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v.trim())))
+    .collect::<Vec<_>>()
+    .join("&")
 }
 
 /// An enrolled kiosk, with the key of its drafts at rest.

@@ -358,6 +358,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             axum::routing::post(api::export_retry),
         )
         .route("/api/audit", get(api::audit_log))
+        .route("/api/audit.csv", get(api::audit_csv))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
         .route("/api/kiosk", get(api::kiosk))
         .route("/api/stats", get(api::stats))

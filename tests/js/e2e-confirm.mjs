@@ -42,8 +42,9 @@ function daysAgo(days) {
 await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms", "300"] }, async ({ steps, server, browser }) => {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
+  let number;
   await steps.step("a 転居 visit from the kiosk", async () => {
-    const number = await kioskVisit(page, server, "高崎 花子");
+    number = await kioskVisit(page, server, "高崎 花子");
     await page.fill("#field-applicant-kana", "タカサキ ハナコ");
     await page.fill("#field-applicant-birth-date", "1988-04-12");
     await signIn(page, server);
@@ -129,12 +130,15 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await admin.waitForFunction(() => {
       const rows = [...document.querySelectorAll("#audit-table tbody tr")];
       return rows.length === 1 && rows[0].textContent.includes("admin01") && /t-[0-9a-f]{12}/.test(rows[0].textContent);
+    }, null, { timeout: 10000 }).catch(async (e) => {
+      const rows = await admin.$$eval("#audit-table tbody tr", (trs) => trs.map((tr) => tr.textContent));
+      throw new Error(`rows: ${JSON.stringify(rows)}: ${e.message}`);
     });
     await admin.fill("#audit-query", "export_batch");
     await admin.click("#audit-submit");
     await admin.waitForFunction(() => {
       const rows = [...document.querySelectorAll("#audit-table tbody tr")];
-      return rows.length > 0 && rows.every((r) => r.textContent.includes("export_batch"));
+      return rows.length > 0 && rows.every((r) => r.dataset.action === "export_batch" && r.textContent.includes("基幹システムへの送信"));
     });
     await axeAudit(steps, admin, "06-admin-exchange");
   });
@@ -210,5 +214,64 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     }
     if (!/^\d\d:\d\d /.test(await page.textContent("#history li:last-child"))) throw new Error("no time");
     await steps.shot(page, "07-history");
+  });
+
+  await steps.step("「誰がこの人の情報を見たか」: the audit log by visit, by 個人番号, and as CSV", async () => {
+    // The counter reveals the 個人番号 on screen (audited).
+    await page.focus("#item-person-0-my-number-reveal");
+    await page.keyboard.press("Enter");
+    const admin = await (await browser.newContext(contextOptions)).newPage();
+    await admin.goto(`${server.url}#/admin`);
+    await admin.waitForSelector("#signin-login");
+    await admin.focus("#signin-login");
+    await admin.keyboard.type("admin01");
+    await admin.keyboard.press("Tab");
+    await admin.keyboard.type(TEST_PASSWORD);
+    await admin.keyboard.press("Enter");
+    await admin.waitForSelector("#audit-visit");
+    // By the visit's 受付番号, typed in full width: who opened it, in Japanese, with 受付.
+    await admin.focus("#audit-visit");
+    await admin.keyboard.type(String(number).replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0)));
+    await admin.keyboard.press("Enter");
+    await admin.waitForFunction(
+      (n) => {
+        const rows = [...document.querySelectorAll("#audit-table tbody tr")];
+        return rows.length > 0 && rows.every((r) => r.querySelector(".visit").textContent.startsWith(`受付${n} (`)) &&
+          rows.some((r) => r.dataset.action === "visit_opened" && r.textContent.includes("受付を開いた") && r.textContent.includes("shimin01"));
+      },
+      number,
+      { timeout: 15000 },
+    ).catch(async (e) => {
+      const rows = await admin.$$eval("#audit-table tbody tr", (trs) => trs.map((tr) => `${tr.dataset.action}: ${tr.textContent}`));
+      throw new Error(`rows: ${JSON.stringify(rows).slice(0, 1500)}: ${e.message}`);
+    });
+    // 「個人番号」 finds the reveal.
+    await admin.focus("#audit-visit");
+    await admin.keyboard.press("Control+A");
+    await admin.keyboard.press("Backspace");
+    await admin.focus("#audit-query");
+    await admin.keyboard.type("個人番号");
+    await admin.keyboard.press("Enter");
+    await admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("#audit-table tbody tr")];
+      return rows.length === 1 && rows[0].dataset.action === "reveal" && rows[0].textContent.includes("個人番号の表示") && rows[0].textContent.includes("shimin01");
+    }, null, { timeout: 15000 });
+    await axeAudit(steps, admin, "08-audit-filtered");
+    // The same filter as CSV.
+    const href = await admin.getAttribute("#audit-csv", "href");
+    if (!href.includes("q=")) throw new Error(`csv link: ${href}`);
+    const [bom, csv] = await admin.evaluate(async (h) => {
+      const bytes = new Uint8Array(await (await fetch(h)).arrayBuffer());
+      return [[...bytes.slice(0, 3)], new TextDecoder().decode(bytes)];
+    }, href);
+    expectEqual(JSON.stringify(bom), "[239,187,191]", "a BOM for spreadsheet tools");
+    if (!csv.startsWith("日時,職員,端末,操作,受付,詳細,操作コード")) throw new Error(`csv header: ${csv.slice(0, 80)}`);
+    if (!csv.includes("個人番号の表示")) throw new Error(`csv: ${csv}`);
+    // By day and action: today's sign-ins.
+    const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+    const signIns = await admin.evaluate(async (d) => (await (await fetch(`/api/audit?day=${d}&action=sign_in`)).json()), today);
+    if (!signIns.length || !signIns.every((e) => e.action === "sign_in")) throw new Error(`sign-ins: ${JSON.stringify(signIns)}`);
+    const yesterday = await admin.evaluate(async () => (await (await fetch("/api/audit?day=2000-01-01")).json()));
+    expectEqual(yesterday.length, 0, "nothing on a day long past");
   });
 });

@@ -4,46 +4,199 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use shared_model::DocumentId;
+use shared_model::audit_entry::{AuditEntry, AuditFilter, action_ja};
+use shared_model::calendar::tokyo_day;
 
 use super::ApiError;
 use crate::AppState;
 use crate::accounts::{AdminSignedIn, SignedIn, Terminal};
 use crate::clock::now_ms;
 
-/// Query of `GET /api/audit`.
+/// Query of `GET /api/audit` and `GET /api/audit.csv`: the filter (day, login, terminal,
+/// action, visit, q) and at most how many entries (default 200, at most 1,000).
 #[derive(Debug, serde::Deserialize)]
 pub struct AuditSearch {
-    /// Text to look for in who, what and the details (all entries when absent).
+    /// The day (YYYY-MM-DD, Japan time).
+    #[serde(default)]
+    pub day: String,
+    /// The staff login.
+    #[serde(default)]
+    pub login: String,
+    /// The terminal id.
+    #[serde(default)]
+    pub terminal: String,
+    /// The act's code.
+    #[serde(default)]
+    pub action: String,
+    /// The visit: 受付番号 or document id.
+    #[serde(default)]
+    pub visit: String,
+    /// Text anywhere (also the acts' Japanese names).
     #[serde(default)]
     pub q: String,
-    /// At most this many (default 200, at most 1,000).
+    /// At most this many.
     pub limit: Option<usize>,
 }
 
-/// `GET /api/audit?q=`: the audit log, newest first (administrators only; the search is
-/// itself audited).
+impl AuditSearch {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            day: self.day.clone(),
+            login: self.login.clone(),
+            terminal: self.terminal.clone(),
+            action: self.action.clone(),
+            visit: self.visit.clone(),
+            q: self.q.clone(),
+        }
+    }
+}
+
+/// The entries a search finds, each with the visit it concerns named by its 受付番号; the
+/// search itself is audited (`audit_search`, or `audit_export` for the CSV) with what was
+/// asked.
+fn search(
+    store: &crate::store::Store,
+    search: &AuditSearch,
+    who: (&str, &str),
+    action: &str,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    let filter = &search.filter();
+    let limit = search.limit.unwrap_or(200).min(1_000);
+    // A visit named by its 受付番号 (of the filter's day, else today) or its document id.
+    let visit_doc = match filter.visit.trim() {
+        "" => None,
+        text => match text.parse::<DocumentId>() {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                let number = shared_model::validate::read_reception_number(text)
+                    .map_err(|f| ApiError::BadRequest(f.message_ja))?;
+                let day = match filter.day.trim() {
+                    "" => tokyo_day(now_ms()).to_string(),
+                    day => day.to_owned(),
+                };
+                match store
+                    .visits_of_day(&day)?
+                    .into_iter()
+                    .find(|v| v.reception_number == number)
+                {
+                    Some(v) => Some(v.visit_id),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        },
+    };
+    let mut entries = store.filter_audit(filter, visit_doc.as_deref(), limit)?;
+    let mut names: std::collections::HashMap<String, Option<String>> = Default::default();
+    for entry in &mut entries {
+        let Some(id) = entry
+            .detail
+            .split_whitespace()
+            // A document id alone, or at the end of a place (`#/counter/<id>`).
+            .find_map(|token| token.rsplit('/').next()?.parse::<DocumentId>().ok())
+        else {
+            continue;
+        };
+        let key = id.to_string();
+        if !names.contains_key(&key) {
+            let name = store
+                .visit_record(&id)?
+                .map(|v| format!("受付{} ({})", v.reception_number, v.day));
+            names.insert(key.clone(), name);
+        }
+        entry.visit = names[&key].clone();
+    }
+    let asked = serde_json::to_string(filter).unwrap_or_default();
+    store.audit_at(now_ms(), who.0, who.1, action, &asked)?;
+    Ok(entries)
+}
+
+/// `GET /api/audit?day=&login=&terminal=&action=&visit=&q=`: the audit log, newest first
+/// (administrators only; the search is itself audited).
 pub async fn audit_log(
     State(app): State<AppState>,
     AdminSignedIn(admin): AdminSignedIn,
     Terminal(terminal): Terminal,
-    Query(search): Query<AuditSearch>,
-) -> Result<Json<Vec<crate::store::AuditEntry>>, ApiError> {
+    Query(query): Query<AuditSearch>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let store = app.store.clone();
-    let limit = search.limit.unwrap_or(200).min(1_000);
-    let entries = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let entries = store.search_audit(search.q.trim(), limit)?;
-        store.audit_at(
-            now_ms(),
-            &admin.login,
-            &terminal,
-            "audit_search",
-            search.q.trim(),
-        )?;
-        Ok(entries)
+    let entries = tokio::task::spawn_blocking(move || {
+        search(&store, &query, (&admin.login, &terminal), "audit_search")
     })
     .await
     .map_err(|_| ApiError::Task)??;
     Ok(Json(entries))
+}
+
+/// `GET /api/audit.csv?…`: the same search as CSV (UTF-8 with a BOM, so spreadsheet tools
+/// read the Japanese): 日時, 職員, 端末, 操作, 受付, 詳細, 操作コード; at most 1,000 entries
+/// unless `limit` says fewer. Audited as `audit_export`.
+pub async fn audit_csv(
+    State(app): State<AppState>,
+    AdminSignedIn(admin): AdminSignedIn,
+    Terminal(terminal): Terminal,
+    Query(mut query): Query<AuditSearch>,
+) -> Result<impl IntoResponse, ApiError> {
+    query.limit = Some(query.limit.unwrap_or(1_000));
+    let store = app.store.clone();
+    let entries = tokio::task::spawn_blocking(move || {
+        search(&store, &query, (&admin.login, &terminal), "audit_export")
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::from("\u{feff}".as_bytes()));
+    // Writing into memory fails only if memory does.
+    let write = |w: &mut csv::Writer<Vec<u8>>, row: &[&str]| {
+        w.write_record(row).map_err(|_| ApiError::Task)
+    };
+    write(
+        &mut writer,
+        &["日時", "職員", "端末", "操作", "受付", "詳細", "操作コード"],
+    )?;
+    for e in &entries {
+        let when = jst_time(e.at);
+        write(
+            &mut writer,
+            &[
+                &when,
+                &e.login,
+                &e.terminal,
+                action_ja(&e.action),
+                e.visit.as_deref().unwrap_or_default(),
+                &e.detail,
+                &e.action,
+            ],
+        )?;
+    }
+    let bytes = writer.into_inner().map_err(|_| ApiError::Task)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"madoguchi-audit.csv\"".to_owned(),
+            ),
+        ],
+        bytes,
+    ))
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in Japan time of ms since the epoch.
+fn jst_time(ms: i64) -> String {
+    let day = tokyo_day(ms);
+    let secs = (ms + 9 * 3_600_000).rem_euclid(86_400_000) / 1000;
+    format!(
+        "{day} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// Body of `POST /api/audit/reveal`.

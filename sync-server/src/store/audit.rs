@@ -24,7 +24,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
-pub use shared_model::audit_entry::AuditEntry;
+use shared_model::audit_entry::actions_named;
+pub use shared_model::audit_entry::{AuditEntry, AuditFilter};
 
 impl Store {
     /// Appends to the audit log (who did what, when) for the server's own work or where no
@@ -70,23 +71,76 @@ impl Store {
     /// Audit entries whose login, action or detail contains `text` (all when empty),
     /// newest first.
     pub fn search_audit(&self, text: &str, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.filter_audit(
+            &AuditFilter {
+                q: text.to_owned(),
+                ..AuditFilter::default()
+            },
+            None,
+            limit,
+        )
+    }
+
+    /// Audit entries that meet every part of `filter`, newest first. `visit_doc` is the
+    /// visit's document id when the filter names one (the caller resolves a 受付番号); the
+    /// text also finds the acts whose Japanese name contains it (「個人番号」 → `reveal`).
+    /// Each entry's `visit` is left empty (see the API, which names the visit).
+    pub fn filter_audit(
+        &self,
+        filter: &AuditFilter,
+        visit_doc: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let (from, to) = match filter.day.trim() {
+            "" => (i64::MIN, i64::MAX),
+            day => match shared_model::calendar::parse_date(day) {
+                // A JST day, in ms since the epoch.
+                Ok(d) => {
+                    let start = d.days_since_epoch() * 86_400_000 - 9 * 3_600_000;
+                    (start, start + 86_400_000)
+                }
+                Err(_) => return Ok(Vec::new()),
+            },
+        };
+        let q = filter.q.trim();
+        let named = serde_json::to_string(&actions_named(q)).unwrap_or_default();
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT id, at, login, action, detail, terminal FROM audit
-             WHERE ?1 = '' OR instr(login, ?1) > 0 OR instr(action, ?1) > 0
-                OR instr(detail, ?1) > 0 OR instr(terminal, ?1) > 0
-             ORDER BY id DESC LIMIT ?2",
+             WHERE at >= ?1 AND at < ?2
+               AND (?3 = '' OR login = ?3)
+               AND (?4 = '' OR terminal = ?4)
+               AND (?5 = '' OR action = ?5)
+               AND (?6 = '' OR instr(detail, ?6) > 0)
+               AND (?7 = '' OR instr(login, ?7) > 0 OR instr(action, ?7) > 0
+                    OR instr(detail, ?7) > 0 OR instr(terminal, ?7) > 0
+                    OR action IN (SELECT value FROM json_each(?8)))
+             ORDER BY id DESC LIMIT ?9",
         )?;
-        let rows = stmt.query_map(params![text, limit as i64], |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                login: r.get(2)?,
-                action: r.get(3)?,
-                detail: r.get(4)?,
-                terminal: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![
+                from,
+                to,
+                filter.login.trim(),
+                filter.terminal.trim(),
+                filter.action.trim(),
+                visit_doc.unwrap_or_default(),
+                q,
+                named,
+                limit as i64
+            ],
+            |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    login: r.get(2)?,
+                    action: r.get(3)?,
+                    detail: r.get(4)?,
+                    terminal: r.get(5)?,
+                    visit: None,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
@@ -108,6 +162,19 @@ mod tests {
         assert!(delete.unwrap_err().to_string().contains("append-only"));
         drop(conn);
         let entries = store.search_audit("t-1f01", 10).unwrap();
+        // 「個人番号」 finds the reveals by their Japanese name.
+        store
+            .audit_at(
+                2,
+                "shimin01",
+                "t-1f01",
+                "reveal",
+                "person.my_number item-person-0",
+            )
+            .unwrap();
+        let reveals = store.search_audit("個人番号", 10).unwrap();
+        assert_eq!(reveals.len(), 1);
+        assert_eq!(reveals[0].action, "reveal");
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].terminal, "t-1f01");
     }
