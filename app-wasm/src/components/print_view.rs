@@ -67,6 +67,12 @@ pub fn print_view(props: &PrintViewProps) -> Html {
         let repo = repo.clone();
         use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
     }
+    // The preview opens at its top, not where the visit screen was scrolled to.
+    use_effect_with((props.id, props.form), |_| {
+        if let Some(window) = web_sys::window() {
+            window.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
     let Some(form) = Catalog::builtin().forms.get(props.form) else {
         return html! {};
     };
@@ -74,6 +80,11 @@ pub fn print_view(props: &PrintViewProps) -> Html {
         return html! { <p class="loading">{ ja(Text::Loading) }</p> };
     };
     let values = &view.values;
+    // A form printed before the server confirmed it says so on the paper.
+    let draft = !view
+        .statuses
+        .get(&form.id)
+        .is_some_and(|s| s.state.is_settled());
     let sections = form.sections.iter().map(|section| {
         let body = match section.repeat {
             Repeat::Once => {
@@ -197,7 +208,13 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                 </button>
             </div>
             <div class="slot">{ for refusal }</div>
-            <article class="paper" id="paper" aria-label={form.title.ja.clone()}>
+            <article class={classes!("paper", draft.then_some("draft"))} id="paper"
+                     aria-label={form.title.ja.clone()} data-draft={draft.to_string()}>
+                <div class="slot">
+                    if draft {
+                        <p class="draft-mark" id="draft-mark">{ ja(Text::DraftMark) }</p>
+                    }
+                </div>
                 <header>
                     <h1>{ &form.title.ja }</h1>
                     <p class="addressee">{ "高崎市長　様" }</p>
