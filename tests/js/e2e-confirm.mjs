@@ -57,8 +57,15 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
   });
 
   await steps.step("the server refuses an incomplete form and says why", async () => {
+    // Nothing typed yet: the fields do not open with errors; the form's count says what is
+    // missing.
+    expectEqual(await page.locator("#person-0 .finding.error, .form-section .field .finding.error").count(), 0, "no notes before anything is typed");
+    const count = await page.textContent(`#count-${FORM}`);
+    if (!/エラー [1-9]/.test(count)) throw new Error(`count: ${count}`);
     await page.click(`#confirm-${FORM}`);
     await waitForState(page, "refused");
+    // Asked to confirm: the 必須 notes show at the fields.
+    await page.waitForFunction(() => document.querySelectorAll('.field [data-code="required"]').length > 0);
     const reason = await page.textContent(`#form-${FORM} .status-reason`);
     if (!reason.includes("エラー")) throw new Error(`reason: ${reason}`);
     await steps.shot(page, "01-refused");

@@ -31,6 +31,10 @@ pub struct ItemInputProps {
     /// through 訂正). Text stays focusable and selectable (`readonly`).
     #[prop_or_default]
     pub read_only: bool,
+    /// Whether a form that asks for this field was asked to be confirmed: its 必須 notes show
+    /// even on a field nobody has visited.
+    #[prop_or_default]
+    pub asked: bool,
 }
 
 /// One labelled input for a catalog field, with its findings and any conflict.
@@ -39,7 +43,21 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     let field = &props.field;
     let id = props.dom_id.clone();
     let described = format!("{id}-notes");
-    let invalid = props.findings.iter().any(|f| f.severity == Severity::Error);
+    // A field nobody has left yet, still empty, and no form asked to be confirmed: what it
+    // lacks is not said yet (the screen does not open with 「エラー 42件」). A value typed is
+    // judged at once.
+    let left = use_state(|| false);
+    let quiet = props.value.trim().is_empty() && !*left && !props.asked;
+    let findings: Vec<&Finding> = props.findings.iter().filter(|_| !quiet).collect();
+    let invalid = findings.iter().any(|f| f.severity == Severity::Error);
+    let onfocusout = {
+        let left = left.clone();
+        Callback::from(move |_: FocusEvent| {
+            if !*left {
+                left.set(true);
+            }
+        })
+    };
     let on_change = props.on_change.clone();
     // 個人番号 stays masked on screen until the person at the counter reveals it (audited).
     let revealed = use_state(|| false);
@@ -158,9 +176,9 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             Some(day) => format!("{} ({day})", reading.date.to_japanese()),
             None => reading.date.to_japanese(),
         });
-    let notes = props
-        .findings
+    let notes = findings
         .iter()
+        .copied()
         .chain(
             (*rewrite_note)
                 .iter()
@@ -203,7 +221,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
         html! { <span class="required" aria-hidden="true">{ ja(Text::RequiredMark) }</span> }
     });
     html! {
-        <div class={classes!("field", invalid.then_some("invalid"))}>
+        <div class={classes!("field", invalid.then_some("invalid"))} {onfocusout}>
             <label for={id.clone()}>{ &field.label.ja }{ for required }</label>
             // Every child is always there (empty when it has nothing to say), so that an echo
             // or a conflict appearing never shifts the input's place among its siblings: Yew

@@ -113,6 +113,23 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         .filter(|f| f.scope != Scope::Form)
         .map(|f| f.key.clone())
         .collect();
+    // Forms asked to be confirmed (any state but 下書き): their 必須 notes show everywhere.
+    let asked_forms: Vec<&str> = forms
+        .iter()
+        .filter(|f| {
+            view.statuses
+                .get(&f.id)
+                .is_some_and(|s| s.state != FormState::Draft)
+        })
+        .map(|f| f.id.as_str())
+        .collect();
+    let asked_items: std::collections::BTreeSet<String> = forms
+        .iter()
+        .filter(|f| asked_forms.contains(&f.id.as_str()))
+        .flat_map(|f| f.fields())
+        .filter(|f| f.scope != Scope::Form)
+        .map(|f| f.key.clone())
+        .collect();
     let today = tokyo_day(js_sys::Date::now() as i64);
     let findings: Vec<FieldFinding> = forms
         .iter()
@@ -122,11 +139,6 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .unwrap_or_default()
         })
         .collect();
-    let errors = findings
-        .iter()
-        .filter(|f| f.finding.severity == Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
 
     let findings_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
@@ -217,9 +229,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 .unwrap_or_default()
                 .to_owned();
             let read_only = locked_items.contains(&field.key);
+            let asked = asked_items.contains(&field.key);
             html! {
                 <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
-                           findings={item_findings(field, &value, None)} {value} {read_only}
+                           findings={item_findings(field, &value, None)} {value} {read_only} {asked}
                            conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
                            on_change={item_change(field.key.clone(), None)} />
             }
@@ -229,11 +242,12 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let inputs = canonical.iter().filter(|f| f.scope == Scope::Person).map(|field| {
             let value = view.values.get("", &field.key, Some(i)).unwrap_or_default().to_owned();
             let read_only = locked_items.contains(&field.key);
+            let asked = asked_items.contains(&field.key);
             html! {
                 <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", "person", &i.to_string(), &field.key["person.".len()..]])}
                            field={field.clone()}
                            findings={item_findings(field, &value, Some(i))} {value}
-                           conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()} {read_only}
+                           conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()} {read_only} {asked}
                            on_change={item_change(field.key.clone(), Some(i))} />
             }
         });
@@ -260,6 +274,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
 
     let form_sections = forms.iter().map(|form| {
         let read_only = locked_forms.contains(&form.id.as_str());
+        let asked = asked_forms.contains(&form.id.as_str());
         let own: Vec<&CatalogField> = form.fields().filter(|f| f.scope == Scope::Form).collect();
         let inputs = own.iter().map(|field| {
             if field.kind == Kind::Counts {
@@ -272,7 +287,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 repo.change(id, VisitChange::FormField { form: form_id.clone(), key: key.clone(), value })
             });
             html! {
-                <ItemInput key={field.key.clone()} dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value} {read_only}
+                <ItemInput key={field.key.clone()} dom_id={dom_id(&["form", &form.id, &field.key])} field={(*field).clone()} {value} {read_only} {asked}
                            findings={findings_for(&field.key, None, Some(&form.id))}
                            conflict={conflict_for(&field.key, None, Some(&form.id))} {on_change} />
             }
@@ -281,6 +296,17 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             .replace("{d}", form.department.ja())
             .replace("{n}", &form.counter.to_string());
         let form_findings = findings.iter().filter(|f| f.form == form.id).count();
+        let form_errors = findings
+            .iter()
+            .filter(|f| f.form == form.id && f.finding.severity == Severity::Error)
+            .count();
+        let count_text = if form_findings == 0 {
+            ja(Text::NoFindings).to_owned()
+        } else {
+            ja(Text::FindingsSummary)
+                .replace("{e}", &form_errors.to_string())
+                .replace("{w}", &(form_findings - form_errors).to_string())
+        };
         let status = view.statuses.get(&form.id).cloned();
         let state = status.as_ref().map(|s| s.state).unwrap_or(FormState::Draft);
         let (badge_class, badge_text) = match state {
@@ -327,6 +353,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                         aria-disabled={unavailable.to_string()}>
                     { ja(Text::Confirm) }
                 </button>
+                <span class={classes!("form-count", (form_errors == 0).then_some("ok"))}
+                      id={dom_id(&["count", &form.id])}>{ count_text }</span>
                 <p class="finding error status-reason" hidden={reason.is_none()}>{ reason.unwrap_or_default() }</p>
                 <CorrectionOpener {id} form={form.id.clone()} title={form.title.ja.clone()}
                                   shown={state.is_settled()} />
@@ -380,14 +408,6 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             .replace("{d}", &entry.department);
         html! { <li key={i} data-action={entry.action.clone()}><time>{ time }</time>{ " " }{ line }</li> }
     });
-    let summary = if findings.is_empty() {
-        html! { <p class="findings-summary ok" id="findings-summary">{ ja(Text::NoFindings) }</p> }
-    } else {
-        let text = ja(Text::FindingsSummary)
-            .replace("{e}", &errors.to_string())
-            .replace("{w}", &warnings.to_string());
-        html! { <p class="findings-summary" id="findings-summary" role="status">{ text }</p> }
-    };
     // Every child of a list whose length changes carries a key. Yew matches unkeyed siblings
     // from the end of the list, so a form section or a field added after an element re-creates
     // that element — under the person's fingers when it holds the focus (the navi panel when
@@ -400,7 +420,6 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
                             values={view.values.clone()} />
-            <div key="summary" class="slot">{ summary }</div>
             <fieldset key="shared" class="form-section">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
