@@ -4,25 +4,51 @@
 
 use wasm_bindgen::JsCast;
 
-/// Focuses the first element matching one of `selectors`, once the screen has rendered (a
-/// visit's title appears when the visit is loaded: tried again for a second).
+/// Unfolds a form folded on the visit screen (`<details id="fold-…">`, another 課's form)
+/// so that its fields can take the focus; a no-op when it is open or not there.
+pub fn unfold(fold_id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(fold_id))
+    {
+        let _ = el.set_attribute("open", "");
+    }
+}
+
+/// Focuses the first element matching one of `selectors` that takes the focus, once the
+/// screen has rendered (a visit's title appears when the visit is loaded: tried again for a
+/// second).
 pub fn focus_first_of(selectors: &[&str]) {
+    focus_into(None, selectors);
+}
+
+/// As [`focus_first_of`], unfolding the form `fold` (see [`unfold`]) before each attempt:
+/// the section of a form just added may appear only after a few renders.
+pub fn focus_into(fold: Option<&str>, selectors: &[&str]) {
     let selectors: std::rc::Rc<[String]> = selectors.iter().map(|s| s.to_string()).collect();
-    fn attempt(selectors: std::rc::Rc<[String]>, left: u32) {
+    let fold: Option<std::rc::Rc<str>> = fold.map(std::rc::Rc::from);
+    fn attempt(fold: Option<std::rc::Rc<str>>, selectors: std::rc::Rc<[String]>, left: u32) {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        if let Some(fold) = &fold {
+            unfold(fold);
+        }
         for selector in selectors.iter() {
             if let Ok(Some(el)) = document.query_selector(selector)
                 && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
             {
                 let _ = el.focus();
-                return;
+                // A hidden element (a folded form's field) does not take the focus.
+                if document.active_element().is_some_and(|a| a == *el) {
+                    return;
+                }
             }
         }
         if left > 0 {
-            gloo_timers::callback::Timeout::new(100, move || attempt(selectors, left - 1)).forget();
+            gloo_timers::callback::Timeout::new(100, move || attempt(fold, selectors, left - 1))
+                .forget();
         }
     }
-    attempt(selectors, 10);
+    attempt(fold, selectors, 10);
 }

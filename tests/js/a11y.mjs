@@ -40,7 +40,7 @@ await runSuite("a11y", {}, async ({ steps, server, browser }) => {
     await page.waitForSelector("#item-person-0-name");
     await page.check("#navi-event-tennyu");
     await page.check("#navi-fact-children");
-    await page.waitForSelector("#form-jidou-teate-nintei");
+    await page.waitForSelector("#fold-jidou-teate-nintei");
     await page.fill("#item-person-0-kana", "高崎");
     // A dropped procedure is audited too (its text must keep 4.5:1).
     await page.uncheck("#navi-plan li input >> nth=-1");

@@ -25,7 +25,7 @@ try {
   await page.check("#navi-event-tennyu");
   await page.check("#navi-fact-children");
   await page.check("#navi-fact-kokuho");
-  await page.waitForSelector("#form-kokuho-idou");
+  await page.waitForSelector("#fold-kokuho-idou");
   await page.evaluate(() => (window.madoguchiCommitTimes = []));
   await page.click("#item-household-address");
   // About 8 keys a second, as a person types.

@@ -299,6 +299,11 @@ await runSuite("catalog", {}, async ({ steps, server, browser }) => {
       await page.focus(`#navi-event-${event}`);
       await page.keyboard.press("Space");
       await page.waitForSelector(`#form-${domId([form])}`);
+      // Other 課' forms are folded on 市民課's screen: each unfolded from its summary.
+      for (const fold of await page.$$eval("details.form-fold:not([open])", (ds) => ds.map((d) => d.id))) {
+        await page.focus(`#${fold} > summary`);
+        await page.keyboard.press("Enter");
+      }
       const formIds = await page.$$eval("fieldset.form-section[id^=form-]", (fs) => fs.map((f) => f.id));
       const shownForms = catalog.forms.filter((f) => formIds.includes(domId(["form", f.id]))).map((f) => f.id);
       shownForms.forEach((f) => reached.add(f));

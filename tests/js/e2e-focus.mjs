@@ -94,7 +94,7 @@ await runSuite("focus", {}, async ({ steps, server, browser }) => {
     // A checkbox that adds forms, with Space: the focus stays on it.
     await page.focus("#navi-fact-kokuho");
     await page.keyboard.press("Space");
-    await page.waitForSelector("#form-kokuho-idou");
+    await page.waitForSelector("#fold-kokuho-idou");
     expectEqual(await notBody("a fact ticked"), "navi-fact-kokuho", "the ticked fact");
     // Unticking a procedure keeps the focus on its checkbox.
     const procedure = await page.$eval("#navi-plan li input", (i) => i.id);

@@ -51,7 +51,7 @@ await runSuite("journey", {}, async ({ steps, server, browser }) => {
     await press(shimin, "Space", "children ticked");
     await press(shimin, "Tab", "next fact");
     await press(shimin, "Space", "国保 ticked");
-    await shimin.waitForSelector("#form-kokuho-idou");
+    await shimin.waitForSelector("#fold-kokuho-idou");
     await tabTo(shimin, "item-person-0-kana", "to フリガナ");
     await shimin.keyboard.type("ｹﾝﾊﾞﾝ ﾊﾅｺ", { delay: 10 });
     await press(shimin, "Tab", "フリガナ left");

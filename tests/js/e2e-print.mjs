@@ -22,7 +22,7 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     visitUrl = page.url();
     await page.check("#navi-event-tennyu");
     await page.check("#navi-fact-children");
-    await page.waitForSelector("#form-jidou-teate-nintei");
+    await page.waitForSelector("#fold-jidou-teate-nintei");
     await page.fill("#item-household-address", "群馬県高崎市高松町35番地1");
     await page.click("#add-person");
     await page.waitForSelector("#item-person-1-name");
@@ -37,6 +37,13 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
   ]) {
     await steps.step(`${form} prints on A4 with the name and 和暦 dates`, async () => {
       await page.goto(visitUrl);
+      // Another 課's form is folded on 市民課's screen: unfolded from its summary.
+      const fold = `#fold-${form.replaceAll("_", "-")}`;
+      await page.waitForSelector(fold);
+      if (!(await page.$eval(fold, (d) => d.open))) {
+        await page.focus(`${fold} > summary`);
+        await page.keyboard.press("Enter");
+      }
       await page.waitForSelector(`#print-${form.replaceAll("_", "-")}`);
       // From the bottom of the visit screen, as a counter reaches the form's link.
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));

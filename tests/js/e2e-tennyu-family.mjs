@@ -36,7 +36,7 @@ await runSuite("tennyu-family", {}, async ({ steps, server, browser }) => {
     await page.check("#navi-fact-children");
     await page.check("#navi-fact-kokuho");
     for (const form of ["jumin-idou-tennyu", "kokuho-idou", "jidou-teate-nintei"]) {
-      await page.waitForSelector(`#form-${form}`);
+      await page.waitForSelector(`#fold-${form}`);
     }
     await steps.shot(page, "01-plan");
   });
@@ -80,6 +80,10 @@ await runSuite("tennyu-family", {}, async ({ steps, server, browser }) => {
   for (const form of ["jumin_idou_tennyu", "kokuho_idou", "jidou_teate_nintei"]) {
     await steps.step(`${form} carries the family, entered once`, async () => {
       await page.goto(visitUrl);
+      // Another 課's form is folded on 市民課's screen: unfolded from its summary.
+      const fold = `#fold-${form.replaceAll("_", "-")}`;
+      await page.waitForSelector(fold);
+      if (!(await page.$eval(fold, (d) => d.open))) await page.click(`${fold} > summary`);
       await page.click(`#print-${form.replaceAll("_", "-")}`);
       await page.waitForSelector("#paper");
       await page.emulateMedia({ media: "print" });

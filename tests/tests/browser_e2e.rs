@@ -110,3 +110,8 @@ async fn three_departments_walked_with_the_keyboard_alone() {
 async fn every_field_of_every_form_typed_key_by_key() {
     browser_suite("e2e-catalog.mjs").await;
 }
+
+#[tokio::test]
+async fn the_visit_screen_fits_a_1920_by_1080_counter() {
+    browser_suite("e2e-layout.mjs").await;
+}

@@ -47,9 +47,23 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             }
         });
     }
+    // The answers this panel sent last, until the visit has them back: two facts ticked in
+    // quick succession must build on each other, not each on the answers of the last render
+    // (the second would take the first away).
+    let sent = use_mut_ref(|| None::<Answers>);
+    {
+        let sent = sent.clone();
+        use_effect_with(props.answers.clone(), move |answers| {
+            let caught_up = sent.borrow().as_ref() == answers.as_ref();
+            if caught_up {
+                *sent.borrow_mut() = None;
+            }
+        });
+    }
     let send_answers = {
-        let repo = repo.clone();
+        let (repo, sent) = (repo.clone(), sent.clone());
         Callback::from(move |answers: Answers| {
+            *sent.borrow_mut() = Some(answers.clone());
             repo.change(
                 id,
                 VisitChange::Answers {
@@ -70,9 +84,11 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
         let repo = repo.clone();
         let notified_on_missing = props.notified_on_missing;
         let event_chosen = event_chosen.clone();
+        let sent = sent.clone();
         let onchange = Callback::from(move |_| {
             event_chosen.set(Some(event));
-            let mut answers = current.clone().unwrap_or_else(|| Answers::new(event));
+            let base = sent.borrow().clone().or_else(|| current.clone());
+            let mut answers = base.unwrap_or_else(|| Answers::new(event));
             answers.event = event;
             send.emit(answers);
             // 届出日 defaults to today (住民記録システム標準仕様書 4.1.0.2).
@@ -107,9 +123,11 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             let current = current
                 .clone()
                 .or_else(|| (*event_chosen).map(Answers::new));
+            let sent = sent.clone();
             let onchange = Callback::from(move |e: Event| {
                 let input: HtmlInputElement = e.target_unchecked_into();
-                if let Some(mut answers) = current.clone() {
+                let base = sent.borrow().clone().or_else(|| current.clone());
+                if let Some(mut answers) = base {
                     if input.checked() {
                         answers.facts.insert(fact);
                     } else {
@@ -133,10 +151,12 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             .clone()
             .or_else(|| (*event_chosen).map(Answers::new));
         let draft = holders_draft.clone();
+        let sent = sent.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             draft.typed(input.value());
-            if let (Some(answers), Ok(n)) = (current.clone(), input.value().trim().parse::<u32>()) {
+            let base = sent.borrow().clone().or_else(|| current.clone());
+            if let (Some(answers), Ok(n)) = (base, input.value().trim().parse::<u32>()) {
                 send.emit(answers.card_holders(n.min(20)));
             }
         });
@@ -288,13 +308,17 @@ pub fn procedure_picker(props: &ProcedurePickerProps) -> Html {
                 ja(Text::AnnounceProcedureAdded).replace("{t}", &procedure.title.ja),
             ));
             chosen.set(String::new());
-            // The form's section appears once the visit has the procedure.
+            // The form's section appears once the visit has the procedure (folded when it is
+            // another 課's: opened for the person who asked for it).
             let form = procedure.forms[0].replace('_', "-");
-            crate::focus::focus_first_of(&[
-                &format!("#form-{form} .field input"),
-                &format!("#form-{form} .field select"),
-                &format!("#confirm-{form}"),
-            ]);
+            crate::focus::focus_into(
+                Some(&format!("fold-{form}")),
+                &[
+                    &format!("#form-{form} .field input"),
+                    &format!("#form-{form} .field select"),
+                    &format!("#confirm-{form}"),
+                ],
+            );
         })
     };
     html! {

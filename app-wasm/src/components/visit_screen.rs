@@ -1,6 +1,6 @@
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{
-    Catalog, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
+    Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
 };
 use shared_model::navi::Navi;
 use shared_model::validate::{Finding, Severity};
@@ -87,10 +87,18 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             }
         }
     }
-    let forms: Vec<&Form> = form_ids
+    // This counter's 課 first: its forms open, the other 課' folded below (stable order
+    // within each).
+    let app = use_context::<crate::context::AppContext>().expect("app context");
+    let mine = app
+        .staff
+        .as_ref()
+        .and_then(|s| Department::from_name(&s.department));
+    let mut forms: Vec<&Form> = form_ids
         .iter()
         .filter_map(|f| catalog.form(f).ok())
         .collect();
+    forms.sort_by_key(|f| mine.is_some_and(|d| d != f.department));
     // What a confirmed form holds is fixed (確認待ち and after): its own fields and every
     // canonical item it binds. A change goes through 訂正, which opens the form again.
     let fixed = |state: FormState| state == FormState::Requested || state.is_settled();
@@ -219,9 +227,36 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     }
     let canonical = canonical_fields(catalog, &forms);
     let names = std::rc::Rc::new(view.actor_names.clone());
+    // A shared item only one form of the visit asks for (児童手当's bank account) is shown
+    // with that form, not among the items every form shares.
+    let placed_with = |key: &str| -> Option<&str> {
+        if BASICS.contains(&key) {
+            return None;
+        }
+        let mut asking = forms.iter().filter(|f| f.fields().any(|x| x.key == key));
+        match (asking.next(), asking.next()) {
+            (Some(form), None) => Some(form.id.as_str()),
+            _ => None,
+        }
+    };
+    let shared_item = |field: &CatalogField| -> Html {
+        let value = view
+            .values
+            .get("", &field.key, None)
+            .unwrap_or_default()
+            .to_owned();
+        let read_only = locked_items.contains(&field.key);
+        let asked = asked_items.contains(&field.key);
+        html! {
+            <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
+                       findings={item_findings(field, &value, None)} {value} {read_only} {asked}
+                       conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
+                       on_change={item_change(field.key.clone(), None)} />
+        }
+    };
     let shared_inputs = canonical
         .iter()
-        .filter(|f| f.scope != Scope::Person)
+        .filter(|f| f.scope != Scope::Person && placed_with(&f.key).is_none())
         .map(|field| {
             let value = view
                 .values
@@ -348,7 +383,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let status_line = html! {
             <div class="form-status">
                 <span class={classes!("status-badge", badge_class)} id={dom_id(&["status", &form.id])}
-                      data-state={state.as_str()}>{ badge_text }</span>
+                      data-state={state.as_str()}>{ badge_text.clone() }</span>
                 <button type="button" id={dom_id(&["confirm", &form.id])} onclick={confirm}
                         aria-disabled={unavailable.to_string()}>
                     { ja(Text::Confirm) }
@@ -363,18 +398,31 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let filled_from_shared = own.is_empty().then(|| {
             html! { <p class="hint">{ ja(Text::FormFromSharedData) }</p> }
         });
+        let placed = canonical
+            .iter()
+            .filter(|f| f.scope != Scope::Person && placed_with(&f.key) == Some(form.id.as_str()))
+            .map(&shared_item);
+        let is_mine = mine.is_none_or(|d| d == form.department);
         html! {
-            <fieldset class="form-section" id={dom_id(&["form", &form.id])} key={form.id.clone()}
-                      data-findings={form_findings.to_string()}>
-                <legend key="legend">
-                    { &form.title.ja }<span class="place">{ place }</span>
-                    <a class="print-link" id={dom_id(&["print", &form.id])}
-                       href={print_hash(id, &form.id)}>{ ja(Text::PrintPreview) }</a>
-                </legend>
-                <div key="status" class="slot">{ status_line }</div>
-                <div key="shared-hint" class="slot">{ for filled_from_shared }</div>
-                { for inputs }
-            </fieldset>
+            <details class="form-fold" id={dom_id(&["fold", &form.id])} key={form.id.clone()} open={is_mine}>
+                <summary>
+                    <span class="fold-title">{ &form.title.ja }</span>
+                    <span class="place">{ place.clone() }</span>
+                    <span class={classes!("status-badge", badge_class)}>{ badge_text.clone() }</span>
+                </summary>
+                <fieldset class="form-section" id={dom_id(&["form", &form.id])}
+                          data-findings={form_findings.to_string()}>
+                    <legend key="legend">
+                        { &form.title.ja }<span class="place">{ place }</span>
+                        <a class="print-link" id={dom_id(&["print", &form.id])}
+                           href={print_hash(id, &form.id)}>{ ja(Text::PrintPreview) }</a>
+                    </legend>
+                    <div key="status" class="slot">{ status_line }</div>
+                    <div key="shared-hint" class="slot">{ for filled_from_shared }</div>
+                    <div key="placed" class="slot">{ for placed }</div>
+                    { for inputs }
+                </fieldset>
+            </details>
         }
     });
 
@@ -414,17 +462,78 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     // the card-holder count adds forms, a person's field when a form adds 続柄).
     // A visit another 課 has is shown to look at and print, every control disabled (a
     // disabled fieldset disables every input, select and button in it; links stay).
+    // The section index: every part of the visit, each form with its state and count; a
+    // press goes there (a folded form opens) and into its first field.
+    let jump = |selectors: Vec<String>, fold: Option<String>| {
+        Callback::from(move |_: MouseEvent| {
+            let refs: Vec<&str> = selectors.iter().map(String::as_str).collect();
+            crate::focus::focus_into(fold.as_deref(), &refs);
+        })
+    };
+    let fixed_parts = [
+        (ja(Text::NaviTitle), vec!["#navi-event-tennyu".to_owned()]),
+        (ja(Text::LookupTitle), vec!["#lookup-query".to_owned()]),
+        (
+            ja(Text::SectionVisit),
+            vec![
+                "#section-shared input".to_owned(),
+                "#section-shared select".to_owned(),
+            ],
+        ),
+        (
+            ja(Text::SectionPersons),
+            vec!["#item-person-0-name".to_owned()],
+        ),
+    ];
+    let index_fixed = fixed_parts.into_iter().enumerate().map(|(i, (label, selectors))| {
+        html! {
+            <li key={format!("part-{i}")}>
+                <button type="button" class="index-link" onclick={jump(selectors, None)}>{ label }</button>
+            </li>
+        }
+    });
+    let index_forms = forms.iter().map(|form| {
+        let state = view
+            .statuses
+            .get(&form.id)
+            .map(|s| s.state)
+            .unwrap_or(FormState::Draft);
+        let errors = findings
+            .iter()
+            .filter(|f| f.form == form.id && f.finding.severity == Severity::Error)
+            .count();
+        let dom = form.id.replace('_', "-");
+        let selectors = vec![
+            format!("#form-{dom} .field input"),
+            format!("#form-{dom} .field select"),
+            format!("#confirm-{dom}"),
+        ];
+        html! {
+            <li key={form.id.clone()} data-form={form.id.clone()}>
+                <button type="button" class="index-link" onclick={jump(selectors, Some(format!("fold-{dom}")))}>
+                    <span class="index-title">{ &form.title.ja }</span>
+                    <span class="index-state">{ status_label(state) }
+                        if errors > 0 { <span class="index-errors">{ format!(" ・エラー{errors}") }</span> }
+                    </span>
+                </button>
+            </li>
+        }
+    });
     html! {
+        <div class="visit-layout">
+        <nav class="section-index" id="section-index" aria-label={ja(Text::SectionIndex)}>
+            <ol>{ for index_fixed }{ for index_forms }</ol>
+        </nav>
         <fieldset class="visit-screen" disabled={props.read_only}>
             <NaviPanel key="navi" {id} answers={view.answers.clone()} plan={plan.clone()} choices={view.choices.clone()}
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
                             values={view.values.clone()} />
-            <fieldset key="shared" class="form-section">
+            <fieldset key="shared" class="form-section" id="section-shared">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
             </fieldset>
-            <fieldset key="persons" class="form-section persons">
+            <fieldset key="persons" class="form-section persons" id="section-persons">
                 <legend key="legend">{ ja(Text::SectionPersons) }</legend>
                 { for person_blocks }
                 <button key="add-person" type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
@@ -436,6 +545,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <ol id="history">{ for history }</ol>
             </section>
         </fieldset>
+        </div>
     }
 }
 
