@@ -450,6 +450,9 @@ pub struct FormStatus {
     pub record: Option<String>,
     /// The record a 訂正 corrects (the one sent before), if the form was corrected.
     pub corrects: Option<String>,
+    /// What a 差戻し concerns, when the core system said: the person row (0 for the first)
+    /// and the item or form field key.
+    pub concerns: Option<(Option<usize>, String)>,
 }
 
 /// The server's decision on one requested form.
@@ -1281,6 +1284,7 @@ impl VisitDoc {
                 reason: None,
                 record: None,
                 corrects: None,
+                concerns: None,
             };
         };
         let at = match self.doc.get(&obj, "at").ok().flatten() {
@@ -1299,6 +1303,12 @@ impl VisitDoc {
             reason: self.read_string(&obj, "reason"),
             record: self.read_string(&obj, "record"),
             corrects: self.read_string(&obj, "corrects"),
+            concerns: self.read_string(&obj, "concerns_item").map(|item| {
+                let person = self
+                    .read_string(&obj, "concerns_person")
+                    .and_then(|p| p.parse::<usize>().ok());
+                (person, item)
+            }),
         }
     }
 
@@ -1324,11 +1334,14 @@ impl VisitDoc {
                 }
             }
         }
-        // A new request starts a new round: the record of an earlier one no longer applies.
-        if state == FormState::Requested
-            && self.doc.get(&obj, "record").map_err(change_err)?.is_some()
-        {
-            self.doc.delete(&obj, "record").map_err(change_err)?;
+        // A new request starts a new round: the record of an earlier one, and what its
+        // 差戻し concerned, no longer apply.
+        if state == FormState::Requested {
+            for key in ["record", "concerns_item", "concerns_person"] {
+                if self.doc.get(&obj, key).map_err(change_err)?.is_some() {
+                    self.doc.delete(&obj, key).map_err(change_err)?;
+                }
+            }
         }
         self.doc.commit();
         Ok(())
@@ -1368,6 +1381,40 @@ impl VisitDoc {
         self.log(at_ms, SERVER, "", state.as_str(), Some(&detail))?;
         self.doc.commit();
         Ok(true)
+    }
+
+    /// The server's side: notes what a 差戻し of `form` concerns (the person row, 0 for the
+    /// first, and the item or form field key), so the counter sees it at the field.
+    pub fn note_concern(
+        &mut self,
+        form: &str,
+        person: Option<usize>,
+        item: &str,
+    ) -> Result<(), VisitError> {
+        let obj = self.ensure_map(&["status", form])?;
+        self.doc
+            .put(&obj, "concerns_item", item)
+            .map_err(change_err)?;
+        match person {
+            Some(p) => self
+                .doc
+                .put(&obj, "concerns_person", p.to_string())
+                .map_err(change_err)?,
+            None => {
+                if self
+                    .doc
+                    .get(&obj, "concerns_person")
+                    .map_err(change_err)?
+                    .is_some()
+                {
+                    self.doc
+                        .delete(&obj, "concerns_person")
+                        .map_err(change_err)?;
+                }
+            }
+        }
+        self.doc.commit();
+        Ok(())
     }
 
     /// Asks the server to confirm a form; it stays 確認待ち until the server has decided. A

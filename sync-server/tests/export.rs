@@ -230,6 +230,40 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     assert!(f.store.rejected_records(10).unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn a_rejection_that_names_its_column_points_at_the_person_and_the_field() {
+    let f = fixture();
+    let id = f.confirm(4, Move::In).await;
+    let form = Move::In.form();
+    f.cycle().await;
+    let record = f.status(id, form).await.record.unwrap();
+    let key = f.batch_keys().await.remove(0);
+    let name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
+    let result = format!(
+        "届出ID,結果,理由,異動者連番,項目\n{record},差戻し,続柄が世帯主との関係として登録できません,1,続柄\n"
+    );
+    f.bucket
+        .put(
+            &format!("inbound/results/{name}.result.csv"),
+            result.into_bytes(),
+        )
+        .await
+        .unwrap();
+    f.cycle().await;
+    let status = f.status(id, form).await;
+    assert_eq!(status.state, FormState::Rejected);
+    assert_eq!(
+        status.concerns,
+        Some((Some(0), "person.relationship".to_owned()))
+    );
+    // Asked again, what the 差戻し concerned no longer applies.
+    let mut counter = f.hub.read(id, |d| d.fork()).await.unwrap().unwrap();
+    let mut visit = VisitDoc::from_doc(std::mem::take(&mut counter)).unwrap();
+    visit.request_confirmation(form, now() + 1).unwrap();
+    f.hub.merge(id, visit.doc_mut()).await.unwrap();
+    assert_eq!(f.status(id, form).await.concerns, None);
+}
+
 /// The columns of the one line of `record` in the bucket, by header.
 async fn line_of(f: &Fixture, record: &str) -> Option<std::collections::BTreeMap<String, String>> {
     for key in f.batch_keys().await {

@@ -2,7 +2,7 @@
 // alone decides, and the answer comes back in the document. Offline, the request waits
 // visibly and goes through on reconnect.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -280,5 +280,42 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     if (!signIns.length || !signIns.every((e) => e.action === "sign_in")) throw new Error(`sign-ins: ${JSON.stringify(signIns)}`);
     const yesterday = await admin.evaluate(async () => (await (await fetch("/api/audit?day=2000-01-01")).json()));
     expectEqual(yesterday.length, 0, "nothing on a day long past");
+  });
+
+  await steps.step("a 差戻し that names its column is said at that field", async () => {
+    // Another 訂正, sent; the core system sends it back about 従前の住所.
+    await page.focus(`#correct-${FORM}`);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((f) => document.activeElement?.id === `correct-reason-${f}`, FORM);
+    await page.keyboard.type("方書の追加", { delay: 10 });
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await waitForState(page, "correcting");
+    await page.focus(`#confirm-${FORM}`);
+    await page.keyboard.press("Enter");
+    await waitForState(page, "sent", 45000);
+    const batches = [];
+    const walk = (dir) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith(".csv") && !p.endsWith(".result.csv") && p.includes("jumin_idou")) batches.push(p);
+      }
+    };
+    walk(join(bucket, "outbound"));
+    batches.sort();
+    const last = batches[batches.length - 1];
+    const text = readFileSync(last, "utf8");
+    const record = text.split(/\r?\n/)[1].split(",")[0].replace(/"/g, "");
+    const name = last.split("/").pop().replace(/\.csv$/, "");
+    mkdirSync(join(bucket, "inbound/results"), { recursive: true });
+    writeFileSync(
+      join(bucket, "inbound/results", `${name}.result.csv`),
+      `届出ID,結果,理由,異動者連番,項目\r\n${record},差戻し,従前の住所が住所辞書にありません,,従前の住所\r\n`,
+    );
+    await waitForState(page, "rejected", 45000);
+    const note = await page.waitForSelector('#item-visit-previous-address-notes [data-code="exchange.sent_back"]', { timeout: 15000 });
+    expectEqual(await note.textContent(), "差戻し: 従前の住所が住所辞書にありません", "the note at the field");
+    await steps.shot(page, "09-sent-back-at-the-field");
   });
 });

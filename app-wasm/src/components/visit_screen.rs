@@ -3,7 +3,7 @@ use shared_model::catalog::{
     Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
 };
 use shared_model::navi::Navi;
-use shared_model::validate::{Finding, Severity};
+use shared_model::validate::{Code, Finding, Severity};
 use std::collections::BTreeMap;
 
 use shared_model::{Conflict, DocumentId, FormState, VisitChange};
@@ -148,8 +148,39 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         })
         .collect();
 
+    // A 差戻し that names the person and the field it concerns is said at that field.
+    let sent_back: Vec<(String, Option<usize>, String, Finding)> = view
+        .statuses
+        .iter()
+        .filter(|(_, s)| s.state == FormState::Rejected)
+        .filter_map(|(form, s)| {
+            let (person, item) = s.concerns.clone()?;
+            let reason = s.reason.clone().unwrap_or_default();
+            let row = if item.starts_with("person.") {
+                person.or(Some(0))
+            } else {
+                None
+            };
+            Some((
+                item,
+                row,
+                form.clone(),
+                Finding::error(
+                    Code::SentBack,
+                    format!("差戻し: {reason}"),
+                    format!("Sent back: {reason}"),
+                ),
+            ))
+        })
+        .collect();
     let findings_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
+        for (item, row, from, finding) in &sent_back {
+            let same_form = form.is_none_or(|form| from == form);
+            if item == key && *row == person && same_form && !out.contains(finding) {
+                out.push(finding.clone());
+            }
+        }
         for f in &findings {
             let same_form = form.is_none_or(|form| f.form == form);
             if f.field == key && f.person == person && same_form && !out.contains(&f.finding) {

@@ -77,6 +77,8 @@ pub enum Code {
     ChoiceUnknown,
     CountInvalid,
     TooLong,
+    /// The core system sent the form back (差戻し) about this field.
+    SentBack,
 }
 
 impl Code {
@@ -111,6 +113,7 @@ impl Code {
             Code::ChoiceUnknown => "choice.unknown",
             Code::CountInvalid => "count.invalid",
             Code::TooLong => "text.too_long",
+            Code::SentBack => "exchange.sent_back",
         }
     }
 }

@@ -90,13 +90,19 @@ enum Command {
 }
 
 /// Why the core system sends a notification back, as its operators would write it.
-const REJECTIONS: [&str; 6] = [
-    "転入前住所の住所コードが住所辞書にありません",
-    "世帯番号が基幹の世帯と一致しません",
-    "異動日が基幹の最終異動日より前です",
-    "同一人の異動が処理中です（二重届出の疑い）",
-    "個人番号が基幹の記録と一致しません",
-    "続柄が世帯主との関係として登録できません",
+/// Reasons for a 差戻し, with the person (1, 2, … in the batch) and the batch column they
+/// concern when the core system can say.
+const REJECTIONS: [(&str, Option<u32>, &str); 6] = [
+    (
+        "転入前住所の住所コードが住所辞書にありません",
+        None,
+        "従前の住所",
+    ),
+    ("世帯番号が基幹の世帯と一致しません", None, ""),
+    ("異動日が基幹の最終異動日より前です", None, "異動日"),
+    ("同一人の異動が処理中です（二重届出の疑い）", None, ""),
+    ("個人番号が基幹の記録と一致しません", Some(1), "個人番号"),
+    ("続柄が世帯主との関係として登録できません", Some(1), "続柄"),
 ];
 
 fn stamp() -> String {
@@ -246,15 +252,22 @@ async fn answer<B: Bucket>(
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
-        writer.write_record([&results.record, &results.outcome, &results.reason])?;
+        writer.write_record([
+            &results.record,
+            &results.outcome,
+            &results.reason,
+            &results.person,
+            &results.item,
+        ])?;
         for record in &records {
             let digest = Sha256::digest(record.as_bytes());
             let draw = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
             if draw % 1000 < reject_per_mille {
-                let reason = REJECTIONS[(digest[4] as usize) % REJECTIONS.len()];
-                writer.write_record([record.as_str(), &results.rejected, reason])?;
+                let (reason, person, item) = REJECTIONS[(digest[4] as usize) % REJECTIONS.len()];
+                let person = person.map(|p| p.to_string()).unwrap_or_default();
+                writer.write_record([record.as_str(), &results.rejected, reason, &person, item])?;
             } else {
-                writer.write_record([record.as_str(), &results.accepted, ""])?;
+                writer.write_record([record.as_str(), &results.accepted, "", "", ""])?;
             }
         }
         let text = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;

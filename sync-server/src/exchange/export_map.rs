@@ -137,6 +137,22 @@ pub struct ResultLayout {
     pub accepted: String,
     /// The outcome meaning 差戻し.
     pub rejected: String,
+    /// Header of the optional column naming the person a 差戻し concerns (1, 2, … as the
+    /// batch's person index).
+    #[serde(default = "default_person_column")]
+    pub person: String,
+    /// Header of the optional column naming the item a 差戻し concerns, by the batch
+    /// file's column header (`個人番号`, `続柄`, …).
+    #[serde(default = "default_item_column")]
+    pub item: String,
+}
+
+fn default_person_column() -> String {
+    "異動者連番".into()
+}
+
+fn default_item_column() -> String {
+    "項目".into()
 }
 
 impl Default for ResultLayout {
@@ -147,6 +163,8 @@ impl Default for ResultLayout {
             reason: "理由".into(),
             accepted: "受理".into(),
             rejected: "差戻し".into(),
+            person: default_person_column(),
+            item: default_item_column(),
         }
     }
 }
@@ -197,6 +215,15 @@ impl ExportTarget {
                 Column::Source(_) => None,
             })
             .collect()
+    }
+
+    /// The item or form field a column header stands for (`続柄` → `person.relationship`),
+    /// for a 差戻し that names the column it concerns.
+    pub fn item_of(&self, header: &str) -> Option<&str> {
+        self.columns.iter().find_map(|(h, column)| match column {
+            Column::Item(key) if h == header => Some(key.as_str()),
+            _ => None,
+        })
     }
 
     /// The column that carries the record id, if the layout has one.

@@ -193,6 +193,9 @@ pub fn parse(
         column(&layout.outcome)?,
         column(&layout.reason)?,
     );
+    // Optional: the person and the column a 差戻し concerns.
+    let optional = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (person_at, item_at) = (optional(&layout.person), optional(&layout.item));
     let mut results = Vec::new();
     let mut bad = Vec::new();
     let mut seen = HashSet::new();
@@ -235,10 +238,18 @@ pub fn parse(
             bad.push((line, "差戻しに理由がありません".into()));
             continue;
         }
+        let concerns = item_at
+            .map(field)
+            .filter(|item| !accepted && !item.is_empty())
+            .map(|item| {
+                let person = person_at.map(field).and_then(|p| p.parse::<u32>().ok());
+                (person, item.to_owned())
+            });
         results.push(RecordResult {
             record: record.to_owned(),
             accepted,
             reason: (!accepted).then(|| reason.to_owned()),
+            concerns,
         });
     }
     if bad.is_empty() {

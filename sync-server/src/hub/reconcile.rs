@@ -192,6 +192,19 @@ impl Hub {
                 update.reason.as_deref(),
             )
             .unwrap_or(false);
+        // A 差戻し that names its column points at the person and the field on the screen.
+        if changed
+            && state == shared_model::FormState::Rejected
+            && let Some((person, header)) = &update.concerns
+            && let Some(item) = self
+                .exports
+                .as_ref()
+                .and_then(|map| map.target_of(&update.form))
+                .and_then(|target| target.item_of(header))
+        {
+            let row = person.and_then(|p| (p as usize).checked_sub(1));
+            let _ = visit.note_concern(&update.form, row, item);
+        }
         *doc = visit.into_doc();
         if changed {
             self.persist(document_id, &mut entry, Vec::new()).await?;

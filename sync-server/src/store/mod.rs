@@ -128,6 +128,7 @@ impl Store {
             ("imports", "quarantined", "INTEGER NOT NULL DEFAULT 0"),
             ("import_errors", "layout", "TEXT NOT NULL DEFAULT ''"),
             ("outbox", "superseded_by", "TEXT"),
+            ("outbox", "concerns", "TEXT"),
         ] {
             let present: bool = conn
                 .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     reason       TEXT,
     state_at     INTEGER,
     shown        TEXT    NOT NULL DEFAULT 'pending',
-    superseded_by TEXT
+    superseded_by TEXT,
+    concerns     TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_unbatched ON outbox (target, id) WHERE batch IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch);
@@ -103,6 +104,9 @@ pub struct RecordResult {
     pub accepted: bool,
     /// Why it was rejected.
     pub reason: Option<String>,
+    /// What a 差戻し concerns, when the core system says: the person (1, 2, … as in the
+    /// batch) and the batch file's column header.
+    pub concerns: Option<(Option<u32>, String)>,
 }
 
 /// A state the visit document has still to show.
@@ -120,6 +124,8 @@ pub struct StatusUpdate {
     pub reason: Option<String>,
     /// When the state was reached.
     pub at: i64,
+    /// What a 差戻し concerns: the person (1, 2, …) and the batch file's column header.
+    pub concerns: Option<(Option<u32>, String)>,
 }
 
 /// A record as the export queue shows it.
@@ -389,12 +395,17 @@ impl Store {
         let mut changed = 0;
         {
             let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET state = ?3, reason = ?4, state_at = ?5
+                "UPDATE outbox SET state = ?3, reason = ?4, state_at = ?5, concerns = ?6
                  WHERE record = ?1 AND batch = ?2 AND state IN ('pending', 'sent')",
             )?;
             for r in results {
                 let state = if r.accepted { "accepted" } else { "rejected" };
-                changed += stmt.execute(params![r.record, batch, state, r.reason, now_ms])?;
+                let concerns = r
+                    .concerns
+                    .as_ref()
+                    .map(|c| serde_json::to_string(c).unwrap_or_default());
+                changed +=
+                    stmt.execute(params![r.record, batch, state, r.reason, now_ms, concerns])?;
             }
         }
         tx.execute(
@@ -410,7 +421,7 @@ impl Store {
     pub fn unshown_states(&self, limit: usize) -> Result<Vec<StatusUpdate>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at)
+            "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at), concerns
              FROM outbox WHERE state <> shown ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
@@ -421,6 +432,9 @@ impl Store {
                 state: r.get(3)?,
                 reason: r.get(4)?,
                 at: r.get(5)?,
+                concerns: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|c| serde_json::from_str(&c).ok()),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
