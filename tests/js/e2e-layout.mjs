@@ -67,4 +67,26 @@ await runSuite("layout", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction(() => document.activeElement?.closest("#form-kokuho-idou") != null);
     await steps.shot(page, "03-index-jump");
   });
+
+  await steps.step("the receiving account: 口座番号 in full width, names that say their kind", async () => {
+    await page.focus('#section-index li[data-form="jidou_teate_nintei"] button');
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#fold-jidou-teate-nintei").open);
+    const type = async (id, text) => {
+      await page.focus(id);
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type(text, { delay: 10 });
+      await page.keyboard.press("Tab");
+    };
+    await type("#item-visit-bank-name", "群馬");
+    await page.waitForSelector('#item-visit-bank-name-notes [data-code="bank.name"]');
+    await type("#item-visit-bank-name", "群馬銀行");
+    await page.waitForSelector('#item-visit-bank-name-notes [data-code="bank.name"]', { state: "detached" });
+    await type("#item-visit-bank-branch", "高崎");
+    await page.waitForSelector('#item-visit-bank-branch-notes [data-code="bank.branch"]');
+    await type("#item-visit-account-number", "１２３４５");
+    await page.waitForFunction(() => document.querySelector("#item-visit-account-number").value === "0012345");
+    await type("#item-visit-account-number", "12345678");
+    await page.waitForSelector('#item-visit-account-number-notes [data-code="account_number.format"]');
+  });
 });

@@ -9,10 +9,14 @@ fn today() -> CivilDay {
 /// A valid value for a field of this kind.
 fn valid(field: &Field) -> String {
     match field.kind {
-        Kind::Text => "群馬県高崎市高松町35番地1"
-            .chars()
-            .take(field.max.unwrap_or(200))
-            .collect(),
+        Kind::Text => match field.key.as_str() {
+            "visit.bank_name" => "群馬銀行".into(),
+            "visit.bank_branch" => "高崎支店".into(),
+            _ => "群馬県高崎市高松町35番地1"
+                .chars()
+                .take(field.max.unwrap_or(200))
+                .collect(),
+        },
         Kind::Kana => "タカサキ　ハナコ".into(),
         Kind::Date => match field.key.as_str() {
             "visit.notified_on" => "令和9年4月20日".into(),

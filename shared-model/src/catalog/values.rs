@@ -262,10 +262,19 @@ pub fn check_value(field: &Field, value: &str, today: CivilDay) -> Vec<Finding> 
         return Vec::new();
     }
     match field.kind {
-        Kind::Text => check_length(value, field.max.unwrap_or(200))
-            .err()
-            .into_iter()
-            .collect(),
+        Kind::Text => {
+            let mut findings: Vec<Finding> = check_length(value, field.max.unwrap_or(200))
+                .err()
+                .into_iter()
+                .collect();
+            // The receiving account's names say what kind of institution and office they are.
+            findings.extend(match field.key.as_str() {
+                "visit.bank_name" => crate::validate::check_bank_name(value),
+                "visit.bank_branch" => crate::validate::check_branch_name(value),
+                _ => None,
+            });
+            findings
+        }
         Kind::Date => {
             let mut findings = check_date_field(value, field.unknown_parts);
             if field.past

@@ -9,6 +9,7 @@
 //! assert_eq!(check_my_number("123456789012").unwrap_err().code, Code::MyNumberCheckDigit);
 //! ```
 
+mod bank;
 mod contact;
 mod deadline;
 mod kana;
@@ -16,6 +17,7 @@ mod number;
 mod postal_town;
 mod relationship;
 
+pub use bank::{check_bank_name, check_branch_name};
 pub use contact::{check_phone, check_postal_code};
 pub use deadline::{DeadlineRule, check_moved_on, check_notified_on};
 pub use kana::{check_kana, normalize_kana};
@@ -79,6 +81,8 @@ pub enum Code {
     TooLong,
     /// The core system sent the form back (差戻し) about this field.
     SentBack,
+    BankName,
+    BranchName,
 }
 
 impl Code {
@@ -114,6 +118,8 @@ impl Code {
             Code::CountInvalid => "count.invalid",
             Code::TooLong => "text.too_long",
             Code::SentBack => "exchange.sent_back",
+            Code::BankName => "bank.name",
+            Code::BranchName => "bank.branch",
         }
     }
 }
