@@ -24,6 +24,9 @@ pub enum ApiError {
     /// Too many failed sign-ins for the login (429).
     #[error("too many attempts")]
     TooManyAttempts,
+    /// The server refused the request as malformed (400), saying why (in Japanese).
+    #[error("refused: {0}")]
+    Refused(String),
     /// The server answered with another error status.
     #[error("server answered {0}")]
     Status(u16),
@@ -156,6 +159,20 @@ async fn call<T: DeserializeOwned>(
         429 => return Err(ApiError::TooManyAttempts),
         // A proxy in front of the server answers 503 when the server is down.
         503 => return Err(ApiError::Unreachable),
+        400 => {
+            // `{ "error": code, "message": text }`: the message names what is wrong.
+            let message = match response.text() {
+                Ok(promise) => JsFuture::from(promise)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|v| v["message"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            return Err(ApiError::Refused(message));
+        }
         status => return Err(ApiError::Status(status)),
     }
     let text = JsFuture::from(response.text().map_err(|_| ApiError::Malformed)?)

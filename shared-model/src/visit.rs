@@ -907,14 +907,19 @@ impl VisitDoc {
         Ok(())
     }
 
-    /// Who acts on the visit now, for its history: the staff member who holds it and their
-    /// 課 (empty when nobody holds it: the kiosk, or a visit waiting).
+    /// Who acts on the visit from this terminal, for its history: the staff member this
+    /// terminal's changes are from (`actors`, set when they took the visit here), else the
+    /// one who holds it; empty for the kiosk or a visit nobody took. A colleague taking the
+    /// visit on another terminal does not make this terminal's steps theirs.
     fn acting(&self) -> (String, String) {
         let handling = self.handling();
-        (
-            handling.holder.unwrap_or_default(),
-            handling.department.ja().to_owned(),
-        )
+        let actor = self.doc.get_actor().to_hex_string();
+        let who = self
+            .actor_names()
+            .remove(&actor)
+            .or(handling.holder)
+            .unwrap_or_default();
+        (who, handling.department.ja().to_owned())
     }
 
     /// Applies one change and commits it; `false` when nothing changed.

@@ -280,6 +280,34 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     if (!signIns.length || !signIns.every((e) => e.action === "sign_in")) throw new Error(`sign-ins: ${JSON.stringify(signIns)}`);
     const yesterday = await admin.evaluate(async () => (await (await fetch("/api/audit?day=2000-01-01")).json()));
     expectEqual(yesterday.length, 0, "nothing on a day long past");
+    // What the server cannot read is named, never the network: letters for a 受付番号, a day
+    // that is none.
+    const refused = async (id, text, words) => {
+      await admin.focus("#audit-query");
+      await admin.keyboard.press("Control+A");
+      await admin.keyboard.press("Backspace");
+      await admin.focus(id);
+      await admin.keyboard.press("Control+A");
+      await admin.keyboard.type(text);
+      await admin.keyboard.press("Enter");
+      await admin.waitForFunction((w) => document.querySelector("#audit-refused")?.textContent.includes(w), words, { timeout: 10000 });
+      await admin.focus(id);
+      await admin.keyboard.press("Control+A");
+      await admin.keyboard.press("Backspace");
+    };
+    await refused("#audit-visit", "abc", "受付番号は数字で");
+    await refused("#audit-day", "2025-13-45", "日付「2025-13-45」が読めません");
+    // 職員 finds part of a login, or a name.
+    for (const who of ["shimin", "市民 一郎"]) {
+      await admin.focus("#audit-login");
+      await admin.keyboard.press("Control+A");
+      await admin.keyboard.type(who);
+      await admin.keyboard.press("Enter");
+      await admin.waitForFunction(() => {
+        const rows = [...document.querySelectorAll("#audit-table tbody tr")];
+        return rows.length > 0 && rows.every((r) => r.textContent.includes("shimin01"));
+      }, null, { timeout: 10000 });
+    }
   });
 
   await steps.step("a 差戻し that names its column is said at that field", async () => {

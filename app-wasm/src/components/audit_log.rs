@@ -93,6 +93,10 @@ pub fn audit_log() -> Html {
                 </table>
             </>
         },
+        // A filter the server cannot read is named as such, never as the network.
+        Some(Err(api::ApiError::Refused(message))) => {
+            html! { <p role="alert" id="audit-refused" class="finding error">{ message.clone() }</p> }
+        }
         Some(Err(_)) => html! { <p role="alert">{ ja(Text::AdminUnreachable) }</p> },
         None => html! { <p>{ ja(Text::Loading) }</p> },
     };

@@ -179,7 +179,10 @@ pub fn counter_home() -> Html {
             <div class="lists">
                 <div>
                     <h2>{ ja(Text::CounterTodayVisits) }</h2>
-                    { if today.is_empty() { html! { <ul><li class="none">{ ja(Text::CounterNoVisits) }</li></ul> } } else { html! {
+                    { if today.is_empty() { html! { <ul><li class="none">{
+                        // Offline, the list cannot be read: it is not empty.
+                        ja(if app.sync.online { Text::CounterNoVisits } else { Text::CounterListOffline })
+                    }</li></ul> } } else { html! {
                         <table class="visit-list" id="today-visits">
                             <thead><tr>
                                 <th scope="col">{ ja(Text::ReceptionNumber) }</th>
@@ -247,6 +250,31 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         use_effect_with(slip.is_some(), |shown| {
             if *shown {
                 crate::focus::focus_first_of(&["#slip-back"]);
+            }
+        });
+    }
+    {
+        // The visit moved to another 課 (取り戻す there) while it was open here: the screen
+        // turns read-only under the person's fingers. Say so, and put the focus on the
+        // banner's button rather than leave it on the page body.
+        let app = app.clone();
+        let was = use_mut_ref(|| None::<(DocumentId, bool)>);
+        let now = view.map(|v| (v.id, elsewhere.is_some()));
+        let moved_to = elsewhere;
+        // Handed on from here: the slip says what happened.
+        let moved_here = slip.is_some();
+        use_effect_with(now, move |now| {
+            let before = was.replace(*now);
+            if let (Some((id_before, false)), Some((id_now, true))) = (before, *now)
+                && id_before == id_now
+                && !moved_here
+            {
+                if let Some(to) = moved_to {
+                    app.dispatch(Action::Announce(
+                        ja(Text::AnnounceMovedAway).replace("{d}", to.ja()),
+                    ));
+                }
+                crate::focus::focus_first_of(&["#take-back", "#visit-title"]);
             }
         });
     }

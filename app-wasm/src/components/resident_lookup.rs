@@ -210,8 +210,18 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
                 crate::focus::focus_first_of(&["#lookup-query"]);
             })
         };
+        // Escape answers やめる, as in any dialog.
+        let onkeydown = {
+            let cancel = answer(None);
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Escape" {
+                    e.prevent_default();
+                    cancel.emit(MouseEvent::new("click").expect("a click event"));
+                }
+            })
+        };
         html! {
-            <div class="fill-confirm" id="fill-confirm" role="group" aria-labelledby="fill-confirm-title">
+            <div class="fill-confirm" id="fill-confirm" role="group" aria-labelledby="fill-confirm-title" {onkeydown}>
                 <h3 id="fill-confirm-title">{ ja(Text::FillConfirmTitle) }</h3>
                 <table id="fill-changes">
                     <thead><tr>

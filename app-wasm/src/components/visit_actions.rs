@@ -1,6 +1,7 @@
 use shared_model::catalog::{Catalog, Department};
 use shared_model::navi::Navi;
 use shared_model::{VisitChange, VisitState};
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -46,6 +47,8 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
     let app = use_context::<AppContext>().expect("app context");
     let to = use_state(|| None::<Department>);
     let reason = use_state(String::new);
+    // 完了 with forms not yet confirmed asks once more (a 届出 left as 下書き is never sent).
+    let confirming = use_state(|| false);
     let Some(staff) = app.staff.clone() else {
         return Html::default();
     };
@@ -101,15 +104,39 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             on_done.emit(slip);
         })
     };
+    let unconfirmed: Vec<String> = Navi::builtin()
+        .chosen_plan(view.answers.as_ref(), &view.choices)
+        .iter()
+        .flat_map(|p| p.forms.clone())
+        .filter(|f| !view.statuses.get(f).is_some_and(|s| s.state.is_settled()))
+        .filter_map(|f| Catalog::builtin().form(&f).ok().map(|f| f.title.ja.clone()))
+        .fold(Vec::new(), |mut out, t| {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+            out
+        });
     let complete = {
-        let (repo, app, staff, on_done, number) = (
+        let (repo, app, staff, on_done, number, confirming, unconfirmed) = (
             repo.clone(),
             app.clone(),
             staff.clone(),
             props.on_done.clone(),
             number.clone(),
+            confirming.clone(),
+            unconfirmed.clone(),
         );
-        Callback::from(move |_| {
+        Callback::from(move |e: MouseEvent| {
+            let anyway = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.id() == "complete-anyway");
+            if !unconfirmed.is_empty() && !anyway {
+                confirming.set(true);
+                crate::focus::focus_first_of(&["#complete-anyway"]);
+                return;
+            }
+            confirming.set(false);
             repo.change(
                 id,
                 VisitChange::Complete {
@@ -175,7 +202,26 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
                         aria-disabled={to.is_none().to_string()}>{ ja(Text::HandOffButton) }</button>
             </div>
             <div class="action-row">
-                <button type="button" id="complete-button" onclick={complete}>{ ja(Text::CompleteButton) }</button>
+                <button type="button" id="complete-button" onclick={complete.clone()}>{ ja(Text::CompleteButton) }</button>
+            </div>
+            <div class="slot">
+                if *confirming {
+                    <div class="fill-confirm" id="complete-confirm" role="group" aria-labelledby="complete-confirm-title">
+                        <p id="complete-confirm-title">
+                            { ja(Text::CompleteUnconfirmed).replace("{f}", &unconfirmed.join("、")) }
+                        </p>
+                        <div class="actions">
+                            <button type="button" id="complete-anyway" onclick={complete}>{ ja(Text::CompleteAnyway) }</button>
+                            <button type="button" id="complete-back" onclick={
+                                let confirming = confirming.clone();
+                                Callback::from(move |_| {
+                                    confirming.set(false);
+                                    crate::focus::focus_first_of(&["#complete-button"]);
+                                })
+                            }>{ ja(Text::CompleteBack) }</button>
+                        </div>
+                    </div>
+                }
             </div>
             <div class="action-row">
                 <label for="cancel-reason">{ ja(Text::CancelReason) }</label>

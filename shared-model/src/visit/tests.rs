@@ -564,3 +564,40 @@ fn opening_at_another_ka_is_not_taking_and_taking_back_is_explicit() {
         .unwrap();
     assert_eq!(v.handling().since, Some(50));
 }
+
+#[test]
+fn a_step_in_the_history_names_the_person_at_this_terminal_not_the_latest_holder() {
+    use crate::catalog::Department;
+    use crate::navi::{Answers, LifeEvent};
+    let mut ichiro = visit();
+    ichiro
+        .apply(&VisitChange::Take {
+            login: "shimin01".into(),
+            name: "市民 一郎".into(),
+            department: Department::Shimin,
+            at: 10,
+        })
+        .unwrap();
+    // 市民 二郎 takes it on another terminal; both terminals merge.
+    let mut jiro = VisitDoc::from_doc(ichiro.doc_mut().fork()).unwrap();
+    jiro.apply(&VisitChange::Take {
+        login: "shimin02".into(),
+        name: "市民 二郎".into(),
+        department: Department::Shimin,
+        at: 20,
+    })
+    .unwrap();
+    ichiro.doc_mut().merge(jiro.doc_mut()).unwrap();
+    assert_eq!(ichiro.handling().holder.as_deref(), Some("市民 二郎"));
+    ichiro
+        .apply(&VisitChange::Answers {
+            answers: Answers::new(LifeEvent::Tenkyo),
+            at: 30,
+        })
+        .unwrap();
+    let last = ichiro.history().pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.who.as_str()),
+        ("navi_answered", "市民 一郎")
+    );
+}

@@ -64,6 +64,18 @@ fn search(
 ) -> Result<Vec<AuditEntry>, ApiError> {
     let filter = &search.filter();
     let limit = search.limit.unwrap_or(200).min(1_000);
+    // A day that is not one is said so, not answered with nothing.
+    let day = filter.day.trim();
+    if !day.is_empty()
+        && shared_model::calendar::read_date(day)
+            .ok()
+            .and_then(|r| r.date.calendar_day())
+            .is_none()
+    {
+        return Err(ApiError::BadRequest(format!(
+            "日付「{day}」が読めません。2026-11-30 や 令和8年11月30日 のように入力してください。"
+        )));
+    }
     // A visit named by its 受付番号 (of the filter's day, else today) or its document id.
     let visit_doc = match filter.visit.trim() {
         "" => None,
@@ -72,9 +84,12 @@ fn search(
             Err(_) => {
                 let number = shared_model::validate::read_reception_number(text)
                     .map_err(|f| ApiError::BadRequest(f.message_ja))?;
-                let day = match filter.day.trim() {
-                    "" => tokyo_day(now_ms()).to_string(),
-                    day => day.to_owned(),
+                let day = match shared_model::calendar::read_date(filter.day.trim())
+                    .ok()
+                    .and_then(|r| r.date.calendar_day())
+                {
+                    Some(day) => day.to_string(),
+                    None => tokyo_day(now_ms()).to_string(),
                 };
                 match store
                     .visits_of_day(&day)?
@@ -107,7 +122,20 @@ fn search(
         }
         entry.visit = names[&key].clone();
     }
-    let asked = serde_json::to_string(filter).unwrap_or_default();
+    // What was asked, as people read it.
+    let asked = [
+        ("日付", &filter.day),
+        ("職員", &filter.login),
+        ("端末", &filter.terminal),
+        ("操作", &filter.action),
+        ("受付", &filter.visit),
+        ("語", &filter.q),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k}:{}", v.trim()))
+    .collect::<Vec<_>>()
+    .join(" ");
     store.audit_at(now_ms(), who.0, who.1, action, &asked)?;
     Ok(entries)
 }

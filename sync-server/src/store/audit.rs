@@ -81,7 +81,8 @@ impl Store {
         )
     }
 
-    /// Audit entries that meet every part of `filter`, newest first. `visit_doc` is the
+    /// Audit entries that meet every part of `filter`, newest first (the staff part finds
+    /// logins containing it and staff whose name contains it). `visit_doc` is the
     /// visit's document id when the filter names one (the caller resolves a 受付番号); the
     /// text also finds the acts whose Japanese name contains it (「個人番号」 → `reveal`).
     /// Each entry's `visit` is left empty (see the API, which names the visit).
@@ -93,13 +94,17 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let (from, to) = match filter.day.trim() {
             "" => (i64::MIN, i64::MAX),
-            day => match shared_model::calendar::parse_date(day) {
+            day => match shared_model::calendar::read_date(day)
+                .ok()
+                .and_then(|r| r.date.calendar_day())
+            {
                 // A JST day, in ms since the epoch.
-                Ok(d) => {
+                Some(d) => {
                     let start = d.days_since_epoch() * 86_400_000 - 9 * 3_600_000;
                     (start, start + 86_400_000)
                 }
-                Err(_) => return Ok(Vec::new()),
+                // The API refuses a day it cannot read before asking (see the API).
+                None => return Ok(Vec::new()),
             },
         };
         let q = filter.q.trim();
@@ -108,7 +113,8 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT id, at, login, action, detail, terminal FROM audit
              WHERE at >= ?1 AND at < ?2
-               AND (?3 = '' OR login = ?3)
+               AND (?3 = '' OR instr(login, ?3) > 0
+                    OR login IN (SELECT login FROM staff WHERE instr(name, ?3) > 0))
                AND (?4 = '' OR terminal = ?4)
                AND (?5 = '' OR action = ?5)
                AND (?6 = '' OR instr(detail, ?6) > 0)
