@@ -1,7 +1,6 @@
 use shared_model::catalog::{Catalog, Department};
 use shared_model::navi::Navi;
 use shared_model::{VisitChange, VisitState};
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -116,26 +115,17 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             }
             out
         });
-    let complete = {
-        let (repo, app, staff, on_done, number, confirming, unconfirmed) = (
+    // 完了 itself.
+    let complete_now = {
+        let (repo, app, staff, on_done, number, confirming) = (
             repo.clone(),
             app.clone(),
             staff.clone(),
             props.on_done.clone(),
             number.clone(),
             confirming.clone(),
-            unconfirmed.clone(),
         );
-        Callback::from(move |e: MouseEvent| {
-            let anyway = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| el.id() == "complete-anyway");
-            if !unconfirmed.is_empty() && !anyway {
-                confirming.set(true);
-                crate::focus::focus_first_of(&["#complete-anyway"]);
-                return;
-            }
+        Callback::from(move |_: MouseEvent| {
             confirming.set(false);
             repo.change(
                 id,
@@ -148,6 +138,22 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             let text = ja(Text::CompletedSlip).replace("{r}", &number);
             app.dispatch(Action::Announce(text.clone()));
             on_done.emit(text);
+        })
+    };
+    // The 完了 button: asks first when forms are not confirmed.
+    let complete = {
+        let (complete_now, confirming, unconfirmed) = (
+            complete_now.clone(),
+            confirming.clone(),
+            unconfirmed.clone(),
+        );
+        Callback::from(move |e: MouseEvent| {
+            if unconfirmed.is_empty() {
+                complete_now.emit(e);
+            } else {
+                confirming.set(true);
+                crate::focus::focus_first_of(&["#complete-anyway"]);
+            }
         })
     };
     let on_reason = {
@@ -202,7 +208,7 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
                         aria-disabled={to.is_none().to_string()}>{ ja(Text::HandOffButton) }</button>
             </div>
             <div class="action-row">
-                <button type="button" id="complete-button" onclick={complete.clone()}>{ ja(Text::CompleteButton) }</button>
+                <button type="button" id="complete-button" onclick={complete}>{ ja(Text::CompleteButton) }</button>
             </div>
             <div class="slot">
                 if *confirming {
@@ -211,7 +217,7 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
                             { ja(Text::CompleteUnconfirmed).replace("{f}", &unconfirmed.join("、")) }
                         </p>
                         <div class="actions">
-                            <button type="button" id="complete-anyway" onclick={complete}>{ ja(Text::CompleteAnyway) }</button>
+                            <button type="button" id="complete-anyway" onclick={complete_now}>{ ja(Text::CompleteAnyway) }</button>
                             <button type="button" id="complete-back" onclick={
                                 let confirming = confirming.clone();
                                 Callback::from(move |_| {
