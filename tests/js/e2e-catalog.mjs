@@ -335,4 +335,42 @@ await runSuite("catalog", {}, async ({ steps, server, browser }) => {
     console.log(`  ${catalog.forms.length} forms, ${typed.size} fields typed (${own.length} forms' own fields, the rest canonical items for two persons)`);
     await steps.shot(other, "02-second-terminal");
   });
+
+  await steps.step("an IME conversion is written once, when committed, never mid-conversion", async () => {
+    const id = "#item-visit-notifier-name";
+    await page.focus(id);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Backspace");
+    await other.waitForFunction((i) => document.querySelector(i).value === "", id, { timeout: 15000 });
+    // The second terminal notes every value the field shows.
+    await other.evaluate((i) => {
+      window.__seen = new Set();
+      window.__watch = setInterval(() => window.__seen.add(document.querySelector(i).value), 5);
+    }, id);
+    // 高橋 typed with an IME: an input event at each unconverted step, then the commit.
+    const steps_ = ["t", "た", "たk", "たか", "たかh", "たかは", "たかはs", "たかはし", "高橋"];
+    const kept = await page.evaluate(async ([i, steps]) => {
+      const el = document.querySelector(i);
+      const shown = [];
+      el.dispatchEvent(new CompositionEvent("compositionstart", { bubbles: true, data: "" }));
+      for (const s of steps) {
+        el.value = s;
+        el.dispatchEvent(new InputEvent("input", { bubbles: true, isComposing: true, inputType: "insertCompositionText", data: s }));
+        await new Promise((r) => setTimeout(r, 40));
+        shown.push(el.value);
+      }
+      el.dispatchEvent(new CompositionEvent("compositionend", { bubbles: true, data: "高橋" }));
+      return shown;
+    }, [id, steps_]);
+    expectEqual(JSON.stringify(kept), JSON.stringify(steps_), "the field never rewritten under the cursor");
+    await other.waitForFunction((i) => document.querySelector(i).value === "高橋", id, { timeout: 15000 });
+    await page.waitForTimeout(300);
+    const seen = await other.evaluate(() => {
+      clearInterval(window.__watch);
+      return [...window.__seen];
+    });
+    const leaked = seen.filter((v) => v !== "" && v !== "高橋");
+    expectEqual(JSON.stringify(leaked), "[]", "no unconverted step reached the visit");
+    expectEqual(await page.inputValue(id), "高橋", "the field holds the conversion");
+  });
 });

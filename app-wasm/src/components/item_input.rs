@@ -63,6 +63,18 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     let revealed = use_state(|| false);
     let secret = field.kind == Kind::MyNumber;
     let draft = crate::hooks::use_draft(&props.value);
+    // An IME conversion is written once it is committed, not at every unconverted step.
+    let text_ref = use_node_ref();
+    {
+        let (draft, on_change) = (draft.clone(), props.on_change.clone());
+        crate::hooks::use_composition_end(
+            text_ref.clone(),
+            Callback::from(move |value: String| {
+                draft.typed(value.clone());
+                on_change.emit(value);
+            }),
+        );
+    }
     // What the rewrite into the canonical form says about what was typed (平成31年5月1日 is
     // 令和元年5月1日): the stored 2019-05-01 no longer tells, so the note stays on this screen
     // until the field is typed in again.
@@ -104,7 +116,10 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                         note.set(None);
                     }
                     draft.typed(input.value());
-                    on_change.emit(input.value());
+                    // Mid-conversion (た, たk …): shown as typed, written at compositionend.
+                    if !e.is_composing() {
+                        on_change.emit(input.value());
+                    }
                 })
             };
             let onblur = {
@@ -158,7 +173,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
             html! {
                 <>
                     <input id={id.clone()} type={kind} value={draft.shown()} {oninput} {onchange} {onblur}
-                           readonly={props.read_only}
+                           readonly={props.read_only} ref={text_ref.clone()}
                            placeholder={placeholder} autocomplete="off" inputmode={secret.then_some("numeric")}
                            aria-invalid={invalid.to_string()} aria-describedby={described.clone()} />
                     { for reveal }

@@ -66,20 +66,33 @@ fn field_row(props: &FieldRowProps) -> Html {
                 </p>
             }
         });
-    let oninput = {
+    // What the citizen types is written as it is typed, an IME conversion once committed.
+    let write = {
         let (repo, draft) = (repo.clone(), draft.clone());
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
+        Callback::from(move |value: String| {
             let (key, person) = field.item();
-            draft.typed(input.value());
+            draft.typed(value.clone());
             repo.change(
                 id,
                 VisitChange::Item {
                     key: key.to_owned(),
                     person,
-                    value: input.value(),
+                    value,
                 },
             );
+        })
+    };
+    let input_ref = use_node_ref();
+    crate::hooks::use_composition_end(input_ref.clone(), write.clone());
+    let oninput = {
+        let (write, draft) = (write.clone(), draft.clone());
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if e.is_composing() {
+                draft.typed(input.value());
+            } else {
+                write.emit(input.value());
+            }
         })
     };
     // Leaving the field writes the value's canonical form (ﾀｶｻｷ → タカサキ); never while the
@@ -125,7 +138,7 @@ fn field_row(props: &FieldRowProps) -> Html {
         <div class="field">
             <label for={dom_id.clone()}>{ ja(label(field)) }</label>
             <input id={dom_id.clone()} name={field.key()} type="text" {placeholder}
-                   value={shown} {oninput} {onchange} {onblur} autocomplete="off" />
+                   value={shown} {oninput} {onchange} {onblur} autocomplete="off" ref={input_ref} />
             <span class="echo" id={format!("{dom_id}-echo")}>{ echo.unwrap_or_default() }</span>
             <div class="slot">{ for conflict }</div>
         </div>
