@@ -78,7 +78,14 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
   });
 
   await steps.step("offline reload: shell from the service worker, draft from IndexedDB", async () => {
+    // Offline with unsent changes, the reload asks first (beforeunload); accepted, it goes on.
+    let asked = null;
+    counterPage.once("dialog", async (dialog) => {
+      asked = dialog.type();
+      await dialog.accept();
+    });
     await counterPage.reload();
+    expectEqual(asked, "beforeunload", "the reload asked first");
     await counterPage.waitForFunction(
       () => document.querySelector("#item-household-address")?.value === "群馬県高崎市八島町222番地",
       null,

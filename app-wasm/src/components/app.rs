@@ -130,6 +130,34 @@ pub fn app() -> Html {
         });
     }
     {
+        // Offline with changes the server does not have yet, closing or reloading the tab
+        // asks first (beforeunload): the changes are on this terminal only. Online, changes
+        // in flight for a few milliseconds ask nothing.
+        let at_risk = !state.sync.online && state.sync.pending > 0;
+        use_effect_with(at_risk, move |at_risk| {
+            let listener = (*at_risk)
+                .then(|| web_sys::window())
+                .flatten()
+                .map(|window| {
+                    gloo_events::EventListener::new_with_options(
+                        &window,
+                        "beforeunload",
+                        gloo_events::EventListenerOptions::enable_prevent_default(),
+                        |event| {
+                            event.prevent_default();
+                            // Chromium asks only when returnValue is set too.
+                            let _ = js_sys::Reflect::set(
+                                event,
+                                &wasm_bindgen::JsValue::from_str("returnValue"),
+                                &wasm_bindgen::JsValue::from_str(""),
+                            );
+                        },
+                    )
+                });
+            move || drop(listener)
+        });
+    }
+    {
         // Losing and finding the network is said once (the badge itself stays quiet).
         let dispatch = state.dispatcher();
         let seen = use_mut_ref(|| None::<bool>);
