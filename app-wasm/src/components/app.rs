@@ -135,25 +135,22 @@ pub fn app() -> Html {
         // in flight for a few milliseconds ask nothing.
         let at_risk = !state.sync.online && state.sync.pending > 0;
         use_effect_with(at_risk, move |at_risk| {
-            let listener = (*at_risk)
-                .then(|| web_sys::window())
-                .flatten()
-                .map(|window| {
-                    gloo_events::EventListener::new_with_options(
-                        &window,
-                        "beforeunload",
-                        gloo_events::EventListenerOptions::enable_prevent_default(),
-                        |event| {
-                            event.prevent_default();
-                            // Chromium asks only when returnValue is set too.
-                            let _ = js_sys::Reflect::set(
-                                event,
-                                &wasm_bindgen::JsValue::from_str("returnValue"),
-                                &wasm_bindgen::JsValue::from_str(""),
-                            );
-                        },
-                    )
-                });
+            let listener = (*at_risk).then(web_sys::window).flatten().map(|window| {
+                gloo_events::EventListener::new_with_options(
+                    &window,
+                    "beforeunload",
+                    gloo_events::EventListenerOptions::enable_prevent_default(),
+                    |event| {
+                        event.prevent_default();
+                        // Chromium asks only when returnValue is set too.
+                        let _ = js_sys::Reflect::set(
+                            event,
+                            &wasm_bindgen::JsValue::from_str("returnValue"),
+                            &wasm_bindgen::JsValue::from_str(""),
+                        );
+                    },
+                )
+            });
             move || drop(listener)
         });
     }
