@@ -702,13 +702,7 @@ impl VisitDoc {
 
     /// Creation time, ms since the epoch.
     pub fn created_at(&self) -> i64 {
-        match self.doc.get(ROOT, "created_at").ok().flatten() {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
-                _ => 0,
-            },
-            _ => 0,
-        }
+        self.read_time(&ROOT, "created_at").unwrap_or(0)
     }
 
     // --- canonical items and form fields -----------------------------------------------
@@ -1085,15 +1079,7 @@ impl VisitDoc {
                 .and_then(|o| self.read_string(o, key))
                 .filter(|v| !v.is_empty())
         };
-        let since = obj
-            .as_ref()
-            .and_then(|o| match self.doc.get(o, "since").ok().flatten() {
-                Some((Value::Scalar(s), _)) => match s.as_ref() {
-                    ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
-                    _ => None,
-                },
-                _ => None,
-            });
+        let since = obj.as_ref().and_then(|o| self.read_time(o, "since"));
         Handling {
             department: text("department")
                 .and_then(|d| Department::from_name(&d))
@@ -1122,22 +1108,13 @@ impl VisitDoc {
         };
         (0..self.doc.length(&list))
             .filter_map(|i| match self.doc.get(&list, i).ok().flatten() {
-                Some((Value::Object(ObjType::Map), entry)) => {
-                    let at = match self.doc.get(&entry, "at").ok().flatten() {
-                        Some((Value::Scalar(s), _)) => match s.as_ref() {
-                            ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
-                            _ => 0,
-                        },
-                        _ => 0,
-                    };
-                    Some(HistoryEntry {
-                        at,
-                        who: self.read_string(&entry, "who").unwrap_or_default(),
-                        department: self.read_string(&entry, "department").unwrap_or_default(),
-                        action: self.read_string(&entry, "action").unwrap_or_default(),
-                        detail: self.read_string(&entry, "detail"),
-                    })
-                }
+                Some((Value::Object(ObjType::Map), entry)) => Some(HistoryEntry {
+                    at: self.read_time(&entry, "at").unwrap_or(0),
+                    who: self.read_string(&entry, "who").unwrap_or_default(),
+                    department: self.read_string(&entry, "department").unwrap_or_default(),
+                    action: self.read_string(&entry, "action").unwrap_or_default(),
+                    detail: self.read_string(&entry, "detail"),
+                }),
                 _ => None,
             })
             .collect()
@@ -1292,13 +1269,7 @@ impl VisitDoc {
                 concerns: None,
             };
         };
-        let at = match self.doc.get(&obj, "at").ok().flatten() {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
-                _ => None,
-            },
-            _ => None,
-        };
+        let at = self.read_time(&obj, "at");
         FormStatus {
             state: self
                 .read_string(&obj, "state")
@@ -1618,6 +1589,17 @@ impl VisitDoc {
                 _ => None,
             },
             Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
+            _ => None,
+        }
+    }
+
+    /// A time (ms since the epoch) stored as a timestamp or an integer.
+    fn read_time(&self, obj: &ObjId, key: &str) -> Option<i64> {
+        match self.doc.get(obj, key).ok().flatten() {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
+                _ => None,
+            },
             _ => None,
         }
     }

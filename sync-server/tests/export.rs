@@ -83,6 +83,17 @@ impl Fixture {
             .unwrap()
     }
 
+    /// The core system's result file for the batch file named `batch` (without `.csv`).
+    async fn answer(&self, batch: &str, text: String) {
+        self.bucket
+            .put(
+                &format!("inbound/results/{batch}.result.csv"),
+                text.into_bytes(),
+            )
+            .await
+            .unwrap();
+    }
+
     async fn cycle(&self) {
         self.exporter
             .cycle(&self.bucket, &self.store, &self.hub, now())
@@ -153,13 +164,7 @@ async fn a_confirmed_move_goes_out_once_and_its_result_comes_back() {
     // The core system answers: taken in.
     let name = keys[0].rsplit('/').next().unwrap().trim_end_matches(".csv");
     let result = format!("届出ID,結果,理由\r\n{record},受理,\r\n");
-    f.bucket
-        .put(
-            &format!("inbound/results/{name}.result.csv"),
-            result.into_bytes(),
-        )
-        .await
-        .unwrap();
+    f.answer(name, result).await;
     f.cycle().await;
     assert_eq!(f.status(id, form).await.state, FormState::Accepted);
     let counts = f.exporter.state(&f.store).await.counts;
@@ -176,13 +181,7 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     let key = f.batch_keys().await.remove(0);
     let name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
     let result = format!("届出ID,結果,理由\n{first},差戻し,転入前住所の住所コードが未登録です\n");
-    f.bucket
-        .put(
-            &format!("inbound/results/{name}.result.csv"),
-            result.into_bytes(),
-        )
-        .await
-        .unwrap();
+    f.answer(name, result).await;
     f.cycle().await;
     let status = f.status(id, form).await;
     assert_eq!(status.state, FormState::Rejected);
@@ -216,13 +215,8 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
         .find(|k| !k.contains(name))
         .unwrap();
     let second_name = key.rsplit('/').next().unwrap().trim_end_matches(".csv");
-    f.bucket
-        .put(
-            &format!("inbound/results/{second_name}.result.csv"),
-            format!("届出ID,結果,理由\n{second},受理,\n").into_bytes(),
-        )
-        .await
-        .unwrap();
+    f.answer(second_name, format!("届出ID,結果,理由\n{second},受理,\n"))
+        .await;
     f.cycle().await;
     assert_eq!(f.status(id, form).await.state, FormState::Accepted);
     let counts = f.store.export_counts().unwrap();
@@ -242,13 +236,7 @@ async fn a_rejection_that_names_its_column_points_at_the_person_and_the_field() 
     let result = format!(
         "届出ID,結果,理由,異動者連番,項目\n{record},差戻し,続柄が世帯主との関係として登録できません,1,続柄\n"
     );
-    f.bucket
-        .put(
-            &format!("inbound/results/{name}.result.csv"),
-            result.into_bytes(),
-        )
-        .await
-        .unwrap();
+    f.answer(name, result).await;
     f.cycle().await;
     let status = f.status(id, form).await;
     assert_eq!(status.state, FormState::Rejected);
@@ -436,13 +424,11 @@ async fn result_files_for_unknown_batches_or_records_are_refused_and_change_noth
         )
         .await
         .unwrap();
-    f.bucket
-        .put(
-            &format!("inbound/results/{name}.result.csv"),
-            format!("届出ID,結果,理由\n{record},受理,\nnot-a-record,受理,\n").into_bytes(),
-        )
-        .await
-        .unwrap();
+    f.answer(
+        name,
+        format!("届出ID,結果,理由\n{record},受理,\nnot-a-record,受理,\n"),
+    )
+    .await;
     f.cycle().await;
     let state = f.exporter.state(&f.store).await;
     assert_eq!(state.errors.len(), 2, "{:?}", state.errors);

@@ -288,21 +288,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let shared_inputs = canonical
         .iter()
         .filter(|f| f.scope != Scope::Person && placed_with(&f.key).is_none())
-        .map(|field| {
-            let value = view
-                .values
-                .get("", &field.key, None)
-                .unwrap_or_default()
-                .to_owned();
-            let read_only = locked_items.contains(&field.key);
-            let asked = asked_items.contains(&field.key);
-            html! {
-                <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
-                           findings={item_findings(field, &value, None)} {value} {read_only} {asked}
-                           conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
-                           on_change={item_change(field.key.clone(), None)} />
-            }
-        });
+        .map(&shared_item);
     let persons = view.values.persons.len().max(1);
     let person_blocks = (0..persons).map(|i| {
         let inputs = canonical.iter().filter(|f| f.scope == Scope::Person).map(|field| {

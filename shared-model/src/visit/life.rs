@@ -24,7 +24,7 @@
 //! ```
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{ObjType, ROOT, ScalarValue};
 
 use super::{VisitDoc, VisitError, change_err};
 use crate::catalog::Department;
@@ -116,17 +116,10 @@ impl VisitDoc {
             "cancelled" => VisitState::Cancelled,
             _ => return None,
         };
-        let at = match self.doc.get(&obj, "at").ok().flatten() {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
-                _ => 0,
-            },
-            _ => 0,
-        };
         Some(Closing {
             state,
             reason: self.read_string(&obj, "reason").unwrap_or_default(),
-            at,
+            at: self.read_time(&obj, "at").unwrap_or(0),
             who: self.read_string(&obj, "who").unwrap_or_default(),
             department: self.read_string(&obj, "department").unwrap_or_default(),
         })

@@ -14,43 +14,12 @@ use crate::AppState;
 use crate::accounts::{AdminSignedIn, SignedIn, Terminal};
 use crate::clock::now_ms;
 
-/// Query of `GET /api/audit` and `GET /api/audit.csv`: the filter (day, login, terminal,
-/// action, visit, q) and at most how many entries (default 200, at most 1,000).
-#[derive(Debug, serde::Deserialize)]
-pub struct AuditSearch {
-    /// The day (YYYY-MM-DD, Japan time).
-    #[serde(default)]
-    pub day: String,
-    /// The staff login.
-    #[serde(default)]
-    pub login: String,
-    /// The terminal id.
-    #[serde(default)]
-    pub terminal: String,
-    /// The act's code.
-    #[serde(default)]
-    pub action: String,
-    /// The visit: 受付番号 or document id.
-    #[serde(default)]
-    pub visit: String,
-    /// Text anywhere (also the acts' Japanese names).
-    #[serde(default)]
-    pub q: String,
+/// `limit` of `GET /api/audit` and `GET /api/audit.csv` (the filter, [`AuditFilter`], is read
+/// from the same query): at most how many entries (default 200, at most 1,000).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditLimit {
     /// At most this many.
     pub limit: Option<usize>,
-}
-
-impl AuditSearch {
-    fn filter(&self) -> AuditFilter {
-        AuditFilter {
-            day: self.day.clone(),
-            login: self.login.clone(),
-            terminal: self.terminal.clone(),
-            action: self.action.clone(),
-            visit: self.visit.clone(),
-            q: self.q.clone(),
-        }
-    }
 }
 
 /// The entries a search finds, each with the visit it concerns named by its 受付番号; the
@@ -58,12 +27,12 @@ impl AuditSearch {
 /// asked.
 fn search(
     store: &crate::store::Store,
-    search: &AuditSearch,
+    filter: &AuditFilter,
+    limit: Option<usize>,
     who: (&str, &str),
     action: &str,
 ) -> Result<Vec<AuditEntry>, ApiError> {
-    let filter = &search.filter();
-    let limit = search.limit.unwrap_or(200).min(1_000);
+    let limit = limit.unwrap_or(200).min(1_000);
     // A day that is not one is said so, not answered with nothing.
     let day = filter.day.trim();
     if !day.is_empty()
@@ -146,11 +115,18 @@ pub async fn audit_log(
     State(app): State<AppState>,
     AdminSignedIn(admin): AdminSignedIn,
     Terminal(terminal): Terminal,
-    Query(query): Query<AuditSearch>,
+    Query(filter): Query<AuditFilter>,
+    Query(limit): Query<AuditLimit>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let store = app.store.clone();
     let entries = tokio::task::spawn_blocking(move || {
-        search(&store, &query, (&admin.login, &terminal), "audit_search")
+        search(
+            &store,
+            &filter,
+            limit.limit,
+            (&admin.login, &terminal),
+            "audit_search",
+        )
     })
     .await
     .map_err(|_| ApiError::Task)??;
@@ -164,12 +140,19 @@ pub async fn audit_csv(
     State(app): State<AppState>,
     AdminSignedIn(admin): AdminSignedIn,
     Terminal(terminal): Terminal,
-    Query(mut query): Query<AuditSearch>,
+    Query(filter): Query<AuditFilter>,
+    Query(limit): Query<AuditLimit>,
 ) -> Result<impl IntoResponse, ApiError> {
-    query.limit = Some(query.limit.unwrap_or(1_000));
     let store = app.store.clone();
+    let limit = Some(limit.limit.unwrap_or(1_000));
     let entries = tokio::task::spawn_blocking(move || {
-        search(&store, &query, (&admin.login, &terminal), "audit_export")
+        search(
+            &store,
+            &filter,
+            limit,
+            (&admin.login, &terminal),
+            "audit_export",
+        )
     })
     .await
     .map_err(|_| ApiError::Task)??;
