@@ -186,6 +186,10 @@ impl Server {
             store.clone(),
             shutdown_rx.clone(),
         ));
+        tokio::spawn(
+            hub.clone()
+                .prune_bindings_every(std::time::Duration::from_secs(300), shutdown_rx.clone()),
+        );
         let (import, export) = match &config.exchange {
             Some(exchange) => {
                 let poller = exchange::poller::ImportPoller::new(

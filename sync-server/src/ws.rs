@@ -1,10 +1,11 @@
 //! The WebSocket endpoint `/sync`: one task per connection, speaking automerge-repo v1.
 //!
 //! The first frame must be `join`. Bad input never reaches other connections: an unreadable
-//! frame, an unsupported protocol version, a reused peer id, a second `join`, a text frame, a
+//! frame, an unsupported protocol version, a peer id someone else holds, a second `join`, a text frame, a
 //! frame over the size limit or an invalid document id is logged (never with document
 //! contents), answered with the protocol's `error` message where the socket still allows it,
-//! and ends this connection only.
+//! and ends this connection only. The same person joining again with the same peer id
+//! replaces the older socket (see [`Hub::connect_from`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,14 +128,19 @@ impl Connection {
             Ok(accepted) => accepted,
             Err(refusal) => return self.refuse(refusal).await,
         };
-        let (connection, mut inbox) =
-            match self
-                .hub
-                .connect_from(&peer, self.caller.clone(), &self.terminal)
-            {
-                Ok(admitted) => admitted,
-                Err(e) => return self.refuse(e.into()).await,
-            };
+        let (connection, mut inbox) = match self
+            .hub
+            .connect_from(
+                &peer,
+                self.caller.clone(),
+                &self.terminal,
+                self.credential.clone(),
+            )
+            .await
+        {
+            Ok(admitted) => admitted,
+            Err(e) => return self.refuse(e.into()).await,
+        };
         tracing::info!(peer = %peer, "peer joined");
         let mut result = self.send(&answer).await;
 
@@ -166,7 +172,15 @@ impl Connection {
                         break;
                     }
                 },
-                Some(outgoing) = inbox.recv() => result = self.send(&outgoing).await,
+                outgoing = inbox.recv() => match outgoing {
+                    Some(outgoing) => result = self.send(&outgoing).await,
+                    None => {
+                        // A newer socket of the same peer took over.
+                        tracing::info!(peer = %peer, "replaced by a newer connection");
+                        self.close(close_code::POLICY, "replaced by a newer connection").await;
+                        break;
+                    }
+                },
                 _ = keepalive.tick() => {
                     if self.lapsed().await {
                         break;

@@ -5,6 +5,8 @@
 //   node repo-peer.mjs edit   <ws-url> <automerge-url> <key> <value> -> prints {"heads"} once synced
 //
 // Heads are printed as hex change hashes, as the Rust automerge crate shows them.
+// REPO_PEER_ID, when set, is the peer id the client joins with (a tab that reconnects keeps
+// its own); otherwise automerge-repo picks a random one.
 import { Repo } from "@automerge/automerge-repo";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
 import * as A from "@automerge/automerge";
@@ -20,7 +22,7 @@ function fail(message, code = 1) {
 setTimeout(() => fail(`timed out after ${TIMEOUT_MS} ms`), TIMEOUT_MS).unref();
 
 const adapter = new WebSocketClientAdapter(wsUrl, 500);
-const repo = new Repo({ network: [adapter] });
+const repo = new Repo({ network: [adapter], peerId: process.env.REPO_PEER_ID || undefined });
 
 async function serverStorageId() {
   for (;;) {

@@ -64,7 +64,17 @@ pub async fn run(
 
 /// Runs `repo-peer.mjs` and parses the JSON line it prints.
 pub async fn repo_peer(args: &[&str]) -> anyhow::Result<serde_json::Value> {
-    let run = run("repo-peer.mjs", args, &[], Duration::from_secs(30)).await?;
+    repo_peer_as(None, args).await
+}
+
+/// [`repo_peer`] joining with a chosen peer id (`REPO_PEER_ID`), as a tab that reconnects
+/// does, or a random one (`None`).
+pub async fn repo_peer_as(
+    peer_id: Option<&str>,
+    args: &[&str],
+) -> anyhow::Result<serde_json::Value> {
+    let env: Vec<(&str, &str)> = peer_id.map(|p| ("REPO_PEER_ID", p)).into_iter().collect();
+    let run = run("repo-peer.mjs", args, &env, Duration::from_secs(30)).await?;
     if run.code != 0 {
         bail!("repo-peer {args:?} exited {}: {}", run.code, run.stderr);
     }

@@ -149,10 +149,21 @@ async fn a_frame_over_the_limit_closes_the_connection() {
 }
 
 #[tokio::test]
-async fn a_reused_sender_id_is_refused_and_the_first_connection_keeps_working() {
-    let (_data, server) = server().await;
+async fn someone_elses_peer_id_is_refused_and_its_connection_keeps_working() {
+    let (data, server) = server().await;
     let (mut peer, id, mut doc) = bystander(&server).await;
-    let outcome = raw_session(&server.peer_url().await, vec![join("bystander")]).await;
+    madoguchi_tests::add_staff(
+        data.path(),
+        "hoken01",
+        "保険 次郎",
+        "hoken_nenkin",
+        "pw hoken01",
+    )
+    .await
+    .unwrap();
+    let cookie = server.sign_in("hoken01", "pw hoken01").await.unwrap();
+    let token = cookie.split_once('=').unwrap().1;
+    let outcome = raw_session(&server.url_with_session(token), vec![join("bystander")]).await;
     assert!(outcome.closed);
     assert_eq!(
         outcome.errors,

@@ -1,5 +1,6 @@
 //! Who may reach a document: the caller behind a peer, the document's grants (read once,
-//! then kept with it), and the refusal a peer outside them gets.
+//! then kept with it), and the refusal a peer outside them gets; and the peer-id bindings
+//! kept only while their sessions live.
 
 use shared_model::DocumentId;
 use shared_model::protocol::Message;
@@ -8,6 +9,25 @@ use super::{DocEntry, Hub, HubError, lock};
 use crate::accounts::Caller;
 
 impl Hub {
+    /// Prunes the peer-id bindings ([`Hub::prune_bindings`]) every `every` until shutdown.
+    pub async fn prune_bindings_every(
+        self: std::sync::Arc<Self>,
+        every: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.prune_bindings().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(n, "peer-id bindings of ended sessions dropped"),
+                Err(error) => tracing::warn!(%error, "pruning peer-id bindings failed"),
+            }
+        }
+    }
+
     /// Who is behind a connected peer id.
     pub(super) fn caller(&self, peer: &str) -> Option<Caller> {
         lock(&self.peers).get(peer).map(|link| link.caller.clone())

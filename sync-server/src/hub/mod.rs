@@ -25,7 +25,7 @@ use shared_model::catalog::Department;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
 use tokio::sync::{Mutex, Notify, mpsc};
 
-use crate::accounts::Caller;
+use crate::accounts::{Caller, Checked, Credential};
 use crate::exchange::export_map::ExportMap;
 use crate::store::{Store, StoreError};
 
@@ -41,10 +41,11 @@ pub use listing::VisitListing;
 /// Why the hub refused a message; the connection answers with `error` and closes.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
-    /// Another open connection already uses this peer id.
+    /// Someone else's open connection uses this peer id.
     #[error("peer id is already connected")]
     PeerIdInUse,
-    /// The peer id was used by someone else signed in (peer ids are bound to who used them).
+    /// The peer id is bound to someone else's session, which still lives (a peer id is
+    /// bound to the session that first used it until that session ends).
     #[error("peer id belongs to another session")]
     PeerIdBound,
     /// The sync payload is not an Automerge sync message.
@@ -113,6 +114,16 @@ pub struct HubStats {
     pub documents: usize,
 }
 
+/// Whose a peer id is: the person or kiosk (as the audit log names them) and the credential
+/// they joined with. The binding holds while that credential opens something (a session
+/// not signed out or expired, a kiosk not revoked); `None` (trusted in-process callers)
+/// holds for good.
+#[derive(Debug, Clone)]
+struct Binding {
+    owner: String,
+    credential: Option<Credential>,
+}
+
 /// A day (JST) and the (who, terminal, document) openings audited on it.
 type Openings = (String, HashSet<(String, String, DocumentId)>);
 
@@ -124,8 +135,8 @@ pub struct Hub {
     store: Arc<Store>,
     docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
     peers: SyncMutex<HashMap<PeerId, PeerLink>>,
-    /// Who used each peer id (as the audit log names them): an id is never taken over.
-    bound: SyncMutex<HashMap<PeerId, String>>,
+    /// Whose each peer id is, while their session lives (pruned by [`Hub::prune_bindings`]).
+    bound: SyncMutex<HashMap<PeerId, Binding>>,
     /// Today's (JST) openings already audited.
     opened: SyncMutex<Openings>,
     next_connection: AtomicU64,
@@ -183,49 +194,128 @@ impl Hub {
         }
     }
 
-    /// Admits `caller`'s client that joined as `peer_id`; its messages arrive on the
-    /// returned receiver. The peer id is bound to the caller from then on.
-    pub fn connect(
+    /// Admits `caller`'s client that joined as `peer_id` (with no credential to re-check:
+    /// trusted in-process callers and tests); see [`Hub::connect_from`].
+    pub async fn connect(
         &self,
         peer_id: &str,
         caller: Caller,
     ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
-        self.connect_from(peer_id, caller, "")
+        self.connect_from(peer_id, caller, "", None).await
     }
 
-    /// [`Hub::connect`] for a client at a named terminal, which the audit log then shows.
-    pub fn connect_from(
+    /// Admits `caller`'s client at a named terminal (which the audit log then shows), joined
+    /// as `peer_id` with `credential`; its messages arrive on the returned receiver, with the
+    /// connection's number that [`Hub::disconnect`] takes.
+    ///
+    /// As automerge-repo's own server does, the newest socket for a peer id wins: when the
+    /// same person (or kiosk) joins again with a peer id whose old socket is still open
+    /// (half-open after a network change, a reload), the old one is dropped (its receiver
+    /// closes) and the new one starts with fresh sync states. A peer id is bound to whoever
+    /// first used it while their credential lives: someone else gets
+    /// [`HubError::PeerIdInUse`] while the owner is connected and [`HubError::PeerIdBound`]
+    /// until the owner's session ends (signed out, expired, revoked kiosk), then takes it.
+    ///
+    /// # Errors
+    /// The two refusals above, and [`HubError::Store`] when the owner's credential cannot
+    /// be checked.
+    pub async fn connect_from(
         &self,
         peer_id: &str,
         caller: Caller,
         terminal: &str,
+        credential: Option<Credential>,
     ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
-        let mut peers = lock(&self.peers);
-        if peers.contains_key(peer_id) {
-            return Err(HubError::PeerIdInUse);
-        }
+        let owner = caller.audit_name();
+        let previous = lock(&self.bound).get(peer_id).cloned();
+        let previous_owner = previous.as_ref().map(|b| b.owner.clone());
+        if let Some(binding) = previous.filter(|b| b.owner != owner)
+            && self.still_lives(&binding).await?
         {
-            let mut bound = lock(&self.bound);
-            let owner = bound
-                .entry(peer_id.to_owned())
-                .or_insert_with(|| caller.audit_name());
-            if *owner != caller.audit_name() {
-                return Err(HubError::PeerIdBound);
-            }
+            return Err(if lock(&self.peers).contains_key(peer_id) {
+                HubError::PeerIdInUse
+            } else {
+                HubError::PeerIdBound
+            });
         }
         let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (outbox, inbox) = mpsc::unbounded_channel();
-        peers.insert(
-            peer_id.to_owned(),
-            PeerLink {
-                connection,
-                caller,
-                terminal: terminal.to_owned(),
-                outbox,
-                documents: HashSet::new(),
-            },
-        );
+        let replaced = {
+            let mut peers = lock(&self.peers);
+            let mut bound = lock(&self.bound);
+            if let Some(now) = bound.get(peer_id)
+                && now.owner != owner
+                && previous_owner.as_deref() != Some(now.owner.as_str())
+            {
+                // Someone else joined with this id while the credential was checked.
+                return Err(HubError::PeerIdInUse);
+            }
+            let replaced = peers.insert(
+                peer_id.to_owned(),
+                PeerLink {
+                    connection,
+                    caller,
+                    terminal: terminal.to_owned(),
+                    outbox,
+                    documents: HashSet::new(),
+                },
+            );
+            bound.insert(peer_id.to_owned(), Binding { owner, credential });
+            replaced
+        };
+        if let Some(old) = replaced {
+            tracing::info!(peer = %peer_id, "a newer connection replaced the peer's socket");
+            self.forget_syncs(peer_id, old.documents).await;
+        }
         Ok((connection, inbox))
+    }
+
+    /// Whether a binding's credential still opens something.
+    async fn still_lives(&self, binding: &Binding) -> Result<bool, HubError> {
+        let Some(credential) = binding.credential.clone() else {
+            return Ok(true);
+        };
+        let store = self.store.clone();
+        let checked =
+            tokio::task::spawn_blocking(move || credential.check(&store, crate::clock::now_ms()))
+                .await
+                .map_err(|_| HubError::Task)??;
+        Ok(matches!(checked, Checked::Opens(_)))
+    }
+
+    /// Drops the bindings of peer ids that are not connected and whose session has ended;
+    /// returns how many went. The server runs it every few minutes, so the table holds the
+    /// living sessions' peers only.
+    ///
+    /// # Errors
+    /// [`HubError::Store`] when a credential cannot be checked (nothing is dropped then).
+    pub async fn prune_bindings(&self) -> Result<usize, HubError> {
+        let idle: Vec<(PeerId, Binding)> = {
+            let peers = lock(&self.peers);
+            lock(&self.bound)
+                .iter()
+                .filter(|(peer, _)| !peers.contains_key(*peer))
+                .map(|(peer, binding)| (peer.clone(), binding.clone()))
+                .collect()
+        };
+        let mut ended = Vec::new();
+        for (peer, binding) in idle {
+            if !self.still_lives(&binding).await? {
+                ended.push(peer);
+            }
+        }
+        let peers = lock(&self.peers);
+        let mut bound = lock(&self.bound);
+        let before = bound.len();
+        for peer in ended.iter().filter(|p| !peers.contains_key(*p)) {
+            bound.remove(peer);
+        }
+        Ok(before - bound.len())
+    }
+
+    /// How many peer ids are bound (connected or not).
+    pub fn bindings(&self) -> usize {
+        lock(&self.bound).len()
     }
 
     /// Forgets a client whose connection ended.
@@ -240,6 +330,11 @@ impl Hub {
                 _ => return,
             }
         };
+        self.forget_syncs(peer_id, documents).await;
+    }
+
+    /// Drops the sync states a peer had with these documents.
+    async fn forget_syncs(&self, peer_id: &str, documents: HashSet<DocumentId>) {
         for id in documents {
             let entry = lock(&self.docs).get(&id).cloned();
             if let Some(entry) = entry {

@@ -30,7 +30,13 @@ impl Hub {
             self.deny(from, &caller, document_id).await;
             return Ok(());
         }
-        if let Some(terminal) = self.remember(from, document_id)
+        let first_on_connection = self.remember(from, document_id);
+        if first_on_connection.is_some() {
+            // A new connection starts over (one that replaced an older socket of the same
+            // peer id must not inherit what the server believed that socket had).
+            entry.syncs.remove(from);
+        }
+        if let Some(terminal) = first_on_connection
             && self.first_opening(&caller.audit_name(), &terminal, document_id)
         {
             // The first time today this person (or kiosk) reaches the visit from this

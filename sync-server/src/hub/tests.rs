@@ -62,7 +62,9 @@ fn joined_as(
     caller: Caller,
 ) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
     let mut client = SyncClient::new(name, PeerMetadata::default());
-    let (_, inbox) = hub.connect(name, caller).unwrap();
+    let (_, inbox) = futures_util::FutureExt::now_or_never(hub.connect(name, caller))
+        .expect("no credential to check: admitted at once")
+        .unwrap();
     let peer =
         shared_model::protocol::answer_join(name, None, hub.server_id(), hub.metadata()).unwrap();
     client.receive(&peer.encode()).unwrap();
@@ -253,24 +255,89 @@ async fn an_unknown_document_is_unavailable() {
 }
 
 #[tokio::test]
-async fn a_reused_peer_id_is_refused_until_the_first_disconnects() {
-    let hub = hub();
-    let (conn, _inbox) = hub.connect("same", staff()).unwrap();
-    assert!(matches!(
-        hub.connect("same", staff()),
-        Err(HubError::PeerIdInUse)
-    ));
-    hub.disconnect("same", conn).await;
-    // Bound to who used it: another person may not take it over, even once it is free.
-    let other = Caller::Staff(crate::store::StaffRecord {
+async fn a_peer_id_is_someone_elses_only_while_their_session_lives() {
+    let store = Arc::new(Store::in_memory().unwrap());
+    let hub = Hub::new("server".into(), store.clone()).unwrap();
+    let now = crate::clock::now_ms();
+    let other_record = crate::store::StaffRecord {
         login: "someone-else".into(),
         ..staff_record()
-    });
+    };
+    store.put_staff(&staff_record(), "hash").unwrap();
+    store.put_staff(&other_record, "hash").unwrap();
+    let session = |login: &str, token: &str| {
+        let hash = crate::accounts::token_hash(token);
+        store.create_session(&hash, login, now + 3_600_000).unwrap();
+        Some(Credential::Session(hash))
+    };
+    let (first, second) = (
+        session("shimin01", "token-1"),
+        session("someone-else", "token-2"),
+    );
+
+    let (conn, _inbox) = hub
+        .connect_from("tab", staff(), "", first.clone())
+        .await
+        .unwrap();
+    let other = || Caller::Staff(other_record.clone());
     assert!(matches!(
-        hub.connect("same", other),
+        hub.connect_from("tab", other(), "", second.clone()).await,
+        Err(HubError::PeerIdInUse)
+    ));
+    hub.disconnect("tab", conn).await;
+    // Free, but bound to the first person's living session: not taken over.
+    assert!(matches!(
+        hub.connect_from("tab", other(), "", second.clone()).await,
         Err(HubError::PeerIdBound)
     ));
-    assert!(hub.connect("same", staff()).is_ok());
+    assert_eq!(hub.prune_bindings().await.unwrap(), 0);
+    // The first person signs out; the next person at the same tab gets its peer id.
+    store
+        .end_session(&crate::accounts::token_hash("token-1"), now)
+        .unwrap();
+    let (conn, _inbox) = hub
+        .connect_from("tab", other(), "", second.clone())
+        .await
+        .unwrap();
+    hub.disconnect("tab", conn).await;
+    // And once that session ends too, the binding is pruned.
+    assert_eq!(hub.bindings(), 1);
+    store
+        .end_session(&crate::accounts::token_hash("token-2"), now)
+        .unwrap();
+    assert_eq!(hub.prune_bindings().await.unwrap(), 1);
+    assert_eq!(hub.bindings(), 0);
+}
+
+#[tokio::test]
+async fn the_newest_socket_of_a_peer_id_replaces_a_half_open_one() {
+    let hub = hub();
+    let id = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "高崎 太郎").unwrap();
+    let (mut a, mut a_in) = joined_client(&hub, "a");
+    converge(&hub, &mut a, &mut a_in, id, &mut doc).await;
+
+    // The same person's tab rejoins with its peer id while the old socket still looks open.
+    let (conn, mut again_in) = hub.connect("a", staff()).await.unwrap();
+    assert_eq!(hub.stats().peers, 1);
+    // The old socket's receiver is closed (its connection task then ends itself) ...
+    assert!(matches!(
+        a_in.try_recv(),
+        Err(mpsc::error::TryRecvError::Disconnected)
+    ));
+    // ... and the new one starts over: a fresh client with nothing gets the whole document,
+    // although the server had believed the old socket had every change.
+    let mut fresh = SyncClient::new("a", PeerMetadata::default());
+    let peer =
+        shared_model::protocol::answer_join("a", None, hub.server_id(), hub.metadata()).unwrap();
+    fresh.receive(&peer.encode()).unwrap();
+    let mut copy = AutoCommit::new();
+    converge(&hub, &mut fresh, &mut again_in, id, &mut copy).await;
+    assert_eq!(copy.get_heads(), doc.get_heads());
+    // The old connection ending later does not take the new one with it.
+    hub.disconnect("a", conn - 1).await;
+    assert_eq!(hub.stats().peers, 1);
 }
 
 #[tokio::test]
