@@ -251,14 +251,6 @@ impl LocalStore {
     }
 }
 
-/// Whether a local copy last changed at `updated_at` has outlived the retention period (the
-/// end of the day it was made, in Japan) at `now` (both ms since the epoch). A copy is only
-/// purged once the server also has all of it.
-pub fn retention_over(updated_at: f64, now: f64) -> bool {
-    let day = |ms: f64| shared_model::calendar::tokyo_day(ms as i64);
-    day(updated_at) < day(now)
-}
-
 fn key_range(doc: &str) -> Result<KeyRange, StorageError> {
     KeyRange::only(&JsValue::from_str(doc)).map_err(|e| StorageError::KeyRange(e.to_string()))
 }
