@@ -1,0 +1,71 @@
+//! What each fuzz target does with one input, shared by the targets in `fuzz_targets/` and by
+//! the regression test that replays kept crashers (`shared-model/tests/fuzz_regressions.rs`),
+//! so that a kept input goes through exactly the code the fuzzer found it with.
+//!
+//! Each function takes the raw bytes libFuzzer hands the target; none may panic.
+
+use shared_model::calendar::{CivilDay, parse_date};
+use shared_model::catalog::{Catalog, Kind, VisitValues};
+use shared_model::protocol::Message;
+use shared_model::validate::*;
+use shared_model::{VisitDoc, handling_department};
+
+/// Bytes into the visit document loader: an error or a visit, never a panic; whatever loads
+/// must also be readable through every accessor a terminal or the server reads it with.
+pub fn visit_load(data: &[u8]) {
+    if let Ok(visit) = VisitDoc::load(data) {
+        let _ = visit.values();
+        let _ = visit.conflicts();
+        let _ = visit.answers();
+        let _ = visit.summary();
+        let _ = visit.history();
+        let _ = visit.handling();
+        let _ = visit.form_statuses();
+        let _ = visit.procedure_choices();
+        let _ = visit.actor_names();
+        let _ = visit.person_count();
+        let _ = visit.created_at();
+        let _ = handling_department(visit.doc());
+    }
+}
+
+/// Text into every validator and into every field of every form. The text is the longest
+/// valid UTF-8 prefix of the bytes, as `arbitrary` makes a `&str` of them.
+pub fn validators(data: &[u8]) {
+    let text = match std::str::from_utf8(data) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).expect("a valid prefix"),
+    };
+    let _ = parse_date(text);
+    let _ = check_date(text);
+    let _ = check_my_number(text);
+    let _ = check_atena_number(text);
+    let _ = check_residence_card_number(text);
+    let _ = check_kana(text);
+    let _ = check_relationship(text);
+    let _ = check_postal_code(text);
+    let _ = check_phone(text);
+    let _ = check_length(text, 10);
+    let catalog = Catalog::builtin();
+    let today = CivilDay::new(2027, 4, 20).expect("a real day");
+    for form in &catalog.forms {
+        let mut values = VisitValues::default();
+        for field in form.fields() {
+            let key = if field.kind == Kind::Counts {
+                format!("{}.{}", field.key, field.choices[0].id)
+            } else {
+                field.key.clone()
+            };
+            let _ = values.set(catalog, &form.id, &key, Some(0), text);
+        }
+        let _ = catalog.validate(&form.id, &values, today);
+    }
+}
+
+/// Bytes into the automerge-repo wire decoder; what decodes re-encodes to something that
+/// decodes the same.
+pub fn wire_decode(data: &[u8]) {
+    if let Ok(message) = Message::decode(data) {
+        assert_eq!(Message::decode(&message.encode()).ok(), Some(message));
+    }
+}
