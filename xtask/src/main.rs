@@ -6,9 +6,13 @@
 //! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
 //! - `cargo xtask bench`: the benchmarks (release builds), as a table and JSON under
 //!   `target/bench/`.
+//! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the shared-model fuzz targets, N
+//!   seconds each (default 60), as a table and `target/fuzz-report.json`; a crash is kept as
+//!   a regression test ([`fuzz`]).
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
+mod fuzz;
 mod pwa;
 mod tools;
 
@@ -25,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run(&root),
         Some("test") => test(&root),
         Some("bench") => bench(&root),
+        Some("fuzz") => fuzz::run(&root, &fuzz::Options::parse(&args[1..])?),
         Some("dist") => {
             tools::ensure_wasm_toolchain(&root)?;
             let profile = if args.iter().any(|a| a == "--dev") {
@@ -36,7 +41,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|dist [--dev]>");
+            eprintln!(
+                "usage: cargo xtask <run|test|bench|dist [--dev]|fuzz [--seconds N] [--target NAME]>"
+            );
             std::process::exit(2);
         }
     }

@@ -113,6 +113,34 @@ pub fn ensure_s3_server() -> anyhow::Result<()> {
     ]))
 }
 
+/// What `cargo xtask fuzz` needs: the nightly toolchain (cargo-fuzz builds with libFuzzer's
+/// coverage instrumentation and AddressSanitizer, both nightly-only) from rustup, and
+/// cargo-fuzz, the rust-fuzz project's libFuzzer driver, at a pinned version from crates.io.
+pub fn ensure_fuzz_tools() -> anyhow::Result<()> {
+    const CARGO_FUZZ: &str = "0.13.2";
+    if output(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])).is_none() {
+        step(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    if output(Command::new("cargo-fuzz").arg("--version")).as_deref()
+        != Some(&format!("cargo-fuzz {CARGO_FUZZ}"))
+    {
+        step(Command::new("cargo").args([
+            "install",
+            "--locked",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ,
+        ]))?;
+    }
+    Ok(())
+}
+
 /// Node and the npm packages of `dir`, from its committed lock file.
 pub fn ensure_node_packages(dir: &Path) -> anyhow::Result<()> {
     if output(Command::new("node").arg("--version")).is_none() {
