@@ -3,11 +3,15 @@
 //! folder, stopped (or killed) by the test. Next to it, [`NativePeer`] is our Rust client
 //! code (`shared_model::protocol::SyncClient`) over a real WebSocket, and [`node`] runs the
 //! JS peers under `tests/js` (the npm automerge-repo client, Playwright), and [`S3Server`]
-//! is a real S3-compatible server (s3s-fs) for the exchange with the core system.
+//! is a real S3-compatible server (s3s-fs) for the exchange with the core system, with the
+//! [`exchange`] helpers of the suites that use it. [`rng`] gives the fault suite its seeded
+//! random moments.
 #![forbid(unsafe_code)]
 
+pub mod exchange;
 mod native_peer;
 pub mod node;
+pub mod rng;
 pub mod s3_server;
 mod server_process;
 

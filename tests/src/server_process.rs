@@ -336,8 +336,10 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// Starts a new process over the same data (and port, so browsers reconnect), with the
-    /// same arguments and environment.
+    /// Kills the process (SIGKILL, as a crash would) if it still runs, and starts a new one
+    /// over the same data (and port, so clients reconnect to the same URL), with the same
+    /// arguments and environment. The session behind [`ServerProcess::peer_url`] is in the
+    /// data, so that URL stays valid.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         let _ = self.child.kill().await;
         let _ = self.child.wait().await;
@@ -355,7 +357,9 @@ impl ServerProcess {
             &envs,
         )
         .await?;
+        let peer_token = std::mem::take(&mut self.peer_token);
         *self = next;
+        self.peer_token = peer_token;
         Ok(())
     }
 

@@ -8,133 +8,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use automerge::AutoCommit;
-use madoguchi_tests::{NativePeer, S3Server, ServerProcess, add_staff_with, simulator_binary};
-use shared_model::calendar::tokyo_day;
-use shared_model::synthetic::{Move, Population, move_visit};
+use madoguchi_tests::exchange::{
+    exchange_server as server, moves, records_in_bucket, simulate, wait_state,
+};
+use madoguchi_tests::{NativePeer, S3Server, add_staff_with};
+use shared_model::synthetic::{Move, Population};
 use shared_model::{DocumentId, FormState, VisitDoc};
 
 const PASSWORD: &str = "correct horse";
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
 
 /// The administrator who watches the exchange (and, with 支援措置 access off, searches).
 async fn add_admin(data: &Path) {
     madoguchi_tests::add_admin(data, "admin01", PASSWORD)
         .await
         .unwrap();
-}
-
-async fn simulate(s3: &S3Server, args: &[&str]) {
-    let output = tokio::process::Command::new(simulator_binary())
-        .args(s3.args())
-        .args(args)
-        .envs(s3.envs())
-        .output()
-        .await
-        .expect("core-simulator runs (cargo xtask test builds it)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// A server over `data` and the S3 bucket, with `extra_env` (a crash point) if given.
-async fn server(
-    data: &Path,
-    s3: &S3Server,
-    extra_env: Option<(&str, &str)>,
-) -> anyhow::Result<ServerProcess> {
-    let mut args = s3.args();
-    args.extend(["--import-interval-secs", "1", "--export-interval-ms", "200"].map(String::from));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut envs = s3.envs().to_vec();
-    envs.extend(extra_env);
-    ServerProcess::start_with_env(0, data, None, &args, &envs).await
-}
-
-async fn state(server: &ServerProcess, cookie: &str, what: &str) -> serde_json::Value {
-    let (status, _, body) = server
-        .request("GET", &format!("/api/exchange/{what}"), None, Some(cookie))
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
-    serde_json::from_slice(&body).unwrap()
-}
-
-/// Polls `/api/exchange/{what}` until `done` holds (up to `secs` seconds).
-async fn wait_state(
-    server: &ServerProcess,
-    cookie: &str,
-    what: &str,
-    secs: u64,
-    done: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    for _ in 0..secs * 10 {
-        let s = state(server, cookie, what).await;
-        if done(&s) {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "{what} did not get there: {}\n{}",
-        state(server, cookie, what).await,
-        server.log()
-    );
-}
-
-/// Visits of a day's moves, each with its 住民異動届 asked to be confirmed.
-fn moves(seed: u64, kinds: &[(Move, usize)]) -> Vec<(DocumentId, AutoCommit, Move)> {
-    let total: usize = kinds.iter().map(|(_, n)| n).sum();
-    let population = Population::generate(seed, total as u64);
-    let today = tokyo_day(now_ms());
-    let mut out = Vec::new();
-    for (kind, n) in kinds {
-        for _ in 0..*n {
-            let i = out.len();
-            let id = DocumentId::random();
-            let visit = move_visit(
-                id,
-                i as u32 + 1,
-                &population.residents[i],
-                *kind,
-                today,
-                now_ms(),
-            )
-            .unwrap();
-            out.push((id, visit.into_doc(), *kind));
-        }
-    }
-    out
-}
-
-/// Every record id in every batch file the bucket holds, with repeats if there were any.
-fn records_in_bucket(s3: &S3Server) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![s3.bucket_folder().join("outbound")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "csv") {
-                let mut reader = csv::Reader::from_path(&path).unwrap();
-                for row in reader.records() {
-                    let row = row.unwrap();
-                    if &row[1] == "1" {
-                        out.push(row[0].to_owned());
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 #[tokio::test]
