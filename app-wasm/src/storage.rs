@@ -4,8 +4,9 @@
 //! - `chunks` (key `id` = `<doc>:<sha256>`, index `by_doc`): Automerge chunks of each visit —
 //!   a snapshot and the incremental changes after it;
 //! - `visits` (key `doc`): reception number and times, for the local list;
-//! - `sync_states` (key `doc`): the sync state shared with the server, so a reload or a
-//!   reconnect resumes instead of starting over.
+//! - `sync_states` (key `doc`): the sync state shared with the server and that server's
+//!   storage id, so a reload or a reconnect to the same server resumes instead of starting
+//!   over (a record without `storage_id`, from before it was kept, matches no server).
 //!
 //! Each write is one readwrite transaction whose requests are issued back to back, with no
 //! other await in between (an IndexedDB transaction commits as soon as it has nothing to do).
@@ -66,11 +67,20 @@ pub struct StoredDoc {
     /// Snapshot and chunks, concatenated for `load`.
     pub bytes: Vec<u8>,
     /// The encoded sync state with the server, if any.
-    pub sync_state: Option<Vec<u8>>,
+    pub sync_state: Option<SavedSyncState>,
     /// How many chunks there are.
     pub chunks: u32,
     /// Records that could not be opened (sealed under another key, or damaged): skipped.
     pub unreadable: u32,
+}
+
+/// A sync state as stored: made with the server whose storage id it names.
+#[derive(Debug, Clone)]
+pub struct SavedSyncState {
+    /// The server's storage id (automerge-repo `storageId`); empty if unknown.
+    pub storage_id: String,
+    /// The encoded `automerge::sync::State`.
+    pub bytes: Vec<u8>,
 }
 
 /// The terminal's IndexedDB.
@@ -154,11 +164,17 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Stores the sync state shared with the server.
-    pub async fn save_sync_state(&self, doc: DocumentId, state: &[u8]) -> Result<(), StorageError> {
+    /// Stores the sync state shared with the server whose storage id is `storage_id`.
+    pub async fn save_sync_state(
+        &self,
+        doc: DocumentId,
+        storage_id: &str,
+        state: &[u8],
+    ) -> Result<(), StorageError> {
         let sealed = self.vault()?.seal(state).await?;
         let record = record_of(&[
             ("doc", JsValue::from_str(&doc.to_string())),
+            ("storage_id", JsValue::from_str(storage_id)),
             ("bytes", Uint8Array::from(sealed.as_slice()).into()),
         ]);
         let tx = self
@@ -194,7 +210,12 @@ impl LocalStore {
             }
         }
         if let Some(state) = state {
-            stored.sync_state = vault.open(&bytes_field(&state, "bytes")?).await.ok();
+            let storage_id = string_field(&state, "storage_id").unwrap_or_default();
+            stored.sync_state = vault
+                .open(&bytes_field(&state, "bytes")?)
+                .await
+                .ok()
+                .map(|bytes| SavedSyncState { storage_id, bytes });
         }
         Ok(stored)
     }

@@ -1,6 +1,11 @@
 // Drafts at rest on a shared terminal: after sign-out, IndexedDB (and the browser's other
 // storage) holds no plain-text name of the applicant; signing in again opens the visit; the
-// next day the local copy is purged because the server holds all of it.
+// server's data is restored overnight from a backup older than the last edit, and the next
+// day the terminal re-sends that edit before its local copy is purged (only once the server
+// has said, on the live connection, that it holds all of it).
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, openByNumber, expectEqual } from "./browser.mjs";
 
 const NAME = "暗号 花子";
@@ -119,15 +124,41 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
     if (reveal.detail.includes("123456789018")) throw new Error("the audit log holds the number");
   });
 
-  await steps.step("the next day the local copy is purged, since the server holds all of it", async () => {
-    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
-    const visit = await page.evaluate(() => location.hash.split("/").pop());
-    const holds = (stored) => stored.strings.some((s) => s && s.includes(visit));
-    if (!holds(await dump(page))) throw new Error(`the visit ${visit} is not stored locally to begin with`);
+  const synced = (p) => p.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 30000 });
+  const backup = mkdtempSync(join(tmpdir(), "madoguchi-backup-"));
+  let visit;
+  await steps.step("the server's data is backed up; then the counter corrects the birth date", async () => {
+    await synced(page);
+    visit = await page.evaluate(() => location.hash.split("/").pop());
     if (!(await page.evaluate(async ([src, id]) => await (0, eval)(src)(id), [listed, visit]))) {
       throw new Error(`the visit ${visit} is not in the local list to begin with`);
     }
+    await server.stop();
+    cpSync(server.data, backup, { recursive: true });
+    await server.start();
+    await synced(page);
+    const field = "#item-person-0-birth-date";
+    await page.click(field, { clickCount: 3 });
+    await page.keyboard.type("1990-01-03");
+    await page.keyboard.press("Tab");
+    await page.waitForFunction(
+      () => document.querySelector("#sync-badge")?.textContent.includes("同期済み") &&
+        document.querySelector("#item-person-0-birth-date")?.value === "1990-01-03",
+      null,
+      { timeout: 30000 },
+    );
+  });
+
+  await steps.step("overnight the server is restored from the older backup", async () => {
     await page.close();
+    await server.stop();
+    rmSync(server.data, { recursive: true, force: true });
+    cpSync(backup, server.data, { recursive: true });
+    await server.start();
+  });
+
+  await steps.step("the next day the terminal re-sends the edit, then purges its copy", async () => {
+    const holds = (stored) => stored.strings.some((s) => s && s.includes(visit));
     // Tomorrow 10:00 in Japan, on the same terminal (same profile); only the page's clock moves.
     const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
     const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(tomorrow);
@@ -135,11 +166,22 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
     await next.clock.setFixedTime(new Date(`${day}T10:00:00+09:00`));
     await next.goto(`${server.url}#/counter`);
     await signIn(next, server);
-    // The purge runs when the signed-in terminal loads its local copies.
+    // The purge waits for the server's word on the live connection.
     const stillListed = () => next.evaluate(async ([src, id]) => await (0, eval)(src)(id), [listed, visit]);
     for (let i = 0; i < 40 && (await stillListed()); i++) await new Promise((r) => setTimeout(r, 250));
     if (await stillListed()) throw new Error("the visit is still in the local list the next day");
     if (holds(await dump(next))) throw new Error("a record of the purged visit is still stored");
     await steps.shot(next, "02-next-day-purged");
+    // The restored server has the correction the terminal re-sent: another counter sees it.
+    const other = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(other, server, "shimin02");
+    await openByNumber(other, number, NAME);
+    await other.waitForFunction(
+      () => document.querySelector("#item-person-0-birth-date")?.value === "1990-01-03",
+      null,
+      { timeout: 15000 },
+    ).catch(async () => {
+      throw new Error(`the correction was lost: ${await other.inputValue("#item-person-0-birth-date")}`);
+    });
   });
 });

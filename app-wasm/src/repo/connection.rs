@@ -105,11 +105,13 @@ impl Repo {
         self.save_sync_state(id).await;
         self.show(id);
         self.publish_status();
+        self.purge_if_held(id).await;
     }
 
     pub(super) async fn save_sync_state(&self, id: DocumentId) {
+        let storage_id = self.client.storage_id().unwrap_or_default();
         if let (Some(store), Some(state)) = (&self.store, self.client.sync_state_bytes(id))
-            && let Err(e) = store.save_sync_state(id, &state).await
+            && let Err(e) = store.save_sync_state(id, storage_id, &state).await
         {
             web_sys::console::error_1(&format!("saving sync state: {e}").into());
         }

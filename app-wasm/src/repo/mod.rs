@@ -8,7 +8,7 @@
 //! is told), `connection` (the socket, sync messages and reconnecting) and `retention` (when
 //! a past day's local copy may go).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::AutoCommit;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -182,6 +182,10 @@ struct Repo {
     chunks: HashMap<DocumentId, u32>,
     /// The list entries of the visits stored on this terminal.
     listed: HashMap<DocumentId, LocalVisit>,
+    /// Local copies past the retention period, purged once the server holds them all.
+    expiring: HashSet<DocumentId>,
+    /// Visits a person opened on this page (never purged under them).
+    opened: HashSet<DocumentId>,
     client: SyncClient,
     socket: Option<Socket>,
     generation: u32,
@@ -207,6 +211,8 @@ impl Repo {
             wanted: HashMap::new(),
             chunks: HashMap::new(),
             listed: HashMap::new(),
+            expiring: HashSet::new(),
+            opened: HashSet::new(),
             client: SyncClient::new(peer_id(), PeerMetadata::default()),
             socket: None,
             generation: 0,
@@ -251,23 +257,11 @@ impl Repo {
                 return;
             }
         };
-        let mut purged = Vec::new();
         for entry in &list {
             if self.visits.contains_key(&entry.doc) {
                 continue;
             }
             let loaded = store.load(entry.doc).await;
-            if let Ok(stored) = &loaded
-                && retention::purgeable(entry, stored, js_sys::Date::now())
-            {
-                match store.remove(entry.doc).await {
-                    Ok(()) => purged.push(entry.doc),
-                    Err(e) => {
-                        web_sys::console::error_1(&format!("purging {}: {e}", entry.doc).into())
-                    }
-                }
-                continue;
-            }
             match loaded {
                 Ok(stored) if stored.chunks == 0 => {
                     // Sealed under another 課's key (or damaged): it comes from the server.
@@ -280,8 +274,16 @@ impl Repo {
                 }
                 Ok(stored) => match VisitDoc::load(&stored.bytes) {
                     Ok(visit) => {
-                        if let Some(state) = &stored.sync_state {
-                            let _ = self.client.restore_sync_state(entry.doc, state);
+                        if let Some(saved) = &stored.sync_state {
+                            let _ = self.client.remember_saved_state(
+                                entry.doc,
+                                &saved.storage_id,
+                                &saved.bytes,
+                            );
+                        }
+                        if retention::retention_over(entry.updated_at, js_sys::Date::now()) {
+                            // Goes once the server says, on a live connection, it has it all.
+                            self.expiring.insert(entry.doc);
                         }
                         self.chunks.insert(entry.doc, stored.chunks);
                         self.visits.insert(entry.doc, visit);
@@ -293,11 +295,7 @@ impl Repo {
                 Err(e) => web_sys::console::error_1(&format!("loading {}: {e}", entry.doc).into()),
             }
         }
-        self.listed = list
-            .into_iter()
-            .filter(|v| !purged.contains(&v.doc))
-            .map(|v| (v.doc, v))
-            .collect();
+        self.listed = list.into_iter().map(|v| (v.doc, v)).collect();
         self.publish_list();
         self.publish_status();
     }
@@ -316,7 +314,10 @@ impl Repo {
                     self.send_sync(id);
                     self.show(id);
                 }
-                Command::Open(id) => self.open_visit(id),
+                Command::Open(id) => {
+                    self.opened.insert(id);
+                    self.open_visit(id);
+                }
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
                 Command::Unlock(key) => {
@@ -328,6 +329,7 @@ impl Repo {
                         store.set_vault(None);
                     }
                     self.visits.clear();
+                    self.expiring.clear();
                     self.wanted.clear();
                     self.chunks.clear();
                     self.publish_status();

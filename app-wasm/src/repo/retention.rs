@@ -1,32 +1,43 @@
 //! When a past day's local copy of a visit may leave the terminal.
 
-use shared_model::VisitDoc;
-use shared_model::protocol::{PeerMetadata, SyncClient};
+use shared_model::DocumentId;
 
-use crate::storage::{LocalVisit, StoredDoc};
+use super::Repo;
 
-/// Whether a local copy may be purged at `now` (ms since the epoch): past the retention
-/// period ([`retention_over`]) and, by its saved sync state, all on the server.
-pub(super) fn purgeable(entry: &LocalVisit, stored: &StoredDoc, now: f64) -> bool {
-    if !retention_over(entry.updated_at, now) {
-        return false;
-    }
-    let Ok(mut visit) = VisitDoc::load(&stored.bytes) else {
-        return false;
-    };
-    let mut probe = SyncClient::new("retention-check", PeerMetadata::default());
-    match &stored.sync_state {
-        Some(state) => {
-            probe.restore_sync_state(entry.doc, state).is_ok()
-                && probe.pending_changes(entry.doc, visit.doc_mut()) == 0
+impl Repo {
+    /// Purges the local copy of a visit past the retention period once the server, on this
+    /// connection, has said it holds every change of it ([`SyncClient::server_holds`]) —
+    /// never on the strength of a saved sync state, which a server restored from an older
+    /// backup would belie. A visit someone opened on this page stays until the next load.
+    ///
+    /// [`SyncClient::server_holds`]: shared_model::protocol::SyncClient::server_holds
+    pub(super) async fn purge_if_held(&mut self, id: DocumentId) {
+        if !self.expiring.contains(&id) || self.opened.contains(&id) {
+            return;
         }
-        None => false,
+        let Some(visit) = self.visits.get_mut(&id) else {
+            return;
+        };
+        if !self.client.server_holds(id, visit.doc_mut()) {
+            return;
+        }
+        let Some(store) = &self.store else { return };
+        if let Err(e) = store.remove(id).await {
+            web_sys::console::error_1(&format!("purging {id}: {e}").into());
+            return;
+        }
+        self.expiring.remove(&id);
+        self.visits.remove(&id);
+        self.chunks.remove(&id);
+        self.listed.remove(&id);
+        self.publish_list();
+        self.publish_status();
     }
 }
 
 /// Whether a local copy last changed at `updated_at` has outlived the retention period (the
 /// end of the day it was made, in Japan) at `now` (both ms since the epoch). A copy is only
-/// purged once the server also has all of it.
+/// purged once the server also has all of it ([`Repo::purge_if_held`]).
 pub(super) fn retention_over(updated_at: f64, now: f64) -> bool {
     let day = |ms: f64| shared_model::calendar::tokyo_day(ms as i64);
     day(updated_at) < day(now)

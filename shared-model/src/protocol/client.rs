@@ -2,8 +2,15 @@
 //!
 //! The shell (the browser app, or a native test peer) owns the socket and the documents; it
 //! hands every received frame to [`SyncClient::receive`] and sends whatever messages come back.
-//! Sync state per document can be persisted with [`SyncClient::sync_state_bytes`] and restored
-//! with [`SyncClient::restore_sync_state`], so a reconnect resumes instead of starting over.
+//! Sync state per document can be persisted with [`SyncClient::sync_state_bytes`] under the
+//! server's storage id ([`SyncClient::storage_id`]) and handed back with
+//! [`SyncClient::remember_saved_state`]: it is used only when the server that joins has that
+//! storage id, so a reconnect resumes instead of starting over, and a rebuilt server (a new
+//! storage id) is a new peer that gets everything again.
+//!
+//! Whether the server holds a document *now* is told only by what it said on the current
+//! connection ([`SyncClient::server_holds`]); a saved state never proves it (the server's data
+//! may have been restored from an older backup since).
 
 use std::collections::HashMap;
 
@@ -50,6 +57,8 @@ pub enum Incoming {
     Joined {
         /// The server's peer id.
         server_id: PeerId,
+        /// The server's storage id (automerge-repo's `peerMetadata.storageId`), if it gave one.
+        storage_id: Option<String>,
     },
     /// Sync data for a document: pass it to [`SyncClient::apply`] with that document.
     Sync {
@@ -81,7 +90,12 @@ pub struct SyncClient {
     peer_id: PeerId,
     metadata: PeerMetadata,
     server_id: Option<PeerId>,
+    /// The storage id of the server last joined (kept across reconnects).
+    storage_id: Option<String>,
     states: HashMap<DocumentId, sync::State>,
+    /// Persisted sync states by document: the server's storage id they were made with and
+    /// the encoded state; restored when a server with that storage id joins.
+    saved: HashMap<DocumentId, (String, Vec<u8>)>,
 }
 
 impl SyncClient {
@@ -91,7 +105,9 @@ impl SyncClient {
             peer_id: peer_id.into(),
             metadata,
             server_id: None,
+            storage_id: None,
             states: HashMap::new(),
+            saved: HashMap::new(),
         }
     }
 
@@ -103,6 +119,49 @@ impl SyncClient {
     /// The server's peer id once it has answered `join`.
     pub fn server_id(&self) -> Option<&str> {
         self.server_id.as_deref()
+    }
+
+    /// The storage id of the server last joined, under which [`Self::sync_state_bytes`] are
+    /// to be persisted (`None` before the first join, or if the server gave none).
+    pub fn storage_id(&self) -> Option<&str> {
+        self.storage_id.as_deref()
+    }
+
+    /// Hands the client a sync state persisted with the server whose storage id is
+    /// `storage_id`. It is used when that server joins (at once, if it is the one joined now
+    /// and the document has no state on this connection yet); with any other server the
+    /// document starts over.
+    ///
+    /// # Errors
+    /// [`ClientError::SyncState`] when the bytes are not a sync state (nothing is kept).
+    pub fn remember_saved_state(
+        &mut self,
+        document_id: DocumentId,
+        storage_id: &str,
+        bytes: &[u8],
+    ) -> Result<(), ClientError> {
+        let state = sync::State::decode(bytes).map_err(|_| ClientError::SyncState(document_id))?;
+        if self.server_id.is_some() && self.storage_id.as_deref() == Some(storage_id) {
+            self.states.entry(document_id).or_insert(state);
+        }
+        self.saved
+            .insert(document_id, (storage_id.to_owned(), bytes.to_vec()));
+        Ok(())
+    }
+
+    /// Whether the server, on this connection, has said it holds every change of `doc`: its
+    /// heads in the last sync message it sent include all of `doc`'s. False before the
+    /// server has sent anything on this connection, whatever a saved state says.
+    pub fn server_holds(&self, document_id: DocumentId, doc: &mut AutoCommit) -> bool {
+        let Some(theirs) = self
+            .states
+            .get(&document_id)
+            .and_then(|s| s.their_heads.clone())
+        else {
+            return false;
+        };
+        theirs.iter().all(|h| doc.get_change_by_hash(h).is_some())
+            && doc.get_changes(&theirs).is_empty()
     }
 
     /// The first frame to send on a new connection.
@@ -118,10 +177,30 @@ impl SyncClient {
     pub fn receive(&mut self, frame: &[u8]) -> Result<Incoming, ClientError> {
         let message = Message::decode(frame)?;
         match message {
-            Message::Peer { sender_id, .. } => {
+            Message::Peer {
+                sender_id,
+                peer_metadata,
+                ..
+            } => {
+                let storage_id = peer_metadata.storage_id;
+                if self.storage_id.is_some() && self.storage_id != storage_id {
+                    // Another server (rebuilt, or a new one): what was shared with the old
+                    // one says nothing about this one.
+                    self.states.clear();
+                }
+                for (document_id, (saved_for, bytes)) in &self.saved {
+                    if Some(saved_for) == storage_id.as_ref()
+                        && !self.states.contains_key(document_id)
+                        && let Ok(state) = sync::State::decode(bytes)
+                    {
+                        self.states.insert(*document_id, state);
+                    }
+                }
+                self.storage_id = storage_id.clone();
                 self.server_id = Some(sender_id.clone());
                 Ok(Incoming::Joined {
                     server_id: sender_id,
+                    storage_id,
                 })
             }
             Message::Error { message, .. } => Ok(Incoming::Refused { reason: message }),
@@ -202,20 +281,10 @@ impl SyncClient {
         doc.get_changes(&shared).len()
     }
 
-    /// The durable part of the sync state for a document (the heads both sides share).
+    /// The durable part of the sync state for a document (the heads both sides share), to
+    /// persist under [`Self::storage_id`] and hand back with [`Self::remember_saved_state`].
     pub fn sync_state_bytes(&self, document_id: DocumentId) -> Option<Vec<u8>> {
         self.states.get(&document_id).map(sync::State::encode)
-    }
-
-    /// Restores sync state persisted by [`Self::sync_state_bytes`].
-    pub fn restore_sync_state(
-        &mut self,
-        document_id: DocumentId,
-        bytes: &[u8],
-    ) -> Result<(), ClientError> {
-        let state = sync::State::decode(bytes).map_err(|_| ClientError::SyncState(document_id))?;
-        self.states.insert(document_id, state);
-        Ok(())
     }
 
     /// Forgets in-flight bookkeeping after the connection dropped, keeping the shared heads,
@@ -234,5 +303,147 @@ impl SyncClient {
         for state in self.states.values_mut() {
             *state = sync::State::decode(&state.encode()).unwrap_or_default();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+
+    fn peer(storage_id: &str) -> Vec<u8> {
+        Message::Peer {
+            sender_id: "server".into(),
+            target_id: "client".into(),
+            peer_metadata: PeerMetadata {
+                storage_id: Some(storage_id.into()),
+                is_ephemeral: Some(false),
+            },
+            selected_protocol_version: PROTOCOL_V1.into(),
+        }
+        .encode()
+    }
+
+    /// A client and a server document synced until quiet; the server answers like automerge.
+    fn sync_with(
+        client: &mut SyncClient,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        server: &mut AutoCommit,
+        server_state: &mut sync::State,
+    ) {
+        let mut outgoing = client.sync(id, doc);
+        for _ in 0..10 {
+            let Some(Message::Sync { data, .. } | Message::Request { data, .. }) = outgoing.take()
+            else {
+                return;
+            };
+            server
+                .sync()
+                .receive_sync_message(server_state, sync::Message::decode(&data).unwrap())
+                .unwrap();
+            let Some(answer) = server.sync().generate_sync_message(server_state) else {
+                return;
+            };
+            outgoing = client.apply(id, doc, &answer.encode()).unwrap();
+        }
+    }
+
+    #[test]
+    fn only_the_current_connection_proves_what_the_server_holds() {
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", "高崎 太郎").unwrap();
+        let mut server = AutoCommit::new();
+        let mut client = SyncClient::new("c", PeerMetadata::default());
+        client.receive(&peer("store-1")).unwrap();
+        sync_with(
+            &mut client,
+            id,
+            &mut doc,
+            &mut server,
+            &mut sync::State::new(),
+        );
+        assert!(client.server_holds(id, &mut doc));
+        let saved = client.sync_state_bytes(id).unwrap();
+
+        // The next day, the server's data restored from a backup older than the edit; the
+        // terminal reloads with its saved state and the same storage id.
+        let mut restored_server = AutoCommit::new();
+        let mut next = SyncClient::new("c2", PeerMetadata::default());
+        next.remember_saved_state(id, "store-1", &saved).unwrap();
+        assert_eq!(
+            next.pending_changes(id, &mut doc),
+            1,
+            "not joined: nothing restored"
+        );
+        next.receive(&peer("store-1")).unwrap();
+        assert_eq!(
+            next.pending_changes(id, &mut doc),
+            0,
+            "the saved state believes it"
+        );
+        assert!(
+            !next.server_holds(id, &mut doc),
+            "but nothing proves it yet"
+        );
+        sync_with(
+            &mut next,
+            id,
+            &mut doc,
+            &mut restored_server,
+            &mut sync::State::new(),
+        );
+        assert_eq!(restored_server.get_heads(), doc.get_heads(), "re-sent");
+        assert!(next.server_holds(id, &mut doc));
+
+        // A reconnect forgets what the server said.
+        next.reconnect_as("c3");
+        next.receive(&peer("store-1")).unwrap();
+        assert!(!next.server_holds(id, &mut doc));
+    }
+
+    #[test]
+    fn a_server_with_another_storage_id_starts_over() {
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", "高崎 花子").unwrap();
+        let mut server = AutoCommit::new();
+        let mut client = SyncClient::new("c", PeerMetadata::default());
+        client.receive(&peer("store-1")).unwrap();
+        sync_with(
+            &mut client,
+            id,
+            &mut doc,
+            &mut server,
+            &mut sync::State::new(),
+        );
+        let saved = client.sync_state_bytes(id).unwrap();
+        assert_eq!(client.pending_changes(id, &mut doc), 0);
+
+        // Rebuilt server: same connection object, a new storage id.
+        client.reconnect_as("c-again");
+        client.receive(&peer("store-2")).unwrap();
+        assert_eq!(client.pending_changes(id, &mut doc), 1);
+        // A saved state of the old server is not used with the new one.
+        let mut fresh = SyncClient::new("d", PeerMetadata::default());
+        fresh.remember_saved_state(id, "store-1", &saved).unwrap();
+        fresh.receive(&peer("store-2")).unwrap();
+        assert_eq!(fresh.pending_changes(id, &mut doc), 1);
+        let mut rebuilt = AutoCommit::new();
+        sync_with(
+            &mut fresh,
+            id,
+            &mut doc,
+            &mut rebuilt,
+            &mut sync::State::new(),
+        );
+        assert_eq!(rebuilt.get_heads(), doc.get_heads());
+        assert!(
+            fresh
+                .remember_saved_state(id, "store-2", b"not a state")
+                .is_err()
+        );
     }
 }
