@@ -311,8 +311,8 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ReceptionNumber => ("受付番号", "Reception number"),
         Loading => ("読み込み中…", "Loading…"),
         Unavailable => (
-            "この受付はサーバーにもこの端末にもありません。",
-            "This visit is neither on the server nor on this terminal.",
+            "この受付の記入内容はまだサーバーに届いていません（記入台がオフラインの可能性があります）。届きしだい表示します。",
+            "What was entered for this visit has not reached the server yet (the kiosk may be offline). It is shown as soon as it arrives.",
         ),
         UnavailableOffline => (
             "この受付はこの端末にありません。サーバーに接続すると取得します。",

@@ -92,6 +92,11 @@ async fn after_sign_out_indexeddb_holds_no_plain_text_name() {
 }
 
 #[tokio::test]
+async fn a_kiosk_visit_opened_before_the_kiosk_synced_appears_when_it_arrives() {
+    browser_suite("e2e-faults.mjs").await;
+}
+
+#[tokio::test]
 async fn register_files_and_typing_as_real_counters_do() {
     browser_suite("e2e-typing.mjs").await;
 }

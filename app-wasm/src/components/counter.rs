@@ -403,7 +403,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                 } else {
                     Text::Unavailable
                 };
-                html! { <p class="unavailable" role="alert">{ ja(text) }</p> }
+                html! { <p class="unavailable" id="visit-unavailable" role="status">{ ja(text) }</p> }
             }
             _ => html! { <p class="loading">{ ja(Text::Loading) }</p> },
         },

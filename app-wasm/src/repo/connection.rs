@@ -53,11 +53,14 @@ impl Repo {
             }
             Incoming::Sync { document_id, data } => self.on_sync(document_id, &data).await,
             Incoming::Unavailable { document_id } => {
-                if self.wanted.remove(&document_id).is_some() {
+                if self.wanted.contains_key(&document_id) {
+                    // Not on the server yet (a kiosk that has not synced): the server tells
+                    // this connection when it arrives, and the repo asks again meanwhile.
                     self.events.emit(RepoEvent::Unavailable {
                         id: document_id,
                         offline: false,
                     });
+                    self.ask_again_later(document_id);
                 }
             }
             Incoming::Refused { reason } => {
@@ -81,6 +84,7 @@ impl Repo {
                 return;
             }
             let doc = self.wanted.remove(&id).expect("present above");
+            self.asking.remove(&id);
             match VisitDoc::from_doc(doc) {
                 Ok(visit) => {
                     self.visits.insert(id, visit);
@@ -153,6 +157,29 @@ impl Repo {
         match Socket::open(&sync_url(), self.generation, self.commands.clone()) {
             Ok(socket) => self.socket = Some(socket),
             Err(_) => self.lost(self.generation),
+        }
+    }
+
+    /// Asks the server again for a wanted document after a growing pause: 1 s, 2 s, 4 s … up
+    /// to 30 s, with jitter.
+    pub(super) fn ask_again_later(&mut self, id: DocumentId) {
+        let attempt = self.asking.entry(id).or_default();
+        *attempt = (*attempt + 1).min(6);
+        let base = (500.0 * f64::from(1u32 << *attempt)).min(30_000.0);
+        let delay = (base * (0.75 + js_sys::Math::random() * 0.5)) as u32;
+        let commands = self.commands.clone();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(delay).await;
+            let _ = commands.unbounded_send(Command::AskAgain(id));
+        });
+    }
+
+    /// A pause for a wanted document ran out: ask again if it is still wanted and the
+    /// connection is up (a reconnect asks for every wanted document anyway).
+    pub(super) fn ask_again(&mut self, id: DocumentId) {
+        if self.wanted.contains_key(&id) && self.status.online {
+            self.client.ask_again(id);
+            self.send_sync(id);
         }
     }
 

@@ -54,6 +54,8 @@ pub enum Command {
     },
     /// Try to connect now (the browser came back online, or a backoff timer ran out).
     Reconnect,
+    /// Ask the server again for a visit it did not have (a backoff timer ran out).
+    AskAgain(DocumentId),
     /// Who this browser is changed (signed in or out, kiosk enrolled): connect again at
     /// once, so the server sees the new session.
     Reauthenticate,
@@ -118,8 +120,9 @@ pub enum RepoEvent {
     LocalVisits(Vec<LocalVisit>),
     /// A visit was opened or changed.
     Visit(Box<VisitView>),
-    /// This terminal does not have the visit, and the server does not either (`offline`
-    /// false) or cannot be asked now (`offline` true; it is asked again on reconnect).
+    /// This terminal does not have the visit, and the server does not have it yet (`offline`
+    /// false: asked again with backoff, and shown once it arrives) or cannot be asked now
+    /// (`offline` true; it is asked again on reconnect).
     Unavailable {
         /// The visit.
         id: DocumentId,
@@ -179,6 +182,8 @@ struct Repo {
     visits: HashMap<DocumentId, VisitDoc>,
     /// Documents asked of the server and not yet received.
     wanted: HashMap<DocumentId, AutoCommit>,
+    /// How many times each wanted document was found missing on the server (for backoff).
+    asking: HashMap<DocumentId, u32>,
     chunks: HashMap<DocumentId, u32>,
     /// The list entries of the visits stored on this terminal.
     listed: HashMap<DocumentId, LocalVisit>,
@@ -209,6 +214,7 @@ impl Repo {
             store,
             visits: HashMap::new(),
             wanted: HashMap::new(),
+            asking: HashMap::new(),
             chunks: HashMap::new(),
             listed: HashMap::new(),
             expiring: HashSet::new(),
@@ -320,6 +326,7 @@ impl Repo {
                 }
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
+                Command::AskAgain(id) => self.ask_again(id),
                 Command::Unlock(key) => {
                     self.unlock(&key).await;
                     self.load_local().await;
@@ -331,6 +338,7 @@ impl Repo {
                     self.visits.clear();
                     self.expiring.clear();
                     self.wanted.clear();
+                    self.asking.clear();
                     self.chunks.clear();
                     self.publish_status();
                 }

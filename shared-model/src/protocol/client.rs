@@ -271,6 +271,13 @@ impl SyncClient {
         })
     }
 
+    /// Forgets what was asked of the server about a document it did not have, so that the
+    /// next [`Self::sync`] asks again (a `request`); automerge sends nothing new while its
+    /// first request is still in flight, and `doc-unavailable` is not a sync answer.
+    pub fn ask_again(&mut self, document_id: DocumentId) {
+        self.states.remove(&document_id);
+    }
+
     /// How many changes of `doc` the server is not yet known to have.
     pub fn pending_changes(&self, document_id: DocumentId, doc: &mut AutoCommit) -> usize {
         let shared = self
@@ -402,6 +409,26 @@ mod tests {
         next.reconnect_as("c3");
         next.receive(&peer("store-1")).unwrap();
         assert!(!next.server_holds(id, &mut doc));
+    }
+
+    #[test]
+    fn a_document_the_server_did_not_have_is_asked_for_again() {
+        let id = DocumentId::random();
+        let mut wanted = AutoCommit::new();
+        let mut client = SyncClient::new("c", PeerMetadata::default());
+        client.receive(&peer("store-1")).unwrap();
+        assert!(matches!(
+            client.sync(id, &mut wanted),
+            Some(Message::Request { .. })
+        ));
+        // doc-unavailable came back; while the request is in flight nothing new is sent …
+        assert!(client.sync(id, &mut wanted).is_none());
+        // … until the client asks again.
+        client.ask_again(id);
+        assert!(matches!(
+            client.sync(id, &mut wanted),
+            Some(Message::Request { .. })
+        ));
     }
 
     #[test]

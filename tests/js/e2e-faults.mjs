@@ -1,0 +1,69 @@
+// A terminal under faults: a kiosk whose network is down when its visit is opened at the
+// counter. The counter says the entries have not reached the server yet, keeps asking with a
+// growing pause (its page clock runs a minute ahead), and shows the visit the moment the
+// kiosk's network comes back and the entries arrive.
+import { runSuite, signIn, startKiosk, CONTEXT_OPTIONS, expectEqual } from "./browser.mjs";
+
+const NAME = "遅着 花子";
+
+await runSuite("faults", {}, async ({ steps, server, browser }) => {
+  // The kiosk's sync socket is held by the test (no server behind it) until `back`.
+  const kioskContext = await browser.newContext(CONTEXT_OPTIONS);
+  let back = false;
+  const held = [];
+  await kioskContext.routeWebSocket(/\/sync/, (ws) => {
+    if (back) ws.connectToServer();
+    else held.push(ws);
+  });
+  const kiosk = await kioskContext.newPage();
+  const counter = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+  let number;
+  let visit;
+  const asked = [];
+  counter.on("websocket", (ws) =>
+    ws.on("framesent", ({ payload }) => {
+      const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+      if (visit && bytes.includes("request") && bytes.includes(visit)) asked.push(Date.now());
+    }),
+  );
+
+  await steps.step("the kiosk takes a number and is filled with its network down", async () => {
+    await kiosk.goto(`${server.url}#/kiosk`);
+    await startKiosk(kiosk, server);
+    number = (await kiosk.textContent("#reception-number")).trim();
+    await kiosk.click("#field-applicant-name");
+    await kiosk.keyboard.type(NAME);
+    await kiosk.keyboard.press("Tab");
+  });
+
+  await steps.step("the counter opens it: not on the server yet, and it keeps asking", async () => {
+    await counter.clock.install();
+    await signIn(counter, server);
+    await counter.click("#open-number");
+    await counter.keyboard.type(number);
+    await counter.keyboard.press("Enter");
+    await counter.waitForSelector("#visit-unavailable");
+    const said = await counter.textContent("#visit-unavailable");
+    if (!said.includes("届きしだい表示します")) throw new Error(`the counter says: ${said}`);
+    visit = await counter.evaluate(() => location.hash.split("/").pop());
+    // A minute on the counter's clock: it asks again, each time after a longer pause.
+    for (let i = 0; i < 12; i++) await counter.clock.runFor(5_000);
+    if (asked.length < 4) throw new Error(`asked again only ${asked.length} times in a minute`);
+    expectEqual(await counter.$("#item-person-0-name"), null, "nothing to show yet");
+    console.log(`     asked ${asked.length} times in the counter's minute`);
+  });
+
+  await steps.step("the kiosk's network comes back, and the counter shows the visit", async () => {
+    back = true;
+    for (const ws of held) await ws.close();
+    const shown = () =>
+      counter.evaluate((n) => document.querySelector("#item-person-0-name")?.value === n, NAME);
+    for (let i = 0; i < 60 && !(await shown()); i++) {
+      await counter.clock.runFor(1_000);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!(await shown())) throw new Error("the visit never appeared at the counter");
+    if (await counter.$("#visit-unavailable")) throw new Error("the notice stayed on screen");
+    await steps.shot(counter, "01-arrived");
+  });
+});
