@@ -28,6 +28,9 @@ pub struct AppState {
     pub problem: Option<Text>,
     /// The signed-in staff member (kept in localStorage so a counter works offline).
     pub staff: Option<Staff>,
+    /// Whether the browser keeps this origin's storage from eviction (`None` until asked, or
+    /// where the browser cannot say).
+    pub storage_persisted: Option<bool>,
     /// What the one polite live region says last (a form confirmed, a visit handed on, the
     /// network lost), with a count so the same words said again are said again.
     pub announcement: (u32, String),
@@ -62,6 +65,7 @@ impl Default for AppState {
             unavailable: None,
             problem: None,
             staff: remembered_staff(),
+            storage_persisted: None,
             announcement: (0, String::new()),
         }
     }
@@ -78,6 +82,8 @@ pub enum Action {
     Problem(Text),
     /// Hide the problem.
     DismissProblem,
+    /// The browser said whether this origin's storage is persistent.
+    StoragePersisted(Option<bool>),
     /// A staff member signed in (or `None`: signed out).
     Staff(Option<Staff>),
     /// Say this once to screen readers (the polite live region).
@@ -106,6 +112,7 @@ impl Reducible for AppState {
             }
             Action::Navigate(route) => next.route = route,
             Action::DismissProblem => next.problem = None,
+            Action::StoragePersisted(persisted) => next.storage_persisted = persisted,
             Action::Staff(staff) => {
                 remember_staff(staff.as_ref());
                 next.staff = staff;

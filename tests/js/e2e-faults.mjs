@@ -1,7 +1,9 @@
 // A terminal under faults: a kiosk whose network is down when its visit is opened at the
 // counter. The counter says the entries have not reached the server yet, keeps asking with a
 // growing pause (its page clock runs a minute ahead), and shows the visit the moment the
-// kiosk's network comes back and the entries arrive.
+// kiosk's network comes back and the entries arrive. A terminal whose browser will not keep
+// its storage (a policy that clears site data, eviction) is flagged on its sync badge, with
+// what to do, and on the admin face.
 import { runSuite, signIn, startKiosk, CONTEXT_OPTIONS, expectEqual } from "./browser.mjs";
 
 const NAME = "遅着 花子";
@@ -65,5 +67,48 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     if (!(await shown())) throw new Error("the visit never appeared at the counter");
     if (await counter.$("#visit-unavailable")) throw new Error("the notice stayed on screen");
     await steps.shot(counter, "01-arrived");
+  });
+
+  await steps.step("storage the browser may clear is flagged on the badge and the admin face", async () => {
+    const context = await browser.newContext(CONTEXT_OPTIONS);
+    // As under a policy that clears site data on exit: the browser promises nothing.
+    await context.addInitScript(() => {
+      const no = () => Promise.resolve(false);
+      Object.defineProperty(StorageManager.prototype, "persisted", { value: no });
+      Object.defineProperty(StorageManager.prototype, "persist", { value: no });
+    });
+    const page = await context.newPage();
+    await signIn(page, server, "shimin02");
+    await page.waitForSelector("#storage-flag summary");
+    await page.focus("#storage-flag summary");
+    await page.keyboard.press("Enter");
+    const help = await page.textContent("#storage-flag p");
+    if (!(await page.isVisible("#storage-flag p")) || !help.includes("システム管理者")) {
+      throw new Error(`the flag does not say what to do: ${help}`);
+    }
+    await steps.shot(page, "02-storage-flag");
+    const terminal = await page.evaluate(() => localStorage.getItem("madoguchi.terminal"));
+    const admin = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(admin, server, "admin01");
+    await admin.goto(`${server.url}#/admin`);
+    await admin.waitForFunction(
+      (t) => document.querySelector(`#terminal-table tr[data-terminal="${t}"] .terminal-persisted`)?.textContent.includes("要対応"),
+      terminal,
+      { timeout: 15000 },
+    );
+    const note = await admin.textContent("#storage-note");
+    if (!note.includes("ClearSiteDataOnExit")) throw new Error(`the admin face does not say what to do: ${note}`);
+    // A terminal whose browser keeps its storage (an installed app) carries no flag.
+    const installed = await browser.newContext(CONTEXT_OPTIONS);
+    await installed.addInitScript(() => {
+      const yes = () => Promise.resolve(true);
+      Object.defineProperty(StorageManager.prototype, "persisted", { value: yes });
+      Object.defineProperty(StorageManager.prototype, "persist", { value: yes });
+    });
+    const kept = await installed.newPage();
+    await signIn(kept, server, "shimin02");
+    await kept.waitForSelector("#sync-badge.synced");
+    if (await kept.$("#storage-flag")) throw new Error("a terminal with persistent storage is flagged");
+    await steps.shot(admin, "03-admin-storage");
   });
 });

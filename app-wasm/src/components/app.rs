@@ -94,13 +94,18 @@ pub fn app() -> Html {
     use_shortcuts();
     use_terminal_heartbeat(&state.sync);
     let (update_available, apply_update) = use_app_update();
-    use_effect_with((), |_| {
-        // Drafts must survive storage pressure on a shared terminal.
-        wasm_bindgen_futures::spawn_local(async {
-            let granted = request_persistent_storage().await;
-            web_sys::console::info_1(&format!("persistent storage: {granted:?}").into());
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            // Drafts must survive storage pressure on a shared terminal; where the browser
+            // will not promise it, the badge says so (and the heartbeat tells the admin).
+            wasm_bindgen_futures::spawn_local(async move {
+                let granted = request_persistent_storage().await;
+                web_sys::console::info_1(&format!("persistent storage: {granted:?}").into());
+                dispatch.dispatch(Action::StoragePersisted(granted));
+            });
         });
-    });
+    }
     let update_banner = update_available.then(|| {
         let onclick = apply_update.reform(|_| ());
         html! {
@@ -258,7 +263,9 @@ pub fn app() -> Html {
                     // re-create (or reuse for another field) the elements under the person's
                     // fingers.
                     <div class="slot">{ for staff_badge }</div>
-                    <SyncBadge status={state.sync.clone()} {signed_out} />
+                    // Citizens at the kiosk are not told; its heartbeat tells the admin.
+                    <SyncBadge status={state.sync.clone()} {signed_out}
+                               storage_persisted={(face != "kiosk").then_some(state.storage_persisted).flatten()} />
                 </header>
                 <div class="slot">
                     { for update_banner }

@@ -11,9 +11,14 @@ pub struct SyncBadgeProps {
     /// Nobody is signed in on a face that needs it: nothing can sync until someone does.
     #[prop_or_default]
     pub signed_out: bool,
+    /// Whether the browser keeps this terminal's storage (`Some(false)`: flagged, with what
+    /// to do).
+    #[prop_or_default]
+    pub storage_persisted: Option<bool>,
 }
 
-/// 同期済み / 未送信 N件 / オフライン (HH:MM から) / サインイン前.
+/// 同期済み / 未送信 N件 / オフライン (HH:MM から) / サインイン前, and beside it
+/// 「⚠ 保存未保護」 (opening to what to do) when the browser does not keep the storage.
 #[component(SyncBadge)]
 pub fn sync_badge(props: &SyncBadgeProps) -> Html {
     let status = &props.status;
@@ -40,13 +45,24 @@ pub fn sync_badge(props: &SyncBadgeProps) -> Html {
         }
         (false, None) => ("connecting", ja(Text::Connecting).to_owned()),
     };
+    let unprotected = (props.storage_persisted == Some(false)).then(|| {
+        html! {
+            <details id="storage-flag" class="storage-flag">
+                <summary>{ ja(Text::StorageNotPersisted) }</summary>
+                <p>{ ja(Text::StorageNotPersistedHelp) }</p>
+            </details>
+        }
+    });
     html! {
-        // Not a live region: it changes with every key typed (未送信 1件 → 同期済み). Going
-        // offline and coming back are said once by the app's announcer.
-        <div id="sync-badge" class={classes!("sync-badge", class)}
-             data-pending={status.pending.to_string()} data-online={status.online.to_string()}>
-            { label }
-        </div>
+        <>
+            // Not a live region: it changes with every key typed (未送信 1件 → 同期済み).
+            // Going offline and coming back are said once by the app's announcer.
+            <div id="sync-badge" class={classes!("sync-badge", class)}
+                 data-pending={status.pending.to_string()} data-online={status.online.to_string()}>
+                { label }
+            </div>
+            <div class="slot">{ for unprotected }</div>
+        </>
     }
 }
 

@@ -52,6 +52,12 @@ pub fn terminal_list() -> Html {
     let now = js_sys::Date::now() as i64;
     let body = match &*list {
         Some(Ok(terminals)) => html! {
+            <>
+            if terminals.iter().any(|t| t.persisted == Some(false)) {
+                <p class="storage-note" id="storage-note" role="note">
+                    { ja(Text::AdminStorageNotPersistedNote) }
+                </p>
+            }
             <table class="audit" id="terminal-table">
                 <thead><tr>
                     <th scope="col">{ ja(Text::AdminTerminal) }</th>
@@ -76,7 +82,9 @@ pub fn terminal_list() -> Html {
                                 <td>{ ago(now - t.last_seen) }</td>
                                 <td class="terminal-pending">{ t.pending }</td>
                                 <td class="terminal-resumed">{ t.resumed_with.map(|n| n.to_string()).unwrap_or_else(|| "—".into()) }</td>
-                                <td>{ match t.persisted { Some(true) => "はい", Some(false) => "いいえ", None => "—" } }</td>
+                                <td class={classes!("terminal-persisted", (t.persisted == Some(false)).then_some("bad"))}>
+                                    { match t.persisted { Some(true) => "はい", Some(false) => ja(Text::AdminStorageNotPersisted), None => "—" } }
+                                </td>
                                 <td>{ &t.version }</td>
                                 <td>{ match t.who.strip_prefix("kiosk:") {
                                     Some(kiosk) if revoked.contains(&kiosk.to_owned()) => html! {
@@ -99,6 +107,7 @@ pub fn terminal_list() -> Html {
                     }) }
                 </tbody>
             </table>
+            </>
         },
         Some(Err(_)) => html! { <p role="alert">{ ja(Text::AdminUnreachable) }</p> },
         None => html! { <p>{ ja(Text::Loading) }</p> },
