@@ -278,13 +278,23 @@ impl SyncClient {
         self.states.remove(&document_id);
     }
 
-    /// How many changes of `doc` the server is not yet known to have.
+    /// How many changes of `doc` the server is not yet known to have: by the state of this
+    /// connection, or before any (offline since the page loaded) by the saved state, which
+    /// is the best count there is then (it does not prove what the server holds now; see
+    /// [`Self::server_holds`]).
     pub fn pending_changes(&self, document_id: DocumentId, doc: &mut AutoCommit) -> usize {
-        let shared = self
-            .states
-            .get(&document_id)
-            .map(|s| s.shared_heads.clone())
-            .unwrap_or_default();
+        let shared = match self.states.get(&document_id) {
+            Some(state) => state.shared_heads.clone(),
+            None => self
+                .saved
+                .get(&document_id)
+                .filter(|(saved_for, _)| {
+                    self.server_id.is_none() || self.storage_id.as_ref() == Some(saved_for)
+                })
+                .and_then(|(_, bytes)| sync::State::decode(bytes).ok())
+                .map(|state| state.shared_heads)
+                .unwrap_or_default(),
+        };
         doc.get_changes(&shared).len()
     }
 
@@ -382,8 +392,8 @@ mod tests {
         next.remember_saved_state(id, "store-1", &saved).unwrap();
         assert_eq!(
             next.pending_changes(id, &mut doc),
-            1,
-            "not joined: nothing restored"
+            0,
+            "offline: counted by the saved state"
         );
         next.receive(&peer("store-1")).unwrap();
         assert_eq!(
