@@ -150,6 +150,10 @@ pub enum Text {
     RequiredMark,
     FormFromSharedData,
     ErrorUnknownScan,
+    ErrorScanIme,
+    ErrorScanCase,
+    ErrorScanLayout,
+    ErrorScanDamaged,
     UpdateAvailable,
     LookupTitle,
     LookupHint,
@@ -276,7 +280,7 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         FaceKiosk => ("受付 (記入台)", "Kiosk"),
         FaceAdmin => ("管理", "Admin"),
         Synced => ("同期済み", "Synced"),
-        StorageNotPersisted => ("⚠ 保存未保護", "⚠ Storage not protected"),
+        StorageNotPersisted => ("⚠ 保存未保護", "⚠ Unprotected"),
         StorageNotPersistedHelp => (
             "この端末のブラウザは、未送信の入力を消去することがあります（保存領域が永続化されていません）。オンラインのうちに送信を済ませ、アプリをインストールして開き直してください。それでも表示される場合はシステム管理者に連絡してください（ブラウザ終了時にサイトデータを消去する設定の可能性があります）。",
             "This terminal's browser may delete unsent input (its storage is not persistent). Finish sending while online, then install the app and reopen it. If this still shows, tell the system administrator (a setting may clear site data when the browser closes).",
@@ -689,6 +693,22 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ErrorUnknownScan => (
             "読み取ったコードは受付票のものではありません。",
             "The scanned code is not a reception slip.",
+        ),
+        ErrorScanIme => (
+            "読み取った文字が日本語入力（IME）に入りました。IMEをオフ（半角英数）にして、もう一度読み取ってください。",
+            "The scan went into the Japanese input method (IME). Turn the IME off (half-width alphanumeric) and scan again.",
+        ),
+        ErrorScanCase => (
+            "大文字・小文字が変わって読み取られました。Caps Lock をオフにするか、QRリーダーの大文字/小文字変換の設定を確認して、もう一度読み取ってください。",
+            "The letters' case was changed. Turn Caps Lock off, or check the QR reader's case setting, and scan again.",
+        ),
+        ErrorScanLayout => (
+            "読み取った記号がキーボード配列と合いません。QRリーダーのキーボード配列（日本語/英語）の設定を確認してください。",
+            "The scanned symbols do not match the keyboard layout. Check the QR reader's keyboard layout (Japanese/US) setting.",
+        ),
+        ErrorScanDamaged => (
+            "受付票のコードを読み取りきれませんでした（途中で切れたか、読み誤りがあります）。もう一度読み取ってください。",
+            "The slip's code was not read whole (cut short or misread). Scan it again.",
         ),
         KioskHandoffQr => (
             "窓口でこのコードを読み取ると、入力した内容がそのまま使われます。",

@@ -15,6 +15,7 @@ mod hooks;
 pub mod i18n;
 pub mod repo;
 pub mod route;
+pub mod slip_scan;
 pub mod socket;
 pub mod state;
 pub mod storage;

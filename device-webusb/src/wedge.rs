@@ -1,6 +1,8 @@
 //! [`WedgeDecoder`]: a barcode or QR reader in keyboard-wedge mode types its payload as fast
-//! keystrokes ending in Enter. The decoder tells those bursts from a person typing by the
-//! gaps between keys, with no device permission needed.
+//! keystrokes ending in Enter (CR, LF or CRLF) or Tab, as the reader is set. The decoder
+//! tells those bursts from a person typing by the gaps between keys, with no device
+//! permission needed, and notes what the keyboard did to them on the way ([`Scan`]: keys
+//! an input method swallowed, Caps Lock), so a scan that cannot be read can say why.
 //!
 //! ```
 //! use device_webusb::wedge::WedgeDecoder;
@@ -34,11 +36,24 @@ impl Default for WedgeSettings {
     }
 }
 
+/// One burst of keys as the page received it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scan {
+    /// The characters typed (named keys left out).
+    pub text: String,
+    /// Keys an input method (IME) took (`KeyboardEvent.key` = `"Process"`): the IME was on,
+    /// and the characters went into its composition instead of `text`.
+    pub ime_keys: usize,
+    /// Caps Lock was on during the burst.
+    pub caps_lock: bool,
+}
+
 /// Turns key events into scans.
 #[derive(Debug, Clone, Default)]
 pub struct WedgeDecoder {
     settings: WedgeSettings,
-    buffer: String,
+    scan: Scan,
+    keys: usize,
     last_at: Option<f64>,
 }
 
@@ -47,33 +62,54 @@ impl WedgeDecoder {
     pub fn new(settings: WedgeSettings) -> Self {
         Self {
             settings,
-            buffer: String::new(),
-            last_at: None,
+            ..Self::default()
         }
     }
 
-    /// Feeds one key (the DOM `KeyboardEvent.key`) pressed at `at_ms`; returns a scan when
-    /// Enter ends a fast enough, long enough burst.
+    /// Feeds one key (the DOM `KeyboardEvent.key`) pressed at `at_ms`; returns the scanned
+    /// text when Enter or Tab ends a fast enough, long enough burst.
     pub fn feed(&mut self, key: &str, at_ms: f64) -> Option<String> {
+        self.feed_key(key, at_ms, false).map(|scan| scan.text)
+    }
+
+    /// [`WedgeDecoder::feed`] with the state of Caps Lock at that key
+    /// (`KeyboardEvent.getModifierState("CapsLock")`); returns the whole [`Scan`]. A burst
+    /// the IME swallowed is still returned (with empty or partial text), so that the page can
+    /// say the IME is on rather than nothing.
+    pub fn feed_key(&mut self, key: &str, at_ms: f64, caps_lock: bool) -> Option<Scan> {
         let in_burst = self
             .last_at
             .is_some_and(|last| at_ms - last <= self.settings.max_gap_ms && at_ms >= last);
         if !in_burst {
-            self.buffer.clear();
+            self.scan = Scan::default();
+            self.keys = 0;
         }
         self.last_at = Some(at_ms);
-        if key == "Enter" {
-            let scan = std::mem::take(&mut self.buffer);
+        if matches!(key, "Enter" | "Tab") {
+            let scan = std::mem::take(&mut self.scan);
+            let keys = std::mem::take(&mut self.keys);
             self.last_at = None;
-            return (in_burst && scan.chars().count() >= self.settings.min_len).then_some(scan);
+            // The LF of a CRLF ends an empty burst: nothing to report.
+            return (in_burst && keys >= self.settings.min_len).then_some(scan);
         }
+        self.scan.caps_lock |= caps_lock;
         let mut chars = key.chars();
         match (chars.next(), chars.next()) {
-            // One printable character; "Shift", "Tab" and other named keys are skipped.
-            (Some(c), None) if !c.is_control() => self.buffer.push(c),
-            _ if key == "Shift" => {}
+            // One printable character.
+            (Some(c), None) if !c.is_control() => {
+                self.scan.text.push(c);
+                self.keys += 1;
+            }
+            // The IME took the key.
+            _ if key == "Process" => {
+                self.scan.ime_keys += 1;
+                self.keys += 1;
+            }
+            // Modifiers a reader presses for capitals and symbols.
+            _ if matches!(key, "Shift" | "CapsLock") => {}
             _ => {
-                self.buffer.clear();
+                self.scan = Scan::default();
+                self.keys = 0;
                 self.last_at = None;
             }
         }
@@ -82,7 +118,7 @@ impl WedgeDecoder {
 
     /// Whether keys are arriving as a burst right now (the page may hold them back).
     pub fn in_burst(&self) -> bool {
-        !self.buffer.is_empty()
+        self.keys > 0
     }
 }
 
@@ -159,5 +195,57 @@ mod tests {
             d.feed(key, at);
         }
         assert_eq!(d.feed("Enter", at + 3.0).as_deref(), Some("ABcdefgh"));
+    }
+
+    fn burst(d: &mut WedgeDecoder, keys: &[&str], caps_lock: bool, start: f64) -> Option<Scan> {
+        let mut out = None;
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(scan) = d.feed_key(key, start + i as f64 * 4.0, caps_lock) {
+                out = Some(scan);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn enter_tab_and_crlf_each_end_a_scan_once() {
+        let code: Vec<String> = "MDG28T5CY4TQH6YZ0938NKRKAYDXWV"
+            .chars()
+            .map(String::from)
+            .collect();
+        let keys = |end: &[&'static str]| -> Vec<&str> {
+            code.iter()
+                .map(String::as_str)
+                .chain(end.iter().copied())
+                .collect()
+        };
+        let mut d = WedgeDecoder::default();
+        for (i, end) in [&["Enter"][..], &["Tab"], &["Enter", "Enter"]]
+            .into_iter()
+            .enumerate()
+        {
+            let mut scans = Vec::new();
+            for (j, key) in keys(end).into_iter().enumerate() {
+                if let Some(scan) = d.feed_key(key, i as f64 * 10_000.0 + j as f64 * 4.0, false) {
+                    scans.push(scan.text);
+                }
+            }
+            assert_eq!(scans, vec!["MDG28T5CY4TQH6YZ0938NKRKAYDXWV"], "{end:?}");
+        }
+    }
+
+    #[test]
+    fn what_the_keyboard_did_is_noted() {
+        let mut d = WedgeDecoder::default();
+        // Caps Lock on: a reader's Shift+letter comes out in lower case, and the scan says so.
+        let caps: Vec<String> = "mdg28t5cy4tqh6yz".chars().map(String::from).collect();
+        let mut keys: Vec<&str> = caps.iter().map(String::as_str).collect();
+        keys.push("Enter");
+        let scan = burst(&mut d, &keys, true, 0.0).unwrap();
+        assert_eq!((scan.text.as_str(), scan.caps_lock), ("mdg28t5cy4tqh6yz", true));
+        // The IME on: every key is "Process" and no character arrives; still a scan.
+        let ime = ["Process"; 12].into_iter().chain(["Enter"]).collect::<Vec<_>>();
+        let scan = burst(&mut d, &ime, false, 10_000.0).unwrap();
+        assert_eq!((scan.text.as_str(), scan.ime_keys), ("", 12));
     }
 }

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod catalog;
 mod document_id;
 pub mod export_queue;
+pub mod handoff;
 pub mod import_state;
 pub mod navi;
 pub mod numerals;

@@ -1,4 +1,3 @@
-use shared_model::AutomergeUrl;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -51,13 +50,17 @@ pub fn app() -> Html {
     {
         // A QR handoff from the kiosk, read by a keyboard-wedge reader at a counter.
         let dispatch = state.dispatcher();
-        use_wedge_scanner(Callback::from(move |scan: String| {
+        use_wedge_scanner(Callback::from(move |scan: device_webusb::wedge::Scan| {
             if matches!(Route::current(), Route::Kiosk) {
                 return;
             }
-            match scan.trim().parse::<AutomergeUrl>() {
-                Ok(url) => Route::CounterVisit(url.document_id()).go(),
-                Err(_) => dispatch.dispatch(Action::Problem(Text::ErrorUnknownScan)),
+            match shared_model::handoff::read_scan(&scan.text) {
+                Ok(id) => Route::CounterVisit(id).go(),
+                Err(error) => dispatch.dispatch(Action::Problem(crate::slip_scan::problem(
+                    &error,
+                    scan.ime_keys > 0,
+                    scan.caps_lock,
+                ))),
             }
         }));
     }

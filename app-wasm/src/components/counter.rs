@@ -1,6 +1,7 @@
 use shared_model::catalog::Department;
+use shared_model::handoff::{ScanError, read_scan};
 use shared_model::validate::read_reception_number;
-use shared_model::{AutomergeUrl, DocumentId, VisitChange};
+use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -12,6 +13,7 @@ use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
 use crate::repo::Command;
 use crate::route::Route;
+use crate::slip_scan;
 use crate::state::Action;
 
 /// The counter's start screen: open a visit, today's visits, drafts on this terminal.
@@ -51,6 +53,14 @@ pub fn counter_home() -> Html {
                 .map(|i| i.value())
                 .unwrap_or_default();
             let app = app.clone();
+            // A slip scanned while the focus was here opens its visit.
+            match read_scan(&number) {
+                Ok(id) => return Route::CounterVisit(id).go(),
+                Err(ScanError::NotASlip | ScanError::Empty) => {}
+                Err(error) => {
+                    return app.dispatch(Action::Problem(slip_scan::problem(&error, false, false)));
+                }
+            }
             // ６ is 6: a number typed in full width opens that visit. What is not a number is
             // named as such, never as a network problem.
             let Ok(number) = read_reception_number(&number) else {
@@ -70,6 +80,21 @@ pub fn counter_home() -> Html {
             });
         })
     };
+    // A reader set to end its scans with Tab, typing into 受付番号: the Tab opens the visit
+    // instead of moving on to 開く.
+    let scan_ends_with_tab = Callback::from(|e: KeyboardEvent| {
+        if e.key() != "Tab" {
+            return;
+        }
+        let value = e
+            .target_dyn_into::<HtmlInputElement>()
+            .map(|i| i.value())
+            .unwrap_or_default();
+        if let Ok(id) = read_scan(&value) {
+            e.prevent_default();
+            Route::CounterVisit(id).go();
+        }
+    });
     let open_by_id = {
         let id_ref = id_ref.clone();
         let app = app.clone();
@@ -80,13 +105,16 @@ pub fn counter_home() -> Html {
                 .map(|i| i.value())
                 .unwrap_or_default();
             let text = text.trim();
-            let id = text
-                .parse::<AutomergeUrl>()
-                .map(|u| u.document_id())
-                .or_else(|_| text.parse::<DocumentId>());
-            match id {
+            // A slip's code (or an automerge: URL), else a bare document id.
+            match read_scan(text) {
                 Ok(id) => Route::CounterVisit(id).go(),
-                Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
+                Err(ScanError::NotASlip) => match text.parse::<DocumentId>() {
+                    Ok(id) => Route::CounterVisit(id).go(),
+                    Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
+                },
+                Err(error) => {
+                    app.dispatch(Action::Problem(slip_scan::problem(&error, false, false)))
+                }
             }
         })
     };
@@ -163,7 +191,8 @@ pub fn counter_home() -> Html {
             <div class="open-forms">
                 <form onsubmit={open_by_number}>
                     <label for="open-number">{ ja(Text::CounterOpenByNumber) }</label>
-                    <input id="open-number" ref={number_ref} inputmode="numeric" autocomplete="off" />
+                    <input id="open-number" ref={number_ref} inputmode="numeric" autocomplete="off"
+                           onkeydown={scan_ends_with_tab} />
                     <button type="submit">{ ja(Text::CounterOpen) }</button>
                 </form>
                 <form onsubmit={open_by_id}>

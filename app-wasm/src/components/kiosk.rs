@@ -189,7 +189,7 @@ fn kiosk_done(props: &KioskDoneProps) -> Html {
             move || drop(timeout)
         });
     }
-    let payload = props.id.url().to_string();
+    let payload = shared_model::handoff::HandoffCode::new(props.id).to_string();
     html! {
         <div class="kiosk-done">
             <p>{ ja(Text::KioskReceptionNumber) }</p>
@@ -208,8 +208,9 @@ fn kiosk_done(props: &KioskDoneProps) -> Html {
     }
 }
 
-/// The handoff QR code as inline SVG (the payload is the visit's `automerge:` URL, which holds
-/// no personal data).
+/// The handoff QR code as inline SVG (the payload is the visit's
+/// [`HandoffCode`](shared_model::handoff::HandoffCode): digits and capitals, no personal data,
+/// so the QR is in alphanumeric mode).
 fn handoff_qr(payload: &str) -> Html {
     match qrcode::QrCode::new(payload.as_bytes()) {
         Ok(code) => {
