@@ -46,6 +46,12 @@ pub fn validators(data: &[u8]) {
     let _ = check_postal_code(text);
     let _ = check_phone(text);
     let _ = check_length(text, 10);
+    // A reception slip's scan: whatever a reader typed reads to a visit or names why not,
+    // and a visit read back writes the same code.
+    if let Ok(id) = shared_model::handoff::read_scan(text) {
+        let code = shared_model::handoff::HandoffCode::new(id).to_string();
+        assert_eq!(shared_model::handoff::read_scan(&code), Ok(id));
+    }
     let catalog = Catalog::builtin();
     let today = CivilDay::new(2027, 4, 20).expect("a real day");
     for form in &catalog.forms {
