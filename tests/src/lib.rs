@@ -4,8 +4,9 @@
 //! code (`shared_model::protocol::SyncClient`) over a real WebSocket, and [`node`] runs the
 //! JS peers under `tests/js` (the npm automerge-repo client, Playwright), and [`S3Server`]
 //! is a real S3-compatible server (s3s-fs) for the exchange with the core system, with the
-//! [`exchange`] helpers of the suites that use it. [`rng`] gives the fault suite its seeded
-//! random moments.
+//! [`exchange`] helpers of the suites that use it. [`rng`] and [`tcp_proxy`] serve the fault
+//! suite: seeded random moments, and a loopback proxy that cuts, delays and stalls
+//! connections.
 #![forbid(unsafe_code)]
 
 pub mod exchange;
@@ -14,6 +15,7 @@ pub mod node;
 pub mod rng;
 pub mod s3_server;
 mod server_process;
+pub mod tcp_proxy;
 
 pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
