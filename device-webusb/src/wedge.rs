@@ -242,9 +242,15 @@ mod tests {
         let mut keys: Vec<&str> = caps.iter().map(String::as_str).collect();
         keys.push("Enter");
         let scan = burst(&mut d, &keys, true, 0.0).unwrap();
-        assert_eq!((scan.text.as_str(), scan.caps_lock), ("mdg28t5cy4tqh6yz", true));
+        assert_eq!(
+            (scan.text.as_str(), scan.caps_lock),
+            ("mdg28t5cy4tqh6yz", true)
+        );
         // The IME on: every key is "Process" and no character arrives; still a scan.
-        let ime = ["Process"; 12].into_iter().chain(["Enter"]).collect::<Vec<_>>();
+        let ime = ["Process"; 12]
+            .into_iter()
+            .chain(["Enter"])
+            .collect::<Vec<_>>();
         let scan = burst(&mut d, &ime, false, 10_000.0).unwrap();
         assert_eq!((scan.text.as_str(), scan.ime_keys), ("", 12));
     }

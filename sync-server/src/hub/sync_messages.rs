@@ -81,12 +81,30 @@ impl Hub {
         let DocEntry { doc, syncs, .. } = &mut *entry;
         let doc = doc.as_mut().expect("present: created above");
         let state = syncs.entry(from.to_owned()).or_default();
+        let before = doc.get_heads();
         doc.sync()
             .receive_sync_message(state, sync_message)
             .map_err(|e| HubError::Apply {
                 document_id,
                 reason: e.to_string(),
             })?;
+        if doc.get_heads() == before && !grants.is_empty() {
+            // Nothing new (an acknowledgement, a request for what the sender lacks): only the
+            // sender has anything to hear. Answering everyone with the document open made
+            // each edit cost the server the square of the counters on a visit.
+            if let Some(reply) = doc.sync().generate_sync_message(state) {
+                self.send(
+                    from,
+                    Message::Sync {
+                        sender_id: self.server_id.clone(),
+                        target_id: from.to_owned(),
+                        document_id,
+                        data: reply.encode(),
+                    },
+                );
+            }
+            return Ok(());
+        }
         if grants.is_empty() {
             // Staff created this document: it belongs to their 課 from now on.
             self.add_grant(document_id, &mut entry, caller.grantee())
