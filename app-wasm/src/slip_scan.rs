@@ -7,14 +7,15 @@ use shared_model::handoff::ScanError;
 use crate::i18n::Text;
 
 /// The message for a scan that is not a slip's code: the cause the counter can fix first
-/// (the IME took the keys, Caps Lock or the reader changed the case, the reader types for
-/// another keyboard layout), else that the scan was damaged or is not a slip's at all.
-pub fn problem(error: &ScanError, ime_took_keys: bool, caps_lock: bool) -> Text {
+/// (the IME took the keys, the reader changed the letters' case of an older slip, the reader
+/// types for another keyboard layout), else that the scan was damaged or is not a slip's at
+/// all. Caps Lock alone never breaks a slip's code (it reads in any case), so it is named
+/// only where the case was what went wrong.
+pub fn problem(error: &ScanError, ime_took_keys: bool) -> Text {
     match error {
         _ if ime_took_keys => Text::ErrorScanIme,
         ScanError::ImeOn { .. } => Text::ErrorScanIme,
         ScanError::CaseChanged => Text::ErrorScanCase,
-        _ if caps_lock => Text::ErrorScanCase,
         ScanError::KeyboardLayout { .. } => Text::ErrorScanLayout,
         ScanError::WrongLength { .. } | ScanError::CheckFailed => Text::ErrorScanDamaged,
         ScanError::Empty | ScanError::NotASlip => Text::ErrorUnknownScan,

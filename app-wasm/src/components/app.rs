@@ -10,7 +10,7 @@ use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
 use crate::context::AppContext;
 use crate::hooks::{
-    request_persistent_storage, use_app_update, use_shortcuts, use_terminal_heartbeat,
+    SlipScan, request_persistent_storage, use_app_update, use_shortcuts, use_terminal_heartbeat,
     use_wedge_scanner,
 };
 use crate::i18n::{Text, ja};
@@ -50,16 +50,19 @@ pub fn app() -> Html {
     {
         // A QR handoff from the kiosk, read by a keyboard-wedge reader at a counter.
         let dispatch = state.dispatcher();
-        use_wedge_scanner(Callback::from(move |scan: device_webusb::wedge::Scan| {
+        use_wedge_scanner(Callback::from(move |slip: SlipScan| {
             if matches!(Route::current(), Route::Kiosk) {
                 return;
             }
-            match shared_model::handoff::read_scan(&scan.text) {
-                Ok(id) => Route::CounterVisit(id).go(),
+            match slip.read {
+                Ok(id) => {
+                    // What an earlier scan went wrong with is over.
+                    dispatch.dispatch(Action::DismissProblem);
+                    Route::CounterVisit(id).go();
+                }
                 Err(error) => dispatch.dispatch(Action::Problem(crate::slip_scan::problem(
                     &error,
-                    scan.ime_keys > 0,
-                    scan.caps_lock,
+                    slip.scan.ime_keys > 0,
                 ))),
             }
         }));

@@ -48,73 +48,69 @@ pub fn counter_home() -> Html {
         let app = app.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let number = number_ref
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
+            let input = number_ref.cast::<HtmlInputElement>();
+            let number = input.as_ref().map(|i| i.value()).unwrap_or_default();
             let app = app.clone();
-            // A slip scanned while the focus was here opens its visit.
+            // A slip typed in slowly here opens its visit (a reader's burst is read by the
+            // page-wide listener before it gets here).
             match read_scan(&number) {
-                Ok(id) => return Route::CounterVisit(id).go(),
+                Ok(id) => return open(&app, id),
                 Err(ScanError::NotASlip | ScanError::Empty) => {}
-                Err(error) => {
-                    return app.dispatch(Action::Problem(slip_scan::problem(&error, false, false)));
-                }
+                Err(error) => return refuse(&app, input, slip_scan::problem(&error, false)),
             }
             // ６ is 6: a number typed in full width opens that visit. What is not a number is
             // named as such, never as a network problem.
             let Ok(number) = read_reception_number(&number) else {
-                app.dispatch(Action::Problem(Text::ErrorReceptionNumber));
-                return;
+                return refuse(&app, input, Text::ErrorReceptionNumber);
             };
             spawn_local(async move {
                 match api::visit_by_reception(&number.to_string()).await {
                     Ok(record) => match record.visit_id.parse::<DocumentId>() {
-                        Ok(id) => Route::CounterVisit(id).go(),
+                        Ok(id) => open(&app, id),
                         Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
                     },
-                    Err(ApiError::NotFound) => app.dispatch(Action::Problem(Text::ErrorNotFound)),
+                    Err(ApiError::NotFound) => refuse(&app, input, Text::ErrorNotFound),
                     Err(ApiError::Unreachable) => app.dispatch(Action::Problem(Text::ErrorOffline)),
                     Err(_) => app.dispatch(Action::Problem(Text::ErrorRefused)),
                 }
             });
         })
     };
-    // A reader set to end its scans with Tab, typing into 受付番号: the Tab opens the visit
-    // instead of moving on to 開く.
-    let scan_ends_with_tab = Callback::from(|e: KeyboardEvent| {
-        if e.key() != "Tab" {
-            return;
-        }
-        let value = e
-            .target_dyn_into::<HtmlInputElement>()
-            .map(|i| i.value())
-            .unwrap_or_default();
-        if let Ok(id) = read_scan(&value) {
-            e.prevent_default();
-            Route::CounterVisit(id).go();
-        }
-    });
+    // A slip typed into 受付番号 or 文書ID by a reader set to end with Tab, when its keys
+    // came too slowly for the page-wide listener to tell them from typing: the Tab opens the
+    // visit instead of moving on to 開く.
+    let slip_ends_with_tab = {
+        let app = app.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Tab" {
+                return;
+            }
+            let value = e
+                .target_dyn_into::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            if let Ok(id) = read_scan(&value) {
+                e.prevent_default();
+                open(&app, id);
+            }
+        })
+    };
     let open_by_id = {
         let id_ref = id_ref.clone();
         let app = app.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let text = id_ref
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
+            let input = id_ref.cast::<HtmlInputElement>();
+            let text = input.as_ref().map(|i| i.value()).unwrap_or_default();
             let text = text.trim();
             // A slip's code (or an automerge: URL), else a bare document id.
             match read_scan(text) {
-                Ok(id) => Route::CounterVisit(id).go(),
+                Ok(id) => open(&app, id),
                 Err(ScanError::NotASlip) => match text.parse::<DocumentId>() {
-                    Ok(id) => Route::CounterVisit(id).go(),
-                    Err(_) => app.dispatch(Action::Problem(Text::ErrorInvalidId)),
+                    Ok(id) => open(&app, id),
+                    Err(_) => refuse(&app, input, Text::ErrorInvalidId),
                 },
-                Err(error) => {
-                    app.dispatch(Action::Problem(slip_scan::problem(&error, false, false)))
-                }
+                Err(error) => refuse(&app, input, slip_scan::problem(&error, false)),
             }
         })
     };
@@ -192,12 +188,12 @@ pub fn counter_home() -> Html {
                 <form onsubmit={open_by_number}>
                     <label for="open-number">{ ja(Text::CounterOpenByNumber) }</label>
                     <input id="open-number" ref={number_ref} inputmode="numeric" autocomplete="off"
-                           onkeydown={scan_ends_with_tab} />
+                           onkeydown={slip_ends_with_tab.clone()} />
                     <button type="submit">{ ja(Text::CounterOpen) }</button>
                 </form>
                 <form onsubmit={open_by_id}>
                     <label for="open-id">{ ja(Text::CounterOpenById) }</label>
-                    <input id="open-id" ref={id_ref} autocomplete="off" />
+                    <input id="open-id" ref={id_ref} autocomplete="off" onkeydown={slip_ends_with_tab} />
                     <button type="submit">{ ja(Text::CounterOpen) }</button>
                 </form>
             </div>
@@ -442,5 +438,20 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
             <a class="back" href="#/counter">{ ja(Text::CounterBack) }</a>
             { body }
         </section>
+    }
+}
+
+/// Opens a visit from the list's fields; a problem an earlier try left on screen is over.
+fn open(app: &AppContext, id: DocumentId) {
+    app.dispatch(Action::DismissProblem);
+    Route::CounterVisit(id).go();
+}
+
+/// Says why what was entered opens nothing, and selects it, so that the next scan or the
+/// next number typed replaces it instead of running on after it.
+fn refuse(app: &AppContext, input: Option<HtmlInputElement>, problem: Text) {
+    app.dispatch(Action::Problem(problem));
+    if let Some(input) = input {
+        input.select();
     }
 }

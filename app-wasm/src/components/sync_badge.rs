@@ -1,3 +1,4 @@
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::i18n::{Text, ja};
@@ -45,9 +46,31 @@ pub fn sync_badge(props: &SyncBadgeProps) -> Html {
         }
         (false, None) => ("connecting", ja(Text::Connecting).to_owned()),
     };
+    // Escape closes the help and leaves the focus on its summary.
+    let close_on_escape = Callback::from(|e: KeyboardEvent| {
+        if e.key() != "Escape" {
+            return;
+        }
+        // Yew delegates events to its root: the details is found from the key's target.
+        if let Some(details) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("details").ok().flatten())
+        {
+            let _ = details.remove_attribute("open");
+            if let Some(summary) = details
+                .query_selector("summary")
+                .ok()
+                .flatten()
+                .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = summary.focus();
+            }
+        }
+    });
     let unprotected = (props.storage_persisted == Some(false)).then(|| {
         html! {
-            <details id="storage-flag" class="storage-flag">
+            <details id="storage-flag" class="storage-flag" onkeydown={close_on_escape}>
                 <summary>{ ja(Text::StorageNotPersisted) }</summary>
                 <p>{ ja(Text::StorageNotPersistedHelp) }</p>
             </details>

@@ -15,5 +15,5 @@ pub use use_draft::use_draft;
 pub use use_repo::use_repo;
 pub use use_shortcuts::{SHORTCUTS, use_shortcuts};
 pub use use_terminal_heartbeat::use_terminal_heartbeat;
-pub use use_wedge_scanner::use_wedge_scanner;
+pub use use_wedge_scanner::{SlipScan, use_wedge_scanner};
 use use_window_keydown::use_window_keydown;
