@@ -2,7 +2,8 @@
 //! and sync state survives.
 #![cfg(target_arch = "wasm32")]
 
-use app_wasm::storage::{LocalStore, LocalVisit, StorageError, retention_over};
+use app_wasm::repo::retention_over;
+use app_wasm::storage::{LocalStore, LocalVisit, StorageError};
 use app_wasm::vault::Vault;
 use shared_model::{DocumentId, Field, VisitDoc};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -84,12 +85,17 @@ async fn chunks_snapshots_and_sync_state_round_trip_sealed() {
     assert_eq!(list[0].doc, id);
     assert_eq!(list[1].reception_number, "6");
 
-    store.save_sync_state(id, &[1, 2, 3]).await.unwrap();
+    // The sync state comes back with the storage id of the server it was made with.
+    store
+        .save_sync_state(id, "store-1", &[1, 2, 3])
+        .await
+        .unwrap();
+    let saved = store.load(id).await.unwrap().sync_state.unwrap();
     assert_eq!(
-        store.load(id).await.unwrap().sync_state,
-        Some(vec![1, 2, 3])
+        (saved.storage_id.as_str(), saved.bytes),
+        ("store-1", vec![1, 2, 3])
     );
-    assert_eq!(store.load(other).await.unwrap().sync_state, None);
+    assert!(store.load(other).await.unwrap().sync_state.is_none());
 
     what_rests_in_indexeddb_is_sealed_and_only_its_key_opens_it(store).await;
 }

@@ -27,6 +27,8 @@ use crate::storage::{LocalStore, LocalVisit};
 mod connection;
 mod retention;
 
+pub use retention::retention_over;
+
 use connection::peer_id;
 
 /// What the UI asks of the repo.

@@ -38,7 +38,7 @@ impl Repo {
 /// Whether a local copy last changed at `updated_at` has outlived the retention period (the
 /// end of the day it was made, in Japan) at `now` (both ms since the epoch). A copy is only
 /// purged once the server also has all of it ([`Repo::purge_if_held`]).
-pub(super) fn retention_over(updated_at: f64, now: f64) -> bool {
+pub fn retention_over(updated_at: f64, now: f64) -> bool {
     let day = |ms: f64| shared_model::calendar::tokyo_day(ms as i64);
     day(updated_at) < day(now)
 }
