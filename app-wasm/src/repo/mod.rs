@@ -193,6 +193,8 @@ struct Repo {
     expiring: HashSet<DocumentId>,
     /// Visits a person opened on this page (never purged under them).
     opened: HashSet<DocumentId>,
+    /// The visit last opened or created: the one the screen shows.
+    on_screen: Option<DocumentId>,
     client: SyncClient,
     socket: Option<Socket>,
     generation: u32,
@@ -221,6 +223,7 @@ impl Repo {
             listed: HashMap::new(),
             expiring: HashSet::new(),
             opened: HashSet::new(),
+            on_screen: None,
             client: SyncClient::new(peer_id(), PeerMetadata::default()),
             socket: None,
             generation: 0,
@@ -318,12 +321,14 @@ impl Repo {
                 } => {
                     let visit = VisitDoc::new(id, &reception_number, created_at);
                     self.visits.insert(id, visit);
+                    self.on_screen = Some(id);
                     self.persist(id, None).await;
                     self.send_sync(id);
                     self.show(id);
                 }
                 Command::Open(id) => {
                     self.opened.insert(id);
+                    self.on_screen = Some(id);
                     self.open_visit(id);
                 }
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
@@ -434,7 +439,13 @@ impl Repo {
         }
     }
 
+    /// Tells the UI how the visit on screen stands now. Other visits changing in the
+    /// background (a kiosk's entries arriving, another counter's edit, a result from the
+    /// core system) are not shown: the screen would otherwise switch to them.
     fn show(&self, id: DocumentId) {
+        if self.on_screen != Some(id) {
+            return;
+        }
         if let Some(visit) = self.visits.get(&id) {
             let answers = visit.answers();
             let choices = visit.procedure_choices();
