@@ -3,7 +3,9 @@
 // growing pause (its page clock runs a minute ahead), and shows the visit the moment the
 // kiosk's network comes back and the entries arrive. A terminal whose browser will not keep
 // its storage (a policy that clears site data, eviction) is flagged on its sync badge, with
-// what to do, and on the admin face. A slip's scan that cannot be read says why.
+// what to do, and on the admin face. A slip's scan that cannot be read says why. A
+// connection that goes silent under the counter (half-open: no close ever comes) is made
+// again, and what was typed meanwhile reaches the server.
 import { runSuite, signIn, startKiosk, CONTEXT_OPTIONS, expectEqual } from "./browser.mjs";
 
 const NAME = "遅着 花子";
@@ -105,7 +107,11 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
         await cdp.send("Input.dispatchKeyEvent", { type: "keyUp", ...base });
       }
     };
-    const at = (id) => page.waitForFunction((n) => document.querySelector("#item-person-0-name")?.value === n, id, { timeout: 15000 });
+    const at = (name) =>
+      page.waitForFunction((n) => document.querySelector("#item-person-0-name")?.value === n, name, { timeout: 20000 }).catch(async () => {
+        const problem = await page.evaluate(() => document.querySelector(".problem")?.textContent ?? "none");
+        throw new Error(`not at ${name}'s visit: ${page.url()}, problem: ${problem}`);
+      });
     await signIn(page, server, "shimin02");
     // In 受付番号: a misread scan is refused and taken back out, so the next one reads.
     await scan(slips[1].slice(0, 20));
@@ -127,8 +133,9 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
       .catch(async () => {
         throw new Error(`the second visit's 住所 holds ${await page.inputValue("#item-household-address")}`);
       });
-    // On a checkbox, by a reader ending in Tab: read, not lost.
-    await page.focus("#navi input[type=radio], #navi input[type=checkbox], input[type=checkbox]");
+    // With the focus on the visit's title (where opening puts it), by a reader ending in
+    // Tab: read, not lost.
+    await page.focus("#visit-title");
     await scan(slips[0], "Tab");
     await at(NAME);
     // In 文書ID, by a reader ending in Tab.
@@ -137,6 +144,49 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     await page.focus("#open-id");
     await scan(slips[1], "Tab");
     await at("別人 次郎");
+  });
+
+  await steps.step("a connection gone silent (half-open) is made again, and the edit arrives", async () => {
+    const context = await browser.newContext(CONTEXT_OPTIONS);
+    let connections = 0;
+    let darkened = 0;
+    // The connection in use goes dark on cue (nothing passes either way, nothing is closed);
+    // the ones after it pass everything.
+    await context.routeWebSocket(/\/sync/, (ws) => {
+      const mine = ++connections;
+      const server = ws.connectToServer();
+      const passes = () => mine !== darkened;
+      ws.onMessage((m) => passes() && server.send(m));
+      server.onMessage((m) => passes() && ws.send(m));
+    });
+    const page = await context.newPage();
+    await page.clock.install();
+    await signIn(page, server, "shimin02");
+    await page.click("#open-number");
+    await page.keyboard.type("2");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "別人 次郎", null, { timeout: 15000 });
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    darkened = connections;
+    await page.click("#item-household-address");
+    await page.keyboard.press("End");
+    await page.keyboard.type("八島町");
+    await page.keyboard.press("Tab");
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("未送信"));
+    const synced = () => page.evaluate(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    for (let i = 0; i < 30 && !(await synced()); i++) {
+      await page.clock.runFor(2_000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!(await synced())) throw new Error(`still unsent after a silent minute (${connections} connections)`);
+    if (connections <= darkened) throw new Error("synced without a new connection?");
+    const other = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(other, server, "shimin01");
+    await other.click("#open-number");
+    await other.keyboard.type("2");
+    await other.keyboard.press("Enter");
+    await other.waitForFunction(() => document.querySelector("#item-household-address")?.value === "高崎市八島町", null, { timeout: 15000 });
+    console.log(`     ${connections} connections; the edit made on the silent one arrived`);
   });
 
   await steps.step("storage the browser may clear is flagged on the badge and the admin face", async () => {

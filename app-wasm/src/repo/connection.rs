@@ -7,6 +7,19 @@ use shared_model::protocol::Incoming;
 use wasm_bindgen_futures::spawn_local;
 
 use super::{Command, Repo, RepoEvent};
+
+/// How long a connection with unsent changes may stay silent after being sent something.
+const SILENT_FOR_MS: f64 = 20_000.0;
+/// How often that is checked.
+const CHECK_SILENCE_EVERY_MS: u32 = 5_000;
+
+/// When the server was last sent something it should answer, and when it last spoke (ms
+/// since the epoch).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Silence {
+    pub(super) sent_at: f64,
+    pub(super) heard_at: f64,
+}
 use crate::socket::{Socket, SocketEvent, sync_url};
 
 impl Repo {
@@ -28,6 +41,7 @@ impl Repo {
     }
 
     pub(super) async fn on_frame(&mut self, frame: &[u8]) {
+        self.silence.heard_at = js_sys::Date::now();
         let incoming = match self.client.receive(frame) {
             Ok(incoming) => incoming,
             Err(e) => {
@@ -136,13 +150,47 @@ impl Repo {
     }
 
     pub(super) fn transmit(&mut self, frame: &[u8]) {
-        if let Some(socket) = &self.socket
-            && socket.send(frame).is_err()
-        {
+        let Some(socket) = &self.socket else { return };
+        if socket.send(frame).is_err() {
             let generation = socket.generation();
             self.socket = None;
             self.lost(generation);
+            return;
         }
+        if self.silence.sent_at <= self.silence.heard_at {
+            // The first message since the server last spoke: it should answer.
+            self.silence.sent_at = js_sys::Date::now();
+        }
+    }
+
+    /// Every few seconds: a connection that took changes and has not said a word for
+    /// [`SILENT_FOR_MS`] is taken for half-open (a network that dropped it without a close,
+    /// which a browser learns of only from TCP after minutes; it cannot ping) and made again.
+    pub(super) fn check_silence(&mut self) {
+        let now = js_sys::Date::now();
+        let unanswered = self.silence.sent_at > self.silence.heard_at;
+        if self.status.online
+            && self.status.pending > 0
+            && unanswered
+            && now - self.silence.sent_at > SILENT_FOR_MS
+            && let Some(socket) = self.socket.take()
+        {
+            web_sys::console::warn_1(&"sync: no answer from the server; reconnecting".into());
+            self.lost(socket.generation());
+        }
+    }
+
+    /// Sends [`Command::CheckSilence`] every [`CHECK_SILENCE_EVERY_MS`] while the page lives.
+    pub(super) fn watch_silence(&self) {
+        let commands = self.commands.clone();
+        spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(CHECK_SILENCE_EVERY_MS).await;
+                if commands.unbounded_send(Command::CheckSilence).is_err() {
+                    return;
+                }
+            }
+        });
     }
 
     pub(super) fn is_current(&self, generation: u32) -> bool {

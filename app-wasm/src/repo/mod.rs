@@ -58,6 +58,8 @@ pub enum Command {
     Reconnect,
     /// Ask the server again for a visit it did not have (a backoff timer ran out).
     AskAgain(DocumentId),
+    /// See whether the connection has gone silent with changes unanswered.
+    CheckSilence,
     /// Who this browser is changed (signed in or out, kiosk enrolled): connect again at
     /// once, so the server sees the new session.
     Reauthenticate,
@@ -197,6 +199,8 @@ struct Repo {
     on_screen: Option<DocumentId>,
     client: SyncClient,
     socket: Option<Socket>,
+    /// Whether the server answers what it is sent (a half-open connection does not).
+    silence: connection::Silence,
     generation: u32,
     attempts: u32,
     status: SyncStatus,
@@ -226,6 +230,7 @@ impl Repo {
             on_screen: None,
             client: SyncClient::new(peer_id(), PeerMetadata::default()),
             socket: None,
+            silence: connection::Silence::default(),
             generation: 0,
             attempts: 0,
             status: SyncStatus {
@@ -240,6 +245,7 @@ impl Repo {
         }
         repo.load_local().await;
         repo.watch_browser_network();
+        repo.watch_silence();
         repo.connect();
         repo
     }
@@ -334,6 +340,7 @@ impl Repo {
                 Command::Change { id, change, at } => self.change(id, &change, at).await,
                 Command::Reconnect => self.connect(),
                 Command::AskAgain(id) => self.ask_again(id),
+                Command::CheckSilence => self.check_silence(),
                 Command::Unlock(key) => {
                     self.unlock(&key).await;
                     self.load_local().await;
