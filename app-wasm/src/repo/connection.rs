@@ -1,5 +1,6 @@
 //! The sync connection of the [`Repo`]: the socket's events, the server's sync messages,
-//! sending what the server lacks, and reconnecting with a growing pause.
+//! sending what the server lacks, asking again for visits the server does not have yet, and
+//! reconnecting with a growing pause — also when the connection has gone silent (half-open).
 
 use shared_model::DocumentId;
 use shared_model::VisitDoc;
@@ -7,6 +8,7 @@ use shared_model::protocol::Incoming;
 use wasm_bindgen_futures::spawn_local;
 
 use super::{Command, Repo, RepoEvent};
+use crate::socket::{Socket, SocketEvent, sync_url};
 
 /// How long a connection with unsent changes may stay silent after being sent something.
 const SILENT_FOR_MS: f64 = 20_000.0;
@@ -20,7 +22,6 @@ pub(super) struct Silence {
     pub(super) sent_at: f64,
     pub(super) heard_at: f64,
 }
-use crate::socket::{Socket, SocketEvent, sync_url};
 
 impl Repo {
     pub(super) async fn on_socket(&mut self, event: SocketEvent) {
