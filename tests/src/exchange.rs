@@ -31,10 +31,23 @@ pub fn now_ms() -> i64 {
 /// When the simulator cannot be started or exits unsuccessfully (its standard error is in
 /// the message).
 pub async fn simulate(s3: &S3Server, args: &[&str]) {
-    let output = tokio::process::Command::new(simulator_binary())
-        .args(s3.args())
-        .args(args)
-        .envs(s3.envs())
+    let mut command = tokio::process::Command::new(simulator_binary());
+    command.args(s3.args()).args(args).envs(s3.envs());
+    run_simulator(command).await;
+}
+
+/// [`simulate`] against a bucket that is a local folder (`--bucket-dir`).
+///
+/// # Panics
+/// As [`simulate`].
+pub async fn simulate_in(bucket: &Path, args: &[&str]) {
+    let mut command = tokio::process::Command::new(simulator_binary());
+    command.arg("--bucket-dir").arg(bucket).args(args);
+    run_simulator(command).await;
+}
+
+async fn run_simulator(mut command: tokio::process::Command) {
+    let output = command
         .output()
         .await
         .expect("core-simulator runs (cargo xtask test builds it)");

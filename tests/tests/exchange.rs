@@ -3,22 +3,8 @@
 
 use std::time::Duration;
 
-use madoguchi_tests::{ServerProcess, add_admin, simulator_binary};
-
-async fn simulate(bucket: &std::path::Path, args: &[&str]) {
-    let output = tokio::process::Command::new(simulator_binary())
-        .arg("--bucket-dir")
-        .arg(bucket)
-        .args(args)
-        .output()
-        .await
-        .expect("core-simulator runs (cargo xtask test builds it)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use madoguchi_tests::exchange::simulate_in;
+use madoguchi_tests::{ServerProcess, add_admin};
 
 async fn import_state(server: &ServerProcess, cookie: &str) -> serde_json::Value {
     let (status, _, body) = server
@@ -62,7 +48,7 @@ async fn simulator_files_are_imported_by_the_running_server() {
     .unwrap();
     let cookie = server.sign_in("admin01", "correct horse").await.unwrap();
 
-    simulate(&bucket, &["full", "--households", "300"]).await;
+    simulate_in(&bucket, &["full", "--households", "300"]).await;
     let state = wait_for_files(&server, &cookie, 1).await;
     assert!(state["last_file"].as_str().unwrap().contains("/full/"));
     assert!(state["last_rows"].as_u64().unwrap() > 300);
@@ -83,7 +69,7 @@ async fn simulator_files_are_imported_by_the_running_server() {
 
     // The same second may name the next file like the first; wait a second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    simulate(
+    simulate_in(
         &bucket,
         &["delta", "--households", "300", "--changes", "30"],
     )

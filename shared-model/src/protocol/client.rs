@@ -93,9 +93,9 @@ pub struct SyncClient {
     /// The storage id of the server last joined (kept across reconnects).
     storage_id: Option<String>,
     states: HashMap<DocumentId, sync::State>,
-    /// Persisted sync states by document: the server's storage id they were made with and
-    /// the encoded state; restored when a server with that storage id joins.
-    saved: HashMap<DocumentId, (String, Vec<u8>)>,
+    /// Persisted sync states by document (decoded once, when handed in) with the storage id
+    /// of the server they were made with; restored when a server with that storage id joins.
+    saved: HashMap<DocumentId, (String, sync::State)>,
 }
 
 impl SyncClient {
@@ -142,10 +142,12 @@ impl SyncClient {
     ) -> Result<(), ClientError> {
         let state = sync::State::decode(bytes).map_err(|_| ClientError::SyncState(document_id))?;
         if self.server_id.is_some() && self.storage_id.as_deref() == Some(storage_id) {
-            self.states.entry(document_id).or_insert(state);
+            self.states
+                .entry(document_id)
+                .or_insert_with(|| state.clone());
         }
         self.saved
-            .insert(document_id, (storage_id.to_owned(), bytes.to_vec()));
+            .insert(document_id, (storage_id.to_owned(), state));
         Ok(())
     }
 
@@ -188,12 +190,11 @@ impl SyncClient {
                     // one says nothing about this one.
                     self.states.clear();
                 }
-                for (document_id, (saved_for, bytes)) in &self.saved {
-                    if Some(saved_for) == storage_id.as_ref()
-                        && !self.states.contains_key(document_id)
-                        && let Ok(state) = sync::State::decode(bytes)
-                    {
-                        self.states.insert(*document_id, state);
+                for (document_id, (saved_for, state)) in &self.saved {
+                    if Some(saved_for) == storage_id.as_ref() {
+                        self.states
+                            .entry(*document_id)
+                            .or_insert_with(|| state.clone());
                     }
                 }
                 self.storage_id = storage_id.clone();
@@ -291,8 +292,7 @@ impl SyncClient {
                 .filter(|(saved_for, _)| {
                     self.server_id.is_none() || self.storage_id.as_ref() == Some(saved_for)
                 })
-                .and_then(|(_, bytes)| sync::State::decode(bytes).ok())
-                .map(|state| state.shared_heads)
+                .map(|(_, state)| state.shared_heads.clone())
                 .unwrap_or_default(),
         };
         doc.get_changes(&shared).len()
@@ -367,14 +367,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_the_current_connection_proves_what_the_server_holds() {
+    /// A document with one change, synced by a client joined to the server `store-1`.
+    fn synced_once(name: &str) -> (DocumentId, AutoCommit, SyncClient) {
         let id = DocumentId::random();
         let mut doc = AutoCommit::new();
-        doc.put(ROOT, "name", "高崎 太郎").unwrap();
-        let mut server = AutoCommit::new();
+        doc.put(ROOT, "name", name).unwrap();
         let mut client = SyncClient::new("c", PeerMetadata::default());
         client.receive(&peer("store-1")).unwrap();
+        let mut server = AutoCommit::new();
         sync_with(
             &mut client,
             id,
@@ -382,6 +382,12 @@ mod tests {
             &mut server,
             &mut sync::State::new(),
         );
+        (id, doc, client)
+    }
+
+    #[test]
+    fn only_the_current_connection_proves_what_the_server_holds() {
+        let (id, mut doc, client) = synced_once("高崎 太郎");
         assert!(client.server_holds(id, &mut doc));
         let saved = client.sync_state_bytes(id).unwrap();
 
@@ -443,19 +449,7 @@ mod tests {
 
     #[test]
     fn a_server_with_another_storage_id_starts_over() {
-        let id = DocumentId::random();
-        let mut doc = AutoCommit::new();
-        doc.put(ROOT, "name", "高崎 花子").unwrap();
-        let mut server = AutoCommit::new();
-        let mut client = SyncClient::new("c", PeerMetadata::default());
-        client.receive(&peer("store-1")).unwrap();
-        sync_with(
-            &mut client,
-            id,
-            &mut doc,
-            &mut server,
-            &mut sync::State::new(),
-        );
+        let (id, mut doc, mut client) = synced_once("高崎 花子");
         let saved = client.sync_state_bytes(id).unwrap();
         assert_eq!(client.pending_changes(id, &mut doc), 0);
 
