@@ -3,9 +3,9 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use super::admin::AdminPage;
+use super::counter::PrintView;
 use super::counter::{CounterHome, CounterVisit};
 use super::kiosk::Kiosk;
-use super::print_view::PrintView;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
 use crate::context::AppContext;

@@ -1,22 +1,12 @@
-//! The UI, one component per file.
+//! The UI, one component per file, grouped by face: [`counter`] (the counters' visit
+//! screens), [`kiosk`] (the citizens' tablet), [`admin`] (the administrators' status page);
+//! the shell ([`app`]) and what every face shows (sign-in, the sync badge) sit here.
 
 mod admin;
 mod app;
-mod audit_log;
-mod count_input;
 mod counter;
-mod day_statistics;
-mod exchange_status;
-mod item_input;
 mod kiosk;
-mod navi_panel;
-mod print_view;
-mod resident_lookup;
 mod sign_in;
 mod sync_badge;
-mod terminal_list;
-mod visit_actions;
-mod visit_form;
-mod visit_screen;
 
 pub use app::App;

@@ -1,8 +1,10 @@
+mod visit_form;
+
 use shared_model::{DocumentId, Field};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::visit_form::VisitForm;
+use self::visit_form::VisitForm;
 use crate::api;
 use crate::context::AppContext;
 use crate::hooks::use_repo;

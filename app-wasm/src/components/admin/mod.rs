@@ -1,12 +1,17 @@
+mod audit_log;
+mod day_statistics;
+mod exchange_status;
+mod terminal_list;
+
 use gloo_timers::callback::Interval;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
-use super::audit_log::AuditLog;
-use super::day_statistics::DayStatistics;
-use super::exchange_status::ExchangeStatus;
+use self::audit_log::AuditLog;
+use self::day_statistics::DayStatistics;
+use self::exchange_status::ExchangeStatus;
+use self::terminal_list::TerminalList;
 use super::sign_in::SignIn;
-use super::terminal_list::TerminalList;
 use crate::api::{self, Health};
 use crate::context::AppContext;
 use crate::i18n::{Text, ja};

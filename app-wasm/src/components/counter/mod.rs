@@ -1,3 +1,13 @@
+mod count_input;
+mod item_input;
+mod navi_panel;
+mod print_view;
+mod resident_lookup;
+mod visit_actions;
+mod visit_screen;
+
+pub use print_view::PrintView;
+
 use shared_model::catalog::Department;
 use shared_model::handoff::{ScanError, read_scan};
 use shared_model::validate::read_reception_number;
@@ -6,7 +16,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::visit_screen::VisitScreen;
+use self::visit_screen::VisitScreen;
 use crate::api::{self, ApiError, VisitRecord};
 use crate::context::AppContext;
 use crate::hooks::use_repo;
@@ -360,7 +370,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     crate::focus::focus_first_of(&["#visit-title"]);
                 })
             };
-            let text = super::visit_actions::closed_banner(view).unwrap_or_default();
+            let text = visit_actions::closed_banner(view).unwrap_or_default();
             html! {
                 <div class="held-elsewhere" id="visit-closed">
                     <p>{ text }</p>
