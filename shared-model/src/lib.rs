@@ -12,6 +12,7 @@ pub mod audit_entry;
 pub mod calendar;
 pub mod catalog;
 mod document_id;
+pub mod document_read;
 pub mod export_queue;
 pub mod handoff;
 pub mod import_state;

@@ -32,7 +32,10 @@
 //! assert!(!plan.changes.iter().any(|c| c.key == "household.postal_code"));
 //! ```
 
+use std::collections::BTreeMap;
+
 use crate::catalog::{Catalog, VisitValues};
+use crate::document_read::{DocumentKind, DocumentRead};
 use crate::navi::LifeEvent;
 use crate::synthetic::Resident;
 use crate::visit::VisitChange;
@@ -84,7 +87,7 @@ impl Prefill {
     /// What writing one resident into a visit holding `values` would change, for the navi's
     /// `event`: on the row that holds them, else a blank row, else the applicant's row.
     pub fn person(values: &VisitValues, member: &Resident, event: Option<LifeEvent>) -> Prefill {
-        Self::plan(values, std::slice::from_ref(member), event, true)
+        Self::of_residents(values, std::slice::from_ref(member), event, true)
     }
 
     /// What writing a household (head first) into a visit holding `values` would change:
@@ -94,19 +97,91 @@ impl Prefill {
         members: &[Resident],
         event: Option<LifeEvent>,
     ) -> Prefill {
-        Self::plan(values, members, event, false)
+        Self::of_residents(values, members, event, false)
     }
 
-    fn plan(
+    /// What writing what a counter read from a document (a 転出証明書's QR, an ID card)
+    /// into a visit holding `values` would change. One person goes where a resident would
+    /// ([`Prefill::person`]), several as a household ([`Prefill::household`]). A card's
+    /// `household.address` is where its holder lives now: for a 転入 or 転居 (the navi's
+    /// `event`) that is the address being left, so it goes to `visit.previous_address`, and
+    /// its 郵便番号 nowhere. A 転出証明書 names both addresses itself and is taken as it is.
+    pub fn read(values: &VisitValues, read: &DocumentRead, event: Option<LifeEvent>) -> Prefill {
+        let mut items = read.items.clone();
+        let leaving = matches!(
+            event,
+            Some(LifeEvent::Tennyu | LifeEvent::TennyuAbroad | LifeEvent::Tenkyo)
+        );
+        if leaving && read.document != DocumentKind::TransferCertificate {
+            if let Some(address) = items.remove("household.address") {
+                items
+                    .entry("visit.previous_address".into())
+                    .or_insert(address);
+            }
+            items.remove("household.postal_code");
+        }
+        Self::plan(values, &read.persons, &items, read.persons.len() <= 1)
+    }
+
+    fn of_residents(
         values: &VisitValues,
         members: &[Resident],
         event: Option<LifeEvent>,
         onto_applicant: bool,
     ) -> Prefill {
+        let persons: Vec<BTreeMap<String, String>> = members
+            .iter()
+            .map(|member| {
+                [
+                    ("person.name", &member.name),
+                    ("person.kana", &member.kana),
+                    ("person.birth_date", &member.birth_date),
+                    ("person.sex", &member.sex),
+                    ("person.relationship", &member.relationship),
+                    ("person.my_number", &member.my_number),
+                    ("person.atena_number", &member.atena_number),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.clone()))
+                .collect()
+            })
+            .collect();
+        let mut items = BTreeMap::new();
+        if let Some(first) = members.first() {
+            let mut put = |k: &str, v: &String| {
+                items.insert(k.to_owned(), v.clone());
+            };
+            put("household.head_name", &first.head_name);
+            put("household.household_number", &first.household_number);
+            match event {
+                // Moving within the city: the registered address is the one being left, and
+                // its 郵便番号 is not the new address's.
+                Some(LifeEvent::Tenkyo) => {
+                    put("visit.previous_address", &first.address);
+                    put("visit.previous_head_name", &first.head_name);
+                }
+                _ => {
+                    put("household.postal_code", &first.postal_code);
+                    put("household.address", &first.address);
+                }
+            }
+        }
+        Self::plan(values, &persons, &items, onto_applicant)
+    }
+
+    /// Places each of `persons` on the row that holds them, else a blank row, else (one
+    /// person, `onto_applicant`) the applicant's row, else a new row; then proposes every
+    /// item, person items in catalog order, then `items`.
+    fn plan(
+        values: &VisitValues,
+        persons: &[BTreeMap<String, String>],
+        items: &BTreeMap<String, String>,
+        onto_applicant: bool,
+    ) -> Prefill {
         let mut rows: Vec<Option<usize>> = Vec::new();
         let existing = values.persons.len().max(1);
         let mut next_new = existing;
-        for member in members {
+        for member in persons {
             let taken = |i: &usize| rows.contains(&Some(*i));
             let row = (0..existing)
                 .filter(|i| !taken(i))
@@ -127,39 +202,19 @@ impl Prefill {
             new_persons: next_new - existing,
             changes: Vec::new(),
         };
-        for (member, row) in members.iter().zip(rows) {
-            for (key, value) in [
-                ("person.name", &member.name),
-                ("person.kana", &member.kana),
-                ("person.birth_date", &member.birth_date),
-                ("person.sex", &member.sex),
-                ("person.relationship", &member.relationship),
-                ("person.my_number", &member.my_number),
-                ("person.atena_number", &member.atena_number),
-            ] {
-                plan.propose(values, key, row, value);
+        let catalog = Catalog::builtin();
+        for (member, row) in persons.iter().zip(rows) {
+            // Catalog order, so the confirmation reads 氏名, フリガナ, 生年月日, ….
+            let mut keys: Vec<&String> = member.keys().collect();
+            keys.sort_by_key(|k| catalog.item_position(k));
+            for key in keys {
+                plan.propose(values, key, row, &member[key]);
             }
         }
-        if let Some(first) = members.first() {
-            plan.propose(values, "household.head_name", None, &first.head_name);
-            plan.propose(
-                values,
-                "household.household_number",
-                None,
-                &first.household_number,
-            );
-            match event {
-                // Moving within the city: the registered address is the one being left, and
-                // its 郵便番号 is not the new address's.
-                Some(LifeEvent::Tenkyo) => {
-                    plan.propose(values, "visit.previous_address", None, &first.address);
-                    plan.propose(values, "visit.previous_head_name", None, &first.head_name);
-                }
-                _ => {
-                    plan.propose(values, "household.postal_code", None, &first.postal_code);
-                    plan.propose(values, "household.address", None, &first.address);
-                }
-            }
+        let mut keys: Vec<&String> = items.keys().collect();
+        keys.sort_by_key(|k| catalog.item_position(k));
+        for key in keys {
+            plan.propose(values, key, None, &items[key]);
         }
         plan
     }
@@ -221,15 +276,20 @@ fn same(key: &str, a: &str, b: &str) -> bool {
 
 /// Whether person row `i` already holds this resident: the same フリガナ or 氏名 (spaces
 /// aside), and no other 生年月日.
-fn holds(values: &VisitValues, i: usize, member: &Resident) -> bool {
+fn holds(values: &VisitValues, i: usize, member: &BTreeMap<String, String>) -> bool {
     let get = |key: &str| values.get("", key, Some(i)).unwrap_or_default();
+    let theirs = |key: &str| member.get(key).map(String::as_str).unwrap_or_default();
     let squeeze = |v: &str| v.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let name =
-        !get("person.name").is_empty() && squeeze(get("person.name")) == squeeze(&member.name);
-    let kana =
-        !get("person.kana").is_empty() && same("person.kana", get("person.kana"), &member.kana);
+    let name = !get("person.name").is_empty()
+        && !theirs("person.name").is_empty()
+        && squeeze(get("person.name")) == squeeze(theirs("person.name"));
+    let kana = !get("person.kana").is_empty()
+        && !theirs("person.kana").is_empty()
+        && same("person.kana", get("person.kana"), theirs("person.kana"));
     let birth = get("person.birth_date");
-    let birth_agrees = birth.is_empty() || same("person.birth_date", birth, &member.birth_date);
+    let birth_agrees = birth.is_empty()
+        || theirs("person.birth_date").is_empty()
+        || same("person.birth_date", birth, theirs("person.birth_date"));
     (name || kana) && birth_agrees
 }
 
@@ -417,6 +477,98 @@ mod tests {
         assert_eq!(
             visit.item("person.kana", Some(0)).as_deref(),
             Some("タカハシ　アオイ")
+        );
+    }
+
+    fn card(name: &str, birth: &str, address: &str) -> DocumentRead {
+        let mut read = DocumentRead::new(
+            DocumentKind::ResidenceCard,
+            crate::document_read::ReadPath::Ocr,
+        );
+        read.persons.push(
+            [
+                ("person.name".to_owned(), name.to_owned()),
+                ("person.birth_date".to_owned(), birth.to_owned()),
+            ]
+            .into(),
+        );
+        read.items
+            .insert("household.address".into(), address.into());
+        read.items
+            .insert("household.postal_code".into(), "100-0001".into());
+        read
+    }
+
+    #[test]
+    fn a_card_read_at_a_move_in_gives_the_address_being_left() {
+        let values = VisitValues::default();
+        let read = card(
+            "NGUYEN VAN AN",
+            "1995-04-01",
+            "東京都新宿区西新宿二丁目8番1号",
+        );
+        let plan = Prefill::read(&values, &read, Some(LifeEvent::Tennyu));
+        let keys: Vec<_> = plan.changes.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["person.name", "person.birth_date", "visit.previous_address"]
+        );
+        // For a certificate the card's address is where the holder lives.
+        let plan = Prefill::read(&values, &read, None);
+        assert!(plan.changes.iter().any(|c| c.key == "household.address"));
+        assert!(
+            plan.changes
+                .iter()
+                .any(|c| c.key == "household.postal_code")
+        );
+    }
+
+    #[test]
+    fn a_household_read_fills_rows_it_matches_and_adds_the_rest() {
+        let mut values = VisitValues::default();
+        values.persons.push(
+            [
+                ("person.kana".to_owned(), "タカサキ　ハナコ".to_owned()),
+                ("person.name".to_owned(), "高崎 花子".to_owned()),
+            ]
+            .into(),
+        );
+        let mut read = DocumentRead::new(
+            DocumentKind::TransferCertificate,
+            crate::document_read::ReadPath::Qr,
+        );
+        for (name, kana, birth) in [
+            ("高崎 太郎", "タカサキ　タロウ", "1970-01-02"),
+            ("高崎 花子", "タカサキ　ハナコ", "1972-03-04"),
+        ] {
+            read.persons.push(
+                [
+                    ("person.name".to_owned(), name.to_owned()),
+                    ("person.kana".to_owned(), kana.to_owned()),
+                    ("person.birth_date".to_owned(), birth.to_owned()),
+                ]
+                .into(),
+            );
+        }
+        read.items.insert(
+            "visit.previous_address".into(),
+            "前橋市大手町一丁目1番1号".into(),
+        );
+        let plan = Prefill::read(&values, &read, Some(LifeEvent::Tennyu));
+        // 花子 keeps the applicant's row; 太郎 gets a new one; nothing typed is replaced.
+        assert_eq!(plan.new_persons, 1);
+        assert_eq!(plan.replacing().count(), 0);
+        let hanako: Vec<_> = plan
+            .changes
+            .iter()
+            .filter(|c| c.person == Some(0))
+            .collect();
+        assert_eq!(hanako.len(), 1);
+        assert_eq!(hanako[0].key, "person.birth_date");
+        assert!(
+            plan.changes
+                .iter()
+                .any(|c| c.key == "visit.previous_address")
         );
     }
 }

@@ -11,6 +11,8 @@
 //! ├── visit: map                      visit.* items      (notified_on, moved_on, …)
 //! ├── household: map                  household.* items  (address, head_name, …)
 //! ├── persons: list of maps           person.* items per person; the first is the applicant
+//! │                                   (each scope's map may hold `read_from`: item name →
+//! │                                   "document/path\nvalue", see VisitDoc::read_mark)
 //! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
 //! ├── procedures: map                 navi rule id → bool (chosen or not)
 //! ├── forms: map                      form id → map of the form's own fields
@@ -51,6 +53,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use crate::catalog::{Catalog, CatalogError, Department, Scope, VisitValues};
 use crate::document_id::DocumentId;
+use crate::document_read::{DocumentKind, ReadPath, parse_source, source_name};
 use crate::navi::{Answers, Fact, LifeEvent};
 
 /// The schema version this build writes.
@@ -88,6 +91,10 @@ pub enum VisitError {
     #[error("a cancelled visit needs a reason")]
     NoReason,
 }
+
+/// The map beside a scope's items that says which were read from a document: item name →
+/// `document/path` and the value read, on two lines.
+const READ_FROM: &str = "read_from";
 
 /// Who the server's own steps are in a visit's history (decisions, the core system's answers).
 pub const SERVER: &str = "サーバー";
@@ -326,6 +333,20 @@ pub enum VisitChange {
         /// When, ms since the epoch.
         at: i64,
     },
+    /// Note in the history that a document the citizen brought filled the visit (which
+    /// document and how many items, never the values), and mark each item written with it
+    /// ([`VisitDoc::read_mark`]). The items themselves are written by the changes before it
+    /// ([`VisitChange::ItemIf`]); an item that no longer holds the value read is not marked.
+    FilledFromDocument {
+        /// What was read.
+        document: DocumentKind,
+        /// How.
+        path: ReadPath,
+        /// The items written: canonical key, person row for person items, value.
+        items: Vec<(String, Option<usize>, String)>,
+        /// When, ms since the epoch.
+        at: i64,
+    },
     /// Ask the server to confirm a form (the server alone decides).
     RequestConfirmation {
         /// The form.
@@ -358,7 +379,8 @@ pub struct HistoryEntry {
     /// At which 課.
     pub department: String,
     /// What: `opened`, `taken_back`, `handed_off`, `completed`, `cancelled`, `reopened`,
-    /// `correction_opened`, `confirmation_requested`.
+    /// `correction_opened`, `confirmation_requested`, `filled_from_register`,
+    /// `filled_from_document`.
     pub action: String,
     /// The 課 handed to or taken back from, or the form asked about.
     pub detail: Option<String>,
@@ -746,6 +768,21 @@ impl VisitDoc {
         self.put_string(&obj, &name, value)
     }
 
+    /// Which document an item's value was read from, while it still holds the value read:
+    /// `None` once a counter changed it (or when it was typed).
+    pub fn read_mark(&self, key: &str, person: Option<usize>) -> Option<(DocumentKind, ReadPath)> {
+        let (obj, name) = self.item_slot(key, person).ok()?;
+        let marks = match self.doc.get(&obj, READ_FROM).ok().flatten()? {
+            (Value::Object(ObjType::Map), id) => id,
+            _ => return None,
+        };
+        let mark = self.read_string(&marks, &name)?;
+        let (source, value) = mark.split_once('\n')?;
+        (self.read_string(&obj, &name)? == value)
+            .then(|| parse_source(source))
+            .flatten()
+    }
+
     /// A form's own field (`copies.zenbu`, `reason`, …).
     pub fn form_field(&self, form: &str, key: &str) -> Option<String> {
         let obj = self.find_obj(&["forms", form])?;
@@ -974,6 +1011,45 @@ impl VisitDoc {
                     &who,
                     &department,
                     "filled_from_register",
+                    Some(&detail),
+                )?;
+                self.doc.commit();
+            }
+            VisitChange::FilledFromDocument {
+                document,
+                path,
+                items,
+                at,
+            } => {
+                let source = source_name(*document, *path);
+                for (key, person, value) in items {
+                    if self.item(key, *person).as_deref() != Some(value.as_str()) {
+                        continue;
+                    }
+                    let (obj, name) = self.item_slot(key, *person)?;
+                    let marks = match self.doc.get(&obj, READ_FROM).map_err(change_err)? {
+                        Some((Value::Object(ObjType::Map), id)) => id,
+                        _ => self
+                            .doc
+                            .put_object(&obj, READ_FROM, ObjType::Map)
+                            .map_err(change_err)?,
+                    };
+                    self.doc
+                        .put(&marks, name.as_str(), format!("{source}\n{value}"))
+                        .map_err(change_err)?;
+                }
+                let (who, department) = self.acting();
+                let detail = format!(
+                    "{} ({})、{}項目",
+                    document.label_ja(),
+                    path.mark(),
+                    items.len()
+                );
+                self.log(
+                    *at,
+                    &who,
+                    &department,
+                    "filled_from_document",
                     Some(&detail),
                 )?;
                 self.doc.commit();

@@ -364,6 +364,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/audit", get(api::audit_log))
         .route("/api/audit.csv", get(api::audit_csv))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
+        .route(
+            "/api/audit/document-read",
+            axum::routing::post(api::audit_document_read),
+        )
         .route("/api/kiosk", get(api::kiosk))
         .route("/api/stats", get(api::stats))
         .route("/api/stats.csv", get(api::stats_csv))

@@ -184,6 +184,18 @@ async fn every_role_against_every_endpoint() {
             [401, 403, 204, 204, 204],
         ),
         (
+            "POST",
+            "/api/audit/document-read".into(),
+            Some(r#"{"document":"transfer_certificate","path":"qr"}"#.into()),
+            [401, 204, 204, 204, 204],
+        ),
+        (
+            "POST",
+            "/api/audit/document-read".into(),
+            Some(r#"{"document":"residence_card","path":"ocr"}"#.into()),
+            [401, 400, 204, 204, 204],
+        ),
+        (
             "GET",
             "/api/session/nonce".into(),
             None,

@@ -365,6 +365,8 @@ pub struct Catalog {
     pub version: String,
     /// Canonical items by key.
     pub items: BTreeMap<String, Item>,
+    /// The items' keys in items.toml's order (氏名, フリガナ, … as a form lists them).
+    pub item_order: Vec<String>,
     /// Forms in catalog order.
     pub forms: Vec<Form>,
 }
@@ -438,6 +440,14 @@ impl Catalog {
         })
     }
 
+    /// Where `key` stands in items.toml (past the end for a key that is not an item).
+    pub fn item_position(&self, key: &str) -> usize {
+        self.item_order
+            .iter()
+            .position(|k| k == key)
+            .unwrap_or(usize::MAX)
+    }
+
     /// Reads a catalog from the texts of items.toml and forms.toml.
     pub fn parse(items: &str, forms: &str) -> Result<Catalog, CatalogError> {
         let items: ItemsFile = toml::from_str(items).map_err(|e| CatalogError::Parse {
@@ -448,6 +458,7 @@ impl Catalog {
             file: "forms.toml",
             reason: e.to_string(),
         })?;
+        let item_order: Vec<String> = items.items.iter().map(|i| i.key.clone()).collect();
         let items: BTreeMap<String, Item> = items
             .items
             .into_iter()
@@ -483,6 +494,7 @@ impl Catalog {
         Ok(Catalog {
             version: file.version,
             items,
+            item_order,
             forms,
         })
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::calendar::CivilDay;
+use crate::document_read::{DocumentKind, ReadPath};
 
 fn visit() -> VisitDoc {
     VisitDoc::new(DocumentId::random(), "7", 1_790_000_000_000)
@@ -600,4 +601,47 @@ fn a_step_in_the_history_names_the_person_at_this_terminal_not_the_latest_holder
         (last.action.as_str(), last.who.as_str()),
         ("navi_answered", "市民 一郎")
     );
+}
+
+#[test]
+fn items_read_from_a_document_are_marked_until_edited() {
+    let mut v = visit();
+    v.add_person().unwrap();
+    v.set_item("person.name", Some(1), "高崎 次郎").unwrap();
+    v.set_item(
+        "visit.previous_address",
+        None,
+        "東京都千代田区永田町一丁目1番1号",
+    )
+    .unwrap();
+    v.apply(&VisitChange::FilledFromDocument {
+        document: DocumentKind::TransferCertificate,
+        path: ReadPath::Qr,
+        items: vec![
+            ("person.name".into(), Some(1), "高崎 次郎".into()),
+            // Changed since the read: not marked.
+            ("visit.previous_address".into(), None, "別の住所".into()),
+        ],
+        at: 5,
+    })
+    .unwrap();
+    assert_eq!(
+        v.read_mark("person.name", Some(1)),
+        Some((DocumentKind::TransferCertificate, ReadPath::Qr))
+    );
+    assert_eq!(v.read_mark("visit.previous_address", None), None);
+    assert_eq!(v.read_mark("person.name", Some(0)), None);
+    // The marks are not items: values and conflicts do not see them.
+    assert_eq!(v.values().persons[1].len(), 1);
+    assert!(v.conflicts().is_empty());
+    let last = v.history().pop().unwrap();
+    assert_eq!(last.action, "filled_from_document");
+    assert_eq!(last.detail.as_deref(), Some("転出証明書 (QR)、2項目"));
+    // An edit takes the mark away; the saved document keeps it until then.
+    let mut loaded = VisitDoc::load(&v.save()).unwrap();
+    assert!(loaded.read_mark("person.name", Some(1)).is_some());
+    loaded
+        .set_item("person.name", Some(1), "高崎 二郎")
+        .unwrap();
+    assert_eq!(loaded.read_mark("person.name", Some(1)), None);
 }

@@ -11,8 +11,9 @@ use shared_model::calendar::tokyo_day;
 
 use super::ApiError;
 use crate::AppState;
-use crate::accounts::{AdminSignedIn, SignedIn, Terminal};
+use crate::accounts::{AdminSignedIn, Caller, SignedIn, Terminal};
 use crate::clock::now_ms;
+use shared_model::document_read::{DocumentKind, ReadPath};
 
 /// `limit` of `GET /api/audit` and `GET /api/audit.csv` (the filter, [`AuditFilter`], is read
 /// from the same query): at most how many entries (default 200, at most 1,000).
@@ -237,6 +238,64 @@ pub async fn audit_reveal(
             &terminal,
             "reveal",
             &format!("{} {}", reveal.what, reveal.place),
+        )
+    })
+    .await
+    .map_err(|_| ApiError::Task)??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST /api/audit/document-read`: which kind of document was read and how
+/// ([`shared_model::document_read`]), and on which visit; never what it said.
+#[derive(Debug, serde::Deserialize)]
+pub struct DocumentReadReport {
+    /// `transfer_certificate`, `my_number_card`, `residence_card`, ….
+    document: DocumentKind,
+    /// `qr`, `ocr` or `chip`.
+    path: ReadPath,
+    /// The visit's document id, when one is open.
+    #[serde(default)]
+    visit: Option<String>,
+}
+
+/// `POST /api/audit/document-read`: a counter (or a kiosk, for the 転出証明書's QR at its
+/// camera) read a document the citizen brought; audited as `document_read` with the kind
+/// and path. A kiosk may report only a QR read; anything else is refused (400).
+pub async fn audit_document_read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Terminal(terminal): Terminal,
+    Json(report): Json<DocumentReadReport>,
+) -> Result<StatusCode, ApiError> {
+    if matches!(caller, Caller::Kiosk(_)) && report.path != ReadPath::Qr {
+        return Err(ApiError::BadRequest(
+            "a kiosk reads the 転出証明書's QR code only".into(),
+        ));
+    }
+    let visit = match report.visit.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<DocumentId>()
+                .map_err(|_| ApiError::BadRequest("visit is not a document id".into()))?
+                .to_string(),
+        ),
+    };
+    // The visit's id in the detail, where the audit search finds a visit's entries.
+    let detail = format!(
+        "{} ({}) {}",
+        report.document.label_ja(),
+        report.path.mark(),
+        visit.unwrap_or_default()
+    );
+    let who = caller.audit_name();
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        store.audit_at(
+            now_ms(),
+            &who,
+            &terminal,
+            "document_read",
+            detail.trim_end(),
         )
     })
     .await

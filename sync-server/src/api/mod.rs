@@ -22,7 +22,9 @@ mod stats;
 mod terminals;
 mod visits;
 
-pub use audit::{AuditLimit, Reveal, audit_csv, audit_log, audit_reveal};
+pub use audit::{
+    AuditLimit, DocumentReadReport, Reveal, audit_csv, audit_document_read, audit_log, audit_reveal,
+};
 pub use exchange::{export_retry, export_state, import_state};
 pub use forms::{form, forms};
 pub use kiosks::{Enroll, enroll_kiosk, kiosk, revoke_kiosk};
