@@ -356,3 +356,20 @@ pub async fn audit_reveal(what: &str, place: &str) {
 pub async fn health() -> Result<Health, ApiError> {
     call("GET", "/healthz", None).await
 }
+
+/// Records in the audit log that a document the citizen brought was read (which kind and
+/// how, on the visit now open; never its values). Best effort: offline, the read still
+/// fills the visit, whose history keeps it.
+pub async fn audit_document_read(
+    document: shared_model::document_read::DocumentKind,
+    path: shared_model::document_read::ReadPath,
+    visit: Option<shared_model::DocumentId>,
+) {
+    let body = serde_json::json!({
+        "document": document,
+        "path": path,
+        "visit": visit.map(|v| v.to_string()),
+    })
+    .to_string();
+    let _ = call_without_answer("POST", "/api/audit/document-read", Some(body)).await;
+}

@@ -173,6 +173,8 @@ pub enum Text {
     FillBlanksOnly,
     FillCancel,
     AnnounceFilled,
+    AnnounceFilledFromDocument,
+    ReadFromTitle,
     SignInTitle,
     SignInLogin,
     SignInPassword,
@@ -201,6 +203,7 @@ pub enum Text {
     HistoryCorrectionOpened,
     HistoryNaviAnswered,
     HistoryFilledFromRegister,
+    HistoryFilledFromDocument,
     HistoryConfirmationRequested,
     HistoryConfirmed,
     HistoryRefused,
@@ -552,6 +555,11 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "住基から{n}項目を入力しました。",
             "{n} items filled from the register.",
         ),
+        ReadFromTitle => ("{d}から読み取った値", "Read from the {d}"),
+        AnnounceFilledFromDocument => (
+            "{d}から{n}項目を入力しました。",
+            "{n} items filled from the {d}.",
+        ),
         SignInTitle => ("職員サインイン", "Staff sign-in"),
         SignInLogin => ("ログインID", "Login"),
         SignInPassword => ("パスワード", "Password"),
@@ -603,6 +611,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         HistoryFilledFromRegister => (
             "{w} が住基から入力した: {t} ({d})",
             "{w} filled from the register: {t} ({d})",
+        ),
+        HistoryFilledFromDocument => (
+            "{w} が持参書類から入力した: {t} ({d})",
+            "{w} filled from a document the citizen brought: {t} ({d})",
         ),
         HistoryConfirmationRequested => (
             "{w} が確認を求めた: {t} ({d})",

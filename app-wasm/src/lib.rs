@@ -10,6 +10,7 @@
 pub mod api;
 mod components;
 pub mod context;
+pub mod fill;
 pub mod focus;
 mod hooks;
 pub mod i18n;

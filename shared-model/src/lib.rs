@@ -29,7 +29,7 @@ mod visit;
 
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
-    Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry,
+    Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, ReadMark,
     SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
     handling_department, reconcile_document,
 };

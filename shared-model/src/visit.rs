@@ -356,6 +356,19 @@ pub enum VisitChange {
     },
 }
 
+/// An item whose value was read from a document ([`VisitDoc::read_marks`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReadMark {
+    /// The canonical key.
+    pub key: String,
+    /// The person row, for person items.
+    pub person: Option<usize>,
+    /// What it was read from.
+    pub document: DocumentKind,
+    /// How.
+    pub path: ReadPath,
+}
+
 /// Which 課 has the visit and who holds it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Handling {
@@ -781,6 +794,39 @@ impl VisitDoc {
         (self.read_string(&obj, &name)? == value)
             .then(|| parse_source(source))
             .flatten()
+    }
+
+    /// Every item still holding a value read from a document: (key, person row, what, how),
+    /// household and visit items first, then each person's.
+    pub fn read_marks(&self) -> Vec<ReadMark> {
+        let mut scopes: Vec<(String, Option<usize>, Option<ObjId>)> = vec![
+            ("household.".into(), None, self.find_obj(&["household"])),
+            ("visit.".into(), None, self.find_obj(&["visit"])),
+        ];
+        scopes.extend(
+            (0..self.person_count()).map(|i| ("person.".into(), Some(i), self.person_obj(i))),
+        );
+        let mut out = Vec::new();
+        for (prefix, person, obj) in scopes {
+            let Some(obj) = obj else { continue };
+            let Some((Value::Object(ObjType::Map), marks)) =
+                self.doc.get(&obj, READ_FROM).ok().flatten()
+            else {
+                continue;
+            };
+            for name in self.doc.keys(&marks) {
+                let key = format!("{prefix}{name}");
+                if let Some((document, path)) = self.read_mark(&key, person) {
+                    out.push(ReadMark {
+                        key,
+                        person,
+                        document,
+                        path,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// A form's own field (`copies.zenbu`, `reason`, …).

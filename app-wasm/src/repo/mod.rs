@@ -111,6 +111,8 @@ pub struct VisitView {
     pub actor_names: std::collections::BTreeMap<String, String>,
     /// Where the visit is in its life (受付, 対応中, 回付, 完了, 取消).
     pub state: shared_model::VisitState,
+    /// Items still holding what was read from a document the citizen brought.
+    pub read_marks: Vec<shared_model::ReadMark>,
     /// How it was closed, if it was.
     pub closing: Option<shared_model::Closing>,
 }
@@ -462,6 +464,7 @@ impl Repo {
                 summary: visit.summary(),
                 conflicts: visit.conflicts(),
                 values: visit.values(),
+                read_marks: visit.read_marks(),
                 answers,
                 choices,
                 statuses,

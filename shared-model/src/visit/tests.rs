@@ -631,6 +631,15 @@ fn items_read_from_a_document_are_marked_until_edited() {
     );
     assert_eq!(v.read_mark("visit.previous_address", None), None);
     assert_eq!(v.read_mark("person.name", Some(0)), None);
+    assert_eq!(
+        v.read_marks(),
+        [ReadMark {
+            key: "person.name".into(),
+            person: Some(1),
+            document: DocumentKind::TransferCertificate,
+            path: ReadPath::Qr,
+        }]
+    );
     // The marks are not items: values and conflicts do not see them.
     assert_eq!(v.values().persons[1].len(), 1);
     assert!(v.conflicts().is_empty());

@@ -31,6 +31,10 @@ pub struct ItemInputProps {
     /// through 訂正). Text stays focusable and selectable (`readonly`).
     #[prop_or_default]
     pub read_only: bool,
+    /// The mark of the document this value was read from (`QR`, `OCR`, `IC`) and the
+    /// document's name, while it still holds what was read.
+    #[prop_or_default]
+    pub read_from: Option<(&'static str, &'static str)>,
     /// Whether a form that asks for this field was asked to be confirmed: its 必須 notes show
     /// even on a field nobody has visited.
     #[prop_or_default]
@@ -235,9 +239,15 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     let required = field.required.then(|| {
         html! { <span class="required" aria-hidden="true">{ ja(Text::RequiredMark) }</span> }
     });
+    // 「QR」 beside a value read from the 転出証明書 (and so on), until someone edits it; the
+    // title names the document for the mouse, the label's text for screen readers.
+    let read_from = props.read_from.map(|(mark, document)| {
+        let title = ja(Text::ReadFromTitle).replace("{d}", document);
+        html! { <span class="read-from" title={title.clone()} aria-label={title}>{ mark }</span> }
+    });
     html! {
-        <div class={classes!("field", invalid.then_some("invalid"))} {onfocusout}>
-            <label for={id.clone()}>{ &field.label.ja }{ for required }</label>
+        <div class={classes!("field", invalid.then_some("invalid"), props.read_from.map(|_| "read"))} {onfocusout}>
+            <label for={id.clone()}>{ &field.label.ja }{ for required }{ for read_from }</label>
             // Every child is always there (empty when it has nothing to say), so that an echo
             // or a conflict appearing never shifts the input's place among its siblings: Yew
             // matches unkeyed children by position and would re-create the input under the

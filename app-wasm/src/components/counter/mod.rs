@@ -1,4 +1,5 @@
 mod count_input;
+mod fill_confirm;
 mod item_input;
 mod navi_panel;
 mod print_view;

@@ -1,6 +1,6 @@
+use shared_model::DocumentId;
 use shared_model::calendar::read_date;
 use shared_model::navi::LifeEvent;
-use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -8,12 +8,12 @@ use yew::prelude::*;
 use shared_model::catalog::VisitValues;
 use shared_model::prefill::Prefill;
 
+use super::fill_confirm::FillConfirm;
 use crate::api::{self, ApiError, Resident};
 use crate::context::AppContext;
+use crate::fill::{self, FillSource};
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
-use crate::repo::RepoHandle;
-use crate::state::Action;
 
 /// Properties of [`ResidentLookup`].
 #[derive(Properties, PartialEq)]
@@ -26,48 +26,6 @@ pub struct ResidentLookupProps {
     pub event: Option<LifeEvent>,
     /// What the visit holds now (a fill that would replace some of it asks first).
     pub values: VisitValues,
-}
-
-/// Carries a fill out (every item, or only the blanks) and says how many items it wrote.
-fn apply(repo: &RepoHandle, app: &AppContext, id: DocumentId, plan: &Prefill, replace: bool) {
-    let changes = plan.visit_changes(replace);
-    let items = changes
-        .iter()
-        .filter(|c| matches!(c, VisitChange::ItemIf { .. }))
-        .count();
-    for change in changes {
-        repo.change(id, change);
-    }
-    // The 経過 says the register filled the visit, and how much of it.
-    repo.change(
-        id,
-        VisitChange::FilledFromRegister {
-            items,
-            household: plan.new_persons > 0
-                || plan.changes.iter().any(|c| c.person.unwrap_or(0) > 0),
-            at: js_sys::Date::now() as i64,
-        },
-    );
-    app.dispatch(Action::Announce(
-        ja(Text::AnnounceFilled).replace("{n}", &items.to_string()),
-    ));
-}
-
-/// A value as the confirmation shows it: a 個人番号 masked but for its last 4 digits.
-fn shown(key: &str, value: &str) -> String {
-    if key == "person.my_number" && value.chars().count() > 4 {
-        let tail: String = value
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("••••••••{tail}")
-    } else {
-        value.to_owned()
-    }
 }
 
 /// Resident lookup (online only): find a person by フリガナ, 生年月日 or name/address, and
@@ -142,7 +100,7 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
         move |members: Vec<Resident>, one: bool| {
             let plan = plan_of(&members, one);
             if plan.replacing().next().is_none() {
-                apply(&repo, &app, id, &plan, true);
+                fill::carry_out(&repo, &app, id, &plan, true, FillSource::Register);
             } else {
                 pending.set(Some((members, one)));
                 crate::focus::focus_first_of(&["#fill-replace"]);
@@ -189,56 +147,18 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
     let note = message.map(ja).unwrap_or_default();
     let confirm = pending.as_ref().map(|(members, one)| {
         let plan = plan_of(members, *one);
-        let rows = plan.replacing().map(|c| {
-            html! {
-                <tr key={format!("{}-{:?}", c.key, c.person)}>
-                    <th scope="row">{ c.label_ja() }</th>
-                    <td>{ shown(&c.key, &c.current) }</td>
-                    <td>{ shown(&c.key, &c.proposed) }</td>
-                </tr>
-            }
-        });
-        let blanks = plan.changes.iter().filter(|c| !c.replaces()).count();
-        let answer = |replace: Option<bool>| {
-            let (repo, app, pending, plan) = (repo.clone(), app.clone(), pending.clone(), plan.clone());
-            Callback::from(move |_: MouseEvent| {
+        let on_answer = {
+            let (repo, app, pending) = (repo.clone(), app.clone(), pending.clone());
+            Callback::from(move |replace: Option<bool>| {
                 if let Some(replace) = replace {
-                    apply(&repo, &app, id, &plan, replace);
+                    fill::carry_out(&repo, &app, id, &plan, replace, FillSource::Register);
                 }
                 pending.set(None);
                 // The panel goes: the focus goes back to the lookup's query.
                 crate::focus::focus_first_of(&["#lookup-query"]);
             })
         };
-        // Escape answers やめる, as in any dialog.
-        let onkeydown = {
-            let cancel = answer(None);
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Escape" {
-                    e.prevent_default();
-                    cancel.emit(MouseEvent::new("click").expect("a click event"));
-                }
-            })
-        };
-        html! {
-            <div class="fill-confirm" id="fill-confirm" role="group" aria-labelledby="fill-confirm-title" {onkeydown}>
-                <h3 id="fill-confirm-title">{ ja(Text::FillConfirmTitle) }</h3>
-                <table id="fill-changes">
-                    <thead><tr>
-                        <th scope="col">{ ja(Text::FillConfirmItem) }</th>
-                        <th scope="col">{ ja(Text::FillConfirmCurrent) }</th>
-                        <th scope="col">{ ja(Text::FillConfirmProposed) }</th>
-                    </tr></thead>
-                    <tbody>{ for rows }</tbody>
-                </table>
-                <p>{ ja(Text::FillConfirmBlanks).replace("{n}", &blanks.to_string()) }</p>
-                <div class="actions">
-                    <button type="button" id="fill-replace" onclick={answer(Some(true))}>{ ja(Text::FillReplace) }</button>
-                    <button type="button" id="fill-blanks-only" onclick={answer(Some(false))}>{ ja(Text::FillBlanksOnly) }</button>
-                    <button type="button" id="fill-cancel" onclick={answer(None)}>{ ja(Text::FillCancel) }</button>
-                </div>
-            </div>
-        }
+        html! { <FillConfirm plan={plan_of(members, *one)} {on_answer} /> }
     });
     html! {
         <section class="lookup" aria-labelledby="lookup-title">

@@ -201,6 +201,13 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             }
             out
         };
+    // Which document an item's value was read from, while it still holds it.
+    let read_from = |key: &str, person: Option<usize>| {
+        view.read_marks
+            .iter()
+            .find(|m| m.key == key && m.person == person)
+            .map(|m| (m.path.mark(), m.document.label_ja()))
+    };
     let conflict_for = |key: &str, person: Option<usize>, form: Option<&str>| -> Option<Conflict> {
         view.conflicts
             .iter()
@@ -282,6 +289,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             <ItemInput key={field.key.clone()} dom_id={dom_id(&["item", &field.key])} field={field.clone()}
                        findings={item_findings(field, &value, None)} {value} {read_only} {asked}
                        conflict={conflict_for(&field.key, None, None)} actor_names={names.clone()}
+                       read_from={read_from(&field.key, None)}
                        on_change={item_change(field.key.clone(), None)} />
         }
     };
@@ -300,6 +308,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                            field={field.clone()}
                            findings={item_findings(field, &value, Some(i))} {value}
                            conflict={conflict_for(&field.key, Some(i), None)} actor_names={names.clone()} {read_only} {asked}
+                           read_from={read_from(&field.key, Some(i))}
                            on_change={item_change(field.key.clone(), Some(i))} />
             }
         });
@@ -457,6 +466,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             "correction_opened" => Text::HistoryCorrectionOpened,
             "navi_answered" => Text::HistoryNaviAnswered,
             "filled_from_register" => Text::HistoryFilledFromRegister,
+            "filled_from_document" => Text::HistoryFilledFromDocument,
             "confirmation_requested" => Text::HistoryConfirmationRequested,
             "confirmed" => Text::HistoryConfirmed,
             "refused" => Text::HistoryRefused,

@@ -1,0 +1,83 @@
+//! Carrying a [`Prefill`] out into a visit: from the resident register (住基) or from a
+//! document the citizen brought ([`shared_model::document_read`]).
+//!
+//! Every fill goes the same way: the plan's changes (new person rows, then each item only
+//! if it still holds what the plan saw), one history line, and an announcement for screen
+//! readers. A fill from a document also marks each item it wrote, so the screen shows where
+//! it came from until someone edits it.
+
+use shared_model::document_read::{DocumentKind, ReadPath};
+use shared_model::prefill::Prefill;
+use shared_model::{DocumentId, VisitChange};
+
+use crate::context::AppContext;
+use crate::i18n::{Text, ja};
+use crate::repo::RepoHandle;
+use crate::state::Action;
+
+/// Where a fill's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillSource {
+    /// The resident register (住基), looked up on the server.
+    Register,
+    /// A document the citizen brought, read at the counter or the kiosk.
+    Document(DocumentKind, ReadPath),
+}
+
+/// Writes `plan` into visit `id` (every item, or only blanks when `replace` is false), notes
+/// it in the visit's history and announces how many items were written. Returns that count.
+pub fn carry_out(
+    repo: &RepoHandle,
+    app: &AppContext,
+    id: DocumentId,
+    plan: &Prefill,
+    replace: bool,
+    source: FillSource,
+) -> usize {
+    let changes = plan.visit_changes(replace);
+    let written: Vec<(String, Option<usize>, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            VisitChange::ItemIf {
+                key, person, value, ..
+            } => Some((key.clone(), *person, value.clone())),
+            _ => None,
+        })
+        .collect();
+    for change in changes {
+        repo.change(id, change);
+    }
+    let at = js_sys::Date::now() as i64;
+    let count = written.len();
+    match source {
+        // The 経過 says the register filled the visit, and how much of it.
+        FillSource::Register => repo.change(
+            id,
+            VisitChange::FilledFromRegister {
+                items: count,
+                household: plan.new_persons > 0
+                    || plan.changes.iter().any(|c| c.person.unwrap_or(0) > 0),
+                at,
+            },
+        ),
+        FillSource::Document(document, path) => repo.change(
+            id,
+            VisitChange::FilledFromDocument {
+                document,
+                path,
+                items: written,
+                at,
+            },
+        ),
+    }
+    let announce = match source {
+        FillSource::Register => ja(Text::AnnounceFilled).to_owned(),
+        FillSource::Document(document, _) => {
+            ja(Text::AnnounceFilledFromDocument).replace("{d}", document.label_ja())
+        }
+    };
+    app.dispatch(Action::Announce(
+        announce.replace("{n}", &count.to_string()),
+    ));
+    count
+}
