@@ -153,6 +153,108 @@ impl DocumentRead {
     }
 }
 
+/// A value a document gave for an item that the item cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemValueError {
+    /// The key is not a canonical item (a mistake in a field map).
+    #[error("「{0}」は項目ではありません")]
+    UnknownItem(String),
+    /// The value is not one of the item's choices.
+    #[error("{label}「{value}」は選択肢にありません")]
+    NotAChoice {
+        /// The item's label.
+        label: String,
+        /// The value read.
+        value: String,
+    },
+    /// The item's validation refuses the value (a date that is not one, …).
+    #[error("{label}: {message}")]
+    Invalid {
+        /// The item's label.
+        label: String,
+        /// What validation says, in Japanese.
+        message: String,
+    },
+}
+
+/// A document's value for item `key`, in the form the visit stores: a choice by its id
+/// (its Japanese or English label, or its id; for `person.sex` also 男性/女性, `M`/`F` and
+/// ISO/IEC 5218's `1`/`2`), a flag as `true`/`false` (有/無, 1/0), everything else in its
+/// kind's canonical form (a date in any form the counter may type — 令和6年4月1日, R6.4.1,
+/// 19900401 — as `YYYY-MM-DD`). Empty stays empty.
+///
+/// Errors: [`ItemValueError`] naming the item and the value.
+///
+/// ```
+/// use shared_model::document_read::item_value;
+/// assert_eq!(item_value("person.sex", "女").unwrap(), "female");
+/// assert_eq!(item_value("person.sex", "1").unwrap(), "male");
+/// assert_eq!(item_value("person.birth_date", "平成2年4月1日").unwrap(), "1990-04-01");
+/// assert_eq!(item_value("person.foreign_category", "中長期在留者").unwrap(), "mid_long_term");
+/// assert!(item_value("person.birth_date", "2月30日").is_err());
+/// ```
+pub fn item_value(key: &str, raw: &str) -> Result<String, ItemValueError> {
+    use crate::catalog::{Catalog, Kind};
+    let item = Catalog::builtin()
+        .items
+        .get(key)
+        .ok_or_else(|| ItemValueError::UnknownItem(key.to_owned()))?;
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let label = || item.label.ja.clone();
+    match item.kind {
+        Kind::Choice => {
+            let folded = fold_width(value);
+            let alias = match (key, folded.to_ascii_lowercase().as_str()) {
+                ("person.sex", "1" | "m" | "男性") => Some("male"),
+                ("person.sex", "2" | "f" | "女性") => Some("female"),
+                _ => None,
+            };
+            alias
+                .map(str::to_owned)
+                .or_else(|| {
+                    item.choices
+                        .iter()
+                        .find(|c| {
+                            c.id == folded || c.ja == folded || c.en.eq_ignore_ascii_case(&folded)
+                        })
+                        .map(|c| c.id.clone())
+                })
+                .ok_or_else(|| ItemValueError::NotAChoice {
+                    label: label(),
+                    value: value.to_owned(),
+                })
+        }
+        Kind::Flag => match fold_width(value).as_str() {
+            "true" | "1" | "有" | "あり" | "○" => Ok("true".into()),
+            "false" | "0" | "無" | "なし" => Ok("false".into()),
+            _ => Err(ItemValueError::NotAChoice {
+                label: label(),
+                value: value.to_owned(),
+            }),
+        },
+        kind => kind
+            .canonical(value)
+            .map_err(|finding| ItemValueError::Invalid {
+                label: label(),
+                message: finding.message_ja,
+            }),
+    }
+}
+
+/// Full-width ASCII as ASCII (`Ｍ` is `M`, `１` is `1`).
+fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
 /// `document/path` (`transfer_certificate/qr`).
 pub fn source_name(document: DocumentKind, path: ReadPath) -> String {
     format!("{}/{}", document.as_str(), path.as_str())
