@@ -1,10 +1,14 @@
 //! Scanners and card readers for the counters (WebHID, Web Serial, WebUSB), with pure-Rust
 //! protocol parsers behind transport traits so they test without hardware.
 //!
-//! The principal type so far is [`wedge::WedgeDecoder`]: QR and barcode readers in
-//! keyboard-wedge mode, which need no device permission. The 転出証明書 QR readers over Web
-//! Serial / WebHID, ID-card OCR and the マイナンバーカード through a local card bridge follow
-//! as the roadmap in DEVELOPERS.md sets out.
+//! The principal type is [`transfer_certificate::CertificateReader`]: the paper 転出証明書's
+//! two-dimensional code, symbol by symbol, into every 異動者's items. Its transports:
+//! [`serial::SymbolFramer`] (USB-COM readers over Web Serial, the primary mode: raw bytes),
+//! [`hid_pos::ScannedData`] (USB HID POS readers over WebHID) and [`wedge::WedgeDecoder`]
+//! (keyboard-wedge readers: ASCII only, also our own handoff slips).
 #![forbid(unsafe_code)]
 
+pub mod hid_pos;
+pub mod serial;
+pub mod transfer_certificate;
 pub mod wedge;
