@@ -174,6 +174,21 @@ pub enum Text {
     FillCancel,
     AnnounceFilled,
     AnnounceFilledFromDocument,
+    // 転出証明書 QR reading (counter)
+    QrTitle,
+    QrStatusNone,
+    QrStatusClosed,
+    QrStatusOpen,
+    QrStatusFailed,
+    QrKindLabel,
+    QrKindSerial,
+    QrKindHid,
+    QrKindWedge,
+    QrConnect,
+    QrGiveUp,
+    QrPartial,
+    QrFilled,
+    QrWedgeCannot,
     ReadFromTitle,
     SignInTitle,
     SignInLogin,
@@ -554,6 +569,41 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         AnnounceFilled => (
             "住基から{n}項目を入力しました。",
             "{n} items filled from the register.",
+        ),
+        QrTitle => ("転出証明書 (QRコード)", "Moving-out certificate (QR code)"),
+        QrStatusNone => (
+            "QRリーダー: 未設定。種類を選んで「接続」を押してください。",
+            "QR reader: not set up. Choose its kind and press Connect.",
+        ),
+        QrStatusClosed => (
+            "QRリーダー ({k}): 未接続。「接続」を押してください。",
+            "QR reader ({k}): not connected. Press Connect.",
+        ),
+        QrStatusOpen => (
+            "QRリーダー ({k}): 接続中。転出証明書のコードを読み取ってください。",
+            "QR reader ({k}): connected. Scan the certificate's code.",
+        ),
+        QrStatusFailed => (
+            "QRリーダー ({k}): 接続できません ({e})",
+            "QR reader ({k}): cannot connect ({e})",
+        ),
+        QrKindLabel => ("QRリーダーの種類", "Reader kind"),
+        QrKindSerial => ("USB-COM (シリアル)", "USB-COM (serial)"),
+        QrKindHid => ("USB HID POS", "USB HID POS"),
+        QrKindWedge => ("キーボード (英数字のみ)", "Keyboard wedge (ASCII only)"),
+        QrConnect => ("接続", "Connect"),
+        QrWedgeCannot => (
+            "キーボードモードのQRリーダーでは漢字の入った転出証明書を読めません。リーダーを USB-COM に設定し (設定用バーコードは README の「機器の設定」)、種類「USB-COM」で接続してください。",
+            "A reader in keyboard mode cannot read a certificate with kanji. Set it to USB-COM (setting codes in the README) and connect it as USB-COM.",
+        ),
+        QrGiveUp => ("読み取りをやめる", "Stop reading"),
+        QrPartial => (
+            "転出証明書を読み取り中: {of}人中{n}人。続きのコードを読み取ってください。",
+            "Reading the certificate: {n} of {of} persons. Scan the next code.",
+        ),
+        QrFilled => (
+            "転出証明書から{p}人分、{n}項目を入力しました。「QR」の印が付いた値を確かめてください。",
+            "{n} items of {p} persons filled from the certificate. Check the values marked QR.",
         ),
         ReadFromTitle => ("{d}から読み取った値", "Read from the {d}"),
         AnnounceFilledFromDocument => (

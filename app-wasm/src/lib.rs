@@ -14,6 +14,7 @@ pub mod fill;
 pub mod focus;
 mod hooks;
 pub mod i18n;
+pub mod qr_reader;
 pub mod repo;
 pub mod route;
 pub mod slip_scan;

@@ -120,3 +120,8 @@ async fn every_field_of_every_form_typed_key_by_key() {
 async fn the_visit_screen_fits_a_1920_by_1080_counter() {
     browser_suite("e2e-layout.mjs").await;
 }
+
+#[tokio::test]
+async fn a_transfer_certificate_qr_fills_the_tennyu_over_serial_hid_and_keyboard_readers() {
+    browser_suite("e2e-qr.mjs").await;
+}

@@ -54,6 +54,16 @@ pub fn app() -> Html {
             if matches!(Route::current(), Route::Kiosk) {
                 return;
             }
+            // A 転出証明書's code from a keyboard-wedge QR reader, on a visit: its lines go
+            // to the visit's certificate reading.
+            let reader = crate::qr_reader::QrReader::shared();
+            if reader.is_wedge()
+                && matches!(Route::current(), Route::CounterVisit(_))
+                && matches!(slip.read, Err(shared_model::handoff::ScanError::NotASlip))
+            {
+                reader.wedge_line(&slip.scan.text);
+                return;
+            }
             match slip.read {
                 Ok(id) => {
                     // What an earlier scan went wrong with is over.

@@ -4,6 +4,7 @@ mod item_input;
 mod navi_panel;
 mod print_view;
 mod resident_lookup;
+mod transfer_certificate;
 mod visit_actions;
 mod visit_screen;
 

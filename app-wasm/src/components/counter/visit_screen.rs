@@ -13,6 +13,7 @@ use super::count_input::CountInput;
 use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
 use super::resident_lookup::ResidentLookup;
+use super::transfer_certificate::TransferCertificateReading;
 use super::visit_actions::VisitActions;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
@@ -556,6 +557,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                        notified_on_missing={view.values.get("", "visit.notified_on", None).is_none()} />
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
                             values={view.values.clone()} />
+            <TransferCertificateReading key="qr" {id} event={view.answers.as_ref().map(|a| a.event)}
+                                        values={view.values.clone()} />
             <fieldset key="shared" class="form-section" id="section-shared">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
