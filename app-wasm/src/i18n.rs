@@ -189,6 +189,13 @@ pub enum Text {
     QrPartial,
     QrFilled,
     QrWedgeCannot,
+    // 転出証明書 QR at the kiosk camera
+    KioskCameraTitle,
+    KioskCameraStart,
+    KioskCameraStop,
+    KioskCameraHint,
+    KioskCameraRead,
+    KioskCameraFailed,
     ReadFromTitle,
     SignInTitle,
     SignInLogin,
@@ -592,6 +599,27 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         QrKindHid => ("USB HID POS", "USB HID POS"),
         QrKindWedge => ("キーボード (英数字のみ)", "Keyboard wedge (ASCII only)"),
         QrConnect => ("接続", "Connect"),
+        KioskCameraTitle => (
+            "転出証明書をお持ちの方",
+            "If you have a moving-out certificate",
+        ),
+        KioskCameraStart => (
+            "QRコードをカメラで読み取る",
+            "Read its QR code with the camera",
+        ),
+        KioskCameraStop => ("やめる", "Stop"),
+        KioskCameraHint => (
+            "転出証明書のQRコードをカメラに向けてください。",
+            "Hold the certificate's QR code to the camera.",
+        ),
+        KioskCameraRead => (
+            "転出証明書から{n}人分を読み取りました。窓口で職員が確認します。",
+            "{n} persons read from the certificate. Staff will check them at the counter.",
+        ),
+        KioskCameraFailed => (
+            "カメラを使えません ({e})",
+            "The camera cannot be used ({e})",
+        ),
         QrWedgeCannot => (
             "キーボードモードのQRリーダーでは漢字の入った転出証明書を読めません。リーダーを USB-COM に設定し (設定用バーコードは README の「機器の設定」)、種類「USB-COM」で接続してください。",
             "A reader in keyboard mode cannot read a certificate with kanji. Set it to USB-COM (setting codes in the README) and connect it as USB-COM.",

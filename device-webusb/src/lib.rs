@@ -5,9 +5,11 @@
 //! two-dimensional code, symbol by symbol, into every 異動者's items. Its transports:
 //! [`serial::SymbolFramer`] (USB-COM readers over Web Serial, the primary mode: raw bytes),
 //! [`hid_pos::ScannedData`] (USB HID POS readers over WebHID) and [`wedge::WedgeDecoder`]
-//! (keyboard-wedge readers: ASCII only, also our own handoff slips).
+//! (keyboard-wedge readers: ASCII only, also our own handoff slips) and
+//! [`camera::symbols_in_frame`] (the kiosk tablet's camera).
 #![forbid(unsafe_code)]
 
+pub mod camera;
 pub mod hid_pos;
 pub mod serial;
 pub mod transfer_certificate;

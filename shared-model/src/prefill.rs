@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 use crate::catalog::{Catalog, VisitValues};
 use crate::document_read::{DocumentKind, DocumentRead};
 use crate::navi::LifeEvent;
+use crate::search_key::search_key;
 use crate::synthetic::Resident;
 use crate::visit::VisitChange;
 
@@ -274,18 +275,19 @@ fn same(key: &str, a: &str, b: &str) -> bool {
     canonical(a) == canonical(b)
 }
 
-/// Whether person row `i` already holds this resident: the same フリガナ or 氏名 (spaces
-/// aside), and no other 生年月日.
+/// Whether person row `i` already holds this person: the same フリガナ or 氏名 as the
+/// register's search folds them ([`search_key`]: spaces, 異体字, kana forms aside), and no
+/// other 生年月日.
 fn holds(values: &VisitValues, i: usize, member: &BTreeMap<String, String>) -> bool {
     let get = |key: &str| values.get("", key, Some(i)).unwrap_or_default();
     let theirs = |key: &str| member.get(key).map(String::as_str).unwrap_or_default();
-    let squeeze = |v: &str| v.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let name = !get("person.name").is_empty()
-        && !theirs("person.name").is_empty()
-        && squeeze(get("person.name")) == squeeze(theirs("person.name"));
-    let kana = !get("person.kana").is_empty()
-        && !theirs("person.kana").is_empty()
-        && same("person.kana", get("person.kana"), theirs("person.kana"));
+    // Folded as the register's search folds them: spaces, 異体字 (髙 is 高), kana forms.
+    let meet = |key: &str| {
+        let (ours, theirs) = (get(key), theirs(key));
+        !ours.is_empty() && !theirs.is_empty() && search_key(ours) == search_key(theirs)
+    };
+    let name = meet("person.name");
+    let kana = meet("person.kana");
     let birth = get("person.birth_date");
     let birth_agrees = birth.is_empty()
         || theirs("person.birth_date").is_empty()
@@ -570,5 +572,29 @@ mod tests {
                 .iter()
                 .any(|c| c.key == "visit.previous_address")
         );
+    }
+
+    #[test]
+    fn a_name_typed_with_the_common_form_of_a_variant_is_the_same_person() {
+        let mut values = VisitValues::default();
+        values
+            .persons
+            .push([("person.name".to_owned(), "高橋 一郎".to_owned())].into());
+        let mut read = DocumentRead::new(
+            DocumentKind::TransferCertificate,
+            crate::document_read::ReadPath::Qr,
+        );
+        for name in ["髙橋 一郎", "髙橋 花子"] {
+            read.persons
+                .push([("person.name".to_owned(), name.to_owned())].into());
+        }
+        let plan = Prefill::read(&values, &read, Some(LifeEvent::Tennyu));
+        // 髙橋 一郎 is the applicant typed as 高橋 一郎: asked about, not added again.
+        assert_eq!(plan.new_persons, 1);
+        let replacing: Vec<_> = plan
+            .replacing()
+            .map(|c| (c.key.as_str(), c.person))
+            .collect();
+        assert_eq!(replacing, [("person.name", Some(0))]);
     }
 }

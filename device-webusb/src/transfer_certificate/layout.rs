@@ -176,7 +176,8 @@ impl Layout {
     }
 
     /// The CSV records of `text` as persons. Returns the complete records, and whether the
-    /// text ends inside a record (a code that stops mid-row, continued in the next).
+    /// text ends inside a record (a code that stops mid-row, continued in the next) or is
+    /// only a header so far (a keyboard-wedge reader sends the code line by line).
     ///
     /// Errors: [`RecordError::Foreign`] when the first record is neither a header nor a
     /// record with a 氏名 and a valid 生年月日 (and the marker, when the layout has one);
@@ -216,6 +217,9 @@ impl Layout {
         // short of the layout's width.
         let ends_line = text.ends_with('\n') || text.ends_with('\r');
         let partial = !ends_line && rows.last().is_some_and(|r| r.len() < width);
+        if header && rows.is_empty() {
+            return Ok((Vec::new(), true));
+        }
         if partial && let Some(row) = rows.pop() {
             // A text that is only the start of a record must start like a certificate: a
             // header before it, or the marker in its marker cell (or the start of it, where

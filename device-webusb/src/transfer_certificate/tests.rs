@@ -241,3 +241,23 @@ fn a_layout_without_a_header_reads_columns_by_position() {
     assert_eq!(read.persons[0]["person.birth_date"], "1990-04-01");
     assert_eq!(read.persons[0]["person.sex"], "female");
 }
+
+#[test]
+fn a_wedge_reader_sending_the_code_line_by_line_is_joined() {
+    // A keyboard-wedge reader ends each line with Enter: every line comes as a symbol.
+    let mut reader = CertificateReader::default();
+    let text = household();
+    let lines: Vec<&str> = text.lines().collect();
+    for line in &lines[..3] {
+        assert!(matches!(
+            reader.feed(Symbol::bytes(format!("{line}\n").as_bytes())),
+            Ok(Progress::Partial { .. })
+        ));
+    }
+    let read = complete(
+        reader
+            .feed(Symbol::bytes(format!("{}\n", lines[3]).as_bytes()))
+            .unwrap(),
+    );
+    assert_eq!(read.persons.len(), 3);
+}

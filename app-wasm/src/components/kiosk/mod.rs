@@ -1,9 +1,11 @@
+mod certificate_camera;
 mod visit_form;
 
 use shared_model::{DocumentId, Field};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use self::certificate_camera::CertificateCamera;
 use self::visit_form::VisitForm;
 use crate::api;
 use crate::context::AppContext;
@@ -144,6 +146,7 @@ pub fn kiosk() -> Html {
                         <strong id="reception-number">{ number }</strong>
                     </p>
                     <div class="slot">{ for form }</div>
+                    <CertificateCamera id={*id} />
                     <button id="kiosk-done" class="big primary" onclick={finish}>
                         { ja(Text::KioskDone) }
                     </button>

@@ -1,0 +1,282 @@
+use device_webusb::camera::{luma_of_rgba, symbols_in_frame};
+use device_webusb::transfer_certificate::{CertificateError, CertificateReader, Progress};
+use shared_model::DocumentId;
+use shared_model::VisitChange;
+use shared_model::document_read::{DocumentKind, ReadPath};
+use shared_model::navi::{Answers, LifeEvent};
+use shared_model::prefill::Prefill;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream};
+use yew::prelude::*;
+
+use crate::context::AppContext;
+use crate::fill::{self, FillSource};
+use crate::hooks::use_repo;
+use crate::i18n::{Text, ja};
+
+/// How often a frame is looked at, ms.
+const FRAME_EVERY_MS: u32 = 250;
+
+/// Properties of [`CertificateCamera`].
+#[derive(Properties, PartialEq)]
+pub struct CertificateCameraProps {
+    /// The kiosk's visit.
+    pub id: DocumentId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Status {
+    Idle,
+    Looking,
+    Partial(usize, Option<usize>),
+    Read(usize),
+    Refused(String),
+}
+
+/// What the camera holds while it looks: the stream (to stop it) and the frame timer.
+#[derive(Default)]
+struct Looking {
+    stream: Option<MediaStream>,
+    timer: Option<gloo_timers::callback::Interval>,
+}
+
+impl Looking {
+    fn stop(&mut self) {
+        self.timer = None;
+        if let Some(stream) = self.stream.take() {
+            for track in stream.get_tracks().iter() {
+                if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                    track.stop();
+                }
+            }
+        }
+    }
+}
+
+/// The citizen holds the 転出証明書's QR code to the kiosk tablet's camera: its frames are
+/// decoded in wasm ([`symbols_in_frame`]), a household over several codes is read code by
+/// code, and what it says fills the blanks of this visit for every person (never what the
+/// citizen typed: the counter checks it), marked as read from the certificate. The camera
+/// is on only while it looks, and off once the certificate is read or the citizen stops.
+#[component(CertificateCamera)]
+pub fn certificate_camera(props: &CertificateCameraProps) -> Html {
+    let repo = use_repo();
+    let app = use_context::<AppContext>().expect("app context");
+    let status = use_state(|| Status::Idle);
+    let video = use_node_ref();
+    let canvas = use_node_ref();
+    let looking = use_mut_ref(Looking::default);
+    let reader = use_mut_ref(CertificateReader::default);
+    let id = props.id;
+    // The latest values of the visit, for a read that completes between renders.
+    let latest = use_mut_ref(|| None);
+    *latest.borrow_mut() = app
+        .open
+        .as_ref()
+        .filter(|v| v.id == id)
+        .map(|v| (v.values.clone(), v.answers.as_ref().map(|a| a.event)));
+    {
+        let looking = looking.clone();
+        use_effect_with(id, move |_| move || looking.borrow_mut().stop());
+    }
+
+    let start = {
+        let (status, video, canvas, looking, reader, repo, app, latest) = (
+            status.clone(),
+            video.clone(),
+            canvas.clone(),
+            looking.clone(),
+            reader.clone(),
+            repo.clone(),
+            app.clone(),
+            latest.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let (status, video, canvas, looking, reader, repo, app, latest) = (
+                status.clone(),
+                video.clone(),
+                canvas.clone(),
+                looking.clone(),
+                reader.clone(),
+                repo.clone(),
+                app.clone(),
+                latest.clone(),
+            );
+            spawn_local(async move {
+                let stream = match open_camera().await {
+                    Ok(stream) => stream,
+                    Err(why) => {
+                        status.set(Status::Refused(
+                            ja(Text::KioskCameraFailed).replace("{e}", &why),
+                        ));
+                        return;
+                    }
+                };
+                let Some(element) = video.cast::<HtmlVideoElement>() else {
+                    return;
+                };
+                element.set_src_object(Some(&stream));
+                let _ = element.play();
+                status.set(Status::Looking);
+                let on_frame = {
+                    let (status, looking) = (status.clone(), looking.clone());
+                    move || {
+                        let Some(luma) = frame(&element, &canvas) else {
+                            return;
+                        };
+                        for symbol in symbols_in_frame(luma.0, luma.1, &luma.2) {
+                            let fed = reader.borrow_mut().feed(symbol);
+                            match fed {
+                                // The camera sees the same code frame after frame.
+                                Err(CertificateError::Duplicate) => {}
+                                Err(e) => status.set(Status::Refused(e.to_string())),
+                                Ok(Progress::Partial { persons, of }) => {
+                                    status.set(Status::Partial(persons, of))
+                                }
+                                Ok(Progress::Complete(read)) => {
+                                    looking.borrow_mut().stop();
+                                    spawn_local(crate::api::audit_document_read(
+                                        DocumentKind::TransferCertificate,
+                                        ReadPath::Qr,
+                                        Some(id),
+                                    ));
+                                    let Some((values, event)) = latest.borrow().clone() else {
+                                        return;
+                                    };
+                                    if event.is_none() {
+                                        repo.change(
+                                            id,
+                                            VisitChange::Answers {
+                                                answers: Answers::new(LifeEvent::Tennyu),
+                                                at: js_sys::Date::now() as i64,
+                                            },
+                                        );
+                                    }
+                                    let plan = Prefill::read(
+                                        &values,
+                                        &read,
+                                        Some(event.unwrap_or(LifeEvent::Tennyu)),
+                                    );
+                                    // Blanks only: what the citizen typed the counter checks.
+                                    fill::carry_out(
+                                        &repo,
+                                        &app,
+                                        id,
+                                        &plan,
+                                        false,
+                                        FillSource::Document(
+                                            DocumentKind::TransferCertificate,
+                                            ReadPath::Qr,
+                                        ),
+                                    );
+                                    status.set(Status::Read(read.persons.len()));
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                };
+                let mut held = looking.borrow_mut();
+                held.stream = Some(stream);
+                held.timer = Some(gloo_timers::callback::Interval::new(
+                    FRAME_EVERY_MS,
+                    on_frame,
+                ));
+            });
+        })
+    };
+    let stop = {
+        let (status, looking, reader) = (status.clone(), looking.clone(), reader.clone());
+        Callback::from(move |_: MouseEvent| {
+            looking.borrow_mut().stop();
+            reader.borrow_mut().abandon();
+            status.set(Status::Idle);
+        })
+    };
+    let on = matches!(*status, Status::Looking | Status::Partial(..));
+    let (said, alert) = match &*status {
+        Status::Idle => (String::new(), false),
+        Status::Looking => (ja(Text::KioskCameraHint).to_owned(), false),
+        Status::Partial(n, of) => (
+            ja(Text::QrPartial)
+                .replace("{n}", &n.to_string())
+                .replace("{of}", &of.map_or("?".into(), |o| o.to_string())),
+            false,
+        ),
+        Status::Read(n) => (
+            ja(Text::KioskCameraRead).replace("{n}", &n.to_string()),
+            false,
+        ),
+        Status::Refused(why) => (why.clone(), true),
+    };
+    html! {
+        <section class="kiosk-camera" aria-labelledby="kiosk-camera-title">
+            <h2 id="kiosk-camera-title">{ ja(Text::KioskCameraTitle) }</h2>
+            <div class="actions">
+                <button type="button" class="big" id="kiosk-camera-start" onclick={start} disabled={on}>
+                    { ja(Text::KioskCameraStart) }
+                </button>
+                <button type="button" class="big" id="kiosk-camera-stop" onclick={stop} disabled={!on}>
+                    { ja(Text::KioskCameraStop) }
+                </button>
+            </div>
+            <video ref={video} id="kiosk-camera-video" muted=true playsinline=true hidden={!on}
+                   aria-hidden="true"></video>
+            <canvas ref={canvas} hidden=true></canvas>
+            <p id="kiosk-camera-status" role={if alert { "alert" } else { "status" }}>{ said }</p>
+        </section>
+    }
+}
+
+/// Asks for the camera (the back one on a tablet); the reason as text when refused.
+async fn open_camera() -> Result<MediaStream, String> {
+    let devices = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(|_| "このブラウザーではカメラを使えません".to_owned())?;
+    let constraints = web_sys::MediaStreamConstraints::new();
+    let video = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&video, &"facingMode".into(), &"environment".into());
+    constraints.set_video(&video);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(describe)?;
+    JsFuture::from(promise)
+        .await
+        .map_err(describe)?
+        .dyn_into::<MediaStream>()
+        .map_err(|_| "カメラの映像を受け取れません".to_owned())
+}
+
+fn describe(error: wasm_bindgen::JsValue) -> String {
+    js_sys::Reflect::get(&error, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "不明なエラー".into())
+}
+
+/// The video's current frame as luma (width, height, bytes), once it has one.
+fn frame(video: &HtmlVideoElement, canvas: &NodeRef) -> Option<(usize, usize, Vec<u8>)> {
+    let (w, h) = (video.video_width(), video.video_height());
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let canvas = canvas.cast::<HtmlCanvasElement>()?;
+    canvas.set_width(w);
+    canvas.set_height(h);
+    let context = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    context
+        .draw_image_with_html_video_element(video, 0.0, 0.0)
+        .ok()?;
+    let data = context
+        .get_image_data(0, 0, w as i32, h as i32)
+        .ok()?
+        .data();
+    Some((w as usize, h as usize, luma_of_rgba(&data)))
+}
