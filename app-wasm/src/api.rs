@@ -183,6 +183,11 @@ async fn call<T: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|_| ApiError::Malformed)
 }
 
+/// `GET path`, its JSON answer read as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call("GET", path, None).await
+}
+
 /// Registers a new visit and returns its reception number.
 pub async fn register_visit(visit_id: &str) -> Result<VisitRecord, ApiError> {
     let body = serde_json::json!({ "visit_id": visit_id }).to_string();

@@ -71,6 +71,9 @@ pub struct Config {
     pub tls: Option<tls::TlsFiles>,
     /// How long a staff session lasts.
     pub session_length: std::time::Duration,
+    /// The layout of the 転出証明書's QR code (TOML) the terminals read codes with; `None`:
+    /// the built-in default (`device-webusb/transfer_certificate.toml`). Checked at start.
+    pub transfer_certificate_layout: Option<String>,
 }
 
 /// Which object storage the exchange uses.
@@ -151,6 +154,8 @@ pub struct AppState {
     pub refusals: Arc<accounts::RefusalAudit>,
     /// How long a staff session lasts, ms.
     pub session_ms: i64,
+    /// The 転出証明書 QR layout served to the terminals (TOML).
+    pub transfer_certificate_layout: Arc<str>,
 }
 
 /// A bound, ready-to-run server.
@@ -249,6 +254,12 @@ impl Server {
             sign_in_nonces: Arc::default(),
             refusals: Arc::default(),
             session_ms: i64::try_from(config.session_length.as_millis()).unwrap_or(i64::MAX),
+            transfer_certificate_layout: Arc::from(
+                config
+                    .transfer_certificate_layout
+                    .as_deref()
+                    .unwrap_or(device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT),
+            ),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;
@@ -364,6 +375,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/audit", get(api::audit_log))
         .route("/api/audit.csv", get(api::audit_csv))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
+        .route(
+            "/api/layouts/transfer-certificate",
+            axum::routing::get(api::transfer_certificate_layout),
+        )
         .route(
             "/api/audit/document-read",
             axum::routing::post(api::audit_document_read),

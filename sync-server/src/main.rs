@@ -73,6 +73,11 @@ struct Args {
     /// UTF-8 with M11 check digits (see sync-server/src/exchange/layout.rs).
     #[arg(long)]
     resident_layout: Option<PathBuf>,
+    /// The layout of the 転出証明書's QR code (TOML) the counters and kiosks read codes with,
+    /// for a city whose previous towns print another layout. Default:
+    /// device-webusb/transfer_certificate.toml. Refused at start if it does not read.
+    #[arg(long)]
+    transfer_certificate_layout: Option<PathBuf>,
     /// The export map (TOML): which confirmed forms go out and their batch layout. Default:
     /// 住民異動届 and 国民健康保険異動届 (see sync-server/exchange/export.toml).
     #[arg(long)]
@@ -202,6 +207,16 @@ async fn main() -> anyhow::Result<()> {
         }
         None => ResidentLayout::default(),
     };
+    let transfer_certificate_layout = match &args.transfer_certificate_layout {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            device_webusb::transfer_certificate::layout::Layout::parse(&text)
+                .with_context(|| format!("in {}", path.display()))?;
+            Some(text)
+        }
+        None => None,
+    };
     let exchange = bucket_backend(&args)?.map(|bucket| ExchangeConfig {
         interval_secs: args.import_interval_secs,
         inbound_prefix: args.inbound_prefix.clone(),
@@ -230,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
             _ => None,
         },
         session_length: std::time::Duration::from_secs(args.session_secs.max(1)),
+        transfer_certificate_layout,
     };
     let server = Server::bind(config.clone())
         .await

@@ -197,6 +197,12 @@ async fn every_role_against_every_endpoint() {
         ),
         (
             "GET",
+            "/api/layouts/transfer-certificate".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
             "/api/session/nonce".into(),
             None,
             [200, 200, 200, 200, 200],

@@ -427,3 +427,64 @@ async fn terminals_stay_listed_across_a_restart_as_offline() {
     // It keeps the time it was last heard from before the restart.
     assert!(listed[0]["last_seen"].as_i64().unwrap() > 0);
 }
+
+/// The 転出証明書 QR layout is the city's data file: the server checks it at start (a bad one
+/// is refused naming its column, before anything listens) and serves it to the terminals.
+#[tokio::test]
+async fn the_transfer_certificate_layout_is_checked_at_start_and_served() {
+    let data = tempfile::tempdir().unwrap();
+    let bad = data.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = \"x\"\n[[columns]]\nitem = \"person.name\"\nnames = [\"氏名\"]\n[[columns]]\nitem = \"person.nickname\"\nnames = [\"愛称\"]\n",
+    )
+    .unwrap();
+    let refused = ServerProcess::start_with(
+        0,
+        data.path(),
+        None,
+        &["--transfer-certificate-layout", bad.to_str().unwrap()],
+    )
+    .await;
+    let error = format!("{:#}", refused.err().expect("a bad layout is refused"));
+    assert!(
+        error.contains("exited") || error.contains("start"),
+        "{error}"
+    );
+    let city = data.path().join("city.toml");
+    let layout = "version = \"takasaki-2027\"\nmarker = \"転出証明書\"\n[[columns]]\nitem = \"person.name\"\nnames = [\"氏名\"]\n[[columns]]\nitem = \"person.birth_date\"\nnames = [\"生年月日\"]\n";
+    std::fs::write(&city, layout).unwrap();
+    let server = ServerProcess::start_with(
+        0,
+        data.path(),
+        None,
+        &["--transfer-certificate-layout", city.to_str().unwrap()],
+    )
+    .await
+    .unwrap();
+    add_staff(
+        data.path(),
+        "shimin01",
+        "市民 一郎",
+        "shimin",
+        "layout test password",
+    )
+    .await
+    .unwrap();
+    let cookie = server
+        .sign_in("shimin01", "layout test password")
+        .await
+        .unwrap();
+    let (status, _, body) = server
+        .request(
+            "GET",
+            "/api/layouts/transfer-certificate",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["toml"], layout);
+}

@@ -1,6 +1,7 @@
 //! Hooks shared by the components.
 
 mod use_app_update;
+mod use_certificate_reader;
 mod use_composition_end;
 mod use_draft;
 mod use_repo;
@@ -10,6 +11,7 @@ mod use_wedge_scanner;
 mod use_window_keydown;
 
 pub use use_app_update::{request_persistent_storage, use_app_update};
+pub use use_certificate_reader::use_certificate_reader;
 pub use use_composition_end::use_composition_end;
 pub use use_draft::use_draft;
 pub use use_repo::use_repo;

@@ -1,5 +1,5 @@
 //! The REST surface, one module per resource: [`visits`], [`residents`], [`exchange`],
-//! [`audit`], [`kiosks`], [`terminals`], [`stats`], [`forms`], [`session`]; here the error
+//! [`audit`], [`kiosks`], [`terminals`], [`stats`], [`forms`], [`session`], [`layouts`]; here the error
 //! every handler answers with ([`ApiError`]), health, and the oversize-body audit.
 
 use axum::Json;
@@ -16,6 +16,7 @@ mod audit;
 mod exchange;
 mod forms;
 mod kiosks;
+mod layouts;
 mod residents;
 mod session;
 mod stats;
@@ -28,6 +29,7 @@ pub use audit::{
 pub use exchange::{export_retry, export_state, import_state};
 pub use forms::{form, forms};
 pub use kiosks::{Enroll, enroll_kiosk, kiosk, revoke_kiosk};
+pub use layouts::transfer_certificate_layout;
 pub use residents::{ResidentAnswer, ResidentSearch, household, search_residents};
 pub use session::{Keyed, Nonce, SignIn, sign_in, sign_in_nonce, sign_out, whoami};
 pub use stats::{StatsQuery, stats, stats_csv};

@@ -1,6 +1,7 @@
 use shared_model::prefill::Prefill;
 use yew::prelude::*;
 
+use crate::fill::FillSource;
 use crate::i18n::{Text, ja};
 
 /// A value as the confirmation shows it: a 個人番号 masked but for its last 4 digits.
@@ -28,6 +29,8 @@ pub struct FillConfirmProps {
     /// The counter's answer: `Some(true)` replace, `Some(false)` only the blanks, `None`
     /// やめる (also Escape).
     pub on_answer: Callback<Option<bool>>,
+    /// Where the values come from (named in the question and the buttons).
+    pub source: FillSource,
     /// The element ids' prefix (`fill` → `#fill-confirm`, `#fill-replace`, …), so that two
     /// panels on one screen do not share ids.
     #[prop_or(AttrValue::Static("fill"))]
@@ -39,6 +42,12 @@ pub struct FillConfirmProps {
 #[component(FillConfirm)]
 pub fn fill_confirm(props: &FillConfirmProps) -> Html {
     let id = |suffix: &str| format!("{}-{suffix}", props.id);
+    // 住基, 転出証明書, 在留カード, …: the question names where the values come from.
+    let source = match props.source {
+        FillSource::Register => ja(Text::FillSourceRegister),
+        FillSource::Document(document, _) => document.label_ja(),
+    };
+    let said = |text: Text| ja(text).replace("{s}", source);
     let rows = props.plan.replacing().map(|c| {
         html! {
             <tr key={format!("{}-{:?}", c.key, c.person)}>
@@ -65,18 +74,18 @@ pub fn fill_confirm(props: &FillConfirmProps) -> Html {
     };
     html! {
         <div class="fill-confirm" id={id("confirm")} role="group" aria-labelledby={id("confirm-title")} {onkeydown}>
-            <h3 id={id("confirm-title")}>{ ja(Text::FillConfirmTitle) }</h3>
+            <h3 id={id("confirm-title")}>{ said(Text::FillConfirmTitle) }</h3>
             <table id={id("changes")}>
                 <thead><tr>
                     <th scope="col">{ ja(Text::FillConfirmItem) }</th>
                     <th scope="col">{ ja(Text::FillConfirmCurrent) }</th>
-                    <th scope="col">{ ja(Text::FillConfirmProposed) }</th>
+                    <th scope="col">{ said(Text::FillConfirmProposed) }</th>
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             <p>{ ja(Text::FillConfirmBlanks).replace("{n}", &blanks.to_string()) }</p>
             <div class="actions">
-                <button type="button" id={id("replace")} onclick={answer(Some(true))}>{ ja(Text::FillReplace) }</button>
+                <button type="button" id={id("replace")} onclick={answer(Some(true))}>{ said(Text::FillReplace) }</button>
                 <button type="button" id={id("blanks-only")} onclick={answer(Some(false))}>{ ja(Text::FillBlanksOnly) }</button>
                 <button type="button" id={id("cancel")} onclick={answer(None)}>{ ja(Text::FillCancel) }</button>
             </div>

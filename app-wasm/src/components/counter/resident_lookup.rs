@@ -158,7 +158,7 @@ pub fn resident_lookup(props: &ResidentLookupProps) -> Html {
                 crate::focus::focus_first_of(&["#lookup-query"]);
             })
         };
-        html! { <FillConfirm plan={plan_of(members, *one)} {on_answer} /> }
+        html! { <FillConfirm plan={plan_of(members, *one)} {on_answer} source={FillSource::Register} /> }
     });
     html! {
         <section class="lookup" aria-labelledby="lookup-title">

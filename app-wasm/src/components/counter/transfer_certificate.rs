@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-use device_webusb::transfer_certificate::{CertificateReader, Progress, Symbol};
+use device_webusb::transfer_certificate::{Progress, Symbol};
 use shared_model::catalog::VisitValues;
 use shared_model::document_read::{DocumentKind, DocumentRead, ReadPath};
 use shared_model::navi::{Answers, LifeEvent};
@@ -52,7 +52,7 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
     let state = use_state(|| reader.state());
     let note = use_state(|| Note::Quiet);
     let pending = use_state(|| None::<DocumentRead>);
-    let certificate = use_mut_ref(CertificateReader::default);
+    let certificate = crate::hooks::use_certificate_reader();
     let kind_ref = use_node_ref();
     // The latest values and event, for symbols that come between renders.
     let latest = use_mut_ref(|| (props.values.clone(), props.event));
@@ -223,7 +223,8 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
                 crate::focus::focus_first_of(&["#qr-connect"]);
             })
         };
-        html! { <FillConfirm {plan} {on_answer} id="qr-fill" /> }
+        let source = FillSource::Document(DocumentKind::TransferCertificate, ReadPath::Qr);
+        html! { <FillConfirm {plan} {on_answer} {source} id="qr-fill" /> }
     });
     let option = |kind: ReaderKind| {
         html! {

@@ -1,5 +1,5 @@
 use device_webusb::camera::{luma_of_rgba, symbols_in_frame};
-use device_webusb::transfer_certificate::{CertificateError, CertificateReader, Progress};
+use device_webusb::transfer_certificate::{CertificateError, Progress};
 use shared_model::DocumentId;
 use shared_model::VisitChange;
 use shared_model::document_read::{DocumentKind, ReadPath};
@@ -67,7 +67,7 @@ pub fn certificate_camera(props: &CertificateCameraProps) -> Html {
     let video = use_node_ref();
     let canvas = use_node_ref();
     let looking = use_mut_ref(Looking::default);
-    let reader = use_mut_ref(CertificateReader::default);
+    let reader = crate::hooks::use_certificate_reader();
     let id = props.id;
     // The latest values of the visit, for a read that completes between renders.
     let latest = use_mut_ref(|| None);
