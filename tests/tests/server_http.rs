@@ -446,7 +446,10 @@ async fn the_transfer_certificate_layout_is_checked_at_start_and_served() {
         &["--transfer-certificate-layout", bad.to_str().unwrap()],
     )
     .await;
-    let error = format!("{:#}", refused.err().expect("a bad layout is refused"));
+    let Err(error) = refused else {
+        panic!("a bad layout is refused");
+    };
+    let error = format!("{error:#}");
     assert!(
         error.contains("exited") || error.contains("start"),
         "{error}"
