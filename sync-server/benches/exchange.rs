@@ -146,6 +146,8 @@ async fn main() -> anyhow::Result<()> {
             sign_in_nonces: Default::default(),
             refusals: Default::default(),
             session_ms: 3_600_000,
+            transfer_certificate_layout:
+                device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT.into(),
         },
         None,
     );
