@@ -274,9 +274,15 @@ fn frame(video: &HtmlVideoElement, canvas: &NodeRef) -> Option<(usize, usize, Ve
     context
         .draw_image_with_html_video_element(video, 0.0, 0.0)
         .ok()?;
-    let data = context
-        .get_image_data(0, 0, w as i32, h as i32)
+    // getImageData through JS: web-sys types its arguments differently with and without
+    // its unstable APIs (this crate is also checked natively).
+    let get = js_sys::Reflect::get(&context, &"getImageData".into())
         .ok()?
-        .data();
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let args = js_sys::Array::of4(&0.into(), &0.into(), &w.into(), &h.into());
+    let image = get.apply(&context, &args).ok()?;
+    let data = js_sys::Reflect::get(&image, &"data".into()).ok()?;
+    let data = js_sys::Uint8ClampedArray::new(&data).to_vec();
     Some((w as usize, h as usize, luma_of_rgba(&data)))
 }
