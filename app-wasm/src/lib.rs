@@ -16,6 +16,7 @@ mod hooks;
 pub mod i18n;
 pub mod repo;
 pub mod route;
+pub mod scanner_folder;
 pub mod slip_scan;
 pub mod socket;
 pub mod state;

@@ -115,6 +115,43 @@ impl CardRead {
     }
 }
 
+/// Result files, by extension (in any case).
+pub const RESULT_EXTENSIONS: [&str; 4] = ["csv", "xml", "json", "txt"];
+/// Images a scanner saves beside a result, by extension (in any case).
+pub const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "bmp", "tif", "tiff"];
+
+/// `name.ext` → (`name`, `ext` in lower case).
+fn stem_and_extension(name: &str) -> (&str, String) {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => (stem, ext.to_ascii_lowercase()),
+        None => (name, String::new()),
+    }
+}
+
+/// Whether a file of the scanner's folder named `name` is a result file
+/// ([`RESULT_EXTENSIONS`]).
+pub fn is_result_file(name: &str) -> bool {
+    RESULT_EXTENSIONS.contains(&stem_and_extension(name).1.as_str())
+}
+
+/// Whether the file named `other` goes with the result file `result` and is deleted with
+/// it: `result` itself, or an image ([`IMAGE_EXTENSIONS`]) of the same stem, alone or
+/// followed by `_` or `-` (`0001.csv` → `0001.jpg`, `0001.PNG`, `0001_front.bmp`; not
+/// `00010.jpg`). Stems compare in any case, as Windows names do.
+pub fn belongs_to_card(result: &str, other: &str) -> bool {
+    if other == result {
+        return true;
+    }
+    let (stem, _) = stem_and_extension(result);
+    let (other_stem, ext) = stem_and_extension(other);
+    let (stem, other_stem) = (stem.to_lowercase(), other_stem.to_lowercase());
+    let same_stem = other_stem == stem
+        || other_stem
+            .strip_prefix(&stem)
+            .is_some_and(|rest| rest.starts_with(['_', '-']));
+    same_stem && IMAGE_EXTENSIONS.contains(&ext.as_str())
+}
+
 /// Reads one result file.
 ///
 /// Errors: [`OcrError`], naming the problem (encoding, format, 氏名 missing, a value that

@@ -211,3 +211,32 @@ fn a_card_without_a_type_field_is_known_by_its_fields() {
     assert_eq!(card.read.persons[0]["person.name"], "LI, WEI");
     assert_eq!(card.read.items["household.address"], "群馬県高崎市高松町1");
 }
+
+#[test]
+fn the_files_of_a_card_are_its_result_and_the_images_of_its_stem() {
+    for name in ["0001.csv", "0001.XML", "card.json", "結果.txt"] {
+        assert!(is_result_file(name), "{name}");
+    }
+    for name in ["0001.jpg", "0001", "desktop.ini", "0001.csv.tmp"] {
+        assert!(!is_result_file(name), "{name}");
+    }
+    for other in [
+        "0001.csv",
+        "0001.jpg",
+        "0001.PNG",
+        "0001_front.bmp",
+        "0001-back.tif",
+        "0001.tiff",
+    ] {
+        assert!(belongs_to_card("0001.csv", other), "{other}");
+    }
+    for other in [
+        "00010.jpg",
+        "0002.jpg",
+        "0001.xml",
+        "0001.pdf",
+        "0001front.jpg",
+    ] {
+        assert!(!belongs_to_card("0001.csv", other), "{other}");
+    }
+}
