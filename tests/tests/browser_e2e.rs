@@ -120,3 +120,8 @@ async fn every_field_of_every_form_typed_key_by_key() {
 async fn the_visit_screen_fits_a_1920_by_1080_counter() {
     browser_suite("e2e-layout.mjs").await;
 }
+
+#[tokio::test]
+async fn an_id_card_scanners_result_folder_fills_the_applicant_and_is_emptied() {
+    browser_suite("e2e-id-card.mjs").await;
+}
