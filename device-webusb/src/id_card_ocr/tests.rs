@@ -240,3 +240,48 @@ fn the_files_of_a_card_are_its_result_and_the_images_of_its_stem() {
         assert!(!belongs_to_card("0001.csv", other), "{other}");
     }
 }
+
+/// Every fixture cut at every byte, and with each byte replaced by a few others, reads or
+/// is refused with a reason; nothing panics (a scanner's file read while it is written, a
+/// damaged copy). A cut CP932 result that still reads is still the 在留カード of its type
+/// field, never another card.
+#[test]
+fn cut_and_damaged_files_read_or_are_refused_without_panicking() {
+    let map = FieldMap::builtin();
+    let mut outcomes = (0usize, 0usize);
+    for name in [
+        "residence_card_cp932.csv",
+        "special_permanent_cp932.csv",
+        "my_number_card_utf8bom.xml",
+        "drivers_license_utf16le.txt",
+        "residence_card.json",
+    ] {
+        let bytes = fixture(name);
+        for cut in 0..bytes.len() {
+            match read_card(&bytes[..cut], &map) {
+                Ok(card) => {
+                    outcomes.0 += 1;
+                    if name == "residence_card_cp932.csv" {
+                        assert_eq!(card.read.document, DocumentKind::ResidenceCard, "cut {cut}");
+                    }
+                }
+                Err(e) => {
+                    outcomes.1 += 1;
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+        for at in 0..bytes.len() {
+            for replacement in [0x00, b'"', b',', b'<', 0x81, 0xFF] {
+                let mut damaged = bytes.clone();
+                damaged[at] = replacement;
+                match read_card(&damaged, &map) {
+                    Ok(card) => assert!(!card.name().is_empty(), "{name} at {at}"),
+                    Err(e) => assert!(!e.to_string().is_empty()),
+                }
+            }
+        }
+    }
+    // Both ends are reached: cut early files are refused, late cuts still read.
+    assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
