@@ -115,6 +115,15 @@ impl CardRead {
     }
 }
 
+/// The items only a 在留カード or 特別永住者証明書 carries.
+const RESIDENCE_ITEMS: [&str; 5] = [
+    "person.residence_status",
+    "person.residence_period",
+    "person.residence_expiry",
+    "person.residence_card_number",
+    "person.foreign_category",
+];
+
 /// Result files, by extension (in any case).
 pub const RESULT_EXTENSIONS: [&str; 4] = ["csv", "xml", "json", "txt"];
 /// Images a scanner saves beside a result, by extension (in any case).
@@ -227,6 +236,11 @@ pub fn read_card(bytes: &[u8], map: &FieldMap) -> Result<CardRead, OcrError> {
                 .entry("person.residence_expiry".into())
                 .or_insert(end);
         }
+    }
+    if !foreign {
+        // A マイナンバーカード or 運転免許証 has no 在留資格 or 在留カード番号: a field named
+        // 「番号」 on it is another number.
+        person.retain(|key, _| !RESIDENCE_ITEMS.contains(&key.as_str()));
     }
     if person.get("person.name").is_none_or(|n| n.is_empty()) {
         return Err(OcrError::NoName);

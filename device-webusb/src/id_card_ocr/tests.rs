@@ -193,6 +193,20 @@ names = ["生年月日"]
 "#;
 
 #[test]
+fn a_japanese_card_carries_no_residence_items_and_never_the_my_number() {
+    let map = FieldMap::builtin();
+    let file = "種別,氏名,番号,個人番号,在留資格\r\n運転免許証,前橋 健太,123456789012,123456789018,永住者\r\n";
+    let card = read_card(file.as_bytes(), &map).unwrap();
+    assert_eq!(card.read.document, DocumentKind::DriversLicense);
+    assert_eq!(
+        person(&card),
+        vec![("person.name", "前橋 健太")],
+        "no 在留カード番号 from a licence's 番号, no 個人番号 from an image"
+    );
+    assert_eq!(map.target("個人番号"), Some(&Target::Ignore));
+}
+
+#[test]
 fn a_card_without_a_type_field_is_known_by_its_fields() {
     let map = FieldMap::builtin();
     let by_number = "氏名,在留カード番号\r\nLI WEI,EF34567890GH\r\n";

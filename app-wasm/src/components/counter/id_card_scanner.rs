@@ -161,6 +161,7 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
             confirming: confirming.clone(),
             answering: answering.clone(),
             seen: seen.clone(),
+            note: note.clone(),
         };
         let (folder, busy) = (folder.clone(), busy.clone());
         use_effect_with(
@@ -401,6 +402,7 @@ struct Watch {
     confirming: UseStateHandle<bool>,
     answering: Rc<RefCell<bool>>,
     seen: Rc<RefCell<Option<(String, f64)>>>,
+    note: UseStateHandle<String>,
 }
 
 impl Watch {
@@ -414,6 +416,7 @@ impl Watch {
             confirming,
             answering,
             seen,
+            note,
         } = self;
         let now = js_sys::Date::now();
         let newest = match folder.newest_result(now, WITHIN_MS, SETTLE_MS).await {
@@ -422,7 +425,7 @@ impl Watch {
                 if folder.permission().await != Permission::Granted {
                     status.set(Status::NeedsPermission);
                 } else {
-                    failed.set(Some((folder.name(), e.to_string())));
+                    note.set(format!("{} ({e})", ja(Text::OcrFolderRefused)));
                 }
                 return;
             }
