@@ -8,8 +8,9 @@
 //!   (`{"card": {"Name": "…"}}`), or an object of a name and a value
 //!   (`{"name": "氏名", "value": "…"}`);
 //! - CSV (anything else; comma, tab or semicolon, told by the first line): a header row of
-//!   field names over one row of values, or one field per row (`氏名,高崎 太郎`). Quoted
-//!   values, CRLF, and empty columns at the ends of rows are read as spreadsheets write them.
+//!   field names over one row of values (one card per file: rows after it are not read),
+//!   or one field per row (`氏名,高崎 太郎`). Quoted values, CRLF, and empty columns at the
+//!   ends of rows are read as spreadsheets write them.
 //!
 //! Which names are fields is the [`FieldMap`]'s to say: a CSV's header row is the row whose
 //! cells the map knows.
