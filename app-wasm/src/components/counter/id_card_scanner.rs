@@ -106,6 +106,9 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
     let answering = use_mut_ref(|| false);
     *answering.borrow_mut() = *confirming;
     let id = props.id;
+    // The visit on screen now: a look begun for another one gives it nothing.
+    let on_screen = use_mut_ref(|| id);
+    *on_screen.borrow_mut() = id;
 
     {
         // The folder this terminal chose, and whether the browser may still read it.
@@ -162,6 +165,7 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
             answering: answering.clone(),
             seen: seen.clone(),
             note: note.clone(),
+            on_screen: on_screen.clone(),
         };
         let (folder, busy) = (folder.clone(), busy.clone());
         use_effect_with(
@@ -403,6 +407,7 @@ struct Watch {
     answering: Rc<RefCell<bool>>,
     seen: Rc<RefCell<Option<(String, f64)>>>,
     note: UseStateHandle<String>,
+    on_screen: Rc<RefCell<DocumentId>>,
 }
 
 impl Watch {
@@ -417,6 +422,7 @@ impl Watch {
             answering,
             seen,
             note,
+            on_screen,
         } = self;
         let now = js_sys::Date::now();
         let newest = match folder.newest_result(now, WITHIN_MS, SETTLE_MS).await {
@@ -430,6 +436,9 @@ impl Watch {
                 return;
             }
         };
+        if *on_screen.borrow() != visit {
+            return;
+        }
         let Some(file) = newest else {
             // Nothing within the minute: an offer ages out, unless the counter is answering it.
             *seen.borrow_mut() = None;
