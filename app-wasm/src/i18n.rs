@@ -286,6 +286,24 @@ pub enum Text {
     BackToVisit,
     SignatureLabel,
     KioskHandoffQr,
+    // ID-card OCR (PASidscan II result folder, components/counter/id_card_scanner.rs)
+    OcrTitle,
+    OcrStarting,
+    OcrUnsupported,
+    OcrNotSet,
+    OcrNeedsPermission,
+    OcrWatching,
+    OcrChooseFolder,
+    OcrChangeFolder,
+    OcrPermit,
+    OcrFolderRefused,
+    OcrOffer,
+    OcrGaiji,
+    OcrUse,
+    OcrDiscard,
+    OcrDeleted,
+    OcrDeleteFailed,
+    OcrUnreadable,
 }
 
 /// The Japanese text.
@@ -530,6 +548,39 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         ProcedureAddButton => ("追加", "Add"),
         ProcedureRequested => ("窓口で追加", "Added at the counter"),
         AnnounceProcedureAdded => ("「{t}」を追加しました。", "Added: {t}."),
+        // ID-card OCR (PASidscan II result folder)
+        OcrTitle => ("身分証明書の読み取り (OCR)", "ID card scanner (OCR)"),
+        OcrStarting => ("OCR: 確認中…", "OCR: checking…"),
+        OcrUnsupported => (
+            "OCR: このブラウザではフォルダを監視できません",
+            "OCR: this browser cannot watch a folder",
+        ),
+        OcrNotSet => ("OCR: フォルダ未設定", "OCR: no folder chosen"),
+        OcrNeedsPermission => ("OCR: 許可が必要", "OCR: permission needed"),
+        OcrWatching => ("OCR: 監視中 ({f})", "OCR: watching ({f})"),
+        OcrChooseFolder => ("フォルダを選ぶ", "Choose the folder"),
+        OcrChangeFolder => ("フォルダを変更", "Change the folder"),
+        OcrPermit => ("許可する", "Allow"),
+        OcrFolderRefused => ("フォルダを使えません", "The folder cannot be used"),
+        OcrOffer => ("{d}を読み取りました: 氏名 {n}", "{d} read: name {n}"),
+        OcrGaiji => (
+            "〓 は読み取れなかった文字 (外字) です。カードと見比べて直してください: {t}",
+            "〓 is a character the scanner could not read (外字). Compare with the card and correct: {t}",
+        ),
+        OcrUse => ("入力する", "Fill in"),
+        OcrDiscard => ("使わない", "Discard"),
+        OcrDeleted => (
+            "読み取り結果と画像 {n} 件をフォルダから削除しました。",
+            "Deleted the result and its images from the folder ({n} files).",
+        ),
+        OcrDeleteFailed => (
+            "読み取り結果をフォルダから削除できませんでした。フォルダから手で削除してください",
+            "Could not delete the result from the folder. Delete it by hand",
+        ),
+        OcrUnreadable => (
+            "読み取れないファイルがあります: {f} — {t} (ファイルは残しています)",
+            "A file could not be read: {f} — {t} (the file is left in place)",
+        ),
         PrintRefused => (
             "次の項目は正しい形にできないため印刷できません。届出画面で直してください: {f}",
             "These values cannot be printed as they stand; correct them on the visit screen: {f}",

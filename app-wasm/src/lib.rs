@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod qr_reader;
 pub mod repo;
 pub mod route;
+pub mod scanner_folder;
 pub mod slip_scan;
 pub mod socket;
 pub mod state;

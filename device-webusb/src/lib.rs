@@ -4,13 +4,16 @@
 //! The principal type is [`transfer_certificate::CertificateReader`]: the paper 転出証明書's
 //! two-dimensional code, symbol by symbol, into every 異動者's items. Its transports:
 //! [`serial::SymbolFramer`] (USB-COM readers over Web Serial, the primary mode: raw bytes),
-//! [`hid_pos::ScannedData`] (USB HID POS readers over WebHID) and [`wedge::WedgeDecoder`]
+//! [`hid_pos::ScannedData`] (USB HID POS readers over WebHID), [`wedge::WedgeDecoder`]
 //! (keyboard-wedge readers: ASCII only, also our own handoff slips) and
-//! [`camera::symbols_in_frame`] (the kiosk tablet's camera).
+//! [`camera::symbols_in_frame`] (the kiosk tablet's camera). Beside it:
+//! [`id_card_ocr::read_card`], an ID-card scanner's OCR result file (PASidscan II: CSV, XML
+//! or JSON in CP932, UTF-8 or UTF-16, a field map as data) → a `DocumentRead`.
 #![forbid(unsafe_code)]
 
 pub mod camera;
 pub mod hid_pos;
+pub mod id_card_ocr;
 pub mod serial;
 pub mod transfer_certificate;
 pub mod wedge;

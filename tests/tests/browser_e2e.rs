@@ -125,3 +125,8 @@ async fn the_visit_screen_fits_a_1920_by_1080_counter() {
 async fn a_transfer_certificate_qr_fills_the_tennyu_over_serial_hid_and_keyboard_readers() {
     browser_suite("e2e-qr.mjs").await;
 }
+
+#[tokio::test]
+async fn an_id_card_scanners_result_folder_fills_the_applicant_and_is_emptied() {
+    browser_suite("e2e-id-card.mjs").await;
+}

@@ -1,5 +1,6 @@
 mod count_input;
 mod fill_confirm;
+mod id_card_scanner;
 mod item_input;
 mod navi_panel;
 mod print_view;

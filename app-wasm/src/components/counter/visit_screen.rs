@@ -559,6 +559,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                             values={view.values.clone()} />
             <TransferCertificateReading key="qr" {id} event={view.answers.as_ref().map(|a| a.event)}
                                         values={view.values.clone()} />
+            <super::id_card_scanner::IdCardScanner key="ocr" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()} active={!props.read_only} />
             <fieldset key="shared" class="form-section" id="section-shared">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
