@@ -2,6 +2,8 @@
 //! ([`ran_in_own_namespaces`]), a pcscd with a vpcd reader ([`Pcscd`]),
 //! the virtual card ([`vicc::Vicc`]), the bridge binary ([`BridgeProcess`]) and a small
 //! HTTP/1.1 client ([`BridgeProcess::call`]).
+// Each test binary uses a part of it.
+#![allow(dead_code)]
 
 pub mod vicc;
 
@@ -187,8 +189,13 @@ impl BridgeProcess {
     /// Starts the bridge for `origin` with pcscd's socket; reads its port and pairing code
     /// from what it prints.
     pub fn start(origin: &str, pcscd_socket: &Path) -> BridgeProcess {
+        BridgeProcess::start_on(0, origin, pcscd_socket)
+    }
+
+    /// As [`BridgeProcess::start`], on `port` (0: any free one).
+    pub fn start_on(port: u16, origin: &str, pcscd_socket: &Path) -> BridgeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_card-bridge"))
-            .args(["--port", "0", "--origin", origin])
+            .args(["--port", &port.to_string(), "--origin", origin])
             .env("PCSCLITE_CSOCK_NAME", pcscd_socket)
             .env("RUST_LOG", "card_bridge=info")
             .stdin(Stdio::null())
