@@ -6,7 +6,7 @@
 // card's 4情報 and 個人番号 fill the applicant (asking before replacing the name typed at the
 // kiosk, 外字 intact, marked 「IC」; at a 転居 the card's address is the previous one), the read is audited by kind only, and three wrong PINs
 // send the citizen to the 暗証番号再設定.
-import { Server, Steps, launchBrowser, signIn, kioskVisit, openByNumber, expectEqual, CONTEXT_OPTIONS } from "./browser.mjs";
+import { Server, Steps, axeAudit, launchBrowser, signIn, kioskVisit, openByNumber, expectEqual, CONTEXT_OPTIONS } from "./browser.mjs";
 
 function required(name) {
   const value = process.env[name];
@@ -78,7 +78,7 @@ try {
     await page.waitForSelector("#card-fill-confirm", { timeout: 15000 });
     const asked = await page.textContent("#card-fill-changes");
     if (!asked.includes("吉田 たかし") || !asked.includes(CARD_NAME)) throw new Error(`the question: ${asked}`);
-    await steps.shot(page, "01-asked");
+    await axeAudit(steps, page, "01-asked");
     await page.focus("#card-fill-replace");
     await page.keyboard.press("Enter");
     // The history line comes once every item is written.
@@ -122,7 +122,7 @@ try {
     await typeAndEnter(page, "#card-pin", "9997");
     await statusSays(page, "ロックされています");
     await statusSays(page, "再設定");
-    await steps.shot(page, "03-blocked");
+    await axeAudit(steps, page, "03-blocked");
   });
 } catch (error) {
   exitCode = 1;
