@@ -285,6 +285,7 @@ pub enum Text {
     CardNotMyNumberCard,
     CardUnreadable,
     CardReaderError,
+    CardAddPinReset,
 }
 
 /// The Japanese text.
@@ -818,6 +819,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         CardReaderError => (
             "カードリーダーでエラーが起きました。カードを入れ直してください。",
             "The card reader failed. Insert the card again.",
+        ),
+        CardAddPinReset => (
+            "暗証番号の再設定（券面事項入力補助用）を手続きに追加",
+            "Add the PIN reset (card data PIN) to the visit",
         ),
     }
 }

@@ -5,7 +5,7 @@
 // the PIN on screen (a wrong one shows the tries left, the field empties every time), the
 // card's 4情報 and 個人番号 fill the applicant (asking before replacing the name typed at the
 // kiosk, 外字 intact, marked 「IC」; at a 転居 the card's address is the previous one), the read is audited by kind only, and three wrong PINs
-// send the citizen to the 暗証番号再設定.
+// send the citizen to the 暗証番号再設定, which one key adds to the visit.
 import { Server, Steps, axeAudit, launchBrowser, signIn, kioskVisit, openByNumber, expectEqual, CONTEXT_OPTIONS } from "./browser.mjs";
 
 function required(name) {
@@ -123,6 +123,16 @@ try {
     await statusSays(page, "ロックされています");
     await statusSays(page, "再設定");
     await axeAudit(steps, page, "03-blocked");
+  });
+
+  await steps.step("one key adds the 暗証番号再設定 to the visit, set to reset the card data PIN", async () => {
+    await page.focus("#card-add-pin-reset");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#form-anshou-bangou-henko", { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector("#form-anshou-bangou-henko-pin-kenmen")?.checked === true, null, { timeout: 10000 });
+    expectEqual(await page.inputValue("#form-anshou-bangou-henko-action"), "reset", "申請の種類 再設定");
+    expectEqual(await page.locator("#card-add-pin-reset").count(), 0, "the offer is gone once taken");
+    await steps.shot(page, "04-reset-added");
   });
 } catch (error) {
   exitCode = 1;

@@ -8,7 +8,8 @@
 //! - The PIN is typed by the citizen on screen (`type=password`, 4 digits), sent once and
 //!   cleared from the field at once; it is never kept, in state or storage.
 //! - Tries left are shown after a wrong PIN; a blocked PIN points to the
-//!   「暗証番号 変更・再設定 申請書」 (form `anshou_bangou_henko`).
+//!   「暗証番号 変更・再設定 申請書」 (form `anshou_bangou_henko`) and offers to add its
+//!   procedure to the visit, the form set to 再設定 of the 券面事項入力補助用 PIN.
 //! - The read fills the visit as a document read ([`Prefill::read`], asking with
 //!   [`FillConfirm`] before replacing anything typed, then [`fill::carry_out`] with
 //!   `FillSource::Document(MyNumberCard, Chip)`) and is audited by kind only
@@ -17,11 +18,12 @@
 use device_webusb::my_number_card::bridge::{
     BridgeError, DEFAULT_PORT, ErrorKind, PairAnswer, PairRequest, ReadAnswer, ReadRequest,
 };
-use shared_model::DocumentId;
 use shared_model::catalog::VisitValues;
 use shared_model::document_read::{DocumentKind, DocumentRead, ReadPath};
 use shared_model::navi::LifeEvent;
+use shared_model::navi::Navi;
 use shared_model::prefill::Prefill;
+use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{HtmlInputElement, Request, RequestInit, Response};
@@ -33,6 +35,11 @@ use crate::context::AppContext;
 use crate::fill::{self, FillSource};
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
+
+/// The form of the 暗証番号 変更・再設定 (catalog `forms.toml`), and its fields for a reset
+/// of the 券面事項入力補助用 PIN.
+const PIN_RESET_FORM: &str = "anshou_bangou_henko";
+const PIN_RESET_FIELDS: [(&str, &str); 2] = [("action", "reset"), ("pin_kenmen", "true")];
 
 /// localStorage key of this terminal's bridge token.
 const TOKEN_KEY: &str = "madoguchi.card_bridge_token";
@@ -158,6 +165,8 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
     let token = use_state(stored_token);
     let message = use_state(String::new);
     let busy = use_state(|| false);
+    // The last read found the PIN blocked: offer the reset procedure.
+    let blocked = use_state(|| false);
     // A read waiting for the counter's answer because it would replace values typed.
     let pending = use_state(|| None::<DocumentRead>);
     let code_input = use_node_ref();
@@ -213,11 +222,12 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
     };
 
     let on_read = {
-        let (token, message, busy, pin_input) = (
+        let (token, message, busy, pin_input, blocked) = (
             token.clone(),
             message.clone(),
             busy.clone(),
             pin_input.clone(),
+            blocked.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -234,14 +244,21 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
             let Some(bearer) = (*token).clone() else {
                 return;
             };
-            let (token, message, busy, offer) =
-                (token.clone(), message.clone(), busy.clone(), offer.clone());
+            let (token, message, busy, offer, blocked) = (
+                token.clone(),
+                message.clone(),
+                busy.clone(),
+                offer.clone(),
+                blocked.clone(),
+            );
             busy.set(true);
             message.set(ja(Text::CardReadingNow).to_owned());
             spawn_local(async move {
                 let body = serde_json::to_string(&ReadRequest { pin }).unwrap_or_default();
                 let answer = call::<ReadAnswer>("/read", Some(&bearer), body).await;
                 busy.set(false);
+                blocked
+                    .set(matches!(&answer, Answer::Refused(e) if e.error == ErrorKind::PinBlocked));
                 match answer {
                     Answer::Ok(answer) => match answer.into_read() {
                         Some(read) => {
@@ -265,6 +282,41 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
                     Answer::Unreachable => message.set(ja(Text::CardBridgeUnreachable).to_owned()),
                 }
             });
+        })
+    };
+
+    let add_reset = {
+        let (repo, app, blocked) = (repo.clone(), app.clone(), blocked.clone());
+        Callback::from(move |_: MouseEvent| {
+            let navi = Navi::builtin();
+            let Some(procedure) = navi
+                .on_request()
+                .find(|p| p.forms.iter().any(|f| f == PIN_RESET_FORM))
+            else {
+                return;
+            };
+            repo.change(
+                id,
+                VisitChange::Procedure {
+                    rule: procedure.rule.clone(),
+                    chosen: true,
+                },
+            );
+            for (key, value) in PIN_RESET_FIELDS {
+                repo.change(
+                    id,
+                    VisitChange::FormField {
+                        form: PIN_RESET_FORM.to_owned(),
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    },
+                );
+            }
+            app.dispatch(crate::state::Action::Announce(
+                ja(Text::AnnounceProcedureAdded).replace("{t}", &procedure.title.ja),
+            ));
+            blocked.set(false);
+            crate::focus::focus_first_of(&["#card-pin"]);
         })
     };
 
@@ -310,6 +362,9 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
                 </form>
             }
             <p class="hint" role="status" id="card-status">{ (*message).clone() }</p>
+            if *blocked {
+                <button type="button" id="card-add-pin-reset" onclick={add_reset}>{ ja(Text::CardAddPinReset) }</button>
+            }
             <div class="slot">{ for confirm }</div>
         </section>
     }
