@@ -175,3 +175,35 @@ impl CardReader for PcscReader {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcsc_errors_mean_no_reader_no_card_or_a_failing_reader() {
+        for error in [
+            pcsc::Error::NoReadersAvailable,
+            pcsc::Error::NoService,
+            pcsc::Error::ServiceStopped,
+            pcsc::Error::UnknownReader,
+        ] {
+            assert_eq!(
+                transport_error(error),
+                TransportError::NoReader,
+                "{error:?}"
+            );
+        }
+        for error in [
+            pcsc::Error::NoSmartcard,
+            pcsc::Error::RemovedCard,
+            pcsc::Error::UnpoweredCard,
+        ] {
+            assert_eq!(transport_error(error), TransportError::NoCard, "{error:?}");
+        }
+        assert!(matches!(
+            transport_error(pcsc::Error::CommError),
+            TransportError::Reader(_)
+        ));
+    }
+}

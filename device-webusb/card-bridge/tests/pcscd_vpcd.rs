@@ -214,6 +214,24 @@ fn the_bridge_reads_a_virtual_card_through_pcscd_and_vpcd() {
     pcscd.stop();
     assert_eq!(counter.status(), json!({"reader": false, "card": false}));
     assert_eq!(counter.read(PIN), (503, json!({"error": "no_reader"})));
+
+    // What the bridge logged names calls and refusals, never the PIN or what the card holds
+    // (its log lines from the message on: timestamps and the pairing code are digits too).
+    let printed = bridge.printed();
+    let logged: Vec<&str> = printed
+        .lines()
+        .filter_map(|line| line.find("card_bridge::").map(|at| &line[at..]))
+        .collect();
+    assert!(
+        logged.iter().any(|l| l.contains("POST /read 200")),
+        "{printed}"
+    );
+    for secret in [PIN, "123456789018", "𠮷田", "髙志", "高松町", "19850412"] {
+        assert!(
+            !logged.iter().any(|l| l.contains(secret)),
+            "the bridge logged {secret}:\n{printed}"
+        );
+    }
 }
 
 /// Prints pcscd's log if the test fails (dropped before pcscd's folder is).

@@ -183,6 +183,8 @@ pub struct BridgeProcess {
     pub port: u16,
     /// The pairing code it printed.
     pub code: String,
+    /// Everything it printed (standard output and its log on standard error), as it comes.
+    printed: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl BridgeProcess {
@@ -200,9 +202,20 @@ impl BridgeProcess {
             .env("RUST_LOG", "card_bridge=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        {
+            let printed = printed.clone();
+            std::thread::spawn(move || {
+                for line in stderr.lines().map_while(Result::ok) {
+                    eprintln!("{line}");
+                    printed.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut port = None;
         let mut code = None;
@@ -211,6 +224,7 @@ impl BridgeProcess {
                 .next()
                 .expect("the bridge stopped before printing its pairing code")
                 .unwrap();
+            printed.lock().unwrap().push_str(&format!("{line}\n"));
             if let Some(rest) = line.strip_prefix("listening on http://127.0.0.1:") {
                 port = rest.split_whitespace().next().and_then(|p| p.parse().ok());
             }
@@ -219,12 +233,25 @@ impl BridgeProcess {
             }
         }
         // Keep reading its output so it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        {
+            let printed = printed.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    printed.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
         BridgeProcess {
             child,
             port: port.expect("the bridge printed where it listens"),
             code: code.unwrap(),
+            printed,
         }
+    }
+
+    /// Everything the bridge printed so far.
+    pub fn printed(&self) -> String {
+        self.printed.lock().unwrap().clone()
     }
 
     /// One HTTP/1.1 call: `headers` as given plus `Host`, `Content-Length` and
