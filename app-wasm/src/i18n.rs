@@ -304,6 +304,29 @@ pub enum Text {
     OcrDeleted,
     OcrDeleteFailed,
     OcrUnreadable,
+    // マイナンバーカード reading through the local card bridge (components/counter/card_reading.rs).
+    CardTitle,
+    CardPairLabel,
+    CardPairButton,
+    CardPaired,
+    CardWrongCode,
+    CardPairingLocked,
+    CardPairAgain,
+    CardOriginRefused,
+    CardBridgeUnreachable,
+    CardPinLabel,
+    CardReadButton,
+    CardReadingNow,
+    CardRead,
+    CardPinFormat,
+    CardWrongPin,
+    CardPinBlocked,
+    CardNoCard,
+    CardNoReader,
+    CardNotMyNumberCard,
+    CardUnreadable,
+    CardReaderError,
+    CardAddPinReset,
 }
 
 /// The Japanese text.
@@ -860,6 +883,77 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         FormFromSharedData => (
             "この届書の項目は、上の共通の入力からすべて作成されます。",
             "Every field of this form comes from the shared data above.",
+        ),
+        // マイナンバーカード reading through the local card bridge.
+        CardTitle => ("マイナンバーカード読取", "My Number card"),
+        CardPairLabel => (
+            "カードブリッジのペアリングコード（6桁、ブリッジ起動時の画面に表示）",
+            "Card bridge pairing code (6 digits, shown when the bridge starts)",
+        ),
+        CardPairButton => ("ペアリング", "Pair"),
+        CardPaired => (
+            "カードブリッジとペアリングしました。",
+            "Paired with the card bridge.",
+        ),
+        CardWrongCode => (
+            "ペアリングコードが違います（残り{n}回）。",
+            "Wrong pairing code ({n} tries left).",
+        ),
+        CardPairingLocked => (
+            "このコードは使えません。カードブリッジを再起動して、新しいコードを入力してください。",
+            "This code cannot be used. Restart the card bridge and enter its new code.",
+        ),
+        CardPairAgain => (
+            "カードブリッジが再起動されました。新しいペアリングコードを入力してください。",
+            "The card bridge restarted. Enter its new pairing code.",
+        ),
+        CardOriginRefused => (
+            "カードブリッジがこのアプリのアドレスを許可していません（--origin の設定を確認）。",
+            "The card bridge does not allow this app's address (check its --origin).",
+        ),
+        CardBridgeUnreachable => (
+            "カードブリッジに接続できません。起動しているか確認してください。",
+            "Cannot reach the card bridge. Check that it is running.",
+        ),
+        CardPinLabel => (
+            "券面事項入力補助用暗証番号（数字4桁、ご本人が入力）",
+            "Card data PIN (4 digits, typed by the holder)",
+        ),
+        CardReadButton => ("読み取る", "Read"),
+        CardReadingNow => (
+            "読み取り中です。カードを動かさないでください。",
+            "Reading; do not move the card.",
+        ),
+        CardRead => ("カードを読み取りました。", "The card was read."),
+        CardPinFormat => ("暗証番号は数字4桁です。", "The PIN is 4 digits."),
+        CardWrongPin => (
+            "暗証番号が違います。残り{n}回で暗証番号がロックされます。",
+            "Wrong PIN. {n} more wrong tries lock it.",
+        ),
+        CardPinBlocked => (
+            "暗証番号がロックされています。「個人番号カード暗証番号 変更・再設定 申請書」で券面事項入力補助用暗証番号の再設定をご案内ください。",
+            "The PIN is locked. Offer the PIN reset (「個人番号カード暗証番号 変更・再設定 申請書」, card data PIN).",
+        ),
+        CardNoCard => (
+            "カードリーダーにカードがありません。",
+            "No card in the reader.",
+        ),
+        CardNoReader => ("カードリーダーが見つかりません。", "No card reader found."),
+        CardNotMyNumberCard => (
+            "マイナンバーカードではありません。",
+            "This is not a My Number card.",
+        ),
+        CardUnreadable => (
+            "カードを読み取れませんでした。",
+            "The card could not be read.",
+        ),
+        CardReaderError => (
+            "カードリーダーでエラーが起きました。カードを入れ直してください。",
+            "The card reader failed. Insert the card again.",
+        ),
+        CardAddPinReset => (
+            "暗証番号の再設定（券面事項入力補助用）を手続きに追加",
+            "Add the PIN reset (card data PIN) to the visit",
         ),
     }
 }

@@ -4,6 +4,8 @@
 //!
 //! Each function takes the raw bytes libFuzzer hands the target; none may panic.
 
+use device_webusb::my_number_card::simulated::{Holder, SimulatedCard};
+use device_webusb::my_number_card::{text_ap, tlv};
 use shared_model::calendar::{CivilDay, parse_date};
 use shared_model::catalog::{Catalog, Kind, VisitValues};
 use shared_model::protocol::Message;
@@ -73,5 +75,29 @@ pub fn validators(data: &[u8]) {
 pub fn wire_decode(data: &[u8]) {
     if let Ok(message) = Message::decode(data) {
         assert_eq!(Message::decode(&message.encode()).ok(), Some(message));
+    }
+}
+
+/// Bytes as the マイナンバーカード's 券面事項入力補助AP holds them (device-webusb's
+/// `my_number_card`): into the BER-TLV reader and both EF decoders, then as the card's EF
+/// `0001` and EF `0002` (split where the first byte says) read through the whole APDU flow of
+/// a simulated card. Whatever reads gives a 個人番号 of 12 digits and a `YYYY-MM-DD` birth date.
+pub fn card_tlv(data: &[u8]) {
+    if let Ok(header) = tlv::header(data) {
+        assert!(header.total_len() >= header.header_len);
+    }
+    if let Ok(all) = tlv::parse_all(data) {
+        assert!(all.iter().map(|t| t.value.len()).sum::<usize>() <= data.len());
+    }
+    let _ = text_ap::decode_my_number(data);
+    let _ = text_ap::decode_basic_four(data);
+    let split = data.first().map_or(0, |&b| usize::from(b)).min(data.len());
+    let mut card = SimulatedCard::new(&Holder::example(), "1234");
+    card.my_number_ef = data[..split].to_vec();
+    card.basic_four_ef = data[split..].to_vec();
+    if let Ok(read) = text_ap::read(&mut card, "1234") {
+        let person = &read.persons[0];
+        assert_eq!(person["person.my_number"].len(), 12);
+        assert_eq!(person["person.birth_date"].len(), 10);
     }
 }

@@ -69,6 +69,11 @@ fn wire_decode_inputs_do_not_panic() {
     replay("wire_decode", entry_points::wire_decode);
 }
 
+#[test]
+fn card_tlv_inputs_do_not_panic() {
+    replay("card_tlv", entry_points::card_tlv);
+}
+
 /// The visit seeds are visits this version reads, so the fuzzer starts past the loader's
 /// checksum and into the document (if the schema moves on, rewrite them with the test below).
 #[test]
@@ -150,4 +155,20 @@ fn write_the_visit_load_seeds() {
         .unwrap();
     v1.put(&tenkyo, "moved_on", "2027-03-27").unwrap();
     write("schema-v1", v1.save());
+}
+
+/// The `whole-read` seed gets the card_tlv target through the whole APDU flow to a read, so the
+/// fuzzer starts from inputs that pass VERIFY, both EF headers and both decoders.
+#[test]
+fn the_card_tlv_whole_read_seed_reads_a_card() {
+    use device_webusb::my_number_card::simulated::{Holder, SimulatedCard};
+    use device_webusb::my_number_card::text_ap;
+
+    let data = std::fs::read(crate_dir().join("fuzz/seeds/card_tlv/whole-read")).unwrap();
+    let split = usize::from(data[0]);
+    let mut card = SimulatedCard::new(&Holder::example(), "1234");
+    card.my_number_ef = data[..split].to_vec();
+    card.basic_four_ef = data[split..].to_vec();
+    let read = text_ap::read(&mut card, "1234").unwrap();
+    assert_eq!(read.persons[0]["person.name"], "𠮷田　髙志");
 }

@@ -181,6 +181,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
     tools::ensure_browser()?;
     tools::ensure_node_packages(&root.join("tests").join("js"))?;
     tools::ensure_s3_server()?;
+    tools::ensure_card_tools()?;
     let mark = |what: &str| eprintln!("xtask: [{:>4}s] {what}", started.elapsed().as_secs());
     mark("tools ready");
 

@@ -74,6 +74,30 @@ pub fn ensure_browser() -> anyhow::Result<()> {
     ])
 }
 
+/// What the card bridge builds and tests with: Debian's pcscd (the PC/SC service), the
+/// vsmartcard project's vpcd virtual reader driver for it, libpcsclite-dev (the `pcsc` crate
+/// links libpcsclite), pkg-config (which finds it) and iproute2 (the test brings up loopback
+/// in a network namespace of its own).
+pub fn ensure_card_tools() -> anyhow::Result<()> {
+    let needed = [
+        "/usr/sbin/pcscd",
+        "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
+        "/usr/include/PCSC/winscard.h",
+        "/usr/bin/pkg-config",
+        "/usr/sbin/ip",
+    ];
+    if needed.iter().all(|path| Path::new(path).exists()) {
+        return Ok(());
+    }
+    apt_install(&[
+        "pcscd",
+        "vsmartcard-vpcd",
+        "libpcsclite-dev",
+        "pkg-config",
+        "iproute2",
+    ])
+}
+
 fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     let root = output(Command::new("id").arg("-u")).as_deref() == Some("0");
     let apt = |args: &[&str]| {

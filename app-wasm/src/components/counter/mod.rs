@@ -1,3 +1,4 @@
+mod card_reading;
 mod count_input;
 mod fill_confirm;
 mod id_card_scanner;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use shared_model::{Conflict, DocumentId, FormState, VisitChange};
 use yew::prelude::*;
 
+use super::card_reading::CardReading;
 use super::count_input::CountInput;
 use super::item_input::ItemInput;
 use super::navi_panel::NaviPanel;
@@ -560,6 +561,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             <TransferCertificateReading key="qr" {id} event={view.answers.as_ref().map(|a| a.event)}
                                         values={view.values.clone()} />
             <super::id_card_scanner::IdCardScanner key="ocr" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()} active={!props.read_only} />
+            <CardReading key="card" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()} />
             <fieldset key="shared" class="form-section" id="section-shared">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }
