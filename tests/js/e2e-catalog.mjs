@@ -73,6 +73,7 @@ const VALUES = {
   "visit.notifier_phone": [["090-1234-5678", "090-1234-5678"]],
   "visit.previous_address": [["前橋市大手町1丁目1番1号", "前橋市大手町1丁目1番1号"]],
   "visit.previous_head_name": [["高崎 太郎", "高崎 太郎"]],
+  "visit.planned_move_out_on": [["R8.10.31", "2026-10-31"], ["令和八年十月三十一日", "2026-10-31"]],
   "visit.destination_address": [["東京都千代田区丸の内1丁目1番1号", "東京都千代田区丸の内1丁目1番1号"]],
   "visit.destination_head_name": [["高崎 太郎", "高崎 太郎"]],
   "visit.bank_name": [["群馬銀行", "群馬銀行"]],
