@@ -6,7 +6,9 @@
 //! readers. A fill from a document also marks each item it wrote, so the screen shows where
 //! it came from until someone edits it.
 
-use shared_model::document_read::{DocumentKind, ReadPath};
+use shared_model::catalog::VisitValues;
+use shared_model::document_read::{DocumentKind, DocumentRead, ReadPath};
+use shared_model::navi::{Answers, LifeEvent};
 use shared_model::prefill::Prefill;
 use shared_model::{DocumentId, VisitChange};
 
@@ -80,4 +82,31 @@ pub fn carry_out(
         announce.replace("{n}", &count.to_string()),
     ));
     count
+}
+
+/// A 転出証明書 read whole at a counter or the kiosk: the read audited (its kind), the navi
+/// set to 転入 when nothing was answered yet (a 転出証明書 is brought for a 転入), and the
+/// fill of `read` planned against `values` (what visit `id` holds now).
+pub fn plan_certificate(
+    repo: &RepoHandle,
+    id: DocumentId,
+    values: &VisitValues,
+    event: Option<LifeEvent>,
+    read: &DocumentRead,
+) -> Prefill {
+    wasm_bindgen_futures::spawn_local(crate::api::audit_document_read(
+        DocumentKind::TransferCertificate,
+        ReadPath::Qr,
+        Some(id),
+    ));
+    if event.is_none() {
+        repo.change(
+            id,
+            VisitChange::Answers {
+                answers: Answers::new(LifeEvent::Tennyu),
+                at: js_sys::Date::now() as i64,
+            },
+        );
+    }
+    Prefill::read(values, read, Some(event.unwrap_or(LifeEvent::Tennyu)))
 }

@@ -1,12 +1,11 @@
 use std::rc::Rc;
 
 use device_webusb::transfer_certificate::{Progress, Symbol};
+use shared_model::DocumentId;
 use shared_model::catalog::VisitValues;
 use shared_model::document_read::{DocumentKind, DocumentRead, ReadPath};
-use shared_model::navi::{Answers, LifeEvent};
+use shared_model::navi::LifeEvent;
 use shared_model::prefill::Prefill;
-use shared_model::{DocumentId, VisitChange};
-use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -70,26 +69,8 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
             latest.clone(),
         );
         Rc::new(move |read: DocumentRead| {
-            spawn_local(crate::api::audit_document_read(
-                DocumentKind::TransferCertificate,
-                ReadPath::Qr,
-                Some(id),
-            ));
             let (values, event) = latest.borrow().clone();
-            let event = match event {
-                Some(event) => event,
-                None => {
-                    repo.change(
-                        id,
-                        VisitChange::Answers {
-                            answers: Answers::new(LifeEvent::Tennyu),
-                            at: js_sys::Date::now() as i64,
-                        },
-                    );
-                    LifeEvent::Tennyu
-                }
-            };
-            let plan = Prefill::read(&values, &read, Some(event));
+            let plan = fill::plan_certificate(&repo, id, &values, event, &read);
             if plan.replacing().next().is_none() {
                 let n = fill::carry_out(
                     &repo,

@@ -1,10 +1,12 @@
 use device_webusb::camera::{luma_of_rgba, symbols_in_frame};
-use device_webusb::transfer_certificate::{CertificateError, Progress};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use device_webusb::transfer_certificate::{CertificateError, CertificateReader, Progress, Symbol};
 use shared_model::DocumentId;
-use shared_model::VisitChange;
+use shared_model::catalog::VisitValues;
 use shared_model::document_read::{DocumentKind, ReadPath};
-use shared_model::navi::{Answers, LifeEvent};
-use shared_model::prefill::Prefill;
+use shared_model::navi::LifeEvent;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream};
@@ -14,6 +16,7 @@ use crate::context::AppContext;
 use crate::fill::{self, FillSource};
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
+use crate::repo::RepoHandle;
 
 /// How often a frame is looked at, ms.
 const FRAME_EVERY_MS: u32 = 250;
@@ -54,6 +57,91 @@ impl Looking {
     }
 }
 
+/// What looking through the camera works with (the component's state and the app's).
+#[derive(Clone)]
+struct Camera {
+    id: DocumentId,
+    status: UseStateHandle<Status>,
+    video: NodeRef,
+    canvas: NodeRef,
+    looking: Rc<RefCell<Looking>>,
+    reader: Rc<RefCell<CertificateReader>>,
+    repo: RepoHandle,
+    app: AppContext,
+    latest: Rc<RefCell<Option<Holding>>>,
+}
+
+/// What the visit holds now and the navi's event: a read is planned against them.
+type Holding = (VisitValues, Option<LifeEvent>);
+
+impl Camera {
+    /// Opens the camera and looks at a frame every [`FRAME_EVERY_MS`] until the certificate
+    /// is read (or the citizen stops).
+    async fn look(self) {
+        let stream = match open_camera().await {
+            Ok(stream) => stream,
+            Err(why) => {
+                self.status.set(Status::Refused(
+                    ja(Text::KioskCameraFailed).replace("{e}", &why),
+                ));
+                return;
+            }
+        };
+        let Some(element) = self.video.cast::<HtmlVideoElement>() else {
+            return;
+        };
+        element.set_src_object(Some(&stream));
+        let _ = element.play();
+        self.status.set(Status::Looking);
+        let looking = self.looking.clone();
+        let on_frame = move || {
+            let Some((width, height, luma)) = frame(&element, &self.canvas) else {
+                return;
+            };
+            for symbol in symbols_in_frame(width, height, &luma) {
+                if self.take(symbol) {
+                    return;
+                }
+            }
+        };
+        let mut held = looking.borrow_mut();
+        held.stream = Some(stream);
+        held.timer = Some(gloo_timers::callback::Interval::new(
+            FRAME_EVERY_MS,
+            on_frame,
+        ));
+    }
+
+    /// Takes one symbol seen; `true` once the certificate is read and filled in.
+    fn take(&self, symbol: Symbol) -> bool {
+        let fed = self.reader.borrow_mut().feed(symbol);
+        match fed {
+            // The camera sees the same code frame after frame.
+            Err(CertificateError::Duplicate) => false,
+            Err(e) => {
+                self.status.set(Status::Refused(e.to_string()));
+                false
+            }
+            Ok(Progress::Partial { persons, of }) => {
+                self.status.set(Status::Partial(persons, of));
+                false
+            }
+            Ok(Progress::Complete(read)) => {
+                self.looking.borrow_mut().stop();
+                let Some((values, event)) = self.latest.borrow().clone() else {
+                    return true;
+                };
+                let plan = fill::plan_certificate(&self.repo, self.id, &values, event, &read);
+                // Blanks only: what the citizen typed the counter checks.
+                let source = FillSource::Document(DocumentKind::TransferCertificate, ReadPath::Qr);
+                fill::carry_out(&self.repo, &self.app, self.id, &plan, false, source);
+                self.status.set(Status::Read(read.persons.len()));
+                true
+            }
+        }
+    }
+}
+
 /// The citizen holds the 転出証明書's QR code to the kiosk tablet's camera: its frames are
 /// decoded in wasm ([`symbols_in_frame`]), a household over several codes is read code by
 /// code, and what it says fills the blanks of this visit for every person (never what the
@@ -82,109 +170,18 @@ pub fn certificate_camera(props: &CertificateCameraProps) -> Html {
     }
 
     let start = {
-        let (status, video, canvas, looking, reader, repo, app, latest) = (
-            status.clone(),
-            video.clone(),
-            canvas.clone(),
-            looking.clone(),
-            reader.clone(),
-            repo.clone(),
-            app.clone(),
-            latest.clone(),
-        );
-        Callback::from(move |_: MouseEvent| {
-            let (status, video, canvas, looking, reader, repo, app, latest) = (
-                status.clone(),
-                video.clone(),
-                canvas.clone(),
-                looking.clone(),
-                reader.clone(),
-                repo.clone(),
-                app.clone(),
-                latest.clone(),
-            );
-            spawn_local(async move {
-                let stream = match open_camera().await {
-                    Ok(stream) => stream,
-                    Err(why) => {
-                        status.set(Status::Refused(
-                            ja(Text::KioskCameraFailed).replace("{e}", &why),
-                        ));
-                        return;
-                    }
-                };
-                let Some(element) = video.cast::<HtmlVideoElement>() else {
-                    return;
-                };
-                element.set_src_object(Some(&stream));
-                let _ = element.play();
-                status.set(Status::Looking);
-                let on_frame = {
-                    let (status, looking) = (status.clone(), looking.clone());
-                    move || {
-                        let Some(luma) = frame(&element, &canvas) else {
-                            return;
-                        };
-                        for symbol in symbols_in_frame(luma.0, luma.1, &luma.2) {
-                            let fed = reader.borrow_mut().feed(symbol);
-                            match fed {
-                                // The camera sees the same code frame after frame.
-                                Err(CertificateError::Duplicate) => {}
-                                Err(e) => status.set(Status::Refused(e.to_string())),
-                                Ok(Progress::Partial { persons, of }) => {
-                                    status.set(Status::Partial(persons, of))
-                                }
-                                Ok(Progress::Complete(read)) => {
-                                    looking.borrow_mut().stop();
-                                    spawn_local(crate::api::audit_document_read(
-                                        DocumentKind::TransferCertificate,
-                                        ReadPath::Qr,
-                                        Some(id),
-                                    ));
-                                    let Some((values, event)) = latest.borrow().clone() else {
-                                        return;
-                                    };
-                                    if event.is_none() {
-                                        repo.change(
-                                            id,
-                                            VisitChange::Answers {
-                                                answers: Answers::new(LifeEvent::Tennyu),
-                                                at: js_sys::Date::now() as i64,
-                                            },
-                                        );
-                                    }
-                                    let plan = Prefill::read(
-                                        &values,
-                                        &read,
-                                        Some(event.unwrap_or(LifeEvent::Tennyu)),
-                                    );
-                                    // Blanks only: what the citizen typed the counter checks.
-                                    fill::carry_out(
-                                        &repo,
-                                        &app,
-                                        id,
-                                        &plan,
-                                        false,
-                                        FillSource::Document(
-                                            DocumentKind::TransferCertificate,
-                                            ReadPath::Qr,
-                                        ),
-                                    );
-                                    status.set(Status::Read(read.persons.len()));
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                };
-                let mut held = looking.borrow_mut();
-                held.stream = Some(stream);
-                held.timer = Some(gloo_timers::callback::Interval::new(
-                    FRAME_EVERY_MS,
-                    on_frame,
-                ));
-            });
-        })
+        let camera = Camera {
+            id,
+            status: status.clone(),
+            video: video.clone(),
+            canvas: canvas.clone(),
+            looking: looking.clone(),
+            reader: reader.clone(),
+            repo: repo.clone(),
+            app: app.clone(),
+            latest: latest.clone(),
+        };
+        Callback::from(move |_: MouseEvent| spawn_local(camera.clone().look()))
     };
     let stop = {
         let (status, looking, reader) = (status.clone(), looking.clone(), reader.clone());
