@@ -200,9 +200,11 @@ impl Layout {
             .collect();
         // Columns by a header row, else by position.
         let mut positions: Vec<Option<usize>> = (0..self.columns.len()).map(Some).collect();
-        let header = rows.first().is_some_and(|first| self.is_header(first));
-        if header {
-            let first = rows.remove(0);
+        let header = match rows.first() {
+            Some(first) if self.is_header(first) => Some(rows.remove(0)),
+            _ => None,
+        };
+        if let Some(first) = &header {
             positions = self
                 .columns
                 .iter()
@@ -212,13 +214,19 @@ impl Layout {
         // A code that repeats the header (each symbol of a household its own CSV) repeats
         // it mid-text.
         rows.retain(|r| !self.is_header(r));
-        let width = positions.iter().flatten().max().map_or(0, |m| m + 1);
-        // The text ends inside a record when it does not end a line and its last record is
-        // short of the layout's width.
-        let ends_line = text.ends_with('\n') || text.ends_with('\r');
-        let partial = !ends_line && rows.last().is_some_and(|r| r.len() < width);
-        if header && rows.is_empty() {
+        if header.is_some() && rows.is_empty() {
             return Ok((Vec::new(), true));
+        }
+        // A text that does not end a line may end inside its last record: with a header,
+        // when that record is shorter than the header; without one, when it does not read
+        // as a person yet. Such a record waits for the next symbol.
+        let ends_line = text.ends_with('\n') || text.ends_with('\r');
+        let mut partial = false;
+        if !ends_line && let Some(last) = rows.last() {
+            partial = match &header {
+                Some(names) => last.len() < names.len(),
+                None => self.record(last, &positions, rows.len()).is_err(),
+            };
         }
         if partial && let Some(row) = rows.pop() {
             // A text that is only the start of a record must start like a certificate: a
@@ -230,8 +238,8 @@ impl Layout {
                 .zip(&positions)
                 .find(|(c, _)| c.role == ColumnRole::Marker)
                 .and_then(|(_, at)| *at);
-            if let (false, true, Some(marker), Some(at)) =
-                (header, rows.is_empty(), self.marker.as_deref(), marker_at)
+            if let (None, true, Some(marker), Some(at)) =
+                (&header, rows.is_empty(), self.marker.as_deref(), marker_at)
             {
                 let starts = match row.get(at) {
                     Some(cell) if at + 1 == row.len() => marker.starts_with(cell.as_str()),
@@ -243,69 +251,88 @@ impl Layout {
                 }
             }
         }
-        let mut records = Vec::new();
-        for (n, row) in rows.iter().enumerate() {
-            let person = n + 1;
-            let mut record = Record::default();
-            for (column, at) in self.columns.iter().zip(&positions) {
-                let Some(raw) = at.and_then(|i| row.get(i)) else {
-                    continue;
-                };
-                match &column.role {
-                    ColumnRole::Item { key, append } => {
-                        let value = item_value(key, raw)
-                            .map_err(|error| RecordError::Value { person, error })?;
-                        if value.is_empty() {
-                            continue;
-                        }
-                        match record.items.get_mut(key) {
-                            Some(before) if *append => {
-                                before.push('\u{3000}');
-                                before.push_str(&value);
-                            }
-                            _ => {
-                                record.items.insert(key.clone(), value);
-                            }
-                        }
+        let records = rows
+            .iter()
+            .enumerate()
+            .map(|(n, row)| self.record(row, &positions, n + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((records, partial))
+    }
+
+    /// One row as the `person`th person (1-based), its cells at `positions` by column.
+    fn record(
+        &self,
+        row: &[String],
+        positions: &[Option<usize>],
+        person: usize,
+    ) -> Result<Record, RecordError> {
+        let mut record = Record::default();
+        for (column, at) in self.columns.iter().zip(positions) {
+            let Some(raw) = at.and_then(|i| row.get(i)) else {
+                continue;
+            };
+            match &column.role {
+                ColumnRole::Item { key, append } => {
+                    let value = item_value(key, raw)
+                        .map_err(|error| RecordError::Value { person, error })?;
+                    if value.is_empty() {
+                        continue;
                     }
-                    ColumnRole::Count | ColumnRole::Sequence => {
-                        let number =
-                            raw.parse::<usize>()
-                                .ok()
-                                .filter(|n| *n > 0)
-                                .ok_or_else(|| RecordError::Numbering {
-                                    person,
-                                    text: raw.clone(),
-                                })?;
-                        if column.role == ColumnRole::Count {
-                            record.count = Some(number);
-                        } else {
-                            record.sequence = Some(number);
+                    match record.items.get_mut(key) {
+                        Some(before) if *append => {
+                            before.push('\u{3000}');
+                            before.push_str(&value);
                         }
-                    }
-                    ColumnRole::Marker => {
-                        if self.marker.as_deref().is_some_and(|m| m != raw) {
-                            return Err(RecordError::Foreign);
+                        _ => {
+                            record.items.insert(key.clone(), value);
                         }
                     }
                 }
+                ColumnRole::Count | ColumnRole::Sequence => {
+                    // Full-width digits as typed by a system that writes them (１).
+                    let digits: String = raw
+                        .chars()
+                        .map(|c| match c {
+                            '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                            _ => c,
+                        })
+                        .collect();
+                    let number =
+                        digits
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| RecordError::Numbering {
+                                person,
+                                text: raw.clone(),
+                            })?;
+                    if column.role == ColumnRole::Count {
+                        record.count = Some(number);
+                    } else {
+                        record.sequence = Some(number);
+                    }
+                }
+                ColumnRole::Marker => {
+                    if self.marker.as_deref().is_some_and(|m| m != raw) {
+                        return Err(RecordError::Foreign);
+                    }
+                }
             }
-            if !record.items.contains_key("person.name")
-                || !record.items.contains_key("person.birth_date")
-            {
-                return Err(RecordError::Foreign);
-            }
-            if let (Some(count), Some(sequence)) = (record.count, record.sequence)
-                && sequence > count
-            {
-                return Err(RecordError::Numbering {
-                    person,
-                    text: format!("{sequence}/{count}"),
-                });
-            }
-            records.push(record);
         }
-        Ok((records, partial))
+        if !record.items.contains_key("person.name")
+            || !record.items.contains_key("person.birth_date")
+        {
+            return Err(RecordError::Foreign);
+        }
+        if let (Some(count), Some(sequence)) = (record.count, record.sequence)
+            && sequence > count
+        {
+            return Err(RecordError::Numbering {
+                person,
+                text: format!("{sequence}/{count}"),
+            });
+        }
+        Ok(record)
     }
 
     /// Whether `row` names columns rather than holding a person: most of its cells are
@@ -318,7 +345,17 @@ impl Layout {
             .collect();
         let filled = row.iter().filter(|f| !f.is_empty()).count();
         let named = row.iter().filter(|f| names.contains(f.as_str())).count();
-        filled > 0 && named * 2 >= filled
+        // A header names most of its cells — or at least the 氏名 and 生年月日 columns, for
+        // a town whose code carries many columns this layout does not know.
+        let names_item = |key: &str| {
+            self.columns.iter().any(|c| {
+                matches!(&c.role, ColumnRole::Item { key: k, .. } if k == key)
+                    && c.names.iter().any(|n| row.contains(n))
+            })
+        };
+        filled > 0
+            && (named * 2 >= filled
+                || (names_item("person.name") && names_item("person.birth_date")))
     }
 }
 

@@ -124,6 +124,8 @@ pub struct CertificateReader {
     message: Option<(u8, u8)>,
     /// Text of symbols without a header, joined.
     joined: String,
+    /// Bytes of a character the last symbol ended inside (at most 3).
+    carry: Vec<u8>,
     /// Every symbol's bytes taken for the certificate being read.
     seen: BTreeSet<Vec<u8>>,
 }
@@ -142,6 +144,7 @@ impl CertificateReader {
             appended: BTreeMap::new(),
             message: None,
             joined: String::new(),
+            carry: Vec::new(),
             seen: BTreeSet::new(),
         }
     }
@@ -190,8 +193,11 @@ impl CertificateReader {
         if self.appended.contains_key(&header.position) || header.position >= header.total {
             return Err(CertificateError::Duplicate);
         }
-        // Each symbol's own text must read (a foreign code is refused at once).
-        payload::decode(&data)?;
+        // The first symbol's text must read (a foreign code is refused at once); a later
+        // one may begin inside a character the one before it ended in.
+        if header.position == 0 {
+            payload::decode_prefix(&data)?;
+        }
         let mut appended = self.appended.clone();
         appended.insert(header.position, data.clone());
         if appended.len() < header.total as usize {
@@ -217,63 +223,79 @@ impl CertificateReader {
         if self.message.is_some() {
             return Err(CertificateError::OtherCertificate);
         }
-        let text = payload::decode(&data)?.text;
-        let mut joined = self.joined.clone();
-        // A symbol that ended a line: the next begins a record.
-        joined.push_str(&text);
-        let (records, partial) = match self.layout.records(&joined) {
-            Ok(read) => read,
-            // The symbol does not continue what was read: is it a certificate of its own?
-            Err(e) if !self.joined.is_empty() => {
-                return Err(match self.layout.records(&text) {
-                    Ok(_) => CertificateError::OtherCertificate,
-                    Err(_) => e.into(),
-                });
-            }
-            Err(e) => return Err(e.into()),
+        // The bytes of a character the last symbol ended inside go in front of this one's.
+        let raw = if data.starts_with(b"]Q") {
+            data.clone()
+        } else {
+            [self.carry.as_slice(), &data].concat()
         };
-        if records.is_empty() && !partial {
-            return Err(RecordError::Foreign.into());
+        let (text, carry) = payload::decode_prefix(&raw)?;
+        let text = text.text;
+        let (before, _) = self.layout.records(&self.joined).unwrap_or_default();
+        // The symbol continues the text exactly, or — a symbol that is a CSV of its own
+        // without a last line break — after one.
+        let mut candidates = vec![format!("{}{text}", self.joined)];
+        if !self.joined.is_empty() && !self.joined.ends_with(['\n', '\r']) {
+            candidates.push(format!("{}\n{text}", self.joined));
         }
-        if !self.joined.is_empty() {
-            // A continuation completes at least one more record, and its records agree with
-            // what was read (the same count, no person twice); otherwise the symbol is judged
-            // alone: another certificate's, or not a certificate's at all.
-            let (before, _) = self.layout.records(&self.joined).unwrap_or_default();
-            let count = before.iter().find_map(|r| r.count);
-            let mut numbers = BTreeSet::new();
-            let agrees = records.len() > before.len()
-                && records.iter().all(|r| {
-                    (count.is_none() || r.count.is_none() || r.count == count)
-                        && r.sequence.is_none_or(|n| numbers.insert(n))
-                });
-            if !agrees {
-                return Err(match self.layout.records(&text) {
-                    Ok((alone, _)) if !alone.is_empty() => CertificateError::OtherCertificate,
-                    Ok(_) if self.layout.records(&text).is_ok_and(|(_, p)| p) => {
-                        CertificateError::OtherCertificate
-                    }
-                    Ok(_) => RecordError::Foreign.into(),
-                    Err(e) => e.into(),
-                });
+        let mut refusal: Option<CertificateError> = None;
+        for joined in candidates {
+            let (records, partial) = match self.layout.records(&joined) {
+                Ok(read) => read,
+                Err(e) => {
+                    refusal.get_or_insert(e.into());
+                    continue;
+                }
+            };
+            if records.is_empty() && !partial {
+                refusal.get_or_insert(RecordError::Foreign.into());
+                continue;
             }
+            if !self.joined.is_empty() && !Self::continues(&before, &records) {
+                continue;
+            }
+            // The first record read must be person 1: a continuation alone is refused.
+            if self.layout.numbered()
+                && records
+                    .first()
+                    .and_then(|r| r.sequence)
+                    .is_some_and(|s| s != 1)
+            {
+                return Err(CertificateError::NotTheStart);
+            }
+            let partial = partial || !carry.is_empty();
+            if let Some(progress) = Self::judge(&self.layout, &records, partial) {
+                self.joined = joined;
+                self.carry = carry;
+                self.seen.insert(data);
+                return Ok(progress);
+            }
+            self.reset();
+            return Ok(Progress::Complete(self.read_of(records)));
         }
-        // The first record read must be person 1: a continuation alone is refused.
-        if self.layout.numbered()
-            && records
-                .first()
-                .and_then(|r| r.sequence)
-                .is_some_and(|s| s != 1)
-        {
-            return Err(CertificateError::NotTheStart);
+        if self.joined.is_empty() {
+            return Err(refusal.unwrap_or_else(|| RecordError::Foreign.into()));
         }
-        if let Some(progress) = Self::judge(&self.layout, &records, partial) {
-            self.joined = joined;
-            self.seen.insert(data);
-            return Ok(progress);
-        }
-        self.reset();
-        Ok(Progress::Complete(self.read_of(records)))
+        // It does not continue what was read: another certificate's, or none at all.
+        Err(match self.layout.records(&text) {
+            Ok((alone, partial)) if !alone.is_empty() || partial => {
+                CertificateError::OtherCertificate
+            }
+            Ok(_) => RecordError::Foreign.into(),
+            Err(e) => e.into(),
+        })
+    }
+
+    /// Whether `records` (read with a new symbol) continue `before`: at least one more
+    /// record, the same count, no person twice.
+    fn continues(before: &[Record], records: &[Record]) -> bool {
+        let count = before.iter().find_map(|r| r.count);
+        let mut numbers = BTreeSet::new();
+        records.len() > before.len()
+            && records.iter().all(|r| {
+                (count.is_none() || r.count.is_none() || r.count == count)
+                    && r.sequence.is_none_or(|n| numbers.insert(n))
+            })
     }
 
     /// `None` when `records` are the whole certificate; else how far they go.
@@ -309,6 +331,7 @@ impl CertificateReader {
         self.appended.clear();
         self.message = None;
         self.joined.clear();
+        self.carry.clear();
         self.seen.clear();
     }
 

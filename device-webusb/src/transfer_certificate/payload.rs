@@ -86,6 +86,55 @@ pub fn decode(bytes: &[u8]) -> Result<Payload, PayloadError> {
     })
 }
 
+/// Like [`decode`], for a symbol whose text the next one may continue: bytes that end inside
+/// a character (a UTF-8 sequence cut short, a Shift_JIS lead byte without its trail byte) are
+/// given back, to go in front of the next symbol's bytes, instead of being refused. Data with
+/// an AIM prefix is decoded whole (each such symbol carries its own ECI).
+///
+/// ```
+/// use device_webusb::transfer_certificate::payload::decode_prefix;
+/// let (text, left) = decode_prefix(&"高崎".as_bytes()[..4]).unwrap();
+/// assert_eq!((text.text.as_str(), left.len()), ("高", 1));
+/// ```
+pub fn decode_prefix(bytes: &[u8]) -> Result<(Payload, Vec<u8>), PayloadError> {
+    if bytes.starts_with(b"]Q") {
+        return decode(bytes).map(|p| (p, Vec::new()));
+    }
+    let data = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(data)
+        && e.error_len().is_none()
+    {
+        let (done, left) = data.split_at(e.valid_up_to());
+        let text = std::str::from_utf8(done)
+            .expect("valid up to here")
+            .to_owned();
+        return Ok((
+            Payload {
+                text,
+                encoding: TextEncoding::Utf8,
+            },
+            left.to_vec(),
+        ));
+    }
+    match decode(data) {
+        Err(PayloadError::MisEncoded { at }) if at == data.len() => {
+            let (done, left) = data.split_at(data.len() - 1);
+            let lead = matches!(left[0], 0x81..=0x9F | 0xE0..=0xFC);
+            match (lead, decode_in(SHIFT_JIS, done, 0)) {
+                (true, Ok(text)) => Ok((
+                    Payload {
+                        text,
+                        encoding: TextEncoding::ShiftJis,
+                    },
+                    left.to_vec(),
+                )),
+                _ => Err(PayloadError::MisEncoded { at }),
+            }
+        }
+        other => other.map(|p| (p, Vec::new())),
+    }
+}
+
 /// Data under the ECI protocol: segments, each in the encoding its designator names
 /// (detected, as without ECI, before the first designator).
 fn decode_eci(data: &[u8]) -> Result<Payload, PayloadError> {
@@ -237,6 +286,18 @@ mod tests {
         assert_eq!(decode(b"]Q2\\0000"), Err(PayloadError::BrokenEci));
         // Without the ECI protocol a backslash is data.
         assert_eq!(decode(b"]Q1a\\b").unwrap().text, "a\\b");
+    }
+
+    #[test]
+    fn a_character_cut_at_the_end_is_left_for_the_next_symbol() {
+        let bytes = sjis("髙橋");
+        let (read, left) = decode_prefix(&bytes[..3]).unwrap();
+        assert_eq!((read.text.as_str(), left), ("髙", vec![bytes[2]]));
+        let utf8 = "𠮷田".as_bytes();
+        let (read, left) = decode_prefix(&utf8[..2]).unwrap();
+        assert_eq!((read.text.as_str(), left.len()), ("", 2));
+        // A byte that cannot start a character is still refused.
+        assert!(decode_prefix(b"ab\x81\x20").is_err());
     }
 
     #[test]

@@ -261,3 +261,69 @@ fn a_wedge_reader_sending_the_code_line_by_line_is_joined() {
     );
     assert_eq!(read.persons.len(), 3);
 }
+
+#[test]
+fn codes_as_other_towns_may_write_them_read() {
+    let complete_of = |symbols: &[Vec<u8>]| {
+        let mut reader = CertificateReader::default();
+        let mut last = None;
+        for s in symbols {
+            last = Some(reader.feed(Symbol::bytes(s)));
+        }
+        match last {
+            Some(Ok(Progress::Complete(read))) => read,
+            other => panic!("not complete: {other:?}"),
+        }
+    };
+    // No header, two persons, no line break after the last (a QR payload usually has none).
+    let positional = "転出証明書,1,2,高崎 太郎,タカサキ タロウ,1970-01-02,男,世帯主\r\n転出証明書,2,2,高崎 花子,タカサキ ハナコ,1972-03-04,女,妻";
+    assert_eq!(
+        complete_of(&[positional.as_bytes().to_vec()]).persons.len(),
+        2
+    );
+    // Many columns this layout does not know, beside the ones it does.
+    let unknown: Vec<String> = (1..=18).map(|n| format!("独自項目{n}")).collect();
+    let wide = format!(
+        "{HEADER},{}\r\n転出証明書,1,1,高崎 花子,タカサキ ハナコ,1990-04-01,女,世帯主,,,,,,,,,{}\r\n",
+        unknown.join(","),
+        ",".repeat(17)
+    );
+    assert_eq!(complete_of(&[wide.into_bytes()]).persons.len(), 1);
+    // Full-width numbering.
+    let wide_digits =
+        format!("{HEADER}\r\n転出証明書,１,１,高崎 花子,タカサキ ハナコ,1990-04-01,女,世帯主\r\n");
+    assert_eq!(complete_of(&[wide_digits.into_bytes()]).persons.len(), 1);
+    // A household split inside a Shift_JIS character (the second symbol begins with its
+    // trail byte), and one whose symbols are each a CSV without a last line break.
+    let bytes = sjis(&household());
+    let inside = (100..bytes.len())
+        .find(|&i| bytes[i] >= 0x81 && sjis_lead_at(&bytes, i))
+        .unwrap()
+        + 1;
+    let read = complete_of(&[bytes[..inside].to_vec(), bytes[inside..].to_vec()]);
+    assert_eq!(read.persons.len(), 3);
+    let lines: Vec<&str> = household().leak().lines().collect();
+    let own = |rows: &[usize]| {
+        let mut text = lines[0].to_owned();
+        for r in rows {
+            text.push_str("\r\n");
+            text.push_str(lines[*r]);
+        }
+        sjis(&text)
+    };
+    let read = complete_of(&[own(&[1]), own(&[2]), own(&[3])]);
+    assert_eq!(read.persons.len(), 3);
+}
+
+/// Whether byte `i` of a Shift_JIS text starts a two-byte character.
+fn sjis_lead_at(bytes: &[u8], i: usize) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        let two = matches!(bytes[at], 0x81..=0x9F | 0xE0..=0xFC);
+        if at == i {
+            return two;
+        }
+        at += if two { 2 } else { 1 };
+    }
+    false
+}
