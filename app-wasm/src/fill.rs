@@ -51,6 +51,11 @@ pub fn carry_out(
     }
     let at = js_sys::Date::now() as i64;
     let count = written.len();
+    // Nothing new: no line in the 経過 and nothing to announce but that.
+    if count == 0 && plan.new_persons == 0 {
+        app.dispatch(Action::Announce(ja(Text::AnnounceNothingNew).to_owned()));
+        return 0;
+    }
     match source {
         // The 経過 says the register filled the visit, and how much of it.
         FillSource::Register => repo.change(

@@ -52,3 +52,22 @@ pub fn focus_into(fold: Option<&str>, selectors: &[&str]) {
     }
     attempt(fold, selectors, 10);
 }
+
+/// Whether the person is typing: the focus is in a text field, a text area or a list.
+pub fn typing() -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(active) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+    else {
+        return false;
+    };
+    if let Some(input) = active.dyn_ref::<web_sys::HtmlInputElement>() {
+        return !matches!(
+            input.type_().as_str(),
+            "button" | "submit" | "reset" | "checkbox" | "radio"
+        );
+    }
+    active.is_instance_of::<web_sys::HtmlTextAreaElement>()
+        || active.is_instance_of::<web_sys::HtmlSelectElement>()
+}

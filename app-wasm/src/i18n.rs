@@ -175,6 +175,7 @@ pub enum Text {
     FillCancel,
     AnnounceFilled,
     AnnounceFilledFromDocument,
+    AnnounceNothingNew,
     // 転出証明書 QR reading (counter)
     QrTitle,
     QrStatusNone,
@@ -190,6 +191,11 @@ pub enum Text {
     QrPartial,
     QrFilled,
     QrWedgeCannot,
+    QrReadOnly,
+    QrLocked,
+    QrAskedFirst,
+    QrNothingNew,
+    QrDropped,
     // 転出証明書 QR at the kiosk camera
     KioskCameraTitle,
     KioskCameraStart,
@@ -197,6 +203,7 @@ pub enum Text {
     KioskCameraHint,
     KioskCameraRead,
     KioskCameraFailed,
+    KioskCameraTimeout,
     ReadFromTitle,
     SignInTitle,
     SignInLogin,
@@ -327,6 +334,7 @@ pub enum Text {
     CardUnreadable,
     CardReaderError,
     CardAddPinReset,
+    CardLocked,
 }
 
 /// The Japanese text.
@@ -675,6 +683,30 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         QrKindHid => ("USB HID POS", "USB HID POS"),
         QrKindWedge => ("キーボード (英数字のみ)", "Keyboard wedge (ASCII only)"),
         QrConnect => ("接続", "Connect"),
+        CardLocked => (
+            "確認済みの届出の項目が変わるため、カードの内容は入力しませんでした。変えるときは届出の「訂正」からにしてください。",
+            "The card would change items of a confirmed form: nothing was entered. Use 訂正 on that form.",
+        ),
+        QrReadOnly => (
+            "この受付は表示だけです (完了・取消、または他の課で対応中)。転出証明書は入力しませんでした。",
+            "This visit is only shown here (closed, or at another section): the certificate was not entered.",
+        ),
+        QrLocked => (
+            "確認済みの届出の項目が変わるため、転出証明書は入力しませんでした。変えるときは届出の「訂正」からにしてください。",
+            "The certificate would change items of a confirmed form: nothing was entered. Use 訂正 on that form.",
+        ),
+        QrAskedFirst => (
+            "先に読み取った転出証明書について答えてから (置き換える・空欄だけ・やめる)、もう一度読み取ってください。",
+            "Answer about the certificate read before, then scan this one again.",
+        ),
+        QrNothingNew => (
+            "転出証明書の内容はすべて入力済みです。",
+            "Everything on the certificate is entered already.",
+        ),
+        QrDropped => (
+            "転出証明書の内容は入力しませんでした。",
+            "Nothing from the certificate was entered.",
+        ),
         KioskCameraTitle => (
             "転出証明書をお持ちの方",
             "If you have a moving-out certificate",
@@ -696,6 +728,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "カメラを使えません ({e})",
             "The camera cannot be used ({e})",
         ),
+        KioskCameraTimeout => (
+            "カメラを止めました。読み取るときは、もう一度ボタンを押してください。",
+            "The camera was stopped. Press the button again to read.",
+        ),
         QrWedgeCannot => (
             "キーボードモードのQRリーダーでは漢字の入った転出証明書を読めません。リーダーを USB-COM に設定し (設定用バーコードは README の「機器の設定」)、種類「USB-COM」で接続してください。",
             "A reader in keyboard mode cannot read a certificate with kanji. Set it to USB-COM (setting codes in the README) and connect it as USB-COM.",
@@ -710,6 +746,7 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "{n} items of {p} persons filled from the certificate. Check the values marked QR.",
         ),
         ReadFromTitle => ("{d}から読み取った値", "Read from the {d}"),
+        AnnounceNothingNew => ("すべて入力済みでした。", "Everything was entered already."),
         AnnounceFilledFromDocument => (
             "{d}から{n}項目を入力しました。",
             "{n} items filled from the {d}.",

@@ -220,6 +220,15 @@ impl Prefill {
         plan
     }
 
+    /// Whether carrying the plan out would change one of `fixed` (items a settled form —
+    /// 確認済み and after — holds), or add a person while person items are fixed: such a fill
+    /// is refused; a change goes through 訂正.
+    pub fn touches(&self, fixed: &std::collections::BTreeSet<String>) -> bool {
+        let person_items_fixed = fixed.iter().any(|k| k.starts_with("person."));
+        (self.new_persons > 0 && person_items_fixed)
+            || self.changes.iter().any(|c| fixed.contains(&c.key))
+    }
+
     /// The changes that would replace a value already entered.
     pub fn replacing(&self) -> impl Iterator<Item = &PrefillChange> {
         self.changes.iter().filter(|c| c.replaces())
@@ -596,5 +605,19 @@ mod tests {
             .map(|c| (c.key.as_str(), c.person))
             .collect();
         assert_eq!(replacing, [("person.name", Some(0))]);
+    }
+
+    #[test]
+    fn a_fill_that_would_change_a_settled_forms_items_says_so() {
+        let values = VisitValues::default();
+        let aoi = member("高橋 葵", "タカハシ　アオイ", "1990-05-05", "世帯主");
+        let plan = Prefill::person(&values, &aoi, None);
+        let fixed = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect();
+        assert!(plan.touches(&fixed(&["person.name"])));
+        assert!(!plan.touches(&fixed(&["visit.moved_on"])));
+        // Two persons where one row is: the second is added, which a fixed 異動者 list forbids.
+        let plan = Prefill::household(&values, &[aoi.clone(), aoi], None);
+        assert!(plan.new_persons > 0);
+        assert!(plan.touches(&fixed(&["person.relationship"])));
     }
 }

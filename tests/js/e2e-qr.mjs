@@ -176,9 +176,11 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     await page.waitForSelector("#qr-fill-confirm", { timeout: 5000 }).catch(async (e) => { throw new Error(`no question; the reader says 「${await note(page)}」`); });
     const rows = await page.$$eval("#qr-fill-changes tbody tr", (trs) => trs.map((tr) => tr.textContent));
     if (rows.length !== 1 || !rows[0].includes("タカハシ\u3000イチロー")) throw new Error(`asked about: ${rows.join(" / ")}`);
-    expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-replace", "the question has the focus");
+    // Nobody was typing: the focus goes to the question's harmless answer, 空欄だけ.
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-blanks-only", "the question has the focus on 空欄だけ");
+    await page.keyboard.press("Shift+Tab");
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-replace", "Shift+Tab to 置き換える");
     await page.keyboard.press("Tab");
-    expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-blanks-only", "Tab to 空欄だけ");
     await page.keyboard.press("Enter");
     await waitNote(page, "3人分");
     await steps.shot(page, "02-filled");
@@ -217,10 +219,61 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction(() => !document.querySelector("label[for='item-person-1-relationship'] .read-from"));
   });
 
+  await steps.step("the same certificate again: everything is entered already, and the 経過 gets no empty line", async () => {
+    const lines = await page.$$eval("[data-action=filled_from_document]", (l) => l.length);
+    await serialSymbol(page, fixture("household-cp932-1of2.bin"));
+    await waitNote(page, "3人中1人");
+    await serialSymbol(page, fixture("household-cp932-2of2.bin"));
+    await page.waitForSelector("#qr-fill-confirm").catch(() => {});
+    // The one difference is the 続柄 edited above: answer 空欄だけ, nothing is new.
+    if (await page.$("#qr-fill-confirm")) {
+      await page.focus("#qr-fill-blanks-only");
+      await page.keyboard.press("Enter");
+    }
+    await waitNote(page, "すべて入力済み");
+    expectEqual(await page.$$eval("[data-action=filled_from_document]", (l) => l.length), lines, "no new 経過 line");
+  });
+
+  await steps.step("a code typed into a field's text never moves the focus, and the question waits", async () => {
+    // The counter types in the lookup's query while a certificate arrives.
+    await page.click("#lookup-query");
+    await page.keyboard.type("タカハシ");
+    await serialSymbol(page, fixture("foreign-resident-utf8-eci.bin"));
+    await page.keyboard.type(" 1990");
+    await page.waitForSelector("#qr-fill-confirm");
+    await page.keyboard.type("-05-05");
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "lookup-query", "the focus stays where the counter types");
+    expectEqual(await value(page, "lookup-query"), "タカハシ 1990-05-05", "the typed text is whole and in order");
+    await page.waitForSelector("#qr-fill-confirm");
+    // A second certificate (one code) while the question is open waits for the answer.
+    await serialSymbol(page, [...fixture("household-cp932-1of2.bin"), ...fixture("household-cp932-2of2.bin")]);
+    await waitNote(page, "先に読み取った転出証明書について答えて");
+    await page.focus("#qr-fill-cancel");
+    await page.keyboard.press("Enter");
+    await waitNote(page, "入力しませんでした");
+    expectEqual(await page.$("#item-person-3-name"), null, "nothing of the dropped certificate entered");
+  });
+
   await steps.step("after a reload the remembered reader is opened again without asking", async () => {
     await page.reload();
     await page.waitForSelector("#item-person-0-name");
     await page.waitForFunction(() => document.querySelector("#qr-status")?.textContent.includes("USB-COM") && document.querySelector("#qr-status")?.textContent.includes("接続中"), null, { timeout: 15000 });
+  });
+
+  await steps.step("a completed visit takes no code: refused with the reason, nothing changes", async () => {
+    await page.focus("#complete-button");
+    await page.keyboard.press("Enter");
+    if (await page.waitForSelector("#complete-anyway", { timeout: 3000 }).catch(() => null)) {
+      await page.focus("#complete-anyway");
+      await page.keyboard.press("Enter");
+    }
+    // 完了: the visit stays on screen, closed, its fields only shown.
+    await page.waitForFunction(() => document.querySelector("fieldset.visit-screen")?.disabled === true);
+    const history = await page.$$eval(".history li, [data-action]", (l) => l.length);
+    await serialSymbol(page, fixture("foreign-resident-utf8-eci.bin"));
+    await waitNote(page, "表示だけです");
+    expectEqual(await page.$("#item-person-3-name"), null, "no person added");
+    expectEqual(await page.$$eval(".history li, [data-action]", (l) => l.length), history, "no 経過 line");
   });
 
   await steps.step("a HID POS reader: a UTF-8 code under the ECI protocol, in 63-byte reports", async () => {

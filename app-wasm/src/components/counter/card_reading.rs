@@ -155,6 +155,9 @@ pub struct CardReadingProps {
     pub event: Option<LifeEvent>,
     /// What the visit holds now.
     pub values: VisitValues,
+    /// Items fixed by a settled form: a read that would change one is not entered.
+    #[prop_or_default]
+    pub locked: std::collections::BTreeSet<String>,
 }
 
 /// The マイナンバーカード panel of the visit screen.
@@ -201,11 +204,15 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
 
     // Fills at once when only blanks would be written; otherwise asks.
     let offer = {
-        let (repo, app, pending) = (repo.clone(), app.clone(), pending.clone());
-        let (values, event) = (props.values.clone(), props.event);
+        let (repo, app, pending, message) =
+            (repo.clone(), app.clone(), pending.clone(), message.clone());
+        let (values, event, locked) = (props.values.clone(), props.event, props.locked.clone());
         move |read: DocumentRead| {
             let plan = Prefill::read(&values, &read, event);
-            if plan.replacing().next().is_none() {
+            if plan.touches(&locked) {
+                // A change of a confirmed form goes through 訂正.
+                message.set(ja(Text::CardLocked).to_owned());
+            } else if plan.replacing().next().is_none() {
                 fill::carry_out(
                     &repo,
                     &app,

@@ -25,6 +25,22 @@ pub struct TransferCertificateReadingProps {
     pub values: VisitValues,
     /// The navi's event, once answered.
     pub event: Option<LifeEvent>,
+    /// The visit is only shown here (完了, 取消, or at another 課): codes are refused.
+    #[prop_or_default]
+    pub read_only: bool,
+    /// Items fixed by a settled form (確認済み and after): a read that would change one, or
+    /// add a person while person items are fixed, is refused (a change goes through 訂正).
+    #[prop_or_default]
+    pub locked: std::collections::BTreeSet<String>,
+}
+
+/// What a code is planned against, as of the last render.
+#[derive(Clone)]
+struct Holding {
+    values: VisitValues,
+    event: Option<LifeEvent>,
+    read_only: bool,
+    locked: std::collections::BTreeSet<String>,
 }
 
 /// What the panel says under the reader's status.
@@ -38,6 +54,8 @@ enum Note {
     Refused(String),
     /// Filled: how many items, how many persons.
     Filled(usize, usize),
+    /// The counter answered やめる: nothing of the read was entered.
+    Dropped,
 }
 
 /// The 転出証明書's QR code at the counter: the reader's status (「QRリーダー」), choosing and
@@ -53,9 +71,17 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
     let pending = use_state(|| None::<DocumentRead>);
     let certificate = crate::hooks::use_certificate_reader();
     let kind_ref = use_node_ref();
-    // The latest values and event, for symbols that come between renders.
-    let latest = use_mut_ref(|| (props.values.clone(), props.event));
-    *latest.borrow_mut() = (props.values.clone(), props.event);
+    // What the visit holds now, for symbols that come between renders.
+    let holding = || Holding {
+        values: props.values.clone(),
+        event: props.event,
+        read_only: props.read_only,
+        locked: props.locked.clone(),
+    };
+    let latest = use_mut_ref(holding);
+    *latest.borrow_mut() = holding();
+    // Whether a household is half read (its 「やめる」 shows, whatever the note says).
+    let half = use_state(|| false);
     let id = props.id;
 
     // A certificate read whole: the navi is 転入 if nothing was answered yet (a 転出証明書
@@ -69,8 +95,17 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
             latest.clone(),
         );
         Rc::new(move |read: DocumentRead| {
-            let (values, event) = latest.borrow().clone();
-            let plan = fill::plan_certificate(&repo, id, &values, event, &read);
+            let now = latest.borrow().clone();
+            // One question at a time: a certificate read while one is asked about waits.
+            if pending.is_some() {
+                note.set(Note::Refused(ja(Text::QrAskedFirst).into()));
+                return;
+            }
+            let plan = fill::plan_certificate(&repo, id, &now.values, now.event, &read);
+            if plan.touches(&now.locked) {
+                note.set(Note::Refused(ja(Text::QrLocked).into()));
+                return;
+            }
             if plan.replacing().next().is_none() {
                 let n = fill::carry_out(
                     &repo,
@@ -84,27 +119,38 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
             } else {
                 note.set(Note::Quiet);
                 pending.set(Some(read));
-                crate::focus::focus_first_of(&["#qr-fill-replace"]);
+                // A code comes when it is scanned, not when the counter asks: the focus
+                // moves to the question only if nobody is typing, and to its harmless answer.
+                if !crate::focus::typing() {
+                    crate::focus::focus_first_of(&["#qr-fill-blanks-only"]);
+                }
             }
         })
     };
 
     {
-        let (reader, state, note, certificate, complete) = (
+        let (reader, state, note, certificate, complete, half, latest) = (
             reader.clone(),
             state.clone(),
             note.clone(),
             certificate.clone(),
             complete.clone(),
+            half.clone(),
+            latest.clone(),
         );
         use_effect_with(id, move |_| {
             let held = certificate.clone();
             let listener = Callback::from(move |event: ReaderEvent| match &event {
                 ReaderEvent::State(s) => state.set(s.clone()),
                 ReaderEvent::Problem(why) => note.set(Note::Refused(why.clone())),
+                // A visit only shown here takes no code (a closed one, one at another 課).
+                ReaderEvent::Symbol(_) | ReaderEvent::WedgeLine(_) if latest.borrow().read_only => {
+                    note.set(Note::Refused(ja(Text::QrReadOnly).into()))
+                }
                 ReaderEvent::Symbol(data) | ReaderEvent::WedgeLine(data) => {
                     let wedge = matches!(event, ReaderEvent::WedgeLine(_));
                     let fed = certificate.borrow_mut().feed(Symbol::bytes(data));
+                    half.set(certificate.borrow().in_progress());
                     match fed {
                         Ok(Progress::Partial { persons, of }) => {
                             note.set(Note::Partial(persons, of))
@@ -137,8 +183,9 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
         })
     };
     let give_up = {
-        let (note, certificate) = (note.clone(), certificate.clone());
+        let (note, certificate, half) = (note.clone(), certificate.clone(), half.clone());
         Callback::from(move |_: MouseEvent| {
+            half.set(false);
             let lacked = certificate.borrow_mut().abandon();
             note.set(lacked.map_or(Note::Quiet, |t| Note::Refused(t.to_string())));
         })
@@ -169,16 +216,18 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
             false,
         ),
         Note::Refused(why) => (why.clone(), true),
+        Note::Filled(0, _) => (ja(Text::QrNothingNew).to_owned(), false),
         Note::Filled(items, persons) => (
             ja(Text::QrFilled)
                 .replace("{n}", &items.to_string())
                 .replace("{p}", &persons.to_string()),
             false,
         ),
+        Note::Dropped => (ja(Text::QrDropped).to_owned(), false),
     };
     let confirm = pending.as_ref().map(|read| {
-        let (values, event) = latest.borrow().clone();
-        let plan = Prefill::read(&values, read, event.or(Some(LifeEvent::Tennyu)));
+        let now = latest.borrow().clone();
+        let plan = Prefill::read(&now.values, read, now.event.or(Some(LifeEvent::Tennyu)));
         let on_answer = {
             let (repo, app, pending, note, plan) = (
                 repo.clone(),
@@ -199,6 +248,8 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
                         FillSource::Document(DocumentKind::TransferCertificate, ReadPath::Qr),
                     );
                     note.set(Note::Filled(n, persons));
+                } else {
+                    note.set(Note::Dropped);
                 }
                 pending.set(None);
                 crate::focus::focus_first_of(&["#qr-connect"]);
@@ -222,7 +273,7 @@ pub fn transfer_certificate_reading(props: &TransferCertificateReadingProps) -> 
                     { option(ReaderKind::Serial) }{ option(ReaderKind::Hid) }{ option(ReaderKind::Wedge) }
                 </select>
                 <button type="button" id="qr-connect" onclick={choose}>{ ja(Text::QrConnect) }</button>
-                if matches!(*note, Note::Partial(..)) {
+                if *half {
                     <button type="button" id="qr-give-up" onclick={give_up}>{ ja(Text::QrGiveUp) }</button>
                 }
             </div>

@@ -559,9 +559,11 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             <ResidentLookup key="lookup" {id} {online} event={view.answers.as_ref().map(|a| a.event)}
                             values={view.values.clone()} />
             <TransferCertificateReading key="qr" {id} event={view.answers.as_ref().map(|a| a.event)}
-                                        values={view.values.clone()} />
+                                        values={view.values.clone()} read_only={props.read_only}
+                                        locked={locked_items.clone()} />
             <super::id_card_scanner::IdCardScanner key="ocr" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()} active={!props.read_only} />
-            <CardReading key="card" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()} />
+            <CardReading key="card" {id} event={view.answers.as_ref().map(|a| a.event)} values={view.values.clone()}
+                         locked={locked_items.clone()} />
             <fieldset key="shared" class="form-section" id="section-shared">
                 <legend key="legend">{ ja(Text::SectionVisit) }</legend>
                 { for shared_inputs }

@@ -37,25 +37,39 @@ enum Status {
     Refused(String),
 }
 
-/// What the camera holds while it looks: the stream (to stop it) and the frame timer.
+/// What the camera holds while it looks: the stream (to stop it) and the frame timer, and
+/// whether looking is wanted — a camera that opens after the citizen stopped, or after a
+/// second press of the button, is closed at once.
 #[derive(Default)]
 struct Looking {
     stream: Option<MediaStream>,
     timer: Option<gloo_timers::callback::Interval>,
+    /// Asked for and not stopped since (the camera may still be opening).
+    wanted: bool,
 }
 
 impl Looking {
     fn stop(&mut self) {
+        self.wanted = false;
         self.timer = None;
         if let Some(stream) = self.stream.take() {
-            for track in stream.get_tracks().iter() {
-                if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
-                    track.stop();
-                }
-            }
+            close(&stream);
         }
     }
 }
+
+/// Stops every track of `stream` (the camera's light goes off).
+fn close(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+/// Looking ends by itself after this many frames without a certificate read (2 minutes): a
+/// tablet left alone does not film the hall.
+const FRAMES_BEFORE_GIVING_UP: u32 = 2 * 60 * 1000 / FRAME_EVERY_MS;
 
 /// What looking through the camera works with (the component's state and the app's).
 #[derive(Clone)]
@@ -78,23 +92,47 @@ impl Camera {
     /// Opens the camera and looks at a frame every [`FRAME_EVERY_MS`] until the certificate
     /// is read (or the citizen stops).
     async fn look(self) {
+        {
+            let mut looking = self.looking.borrow_mut();
+            // Pressed again while the camera opens or looks: one camera is enough.
+            if looking.wanted {
+                return;
+            }
+            looking.wanted = true;
+        }
+        self.status.set(Status::Looking);
         let stream = match open_camera().await {
             Ok(stream) => stream,
             Err(why) => {
+                self.looking.borrow_mut().wanted = false;
                 self.status.set(Status::Refused(
                     ja(Text::KioskCameraFailed).replace("{e}", &why),
                 ));
                 return;
             }
         };
-        let Some(element) = self.video.cast::<HtmlVideoElement>() else {
+        // Stopped (or the visit left) while the camera was opening.
+        let Some(element) = self
+            .video
+            .cast::<HtmlVideoElement>()
+            .filter(|_| self.looking.borrow().wanted)
+        else {
+            close(&stream);
             return;
         };
         element.set_src_object(Some(&stream));
         let _ = element.play();
-        self.status.set(Status::Looking);
         let looking = self.looking.clone();
+        let mut frames = 0u32;
         let on_frame = move || {
+            frames += 1;
+            if frames > FRAMES_BEFORE_GIVING_UP {
+                self.looking.borrow_mut().stop();
+                self.reader.borrow_mut().abandon();
+                self.status
+                    .set(Status::Refused(ja(Text::KioskCameraTimeout).into()));
+                return;
+            }
             let Some((width, height, luma)) = frame(&element, &self.canvas) else {
                 return;
             };
