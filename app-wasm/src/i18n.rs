@@ -311,6 +311,8 @@ pub enum Text {
     OcrDeleted,
     OcrDeleteFailed,
     OcrUnreadable,
+    OcrNextCard,
+    OcrCardElsewhere,
     // マイナンバーカード reading through the local card bridge (components/counter/card_reading.rs).
     CardTitle,
     CardPairLabel,
@@ -611,6 +613,14 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         OcrUnreadable => (
             "読み取れないファイルがあります: {f} — {t} (ファイルは残しています)",
             "A file could not be read: {f} — {t} (the file is left in place)",
+        ),
+        OcrNextCard => (
+            "次のカードがあります。このカードを入力するか使わないと表示します",
+            "Another card is waiting; it is shown once this one is filled in or discarded",
+        ),
+        OcrCardElsewhere => (
+            "前の来庁で読み取ったカードがフォルダにあります。その来庁の画面でだけ表示します",
+            "A card read at an earlier visit is in the folder; it is shown at that visit only",
         ),
         PrintRefused => (
             "次の項目は正しい形にできないため印刷できません。届出画面で直してください: {f}",

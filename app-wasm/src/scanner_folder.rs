@@ -8,10 +8,16 @@
 //! - After a reload the browser asks again: [`ScannerFolder::permission`]
 //!   (`queryPermission`) says whether it must, [`ScannerFolder::request_permission`]
 //!   (`requestPermission`, from a key or click) asks.
-//! - [`ScannerFolder::newest_result`] gives the newest result file (`.csv`, `.xml`,
-//!   `.json`, `.txt`) written within a given time; [`ScannerFolder::remove_card`] deletes it
-//!   with the images beside it of the same stem (`.jpg`, `.jpeg`, `.png`, `.bmp`, `.tif`,
-//!   `.tiff`, also `0001_front.jpg`: a card's images are 特定個人情報).
+//! - [`ScannerFolder::results`] lists the result files (`.csv`, `.xml`, `.json`, `.txt`)
+//!   written within a given time, newest first, with their size and time written;
+//!   [`ResultFile::bytes`] reads one; [`ScannerFolder::remove_card`] deletes it with the
+//!   images beside it of the same stem (`.jpg`, `.jpeg`, `.png`, `.bmp`, `.tif`, `.tiff`,
+//!   also `0001_front.jpg`: a card's images are 特定個人情報).
+//! - [`Ledger`] is this page's memory of the folder, in memory only and never stored: which
+//!   file has stopped changing (its size and time written the same at two looks 2 s apart:
+//!   a file still being written is not read), and which was offered at which visit (file
+//!   name, time written and the visit's id: nothing of the card), so that a card is offered
+//!   at one visit only and audited once.
 //!
 //! web-sys has no `showDirectoryPicker`, `queryPermission` or `requestPermission`, and its
 //! handles are behind unstable flags: every call goes through `js_sys::Reflect`.
@@ -19,9 +25,13 @@
 //! The field map the results are read with is the default (`device-webusb/id_card_ocr.toml`)
 //! unless the terminal's localStorage holds its own TOML under [`FIELD_MAP_KEY`].
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use device_webusb::id_card_ocr::{FieldMap, FieldMapError, belongs_to_card, is_result_file};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use rexie::{ObjectStore, Rexie, TransactionMode};
+use shared_model::DocumentId;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -77,15 +87,126 @@ pub enum Permission {
     Denied,
 }
 
-/// One result file as read from the folder.
+/// One result file of the folder, as listed (its bytes are read by [`ResultFile::bytes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultFile {
     /// Its name in the folder.
     pub name: String,
-    /// When it was last written, ms since the epoch.
+    /// When it was last written (`lastModified`), ms since the epoch.
     pub modified: f64,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its size, bytes.
+    pub size: f64,
+    /// The browser's `File` (a snapshot: reading it after the file changed fails).
+    file: JsValue,
+}
+
+/// A result file as it was when offered: its name and when it was written (ms since the
+/// epoch). The same name written again is another file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileKey {
+    /// Its name in the folder.
+    pub name: String,
+    /// `lastModified`, whole ms since the epoch.
+    pub modified: i64,
+}
+
+impl ResultFile {
+    /// Its name and time written.
+    pub fn key(&self) -> FileKey {
+        FileKey {
+            name: self.name.clone(),
+            modified: self.modified as i64,
+        }
+    }
+
+    /// Its bytes; a file larger than any result ([`MAX_BYTES`](device_webusb::id_card_ocr::MAX_BYTES))
+    /// gives that many and one zero bytes, refused by the parser on its size without
+    /// reading it all.
+    ///
+    /// Errors: the browser refuses (the file changed or went since it was listed).
+    pub async fn bytes(&self) -> Result<Vec<u8>, FolderError> {
+        if self.size > device_webusb::id_card_ocr::MAX_BYTES as f64 {
+            return Ok(vec![0; device_webusb::id_card_ocr::MAX_BYTES + 1]);
+        }
+        let buffer = call_async(&self.file, "arrayBuffer", &[]).await?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+/// What became of a result file at this page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Offered at this visit (and audited there), not answered yet.
+    Offered(DocumentId),
+    /// Used (入力する) or refused (使わない): never offered again, even while its deletion
+    /// is under way or if it failed.
+    Answered,
+}
+
+/// This page's memory of the scanner's folder (see the module): in memory only, gone with
+/// the page; file names, sizes, times and visit ids, nothing read from a card.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Each listed file's (size, time written) and when a look first saw it so, ms.
+    states: HashMap<String, (f64, f64, f64)>,
+    /// The files offered, and at which visit.
+    fates: HashMap<FileKey, Fate>,
+}
+
+thread_local! {
+    static LEDGER: RefCell<Ledger> = RefCell::new(Ledger::default());
+}
+
+/// Works with this page's [`Ledger`].
+pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
+    LEDGER.with(|l| f(&mut l.borrow_mut()))
+}
+
+impl Ledger {
+    /// Notes a look at the folder at `now` (ms since the epoch) listing `files`: a file
+    /// whose size or time written changed is seen anew; files no longer listed (deleted, or
+    /// older than the look's window) are forgotten, with what became of them.
+    pub fn observe(&mut self, now: f64, files: &[ResultFile]) {
+        self.states
+            .retain(|name, _| files.iter().any(|f| &f.name == name));
+        for file in files {
+            let state =
+                self.states
+                    .entry(file.name.clone())
+                    .or_insert((file.size, file.modified, now));
+            if (state.0, state.1) != (file.size, file.modified) {
+                *state = (file.size, file.modified, now);
+            }
+        }
+        let listed: Vec<FileKey> = files.iter().map(ResultFile::key).collect();
+        self.fates.retain(|key, _| listed.contains(key));
+    }
+
+    /// Whether `file` has kept its size and time written over looks at least `span_ms`
+    /// apart (the scanner has finished writing it).
+    pub fn is_stable(&self, file: &ResultFile, now: f64, span_ms: f64) -> bool {
+        self.states
+            .get(&file.name)
+            .is_some_and(|(size, modified, since)| {
+                (*size, *modified) == (file.size, file.modified) && now - since >= span_ms
+            })
+    }
+
+    /// What became of `key` here, if it was offered.
+    pub fn fate(&self, key: &FileKey) -> Option<Fate> {
+        self.fates.get(key).copied()
+    }
+
+    /// Notes `key` offered at `visit`; returns whether it is the first time (to be
+    /// audited), not when it is offered again at the same visit.
+    pub fn offered(&mut self, key: FileKey, visit: DocumentId) -> bool {
+        self.fates.insert(key, Fate::Offered(visit)) != Some(Fate::Offered(visit))
+    }
+
+    /// Notes `key` used or refused.
+    pub fn answered(&mut self, key: FileKey) {
+        self.fates.insert(key, Fate::Answered);
+    }
 }
 
 /// The scanner's result folder.
@@ -245,52 +366,35 @@ impl ScannerFolder {
         Ok(out)
     }
 
-    /// The newest result file written between `now - within_ms` and `now - settle_ms` (a
-    /// file written in the last `settle_ms` may still be being written: it is taken at the
-    /// next look), with its bytes.
+    /// The result files written within `within_ms` before `now` (ms since the epoch),
+    /// newest first.
     ///
     /// Errors: the browser refuses to list or read the folder (permission withdrawn).
-    pub async fn newest_result(
-        &self,
-        now: f64,
-        within_ms: f64,
-        settle_ms: f64,
-    ) -> Result<Option<ResultFile>, FolderError> {
-        let mut newest: Option<(String, f64, JsValue)> = None;
+    pub async fn results(&self, now: f64, within_ms: f64) -> Result<Vec<ResultFile>, FolderError> {
+        let mut out = Vec::new();
         for (name, handle) in self.files().await? {
             if !is_result_file(&name) {
                 continue;
             }
             let file = call_async(&handle, "getFile", &[]).await?;
-            let modified = Reflect::get(&file, &"lastModified".into())?
-                .as_f64()
-                .unwrap_or_default();
-            let age = now - modified;
-            if age > within_ms || age < settle_ms {
+            let number = |key: &str| -> Result<f64, FolderError> {
+                Ok(Reflect::get(&file, &key.into())?
+                    .as_f64()
+                    .unwrap_or_default())
+            };
+            let (modified, size) = (number("lastModified")?, number("size")?);
+            if now - modified > within_ms {
                 continue;
             }
-            if newest.as_ref().is_none_or(|(_, m, _)| modified > *m) {
-                newest = Some((name, modified, file));
-            }
+            out.push(ResultFile {
+                name,
+                modified,
+                size,
+                file,
+            });
         }
-        let Some((name, modified, file)) = newest else {
-            return Ok(None);
-        };
-        let size = Reflect::get(&file, &"size".into())?
-            .as_f64()
-            .unwrap_or_default();
-        // Larger than any result: refused by the parser on its size, without reading it all.
-        let bytes = if size > device_webusb::id_card_ocr::MAX_BYTES as f64 {
-            vec![0; device_webusb::id_card_ocr::MAX_BYTES + 1]
-        } else {
-            let buffer = call_async(&file, "arrayBuffer", &[]).await?;
-            Uint8Array::new(&buffer).to_vec()
-        };
-        Ok(Some(ResultFile {
-            name,
-            modified,
-            bytes,
-        }))
+        out.sort_by(|a, b| b.modified.total_cmp(&a.modified));
+        Ok(out)
     }
 
     /// Deletes the result file `name` and every image beside it of its stem

@@ -4,7 +4,9 @@
 // after a reload, polls it, reads the files and deletes them as it would a scanner's folder.
 // The test writes result files into it from the page as the scanner's PC software would:
 // a 在留カード in CP932 (the fixture's bytes) with its images beside it, a マイナンバーカード
-// in UTF-8 XML with a BOM, a 在留カード in JSON, and a file that does not read.
+// in UTF-8 XML with a BOM, a 在留カード in JSON, a file that does not read, a CSV cut
+// mid-row and one that grows while the scanner writes it, a card arriving while the
+// confirmation is open, and a card left at one visit while the next is opened.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,6 +77,10 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     const kiosk = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
     const number = await kioskVisit(kiosk, server);
     await kiosk.context().close();
+    return reopen(number);
+  };
+  // The visit of `number` opened at the counter by its number, typed.
+  const reopen = async (number) => {
     await page.goto(`${server.url}#/counter`);
     await page.waitForSelector("#open-number");
     await page.focus("#open-number");
@@ -207,13 +213,137 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     expectEqual(await page.inputValue("#item-person-0-name"), before, "nothing filled");
   });
 
+  // Every title an offer showed, in order, as the counter would have seen them.
+  const recordOffers = () =>
+    page.evaluate(() => {
+      window.offersSeen = [];
+      const note = () => {
+        const title = document.querySelector("#ocr-offer-title")?.textContent.trim();
+        if (title && window.offersSeen.at(-1) !== title) window.offersSeen.push(title);
+      };
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  const offersSeen = () => page.evaluate(() => window.offersSeen);
+  const queue = () => page.evaluate(() => [document.querySelector("#ocr-queue")?.dataset.queue, document.querySelector("#ocr-queue")?.textContent.trim()]);
+
+  await steps.step("a CSV still being written is not offered: cut mid-row it waits, growing it is read once it holds still", async () => {
+    await recordOffers();
+    // The 在留カード cut after 「NGUY」, left as it is: no card named NGUY, and the reason.
+    const full = readFileSync(join(FIXTURES, "residence_card_cp932.csv"));
+    await write(page, "0006.csv", [...full.subarray(0, full.indexOf("NGUY") + 4)]);
+    await page.waitForFunction(() => document.querySelector("#ocr-failed")?.textContent.includes("0006.csv"), null, { timeout: 10000 }).catch(() => {});
+    expectEqual(JSON.stringify(await offersSeen()), "[]", "offers of the cut CSV");
+    expectEqual(
+      (await page.textContent("#ocr-failed").catch(() => "(none)")).trim(),
+      "読み取れないファイルがあります: 0006.csv — 書きかけのようです: 最後の行が 2 列で、見出しの 9 列に足りません (ファイルは残しています)",
+      "the cut CSV",
+    );
+    // One field per row, written in pieces 1.5 s apart, the name last (each piece a card of
+    // its own as a slow writer leaves it: NG, NGUYEN, NGUYEN VAN, NGUYEN VAN A): only the
+    // whole file is offered.
+    const pieces = ["種別,在留カード\r\n国籍・地域,ベトナム\r\n生年月日,1990/04/01\r\n氏名,NG", "UYEN", " VAN", " A", "N\r\n性別,男\r\n在留カード番号,AB12345678CD\r\n"];
+    let text = "";
+    for (const piece of pieces) {
+      text += piece;
+      await write(page, "0007.csv", utf8(text));
+      await page.waitForTimeout(1500);
+    }
+    await page.waitForSelector("#ocr-offer", { timeout: 10000 });
+    expectEqual(JSON.stringify(await offersSeen()), JSON.stringify(["在留カードを読み取りました: 氏名 NGUYEN VAN AN"]), "offers while 0007.csv grew");
+    expectEqual(await page.locator("#ocr-failed").count(), 0, "the cut CSV is older: no longer shown");
+    await page.focus("#ocr-discard");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-offer", { state: "detached" });
+    await page.waitForFunction(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle("pasidscan");
+      for await (const name of dir.keys()) if (name === "0007.csv") return false;
+      return true;
+    }, null, { timeout: 10000 });
+    if (!(await folder(page)).includes("0006.csv")) throw new Error("the cut CSV was deleted");
+  });
+
+  await steps.step("a newer card waits while the confirmation is open: the question and the focus stay, the card comes after", async () => {
+    await recordOffers();
+    await write(page, "0008.xml", fixture("my_number_card_utf8bom.xml"));
+    await page.waitForSelector("#ocr-offer", { timeout: 10000 });
+    await page.focus("#ocr-use");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-confirm");
+    await page.waitForFunction(() => document.activeElement?.id === "ocr-replace");
+    await write(page, "0009.json", fixture("residence_card.json"));
+    await page.waitForFunction(() => document.querySelector("#ocr-queue")?.dataset.queue === "next", null, { timeout: 10000 }).catch(() => {});
+    // The question is still there, the focus on it, the card the same; the next one is said.
+    expectEqual(await page.locator("#ocr-confirm").count(), 1, "the confirmation is open");
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "ocr-replace", "the focus");
+    expectEqual(JSON.stringify(await offersSeen()), JSON.stringify(["マイナンバーカードを読み取りました: 氏名 高崎 花子"]), "offers while asked");
+    expectEqual(JSON.stringify(await queue()), JSON.stringify(["next", "次のカードがあります。このカードを入力するか使わないと表示します"]), "the next card said");
+    // And so after a few more looks.
+    await page.waitForTimeout(4500);
+    expectEqual(await page.locator("#ocr-confirm").count(), 1, "the confirmation is still open");
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "ocr-replace", "the focus, later");
+    expectEqual(JSON.stringify(await offersSeen()), JSON.stringify(["マイナンバーカードを読み取りました: 氏名 高崎 花子"]), "offers while asked, later");
+    await axeAudit(steps, page, "06-next-card");
+    // 空欄だけ: then the newer card is offered, and the focus is on the visit's first field.
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-confirm", { state: "detached" });
+    await page.waitForFunction(() => document.querySelector("#ocr-offer-title")?.textContent.includes("SMITH JOHN"), null, { timeout: 10000 });
+    expectEqual(await page.evaluate(() => document.activeElement?.id), "item-person-0-name", "the focus after the answer");
+    expectEqual(JSON.stringify(await queue()), JSON.stringify(["", ""]), "nothing more waits");
+    expectEqual(await page.inputValue("#item-person-0-name"), "高崎 はなこ", "the typed name");
+    await page.focus("#ocr-discard");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-offer", { state: "detached" });
+  });
+
+  await steps.step("a card offered at one visit and left there is not offered at the next visit, nor audited there", async () => {
+    // Visit A: a 在留カード is offered and left there, neither used nor refused.
+    const a = await openVisit();
+    await page.waitForFunction(() => document.querySelector("#ocr-status")?.dataset.status === "watching");
+    await write(page, "0010.csv", fixture("residence_card_cp932.csv"));
+    await page.waitForFunction(() => document.querySelector("#ocr-offer-title")?.textContent.includes("NGUYEN VAN AN"), null, { timeout: 10000 });
+    // Visit B, opened next within the minute: the card is not offered, and no name is said.
+    await openVisit();
+    await recordOffers();
+    await page.waitForFunction(() => document.querySelector("#ocr-status")?.dataset.status === "watching");
+    await page.waitForFunction(() => document.querySelector("#ocr-queue")?.dataset.queue === "elsewhere", null, { timeout: 10000 }).catch(() => {});
+    await page.waitForTimeout(4500);
+    expectEqual(JSON.stringify(await offersSeen()), "[]", "offers at visit B");
+    expectEqual(JSON.stringify(await queue()), JSON.stringify(["elsewhere", "前の来庁で読み取ったカードがフォルダにあります。その来庁の画面でだけ表示します"]), "what B says");
+    if ((await page.textContent(".id-card-scanner")).includes("NGUYEN")) throw new Error("A's card named at B");
+    expectEqual(await page.inputValue("#item-person-0-name"), "", "nothing filled at B");
+    await axeAudit(steps, page, "07-elsewhere");
+    // A card read after B was opened is B's.
+    await write(page, "0011.xml", fixture("my_number_card_utf8bom.xml"));
+    await page.waitForSelector("#ocr-offer", { timeout: 10000 });
+    expectEqual((await page.textContent("#ocr-offer-title")).trim(), "マイナンバーカードを読み取りました: 氏名 高崎 花子", "B's card");
+    await page.focus("#ocr-discard");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-offer", { state: "detached" });
+    await page.waitForFunction(() => document.querySelector("#ocr-queue")?.dataset.queue === "elsewhere", null, { timeout: 10000 });
+    // Back at A within the minute: A's card is offered there again (audited once, at A).
+    await reopen(a);
+    await page.waitForFunction(() => document.querySelector("#ocr-offer-title")?.textContent.includes("NGUYEN VAN AN"), null, { timeout: 10000 });
+    await page.focus("#ocr-discard");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ocr-offer", { state: "detached" });
+    await page.waitForFunction(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle("pasidscan");
+      for await (const name of dir.keys()) if (name.startsWith("0010") || name.startsWith("0011")) return false;
+      return true;
+    }, null, { timeout: 10000 });
+  });
+
   await steps.step("each card offered is in the audit log as document_read, its kind and never its values", async () => {
     const admin = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
     await signIn(admin, server, "admin01");
     const log = await admin.evaluate(async () => (await (await fetch("/api/audit?action=document_read")).json()));
     const entries = (Array.isArray(log) ? log : log.entries).filter((e) => e.action === "document_read");
     const details = entries.map((e) => e.detail.replace(/ \S+$/, "")).sort();
-    expectEqual(JSON.stringify(details), JSON.stringify(["マイナンバーカード (OCR)", "在留カード (OCR)", "在留カード (OCR)"]), "audited reads");
+    // Once per card: 0001, 0002, 0005, 0007, 0008, 0009, 0010 (at A only, offered there twice), 0011.
+    const expected = [...Array(3).fill("マイナンバーカード (OCR)"), ...Array(5).fill("在留カード (OCR)")];
+    expectEqual(JSON.stringify(details), JSON.stringify(expected), "audited reads");
     for (const e of entries) {
       expectEqual(e.login, "shimin01", "who");
       if (/NGUYEN|SMITH|高崎|1990/.test(e.detail)) throw new Error(`a value in the audit log: ${e.detail}`);

@@ -12,6 +12,12 @@
 //!   or one field per row (`氏名,高崎 太郎`). Quoted values, CRLF, and empty columns at the
 //!   ends of rows are read as spreadsheets write them.
 //!
+//! A CSV with a header row whose last row has fewer cells than the header names (up to
+//! its last named column: empty columns after it may or may not be written) is a file
+//! still being written, cut mid-row ([`OcrError::Incomplete`]): 「在留カード,NGUY」 under
+//! a header of nine names is not a card named NGUY. A cut inside the last cell cannot be
+//! told from the text; the folder's watch waits for a file to stop changing for that.
+//!
 //! Which names are fields is the [`FieldMap`]'s to say: a CSV's header row is the row whose
 //! cells the map knows.
 
@@ -32,7 +38,8 @@ pub enum Format {
 /// The pairs of `text` in the order the file has them, and its format.
 ///
 /// Errors: [`OcrError::Syntax`] (XML or JSON that does not parse, a CSV that quotes
-/// wrongly), [`OcrError::UnknownFormat`] (no field the map knows, in any of the shapes).
+/// wrongly), [`OcrError::Incomplete`] (a CSV cut mid-row), [`OcrError::UnknownFormat`] (no
+/// field the map knows, in any of the shapes).
 pub fn pairs(text: &str, map: &FieldMap) -> Result<(Vec<(String, String)>, Format), OcrError> {
     let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     let (pairs, format) = match start.chars().next() {
@@ -174,6 +181,19 @@ fn csv_pairs(text: &str, map: &FieldMap) -> Result<Vec<(String, String)>, OcrErr
         && let Some(values) = rows.get(header + 1)
         && known(values) < 2
     {
+        // The header's width up to its last name; the last row (the values, or a row after
+        // them) shorter than that was cut while being written.
+        let width = rows[header]
+            .iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        let last = rows.last().map_or(0, Vec::len);
+        if last < width {
+            return Err(OcrError::Incomplete {
+                cells: last,
+                header: width,
+            });
+        }
         return Ok(rows[header]
             .iter()
             .zip(values.iter().chain(std::iter::repeat(&String::new())))

@@ -61,6 +61,15 @@ pub enum OcrError {
     /// XML or JSON that does not parse, a CSV that quotes wrongly.
     #[error("ファイルの形が崩れています: {0}")]
     Syntax(String),
+    /// A CSV whose last row has fewer cells than its header row names: the file was read
+    /// while the scanner was still writing it (cut mid-row), and is read again later.
+    #[error("書きかけのようです: 最後の行が {cells} 列で、見出しの {header} 列に足りません")]
+    Incomplete {
+        /// Cells in the last row.
+        cells: usize,
+        /// Cells of the header row, up to its last field name.
+        header: usize,
+    },
     /// No field the map knows: not a result file, or one of a layout the map lacks.
     #[error("OCR結果の形式ではありません (知っている項目名がありません)")]
     UnknownFormat,

@@ -299,3 +299,59 @@ fn cut_and_damaged_files_read_or_are_refused_without_panicking() {
     // Both ends are reached: cut early files are refused, late cuts still read.
     assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
 }
+
+/// The CP932 在留カード cut after 「NGUY」 (its value row two cells long under nine names) is
+/// a file still being written, not a card named NGUY; cut after its last named column it
+/// reads, and a row of values as long as the header reads whatever follows it.
+#[test]
+fn a_csv_cut_mid_row_is_not_complete_yet() {
+    let map = FieldMap::builtin();
+    let bytes = fixture("residence_card_cp932.csv");
+    let cut = |text: &str| {
+        let (encoded, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        let at = bytes
+            .windows(encoded.len())
+            .position(|w| w == &encoded[..])
+            .unwrap_or_else(|| panic!("{text} not in the fixture"))
+            + encoded.len();
+        read_card(&bytes[..at], &map)
+    };
+    assert_eq!(
+        cut("在留カード,NGUY").unwrap_err(),
+        OcrError::Incomplete {
+            cells: 2,
+            header: 9
+        }
+    );
+    assert_eq!(
+        cut("在留カード,NGUY").unwrap_err().to_string(),
+        "書きかけのようです: 最後の行が 2 列で、見出しの 9 列に足りません"
+    );
+    // Cut after the 在留資格 (8 of 9 named columns): still short.
+    assert!(matches!(
+        cut("技術・人文知識・国際業務,").unwrap_err(),
+        OcrError::Incomplete {
+            cells: 8,
+            header: 9
+        }
+    ));
+    // The 9th column begun: as long as the header's names; the empty columns after it may
+    // be left out, as some writers do.
+    assert_eq!(
+        cut("ＡＢ１２３４５６７８ＣＤ").unwrap().name(),
+        "NGUYEN VAN AN"
+    );
+    // A row after the values, cut: the file is still being written.
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&encoding_rs::SHIFT_JIS.encode("在留カード,SMITH\r\n").0);
+    assert!(matches!(
+        read_card(&longer, &map).unwrap_err(),
+        OcrError::Incomplete {
+            cells: 2,
+            header: 9
+        }
+    ));
+    // One field per row has no header to measure against: read as before.
+    let pairs = "種別,在留カード\r\n氏名,NGUY".as_bytes();
+    assert_eq!(read_card(pairs, &map).unwrap().name(), "NGUY");
+}

@@ -5,14 +5,26 @@
 //! - Status line 「OCR: フォルダ未設定 / 監視中 / 許可が必要」, with 「フォルダを選ぶ」 (once
 //!   per terminal) and 「許可する」 (after a reload the browser asks again).
 //! - While the visit screen is open the folder is looked at every 2 s; the newest result
-//!   file written within the last minute (and not in the last half second: it may still
-//!   be being written) is offered: 「在留カードを読み取りました: 氏名 …」 with 「入力する」 and
-//!   「使わない」. 入力する plans the fill ([`Prefill::read`]), asks ([`FillConfirm`]) when
-//!   something already entered would be replaced, and carries it out
-//!   ([`fill::carry_out`], marked 「OCR」).
-//! - Audit: each card is audited once, when it is offered (`document_read`, its kind and
-//!   the visit; never the values): that is when its data reaches this terminal's screen,
-//!   whether the counter then uses it or not. Using it is in the visit's 経過.
+//!   file written within the last minute is offered once it has stopped changing (its size
+//!   and time written the same at two looks 2 s apart: a file the scanner is still writing
+//!   is not read; a CSV cut mid-row that held still is refused as 書きかけ by the parser):
+//!   「在留カードを読み取りました: 氏名 …」 with 「入力する」 and 「使わない」. 入力する plans the
+//!   fill ([`Prefill::read`]), asks ([`FillConfirm`]) when something already entered would
+//!   be replaced, and carries it out ([`fill::carry_out`], marked 「OCR」).
+//! - One card at a time: while a card is offered (and while its confirmation is open) a
+//!   newer card does not take its place under the counter's hands; the panel says
+//!   「次のカードがあります」 and offers it once the current one is used or refused.
+//! - One visit per card: a card offered at visit A and left there (neither used nor
+//!   refused) is not offered at visit B opened next; B says only that a card read at an
+//!   earlier visit is in the folder (no name), and A offers it again if reopened within
+//!   the minute. Files written after B was opened, and files no visit was offered (a card
+//!   read before its visit is opened, the usual order at the counter), are offered at B.
+//!   The page keeps which file was offered where in memory only ([`Ledger`]: file name,
+//!   time written, visit id; nothing of the card).
+//! - Audit: each card is audited once, when it is first offered (`document_read`, its kind
+//!   and the visit; never the values): that is when its data reaches this terminal's
+//!   screen, whether the counter then uses it or not. Offered again at the same visit, it
+//!   is not audited again. Using it is in the visit's 経過.
 //! - After 入力する or 使わない the result file and the images beside it (特定個人情報) are
 //!   deleted from the folder. A file that does not read is shown with its reason and left
 //!   in place: it may still be being written (it is read again at the next look), and it
@@ -38,15 +50,18 @@ use crate::context::AppContext;
 use crate::fill::{self, FillSource};
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
-use crate::scanner_folder::{self, Permission, ScannerFolder};
+use crate::scanner_folder::{
+    self, Fate, FileKey, Ledger, Permission, ResultFile, ScannerFolder, with_ledger,
+};
 use crate::state::Action;
 
 /// How often the folder is looked at, ms.
 const POLL_MS: u32 = 2_000;
 /// How old a result file may be to be offered, ms.
 const WITHIN_MS: f64 = 60_000.0;
-/// How long a file is left to be written before it is read, ms.
-const SETTLE_MS: f64 = 500.0;
+/// How long a file must keep its size and time written to be read: two looks [`POLL_MS`]
+/// apart, less 100 ms for a timer that fires a little early.
+const STABLE_MS: f64 = POLL_MS as f64 - 100.0;
 
 /// Where the watch stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,8 +81,19 @@ enum Status {
 /// A card offered to the visit.
 #[derive(Debug, Clone, PartialEq)]
 struct Offer {
-    file: String,
+    file: FileKey,
     card: Rc<CardRead>,
+}
+
+/// What the panel says of the cards after the one on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    /// Nothing.
+    Empty,
+    /// A newer card waits until the one on screen is answered.
+    Next,
+    /// The newest card was offered at another visit and waits there.
+    Elsewhere,
 }
 
 /// Properties of [`IdCardScanner`].
@@ -97,9 +123,10 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
     // What happened last (deleted, could not delete, …), said in the panel.
     let note = use_state(String::new);
     let confirming = use_state(|| false);
-    // The file last looked at (name, time written), so a card is read, offered and audited
-    // once; and whether a look is under way.
-    let seen = use_mut_ref(|| None::<(String, f64)>);
+    let queue = use_state(|| Queue::Empty);
+    // The card on screen, as of this render, for the watch; and whether a look is under way.
+    let current = use_mut_ref(|| None::<FileKey>);
+    *current.borrow_mut() = offer.as_ref().map(|o| o.file.clone());
     let busy = use_mut_ref(|| false);
     // Whether the confirmation is open, as of this render, for the watch (which keeps the
     // state handles of the render that started it).
@@ -137,19 +164,21 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
 
     {
         // Another visit on the same screen: nothing of the last one's card goes with it.
-        let (offer, failed, note, confirming, seen) = (
+        let (offer, failed, note, confirming, queue, current) = (
             offer.clone(),
             failed.clone(),
             note.clone(),
             confirming.clone(),
-            seen.clone(),
+            queue.clone(),
+            current.clone(),
         );
         use_effect_with(id, move |_| {
             offer.set(None);
             failed.set(None);
             note.set(String::new());
             confirming.set(false);
-            *seen.borrow_mut() = None;
+            queue.set(Queue::Empty);
+            *current.borrow_mut() = None;
         });
     }
 
@@ -163,7 +192,8 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
             failed: failed.clone(),
             confirming: confirming.clone(),
             answering: answering.clone(),
-            seen: seen.clone(),
+            current: current.clone(),
+            queue: queue.clone(),
             note: note.clone(),
             on_screen: on_screen.clone(),
         };
@@ -226,15 +256,19 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
         })
     };
 
-    // Deletes the card's files and forgets the offer (after 入力する or 使わない).
+    // Deletes the card's files and forgets the offer (after 入力する or 使わない); the page
+    // never offers it again, even if the deletion fails.
     let finish = {
-        let (folder, offer, note, confirming) = (
+        let (folder, offer, note, confirming, current) = (
             folder.clone(),
             offer.clone(),
             note.clone(),
             confirming.clone(),
+            current.clone(),
         );
-        move |file: String| {
+        move |file: FileKey| {
+            with_ledger(|l| l.answered(file.clone()));
+            *current.borrow_mut() = None;
             offer.set(None);
             confirming.set(false);
             let (folder, note) = (folder.clone(), note.clone());
@@ -242,7 +276,7 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
                 let Some(folder) = (*folder).clone() else {
                     return;
                 };
-                match folder.remove_card(&file).await {
+                match folder.remove_card(&file.name).await {
                     Ok(n) => note.set(ja(Text::OcrDeleted).replace("{n}", &n.to_string())),
                     Err(e) => note.set(format!("{} ({e})", ja(Text::OcrDeleteFailed))),
                 }
@@ -364,6 +398,11 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
             </div>
         }
     });
+    let (queue_name, queue_text) = match *queue {
+        Queue::Empty => ("", ""),
+        Queue::Next => ("next", ja(Text::OcrNextCard)),
+        Queue::Elsewhere => ("elsewhere", ja(Text::OcrCardElsewhere)),
+    };
     let failure = (*failed).clone().map(|(file, reason)| {
         html! {
             <p class="finding error" id="ocr-failed">
@@ -391,6 +430,7 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
             <div class="actions">{ for permitter }{ for chooser }</div>
             // Always there, so that an offer appearing does not re-create its siblings.
             <div class="slot">{ for offered }</div>
+            <p class="hint" id="ocr-queue" role="status" data-queue={queue_name}>{ queue_text }</p>
             <div class="slot">{ for failure }</div>
             <p class="hint" id="ocr-note" role="status">{ (*note).clone() }</p>
         </section>
@@ -406,13 +446,30 @@ struct Watch {
     failed: UseStateHandle<Option<(String, String)>>,
     confirming: UseStateHandle<bool>,
     answering: Rc<RefCell<bool>>,
-    seen: Rc<RefCell<Option<(String, f64)>>>,
+    current: Rc<RefCell<Option<FileKey>>>,
+    queue: UseStateHandle<Queue>,
     note: UseStateHandle<String>,
     on_screen: Rc<RefCell<DocumentId>>,
 }
 
+/// The files a look may offer, newest first, each with whether it has stopped changing:
+/// those within the minute not yet used or refused here.
+fn open_files(ledger: &mut Ledger, now: f64, files: Vec<ResultFile>) -> Vec<(ResultFile, bool)> {
+    ledger.observe(now, &files);
+    files
+        .into_iter()
+        .filter(|f| ledger.fate(&f.key()) != Some(Fate::Answered))
+        .map(|f| {
+            let stable = ledger.is_stable(&f, now, STABLE_MS);
+            (f, stable)
+        })
+        .collect()
+}
+
 impl Watch {
-    /// One look at the folder: offers the newest card, or says why it does not read.
+    /// One look at the folder: offers the newest card that has stopped changing and belongs
+    /// to no other visit, or says why it does not read; while a card is offered, says
+    /// whether a newer one waits.
     async fn look_once(&self, folder: &ScannerFolder, visit: DocumentId) {
         let Watch {
             app,
@@ -421,13 +478,14 @@ impl Watch {
             failed,
             confirming,
             answering,
-            seen,
+            current,
+            queue,
             note,
             on_screen,
         } = self;
         let now = js_sys::Date::now();
-        let newest = match folder.newest_result(now, WITHIN_MS, SETTLE_MS).await {
-            Ok(newest) => newest,
+        let listed = match folder.results(now, WITHIN_MS).await {
+            Ok(listed) => listed,
             Err(e) => {
                 if folder.permission().await != Permission::Granted {
                     status.set(Status::NeedsPermission);
@@ -440,17 +498,45 @@ impl Watch {
         if *on_screen.borrow() != visit {
             return;
         }
-        let Some(file) = newest else {
-            // Nothing within the minute: an offer ages out, unless the counter is answering it.
-            *seen.borrow_mut() = None;
-            if !*answering.borrow() {
+        let open = with_ledger(|l| open_files(l, now, listed));
+        let elsewhere = |key: &FileKey| {
+            with_ledger(|l| matches!(l.fate(key), Some(Fate::Offered(v)) if v != visit))
+        };
+
+        let on_offer = current.borrow().clone();
+        if let Some(shown) = on_offer {
+            if !open.iter().any(|(f, _)| f.key() == shown) && !*answering.borrow() {
+                // Gone from the folder or older than the minute: the offer ages out (not
+                // while the counter is answering it).
+                *current.borrow_mut() = None;
                 offer.set(None);
+                queue.set(Queue::Empty);
+                return;
             }
+            // The card on screen stays until answered; a newer one is said to wait.
+            let newer = open
+                .first()
+                .is_some_and(|(f, stable)| f.key() != shown && *stable && !elsewhere(&f.key()));
+            queue.set(if newer { Queue::Next } else { Queue::Empty });
+            return;
+        }
+
+        let Some((file, stable)) = open.into_iter().next() else {
+            // Nothing within the minute.
             failed.set(None);
+            queue.set(Queue::Empty);
             return;
         };
-        let key = (file.name.clone(), file.modified);
-        if seen.borrow().as_ref() == Some(&key) {
+        let key = file.key();
+        if elsewhere(&key) {
+            // Offered at another visit and left there: it is that visit's, said without a name.
+            failed.set(None);
+            queue.set(Queue::Elsewhere);
+            return;
+        }
+        queue.set(Queue::Empty);
+        if !stable {
+            // Still being written: read once it has held still for two looks.
             return;
         }
         let map = match scanner_folder::field_map() {
@@ -460,9 +546,16 @@ impl Watch {
                 return;
             }
         };
-        match read_card(&file.bytes, &map) {
+        // Changed since it was listed: read at the next look.
+        let Ok(bytes) = file.bytes().await else {
+            return;
+        };
+        if *on_screen.borrow() != visit {
+            return;
+        }
+        match read_card(&bytes, &map) {
             Ok(card) => {
-                *seen.borrow_mut() = Some(key);
+                let first = with_ledger(|l| l.offered(key.clone(), visit));
                 let kind = card.read.document;
                 // Said once for screen readers; the focus stays where the counter is typing.
                 app.dispatch(Action::Announce(
@@ -470,15 +563,18 @@ impl Watch {
                         .replace("{d}", kind.label_ja())
                         .replace("{n}", card.name()),
                 ));
+                *current.borrow_mut() = Some(key.clone());
                 offer.set(Some(Offer {
-                    file: file.name,
+                    file: key,
                     card: Rc::new(card),
                 }));
                 confirming.set(false);
                 failed.set(None);
-                spawn_local(api::audit_document_read(kind, ReadPath::Ocr, Some(visit)));
+                if first {
+                    spawn_local(api::audit_document_read(kind, ReadPath::Ocr, Some(visit)));
+                }
             }
-            // Not marked as seen: a file still being written is read again at the next look.
+            // Left in place and read again at the next look (a file the scanner rewrites).
             Err(e) => failed.set(Some((file.name, e.to_string()))),
         }
     }
