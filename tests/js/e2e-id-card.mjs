@@ -76,6 +76,9 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
   const openVisit = async () => {
     const kiosk = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
     const number = await kioskVisit(kiosk, server);
+    // The tablet hands its new visit to the server before it goes (a tablet closed before
+    // its first sync leaves the counter waiting for the visit).
+    await kiosk.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 30000 });
     await kiosk.context().close();
     return reopen(number);
   };
