@@ -63,7 +63,8 @@ export async function signIn(page, server, login = "shimin01") {
 /** The sync-server binary as a child process; restartable on the same port and data. */
 export class Server {
   /** With `copyDist`, the PWA is served from a private copy that the test may change. */
-  constructor({ copyDist = false, args = [] } = {}) {
+  /** `port`: where to listen (0, the default, picks a free one). */
+  constructor({ copyDist = false, args = [], port = 0 } = {}) {
     this.args = args;
     this.binary = required("MADOGUCHI_SERVER_BIN");
     this.dist = required("MADOGUCHI_DIST");
@@ -73,7 +74,7 @@ export class Server {
       this.dist = copy;
     }
     this.data = mkdtempSync(join(tmpdir(), "madoguchi-e2e-"));
-    this.port = 0;
+    this.port = port;
     this.log = "";
   }
 

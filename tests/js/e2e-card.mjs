@@ -6,7 +6,7 @@
 // card's 4情報 and 個人番号 fill the applicant (asking before replacing the name typed at the
 // kiosk, 外字 intact, marked 「IC」; at a 転居 the card's address is the previous one), the read is audited by kind only, and three wrong PINs
 // send the citizen to the 暗証番号再設定, which one key adds to the visit.
-import { Server, Steps, axeAudit, launchBrowser, signIn, kioskVisit, openByNumber, expectEqual, CONTEXT_OPTIONS } from "./browser.mjs";
+import { runSuite, axeAudit, signIn, kioskVisit, openByNumber, expectEqual, CONTEXT_OPTIONS } from "./browser.mjs";
 
 function required(name) {
   const value = process.env[name];
@@ -18,12 +18,6 @@ const CODE = required("MADOGUCHI_CARD_PAIRING_CODE");
 const PIN = "4821";
 const CARD_NAME = "𠮷田　髙志";
 
-const steps = new Steps("card");
-// The bridge allows one origin, so the server listens where the driver said.
-const server = new Server();
-server.port = Number(required("MADOGUCHI_SERVER_PORT"));
-const browser = await launchBrowser();
-let exitCode = 0;
 
 /** Types `text` key by key into `selector` and presses Enter. */
 async function typeAndEnter(page, selector, text) {
@@ -36,8 +30,8 @@ async function statusSays(page, text) {
   await page.waitForFunction((t) => document.querySelector("#card-status")?.textContent.includes(t), text, { timeout: 15000 });
 }
 
-try {
-  await server.start();
+// The bridge allows one origin, so the server listens where the driver said.
+await runSuite("card", { port: Number(required("MADOGUCHI_SERVER_PORT")) }, async ({ steps, server, browser }) => {
   const kiosk = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
   const context = await browser.newContext(CONTEXT_OPTIONS);
   const page = await context.newPage();
@@ -134,12 +128,4 @@ try {
     expectEqual(await page.locator("#card-add-pin-reset").count(), 0, "the offer is gone once taken");
     await steps.shot(page, "04-reset-added");
   });
-} catch (error) {
-  exitCode = 1;
-  console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
-} finally {
-  steps.summary();
-  await browser.close();
-  await server.stop();
-}
-process.exit(exitCode);
+});
