@@ -19,6 +19,8 @@
 
 use std::collections::BTreeMap;
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Which kind of document was read (what the audit log records; never the values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,8 +180,8 @@ pub enum ItemValueError {
 }
 
 /// A document's value for item `key`, in the form the visit stores: a choice by its id
-/// (its Japanese or English label, or its id; for `person.sex` also 男性/女性, `M`/`F` and
-/// ISO/IEC 5218's `1`/`2`), a flag as `true`/`false` (有/無, 1/0), everything else in its
+/// (its Japanese or English label, or its id, in any width and case; for `person.sex` also
+/// 男性/女性, `M`/`F` and ISO/IEC 5218's `1`/`2`), a flag as `true`/`false` (有/無, 1/0), everything else in its
 /// kind's canonical form (a date in any form the counter may type — 令和6年4月1日, R6.4.1,
 /// 19900401 — as `YYYY-MM-DD`). Empty stays empty.
 ///
@@ -206,8 +208,15 @@ pub fn item_value(key: &str, raw: &str) -> Result<String, ItemValueError> {
     let label = || item.label.ja.clone();
     match item.kind {
         Kind::Choice => {
-            let folded = fold_width(value);
-            let alias = match (key, folded.to_ascii_lowercase().as_str()) {
+            // NFKC (full-width and half-width forms), spaces and case aside.
+            let fold = |t: &str| {
+                t.nfkc()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            let folded = fold(value);
+            let alias = match (key, folded.as_str()) {
                 ("person.sex", "1" | "m" | "男性") => Some("male"),
                 ("person.sex", "2" | "f" | "女性") => Some("female"),
                 _ => None,
@@ -217,9 +226,7 @@ pub fn item_value(key: &str, raw: &str) -> Result<String, ItemValueError> {
                 .or_else(|| {
                     item.choices
                         .iter()
-                        .find(|c| {
-                            c.id == folded || c.ja == folded || c.en.eq_ignore_ascii_case(&folded)
-                        })
+                        .find(|c| [&c.id, &c.ja, &c.en].iter().any(|t| fold(t) == folded))
                         .map(|c| c.id.clone())
                 })
                 .ok_or_else(|| ItemValueError::NotAChoice {

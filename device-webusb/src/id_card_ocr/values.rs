@@ -11,6 +11,7 @@
 
 use shared_model::calendar::CivilDay;
 use shared_model::catalog::{Catalog, Kind};
+use shared_model::document_read::item_value;
 use unicode_normalization::UnicodeNormalization;
 
 use super::OcrError;
@@ -55,7 +56,7 @@ pub fn normalise(item: &str, field: &str, value: &str) -> Result<String, OcrErro
         value.to_owned()
     };
     Ok(match kind {
-        Some(Kind::Choice) => choice(item, &value).unwrap_or(value),
+        Some(Kind::Choice) => item_value(item, &value).unwrap_or(value),
         Some(kind) => kind.canonical(&value).unwrap_or(value),
         None => value,
     })
@@ -127,32 +128,14 @@ fn english_date(text: &str) -> Option<CivilDay> {
     CivilDay::new(year.parse().ok()?, month, day.parse().ok()?)
 }
 
-/// `male` / `female`.
+/// `male` / `female` ([`item_value`]'s reading of `person.sex`: 男/女, 男性/女性, M/F,
+/// MALE/FEMALE, ISO/IEC 5218's 1/2, in any width).
 pub fn sex(text: &str) -> Option<&'static str> {
-    let folded: String = text.nfkc().filter(|c| !c.is_whitespace()).collect();
-    match folded.to_ascii_uppercase().as_str() {
-        "男" | "男性" | "M" | "MALE" | "1" => Some("male"),
-        "女" | "女性" | "F" | "FEMALE" | "2" => Some("female"),
+    match item_value("person.sex", text).ok()?.as_str() {
+        "male" => Some("male"),
+        "female" => Some("female"),
         _ => None,
     }
-}
-
-/// The id of the choice of `item` that `text` names (by id, Japanese or English label).
-fn choice(item: &str, text: &str) -> Option<String> {
-    let folded = |t: &str| {
-        t.nfkc()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase()
-    };
-    let wanted = folded(text);
-    Catalog::builtin()
-        .items
-        .get(item)?
-        .choices
-        .iter()
-        .find(|c| [&c.id, &c.ja, &c.en].iter().any(|t| folded(t) == wanted))
-        .map(|c| c.id.clone())
 }
 
 /// The lines of a value wrapped as the card prints it, joined: with a space between Latin
