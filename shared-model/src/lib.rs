@@ -16,6 +16,7 @@ pub mod document_read;
 pub mod export_queue;
 pub mod handoff;
 pub mod import_state;
+pub mod language;
 pub mod navi;
 pub mod numerals;
 pub mod prefill;

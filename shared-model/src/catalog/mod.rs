@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::language::Language;
 use crate::validate::DeadlineRule;
 
 pub use canonical::{Medium, render};
@@ -89,13 +90,66 @@ pub enum CatalogError {
     },
 }
 
-/// A text in Japanese and English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A text in Japanese and English, and for what citizens see at the kiosk in the other
+/// languages of [`Language`] too (`easy` is やさしい日本語 with `{漢字|かんじ}` readings). Staff
+/// screens use `ja` and `en` only.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Label {
     /// Japanese.
     pub ja: String,
     /// English.
     pub en: String,
+    /// やさしい日本語, with readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub easy: Option<String>,
+    /// 中文 (简体).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+    /// 한국어.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ko: Option<String>,
+    /// Tiếng Việt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vi: Option<String>,
+    /// Português.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<String>,
+    /// Tagalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tl: Option<String>,
+    /// नेपाली.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ne: Option<String>,
+}
+
+impl Label {
+    /// The text in a language, if the label has it (`ja` and `en` always).
+    pub fn get(&self, language: Language) -> Option<&str> {
+        match language {
+            Language::Ja => Some(&self.ja),
+            Language::En => Some(&self.en),
+            Language::EasyJa => self.easy.as_deref(),
+            Language::Zh => self.zh.as_deref(),
+            Language::Ko => self.ko.as_deref(),
+            Language::Vi => self.vi.as_deref(),
+            Language::Pt => self.pt.as_deref(),
+            Language::Tl => self.tl.as_deref(),
+            Language::Ne => self.ne.as_deref(),
+        }
+    }
+
+    /// What keeps this label from being shown to citizens, if anything: a missing or empty
+    /// language, or a kanji without its reading in やさしい日本語.
+    pub fn citizen_problem(&self) -> Option<String> {
+        for language in Language::ALL {
+            match self.get(language) {
+                Some(text) if !text.trim().is_empty() => {}
+                _ => return Some(format!("{}: no {} text", self.ja, language.code())),
+            }
+        }
+        crate::language::kanji_without_reading(self.easy.as_deref().unwrap_or_default())
+            .map(|c| format!("{}: the kanji {c} in ja-easy has no reading", self.ja))
+    }
 }
 
 /// The kind of value a field holds.
