@@ -185,7 +185,8 @@ pub enum Kind {
     Counts,
 }
 
-/// One choice of a choice or counts field.
+/// One choice of a choice or counts field (for choices citizens see at the kiosk, in the
+/// other languages of [`Language`] too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// Stable id.
@@ -194,6 +195,46 @@ pub struct Choice {
     pub ja: String,
     /// English.
     pub en: String,
+    /// The other kiosk languages, as in a [`Label`].
+    #[serde(flatten)]
+    pub more: Translations,
+}
+
+impl Choice {
+    /// The choice's words as a [`Label`].
+    pub fn label(&self) -> Label {
+        Label {
+            ja: self.ja.clone(),
+            en: self.en.clone(),
+            easy: self.more.easy.clone(),
+            zh: self.more.zh.clone(),
+            ko: self.more.ko.clone(),
+            vi: self.more.vi.clone(),
+            pt: self.more.pt.clone(),
+            tl: self.more.tl.clone(),
+            ne: self.more.ne.clone(),
+        }
+    }
+}
+
+/// A text's kiosk languages beyond Japanese and English (as in a [`Label`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct Translations {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub easy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ko: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tl: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ne: Option<String>,
 }
 
 /// Where a canonical item lives in a visit.

@@ -24,6 +24,25 @@ fn semi_voiced(base: char) -> Option<char> {
     }
 }
 
+/// Hiragana turned into katakana as it is typed (ぁ–ゖ → ァ–ヶ, ゝゞ → ヽヾ), nothing else
+/// changed: no trimming or joining of spaces, which would take the space between surname and
+/// given name away while it is being typed. [`normalize_kana`] gives the stored form when
+/// the field is left.
+///
+/// ```
+/// assert_eq!(shared_model::validate::katakana_as_typed("たかさき "), "タカサキ ");
+/// ```
+pub fn katakana_as_typed(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => {
+                char::from_u32(c as u32 + 0x60).unwrap_or(c)
+            }
+            c => c,
+        })
+        .collect()
+}
+
 /// Full-width katakana for half-width katakana, hiragana and ASCII spaces; the hyphens and
 /// dashes people type for a long vowel (`-` `－` `‐` `―`) after a kana as ー; runs of spaces
 /// as one full-width space. Other characters are kept (and then refused by [`check_kana`]).

@@ -20,7 +20,7 @@ mod relationship;
 pub use bank::{check_bank_name, check_branch_name};
 pub use contact::{check_phone, check_postal_code};
 pub use deadline::{DeadlineRule, check_moved_on, check_notified_on};
-pub use kana::{check_kana, normalize_kana};
+pub use kana::{check_kana, katakana_as_typed, normalize_kana};
 pub use number::{
     check_account_number, check_atena_number, check_my_number, check_residence_card_number,
     m11_check_digit, my_number_check_digit, read_reception_number,
