@@ -494,6 +494,11 @@ fn every_kiosk_item_speaks_nine_languages() {
                 problems.push(format!("{} {what}: {problem}", item.key));
             }
         }
+        for choice in &item.choices {
+            if let Some(problem) = choice.label().citizen_problem() {
+                problems.push(format!("{} choice {}: {problem}", item.key, choice.id));
+            }
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(count, 14);
