@@ -1035,6 +1035,34 @@ pub fn fact_label(fact: shared_model::navi::Fact) -> (&'static str, &'static str
             "マイナンバーカードで転出手続きをした (特例転入)",
             "Moved out with the My Number card",
         ),
+        AllowanceAlready => ("児童手当を受けている", "Receives child allowance"),
+        ChildrenChanged => (
+            "養育する児童の数が変わった",
+            "The number of children changed",
+        ),
+        KokuhoJoin => (
+            "会社などの健康保険をやめた (国保に加入)",
+            "Left an employer's insurance (joins 国保)",
+        ),
+        KokuhoLeave => (
+            "会社などの健康保険に入った (国保を脱退)",
+            "Joined an employer's insurance (leaves 国保)",
+        ),
+        SurnameChange => ("氏が変わる人がいる", "Someone's surname changes"),
+        CourtDivorce => ("調停・審判・裁判による離婚", "Divorce by the family court"),
+        CardNew => (
+            "マイナンバーカードを新しく作る",
+            "Wants a new My Number card",
+        ),
+        CardLost => ("マイナンバーカードを紛失した", "Lost the My Number card"),
+        CardPin => ("暗証番号を忘れた・ロックされた", "Forgot or locked a PIN"),
+        CardRenew => (
+            "電子証明書の有効期限が近い",
+            "Electronic certificates expire soon",
+        ),
+        WantsJuminhyo => ("住民票の写しがほしい", "Wants a residence certificate"),
+        WantsInkanCert => ("印鑑登録証明書がほしい", "Wants a seal certificate"),
+        WantsKoseki => ("戸籍証明書がほしい", "Wants a family register certificate"),
     }
 }
 

@@ -2,6 +2,12 @@
 //! visit, each with its 課, 窓口番号, forms, what to bring, deadline and a one-line reason.
 //! The rules are data (`shared-model/catalog/navi.toml`); the principal type is [`Navi`].
 //!
+//! One rule set serves the counter and the kiosk. For citizens: the kiosk's menu is
+//! [`EVENT_GROUPS`], the questions of an event are [`Navi::questions`] (exactly the facts its
+//! rules look at), and [`Navi::route`] orders the plan's counters for the walk through the
+//! hall. Everything a citizen reads from here is in the nine languages of
+//! [`crate::language::Language`] ([`Words`], or [`Label::get`] for the rules' texts).
+//!
 //! ```
 //! use shared_model::navi::{Answers, Fact, LifeEvent, Navi};
 //!
@@ -12,12 +18,15 @@
 //! assert_eq!(plan[1].reason.ja, "児童手当を受けているお子さんがいるため");
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogError, Department, Label};
+use crate::language::Words;
+
+pub use words::EVENT_GROUPS;
 
 /// The life event of the visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,16 +42,37 @@ pub enum LifeEvent {
     Tenshutsu,
     /// 転出 abroad.
     TenshutsuAbroad,
+    /// 出生: a child was born (出生届 and what follows it).
+    Birth,
+    /// 婚姻: a marriage (婚姻届 and what follows it).
+    Marriage,
+    /// 離婚: a divorce (離婚届 and what follows it).
+    Divorce,
+    /// マイナンバーカードの手続き on its own (a new card, a lost one, PINs, certificates).
+    MyNumberCard,
+    /// 証明書がほしい: 住民票の写し, 印鑑登録証明書, 戸籍証明書.
+    Certificates,
+    /// 国民健康保険の加入・脱退 on its own (a job left or taken).
+    Kokuho,
+    /// 児童手当 on its own (a claim, a change in the number of children).
+    ChildAllowance,
 }
 
 impl LifeEvent {
-    /// Every event.
-    pub const ALL: [LifeEvent; 5] = [
+    /// Every event, the moves first (the counter's navi lists them in this order).
+    pub const ALL: [LifeEvent; 12] = [
         LifeEvent::Tennyu,
         LifeEvent::TennyuAbroad,
         LifeEvent::Tenkyo,
         LifeEvent::Tenshutsu,
         LifeEvent::TenshutsuAbroad,
+        LifeEvent::Birth,
+        LifeEvent::Marriage,
+        LifeEvent::Divorce,
+        LifeEvent::MyNumberCard,
+        LifeEvent::Certificates,
+        LifeEvent::Kokuho,
+        LifeEvent::ChildAllowance,
     ];
 
     /// The stable name (as in navi.toml).
@@ -53,6 +83,13 @@ impl LifeEvent {
             LifeEvent::Tenkyo => "tenkyo",
             LifeEvent::Tenshutsu => "tenshutsu",
             LifeEvent::TenshutsuAbroad => "tenshutsu_abroad",
+            LifeEvent::Birth => "birth",
+            LifeEvent::Marriage => "marriage",
+            LifeEvent::Divorce => "divorce",
+            LifeEvent::MyNumberCard => "my_number_card",
+            LifeEvent::Certificates => "certificates",
+            LifeEvent::Kokuho => "kokuho",
+            LifeEvent::ChildAllowance => "child_allowance",
         }
     }
 
@@ -69,6 +106,13 @@ impl LifeEvent {
             LifeEvent::Tenkyo => ("市内での転居", "Moving within the city"),
             LifeEvent::Tenshutsu => ("市外への転出", "Moving out to another city"),
             LifeEvent::TenshutsuAbroad => ("国外への転出", "Moving abroad"),
+            LifeEvent::Birth => ("出生", "Birth"),
+            LifeEvent::Marriage => ("婚姻", "Marriage"),
+            LifeEvent::Divorce => ("離婚", "Divorce"),
+            LifeEvent::MyNumberCard => ("マイナンバーカードの手続き", "My Number card"),
+            LifeEvent::Certificates => ("証明書の交付", "Certificates"),
+            LifeEvent::Kokuho => ("国民健康保険の加入・脱退", "National Health Insurance"),
+            LifeEvent::ChildAllowance => ("児童手当", "Child allowance"),
         }
     }
 }
@@ -93,19 +137,60 @@ pub enum Fact {
     ForeignResidents,
     /// 特例転入: moved out with the My Number card, no paper certificate.
     CardMoveIn,
+    /// The household already receives 児童手当 (for other children).
+    AllowanceAlready,
+    /// The number of children the claimant raises changed (児童手当 額改定).
+    ChildrenChanged,
+    /// Someone joins 国保 because they left an employer's insurance.
+    KokuhoJoin,
+    /// Someone leaves 国保 because they joined an employer's insurance.
+    KokuhoLeave,
+    /// Someone's surname changes (婚姻・離婚).
+    SurnameChange,
+    /// A divorce by 調停, 審判 or 判決 (届出 within 10 days), not by agreement.
+    CourtDivorce,
+    /// Someone wants a new My Number card.
+    CardNew,
+    /// A My Number card was lost or stolen.
+    CardLost,
+    /// A PIN of the card was forgotten or locked.
+    CardPin,
+    /// The card's electronic certificates expire soon.
+    CardRenew,
+    /// Wants 住民票の写し.
+    WantsJuminhyo,
+    /// Wants 印鑑登録証明書.
+    WantsInkanCert,
+    /// Wants 戸籍証明書 (謄本・抄本).
+    WantsKoseki,
 }
 
 impl Fact {
-    /// Every fact.
-    pub const ALL: [Fact; 8] = [
+    /// Every fact, in the order they are asked ([`Navi::questions`]): the household
+    /// (children, 国保, 外国籍), then names and cards, seals, and what is wanted. A fact that
+    /// only matters when another holds comes after it.
+    pub const ALL: [Fact; 21] = [
         Fact::Children,
-        Fact::Kokuho,
         Fact::SingleParent,
+        Fact::AllowanceAlready,
+        Fact::ChildrenChanged,
+        Fact::Kokuho,
+        Fact::KokuhoJoin,
+        Fact::KokuhoLeave,
+        Fact::ForeignResidents,
+        Fact::SurnameChange,
+        Fact::CourtDivorce,
         Fact::CardHolders,
+        Fact::CardMoveIn,
         Fact::InkanRegistered,
         Fact::WantsInkan,
-        Fact::ForeignResidents,
-        Fact::CardMoveIn,
+        Fact::CardNew,
+        Fact::CardLost,
+        Fact::CardPin,
+        Fact::CardRenew,
+        Fact::WantsJuminhyo,
+        Fact::WantsInkanCert,
+        Fact::WantsKoseki,
     ];
 
     /// The stable name (as in navi.toml).
@@ -119,6 +204,19 @@ impl Fact {
             Fact::WantsInkan => "wants_inkan",
             Fact::ForeignResidents => "foreign_residents",
             Fact::CardMoveIn => "card_move_in",
+            Fact::AllowanceAlready => "allowance_already",
+            Fact::ChildrenChanged => "children_changed",
+            Fact::KokuhoJoin => "kokuho_join",
+            Fact::KokuhoLeave => "kokuho_leave",
+            Fact::SurnameChange => "surname_change",
+            Fact::CourtDivorce => "court_divorce",
+            Fact::CardNew => "card_new",
+            Fact::CardLost => "card_lost",
+            Fact::CardPin => "card_pin",
+            Fact::CardRenew => "card_renew",
+            Fact::WantsJuminhyo => "wants_juminhyo",
+            Fact::WantsInkanCert => "wants_inkan_cert",
+            Fact::WantsKoseki => "wants_koseki",
         }
     }
 
@@ -191,28 +289,78 @@ enum Per {
     CardHolder,
 }
 
+/// Where a procedure without forms is done (a 戸籍届, advice given with another procedure).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Place {
+    department: Department,
+    counter: u8,
+}
+
+/// A text of a rule: written out, or the name of one of the file's `[things]` (texts several
+/// rules share: what to bring, a deadline, a title).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Said {
+    Named(String),
+    Written(Label),
+}
+
+impl Said {
+    fn resolve(&self, rule: &str, things: &BTreeMap<String, Label>) -> Result<Label, CatalogError> {
+        match self {
+            Said::Written(label) => Ok(label.clone()),
+            Said::Named(name) => things
+                .get(name)
+                .cloned()
+                .ok_or_else(|| CatalogError::Parse {
+                    file: "navi.toml",
+                    reason: format!("rule {rule}: no thing {name} in [things]"),
+                }),
+        }
+    }
+}
+
+/// A rule as navi.toml writes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Rule {
+struct RawRule {
     id: String,
     when: When,
     #[serde(default)]
     per: Per,
     forms: Vec<String>,
+    /// 課 and 窓口番号 of a rule without forms.
+    place: Option<Place>,
+    title: Said,
+    reason: Said,
+    deadline: Option<Said>,
+    #[serde(default)]
+    bring: Vec<Said>,
+}
+
+/// A rule read: its texts resolved, its place known.
+#[derive(Debug, Clone)]
+struct Rule {
+    id: String,
+    when: When,
+    per: Per,
+    forms: Vec<String>,
     title: Label,
     reason: Label,
     deadline: Option<Label>,
-    #[serde(default)]
     bring: Vec<Label>,
-    /// 課 and 窓口番号 of the first form, resolved when the rules are read.
-    #[serde(skip)]
-    placed: Option<(Department, u8)>,
+    /// 課 and 窓口番号: of the first form, or the rule's `place`.
+    placed: (Department, u8),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
-    rules: Vec<Rule>,
+    /// Texts that several rules name.
+    #[serde(default)]
+    things: BTreeMap<String, Label>,
+    rules: Vec<RawRule>,
 }
 
 /// A procedure the visit needs.
@@ -264,45 +412,76 @@ impl Navi {
 
     /// Reads rules, checking that every form they name is in the catalog.
     pub fn parse(text: &str, catalog: &Catalog) -> Result<Navi, CatalogError> {
-        let mut file: RulesFile = toml::from_str(text).map_err(|e| CatalogError::Parse {
+        let file: RulesFile = toml::from_str(text).map_err(|e| CatalogError::Parse {
             file: "navi.toml",
             reason: e.to_string(),
         })?;
         let mut seen = BTreeSet::new();
-        for rule in &mut file.rules {
-            if !seen.insert(rule.id.clone()) {
+        let mut rules = Vec::with_capacity(file.rules.len());
+        for raw in file.rules {
+            let refuse = |reason: String| CatalogError::Parse {
+                file: "navi.toml",
+                reason: format!("rule {}: {reason}", raw.id),
+            };
+            if !seen.insert(raw.id.clone()) {
                 return Err(CatalogError::Parse {
                     file: "navi.toml",
-                    reason: format!("rule {} is defined twice", rule.id),
+                    reason: format!("rule {} is defined twice", raw.id),
                 });
             }
-            if rule.when.on_request
-                != (rule.when.event.is_empty()
-                    && rule.when.facts.is_empty()
-                    && rule.when.not_facts.is_empty())
+            if raw.when.on_request
+                != (raw.when.event.is_empty()
+                    && raw.when.facts.is_empty()
+                    && raw.when.not_facts.is_empty())
             {
-                return Err(CatalogError::Parse {
-                    file: "navi.toml",
-                    reason: format!(
-                        "rule {}: give either events (with facts) or on_request = true",
-                        rule.id
-                    ),
-                });
+                return Err(refuse(
+                    "give either events (with facts) or on_request = true".into(),
+                ));
             }
-            if rule.when.on_request && rule.forms.is_empty() {
-                return Err(CatalogError::Parse {
-                    file: "navi.toml",
-                    reason: format!("rule {}: a procedure asked for needs a form", rule.id),
-                });
+            if raw.when.on_request && raw.forms.is_empty() {
+                return Err(refuse("a procedure asked for needs a form".into()));
             }
-            for (i, id) in rule.forms.iter().enumerate() {
+            let mut first_form = None;
+            for id in &raw.forms {
                 let form = catalog.form(id)?;
-                if i == 0 {
-                    rule.placed = Some((form.department, form.counter));
-                }
+                first_form.get_or_insert((form.department, form.counter));
             }
+            let placed = match (first_form, raw.place) {
+                (Some(placed), None) => placed,
+                (None, Some(place)) => (place.department, place.counter),
+                (None, None) => {
+                    return Err(refuse(
+                        "a rule without forms needs its place (department, counter)".into(),
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(refuse(
+                        "a rule with forms is placed by its first form, not by place".into(),
+                    ));
+                }
+            };
+            let id = raw.id.as_str();
+            rules.push(Rule {
+                title: raw.title.resolve(id, &file.things)?,
+                reason: raw.reason.resolve(id, &file.things)?,
+                deadline: raw
+                    .deadline
+                    .as_ref()
+                    .map(|d| d.resolve(id, &file.things))
+                    .transpose()?,
+                bring: raw
+                    .bring
+                    .iter()
+                    .map(|b| b.resolve(id, &file.things))
+                    .collect::<Result<_, _>>()?,
+                placed,
+                id: raw.id,
+                when: raw.when,
+                per: raw.per,
+                forms: raw.forms,
+            });
         }
-        Ok(Navi { rules: file.rules })
+        Ok(Navi { rules })
     }
 
     /// The procedures for these answers, in rule order (the rules asked for at the counter
@@ -377,10 +556,171 @@ impl Navi {
     }
 }
 
+/// How a question of the navi is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// はい / いいえ: the fact holds or not ([`Answers::with`]).
+    YesNo,
+    /// A number of persons (0 when none): [`Answers::card_holders`].
+    Count,
+}
+
+/// A question of the navi for citizens: whether a fact holds (or how many persons it holds
+/// for), in the nine languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Question {
+    /// The fact the answer sets.
+    pub fact: Fact,
+    /// How it is answered.
+    pub kind: QuestionKind,
+    /// The question.
+    pub text: Words,
+    /// A short help under the question (what counts, an example), if it needs one.
+    pub hint: Option<Words>,
+    /// Asked only when this other fact was answered yes (it is asked before): every rule
+    /// of the event that looks at this fact also needs that one (ひとり親 matters only with
+    /// children). When that one is answered no, this one is to be dropped from the answers.
+    pub only_if: Option<Fact>,
+}
+
+/// A group of life events on the kiosk's first menu (引っ越し holds the five moves: the kiosk
+/// then asks which, by [`LifeEvent::words`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventGroup {
+    /// Stable id (`move`, `birth`, `marriage_divorce`, `my_number_card`, `certificates`,
+    /// `kokuho`, `child_allowance`).
+    pub id: &'static str,
+    /// The menu's words.
+    pub name: Words,
+    /// Its events (one: chosen with the group).
+    pub events: &'static [LifeEvent],
+}
+
+/// One counter the citizen goes to, with what is done there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stop {
+    /// The 課.
+    pub department: Department,
+    /// 窓口番号 within the 課.
+    pub counter: u8,
+    /// The procedures done there, in the plan's order.
+    pub procedures: Vec<Procedure>,
+}
+
+impl Navi {
+    /// The questions that change the plan for this event, in the order of [`Fact::ALL`]:
+    /// exactly the facts the event's rules look at (in `facts` or `not_facts`, and the
+    /// number of card holders when a rule counts per holder). The number of card holders is
+    /// a [`QuestionKind::Count`], every other fact a [`QuestionKind::YesNo`].
+    ///
+    /// ```
+    /// use shared_model::navi::{Fact, LifeEvent, Navi, QuestionKind};
+    ///
+    /// let questions = Navi::builtin().questions(LifeEvent::Tenkyo);
+    /// let facts: Vec<Fact> = questions.iter().map(|q| q.fact).collect();
+    /// assert_eq!(
+    ///     facts,
+    ///     [Fact::Children, Fact::Kokuho, Fact::ForeignResidents, Fact::CardHolders]
+    /// );
+    /// assert_eq!(questions[3].kind, QuestionKind::Count);
+    /// ```
+    pub fn questions(&self, event: LifeEvent) -> Vec<Question> {
+        let rules: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.when.event.contains(&event))
+            .collect();
+        let looks_at = |rule: &Rule, fact: Fact| {
+            rule.when.facts.contains(&fact)
+                || rule.when.not_facts.contains(&fact)
+                || (fact == Fact::CardHolders && rule.per == Per::CardHolder)
+        };
+        let asked: Vec<Fact> = Fact::ALL
+            .into_iter()
+            .filter(|&f| rules.iter().any(|r| looks_at(r, f)))
+            .collect();
+        asked
+            .iter()
+            .enumerate()
+            .map(|(i, &fact)| {
+                // The first fact asked before this one that every rule looking at this one
+                // also needs.
+                let only_if = asked[..i].iter().copied().find(|&before| {
+                    rules
+                        .iter()
+                        .filter(|r| looks_at(r, fact))
+                        .all(|r| r.when.facts.contains(&before))
+                });
+                let counted = fact == Fact::CardHolders;
+                Question {
+                    fact,
+                    kind: if counted {
+                        QuestionKind::Count
+                    } else {
+                        QuestionKind::YesNo
+                    },
+                    text: fact.question(),
+                    hint: fact.hint(),
+                    only_if,
+                }
+            })
+            .collect()
+    }
+
+    /// The counters of a plan in the order the citizen goes to them, each with its
+    /// procedures: 市民課 first, then 保険年金課, then こども家庭課 ([`Department::ALL`]).
+    /// The 住民異動 or 戸籍届 of 市民課 makes the new address, name or child a record of the
+    /// city, which 国保 and 児童手当 are then written on (their forms carry the new address,
+    /// the new person); 国保 comes before こども家庭課 because the 児童手当 claim asks for the
+    /// claimant's health insurance. Within a 課 the counters come in the order the plan
+    /// first names them: the rules put the 届 others depend on first (転入届 at 7 before
+    /// 印鑑登録 at 5, which needs the person registered).
+    ///
+    /// ```
+    /// use shared_model::catalog::Department;
+    /// use shared_model::navi::{Answers, Fact, LifeEvent, Navi};
+    ///
+    /// let navi = Navi::builtin();
+    /// let plan = navi.plan(&Answers::new(LifeEvent::Tennyu).with(Fact::Children));
+    /// let stops: Vec<(Department, u8)> =
+    ///     navi.route(&plan).iter().map(|s| (s.department, s.counter)).collect();
+    /// assert_eq!(stops, [(Department::Shimin, 7), (Department::KodomoKatei, 1)]);
+    /// ```
+    pub fn route(&self, plan: &[Procedure]) -> Vec<Stop> {
+        let mut stops: Vec<Stop> = Vec::new();
+        for department in Department::ALL {
+            for p in plan.iter().filter(|p| p.department == department) {
+                match stops
+                    .iter_mut()
+                    .find(|s| s.department == department && s.counter == p.counter)
+                {
+                    Some(stop) => stop.procedures.push(p.clone()),
+                    None => stops.push(Stop {
+                        department,
+                        counter: p.counter,
+                        procedures: vec![p.clone()],
+                    }),
+                }
+            }
+        }
+        stops
+    }
+
+    /// The rules a citizen reaches from the kiosk's events (every rule of a life event, not
+    /// those asked for at the counter), as procedures: what must be shown in the nine
+    /// languages.
+    pub fn kiosk_rules(&self) -> impl Iterator<Item = Procedure> + '_ {
+        self.rules
+            .iter()
+            .filter(|r| !r.when.event.is_empty())
+            .map(|r| r.procedure(1, false))
+    }
+}
+
 impl Rule {
     fn procedure(&self, count: u32, requested: bool) -> Procedure {
-        // A rule without forms is advice at 市民課's 住民異動 counter.
-        let (department, counter) = self.placed.unwrap_or((Department::Shimin, 7));
+        let (department, counter) = self.placed;
         Procedure {
             rule: self.id.clone(),
             title: self.title.clone(),
@@ -395,6 +735,8 @@ impl Rule {
         }
     }
 }
+
+mod words;
 
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::language::Language;
+use crate::language::{Language, Words};
 use crate::validate::DeadlineRule;
 
 pub use canonical::{Medium, render};
@@ -185,8 +185,8 @@ pub enum Kind {
     Counts,
 }
 
-/// One choice of a choice or counts field (for choices citizens see at the kiosk, in the
-/// other languages of [`Language`] too).
+/// One choice of a choice or counts field. The choices of a kiosk item carry the other
+/// seven languages too (as [`Label`] does; see [`Choice::label`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// Stable id.
@@ -195,46 +195,44 @@ pub struct Choice {
     pub ja: String,
     /// English.
     pub en: String,
-    /// The other kiosk languages, as in a [`Label`].
-    #[serde(flatten)]
-    pub more: Translations,
+    /// やさしい日本語, with readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub easy: Option<String>,
+    /// 中文 (简体).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+    /// 한국어.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ko: Option<String>,
+    /// Tiếng Việt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vi: Option<String>,
+    /// Português.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pt: Option<String>,
+    /// Tagalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tl: Option<String>,
+    /// नेपाली.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ne: Option<String>,
 }
 
 impl Choice {
-    /// The choice's words as a [`Label`].
+    /// The choice's words as a [`Label`] (for [`Label::get`] and [`Label::citizen_problem`]).
     pub fn label(&self) -> Label {
         Label {
             ja: self.ja.clone(),
             en: self.en.clone(),
-            easy: self.more.easy.clone(),
-            zh: self.more.zh.clone(),
-            ko: self.more.ko.clone(),
-            vi: self.more.vi.clone(),
-            pt: self.more.pt.clone(),
-            tl: self.more.tl.clone(),
-            ne: self.more.ne.clone(),
+            easy: self.easy.clone(),
+            zh: self.zh.clone(),
+            ko: self.ko.clone(),
+            vi: self.vi.clone(),
+            pt: self.pt.clone(),
+            tl: self.tl.clone(),
+            ne: self.ne.clone(),
         }
     }
-}
-
-/// A text's kiosk languages beyond Japanese and English (as in a [`Label`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub struct Translations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub easy: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zh: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ko: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vi: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tl: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ne: Option<String>,
 }
 
 /// Where a canonical item lives in a visit.
@@ -273,6 +271,23 @@ pub struct Item {
     /// For dates: whether the day may not be after today (生年月日).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub past: bool,
+    /// Whether a citizen answers it at the kiosk (then its label, and its hint if any, are in
+    /// the nine languages).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kiosk: bool,
+    /// A short help under the kiosk's input, where the format matters (フリガナ in katakana,
+    /// 和暦 or 西暦).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Label>,
+}
+
+/// The items a citizen answers at the kiosk for a set of forms ([`Catalog::kiosk_items`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskItems<'a> {
+    /// Asked once per person of the household (rows: 氏名, フリガナ, 生年月日, …).
+    pub person: Vec<&'a Item>,
+    /// Asked once for the visit (新しい住所, 前の住所, 異動日, 世帯主, 電話番号, …).
+    pub shared: Vec<&'a Item>,
 }
 
 impl Item {
@@ -419,6 +434,46 @@ impl Department {
             Department::Shimin => "市民課",
             Department::HokenNenkin => "保険年金課",
             Department::KodomoKatei => "こども家庭課",
+        }
+    }
+
+    /// The name in the nine languages (for citizens: the kiosk's answer and slip show the
+    /// official Japanese beside it).
+    pub fn words(self) -> Words {
+        match self {
+            Department::Shimin => Words {
+                ja: "市民課",
+                easy: "{市民課|しみんか}",
+                en: "Citizens Division",
+                zh: "市民课",
+                ko: "시민과",
+                vi: "Phòng Công dân",
+                pt: "Divisão de Cidadãos",
+                tl: "Dibisyon ng Mamamayan",
+                ne: "नागरिक शाखा",
+            },
+            Department::HokenNenkin => Words {
+                ja: "保険年金課",
+                easy: "{保険年金課|ほけんねんきんか}",
+                en: "Health Insurance and Pension Division",
+                zh: "保险年金课",
+                ko: "보험연금과",
+                vi: "Phòng Bảo hiểm và Lương hưu",
+                pt: "Divisão de Seguro de Saúde e Pensão",
+                tl: "Dibisyon ng Seguro at Pensiyon",
+                ne: "बीमा तथा पेन्सन शाखा",
+            },
+            Department::KodomoKatei => Words {
+                ja: "こども家庭課",
+                easy: "こども{家庭課|かていか}",
+                en: "Children and Families Division",
+                zh: "儿童家庭课",
+                ko: "아동가정과",
+                vi: "Phòng Trẻ em và Gia đình",
+                pt: "Divisão de Crianças e Famílias",
+                tl: "Dibisyon ng mga Bata at Pamilya",
+                ne: "बालबालिका तथा परिवार शाखा",
+            },
         }
     }
 }
@@ -592,6 +647,56 @@ impl Catalog {
             item_order,
             forms,
         })
+    }
+
+    /// The kiosk items (`kiosk = true` in items.toml) the given forms bind, each once, in the
+    /// order the forms (in the order given) first ask for them: per person, and for the
+    /// visit (household and visit items). The applicant's 氏名, フリガナ, 生年月日 and 住所 are
+    /// always among them (with no forms, as for a certificate asked at the counter, they are
+    /// all there is), each placed before the first item that items.toml lists after it. Ids
+    /// that name no form are passed over (a plan's forms are checked when the navi is read).
+    ///
+    /// ```
+    /// use shared_model::catalog::Catalog;
+    ///
+    /// let items = Catalog::builtin().kiosk_items(&[]);
+    /// let keys: Vec<&str> = items.person.iter().map(|i| i.key.as_str()).collect();
+    /// assert_eq!(keys, ["person.name", "person.kana", "person.birth_date"]);
+    /// assert_eq!(items.shared[0].key, "household.address");
+    /// ```
+    pub fn kiosk_items(&self, forms: &[String]) -> KioskItems<'_> {
+        const ALWAYS: [&str; 4] = [
+            "person.name",
+            "person.kana",
+            "person.birth_date",
+            "household.address",
+        ];
+        let mut keys: Vec<&str> = Vec::new();
+        for form in forms.iter().filter_map(|id| self.form(id).ok()) {
+            for field in form.fields() {
+                let kiosk = self.items.get(&field.key).is_some_and(|i| i.kiosk);
+                if kiosk && !keys.contains(&field.key.as_str()) {
+                    keys.push(&field.key);
+                }
+            }
+        }
+        for key in ALWAYS {
+            if !keys.contains(&key) {
+                let at = keys
+                    .iter()
+                    .position(|k| {
+                        scope_of(k) == scope_of(key)
+                            && self.item_position(k) > self.item_position(key)
+                    })
+                    .unwrap_or(keys.len());
+                keys.insert(at, key);
+            }
+        }
+        let (person, shared): (Vec<&Item>, Vec<&Item>) = keys
+            .iter()
+            .filter_map(|k| self.items.get(*k))
+            .partition(|i| i.scope() == Scope::Person);
+        KioskItems { person, shared }
     }
 
     /// The form with this id.

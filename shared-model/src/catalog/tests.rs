@@ -402,3 +402,108 @@ fn a_value_is_checked_on_its_own_before_any_form_asks_for_it() {
     let expiry = catalog.items["person.residence_expiry"].as_field();
     assert!(check_value(&expiry, "2031-03-31", today()).is_empty());
 }
+
+// --- the kiosk's items ----------------------------------------------------------------------
+
+fn keys(items: &[&Item]) -> Vec<String> {
+    items.iter().map(|i| i.key.clone()).collect()
+}
+
+#[test]
+fn kiosk_items_of_a_family_moving_in_with_kokuho_and_children() {
+    let catalog = Catalog::builtin();
+    let forms: Vec<String> = [
+        "jumin_idou_tennyu",
+        "kokuho_idou",
+        "kokuho_kani_shinkoku",
+        "jidou_teate_nintei",
+    ]
+    .map(String::from)
+    .to_vec();
+    let items = catalog.kiosk_items(&forms);
+    assert_eq!(
+        keys(&items.person),
+        [
+            "person.name",
+            "person.kana",
+            "person.birth_date",
+            "person.sex",
+            "person.relationship",
+            "person.nationality",
+        ]
+    );
+    assert_eq!(
+        keys(&items.shared),
+        [
+            "visit.moved_on",
+            "household.postal_code",
+            "household.address",
+            "household.katagaki",
+            "household.head_name",
+            "visit.previous_address",
+            "household.phone",
+        ]
+    );
+    // Staff-only items (個人番号, 届出人, 口座) are not asked at the kiosk.
+    let all: Vec<String> = keys(&items.person)
+        .into_iter()
+        .chain(keys(&items.shared))
+        .collect();
+    for staff in [
+        "person.my_number",
+        "visit.notifier_name",
+        "visit.account_number",
+    ] {
+        assert!(!all.contains(&staff.to_owned()), "{staff}");
+    }
+}
+
+#[test]
+fn kiosk_items_of_a_certificate_and_of_no_form() {
+    let catalog = Catalog::builtin();
+    let items = catalog.kiosk_items(&["juminhyo_inkan_kofu".to_owned()]);
+    // The request binds 氏名 and 生年月日; フリガナ joins them in its place.
+    assert_eq!(
+        keys(&items.person),
+        ["person.name", "person.kana", "person.birth_date"]
+    );
+    assert_eq!(
+        keys(&items.shared),
+        ["household.address", "household.head_name"]
+    );
+    let none = catalog.kiosk_items(&[]);
+    assert_eq!(
+        keys(&none.person),
+        ["person.name", "person.kana", "person.birth_date"]
+    );
+    assert_eq!(keys(&none.shared), ["household.address"]);
+    // An unknown id is passed over.
+    assert_eq!(catalog.kiosk_items(&["no_such_form".to_owned()]), none);
+    let out = catalog.kiosk_items(&["jumin_idou_tenshutsu".to_owned()]);
+    assert!(keys(&out.shared).contains(&"visit.destination_address".to_owned()));
+}
+
+#[test]
+fn every_kiosk_item_speaks_nine_languages() {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for item in Catalog::builtin().items.values().filter(|i| i.kiosk) {
+        count += 1;
+        for (what, label) in [("label", Some(&item.label)), ("hint", item.hint.as_ref())] {
+            if let Some(problem) = label.and_then(Label::citizen_problem) {
+                problems.push(format!("{} {what}: {problem}", item.key));
+            }
+        }
+        for choice in &item.choices {
+            if let Some(problem) = choice.label().citizen_problem() {
+                problems.push(format!("{} choice {}: {problem}", item.key, choice.id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(count, 14);
+    let kana = &Catalog::builtin().items["person.kana"];
+    assert!(kana.hint.as_ref().unwrap().ja.contains("カタカナ"));
+    let birth = &Catalog::builtin().items["person.birth_date"];
+    assert!(birth.hint.as_ref().unwrap().ja.contains("和暦"));
+}

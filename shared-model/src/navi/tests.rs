@@ -396,3 +396,558 @@ reason = { ja = "x", en = "x" }
     let err = Navi::parse(&twice, Catalog::builtin()).unwrap_err();
     assert!(err.to_string().contains("twice"), "{err}");
 }
+
+// --- the citizens' events, questions, route and words ------------------------------------
+
+use crate::language::Language;
+
+fn rules_of(plan: &[Procedure]) -> Vec<&str> {
+    plan.iter().map(|p| p.rule.as_str()).collect()
+}
+
+#[test]
+fn birth_in_a_kokuho_household_goes_to_three_counters_in_order() {
+    let navi = Navi::builtin();
+    let plan = navi.plan(&Answers::new(LifeEvent::Birth).with(Fact::Kokuho));
+    assert_eq!(
+        rules_of(&plan),
+        [
+            "birth",
+            "birth_kokuho",
+            "birth_lump_sum",
+            "birth_allowance_claim",
+            "birth_medical"
+        ]
+    );
+    let birth = &plan[0];
+    assert!(
+        birth.forms.is_empty(),
+        "出生届 is a 戸籍届, no catalog form"
+    );
+    assert_eq!((birth.department, birth.counter), (Department::Shimin, 6));
+    assert!(
+        birth
+            .deadline
+            .as_ref()
+            .unwrap()
+            .ja
+            .starts_with("生まれた日を含めて14日以内")
+    );
+    let route = navi.route(&plan);
+    let stops: Vec<(Department, u8, Vec<&str>)> = route
+        .iter()
+        .map(|s| (s.department, s.counter, rules_of(&s.procedures)))
+        .collect();
+    assert_eq!(
+        stops,
+        [
+            (Department::Shimin, 6, vec!["birth"]),
+            (
+                Department::HokenNenkin,
+                9,
+                vec!["birth_kokuho", "birth_lump_sum"]
+            ),
+            (Department::KodomoKatei, 1, vec!["birth_allowance_claim"]),
+            (Department::KodomoKatei, 2, vec!["birth_medical"]),
+        ]
+    );
+    let allowance = &plan[3];
+    assert_eq!(allowance.forms, ["jidou_teate_nintei"]);
+    assert_eq!(
+        allowance.deadline.as_ref().unwrap().ja,
+        "生まれた日の翌日から15日以内"
+    );
+}
+
+#[test]
+fn a_second_child_raises_the_allowance_instead_of_claiming_it() {
+    let plan = Navi::builtin().plan(&Answers::new(LifeEvent::Birth).with(Fact::AllowanceAlready));
+    assert_eq!(
+        rules_of(&plan),
+        ["birth", "birth_allowance_more", "birth_medical"]
+    );
+    assert_eq!(plan[1].forms, ["jidou_teate_gaku_kaitei"]);
+}
+
+#[test]
+fn a_foreign_child_gets_the_acceptance_certificate_for_immigration() {
+    let plan = Navi::builtin().plan(
+        &Answers::new(LifeEvent::Birth)
+            .with(Fact::ForeignResidents)
+            .with(Fact::SingleParent),
+    );
+    assert_eq!(
+        rules_of(&plan),
+        [
+            "birth",
+            "birth_foreign",
+            "birth_allowance_claim",
+            "birth_medical",
+            "birth_support_claim"
+        ]
+    );
+    assert!(plan[1].deadline.as_ref().unwrap().ja.contains("30日以内"));
+}
+
+#[test]
+fn a_marriage_with_a_new_surname_a_card_and_a_seal() {
+    let navi = Navi::builtin();
+    let answers = Answers::new(LifeEvent::Marriage)
+        .with(Fact::SurnameChange)
+        .with(Fact::InkanRegistered)
+        .card_holders(2);
+    let plan = navi.plan(&answers);
+    assert_eq!(
+        rules_of(&plan),
+        ["marriage", "surname_card", "surname_inkan"]
+    );
+    // One card changes: the one of the person whose surname changes.
+    assert_eq!(plan[1].count, 1);
+    let stops: Vec<(Department, u8)> = navi
+        .route(&plan)
+        .iter()
+        .map(|s| (s.department, s.counter))
+        .collect();
+    // The 婚姻届 first (the new surname exists once it is accepted), then the card at 7,
+    // then the seal at 5.
+    assert_eq!(
+        stops,
+        [
+            (Department::Shimin, 6),
+            (Department::Shimin, 7),
+            (Department::Shimin, 5)
+        ]
+    );
+}
+
+#[test]
+fn a_single_parent_who_marries_ends_the_child_support_allowance() {
+    let plan = Navi::builtin().plan(
+        &Answers::new(LifeEvent::Marriage)
+            .with(Fact::Children)
+            .with(Fact::SingleParent)
+            .with(Fact::Kokuho),
+    );
+    assert_eq!(
+        rules_of(&plan),
+        ["marriage", "marriage_kokuho", "marriage_support_end"]
+    );
+    assert_eq!(
+        (plan[2].department, plan[2].counter),
+        (Department::KodomoKatei, 3)
+    );
+}
+
+#[test]
+fn a_divorce_by_agreement_with_children_and_a_divorce_by_the_court() {
+    let navi = Navi::builtin();
+    let plan = navi.plan(
+        &Answers::new(LifeEvent::Divorce)
+            .with(Fact::Children)
+            .with(Fact::Kokuho),
+    );
+    assert_eq!(
+        rules_of(&plan),
+        [
+            "divorce",
+            "divorce_kokuho",
+            "divorce_support",
+            "divorce_allowance"
+        ]
+    );
+    assert!(plan[0].deadline.is_none(), "協議離婚 has no deadline");
+    let court = navi.plan(&Answers::new(LifeEvent::Divorce).with(Fact::CourtDivorce));
+    assert_eq!(rules_of(&court), ["divorce_court"]);
+    assert_eq!(
+        court[0].deadline.as_ref().unwrap().ja,
+        "調停成立・審判確定などの日から10日以内"
+    );
+}
+
+#[test]
+fn a_lost_card_is_reported_and_made_again_at_counter_7() {
+    let plan = Navi::builtin().plan(&Answers::new(LifeEvent::MyNumberCard).with(Fact::CardLost));
+    assert_eq!(rules_of(&plan), ["card_lost", "card_reissue"]);
+    assert_eq!(plan[0].forms, ["mynumber_card_funshitsu"]);
+    assert_eq!(plan[1].forms, ["soufusaki_tokkyu"]);
+    let stops = Navi::builtin().route(&plan);
+    assert_eq!(stops.len(), 1);
+    assert_eq!(
+        (stops[0].department, stops[0].counter),
+        (Department::Shimin, 7)
+    );
+    assert_eq!(stops[0].procedures.len(), 2);
+}
+
+#[test]
+fn certificates_map_to_the_two_request_forms_once_each() {
+    let navi = Navi::builtin();
+    let forms = |answers: Answers| -> Vec<String> {
+        navi.plan(&answers)
+            .into_iter()
+            .flat_map(|p| p.forms)
+            .collect()
+    };
+    let base = Answers::new(LifeEvent::Certificates);
+    assert_eq!(
+        forms(base.clone().with(Fact::WantsJuminhyo)),
+        ["juminhyo_inkan_kofu"]
+    );
+    assert_eq!(
+        forms(base.clone().with(Fact::WantsInkanCert)),
+        ["juminhyo_inkan_kofu"]
+    );
+    assert_eq!(
+        forms(
+            base.clone()
+                .with(Fact::WantsJuminhyo)
+                .with(Fact::WantsInkanCert)
+                .with(Fact::WantsKoseki)
+        ),
+        ["juminhyo_inkan_kofu", "koseki_kofu"]
+    );
+    let seal = navi.plan(&base.with(Fact::WantsInkanCert));
+    assert_eq!(seal[0].bring[0].ja, "印鑑登録証 (カード)");
+    assert_eq!(
+        (seal[0].department, seal[0].counter),
+        (Department::Shimin, 5)
+    );
+}
+
+#[test]
+fn leaving_a_job_joins_kokuho_and_the_national_pension() {
+    let navi = Navi::builtin();
+    let plan = navi.plan(&Answers::new(LifeEvent::Kokuho).with(Fact::KokuhoJoin));
+    assert_eq!(rules_of(&plan), ["kokuho_join_job", "nenkin_type1"]);
+    assert_eq!(
+        plan[0].deadline.as_ref().unwrap().ja,
+        "やめた日の翌日から14日以内"
+    );
+    let stops: Vec<(Department, u8)> = navi
+        .route(&plan)
+        .iter()
+        .map(|s| (s.department, s.counter))
+        .collect();
+    assert_eq!(
+        stops,
+        [(Department::HokenNenkin, 9), (Department::HokenNenkin, 10)]
+    );
+    let leave = navi.plan(&Answers::new(LifeEvent::Kokuho).with(Fact::KokuhoLeave));
+    assert_eq!(rules_of(&leave), ["kokuho_leave_job"]);
+}
+
+#[test]
+fn child_allowance_on_its_own() {
+    let navi = Navi::builtin();
+    let ids = |a: Answers| {
+        navi.plan(&a)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(Answers::new(LifeEvent::ChildAllowance)),
+        ["allowance_claim"]
+    );
+    assert_eq!(
+        ids(Answers::new(LifeEvent::ChildAllowance)
+            .with(Fact::AllowanceAlready)
+            .with(Fact::ChildrenChanged)),
+        ["allowance_more"]
+    );
+    assert_eq!(
+        ids(Answers::new(LifeEvent::ChildAllowance).with(Fact::SingleParent)),
+        ["allowance_claim", "allowance_support"]
+    );
+}
+
+#[test]
+fn the_route_puts_the_resident_record_first_and_groups_by_counter() {
+    let navi = Navi::builtin();
+    let answers = Answers::new(LifeEvent::Tennyu)
+        .with(Fact::Children)
+        .with(Fact::Kokuho)
+        .with(Fact::WantsInkan)
+        .card_holders(2);
+    let plan = navi.plan(&answers);
+    let route = navi.route(&plan);
+    let stops: Vec<(Department, u8, usize)> = route
+        .iter()
+        .map(|s| (s.department, s.counter, s.procedures.len()))
+        .collect();
+    // 転入届 and the card at 7, the seal at 5 once registered, then 国保, then 児童手当.
+    assert_eq!(
+        stops,
+        [
+            (Department::Shimin, 7, 2),
+            (Department::Shimin, 5, 1),
+            (Department::HokenNenkin, 9, 2),
+            (Department::KodomoKatei, 1, 1),
+        ]
+    );
+    assert_eq!(route[0].procedures[1].count, 2, "the card change, twice");
+    // Every procedure is on exactly one stop.
+    assert_eq!(
+        route.iter().map(|s| s.procedures.len()).sum::<usize>(),
+        plan.len()
+    );
+    assert!(navi.route(&[]).is_empty());
+}
+
+#[test]
+fn questions_are_the_facts_the_rules_look_at() {
+    let navi = Navi::builtin();
+    let facts = |event| -> Vec<Fact> { navi.questions(event).iter().map(|q| q.fact).collect() };
+    assert_eq!(
+        facts(LifeEvent::Tennyu),
+        [
+            Fact::Children,
+            Fact::SingleParent,
+            Fact::Kokuho,
+            Fact::ForeignResidents,
+            Fact::CardHolders,
+            Fact::CardMoveIn,
+            Fact::WantsInkan
+        ]
+    );
+    assert_eq!(
+        facts(LifeEvent::Birth),
+        [
+            Fact::SingleParent,
+            Fact::AllowanceAlready,
+            Fact::Kokuho,
+            Fact::ForeignResidents
+        ]
+    );
+    assert_eq!(
+        facts(LifeEvent::Tenshutsu),
+        [Fact::Children, Fact::Kokuho, Fact::InkanRegistered]
+    );
+    assert_eq!(
+        facts(LifeEvent::MyNumberCard),
+        [
+            Fact::CardNew,
+            Fact::CardLost,
+            Fact::CardPin,
+            Fact::CardRenew
+        ]
+    );
+    assert_eq!(
+        facts(LifeEvent::Certificates),
+        [Fact::WantsJuminhyo, Fact::WantsInkanCert, Fact::WantsKoseki]
+    );
+    assert_eq!(
+        facts(LifeEvent::Kokuho),
+        [Fact::KokuhoJoin, Fact::KokuhoLeave]
+    );
+    // A fact no rule of the event looks at is never asked; every fact is asked somewhere.
+    for event in LifeEvent::ALL {
+        for q in navi.questions(event) {
+            let mut with = Answers::new(event).card_holders(1);
+            with.facts.extend(Fact::ALL);
+            let mut without = with.clone();
+            without.facts.remove(&q.fact);
+            if q.fact == Fact::CardHolders {
+                without.card_holders = 0;
+            }
+            let mut yes = Answers::new(event)
+                .with(q.fact)
+                .card_holders(u32::from(q.fact == Fact::CardHolders));
+            if let Some(first) = q.only_if {
+                yes.facts.insert(first);
+            }
+            let no = {
+                let mut a = yes.clone();
+                a.facts.remove(&q.fact);
+                if q.fact == Fact::CardHolders {
+                    a.card_holders = 0;
+                }
+                a
+            };
+            assert!(
+                navi.plan(&with) != navi.plan(&without) || navi.plan(&yes) != navi.plan(&no),
+                "{event:?}: {:?} changes nothing",
+                q.fact
+            );
+        }
+    }
+    for fact in Fact::ALL {
+        assert!(
+            LifeEvent::ALL
+                .into_iter()
+                .any(|e| navi.questions(e).iter().any(|q| q.fact == fact)),
+            "{fact:?} is never asked"
+        );
+    }
+}
+
+#[test]
+fn card_holders_are_counted_and_dependent_questions_say_on_what() {
+    let navi = Navi::builtin();
+    let tennyu = navi.questions(LifeEvent::Tennyu);
+    let holders = tennyu.iter().find(|q| q.fact == Fact::CardHolders).unwrap();
+    assert_eq!(holders.kind, QuestionKind::Count);
+    assert_eq!(holders.only_if, None);
+    let single = tennyu
+        .iter()
+        .find(|q| q.fact == Fact::SingleParent)
+        .unwrap();
+    assert_eq!(single.kind, QuestionKind::YesNo);
+    assert_eq!(single.only_if, Some(Fact::Children));
+    assert_eq!(tennyu[0].only_if, None);
+    // In a marriage the card and the seal matter only for a surname that changes.
+    let marriage = navi.questions(LifeEvent::Marriage);
+    let only_if = |fact| marriage.iter().find(|q| q.fact == fact).unwrap().only_if;
+    assert_eq!(only_if(Fact::CardHolders), Some(Fact::SurnameChange));
+    assert_eq!(only_if(Fact::InkanRegistered), Some(Fact::SurnameChange));
+    assert_eq!(only_if(Fact::SurnameChange), None);
+    let allowance = navi.questions(LifeEvent::ChildAllowance);
+    assert_eq!(allowance[2].fact, Fact::ChildrenChanged);
+    assert_eq!(allowance[2].only_if, Some(Fact::AllowanceAlready));
+    // A condition is always asked before what depends on it.
+    for event in LifeEvent::ALL {
+        let qs = navi.questions(event);
+        for (i, q) in qs.iter().enumerate() {
+            if let Some(first) = q.only_if {
+                assert!(
+                    qs[..i].iter().any(|b| b.fact == first),
+                    "{event:?} {:?}",
+                    q.fact
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_kiosk_menu_holds_every_event_once_in_its_order() {
+    let ids: Vec<&str> = EVENT_GROUPS.iter().map(|g| g.id).collect();
+    assert_eq!(
+        ids,
+        [
+            "move",
+            "birth",
+            "marriage_divorce",
+            "my_number_card",
+            "certificates",
+            "kokuho",
+            "child_allowance"
+        ]
+    );
+    let events: Vec<LifeEvent> = EVENT_GROUPS
+        .iter()
+        .flat_map(|g| g.events.iter().copied())
+        .collect();
+    assert_eq!(events, LifeEvent::ALL);
+    assert_eq!(EVENT_GROUPS[0].name.ja, "引っ越し");
+    assert_eq!(LifeEvent::Tennyu.words().ja, "市外から引っ越してきた");
+    assert_eq!(LifeEvent::TenshutsuAbroad.words().en, "Moving abroad");
+}
+
+#[test]
+fn every_event_leads_somewhere() {
+    let navi = Navi::builtin();
+    for event in LifeEvent::ALL {
+        let mut answers = Answers::new(event).card_holders(1);
+        answers.facts.extend(Fact::ALL);
+        assert!(!navi.plan(&answers).is_empty(), "{event:?}");
+        assert_eq!(LifeEvent::from_name(event.as_str()), Some(event));
+        assert!(!event.label().0.is_empty() && !event.label().1.is_empty());
+    }
+}
+
+#[test]
+fn everything_the_kiosk_shows_is_in_nine_languages() {
+    let mut problems = Vec::new();
+    for p in Navi::builtin().kiosk_rules() {
+        let mut labels = vec![("title", &p.title), ("reason", &p.reason)];
+        if let Some(d) = &p.deadline {
+            labels.push(("deadline", d));
+        }
+        labels.extend(p.bring.iter().map(|b| ("bring", b)));
+        for (what, label) in labels {
+            if let Some(problem) = label.citizen_problem() {
+                problems.push(format!("rule {} {what}: {problem}", p.rule));
+            }
+        }
+    }
+    let mut words: Vec<(String, crate::language::Words)> = Vec::new();
+    for g in EVENT_GROUPS {
+        words.push((format!("group {}", g.id), g.name));
+    }
+    for e in LifeEvent::ALL {
+        words.push((format!("event {}", e.as_str()), e.words()));
+    }
+    for f in Fact::ALL {
+        words.push((format!("question {}", f.as_str()), f.question()));
+        if let Some(hint) = f.hint() {
+            words.push((format!("hint {}", f.as_str()), hint));
+        }
+    }
+    for d in Department::ALL {
+        words.push((format!("department {}", d.as_str()), d.words()));
+    }
+    for (what, w) in words {
+        if let Some(problem) = w.problem() {
+            problems.push(format!("{what}: {problem}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The Japanese of the kiosk is the staff's Japanese.
+    assert_eq!(
+        Department::KodomoKatei.words().ja,
+        Department::KodomoKatei.ja()
+    );
+    assert_eq!(
+        Department::HokenNenkin.words().get(Language::EasyJa),
+        "{保険年金課|ほけんねんきんか}"
+    );
+}
+
+#[test]
+fn an_incomplete_label_is_named_with_its_rule_and_language() {
+    let text = include_str!("../../catalog/navi.toml").replace("ko = \"전입신고\"\n", "");
+    let navi = Navi::parse(&text, Catalog::builtin()).unwrap();
+    let tennyu = navi.kiosk_rules().find(|p| p.rule == "tennyu").unwrap();
+    assert_eq!(
+        tennyu.title.citizen_problem().unwrap(),
+        "転入届: no ko text"
+    );
+}
+
+#[test]
+fn places_and_named_texts_are_checked_when_read() {
+    let rule = |extra: &str| {
+        format!(
+            "[[rules]]\nid = \"x\"\nwhen = {{ event = [\"birth\"] }}\n{extra}\ntitle = {{ ja = \"x\", en = \"x\" }}\nreason = {{ ja = \"x\", en = \"x\" }}\n"
+        )
+    };
+    let err = |text: String| {
+        Navi::parse(&text, Catalog::builtin())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(rule("forms = []")).contains("needs its place"));
+    assert!(
+        err(rule(
+            "forms = [\"kokuho_idou\"]\nplace = { department = \"shimin\", counter = 6 }"
+        ))
+        .contains("placed by its first form")
+    );
+    assert!(
+        err(rule(
+            "forms = []\nplace = { department = \"shimin\", counter = 6 }\nbring = [\"nothing_such\"]"
+        ))
+        .contains("no thing nothing_such")
+    );
+    let placed = Navi::parse(
+        &rule("forms = []\nplace = { department = \"kodomo_katei\", counter = 2 }"),
+        Catalog::builtin(),
+    )
+    .unwrap();
+    let plan = placed.plan(&Answers::new(LifeEvent::Birth));
+    assert_eq!(
+        (plan[0].department, plan[0].counter),
+        (Department::KodomoKatei, 2)
+    );
+}

@@ -26,7 +26,7 @@ pub use number::{
     m11_check_digit, my_number_check_digit, read_reception_number,
 };
 pub use postal_town::{check_postal_code_town, takasaki_town};
-pub use relationship::check_relationship;
+pub use relationship::{KIOSK_RELATIONSHIPS, check_relationship};
 
 use crate::calendar::{CivilDay, DateError, DateReading, read_date};
 

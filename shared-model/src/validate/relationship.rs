@@ -7,6 +7,7 @@
 //! write instead. Half-width parentheses and spaces are normalised away.
 
 use super::{Code, Finding};
+use crate::language::Words;
 
 const STANDALONE: [&str; 3] = ["世帯主", "縁故者", "同居人"];
 const LINKS: [&str; 11] = [
@@ -50,6 +51,265 @@ const NOT_ALLOWED: [(&str, &str); 22] = [
     ("義母", "妻の母 / 夫の母"),
     ("家事使用人", "同居人"),
     ("準世帯主", "続柄 (例: 母)"),
+];
+
+/// The 続柄 the kiosk offers as buttons (the common ones), each with its words for the citizen
+/// in the nine languages: the first of a pair is the value to record, as the standard writes
+/// it ([`check_relationship`] accepts it unchanged). A household with another relationship is
+/// left to the counter.
+pub const KIOSK_RELATIONSHIPS: [(&str, Words); 18] = [
+    (
+        "世帯主",
+        Words {
+            ja: "世帯主 (本人)",
+            easy: "{世帯主|せたいぬし} ({自分|じぶん})",
+            en: "Head of household (yourself)",
+            zh: "户主 (本人)",
+            ko: "세대주 (본인)",
+            vi: "Chủ hộ (bản thân)",
+            pt: "Chefe da família (você)",
+            tl: "Pinuno ng sambahayan (sarili)",
+            ne: "घरमूली (आफैँ)",
+        },
+    ),
+    (
+        "妻",
+        Words {
+            ja: "妻",
+            easy: "{妻|つま}",
+            en: "Wife",
+            zh: "妻子",
+            ko: "아내",
+            vi: "Vợ",
+            pt: "Esposa",
+            tl: "Asawang babae",
+            ne: "श्रीमती",
+        },
+    ),
+    (
+        "夫",
+        Words {
+            ja: "夫",
+            easy: "{夫|おっと}",
+            en: "Husband",
+            zh: "丈夫",
+            ko: "남편",
+            vi: "Chồng",
+            pt: "Marido",
+            tl: "Asawang lalaki",
+            ne: "श्रीमान्",
+        },
+    ),
+    (
+        "子",
+        Words {
+            ja: "子",
+            easy: "{子|こ}ども",
+            en: "Child",
+            zh: "子女",
+            ko: "자녀",
+            vi: "Con",
+            pt: "Filho(a)",
+            tl: "Anak",
+            ne: "छोराछोरी",
+        },
+    ),
+    (
+        "父",
+        Words {
+            ja: "父",
+            easy: "お{父|とう}さん",
+            en: "Father",
+            zh: "父亲",
+            ko: "아버지",
+            vi: "Bố",
+            pt: "Pai",
+            tl: "Ama",
+            ne: "बुबा",
+        },
+    ),
+    (
+        "母",
+        Words {
+            ja: "母",
+            easy: "お{母|かあ}さん",
+            en: "Mother",
+            zh: "母亲",
+            ko: "어머니",
+            vi: "Mẹ",
+            pt: "Mãe",
+            tl: "Ina",
+            ne: "आमा",
+        },
+    ),
+    (
+        "子の妻",
+        Words {
+            ja: "子の妻",
+            easy: "{子|こ}どもの {妻|つま}",
+            en: "Child's wife",
+            zh: "儿媳",
+            ko: "며느리",
+            vi: "Con dâu",
+            pt: "Nora",
+            tl: "Manugang na babae",
+            ne: "बुहारी",
+        },
+    ),
+    (
+        "子の夫",
+        Words {
+            ja: "子の夫",
+            easy: "{子|こ}どもの {夫|おっと}",
+            en: "Child's husband",
+            zh: "女婿",
+            ko: "사위",
+            vi: "Con rể",
+            pt: "Genro",
+            tl: "Manugang na lalaki",
+            ne: "ज्वाइँ",
+        },
+    ),
+    (
+        "子の子",
+        Words {
+            ja: "子の子 (孫)",
+            easy: "{孫|まご}",
+            en: "Grandchild",
+            zh: "孙子女",
+            ko: "손자・손녀",
+            vi: "Cháu",
+            pt: "Neto(a)",
+            tl: "Apo",
+            ne: "नाति वा नातिनी",
+        },
+    ),
+    (
+        "妻の父",
+        Words {
+            ja: "妻の父",
+            easy: "{妻|つま}の お{父|とう}さん",
+            en: "Wife's father",
+            zh: "岳父",
+            ko: "장인",
+            vi: "Bố vợ",
+            pt: "Sogro (pai da esposa)",
+            tl: "Biyenang lalaki (ama ng asawang babae)",
+            ne: "ससुरा (श्रीमतीको बुबा)",
+        },
+    ),
+    (
+        "妻の母",
+        Words {
+            ja: "妻の母",
+            easy: "{妻|つま}の お{母|かあ}さん",
+            en: "Wife's mother",
+            zh: "岳母",
+            ko: "장모",
+            vi: "Mẹ vợ",
+            pt: "Sogra (mãe da esposa)",
+            tl: "Biyenang babae (ina ng asawang babae)",
+            ne: "सासू (श्रीमतीकी आमा)",
+        },
+    ),
+    (
+        "夫の父",
+        Words {
+            ja: "夫の父",
+            easy: "{夫|おっと}の お{父|とう}さん",
+            en: "Husband's father",
+            zh: "公公",
+            ko: "시아버지",
+            vi: "Bố chồng",
+            pt: "Sogro (pai do marido)",
+            tl: "Biyenang lalaki (ama ng asawang lalaki)",
+            ne: "ससुरा (श्रीमान्‌को बुबा)",
+        },
+    ),
+    (
+        "夫の母",
+        Words {
+            ja: "夫の母",
+            easy: "{夫|おっと}の お{母|かあ}さん",
+            en: "Husband's mother",
+            zh: "婆婆",
+            ko: "시어머니",
+            vi: "Mẹ chồng",
+            pt: "Sogra (mãe do marido)",
+            tl: "Biyenang babae (ina ng asawang lalaki)",
+            ne: "सासू (श्रीमान्‌की आमा)",
+        },
+    ),
+    (
+        "兄",
+        Words {
+            ja: "兄",
+            easy: "お{兄|にい}さん",
+            en: "Older brother",
+            zh: "哥哥",
+            ko: "형・오빠",
+            vi: "Anh trai",
+            pt: "Irmão mais velho",
+            tl: "Nakatatandang kapatid na lalaki",
+            ne: "दाजु",
+        },
+    ),
+    (
+        "姉",
+        Words {
+            ja: "姉",
+            easy: "お{姉|ねえ}さん",
+            en: "Older sister",
+            zh: "姐姐",
+            ko: "누나・언니",
+            vi: "Chị gái",
+            pt: "Irmã mais velha",
+            tl: "Nakatatandang kapatid na babae",
+            ne: "दिदी",
+        },
+    ),
+    (
+        "弟",
+        Words {
+            ja: "弟",
+            easy: "{弟|おとうと}",
+            en: "Younger brother",
+            zh: "弟弟",
+            ko: "남동생",
+            vi: "Em trai",
+            pt: "Irmão mais novo",
+            tl: "Nakababatang kapatid na lalaki",
+            ne: "भाइ",
+        },
+    ),
+    (
+        "妹",
+        Words {
+            ja: "妹",
+            easy: "{妹|いもうと}",
+            en: "Younger sister",
+            zh: "妹妹",
+            ko: "여동생",
+            vi: "Em gái",
+            pt: "Irmã mais nova",
+            tl: "Nakababatang kapatid na babae",
+            ne: "बहिनी",
+        },
+    ),
+    (
+        "同居人",
+        Words {
+            ja: "同居人",
+            easy: "{一緒|いっしょ}に {住|す}む {人|ひと} ({家族|かぞく}では ない)",
+            en: "Housemate (not family)",
+            zh: "同住人 (非亲属)",
+            ko: "동거인 (가족 아님)",
+            vi: "Người ở cùng (không phải gia đình)",
+            pt: "Pessoa que mora junto (não é da família)",
+            tl: "Kasama sa bahay (hindi kapamilya)",
+            ne: "सँगै बस्ने व्यक्ति (परिवार होइन)",
+        },
+    ),
 ];
 
 /// Normalises and checks a 続柄, returning the normalised text.
@@ -136,6 +396,16 @@ mod tests {
         assert_eq!(check_relationship("妻(未届)").unwrap(), "妻（未届）");
         assert_eq!(check_relationship("子 の 妻").unwrap(), "子の妻");
         assert_eq!(check_relationship("子（子の夫）").unwrap(), "子の夫");
+    }
+
+    #[test]
+    fn the_kiosk_offers_standard_words_in_nine_languages() {
+        for (value, words) in KIOSK_RELATIONSHIPS {
+            assert_eq!(check_relationship(value).as_deref(), Ok(value));
+            assert_eq!(words.problem(), None, "{value}");
+        }
+        assert_eq!(KIOSK_RELATIONSHIPS[0].0, "世帯主");
+        assert_eq!(KIOSK_RELATIONSHIPS[8].1.ja, "子の子 (孫)");
     }
 
     #[test]
