@@ -34,6 +34,9 @@ pub struct AppState {
     /// What the one polite live region says last (a form confirmed, a visit handed on, the
     /// network lost), with a count so the same words said again are said again.
     pub announcement: (u32, String),
+    /// On the kiosk face: whether this browser is an enrolled kiosk (`None` until the server
+    /// said, or while it cannot be asked).
+    pub kiosk_enrolled: Option<bool>,
 }
 
 const STAFF_KEY: &str = "madoguchi.staff";
@@ -67,6 +70,7 @@ impl Default for AppState {
             staff: remembered_staff(),
             storage_persisted: None,
             announcement: (0, String::new()),
+            kiosk_enrolled: None,
         }
     }
 }
@@ -88,6 +92,11 @@ pub enum Action {
     Staff(Option<Staff>),
     /// Say this once to screen readers (the polite live region).
     Announce(String),
+    /// Whether this browser is an enrolled kiosk (the kiosk face asked the server).
+    KioskEnrolled(bool),
+    /// Forget a visit on the screen (a kiosk's citizen has gone): nothing of it stays in the
+    /// state the components render from.
+    Forget(shared_model::DocumentId),
 }
 
 impl Reducible for AppState {
@@ -118,6 +127,17 @@ impl Reducible for AppState {
                 next.staff = staff;
             }
             Action::Announce(text) => next.announcement = (self.announcement.0 + 1, text),
+            Action::KioskEnrolled(enrolled) => next.kiosk_enrolled = Some(enrolled),
+            Action::Forget(id) => {
+                if next.open.as_ref().is_some_and(|v| v.id == id) {
+                    next.open = None;
+                }
+                if next.unavailable.is_some_and(|(u, _)| u == id) {
+                    next.unavailable = None;
+                }
+                next.local_visits.retain(|v| v.doc != id);
+                next.announcement = (self.announcement.0 + 1, String::new());
+            }
         }
         if next == *self { self } else { Rc::new(next) }
     }

@@ -12,6 +12,9 @@ pub struct SyncBadgeProps {
     /// Nobody is signed in on a face that needs it: nothing can sync until someone does.
     #[prop_or_default]
     pub signed_out: bool,
+    /// A kiosk tablet not enrolled yet: nothing syncs until staff enrol it (「未登録」).
+    #[prop_or_default]
+    pub unenrolled: bool,
     /// Whether the browser keeps this terminal's storage (`Some(false)`: flagged, with what
     /// to do).
     #[prop_or_default]
@@ -25,6 +28,7 @@ pub fn sync_badge(props: &SyncBadgeProps) -> Html {
     let status = &props.status;
     let pending = ja(Text::Pending).replace("{n}", &status.pending.to_string());
     let (class, label) = match (status.online, status.offline_since) {
+        _ if props.unenrolled => ("signed-out", ja(Text::KioskUnenrolled).to_owned()),
         (false, _) if props.signed_out => {
             let label = if status.pending > 0 {
                 format!("{}・{pending}", ja(Text::SignedOut))

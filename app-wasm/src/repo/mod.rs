@@ -69,6 +69,10 @@ pub enum Command {
     Lock,
     /// The browser says the network is gone.
     BrowserOffline,
+    /// A kiosk is done with a citizen's visit: drop it from the screen at once, and its local
+    /// copy from IndexedDB as soon as the server holds every change of it (never before: the
+    /// citizen's entries must reach the counter).
+    Release(DocumentId),
     /// Something happened on the socket.
     Socket(SocketEvent),
 }
@@ -369,6 +373,14 @@ impl Repo {
                     if let Some(socket) = self.socket.take() {
                         self.lost(socket.generation());
                     }
+                }
+                Command::Release(id) => {
+                    self.opened.remove(&id);
+                    self.expiring.insert(id);
+                    if self.on_screen == Some(id) {
+                        self.on_screen = None;
+                    }
+                    self.purge_if_held(id).await;
                 }
                 Command::Socket(event) => self.on_socket(event).await,
             }
