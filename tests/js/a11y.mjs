@@ -3,7 +3,7 @@
 // kiosk's touch targets and that it has no way out, and reflow at 200 % zoom (1280×720 at
 // 200 % is a 640×360 window) without horizontal scrolling on the admin face and the print
 // preview.
-import { signIn, runSuite, startKiosk, CONTEXT_OPTIONS, axeAudit as audit, TEST_PASSWORD } from "./browser.mjs";
+import { signIn, runSuite, startKiosk, enrolKiosk, CONTEXT_OPTIONS, axeAudit as audit, TEST_PASSWORD } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 
@@ -12,13 +12,19 @@ await runSuite("a11y", {}, async ({ steps, server, browser }) => {
   let visit;
   await steps.step("kiosk", async () => {
     await page.goto(`${server.url}#/kiosk`);
-    await page.waitForSelector("#kiosk-start");
+    await page.waitForSelector("#kiosk-not-ready");
+    await audit(steps, page, "kiosk-not-ready");
+    await enrolKiosk(page, server);
     await audit(steps, page, "kiosk-welcome");
-    await startKiosk(page, server, () => audit(steps, page, "kiosk-enroll"));
-    await page.fill("#field-applicant-name", "高崎 花子");
+    await startKiosk(page, server);
+    await page.focus("#kiosk-person-name-0");
+    await page.keyboard.type("高崎 花子");
     await audit(steps, page, "kiosk-filling");
-    const heights = await page.$$eval(".kiosk input", (is) => is.map((i) => i.getBoundingClientRect().height));
-    if (!heights.length || heights.some((h) => h < 44)) throw new Error(`kiosk inputs under 44 px: ${heights}`);
+    const heights = await page.$$eval(".kiosk input[type=text], .kiosk select, .kiosk button, .kiosk label.big", (is) =>
+      is.filter((i) => i.offsetParent !== null).map((i) => `${i.id || i.textContent.trim().slice(0, 12)}:${Math.round(i.getBoundingClientRect().height)}`),
+    );
+    const small = heights.filter((h) => Number(h.split(":").pop()) < 44);
+    if (!heights.length || small.length) throw new Error(`kiosk touch targets under 44 px: ${small}`);
     const links = await page.$$eval("a[href]", (as) => as.filter((a) => a.offsetParent !== null).map((a) => a.getAttribute("href")));
     if (links.length) throw new Error(`the kiosk links out: ${links}`);
     const number = (await page.textContent("#reception-number")).trim();

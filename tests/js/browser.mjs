@@ -194,23 +194,52 @@ export async function kioskVisit(page, server, name) {
   await page.goto(`${server.url}#/kiosk`);
   await startKiosk(page, server);
   const number = (await page.textContent("#reception-number")).trim();
-  if (name) await page.fill("#field-applicant-name", name);
+  if (name) {
+    await page.focus("#kiosk-person-name-0");
+    await page.keyboard.type(name);
+  }
   return number;
 }
 
-/** Presses 受付する on the kiosk; a tablet not enrolled yet asks for its device token first
- *  (`onEnroll` sees that screen). Returns once the reception number shows. */
+/** Enrols the tablet as a kiosk if it is not one yet (`onEnroll` sees the citizens' 準備中
+ *  screen first): staff press Ctrl+Alt+K and type the device token. */
+export async function enrolKiosk(page, server, onEnroll) {
+  await page.waitForSelector("#kiosk-language-ja, #kiosk-not-ready");
+  if (!(await page.$("#kiosk-not-ready"))) return;
+  if (onEnroll) await onEnroll();
+  await page.focus("#kiosk-not-ready");
+  await page.keyboard.press("Control+Alt+KeyK");
+  await page.waitForSelector("#kiosk-token");
+  await page.focus("#kiosk-token");
+  await page.keyboard.type(server.kioskToken);
+  // A person's pause before pressing the button: keys this fast, ending in Enter, are what a
+  // keyboard-wedge reader sends, and the page treats them as a scan.
+  await page.waitForTimeout(300);
+  await page.focus("#kiosk-enroll");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#kiosk-language-ja");
+}
+
+/** Walks the kiosk from its first screen to a reception number as a citizen moving in from
+ *  another town would (日本語, 引っ越し → 市外から, no other answer), enrolling the tablet first
+ *  if needed. Returns once the reception number shows. */
 export async function startKiosk(page, server, onEnroll) {
-  await page.click("#kiosk-start");
-  await page.waitForSelector("#reception-number, #kiosk-token");
-  if (await page.$("#kiosk-token")) {
-    if (onEnroll) await onEnroll();
-    await page.fill("#kiosk-token", server.kioskToken);
-    await page.click("#kiosk-enroll");
-    await page.waitForSelector("#kiosk-start");
-    await page.click("#kiosk-start");
+  await enrolKiosk(page, server, onEnroll);
+  for (const button of ["#kiosk-language-ja", "#kiosk-event-move", "#kiosk-event-tennyu", "#kiosk-next", "#kiosk-take-number"]) {
+    await page.waitForSelector(button);
+    await page.click(button);
   }
   await page.waitForSelector("#reception-number");
+  await page.waitForSelector("#kiosk-person-name-0");
+}
+
+/** Chooses a date in the kiosk's pickers (`prefix` is the field's DOM id): `era` is 令和,
+ *  平成, 昭和, 大正 or AD (西暦), then year, month and day as numbers. */
+export async function pickDate(page, prefix, era, year, month, day) {
+  await page.selectOption(`#${prefix}-era`, era);
+  await page.selectOption(`#${prefix}-year`, String(year));
+  await page.selectOption(`#${prefix}-month`, String(month));
+  await page.selectOption(`#${prefix}-day`, String(day));
 }
 
 /** Opens a visit by reception number at a signed-in counter (waiting for the name if given). */

@@ -11,7 +11,7 @@ import {
   runSuite,
   CONTEXT_OPTIONS,
   waitControlled,
-  kioskVisit,
+  kioskVisit, pickDate,
   axeAudit,
   TEST_PASSWORD,
 } from "./browser.mjs";
@@ -45,8 +45,9 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
   let number;
   await steps.step("a 転居 visit from the kiosk", async () => {
     number = await kioskVisit(page, server, "高崎 花子");
-    await page.fill("#field-applicant-kana", "タカサキ ハナコ");
-    await page.fill("#field-applicant-birth-date", "1988-04-12");
+    await page.focus("#kiosk-person-kana-0");
+    await page.keyboard.type("タカサキ ハナコ");
+    await pickDate(page, "kiosk-person-birth-date-0", "AD", 1988, 4, 12);
     await signIn(page, server);
     await waitControlled(page);
     await page.fill("#open-number", number);

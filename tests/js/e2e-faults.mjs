@@ -35,7 +35,7 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     await kiosk.goto(`${server.url}#/kiosk`);
     await startKiosk(kiosk, server);
     number = (await kiosk.textContent("#reception-number")).trim();
-    await kiosk.click("#field-applicant-name");
+    await kiosk.click("#kiosk-person-name-0");
     await kiosk.keyboard.type(NAME);
     await kiosk.keyboard.press("Tab");
   });
@@ -77,10 +77,9 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     await kiosk.click("#kiosk-done");
     await kiosk.waitForSelector("#handoff-qr svg");
     slips.push(await kiosk.getAttribute("#handoff-qr", "data-payload"));
-    await kiosk.waitForSelector("#kiosk-next:not([disabled])", { timeout: 10000 });
-    await kiosk.click("#kiosk-next");
+    await kiosk.click("#kiosk-start-over");
     await startKiosk(kiosk, server);
-    await kiosk.click("#field-applicant-name");
+    await kiosk.click("#kiosk-person-name-0");
     await kiosk.keyboard.type("別人 次郎");
     await kiosk.keyboard.press("Tab");
     await kiosk.click("#kiosk-done");

@@ -20,9 +20,9 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
     member = found.find((r) => r.relationship !== "世帯主");
     if (!member) throw new Error("no household member among タカハシ");
     const number = await kioskVisit(kiosk, server);
-    await kiosk.focus("#field-applicant-name");
+    await kiosk.focus("#kiosk-person-name-0");
     await kiosk.keyboard.type(member.name, { delay: 10 });
-    await kiosk.focus("#field-applicant-kana");
+    await kiosk.focus("#kiosk-person-kana-0");
     await kiosk.keyboard.type(member.kana.replace("\u3000", " "), { delay: 10 });
     await kiosk.keyboard.press("Tab");
     await page.fill("#open-number", number);

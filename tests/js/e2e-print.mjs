@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, pickDate } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 
@@ -13,8 +13,9 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
   let visitUrl;
   await steps.step("a 転入 visit with the applicant and a child", async () => {
     const number = await kioskVisit(page, server, "前橋 京子");
-    await page.fill("#field-applicant-kana", "マエバシ キョウコ");
-    await page.fill("#field-applicant-birth-date", "1985-07-23");
+    await page.focus("#kiosk-person-kana-0");
+    await page.keyboard.type("マエバシ キョウコ");
+    await pickDate(page, "kiosk-person-birth-date-0", "AD", 1985, 7, 23);
     await signIn(page, server);
     await page.fill("#open-number", number);
     await page.press("#open-number", "Enter");

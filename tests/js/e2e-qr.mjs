@@ -335,7 +335,7 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
       const number = await kioskVisit(kiosk, server);
       // The citizen typed their name already, with the common 高 for the register's 髙: the
       // camera fills the rest of their row and leaves the name as typed.
-      await kiosk.click("#field-applicant-name");
+      await kiosk.click("#kiosk-person-name-0");
       await kiosk.keyboard.type("高橋 一郎");
       await kiosk.keyboard.press("Tab");
       await kiosk.focus("#kiosk-camera-start");

@@ -73,7 +73,8 @@ await runSuite("vault", {}, async ({ steps, server, browser }) => {
   let number;
   await steps.step("a visit is filled at the kiosk and opened at the counter", async () => {
     number = await kioskVisit(page, server, NAME);
-    await page.fill("#field-applicant-kana", "アンゴウ ハナコ");
+    await page.focus("#kiosk-person-kana-0");
+    await page.keyboard.type("アンゴウ ハナコ");
     await signIn(page, server);
     await openByNumber(page, number, NAME);
     await page.fill("#item-person-0-birth-date", "1990-01-02");

@@ -2,7 +2,7 @@
 // reception number; the counter loses the server, edits, reloads (the app comes from the
 // service worker, the draft from IndexedDB), edits again, and comes back; a third, fresh
 // browser context sees both edits.
-import { expectEqual, signIn, runSuite, startKiosk, CONTEXT_OPTIONS, waitControlled } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, startKiosk, pickDate, CONTEXT_OPTIONS, waitControlled } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 
@@ -31,10 +31,15 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     await startKiosk(kioskPage, server, () => steps.shot(kioskPage, "01b-kiosk-enroll"));
     receptionNumber = (await kioskPage.textContent("#reception-number")).trim();
     if (!/^\d+$/.test(receptionNumber)) throw new Error(`reception number ${receptionNumber}`);
-    await field(kioskPage, "applicant-name").fill("高崎 花子");
-    await field(kioskPage, "applicant-kana").fill("タカサキ ハナコ");
-    await field(kioskPage, "applicant-birth-date").fill("1988-04-12");
-    await field(kioskPage, "applicant-address").fill("群馬県高崎市高松町35番地1");
+    for (const [id, text] of [
+      ["kiosk-person-name-0", "高崎 花子"],
+      ["kiosk-person-kana-0", "たかさき はなこ"],
+      ["kiosk-household-address-all", "群馬県高崎市高松町35番地1"],
+    ]) {
+      await kioskPage.focus(`#${id}`);
+      await kioskPage.keyboard.type(text);
+    }
+    await pickDate(kioskPage, "kiosk-person-birth-date-0", "昭和", 63, 4, 12);
     await waitForBadge(kioskPage, "同期済み");
     await steps.shot(kioskPage, "02-kiosk-filled");
     await kioskPage.click("#kiosk-done");

@@ -130,3 +130,8 @@ async fn a_transfer_certificate_qr_fills_the_tennyu_over_serial_hid_and_keyboard
 async fn an_id_card_scanners_result_folder_fills_the_applicant_and_is_emptied() {
     browser_suite("e2e-id-card.mjs").await;
 }
+
+#[tokio::test]
+async fn a_family_is_guided_and_pre_fills_at_the_kiosk_in_nine_languages_and_leaves_nothing() {
+    browser_suite("e2e-kiosk.mjs").await;
+}

@@ -200,7 +200,7 @@ pub fn app() -> Html {
                 Route::Counter => &["#open-number", "#signin-login"],
                 Route::CounterVisit(_) => &["#visit-title", "#signin-login"],
                 Route::Print(..) => &["#print-button", "#signin-login"],
-                Route::Kiosk => &["#kiosk-start", "#kiosk-token"],
+                Route::Kiosk => &["#kiosk-language-ja", "#kiosk-not-ready"],
                 Route::Admin => &["#admin-title"],
                 Route::Home => &[".faces a"],
             });
@@ -281,11 +281,14 @@ pub fn app() -> Html {
                     <div class="slot">{ for staff_badge }</div>
                     // Citizens at the kiosk are not told; its heartbeat tells the admin.
                     <SyncBadge status={state.sync.clone()} {signed_out}
+                               unenrolled={face == "kiosk" && state.kiosk_enrolled == Some(false)}
                                storage_persisted={(face != "kiosk").then_some(state.storage_persisted).flatten()} />
                 </header>
                 <div class="slot">
                     { for update_banner }
-                    { for problem }
+                    // Citizens at the kiosk get the kiosk's own words, never the staff's
+                    // banners (「ネットワークを確認してください」).
+                    if face != "kiosk" { { for problem } }
                 </div>
                 <main>{ body }</main>
                 // The one polite live region: status changes are said here, once.

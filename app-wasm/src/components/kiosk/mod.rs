@@ -1,46 +1,152 @@
-mod certificate_camera;
-mod visit_form;
+//! The citizens' kiosk, a shared tablet in the hall: the language first, then the life event
+//! and a few questions (the counter's navi rules), the procedures with their counters in
+//! order, a reception number, the household's data once for every member, and the 手続き案内
+//! slip. After the slip, after two minutes untouched, or on 最初に戻る, everything of that
+//! citizen leaves the screen and the tablet ([`KioskAction::Reset`], `Command::Release`).
 
-use shared_model::{DocumentId, Field};
+mod certificate_camera;
+mod date_picker;
+mod enrolment;
+mod event_choice;
+mod household;
+mod idle;
+mod item_field;
+mod language_choice;
+mod plan;
+mod questions;
+mod slip;
+mod state;
+
+use shared_model::language::Language;
+use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use self::certificate_camera::CertificateCamera;
-use self::visit_form::VisitForm;
+use self::enrolment::NotReady;
+use self::event_choice::{EventChoice, EventInGroup};
+use self::household::Household;
+use self::idle::IdleGuard;
+use self::language_choice::LanguageChoice;
+use self::plan::PlanView;
+use self::questions::Questions;
+use self::slip::Slip;
+pub use self::state::{KioskAction, KioskState, KioskVisit, Step};
 use crate::api;
 use crate::context::AppContext;
 use crate::hooks::use_repo;
+use crate::i18n::kiosk::{Say, say};
 use crate::i18n::{Text, ja};
 use crate::repo::Command;
 use crate::state::Action;
 
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    /// Not enrolled: the device token is asked for.
-    Enroll(bool),
-    Welcome,
-    Registering,
-    Filling(DocumentId, String),
-    Done(String, DocumentId),
+/// The kiosk's journey as every kiosk component reads it (`use_context`).
+pub type KioskContext = UseReducerHandle<KioskState>;
+
+/// The language of the kiosk's current citizen.
+#[hook]
+pub fn use_language() -> Language {
+    use_context::<KioskContext>()
+        .map(|k| k.language)
+        .unwrap_or(Language::Ja)
 }
 
-/// The citizens' kiosk: take a reception number, enter the applicant once, hand over.
+/// The citizens' kiosk.
 #[component(Kiosk)]
 pub fn kiosk() -> Html {
     let repo = use_repo();
     let app = use_context::<AppContext>().expect("app context");
-    let step = use_state(|| Step::Welcome);
+    let kiosk = use_reducer(KioskState::default);
 
-    let start = {
-        let step = step.clone();
+    {
+        // An enrolled kiosk gets the key of its drafts from the server; a browser that is not
+        // one says so to citizens in their words, and waits for staff.
+        let (repo, app) = (repo.clone(), app.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::kiosk().await {
+                    Ok(kiosk) => {
+                        crate::vault::remember(&kiosk.data_key);
+                        repo.send(Command::Unlock(kiosk.data_key));
+                        app.dispatch(Action::KioskEnrolled(true));
+                    }
+                    Err(api::ApiError::Unauthorized | api::ApiError::NotFound) => {
+                        app.dispatch(Action::KioskEnrolled(false))
+                    }
+                    // Offline: a kiosk that was enrolled (it holds its drafts' key) keeps
+                    // giving numbers from its block.
+                    Err(_) => {
+                        if let Some(key) = crate::vault::remembered() {
+                            repo.send(Command::Unlock(key));
+                            app.dispatch(Action::KioskEnrolled(true));
+                        }
+                    }
+                }
+            });
+        });
+    }
+    {
+        // A kiosk keeps no visit: every local copy (one a reload interrupted too) leaves the
+        // tablet as soon as the server holds it, except the one a citizen is filling.
         let repo = repo.clone();
-        let app = app.clone();
-        Callback::from(move |_| {
-            step.set(Step::Registering);
+        let current = kiosk.visit.as_ref().map(|v| v.id);
+        let locals: Vec<DocumentId> = app.local_visits.iter().map(|v| v.doc).collect();
+        use_effect_with((locals, current), move |(locals, current)| {
+            for id in locals.iter().filter(|id| Some(**id) != *current) {
+                repo.send(Command::Release(*id));
+            }
+        });
+    }
+
+    {
+        // Each screen starts at its title (said by screen readers; Enter there does nothing,
+        // so a second press meant for the last button cannot act on the new screen); the
+        // first screen at its first language.
+        let step = kiosk.step.clone();
+        use_effect_with((step, kiosk.generation), |(step, _)| match step {
+            Step::Language => crate::focus::focus_first_of(&["#kiosk-language-ja"]),
+            Step::TakingNumber => {}
+            _ => crate::focus::focus_first_of(&[".kiosk h2.step-title"]),
+        });
+    }
+
+    let reset = {
+        let (kiosk, repo, app) = (kiosk.clone(), repo.clone(), app.clone());
+        Callback::from(move |()| {
+            if let Some(visit) = &kiosk.visit {
+                repo.send(Command::Release(visit.id));
+                app.dispatch(Action::Forget(visit.id));
+            }
+            kiosk.dispatch(KioskAction::Reset);
+            if let Some(window) = web_sys::window() {
+                window.scroll_to_with_x_and_y(0.0, 0.0);
+                if let Ok(Some(storage)) = window.session_storage() {
+                    let _ = storage.clear();
+                }
+            }
+        })
+    };
+
+    let take_number = {
+        let (kiosk, repo) = (kiosk.clone(), repo.clone());
+        Callback::from(move |()| {
+            if let Some(visit) = kiosk.visit.clone() {
+                // Back from the household to the plan and on again: the same visit, with the
+                // answers as they are now.
+                if let Some(answers) = kiosk.answers.clone() {
+                    repo.change(
+                        visit.id,
+                        VisitChange::Answers {
+                            answers,
+                            at: js_sys::Date::now() as i64,
+                        },
+                    );
+                }
+                kiosk.dispatch(KioskAction::Visit(visit));
+                return;
+            }
+            kiosk.dispatch(KioskAction::TakingNumber);
+            let (kiosk, repo) = (kiosk.clone(), repo.clone());
             let id = DocumentId::random();
-            let step = step.clone();
-            let repo = repo.clone();
-            let app = app.clone();
             spawn_local(async move {
                 match api::register_visit(&id.to_string()).await {
                     Ok(record) => {
@@ -50,182 +156,63 @@ pub fn kiosk() -> Html {
                             reception_number: number.clone(),
                             created_at: record.created_at,
                         });
-                        step.set(Step::Filling(id, number));
+                        if let Some(answers) = kiosk.answers.clone() {
+                            repo.change(
+                                id,
+                                VisitChange::Answers {
+                                    answers,
+                                    at: record.created_at,
+                                },
+                            );
+                        }
+                        kiosk.dispatch(KioskAction::Visit(KioskVisit { id, number }));
                     }
-                    // Neither an enrolled kiosk nor a signed-in person: enroll first.
-                    Err(api::ApiError::Unauthorized) => step.set(Step::Enroll(false)),
-                    Err(_) => {
-                        app.dispatch(Action::Problem(Text::ErrorOffline));
-                        step.set(Step::Welcome);
-                    }
+                    Err(_) => kiosk.dispatch(KioskAction::NumberFailed),
                 }
             });
         })
     };
 
-    {
-        // An enrolled kiosk gets the key of its drafts from the server.
-        let repo = repo.clone();
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                if let Ok(kiosk) = api::kiosk().await {
-                    crate::vault::remember(&kiosk.data_key);
-                    repo.send(Command::Unlock(kiosk.data_key));
-                }
-            });
-        });
-    }
-    let token = use_node_ref();
-    let enroll = {
-        let (step, repo, token) = (step.clone(), repo.clone(), token.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let value = token
-                .cast::<web_sys::HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            let (step, repo) = (step.clone(), repo.clone());
-            spawn_local(async move {
-                match api::enroll_kiosk(value.trim()).await {
-                    Ok(kiosk) => {
-                        // Connect again as the kiosk the server now knows, with its drafts'
-                        // key.
-                        crate::vault::remember(&kiosk.data_key);
-                        repo.send(Command::Unlock(kiosk.data_key));
-                        repo.send(Command::Reauthenticate);
-                        step.set(Step::Welcome);
-                    }
-                    Err(_) => step.set(Step::Enroll(true)),
-                }
-            });
-        })
+    let language = kiosk.language;
+    let content = if app.kiosk_enrolled == Some(false) {
+        html! { <NotReady /> }
+    } else if app.kiosk_enrolled.is_none() {
+        // Until the server (or the kiosk's own key, offline) says it is one.
+        html! { <p class="lead" aria-busy="true"></p> }
+    } else {
+        match &kiosk.step {
+            Step::Language => html! { <LanguageChoice /> },
+            Step::Event => html! { <EventChoice /> },
+            Step::EventIn(group) => html! { <EventInGroup group={*group} /> },
+            Step::Questions => html! { <Questions /> },
+            Step::Plan | Step::TakingNumber => html! {
+                <PlanView on_take={take_number} offline={!app.sync.online} />
+            },
+            Step::Household => html! { <Household /> },
+            Step::Slip => html! { <Slip on_done={reset.clone()} /> },
+        }
     };
-
-    let content = match &*step {
-        Step::Enroll(refused) => html! {
-            <form class="kiosk-enroll" onsubmit={enroll}>
-                <h2>{ ja(Text::KioskEnrollTitle) }</h2>
-                <p>{ ja(Text::KioskEnrollHint) }</p>
-                <div class="field">
-                    <label for="kiosk-token">{ ja(Text::KioskEnrollToken) }</label>
-                    <input id="kiosk-token" ref={token} type="password" autocomplete="off" required=true />
-                </div>
-                // Always there, empty until a refusal: appearing, it would shift the button.
-                <p class="finding error" role="alert" hidden={!*refused}>
-                    { if *refused { ja(Text::KioskEnrollRefused) } else { "" } }
-                </p>
-                <button type="submit" class="big primary" id="kiosk-enroll">{ ja(Text::KioskEnrollButton) }</button>
-            </form>
-        },
-        Step::Welcome | Step::Registering => html! {
-            <div class="kiosk-welcome">
-                <p class="lead">{ ja(Text::KioskWelcome) }</p>
-                <button id="kiosk-start" class="big primary" onclick={start}
-                        disabled={*step == Step::Registering}>
-                    { ja(Text::KioskStart) }
-                </button>
-            </div>
-        },
-        Step::Filling(id, number) => {
-            let form = app.open.as_ref().filter(|v| v.id == *id).map(|view| {
-                html! {
-                    <VisitForm view={view.clone()} title={Text::SectionApplicant}
-                               fields={Field::APPLICANT.to_vec()} />
-                }
-            });
-            let finish = {
-                let step = step.clone();
-                let number = number.clone();
-                let id = *id;
-                Callback::from(move |_| step.set(Step::Done(number.clone(), id)))
-            };
+    let start_over =
+        (kiosk.step != Step::Language && app.kiosk_enrolled != Some(false)).then(|| {
+            let reset = reset.clone();
             html! {
-                <div class="kiosk-filling">
-                    <p class="reception">
-                        { ja(Text::KioskReceptionNumber) }
-                        <strong id="reception-number">{ number }</strong>
-                    </p>
-                    <div class="slot">{ for form }</div>
-                    <CertificateCamera id={*id} />
-                    <button id="kiosk-done" class="big primary" onclick={finish}>
-                        { ja(Text::KioskDone) }
-                    </button>
-                </div>
+                <button type="button" class="start-over" id="kiosk-start-over"
+                        onclick={Callback::from(move |_| reset.emit(()))}>
+                    { say(language, Say::StartOver) }
+                </button>
             }
-        }
-        Step::Done(number, id) => {
-            let next = {
-                let step = step.clone();
-                Callback::from(move |_| step.set(Step::Welcome))
-            };
-            html! { <KioskDone number={number.clone()} id={*id} {next} /> }
-        }
-    };
-    html! {
-        <section class="kiosk">
-            <h1 class="visually-hidden">{ ja(Text::FaceKiosk) }</h1>
-            { content }
-        </section>
-    }
-}
-
-/// Properties of [`KioskDone`].
-#[derive(Properties, PartialEq)]
-struct KioskDoneProps {
-    number: String,
-    id: DocumentId,
-    next: Callback<MouseEvent>,
-}
-
-/// How long 次の方 waits, so that a second press of Enter after 入力を終える does not throw the
-/// number and the QR code away before anyone has seen them.
-const NEXT_AFTER_MS: u32 = 3_000;
-
-/// The kiosk's last screen: the reception number (said aloud to screen readers), the handoff
-/// QR code, and 次の方 once the number had time to be seen.
-#[component(KioskDone)]
-fn kiosk_done(props: &KioskDoneProps) -> Html {
-    let ready = use_state(|| false);
-    {
-        let ready = ready.clone();
-        use_effect_with(props.id, move |_| {
-            let timeout =
-                gloo_timers::callback::Timeout::new(NEXT_AFTER_MS, move || ready.set(true));
-            move || drop(timeout)
         });
-    }
-    let payload = shared_model::handoff::HandoffCode::new(props.id).to_string();
+    let guard = (kiosk.step != Step::Language).then(|| {
+        html! { <IdleGuard key={kiosk.generation} on_timeout={reset.clone()} /> }
+    });
     html! {
-        <div class="kiosk-done">
-            <p>{ ja(Text::KioskReceptionNumber) }</p>
-            <p class="reception-big" id="reception-number-final" role="status" aria-live="polite">
-                { &props.number }
-            </p>
-            <p>{ ja(Text::KioskHandoff) }</p>
-            <figure id="handoff-qr" data-payload={payload.clone()}>
-                { handoff_qr(&payload) }
-                <figcaption>{ ja(Text::KioskHandoffQr) }</figcaption>
-            </figure>
-            <button class="big" id="kiosk-next" onclick={props.next.clone()} disabled={!*ready}>
-                { ja(Text::KioskNewVisit) }
-            </button>
-        </div>
-    }
-}
-
-/// The handoff QR code as inline SVG (the payload is the visit's
-/// [`HandoffCode`](shared_model::handoff::HandoffCode): digits and capitals, no personal data,
-/// so the QR is in alphanumeric mode).
-fn handoff_qr(payload: &str) -> Html {
-    match qrcode::QrCode::new(payload.as_bytes()) {
-        Ok(code) => {
-            let svg = code
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build();
-            Html::from_html_unchecked(svg.into())
-        }
-        Err(_) => html! {},
+        <ContextProvider<KioskContext> context={kiosk.clone()}>
+            <section class="kiosk" lang={language.bcp47()} key={kiosk.generation}>
+                <h1 class="visually-hidden">{ ja(Text::FaceKiosk) }</h1>
+                <div class="slot">{ for start_over }</div>
+                { content }
+                <div class="slot">{ for guard }</div>
+            </section>
+        </ContextProvider<KioskContext>>
     }
 }

@@ -1,6 +1,8 @@
-//! Every text the PWA shows, in one table: Japanese first, English beside it.
-//!
-//! The kiosk face will add more languages here; components never hold literal UI text.
+//! Every text the PWA shows, in one table: Japanese first, English beside it for the staff's
+//! faces ([`Text`]), and the nine languages of the citizens' kiosk ([`kiosk::Say`]).
+//! Components never hold literal UI text.
+
+pub mod kiosk;
 
 /// A piece of UI text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +339,11 @@ pub enum Text {
     CardReaderError,
     CardAddPinReset,
     CardLocked,
+    // The kiosk's staff-only words (components/kiosk/enrolment.rs, the badge).
+    KioskSlipLayout,
+    KioskSlipReceipt,
+    KioskSlipA4,
+    KioskUnenrolled,
 }
 
 /// The Japanese text.
@@ -1002,6 +1009,10 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "暗証番号の再設定（券面事項入力補助用）を手続きに追加",
             "Add the PIN reset (card data PIN) to the visit",
         ),
+        KioskSlipLayout => ("案内票の用紙", "Slip paper"),
+        KioskSlipReceipt => ("レシート (80 mm)", "Receipt (80 mm)"),
+        KioskSlipA4 => ("A4", "A4"),
+        KioskUnenrolled => ("未登録", "Not enrolled"),
     }
 }
 
