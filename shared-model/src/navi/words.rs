@@ -223,7 +223,7 @@ impl LifeEvent {
                 easy: "マイナンバーカードの {手続|てつづ}き",
                 en: "My Number card",
                 zh: "个人编号卡的手续",
-                ko: "마이넘버 카드 수속",
+                ko: "마이넘버 카드 절차",
                 vi: "Thủ tục thẻ My Number",
                 pt: "Cartão My Number",
                 tl: "My Number card",
