@@ -578,9 +578,10 @@ pub struct Question {
     pub text: Words,
     /// A short help under the question (what counts, an example), if it needs one.
     pub hint: Option<Words>,
-    /// Asked only when this other fact was answered yes (it is asked before): every rule
-    /// of the event that looks at this fact also needs that one (ひとり親 matters only with
-    /// children). When that one is answered no, this one is to be dropped from the answers.
+    /// Asked only when this other fact was answered yes (for the card holders' count: more
+    /// than 0); it is asked before. Every rule of the event that looks at this fact also
+    /// needs that one (ひとり親 matters only with children, 特例転入 only with a card). When
+    /// that one is answered no, this one is to be dropped from the answers.
     pub only_if: Option<Fact>,
 }
 

@@ -795,6 +795,9 @@ fn card_holders_are_counted_and_dependent_questions_say_on_what() {
     assert_eq!(single.kind, QuestionKind::YesNo);
     assert_eq!(single.only_if, Some(Fact::Children));
     assert_eq!(tennyu[0].only_if, None);
+    // 特例転入 is a move with the card: asked once someone holds one.
+    let card_move = tennyu.iter().find(|q| q.fact == Fact::CardMoveIn).unwrap();
+    assert_eq!(card_move.only_if, Some(Fact::CardHolders));
     // In a marriage the card and the seal matter only for a surname that changes.
     let marriage = navi.questions(LifeEvent::Marriage);
     let only_if = |fact| marriage.iter().find(|q| q.fact == fact).unwrap().only_if;

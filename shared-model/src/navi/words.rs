@@ -223,7 +223,7 @@ impl LifeEvent {
                 easy: "マイナンバーカードの {手続|てつづ}き",
                 en: "My Number card",
                 zh: "个人编号卡的手续",
-                ko: "마이넘버 카드 수속",
+                ko: "마이넘버 카드 절차",
                 vi: "Thủ tục thẻ My Number",
                 pt: "Cartão My Number",
                 tl: "My Number card",
@@ -541,6 +541,17 @@ impl Fact {
                 tl: "\"Oo\" rin kung tumatanggap para sa nakatatandang anak",
                 ne: "जेठो बच्चाको लागि पाउँदै हुनुहुन्छ भने पनि \"हो\"",
             },
+            Fact::ChildrenChanged => Words {
+                ja: "お子さんが生まれた、別に暮らすようになったなど",
+                easy: "{子|こ}どもが {生|う}まれた、{別|べつ}に {住|す}むように なった など",
+                en: "For example a child was born, or no longer lives with you",
+                zh: "例如孩子出生或不再同住",
+                ko: "예: 아이가 태어났거나 따로 살게 되었을 때",
+                vi: "Ví dụ: có thêm con, hoặc con không còn sống cùng",
+                pt: "Por exemplo, nasceu um filho ou um filho deixou de morar com você",
+                tl: "Halimbawa, may isinilang o may anak na hindi na kasama sa bahay",
+                ne: "जस्तै बच्चा जन्मियो, वा बच्चा अलग बस्न थाल्यो",
+            },
             Fact::Kokuho => Words {
                 ja: "会社の健康保険だけの場合は「いいえ」",
                 easy: "{会社|かいしゃ}の {保険|ほけん}だけの ときは 「いいえ」",
@@ -673,8 +684,7 @@ impl Fact {
                 tl: "Para lamang sa mga Hapones",
                 ne: "जापानी नागरिकका लागि मात्र",
             },
-            Fact::ChildrenChanged
-            | Fact::SurnameChange
+            Fact::SurnameChange
             | Fact::InkanRegistered
             | Fact::WantsInkan
             | Fact::CardPin
