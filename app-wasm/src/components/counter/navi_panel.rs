@@ -112,8 +112,12 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
             </label>
         }
     });
-    let facts = Fact::ALL
+    let facts = (*event_chosen)
+        .or(current.as_ref().map(|a| a.event))
+        .map(|event| Navi::builtin().questions(event))
+        .unwrap_or_default()
         .into_iter()
+        .map(|q| q.fact)
         .filter(|f| *f != Fact::CardHolders)
         .map(|fact| {
             let send = send_answers.clone();
