@@ -21,6 +21,7 @@ pub mod numerals;
 pub mod prefill;
 pub mod protocol;
 pub mod search_key;
+pub mod signature;
 pub mod stats;
 pub mod synthetic;
 pub mod terminal;
