@@ -302,3 +302,74 @@ pub async fn audit_document_read(
     .map_err(|_| ApiError::Task)??;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Body of `POST /api/audit/signature`: a citizen signed on a counter's pad. Names the
+/// visit, the forms and the role; never the strokes (they live in the visit, which only its
+/// 課 reaches).
+#[derive(Debug, serde::Deserialize)]
+pub struct SignatureReport {
+    /// The visit's document id.
+    visit: String,
+    /// The forms signed (catalog ids; 1–32 of them).
+    forms: Vec<String>,
+    /// Who signed (`todokedenin`, …).
+    role: shared_model::signature::SignerRole,
+}
+
+/// `POST /api/audit/signature`: audited as `signature_captured` with who (the staff member
+/// at the counter), the terminal, the visit and the forms. Staff only (a kiosk does not
+/// take signatures: 403), and only for a visit their 課 reaches (403 otherwise, audited as
+/// `forbidden`); a form that is not in the catalog or has no box for the role: 400.
+pub async fn audit_signature(
+    State(app): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Terminal(terminal): Terminal,
+    Json(report): Json<SignatureReport>,
+) -> Result<StatusCode, ApiError> {
+    let visit = report
+        .visit
+        .trim()
+        .parse::<DocumentId>()
+        .map_err(|_| ApiError::BadRequest("visit is not a document id".into()))?;
+    if report.forms.is_empty() || report.forms.len() > 32 {
+        return Err(ApiError::BadRequest("forms: 1 to 32 form ids".into()));
+    }
+    let catalog = shared_model::catalog::Catalog::builtin();
+    for form in &report.forms {
+        let takes = catalog
+            .form(form)
+            .is_ok_and(|f| f.takes_signature(report.role));
+        if !takes {
+            return Err(ApiError::BadRequest(format!(
+                "form {form} takes no signature of the {}",
+                report.role.as_str()
+            )));
+        }
+    }
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let caller = Caller::Staff(staff.clone());
+        if !caller.may_reach(&store.grants(&visit)?) {
+            store.audit_at(
+                now_ms(),
+                &staff.login,
+                &terminal,
+                "forbidden",
+                &format!("signature_captured {visit}"),
+            )?;
+            return Err(ApiError::Forbidden);
+        }
+        // The visit's id in the detail, where the audit search finds a visit's entries.
+        let detail = format!("{} {} {visit}", report.role.ja(), report.forms.join(","));
+        store.audit_at(
+            now_ms(),
+            &staff.login,
+            &terminal,
+            "signature_captured",
+            &detail,
+        )?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+    .map_err(|_| ApiError::Task)?
+}
