@@ -145,6 +145,8 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     const thumb = await page.innerHTML(`#sign-state-${FORM} .signature-thumb`);
     expectEqual((thumb.match(/<polyline /g) ?? []).length, 1, "one stroke of the mouse");
     expectEqual(thumb.includes("<line "), false, "no pressure from a mouse");
+    const kept = (thumb.match(/points="([^"]*)"/)?.[1] ?? "").split(" ").length;
+    console.log(`     mouse: 150 moves in the box, ${kept} points kept`);
     await page.waitForFunction(() => document.querySelector("#history").textContent.includes("署名"));
     await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
     await steps.shot(page, "02-signed-mouse");
