@@ -370,11 +370,10 @@ impl Signature {
         self.strokes.iter().map(|s| s.points.len()).sum()
     }
 
-    /// The signature as an SVG drawing of the box (viewBox `0 0 1000 300`): one path per
-    /// stroke, each segment's width by the pressure where there is one (1.2 mm at full
-    /// pressure, 0.35 mm without), with `title` as its text alternative. Each segment is its
-    /// own `<line>` when the stroke has pressure (an SVG path has one width), else one
-    /// `<polyline>` per stroke.
+    /// The signature as an SVG drawing of the box (viewBox `0 0 1000 300`), with `title` as
+    /// its text alternative: a stroke with pressure is one `<line>` per segment (an SVG
+    /// path has one width), its width by the pressure (6 to 20 units: 0.36 mm to 1.2 mm in a
+    /// 60 mm box); a stroke without is one `<polyline>` 6 units wide; a single point a dot.
     pub fn svg(&self, title: &str) -> String {
         let mut out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" class=\"signature-svg\"><title>{}</title><g fill=\"none\" stroke=\"#000\" stroke-linecap=\"round\" stroke-linejoin=\"round\">",
