@@ -378,16 +378,3 @@ pub async fn audit_document_read(
     .to_string();
     let _ = call_without_answer("POST", "/api/audit/document-read", Some(body)).await;
 }
-
-/// Records in the audit log that the citizen signed `forms` of the visit on this terminal's
-/// pad (`signature_captured`; the visit and the forms, never the strokes). Best effort:
-/// offline, the signature still goes into the visit, whose history keeps it.
-pub async fn audit_signature(visit: shared_model::DocumentId, forms: Vec<String>) {
-    let body = serde_json::json!({
-        "visit": visit.to_string(),
-        "forms": forms,
-        "role": shared_model::signature::SignerRole::Notifier,
-    })
-    .to_string();
-    let _ = call_without_answer("POST", "/api/audit/signature", Some(body)).await;
-}

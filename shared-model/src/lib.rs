@@ -31,6 +31,6 @@ mod visit;
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
     Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, ReadMark,
-    SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
-    handling_department, reconcile_document,
+    SCHEMA_VERSION, Signing, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
+    handling_department, reconcile_document, signings_since,
 };

@@ -1836,6 +1836,7 @@ mod correction;
 mod life;
 mod signing;
 pub use life::{Closing, VisitState};
+pub use signing::{Signing, signings_since};
 
 #[cfg(test)]
 mod tests;

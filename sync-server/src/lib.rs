@@ -383,10 +383,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/audit/document-read",
             axum::routing::post(api::audit_document_read),
         )
-        .route(
-            "/api/audit/signature",
-            axum::routing::post(api::audit_signature),
-        )
         .route("/api/kiosk", get(api::kiosk))
         .route("/api/stats", get(api::stats))
         .route("/api/stats.csv", get(api::stats_csv))

@@ -97,22 +97,6 @@ async fn every_role_against_every_endpoint() {
     ];
     // (method, path, body, statuses for anonymous, kiosk, shimin, hoken, admin)
     let register = || format!(r#"{{"visit_id":"{}"}}"#, DocumentId::random());
-    // A visit of 市民課 (registered there), for the rows about one visit.
-    let shimin_visit = DocumentId::random();
-    let (status, _, _) = w
-        .server
-        .request(
-            "POST",
-            "/api/visits",
-            Some(&format!(r#"{{"visit_id":"{shimin_visit}"}}"#)),
-            Some(&w.shimin),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
-    let signed = |forms: &str| {
-        format!(r#"{{"visit":"{shimin_visit}","forms":[{forms}],"role":"todokedenin"}}"#)
-    };
     // The sync actions (connect, read, write) are the next test's.
     let rows: Vec<(&str, String, Option<String>, [u16; 5])> = vec![
         ("GET", "/healthz".into(), None, [200, 200, 200, 200, 200]),
@@ -211,20 +195,6 @@ async fn every_role_against_every_endpoint() {
             Some(r#"{"document":"residence_card","path":"ocr"}"#.into()),
             [401, 400, 204, 204, 204],
         ),
-        // A signature is taken at a counter of the visit's 課 (and audited), never at a
-        // kiosk; a form with no signature box is refused.
-        (
-            "POST",
-            "/api/audit/signature".into(),
-            Some(signed(r#""koseki_kofu","juminhyo_inkan_kofu""#)),
-            [401, 403, 204, 403, 204],
-        ),
-        (
-            "POST",
-            "/api/audit/signature".into(),
-            Some(signed(r#""no_such_form""#)),
-            [401, 403, 400, 400, 400],
-        ),
         (
             "GET",
             "/api/layouts/transfer-certificate".into(),
@@ -301,26 +271,6 @@ async fn every_role_against_every_endpoint() {
     let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
     assert!(entries.iter().any(|e| e["login"] == "kiosk:kiosk-1f"));
     assert!(entries.iter().any(|e| e["login"] == "hoken01"));
-    // The signatures taken: who, the visit and the forms.
-    let (_, _, body) = w
-        .server
-        .request(
-            "GET",
-            "/api/audit?action=signature_captured",
-            None,
-            Some(&w.admin),
-        )
-        .await
-        .unwrap();
-    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
-    let logins: Vec<&str> = entries.iter().filter_map(|e| e["login"].as_str()).collect();
-    assert_eq!(logins.len(), 2, "{entries:?}");
-    assert!(logins.contains(&"shimin01") && logins.contains(&"admin01"));
-    assert!(
-        entries.iter().all(
-            |e| e["detail"] == format!("届出人 koseki_kofu,juminhyo_inkan_kofu {shimin_visit}")
-        )
-    );
 }
 
 #[tokio::test]

@@ -245,3 +245,89 @@ impl VisitDoc {
 
 #[cfg(test)]
 mod tests;
+
+/// One signing found in a document: the forms one pen signed at once (entries of the same
+/// role, time and terminal), for the audit log. Never the strokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signing {
+    /// Who signed.
+    pub role: SignerRole,
+    /// The forms, in the order of their ids.
+    pub forms: Vec<String>,
+    /// The terminal the entries say they were signed at.
+    pub terminal: String,
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// The visit the entries name, when it is not this document's (a copy from another
+    /// visit, which never counts: see [`crate::signature::SignatureError::Foreign`]).
+    pub foreign: Option<String>,
+}
+
+/// The server's side: the signings a document gained since `heads` (its state when last
+/// stored; empty for a document new to the server), read from the raw document without
+/// loading the visit. Entries that do not read are left out; a document that is not a visit
+/// has none.
+pub fn signings_since(
+    doc: &automerge::AutoCommit,
+    heads: &[automerge::ChangeHash],
+) -> Vec<Signing> {
+    use automerge::{ROOT, Value};
+    let Ok(Some((Value::Object(ObjType::Map), entries))) = doc.get(ROOT, "signatures") else {
+        return Vec::new();
+    };
+    let before: std::collections::BTreeSet<String> = if heads.is_empty() {
+        Default::default()
+    } else {
+        match doc.get_at(ROOT, "signatures", heads) {
+            Ok(Some((Value::Object(ObjType::Map), old))) => doc.keys_at(&old, heads).collect(),
+            _ => Default::default(),
+        }
+    };
+    let text = |obj: &automerge::ObjId, key: &str| match doc.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_owned),
+        Ok(Some((Value::Object(ObjType::Text), id))) => doc.text(&id).ok(),
+        _ => None,
+    };
+    let visit = text(&ROOT, "visit_id").unwrap_or_default();
+    let mut signings: BTreeMap<(i64, String, SignerRole, Option<String>), Vec<String>> =
+        BTreeMap::new();
+    for digest in doc.keys(&entries).filter(|k| !before.contains(k)) {
+        let Ok(Some((Value::Object(ObjType::Map), entry))) = doc.get(&entries, &digest) else {
+            continue;
+        };
+        let at = match doc.get(&entry, "at") {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let (Some(form), Some(role), Some(terminal), Some(bound)) = (
+            text(&entry, "form"),
+            text(&entry, "role").and_then(|r| SignerRole::from_name(&r)),
+            text(&entry, "terminal"),
+            text(&entry, "visit_id"),
+        ) else {
+            continue;
+        };
+        let foreign = (bound != visit).then_some(bound);
+        signings
+            .entry((at, terminal, role, foreign))
+            .or_default()
+            .push(form);
+    }
+    signings
+        .into_iter()
+        .map(|((at, terminal, role, foreign), mut forms)| {
+            forms.sort();
+            forms.dedup();
+            Signing {
+                role,
+                forms,
+                terminal,
+                at,
+                foreign,
+            }
+        })
+        .collect()
+}

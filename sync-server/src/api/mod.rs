@@ -24,8 +24,7 @@ mod terminals;
 mod visits;
 
 pub use audit::{
-    AuditLimit, DocumentReadReport, Reveal, SignatureReport, audit_csv, audit_document_read,
-    audit_log, audit_reveal, audit_signature,
+    AuditLimit, DocumentReadReport, Reveal, audit_csv, audit_document_read, audit_log, audit_reveal,
 };
 pub use exchange::{export_retry, export_state, import_state};
 pub use forms::{form, forms};

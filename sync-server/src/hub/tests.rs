@@ -499,5 +499,32 @@ async fn a_form_with_another_visits_signature_is_refused_and_its_own_is_pinned()
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored, FormState::Refused);
+    assert_eq!(stored, FormState::Refused); // Each signing was audited as it arrived: who synced it, the visit and the form (the
+    // copy says whose visit it names), never the strokes.
+    let signings: Vec<(String, String)> = hub
+        .store
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, action, _)| action == "signature_captured")
+        .map(|(_, login, _, detail)| (login, detail))
+        .collect();
+    assert_eq!(
+        signings,
+        vec![
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {b_id} 署名端末 t-0a1b2c3d4e5f 他の受付 {a_id} の署名")
+            ),
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {b_id} 署名端末 t-0a1b2c3d4e5f")
+            ),
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {a_id} 署名端末 t-0a1b2c3d4e5f")
+            ),
+        ]
+    );
+    assert!(signings.iter().all(|(_, d)| !d.contains(';')));
 }

@@ -4,7 +4,8 @@
 //! [`VisitChange::Sign`]; the panel on the visit screen ([`SignaturePanel`]: which forms
 //! this signing covers, how each stands) and the full-screen page for a tablet turned to the
 //! citizen ([`SignScreen`], `#/sign/<visit id>`: the form names and the pad, nothing else of
-//! the visit). Each signing is reported to the audit log (`signature_captured`).
+//! the visit). The server audits each signing as it arrives in the visit
+//! (`signature_captured`: who synced it, the terminal, the visit and the forms).
 //!
 //! The strokes are scaled into the box of [`shared_model::signature`] (1000 × 300 units)
 //! whatever the canvas's size, so a signature drawn on a 27-inch counter screen and one
@@ -68,7 +69,8 @@ fn title(form: &str) -> String {
         .unwrap_or_else(|_| form.to_owned())
 }
 
-/// Writes the signing into the visit, reports it to the audit log and says it.
+/// Writes the signing into the visit and says it. The server audits it when the visit
+/// reaches it (`signature_captured`, also for a signing made offline).
 fn record(
     repo: &crate::repo::RepoHandle,
     app: &AppContext,
@@ -90,7 +92,6 @@ fn record(
     app.dispatch(crate::state::Action::Announce(
         ja(Text::AnnounceSigned).replace("{f}", &titles.join("、")),
     ));
-    wasm_bindgen_futures::spawn_local(crate::api::audit_signature(id, forms));
 }
 
 /// Properties of [`SignaturePad`].

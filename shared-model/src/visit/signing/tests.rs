@@ -318,3 +318,39 @@ fn two_peers_merge_to_one_signature_and_the_confirmed_one_stays() {
     assert_eq!(counter.doc_mut().get_heads(), tablet.doc_mut().get_heads());
     assert!(counter.doc().get(ROOT, "signatures").unwrap().is_some());
 }
+
+#[test]
+fn the_server_reads_the_signings_a_document_gained() {
+    let mut a = filled();
+    let before = a.doc_mut().get_heads();
+    sign(
+        &mut a,
+        &["koseki_kofu", "juminhyo_inkan_kofu"],
+        &strokes(20, 0),
+        5,
+    )
+    .unwrap();
+    let found = signings_since(a.doc(), &before);
+    assert_eq!(
+        found,
+        vec![Signing {
+            role: SignerRole::Notifier,
+            forms: vec!["juminhyo_inkan_kofu".into(), "koseki_kofu".into()],
+            terminal: TERMINAL.into(),
+            at: 5,
+            foreign: None,
+        }]
+    );
+    // A document new to the server: everything in it is new.
+    assert_eq!(signings_since(a.doc(), &[]), found);
+    let now = a.doc_mut().get_heads();
+    assert!(signings_since(a.doc(), &now).is_empty());
+    // Another visit's signature copied in is named as such.
+    let mut b = filled();
+    let before = b.doc_mut().get_heads();
+    copy_signature(&a, &mut b, "koseki_kofu", false);
+    let copied = signings_since(b.doc(), &before);
+    assert_eq!(copied.len(), 1);
+    assert_eq!(copied[0].foreign, Some(a.visit_id()));
+    assert!(signings_since(VisitDoc::new(DocumentId::random(), "2", 0).doc(), &[]).is_empty());
+}
