@@ -154,11 +154,13 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
 
   const tabletContext = await browser.newContext({ ...CONTEXT_OPTIONS, viewport: { width: 1024, height: 768 }, hasTouch: true });
   const tablet = await tabletContext.newPage();
-  await steps.step("a second device opens the full-screen pad: only the form names, and a pen signs", async () => {
+  await steps.step("a second device opens the full-screen pad: only the form names, and a pen signs offline", async () => {
     await signIn(tablet, server, "shimin02");
     const visitId = visitUrl.split("/").pop();
     await tablet.goto(`${server.url}#/sign/${visitId}`);
     await tablet.waitForSelector(`#sign-screen-forms li[data-form="jumin_idou_tenkyo"]`);
+    // The focus starts at the page's title, not on the body.
+    await tablet.waitForFunction(() => document.activeElement?.id === "sign-screen-title");
     const body = await tablet.textContent("body");
     for (const personal of ["高崎 花子", number]) {
       if (body.includes(personal)) throw new Error(`the citizen's screen shows ${personal}`);
@@ -179,9 +181,14 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     }
     await pen("mouseReleased", path[path.length - 1], 0);
     expectEqual(await tablet.getAttribute("#sign-screen-pad", "data-inked"), "true", "the pen's ink on the pad");
+    // The tablet lost the network: the signing is kept, and audited once it arrives.
+    await tabletContext.setOffline(true);
+    await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("オフライン"));
     await tablet.click("#sign-screen-confirm");
     await tablet.waitForSelector("#sign-screen-done");
-    await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("未送信"));
+    await tabletContext.setOffline(false);
+    await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 30000 });
     await steps.shot(tablet, "04-signed-pen");
   });
 

@@ -512,7 +512,7 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
     };
     html! {
         <section class="sign-screen" id="sign-screen" aria-labelledby="sign-screen-title">
-            <h1 id="sign-screen-title">{ ja(Text::SignScreenTitle) }</h1>
+            <h1 id="sign-screen-title" tabindex="-1">{ ja(Text::SignScreenTitle) }</h1>
             if open.is_empty() {
                 <p id="sign-nothing">{ ja(Text::SignNothing) }</p>
             } else {
