@@ -239,6 +239,8 @@ impl VisitDoc {
         if signature.form != form || signature.role != role || signature.digest() != digest {
             return Err(SignatureError::Altered);
         }
+        // What the screen and the print show of it: a terminal id, never markup.
+        check_terminal(&signature.terminal)?;
         Ok(signature)
     }
 }
