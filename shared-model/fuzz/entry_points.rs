@@ -27,6 +27,9 @@ pub fn visit_load(data: &[u8]) {
         let _ = visit.actor_names();
         let _ = visit.person_count();
         let _ = visit.created_at();
+        for role in shared_model::signature::SignerRole::ALL {
+            let _ = visit.signatures(role);
+        }
         let _ = handling_department(visit.doc());
     }
 }
@@ -39,6 +42,7 @@ pub fn validators(data: &[u8]) {
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).expect("a valid prefix"),
     };
     let _ = parse_date(text);
+    let _ = shared_model::signature::decode_strokes(text);
     let _ = check_date(text);
     let _ = check_my_number(text);
     let _ = check_atena_number(text);

@@ -44,6 +44,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("household_lookup", "世帯の照会"),
     ("reveal", "個人番号の表示"),
     ("document_read", "持参書類の読取 (転出証明書・本人確認書類)"),
+    ("signature_captured", "署名の取得 (署名パッド)"),
     ("sync_denied", "同期の拒否 (権限外の文書)"),
     ("sync_closed", "同期の切断"),
     ("oversize_body", "過大な要求の拒否"),

@@ -22,6 +22,7 @@ pub mod numerals;
 pub mod prefill;
 pub mod protocol;
 pub mod search_key;
+pub mod signature;
 pub mod stats;
 pub mod synthetic;
 pub mod terminal;
@@ -31,6 +32,6 @@ mod visit;
 pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
     Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, ReadMark,
-    SCHEMA_VERSION, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
-    handling_department, reconcile_document,
+    SCHEMA_VERSION, Signing, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
+    handling_department, reconcile_document, signings_since,
 };

@@ -16,7 +16,13 @@
 //! ├── navi: map                       event: str, facts: map fact → bool, card_holders: u64
 //! ├── procedures: map                 navi rule id → bool (chosen or not)
 //! ├── forms: map                      form id → map of the form's own fields
-//! ├── status: map                     form id → { state, at, reason, record, corrects }
+//! ├── status: map                     form id → { state, at, reason, record, corrects,
+//! │                                   signature: the digest the server pinned when it
+//! │                                   confirmed the form (see crate::signature) }
+//! ├── signatures: map                 digest (hex) → { visit_id, form, role, at, terminal,
+//! │                                   strokes: str }; one entry per form signed, written
+//! │                                   once and never changed (VisitDoc::sign)
+//! ├── signed: map                     form id → digest of its latest signature
 //! ├── handling: map                   department, holder, holder_login, since
 //! ├── history: list of maps           at, who, department, action, detail
 //! ├── closed: map                     state (completed / cancelled), reason, at, who, department
@@ -90,6 +96,26 @@ pub enum VisitError {
     /// A visit cancelled (取消) without saying why.
     #[error("a cancelled visit needs a reason")]
     NoReason,
+    /// A signature that is not one (empty, out of the box, a bad terminal id).
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
+    /// A form asked to be confirmed, or confirmed, is signed no more: its signature is
+    /// fixed with it (a change goes through 訂正).
+    #[error("form {form} is {state}: its signature is fixed")]
+    SignatureLocked {
+        /// The form.
+        form: String,
+        /// Its state (`requested`, `confirmed`, …).
+        state: &'static str,
+    },
+    /// The form's sheet has no signature box for this role (forms.toml `signature`).
+    #[error("form {form} takes no signature of the {role}")]
+    NotSigned {
+        /// The form.
+        form: String,
+        /// The role (`todokedenin`, …).
+        role: &'static str,
+    },
 }
 
 /// The map beside a scope's items that says which were read from a document: item name →
@@ -347,6 +373,21 @@ pub enum VisitChange {
         /// When, ms since the epoch.
         at: i64,
     },
+    /// The citizen signed on the pad: the same strokes sign each of `forms` (「まとめて署名」,
+    /// or one form), each as a signature of its own bound to the visit and the form
+    /// ([`VisitDoc::sign`]).
+    Sign {
+        /// The forms signed.
+        forms: Vec<String>,
+        /// Who signed.
+        role: crate::signature::SignerRole,
+        /// The strokes, in units of the box.
+        strokes: Vec<crate::signature::Stroke>,
+        /// When, ms since the epoch.
+        at: i64,
+        /// The terminal it was signed at.
+        terminal: String,
+    },
     /// Ask the server to confirm a form (the server alone decides).
     RequestConfirmation {
         /// The form.
@@ -393,7 +434,7 @@ pub struct HistoryEntry {
     pub department: String,
     /// What: `opened`, `taken_back`, `handed_off`, `completed`, `cancelled`, `reopened`,
     /// `correction_opened`, `confirmation_requested`, `filled_from_register`,
-    /// `filled_from_document`.
+    /// `filled_from_document`, `signed`.
     pub action: String,
     /// The 課 handed to or taken back from, or the form asked about.
     pub detail: Option<String>,
@@ -1100,6 +1141,15 @@ impl VisitDoc {
                 )?;
                 self.doc.commit();
             }
+            VisitChange::Sign {
+                forms,
+                role,
+                strokes,
+                at,
+                terminal,
+            } => {
+                self.sign(forms, *role, strokes, *at, terminal)?;
+            }
             VisitChange::Take {
                 login,
                 name,
@@ -1432,10 +1482,10 @@ impl VisitDoc {
                 }
             }
         }
-        // A new request starts a new round: the record of an earlier one, and what its
-        // 差戻し concerned, no longer apply.
+        // A new request starts a new round: the record of an earlier one, what its 差戻し
+        // concerned, and the signature pinned at its confirmation, no longer apply.
         if state == FormState::Requested {
-            for key in ["record", "concerns_item", "concerns_person"] {
+            for key in ["record", "concerns_item", "concerns_person", "signature"] {
                 if self.doc.get(&obj, key).map_err(change_err)?.is_some() {
                     self.doc.delete(&obj, key).map_err(change_err)?;
                 }
@@ -1544,6 +1594,24 @@ impl VisitDoc {
         let values = self.values();
         let mut decisions = Vec::new();
         for form in requested {
+            // A signature from another visit, or changed after it was made, is never
+            // confirmed with the form: the form is refused and the counter signs again.
+            let signature = match self.signature_check(&form) {
+                Ok(signature) => signature,
+                Err(e) => {
+                    let reason = e.message_ja();
+                    self.put_status(&form, FormState::Refused, now_ms, Some(&reason))?;
+                    let detail = format!("{}: {reason}", form_title(&form));
+                    self.log(now_ms, SERVER, "", "refused", Some(&detail))?;
+                    self.doc.commit();
+                    decisions.push(Decision {
+                        form,
+                        state: FormState::Refused,
+                        errors: 1,
+                    });
+                    continue;
+                }
+            };
             let findings = match Catalog::builtin().validate(&form, &values, today) {
                 Ok(findings) => findings,
                 Err(e) => {
@@ -1563,6 +1631,7 @@ impl VisitDoc {
                 .collect();
             if errors.is_empty() {
                 self.put_status(&form, FormState::Confirmed, now_ms, None)?;
+                self.pin_signature(&form, signature.as_ref())?;
                 self.log(now_ms, SERVER, "", "confirmed", Some(&form_title(&form)))?;
                 self.doc.commit();
                 decisions.push(Decision {
@@ -1765,7 +1834,9 @@ impl VisitDoc {
 
 mod correction;
 mod life;
+mod signing;
 pub use life::{Closing, VisitState};
+pub use signing::{Signing, signings_since};
 
 #[cfg(test)]
 mod tests;

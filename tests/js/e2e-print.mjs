@@ -32,9 +32,10 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     await page.fill("#item-person-1-relationship", "子");
   });
 
-  for (const [form, extra] of [
-    ["jumin_idou_tennyu", "昭和60年7月23日"],
-    ["jidou_teate_nintei", "平成28年5月5日"],
+  // The signature box is captioned with the word each sheet prints for its 届出人.
+  for (const [form, extra, signer] of [
+    ["jumin_idou_tennyu", "昭和60年7月23日", "届出人署名"],
+    ["jidou_teate_nintei", "平成28年5月5日", "請求者署名"],
   ]) {
     await steps.step(`${form} prints on A4 with the name and 和暦 dates`, async () => {
       await page.goto(visitUrl);
@@ -63,7 +64,7 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
       const flat = text.replace(/\s+/g, "");
       // Not confirmed yet: the paper says 下書き. The preview opened at its top.
       expectEqual(await page.evaluate(() => window.scrollY), 0, "the preview opens at its top");
-      for (const needle of ["前橋 京子", "昭和60年7月23日", extra, "届出人署名", "下書き"]) {
+      for (const needle of ["前橋 京子", "昭和60年7月23日", extra, signer, "下書き"]) {
         if (!flat.includes(needle.replace(/\s+/g, ""))) throw new Error(`${form}: PDF lacks ${needle}:\n${text}`);
       }
       expectEqual(pages >= 1, true, "at least one page");

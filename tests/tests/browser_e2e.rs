@@ -47,6 +47,11 @@ async fn forms_print_on_a4_with_wareki_dates() {
 }
 
 #[tokio::test]
+async fn a_citizen_signs_on_a_pad_and_the_signature_prints_in_the_box() {
+    browser_suite("e2e-signature.mjs").await;
+}
+
+#[tokio::test]
 async fn the_server_confirms_forms_also_after_an_offline_request() {
     browser_suite("e2e-confirm.mjs").await;
 }

@@ -3,8 +3,8 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use super::admin::AdminPage;
-use super::counter::PrintView;
 use super::counter::{CounterHome, CounterVisit};
+use super::counter::{PrintView, SignScreen};
 use super::kiosk::Kiosk;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
@@ -201,6 +201,7 @@ pub fn app() -> Html {
                 Route::CounterVisit(_) => &["#visit-title", "#signin-login"],
                 Route::Print(..) => &["#print-button", "#signin-login"],
                 Route::Kiosk => &["#kiosk-language-ja", "#kiosk-not-ready"],
+                Route::Sign(_) => &["#sign-screen-title", "#signin-login"],
                 Route::Admin => &["#admin-title"],
                 Route::Home => &[".faces a"],
             });
@@ -208,7 +209,7 @@ pub fn app() -> Html {
     }
     let needs_staff = matches!(
         state.route,
-        Route::Counter | Route::CounterVisit(_) | Route::Print(..)
+        Route::Counter | Route::CounterVisit(_) | Route::Print(..) | Route::Sign(_)
     );
     let signed_out = state.staff.is_none() && (needs_staff || matches!(state.route, Route::Admin));
     let body = match state.route {
@@ -219,8 +220,9 @@ pub fn app() -> Html {
         Route::CounterVisit(id) => html! { <CounterVisit {id} /> },
         Route::Admin => html! { <AdminPage /> },
         Route::Print(id, form) => html! { <PrintView {id} {form} /> },
+        Route::Sign(id) => html! { <SignScreen {id} /> },
     };
-    let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk)).map(|staff| {
+    let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk | Route::Sign(_))).map(|staff| {
         let dispatch = state.dispatcher();
         let sign_out = Callback::from(move |_| {
             let dispatch = dispatch.clone();
@@ -254,6 +256,8 @@ pub fn app() -> Html {
         Route::Admin => "admin",
         Route::Home => "home",
         Route::Counter | Route::CounterVisit(_) | Route::Print(..) => "counter",
+        // The tablet turned to the citizen: no way to the other faces from it.
+        Route::Sign(_) => "sign",
     };
     html! {
         <ContextProvider<RepoHandle> context={(*repo).clone()}>
@@ -262,7 +266,7 @@ pub fn app() -> Html {
                 <header class="top">
                     // The kiosk is a shared tablet: citizens get no way out of it, not even
                     // the title back to the faces.
-                    if face == "kiosk" {
+                    if face == "kiosk" || face == "sign" {
                         <span class="title">{ ja(Text::AppTitle) }</span>
                         <span class="nav-place"></span>
                     } else {

@@ -344,6 +344,28 @@ pub enum Text {
     KioskSlipReceipt,
     KioskSlipA4,
     KioskUnenrolled,
+    // --- issue 15 part 6: the signature on the tablet (signature_pad.rs, print_view.rs) ---
+    SignTitle,
+    SignIntro,
+    SignPadLabel,
+    SignClear,
+    SignConfirm,
+    SignForms,
+    SignedAt,
+    SignNotYet,
+    SignLocked,
+    SignProblem,
+    SignEmpty,
+    SignDone,
+    SignOpenTablet,
+    SignScreenTitle,
+    SignScreenIntro,
+    SignNothing,
+    SignTextAlternative,
+    SignPadDisabled,
+    SignBackToVisit,
+    HistorySigned,
+    AnnounceSigned,
 }
 
 /// The Japanese text.
@@ -1013,6 +1035,55 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         KioskSlipReceipt => ("レシート (80 mm)", "Receipt (80 mm)"),
         KioskSlipA4 => ("A4", "A4"),
         KioskUnenrolled => ("未登録", "Not enrolled"),
+        // --- issue 15 part 6: the signature on the tablet ---
+        SignTitle => ("署名", "Signature"),
+        SignIntro => (
+            "届出人の方に、枠の中へ署名していただきます（ペン・指・マウス）。",
+            "The notifier signs inside the box (pen, finger or mouse).",
+        ),
+        SignPadLabel => ("署名欄", "Signature box"),
+        SignClear => ("書き直す", "Clear"),
+        SignConfirm => ("確定", "Confirm"),
+        SignForms => ("この署名で署名する届書", "Forms this signature signs"),
+        SignedAt => ("署名済み {t} 端末 {m}", "Signed {t} at terminal {m}"),
+        SignNotYet => ("未署名", "Not signed"),
+        SignLocked => (
+            "確認済みのため署名は変更できません（訂正で開き直せます）",
+            "Confirmed: the signature is fixed (a correction opens it again)",
+        ),
+        SignProblem => ("署名は無効です: {r}", "The signature does not count: {r}"),
+        SignEmpty => (
+            "枠の中に署名してから「確定」を押してください。",
+            "Sign inside the box, then press Confirm.",
+        ),
+        SignDone => ("署名しました: {f}", "Signed: {f}"),
+        SignOpenTablet => (
+            "タブレットで署名（全画面）",
+            "Sign on a tablet (full screen)",
+        ),
+        SignScreenTitle => ("署名をお願いします", "Please sign"),
+        SignScreenIntro => (
+            "次の届書に、枠の中へお名前を署名してください。",
+            "Please sign your name inside the box for these forms.",
+        ),
+        SignNothing => (
+            "署名が必要な届書はありません。",
+            "No form needs a signature now.",
+        ),
+        SignTextAlternative => (
+            "署名欄。ペン・指・マウスで枠の中に署名します。",
+            "Signature box: sign inside it with a pen, a finger or a mouse.",
+        ),
+        SignPadDisabled => (
+            "署名できる届書がありません（確認済み、または選ばれていません）。",
+            "No form to sign (confirmed, or none chosen).",
+        ),
+        SignBackToVisit => ("受付の画面へ戻る", "Back to the visit"),
+        HistorySigned => (
+            "{w} の端末で署名: {t} ({d})",
+            "Signed at {w}'s terminal: {t} ({d})",
+        ),
+        AnnounceSigned => ("署名を記録しました: {f}", "Signature recorded: {f}"),
     }
 }
 

@@ -119,6 +119,12 @@ pub struct VisitView {
     pub read_marks: Vec<shared_model::ReadMark>,
     /// How it was closed, if it was.
     pub closing: Option<shared_model::Closing>,
+    /// The 届出人's signature of each signed form (the one confirmed, once the form is), or
+    /// why it does not count ([`shared_model::VisitDoc::signatures`]).
+    pub signatures: std::collections::BTreeMap<
+        String,
+        Result<shared_model::signature::Signature, shared_model::signature::SignatureError>,
+    >,
 }
 
 /// What the repo tells the UI.
@@ -485,6 +491,7 @@ impl Repo {
                 actor_names: visit.actor_names(),
                 state: visit.state(),
                 closing: visit.closing(),
+                signatures: visit.signatures(shared_model::signature::SignerRole::Notifier),
             })));
         }
     }

@@ -494,9 +494,32 @@ pub struct Form {
     pub deadline: Option<DeadlineRule>,
     /// Sections in paper order.
     pub sections: Vec<Section>,
+    /// Who signs the paper sheet in a 署名 box of their own (forms.toml `signature`, e.g.
+    /// `["todokedenin"]`): the pad offers the form to them, and the print shows their
+    /// signature in the box. Empty: the sheet has no signature box.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signature: Vec<crate::signature::SignerRole>,
+    /// The word this sheet prints for its 届出人 (請求者, 申請者, 申告者 …; forms.toml
+    /// `signer`); `None`: 届出人.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Label>,
 }
 
 impl Form {
+    /// Whether `role` signs this form's sheet.
+    pub fn takes_signature(&self, role: crate::signature::SignerRole) -> bool {
+        self.signature.contains(&role)
+    }
+
+    /// The caption of `role`'s 署名 box on this sheet (「請求者 署名」), in Japanese.
+    pub fn signature_caption(&self, role: crate::signature::SignerRole) -> String {
+        let who = match (role, &self.signer) {
+            (crate::signature::SignerRole::Notifier, Some(word)) => word.ja.as_str(),
+            _ => role.ja(),
+        };
+        format!("{who} 署名")
+    }
+
     /// The field with this key, if the form has it.
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields().find(|f| f.key == key)
@@ -575,6 +598,9 @@ struct RawForm {
     sections: Vec<String>,
     #[serde(default, rename = "section")]
     own_sections: Vec<RawSection>,
+    #[serde(default)]
+    signature: Vec<crate::signature::SignerRole>,
+    signer: Option<Label>,
 }
 
 const ITEMS_TOML: &str = include_str!("../../catalog/items.toml");
@@ -639,6 +665,8 @@ impl Catalog {
                 counter: raw.counter,
                 deadline: raw.deadline,
                 sections,
+                signature: raw.signature,
+                signer: raw.signer,
             });
         }
         Ok(Catalog {

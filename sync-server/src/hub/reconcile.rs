@@ -6,7 +6,7 @@ use automerge::sync::SyncDoc;
 use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::protocol::Message;
-use shared_model::reconcile_document;
+use shared_model::{reconcile_document, signings_since};
 
 use shared_model::catalog::Department;
 
@@ -37,6 +37,25 @@ impl Hub {
         let mut outbox = Vec::new();
         if doc.get_heads() != *saved_heads {
             let now = crate::clock::now_ms();
+            // Every signing that reached the server is audited here, from the document
+            // itself: also those made offline, and whatever a terminal reports or not. Who
+            // brought it (session and terminal), the visit and the forms; never the strokes.
+            for signing in signings_since(doc, saved_heads) {
+                let mut detail = format!(
+                    "{} {} {document_id}",
+                    signing.role.ja(),
+                    signing.forms.join(",")
+                );
+                if signing.terminal != by.1 {
+                    detail.push_str(&format!(" 署名端末 {}", signing.terminal));
+                }
+                if let Some(bound) = &signing.foreign {
+                    detail.push_str(&format!(" 他の受付 {bound} の署名"));
+                }
+                let _ = self
+                    .store
+                    .audit_at(now, &by.0, &by.1, "signature_captured", &detail);
+            }
             let mut confirmed = Vec::new();
             for decision in reconcile_document(doc, tokyo_day(now), now) {
                 tracing::info!(

@@ -387,3 +387,144 @@ async fn documents_come_back_from_storage_after_a_restart() {
         .unwrap();
     assert_eq!(n, Some(9));
 }
+
+/// A visit whose 戸籍証明書 request is filled for today, signed on a pad.
+fn signed_visit(id: DocumentId) -> shared_model::VisitDoc {
+    use shared_model::signature::{Point, SignerRole, Stroke};
+    let today = shared_model::calendar::tokyo_day(crate::clock::now_ms()).to_string();
+    let mut v = shared_model::VisitDoc::new(id, "1", 0);
+    for (key, person, value) in [
+        ("visit.notified_on", None, today.as_str()),
+        ("visit.notifier_name", None, "高崎 花子"),
+        ("visit.notifier_phone", None, "027-321-1111"),
+        ("visit.identity_document", None, "my_number_card"),
+        ("person.honseki", Some(0), "群馬県高崎市高松町35番地1"),
+        ("person.hittosha", Some(0), "高崎 太郎"),
+        ("person.name", Some(0), "高崎 花子"),
+        ("person.birth_date", Some(0), "1985-01-02"),
+    ] {
+        v.set_item(key, person, value).unwrap();
+    }
+    v.set_form_field("koseki_kofu", "relation", "self").unwrap();
+    v.set_form_field("koseki_kofu", "copies.zenbu", "1")
+        .unwrap();
+    let strokes = vec![Stroke {
+        points: (0..50)
+            .map(|i| Point {
+                x: 20 + i * 18,
+                y: 100 + (i % 7) * 10,
+                t: u32::from(i) * 8,
+                pressure: Some(500),
+            })
+            .collect(),
+    }];
+    v.sign(
+        &["koseki_kofu".into()],
+        SignerRole::Notifier,
+        &strokes,
+        1,
+        "t-0a1b2c3d4e5f",
+    )
+    .unwrap();
+    v
+}
+
+#[tokio::test]
+async fn a_form_with_another_visits_signature_is_refused_and_its_own_is_pinned() {
+    use shared_model::signature::{SignerRole, encode_strokes};
+    use shared_model::{FormState, VisitDoc};
+    let hub = hub();
+    let (mut client, mut inbox) = joined_client(&hub, "counter");
+    // Visit A signs and is confirmed: the server pins the signature.
+    let a_id = DocumentId::random();
+    let mut a = signed_visit(a_id);
+    let signature = a
+        .signature("koseki_kofu", SignerRole::Notifier)
+        .unwrap()
+        .unwrap();
+    a.request_confirmation("koseki_kofu", 2).unwrap();
+    converge(&hub, &mut client, &mut inbox, a_id, a.doc_mut()).await;
+    let status = a.form_status("koseki_kofu");
+    assert_eq!(status.state, FormState::Confirmed, "{status:?}");
+    assert_eq!(
+        a.signature("koseki_kofu", SignerRole::Notifier).unwrap(),
+        Some(signature.clone())
+    );
+    // Visit B carries A's signature, as a terminal copying it over would write it.
+    let b_id = DocumentId::random();
+    let mut b = VisitDoc::load(&signed_visit(b_id).save()).unwrap();
+    {
+        let digest = signature.digest();
+        let doc = b.doc_mut();
+        let (_, entries) = doc.get(ROOT, "signatures").unwrap().unwrap();
+        let entry = doc
+            .put_object(&entries, &digest, automerge::ObjType::Map)
+            .unwrap();
+        for (key, value) in [
+            ("visit_id", signature.visit_id.clone()),
+            ("form", signature.form.clone()),
+            ("role", "todokedenin".to_owned()),
+            ("terminal", signature.terminal.clone()),
+            ("strokes", encode_strokes(&signature.strokes)),
+        ] {
+            doc.put(&entry, key, value).unwrap();
+        }
+        doc.put(
+            &entry,
+            "at",
+            automerge::ScalarValue::Timestamp(signature.at),
+        )
+        .unwrap();
+        let (_, signed) = doc.get(ROOT, "signed").unwrap().unwrap();
+        let (_, of_form) = doc.get(&signed, "koseki_kofu").unwrap().unwrap();
+        doc.put(&of_form, "todokedenin", digest).unwrap();
+        doc.commit();
+    }
+    b.request_confirmation("koseki_kofu", 2).unwrap();
+    converge(&hub, &mut client, &mut inbox, b_id, b.doc_mut()).await;
+    let status = b.form_status("koseki_kofu");
+    assert_eq!(status.state, FormState::Refused, "{status:?}");
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("署名が別の受付のものです。この受付で署名し直してください。")
+    );
+    // The refusal is the server's, stored with the visit.
+    let stored = hub
+        .read(b_id, |d| {
+            VisitDoc::from_doc(d.clone())
+                .unwrap()
+                .form_status("koseki_kofu")
+                .state
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, FormState::Refused); // Each signing was audited as it arrived: who synced it, the visit and the form (the
+    // copy says whose visit it names), never the strokes.
+    let signings: Vec<(String, String)> = hub
+        .store
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, action, _)| action == "signature_captured")
+        .map(|(_, login, _, detail)| (login, detail))
+        .collect();
+    assert_eq!(
+        signings,
+        vec![
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {b_id} 署名端末 t-0a1b2c3d4e5f 他の受付 {a_id} の署名")
+            ),
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {b_id} 署名端末 t-0a1b2c3d4e5f")
+            ),
+            (
+                "shimin01".to_owned(),
+                format!("届出人 koseki_kofu {a_id} 署名端末 t-0a1b2c3d4e5f")
+            ),
+        ]
+    );
+    assert!(signings.iter().all(|(_, d)| !d.contains(';')));
+}

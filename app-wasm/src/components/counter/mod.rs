@@ -6,11 +6,13 @@ mod item_input;
 mod navi_panel;
 mod print_view;
 mod resident_lookup;
+mod signature_pad;
 mod transfer_certificate;
 mod visit_actions;
 mod visit_screen;
 
 pub use print_view::PrintView;
+pub use signature_pad::SignScreen;
 
 use shared_model::catalog::Department;
 use shared_model::handoff::{ScanError, read_scan};

@@ -3,8 +3,10 @@ use shared_model::calendar::{Wareki, parse_date, tokyo_day};
 use shared_model::catalog::{
     Catalog, Field as CatalogField, Kind, Medium, Repeat, VisitValues, is_child_on, render,
 };
+use shared_model::signature::SignerRole;
 use yew::prelude::*;
 
+use super::signature_pad::signature_svg;
 use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::{Text, ja};
@@ -185,6 +187,33 @@ pub fn print_view(props: &PrintViewProps) -> Html {
             }
         }
     }
+    // The 署名 box of each role that signs the sheet, with the signature taken on the pad
+    // (the one confirmed, once the form is); empty for handwriting otherwise, and for a
+    // signature that does not count (another visit's, or altered), which is never printed.
+    let roles = if form.signature.is_empty() {
+        vec![SignerRole::Notifier]
+    } else {
+        form.signature.clone()
+    };
+    let signature_boxes = roles.into_iter().map(|role| {
+        let caption = if form.signature.is_empty() {
+            ja(Text::SignatureLabel).to_owned()
+        } else {
+            form.signature_caption(role)
+        };
+        let signed = (role == SignerRole::Notifier)
+            .then(|| view.signatures.get(&form.id))
+            .flatten()
+            .and_then(|s| s.as_ref().ok());
+        html! {
+            <footer class="signature" data-role={role.as_str()} data-signed={signed.is_some().to_string()}>
+                <span>{ caption }</span>
+                <div class="box" id={format!("paper-signature-{}", role.as_str())}>
+                    { for signed.map(|s| signature_svg(s, "signature-print")) }
+                </div>
+            </footer>
+        }
+    });
     let blocked = !unprintable.is_empty();
     let print = Callback::from(|_| {
         if let Some(window) = web_sys::window() {
@@ -224,10 +253,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     </p>
                 </header>
                 { for sections }
-                <footer class="signature">
-                    <span>{ ja(Text::SignatureLabel) }</span>
-                    <div class="box"></div>
-                </footer>
+                { for signature_boxes }
             </article>
         </section>
     }

@@ -475,6 +475,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             "sent" => Text::HistorySent,
             "accepted" => Text::HistoryAccepted,
             "rejected" => Text::HistoryRejected,
+            "signed" => Text::HistorySigned,
             _ => Text::HistoryOpened,
         };
         // Nobody held the visit (the kiosk, a visit waiting): the reception terminal.
@@ -574,6 +575,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
                 <button key="add-person" type="button" id="add-person" onclick={add_person}>{ ja(Text::AddPerson) }</button>
             </fieldset>
             { for form_sections }
+            <super::signature_pad::SignaturePanel key="signature" view={view.clone()} read_only={props.read_only}
+                                                  forms={forms.iter().map(|f| f.id.clone()).collect::<Vec<_>>()} />
             <VisitActions key="actions" view={view.clone()} on_done={props.on_done.clone()} />
             <section key="history" class="history" aria-labelledby="history-title">
                 <h2 id="history-title">{ ja(Text::HistoryTitle) }</h2>
