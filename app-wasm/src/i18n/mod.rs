@@ -199,13 +199,6 @@ pub enum Text {
     QrNothingNew,
     QrDropped,
     // 転出証明書 QR at the kiosk camera
-    KioskCameraTitle,
-    KioskCameraStart,
-    KioskCameraStop,
-    KioskCameraHint,
-    KioskCameraRead,
-    KioskCameraFailed,
-    KioskCameraTimeout,
     ReadFromTitle,
     SignInTitle,
     SignInLogin,
@@ -745,31 +738,6 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         QrDropped => (
             "転出証明書の内容は入力しませんでした。",
             "Nothing from the certificate was entered.",
-        ),
-        KioskCameraTitle => (
-            "転出証明書をお持ちの方",
-            "If you have a moving-out certificate",
-        ),
-        KioskCameraStart => (
-            "QRコードをカメラで読み取る",
-            "Read its QR code with the camera",
-        ),
-        KioskCameraStop => ("やめる", "Stop"),
-        KioskCameraHint => (
-            "転出証明書のQRコードをカメラに向けてください。",
-            "Hold the certificate's QR code to the camera.",
-        ),
-        KioskCameraRead => (
-            "転出証明書から{n}人分を読み取りました。窓口で職員が確認します。",
-            "{n} persons read from the certificate. Staff will check them at the counter.",
-        ),
-        KioskCameraFailed => (
-            "カメラを使えません ({e})",
-            "The camera cannot be used ({e})",
-        ),
-        KioskCameraTimeout => (
-            "カメラを止めました。読み取るときは、もう一度ボタンを押してください。",
-            "The camera was stopped. Press the button again to read.",
         ),
         QrWedgeCannot => (
             "キーボードモードのQRリーダーでは漢字の入った転出証明書を読めません。リーダーを USB-COM に設定し (設定用バーコードは README の「機器の設定」)、種類「USB-COM」で接続してください。",

@@ -12,10 +12,11 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream};
 use yew::prelude::*;
 
+use super::use_language;
 use crate::context::AppContext;
 use crate::fill::{self, FillSource};
 use crate::hooks::use_repo;
-use crate::i18n::{Text, ja};
+use crate::i18n::kiosk::{Say, say, say_with};
 use crate::repo::RepoHandle;
 
 /// How often a frame is looked at, ms.
@@ -34,7 +35,8 @@ enum Status {
     Looking,
     Partial(usize, Option<usize>),
     Read(usize),
-    Refused(String),
+    /// The camera cannot be used (the browser's reason), or it was stopped after a while.
+    Refused(Say, String),
 }
 
 /// What the camera holds while it looks: the stream (to stop it) and the frame timer, and
@@ -105,9 +107,7 @@ impl Camera {
             Ok(stream) => stream,
             Err(why) => {
                 self.looking.borrow_mut().wanted = false;
-                self.status.set(Status::Refused(
-                    ja(Text::KioskCameraFailed).replace("{e}", &why),
-                ));
+                self.status.set(Status::Refused(Say::CameraFailed, why));
                 return;
             }
         };
@@ -130,7 +130,7 @@ impl Camera {
                 self.looking.borrow_mut().stop();
                 self.reader.borrow_mut().abandon();
                 self.status
-                    .set(Status::Refused(ja(Text::KioskCameraTimeout).into()));
+                    .set(Status::Refused(Say::CameraTimeout, String::new()));
                 return;
             }
             let Some((width, height, luma)) = frame(&element, &self.canvas) else {
@@ -157,7 +157,8 @@ impl Camera {
             // The camera sees the same code frame after frame.
             Err(CertificateError::Duplicate) => false,
             Err(e) => {
-                self.status.set(Status::Refused(e.to_string()));
+                self.status
+                    .set(Status::Refused(Say::CameraUnreadable, e.to_string()));
                 false
             }
             Ok(Progress::Partial { persons, of }) => {
@@ -190,6 +191,7 @@ pub fn certificate_camera(props: &CertificateCameraProps) -> Html {
     let repo = use_repo();
     let app = use_context::<AppContext>().expect("app context");
     let status = use_state(|| Status::Idle);
+    let language = use_language();
     let video = use_node_ref();
     let canvas = use_node_ref();
     let looking = use_mut_ref(Looking::default);
@@ -231,29 +233,34 @@ pub fn certificate_camera(props: &CertificateCameraProps) -> Html {
     };
     let on = matches!(*status, Status::Looking | Status::Partial(..));
     let (said, alert) = match &*status {
-        Status::Idle => (String::new(), false),
-        Status::Looking => (ja(Text::KioskCameraHint).to_owned(), false),
+        Status::Idle => (html! {}, false),
+        Status::Looking => (say(language, Say::CameraHint), false),
         Status::Partial(n, of) => (
-            ja(Text::QrPartial)
-                .replace("{n}", &n.to_string())
-                .replace("{of}", &of.map_or("?".into(), |o| o.to_string())),
+            say_with(
+                language,
+                Say::CameraPartial,
+                &[
+                    ("n", &n.to_string()),
+                    ("of", &of.map_or("?".into(), |o| o.to_string())),
+                ],
+            ),
             false,
         ),
         Status::Read(n) => (
-            ja(Text::KioskCameraRead).replace("{n}", &n.to_string()),
+            say_with(language, Say::CameraRead, &[("n", &n.to_string())]),
             false,
         ),
-        Status::Refused(why) => (why.clone(), true),
+        Status::Refused(text, why) => (say_with(language, *text, &[("e", why)]), true),
     };
     html! {
         <section class="kiosk-camera" aria-labelledby="kiosk-camera-title">
-            <h2 id="kiosk-camera-title">{ ja(Text::KioskCameraTitle) }</h2>
+            <h2 id="kiosk-camera-title">{ say(language, Say::CameraTitle) }</h2>
             <div class="actions">
                 <button type="button" class="big" id="kiosk-camera-start" onclick={start} disabled={on}>
-                    { ja(Text::KioskCameraStart) }
+                    { say(language, Say::CameraStart) }
                 </button>
                 <button type="button" class="big" id="kiosk-camera-stop" onclick={stop} disabled={!on}>
-                    { ja(Text::KioskCameraStop) }
+                    { say(language, Say::CameraStop) }
                 </button>
             </div>
             <video ref={video} id="kiosk-camera-video" muted=true playsinline=true hidden={!on}
