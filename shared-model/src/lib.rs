@@ -20,6 +20,7 @@ pub mod navi;
 pub mod numerals;
 pub mod prefill;
 pub mod protocol;
+pub mod queue;
 pub mod search_key;
 pub mod stats;
 pub mod synthetic;
