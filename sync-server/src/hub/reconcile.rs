@@ -31,6 +31,7 @@ impl Hub {
         let Some(doc) = doc.as_mut() else {
             return Ok(());
         };
+        let changed = doc.get_heads() != *saved_heads;
         // The reconciler: forms a counter asked to confirm are decided here, by the server
         // alone, and the decision goes back to every client in the document. A confirmed form
         // that goes to the core system gets its outbox record in the same transaction.
@@ -86,6 +87,12 @@ impl Hub {
                 .await?;
         }
         self.audit_move(document_id, entry, department, &by).await;
+        // The queue follows the document: handed on, the visit joins the next 課's queue
+        // with its number; still waiting, it waits at the 窓口 its procedures now need.
+        if changed || entry.queue_stop.is_none() {
+            let now = crate::clock::now_ms();
+            self.place_in_queue_with(document_id, entry, now).await;
+        }
         self.persist(document_id, entry, outbox).await?;
         self.broadcast(document_id, entry);
         Ok(())
@@ -213,6 +220,50 @@ impl Hub {
         Ok(changed)
     }
 
+    /// Places a registered visit in the queue of the 窓口 it waits at now (see
+    /// [`queue_stop`]), having joined at `joined_at` if it joins now: at registration, and
+    /// after every change. A document not registered (yet) is left alone.
+    pub async fn place_in_queue(&self, document_id: DocumentId, joined_at: i64) {
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        if self.ensure_loaded(document_id, &mut entry).await.is_err() {
+            return;
+        }
+        entry.queue_stop = None;
+        self.place_in_queue_with(document_id, &mut entry, joined_at)
+            .await;
+    }
+
+    async fn place_in_queue_with(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        joined_at: i64,
+    ) {
+        let stop = queue_stop(entry.doc.as_ref());
+        if entry.queue_stop == Some(stop) {
+            return;
+        }
+        let store = self.store.clone();
+        let now = crate::clock::now_ms();
+        let placed = tokio::task::spawn_blocking(move || {
+            store.queue_place(&document_id, stop, joined_at, now)
+        })
+        .await;
+        match placed {
+            Ok(Ok(Some(placement))) => {
+                if placement != shared_model::queue::Placement::Stay {
+                    tracing::info!(%document_id, counter = stop.counter, ?placement, "queue");
+                }
+                entry.queue_stop = Some(stop);
+            }
+            // Not registered yet: placed when it is.
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "queue placement failed"),
+            Err(_) => tracing::error!("queue placement task died"),
+        }
+    }
+
     /// A visit that moved between 課 (handed on, or taken back with 「取り戻す」) is audited
     /// with its 受付番号 and both 課. A visit no 課 has taken yet is at 市民課.
     async fn audit_move(
@@ -255,4 +306,17 @@ impl Hub {
         })
         .await;
     }
+}
+
+/// The 窓口 a visit document waits at: the 課 handling it (市民課 before any) and there the
+/// 窓口 of its first chosen procedure ([`shared_model::queue::stop_at`]). A document not
+/// (yet) readable as a visit waits at 市民課's first 窓口.
+fn queue_stop(doc: Option<&automerge::AutoCommit>) -> shared_model::queue::Stop {
+    let catalog = shared_model::catalog::Catalog::builtin();
+    let visit = doc.and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok());
+    let department = doc
+        .and_then(shared_model::handling_department)
+        .unwrap_or(Department::Shimin);
+    let plan = visit.map(|v| v.chosen_procedures()).unwrap_or_default();
+    shared_model::queue::stop_at(catalog, department, &plan)
 }
