@@ -51,7 +51,10 @@ fn the_catalog_counters_are_listed_by_department_then_number() {
         ]
     );
     assert_eq!(first_counter(Catalog::builtin(), Department::Shimin), 5);
-    assert_eq!(first_counter(Catalog::builtin(), Department::HokenNenkin), 9);
+    assert_eq!(
+        first_counter(Catalog::builtin(), Department::HokenNenkin),
+        9
+    );
 }
 
 #[test]
@@ -237,8 +240,11 @@ fn a_department_queue_lists_waiting_then_called_then_absent() {
         ticket(5, HOKEN_9, 0),
     ];
     let queue = department_queue(Catalog::builtin(), &tickets, Department::Shimin);
-    let listed: Vec<(u32, TicketState)> =
-        queue.tickets.iter().map(|t| (t.ticket.number, t.state)).collect();
+    let listed: Vec<(u32, TicketState)> = queue
+        .tickets
+        .iter()
+        .map(|t| (t.ticket.number, t.state))
+        .collect();
     assert_eq!(
         listed,
         [
