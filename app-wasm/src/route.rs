@@ -18,6 +18,8 @@ pub enum Route {
     Admin,
     /// The print preview of one form (by its index in the catalog) of a visit.
     Print(DocumentId, usize),
+    /// The waiting-room display (a TV in the hall: called numbers and waits).
+    Display,
 }
 
 impl Route {
@@ -33,6 +35,7 @@ impl Route {
                 .map(Route::CounterVisit)
                 .unwrap_or(Route::Counter),
             (Some("admin"), None) => Route::Admin,
+            (Some("display"), None) => Route::Display,
             (Some("print"), Some(id)) => {
                 let form = parts.next().and_then(|f| {
                     shared_model::catalog::Catalog::builtin()
@@ -57,6 +60,7 @@ impl Route {
             Route::Counter => "#/counter".into(),
             Route::CounterVisit(id) => format!("#/counter/{id}"),
             Route::Admin => "#/admin".into(),
+            Route::Display => "#/display".into(),
             Route::Print(id, form) => {
                 let form = &shared_model::catalog::Catalog::builtin().forms[form];
                 format!("#/print/{id}/{}", form.id)
@@ -94,6 +98,7 @@ mod tests {
             Route::Counter,
             Route::CounterVisit(id),
             Route::Admin,
+            Route::Display,
         ] {
             assert_eq!(Route::from_hash(&route.to_hash()), route);
         }

@@ -252,9 +252,9 @@ pub enum Placement {
     /// Its ticket at this 課, still waiting, moves to the 窓口 its procedures now need
     /// (its place in the order is kept: the time it joined).
     MoveCounter,
-    /// It was handed on: its open ticket at the other 課 (if any) is done, and it joins
-    /// `wanted`'s queue with the same number.
-    HandOn,
+    /// It joins `wanted`'s queue with its number: at registration, or handed on (its open
+    /// ticket at the other 課, if any, is then done).
+    Join,
 }
 
 /// Where a visit stands against `wanted`, from its tickets of the day (any order). A visit
@@ -262,8 +262,8 @@ pub enum Placement {
 pub fn placement(visit_tickets: &[Ticket], wanted: Stop) -> Placement {
     let latest = visit_tickets.iter().max_by_key(|t| t.joined_at);
     match latest {
-        None => Placement::HandOn,
-        Some(t) if t.stop.department != wanted.department => Placement::HandOn,
+        None => Placement::Join,
+        Some(t) if t.stop.department != wanted.department => Placement::Join,
         Some(t) if t.stop.counter != wanted.counter && t.state() == TicketState::Waiting => {
             Placement::MoveCounter
         }

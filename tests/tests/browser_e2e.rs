@@ -130,3 +130,9 @@ async fn a_transfer_certificate_qr_fills_the_tennyu_over_serial_hid_and_keyboard
 async fn an_id_card_scanners_result_folder_fills_the_applicant_and_is_emptied() {
     browser_suite("e2e-id-card.mjs").await;
 }
+
+#[tokio::test]
+async fn a_number_is_called_on_the_display_handed_on_and_called_again_and_offline_kiosks_number_from_their_block()
+ {
+    browser_suite("e2e-queue.mjs").await;
+}

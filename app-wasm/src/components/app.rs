@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::admin::AdminPage;
 use super::counter::PrintView;
 use super::counter::{CounterHome, CounterVisit};
+use super::display::DisplayPage;
 use super::kiosk::Kiosk;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
@@ -202,6 +203,7 @@ pub fn app() -> Html {
                 Route::Print(..) => &["#print-button", "#signin-login"],
                 Route::Kiosk => &["#kiosk-start", "#kiosk-token"],
                 Route::Admin => &["#admin-title"],
+                Route::Display => &["#display-sound", "#display-token"],
                 Route::Home => &[".faces a"],
             });
         });
@@ -219,6 +221,7 @@ pub fn app() -> Html {
         Route::CounterVisit(id) => html! { <CounterVisit {id} /> },
         Route::Admin => html! { <AdminPage /> },
         Route::Print(id, form) => html! { <PrintView {id} {form} /> },
+        Route::Display => html! { <DisplayPage /> },
     };
     let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk)).map(|staff| {
         let dispatch = state.dispatcher();
@@ -253,6 +256,7 @@ pub fn app() -> Html {
         Route::Kiosk => "kiosk",
         Route::Admin => "admin",
         Route::Home => "home",
+        Route::Display => "display",
         Route::Counter | Route::CounterVisit(_) | Route::Print(..) => "counter",
     };
     html! {
@@ -262,7 +266,7 @@ pub fn app() -> Html {
                 <header class="top">
                     // The kiosk is a shared tablet: citizens get no way out of it, not even
                     // the title back to the faces.
-                    if face == "kiosk" {
+                    if face == "kiosk" || face == "display" {
                         <span class="title">{ ja(Text::AppTitle) }</span>
                         <span class="nav-place"></span>
                     } else {

@@ -173,7 +173,7 @@ fn every_catalog_counter_has_an_estimate() {
 #[test]
 fn a_visit_handed_on_joins_the_next_department_and_a_waiting_one_follows_its_procedures() {
     // Registered: no ticket yet.
-    assert_eq!(placement(&[], SHIMIN_5), Placement::HandOn);
+    assert_eq!(placement(&[], SHIMIN_5), Placement::Join);
     // Waiting at 5, its answers now say 7: it moves, keeping its place.
     let waiting = ticket(1, SHIMIN_5, 0);
     assert_eq!(
@@ -194,13 +194,13 @@ fn a_visit_handed_on_joins_the_next_department_and_a_waiting_one_follows_its_pro
     // Handed on to 保険年金課.
     assert_eq!(
         placement(std::slice::from_ref(&called), HOKEN_9),
-        Placement::HandOn
+        Placement::Join
     );
     // Once there, it stays there.
     let there = vec![handled(called, MIN, 2 * MIN), ticket(1, HOKEN_9, 2 * MIN)];
     assert_eq!(placement(&there, HOKEN_9), Placement::Stay);
     // Taken back by 市民課: it joins 市民課 again.
-    assert_eq!(placement(&there, SHIMIN_7), Placement::HandOn);
+    assert_eq!(placement(&there, SHIMIN_7), Placement::Join);
 }
 
 #[test]

@@ -81,7 +81,7 @@ pub async fn register_visit(
         }
         (Some(_), Caller::Staff(_)) => return Err(ApiError::Forbidden),
     };
-    app.hub.place_in_queue(id, record.created_at).await;
+    app.hub.registered(id, record.created_at).await;
     tracing::info!(
         reception_number = record.reception_number,
         "visit registered"

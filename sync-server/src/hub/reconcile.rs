@@ -220,12 +220,15 @@ impl Hub {
         Ok(changed)
     }
 
-    /// Places a registered visit in the queue of the 窓口 it waits at now (see
-    /// [`queue_stop`]), having joined at `joined_at` if it joins now: at registration, and
-    /// after every change. A document not registered (yet) is left alone.
-    pub async fn place_in_queue(&self, document_id: DocumentId, joined_at: i64) {
+    /// After a visit was registered: its grants are read again from the store (a kiosk's
+    /// document refused before its registration reached the server — numbered offline —
+    /// is reachable now), and it is placed in the queue of the 窓口 it waits at (see
+    /// [`queue_stop`]), having joined at `joined_at`. The queue is placed again after every
+    /// change ([`Hub::settle`]); a document not registered is left alone.
+    pub async fn registered(&self, document_id: DocumentId, joined_at: i64) {
         let entry = self.entry(document_id);
         let mut entry = entry.lock().await;
+        entry.grants = None;
         if self.ensure_loaded(document_id, &mut entry).await.is_err() {
             return;
         }

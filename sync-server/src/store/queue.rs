@@ -184,7 +184,7 @@ impl Store {
                     params![wanted.counter, id, wanted.department.as_str()],
                 )?;
             }
-            Placement::HandOn => {
+            Placement::Join => {
                 tx.execute(
                     "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
                     params![now_ms, id],
@@ -554,7 +554,7 @@ mod tests {
         store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
         assert_eq!(
             store.queue_place(&id, HOKEN_9, 20, 20).unwrap(),
-            Some(Placement::HandOn)
+            Some(Placement::Join)
         );
         // Settling the same document again changes nothing.
         assert_eq!(
