@@ -1,4 +1,5 @@
 mod certificate_camera;
+mod queue_wait;
 mod visit_form;
 
 use shared_model::{DocumentId, Field};
@@ -6,6 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use self::certificate_camera::CertificateCamera;
+use self::queue_wait::QueueWait;
 use self::visit_form::VisitForm;
 use crate::api;
 use crate::context::AppContext;
@@ -42,7 +44,7 @@ pub fn kiosk() -> Html {
             let repo = repo.clone();
             let app = app.clone();
             spawn_local(async move {
-                match api::register_visit(&id.to_string()).await {
+                match crate::reception::take_number(id, &repo).await {
                     Ok(record) => {
                         let number = record.reception_number.to_string();
                         repo.send(Command::Create {
@@ -68,6 +70,7 @@ pub fn kiosk() -> Html {
         let repo = repo.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
+                crate::reception::resume(&repo);
                 if let Ok(kiosk) = api::kiosk().await {
                     crate::vault::remember(&kiosk.data_key);
                     repo.send(Command::Unlock(kiosk.data_key));
@@ -124,6 +127,7 @@ pub fn kiosk() -> Html {
                         disabled={*step == Step::Registering}>
                     { ja(Text::KioskStart) }
                 </button>
+                <QueueWait />
             </div>
         },
         Step::Filling(id, number) => {
