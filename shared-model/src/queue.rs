@@ -160,6 +160,20 @@ pub fn stop_at(catalog: &Catalog, department: Department, plan: &[Procedure]) ->
     Stop::new(department, counter)
 }
 
+/// Where a visit in `state` handled at `department` waits: [`stop_at`], or nowhere once it
+/// is completed or cancelled (it leaves the queue: its open ticket is done).
+pub fn wanted_stop(
+    catalog: &Catalog,
+    department: Department,
+    plan: &[Procedure],
+    state: crate::VisitState,
+) -> Option<Stop> {
+    match state {
+        crate::VisitState::Completed | crate::VisitState::Cancelled => None,
+        _ => Some(stop_at(catalog, department, plan)),
+    }
+}
+
 /// The tickets waiting at a 窓口, first to call first: by the time they joined, then by
 /// number.
 pub fn waiting_order(tickets: &[Ticket], stop: Stop) -> Vec<&Ticket> {

@@ -240,4 +240,31 @@ async fn numbers_calls_board_and_hand_on() {
     )
     .await;
     assert_eq!(after["reception_number"], 5);
+
+    // Completed at 保険年金課, the visit leaves the queue and the board.
+    let mut desk = NativePeer::connect(&server.url_with_session(token(&hoken)), "desk")
+        .await
+        .unwrap();
+    let mut copy = automerge::AutoCommit::new();
+    desk.sync(first, &mut copy).await.unwrap();
+    let mut at_desk = VisitDoc::from_doc(copy).unwrap();
+    let changed = at_desk
+        .apply(&VisitChange::Complete {
+            name: "保険 花子".into(),
+            department: Department::HokenNenkin,
+            at: 0,
+        })
+        .unwrap();
+    assert!(changed);
+    desk.sync(first, at_desk.doc_mut()).await.unwrap();
+    let mut left = false;
+    for _ in 0..50 {
+        let board: Board = json(&server, "GET", "/api/queue/display", None, &display).await;
+        if board.calls.iter().all(|c| c.number != 1) {
+            left = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(left, "a completed visit left the board");
 }

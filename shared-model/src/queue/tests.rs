@@ -270,3 +270,18 @@ fn the_next_number_skips_every_reserved_block() {
     assert_eq!(next_number(Some(20), &[block(5, 14)]), 21);
     assert!(block(5, 14).holds(5) && block(5, 14).holds(14) && !block(5, 14).holds(15));
 }
+
+#[test]
+fn a_completed_or_cancelled_visit_waits_nowhere() {
+    let catalog = Catalog::builtin();
+    use crate::VisitState::*;
+    for state in [Received, InProgress, HandedOn] {
+        assert_eq!(
+            wanted_stop(catalog, Department::HokenNenkin, &[], state),
+            Some(HOKEN_9)
+        );
+    }
+    for state in [Completed, Cancelled] {
+        assert_eq!(wanted_stop(catalog, Department::Shimin, &[], state), None);
+    }
+}

@@ -243,22 +243,26 @@ impl Hub {
         entry: &mut DocEntry,
         joined_at: i64,
     ) {
-        let stop = queue_stop(entry.doc.as_ref());
-        if entry.queue_stop == Some(stop) {
+        let wanted = queue_stop(entry.doc.as_ref());
+        if entry.queue_stop == Some(wanted) {
             return;
         }
         let store = self.store.clone();
         let now = crate::clock::now_ms();
-        let placed = tokio::task::spawn_blocking(move || {
-            store.queue_place(&document_id, stop, joined_at, now)
+        let placed = tokio::task::spawn_blocking(move || match wanted {
+            Some(stop) => store.queue_place(&document_id, stop, joined_at, now),
+            None => store
+                .queue_leave(&document_id, now)
+                .map(|_| Some(shared_model::queue::Placement::Stay)),
         })
         .await;
         match placed {
             Ok(Ok(Some(placement))) => {
                 if placement != shared_model::queue::Placement::Stay {
-                    tracing::info!(%document_id, counter = stop.counter, ?placement, "queue");
+                    let counter = wanted.map(|s| s.counter);
+                    tracing::info!(%document_id, ?counter, ?placement, "queue");
                 }
-                entry.queue_stop = Some(stop);
+                entry.queue_stop = Some(wanted);
             }
             // Not registered yet: placed when it is.
             Ok(Ok(None)) => {}
@@ -312,14 +316,19 @@ impl Hub {
 }
 
 /// The 窓口 a visit document waits at: the 課 handling it (市民課 before any) and there the
-/// 窓口 of its first chosen procedure ([`shared_model::queue::stop_at`]). A document not
-/// (yet) readable as a visit waits at 市民課's first 窓口.
-fn queue_stop(doc: Option<&automerge::AutoCommit>) -> shared_model::queue::Stop {
+/// 窓口 of its first chosen procedure; none once it is completed or cancelled
+/// ([`shared_model::queue::wanted_stop`]). A document not (yet) readable as a visit waits at
+/// 市民課's first 窓口. (Read from a copy: reading a visit may migrate an old document, which
+/// must not happen to the server's own.)
+fn queue_stop(doc: Option<&automerge::AutoCommit>) -> Option<shared_model::queue::Stop> {
     let catalog = shared_model::catalog::Catalog::builtin();
     let visit = doc.and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok());
     let department = doc
         .and_then(shared_model::handling_department)
         .unwrap_or(Department::Shimin);
-    let plan = visit.map(|v| v.chosen_procedures()).unwrap_or_default();
-    shared_model::queue::stop_at(catalog, department, &plan)
+    let (plan, state) = match &visit {
+        Some(v) => (v.chosen_procedures(), v.state()),
+        None => (Vec::new(), shared_model::VisitState::Received),
+    };
+    shared_model::queue::wanted_stop(catalog, department, &plan, state)
 }

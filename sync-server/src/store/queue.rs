@@ -207,6 +207,15 @@ impl Store {
         Ok(Some(placement))
     }
 
+    /// A visit completed or cancelled leaves the queue: its open tickets are done at
+    /// `now_ms`. Returns how many were.
+    pub fn queue_leave(&self, doc_id: &DocumentId, now_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
+            params![now_ms, doc_id.to_string()],
+        )?)
+    }
+
     /// A counter at `stop` calls: the ticket it was serving (called there) is done, and the
     /// ticket with `number` at its 課 (waiting or absent, at any of its 窓口: it is called
     /// to this one) or else the next in line at `stop` is called. `None` when nobody is to
@@ -568,6 +577,11 @@ mod tests {
         assert_eq!(tickets[1].stop, HOKEN_9);
         let called = store.queue_call(DAY, HOKEN_9, None, 30).unwrap().unwrap();
         assert_eq!(called.number, number);
+        // Completed at 保険年金課, it leaves the queue.
+        assert_eq!(store.queue_leave(&id, 40).unwrap(), 1);
+        let tickets = store.queue_tickets(DAY).unwrap();
+        assert_eq!(tickets[1].state(), TicketState::Done);
+        assert_eq!(tickets[1].handling_ms(), Some(10));
         // An unregistered document has no place in the queue.
         assert_eq!(
             store
