@@ -459,3 +459,36 @@ pub async fn register_reserved_visit(
     .to_string();
     call("POST", "/api/visits", Some(body)).await
 }
+
+/// A waiting-room display as the administrators' list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DisplayListing {
+    /// Its id.
+    pub id: String,
+    /// Where it hangs.
+    pub name: String,
+    /// Whether it was taken out of service.
+    pub revoked: bool,
+}
+
+/// Every waiting-room display (administrators).
+pub async fn displays() -> Result<Vec<DisplayListing>, ApiError> {
+    call("GET", "/api/displays", None).await
+}
+
+/// Adds a waiting-room display (administrators); its device token, shown only now.
+pub async fn add_display(id: &str, name: &str) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Added {
+        token: String,
+    }
+    let body = serde_json::json!({ "id": id, "name": name }).to_string();
+    let added: Added = call("POST", "/api/displays", Some(body)).await?;
+    Ok(added.token)
+}
+
+/// Takes a waiting-room display out of service (administrators).
+pub async fn revoke_display(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/displays/{}/revoke", js_sys::encode_uri_component(id));
+    call_without_answer("POST", &path, None).await
+}

@@ -380,6 +380,13 @@ pub enum Text {
     DisplayEnrollRefused,
     QueueWaitTitle,
     QueueWaitLine,
+    AdminDisplaysTitle,
+    AdminDisplayId,
+    AdminDisplayName,
+    AdminDisplayAdd,
+    AdminDisplayToken,
+    AdminDisplayNone,
+    AdminDisplayRefused,
 }
 
 /// The Japanese text.
@@ -1102,6 +1109,19 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         DisplayEnrollRefused => ("トークンが違います", "That token is not valid"),
         QueueWaitTitle => ("ただいまの待ち状況", "Waiting now"),
         QueueWaitLine => ("{d} {n}番窓口", "{d}, counter {n}"),
+        AdminDisplaysTitle => ("待合表示", "Waiting-room displays"),
+        AdminDisplayId => ("表示ID (半角英数字)", "Display id (ASCII)"),
+        AdminDisplayName => ("設置場所", "Where it hangs"),
+        AdminDisplayAdd => ("追加してトークンを発行", "Add and issue a token"),
+        AdminDisplayToken => (
+            "表示用トークン (この画面でのみ表示。表示端末の #/display で入力してください)",
+            "Display token (shown only now; enter it on the display's #/display page)",
+        ),
+        AdminDisplayNone => ("待合表示はまだありません", "No displays yet"),
+        AdminDisplayRefused => (
+            "追加できません。IDは半角英数字・-・_、設置場所は必須です",
+            "Not added: the id takes ASCII letters, digits, - and _; the place is required",
+        ),
     }
 }
 
@@ -1159,6 +1179,28 @@ mod tests {
         ] {
             for hole in ["{n}", "{t}", "{e}", "{w}", "{v}", "{d}", "{a}"] {
                 assert_eq!(ja(text).contains(hole), en(text).contains(hole));
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn queue_texts_have_the_same_placeholders_in_both_languages() {
+        for text in [
+            Text::QueueCallThis,
+            Text::QueueServing,
+            Text::QueueWaiting,
+            Text::QueueWaitMinutes,
+            Text::QueueCounterName,
+            Text::DisplayGoTo,
+            Text::DisplaySpeech,
+            Text::QueueWaitLine,
+        ] {
+            for hole in ["{n}", "{c}", "{d}"] {
+                assert_eq!(
+                    ja(text).contains(hole),
+                    en(text).contains(hole),
+                    "{text:?} {hole}"
+                );
             }
         }
     }

@@ -403,7 +403,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/queue/display", get(api::board))
         .route("/api/queue/wait", get(api::wait))
         .route("/api/queue/blocks", axum::routing::post(api::reserve_block))
-        .route("/api/displays", axum::routing::post(api::add_display))
+        .route("/api/displays", get(api::displays).post(api::add_display))
         .route(
             "/api/displays/{id}/revoke",
             axum::routing::post(api::revoke_display),

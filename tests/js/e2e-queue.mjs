@@ -83,14 +83,17 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
 
   await steps.step("an administrator issues a display token; the TV enrolls with it", async () => {
     await signIn(admin, server, "admin01");
-    const added = await admin.evaluate(async () => {
-      const response = await fetch("/api/displays", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ id: "hall-1f", name: "1階 待合" }),
-      });
-      return response.json();
-    });
+    await admin.goto(`${server.url}#/admin`);
+    await admin.waitForSelector("#display-add-id");
+    await admin.focus("#display-add-id");
+    await admin.keyboard.type("hall-1f");
+    await admin.keyboard.press("Tab");
+    await admin.keyboard.type("1階 待合");
+    await admin.keyboard.press("Enter");
+    await admin.waitForSelector("#display-token-issued");
+    await admin.waitForSelector('#display-list button[data-display="hall-1f"]');
+    await axeAudit(steps, admin, "admin-displays");
+    const added = { token: (await admin.textContent("#display-token-issued")).trim() };
     await display.goto(`${server.url}#/display`);
     await display.waitForSelector("#display-token");
     await display.focus("#display-token");
@@ -170,6 +173,17 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
     await steps.shot(display, "display-after-restart");
   });
 
+  await steps.step("revoked, the display falls back to its token form and stops asking", async () => {
+    const refused = [];
+    display.on("response", (r) => r.url().endsWith("/api/queue/display") && r.status() === 401 && refused.push(Date.now()));
+    await admin.focus('#display-list button[data-display="hall-1f"]');
+    await admin.keyboard.press("Enter");
+    await admin.waitForFunction(() => document.querySelector("#display-list")?.textContent.includes("利用停止済み"));
+    await display.waitForSelector("#display-token", { timeout: 10000 });
+    await display.waitForTimeout(3000);
+    expectEqual(refused.length, 1, "401 answers to the revoked display");
+  });
+
   await steps.step("offline, a kiosk gives numbers from its reserved block; they register on reconnect", async () => {
     const tabletContext = await browser.newContext(CONTEXT_OPTIONS);
     const tablet = await tabletContext.newPage();
@@ -188,6 +202,12 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
       await tablet.waitForSelector("#kiosk-start");
     };
     await next();
+    // Before the next citizen takes a number, the kiosk shows the wait (市民課's 窓口 has a
+    // handling time today now).
+    await tablet.waitForSelector("#queue-wait li", { timeout: 10000 });
+    const wait = await tablet.textContent("#queue-wait");
+    if (!wait.includes("市民課 5番窓口")) throw new Error(`the kiosk's wait: ${wait}`);
+    await axeAudit(steps, tablet, "kiosk-queue-wait");
     await tabletContext.setOffline(true);
     const offline = [];
     for (const who of ["前橋 一", "伊勢崎 二"]) {

@@ -475,6 +475,12 @@ async fn queue_and_display_endpoints_by_role() {
             [401, 403, 403, 403, 200, 401],
         ),
         (
+            "GET",
+            "/api/displays".into(),
+            None,
+            [401, 403, 403, 403, 200, 401],
+        ),
+        (
             "POST",
             "/api/displays/no-such-display/revoke".into(),
             None,

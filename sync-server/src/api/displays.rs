@@ -13,7 +13,7 @@ use super::ApiError;
 use crate::AppState;
 use crate::accounts::{self, AdminSignedIn, Terminal};
 use crate::clock::now_ms;
-use crate::store::{DisplayRecord, StoreError};
+use crate::store::{DisplayListing, DisplayRecord, StoreError};
 
 /// The display device cookie.
 pub const DISPLAY_COOKIE: &str = "madoguchi_display";
@@ -110,6 +110,19 @@ pub async fn add_display(
     .await
     .map_err(|_| ApiError::Task)??;
     Ok(Json(AddedDisplay { display, token }))
+}
+
+/// `GET /api/displays`: every waiting-room display, with whether it was revoked
+/// (administrators; never a token).
+pub async fn displays(
+    State(app): State<AppState>,
+    AdminSignedIn(_admin): AdminSignedIn,
+) -> Result<Json<Vec<DisplayListing>>, ApiError> {
+    let store = app.store.clone();
+    let listed = tokio::task::spawn_blocking(move || store.displays())
+        .await
+        .map_err(|_| ApiError::Task)??;
+    Ok(Json(listed))
 }
 
 /// `POST /api/displays/{id}/revoke`: an administrator takes a display out of service: its

@@ -29,8 +29,8 @@ pub use audit::{
     AuditLimit, DocumentReadReport, Reveal, audit_csv, audit_document_read, audit_log, audit_reveal,
 };
 pub use displays::{
-    AddDisplay, DISPLAY_COOKIE, DisplaySignedIn, EnrollDisplay, add_display, enroll_display,
-    revoke_display,
+    AddDisplay, DISPLAY_COOKIE, DisplaySignedIn, EnrollDisplay, add_display, displays,
+    enroll_display, revoke_display,
 };
 pub use exchange::{export_retry, export_state, import_state};
 pub use forms::{form, forms};

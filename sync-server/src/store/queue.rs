@@ -59,6 +59,18 @@ pub struct DisplayRecord {
     pub name: String,
 }
 
+/// A display as the administrators' list shows it (`GET /api/displays`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayListing {
+    /// The display.
+    #[serde(flatten)]
+    pub display: DisplayRecord,
+    /// Whether it was taken out of service.
+    pub revoked: bool,
+    /// When it was added (or last given a new token), ms since the epoch.
+    pub created_at: i64,
+}
+
 /// Why a visit could not be registered under a number a kiosk gave offline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ReservedRefusal {
@@ -457,6 +469,24 @@ impl Store {
         })
     }
 
+    /// Every display added, with whether it was revoked, by id.
+    pub fn displays(&self) -> Result<Vec<DisplayListing>, StoreError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare("SELECT id, name, revoked, created_at FROM displays ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DisplayListing {
+                display: DisplayRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                },
+                revoked: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Revokes a display: its token opens nothing from then on. Whether there was one.
     pub fn revoke_display(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
@@ -645,6 +675,8 @@ mod tests {
         assert_eq!(store.display("hash").unwrap(), Ok(Some(display)));
         assert_eq!(store.display("other").unwrap(), Ok(None));
         assert!(store.revoke_display("hall-1f").unwrap());
+        let listed = store.displays().unwrap();
+        assert_eq!((listed.len(), listed[0].revoked), (1, true));
         assert_eq!(store.display("hash").unwrap(), Err("hall-1f".into()));
         assert!(!store.revoke_display("no-such").unwrap());
     }

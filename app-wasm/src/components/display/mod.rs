@@ -52,8 +52,19 @@ pub fn display_page() -> Html {
     {
         let (board, status) = (board.clone(), status.clone());
         use_effect_with(*enrolled, move |_| {
+            // Refused (not enrolled, or revoked), the display stops asking until it is
+            // enrolled again: a revoked TV does not knock every second.
+            let stopped = std::rc::Rc::new(std::cell::Cell::new(false));
             let read = move || {
-                let (board, status, announced) = (board.clone(), status.clone(), announced.clone());
+                if stopped.get() {
+                    return;
+                }
+                let (board, status, announced, stopped) = (
+                    board.clone(),
+                    status.clone(),
+                    announced.clone(),
+                    stopped.clone(),
+                );
                 spawn_local(async move {
                     match api::board().await {
                         Ok(fresh) => {
@@ -79,7 +90,10 @@ pub fn display_page() -> Html {
                             board.set(Some(fresh));
                             status.set(Status::Live);
                         }
-                        Err(ApiError::Unauthorized) => status.set(Status::Enroll(false)),
+                        Err(ApiError::Unauthorized) => {
+                            stopped.set(true);
+                            status.set(Status::Enroll(false));
+                        }
                         Err(_) => status.set(Status::Offline),
                     }
                 });
