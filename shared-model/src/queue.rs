@@ -2,9 +2,10 @@
 //!
 //! Every registered visit holds one [`Ticket`] per stop it waits at: a [`Stop`] is a 課 and
 //! its 窓口番号. A visit waits, under its one 受付番号 of the day, at the 窓口 of the first
-//! procedure it needs at the 課 that handles it ([`stop_at`]); a visit without procedures
-//! waits at the 課's first 窓口 ([`first_counter`]). Handed on to another 課, it joins that
-//! 課's queue with the same number ([`placement`]).
+//! procedure it still needs at the 課 that handles it ([`stop_at`]); a visit without
+//! procedures waits at the 課's first 窓口 ([`first_counter`]). Handled at one 窓口 with a
+//! procedure still open at another of the same 課, it goes on to wait there; handed on to
+//! another 課, it joins that 課's queue — always with the same number ([`placement`]).
 //!
 //! A ticket is waiting, then called (a counter called its number; calling again is a
 //! recall), then done (handled: finished at the counter, handed on, or the counter called
@@ -148,16 +149,53 @@ pub fn first_counter(catalog: &Catalog, department: Department) -> u8 {
         .unwrap_or(1)
 }
 
-/// Where a visit handled at `department` waits: the 窓口 of its first procedure at that 課
-/// (`plan` in the order the navi gives, e.g. [`crate::navi::Navi::chosen_plan`]), else the
-/// 課's first 窓口.
-pub fn stop_at(catalog: &Catalog, department: Department, plan: &[Procedure]) -> Stop {
-    let counter = plan
+/// Where a visit wants to wait at the 課 that handles it: the 窓口 of its procedures still
+/// open there, in plan order, and where it waits when none is (or none is left to visit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wanted {
+    /// The 課.
+    pub department: Department,
+    /// 窓口番号 of its open procedures (a form not yet settled) at this 課, in plan order,
+    /// each once.
+    pub open: Vec<u8>,
+    /// The 窓口 of its first procedure at this 課, else the 課's first 窓口.
+    pub fallback: u8,
+}
+
+impl Wanted {
+    /// Where it waits before it was handled anywhere at this 課.
+    pub fn first(&self) -> Stop {
+        Stop::new(
+            self.department,
+            self.open.first().copied().unwrap_or(self.fallback),
+        )
+    }
+}
+
+/// Where a visit handled at `department` wants to wait, from its procedures (`plan`, e.g.
+/// [`crate::navi::Navi::chosen_plan`]) and those still open (`open`, in plan order).
+pub fn stop_at(
+    catalog: &Catalog,
+    department: Department,
+    plan: &[Procedure],
+    open: &[Procedure],
+) -> Wanted {
+    let mut counters: Vec<u8> = Vec::new();
+    for p in open.iter().filter(|p| p.department == department) {
+        if !counters.contains(&p.counter) {
+            counters.push(p.counter);
+        }
+    }
+    let fallback = plan
         .iter()
         .find(|p| p.department == department)
         .map(|p| p.counter)
         .unwrap_or_else(|| first_counter(catalog, department));
-    Stop::new(department, counter)
+    Wanted {
+        department,
+        open: counters,
+        fallback,
+    }
 }
 
 /// Where a visit in `state` handled at `department` waits: [`stop_at`], or nowhere once it
@@ -166,11 +204,12 @@ pub fn wanted_stop(
     catalog: &Catalog,
     department: Department,
     plan: &[Procedure],
+    open: &[Procedure],
     state: crate::VisitState,
-) -> Option<Stop> {
+) -> Option<Wanted> {
     match state {
         crate::VisitState::Completed | crate::VisitState::Cancelled => None,
-        _ => Some(stop_at(catalog, department, plan)),
+        _ => Some(stop_at(catalog, department, plan, open)),
     }
 }
 
@@ -257,31 +296,59 @@ pub fn wait_estimates(catalog: &Catalog, tickets: &[Ticket]) -> Vec<WaitEstimate
     stops.iter().map(|s| wait_estimate(tickets, *s)).collect()
 }
 
-/// What to do with a visit's tickets when it should wait at `wanted` (the 窓口 of the 課 that
-/// handles it now).
+/// What to do with a visit's tickets when it should wait as `wanted` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    /// Nothing: it already waits (or waited) there, or is being served at that 課.
+    /// Nothing: it already waits there, is being served, or has no 窓口 left to go to at
+    /// this 課.
     Stay,
-    /// Its ticket at this 課, still waiting, moves to the 窓口 its procedures now need
-    /// (its place in the order is kept: the time it joined).
-    MoveCounter,
-    /// It joins `wanted`'s queue with its number: at registration, or handed on (its open
-    /// ticket at the other 課, if any, is then done).
-    Join,
+    /// Its ticket at this 課, still waiting, moves to this 窓口 (the one its procedures now
+    /// need first; its place in the order is kept: the time it joined).
+    MoveCounter(Stop),
+    /// It joins this 窓口's queue with its number: at registration, handed on (its open
+    /// ticket at the other 課, if any, is then done), or handled at one 窓口 of its 課 with a
+    /// procedure still open at another it has not been to.
+    Join(Stop),
 }
 
-/// Where a visit stands against `wanted`, from its tickets of the day (any order). A visit
-/// comes back to a 課 it left (「取り戻す」, or handed back) as a hand-on too.
-pub fn placement(visit_tickets: &[Ticket], wanted: Stop) -> Placement {
+/// Where a visit goes, from its tickets of the day (any order) and `wanted`. At a new 課 (or
+/// at registration) it waits at [`Wanted::first`]; at the same 課, at the first 窓口 of its
+/// open procedures it has not been handled at yet — so it goes through them in plan order —
+/// else where its procedures first put it. A visit comes back to a 課 it left
+/// (「取り戻す」, or handed back) as a hand-on too.
+pub fn placement(visit_tickets: &[Ticket], wanted: &Wanted) -> Placement {
     let latest = visit_tickets.iter().max_by_key(|t| t.joined_at);
-    match latest {
-        None => Placement::Join,
-        Some(t) if t.stop.department != wanted.department => Placement::Join,
-        Some(t) if t.stop.counter != wanted.counter && t.state() == TicketState::Waiting => {
-            Placement::MoveCounter
+    let Some(latest) = latest else {
+        return Placement::Join(wanted.first());
+    };
+    if latest.stop.department != wanted.department {
+        return Placement::Join(wanted.first());
+    }
+    let handled: Vec<u8> = visit_tickets
+        .iter()
+        .filter(|t| t.stop.department == wanted.department && t.handling_ms().is_some())
+        .map(|t| t.stop.counter)
+        .collect();
+    let next = wanted
+        .open
+        .iter()
+        .copied()
+        .find(|c| !handled.contains(c))
+        .map(|c| Stop::new(wanted.department, c));
+    match latest.state() {
+        TicketState::Waiting => {
+            let to = next.unwrap_or(Stop::new(wanted.department, wanted.fallback));
+            if to == latest.stop {
+                Placement::Stay
+            } else {
+                Placement::MoveCounter(to)
+            }
         }
-        Some(_) => Placement::Stay,
+        TicketState::Done => match next {
+            Some(to) if to != latest.stop => Placement::Join(to),
+            _ => Placement::Stay,
+        },
+        TicketState::Called | TicketState::Absent => Placement::Stay,
     }
 }
 

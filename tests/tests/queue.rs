@@ -268,3 +268,97 @@ async fn numbers_calls_board_and_hand_on() {
     }
     assert!(left, "a completed visit left the board");
 }
+
+#[tokio::test]
+async fn a_visit_waits_at_the_counter_of_its_next_open_procedure() {
+    let data = tempfile::tempdir().unwrap();
+    let made = add_staff_with(data.path(), "shimin01", "職員", "shimin", PASSWORD, &[])
+        .await
+        .unwrap();
+    assert!(made.status.success());
+    let device = add_kiosk(data.path(), "kiosk-1f", "1階 記入台")
+        .await
+        .unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let (_, head, _) = server
+        .post_json("/api/kiosk/enroll", &format!(r#"{{"token":"{device}"}}"#))
+        .await
+        .unwrap();
+    let kiosk = set_cookie(&head).unwrap();
+    let shimin = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let id = DocumentId::random();
+    let record: serde_json::Value = json(
+        &server,
+        "POST",
+        "/api/visits",
+        Some(&format!(r#"{{"visit_id":"{id}"}}"#)),
+        &kiosk,
+    )
+    .await;
+    let number = record["reception_number"].as_u64().unwrap() as u32;
+    let waiting_at = |queue: &DepartmentQueue| {
+        queue
+            .tickets
+            .iter()
+            .find(|t| t.ticket.number == number && t.state == TicketState::Waiting)
+            .map(|t| t.ticket.stop.counter)
+    };
+    let queue: DepartmentQueue = json(&server, "GET", "/api/queue", None, &shimin).await;
+    assert_eq!(
+        waiting_at(&queue),
+        Some(5),
+        "no procedures yet: 市民課's first 窓口"
+    );
+
+    // At the kiosk the citizen answers: 転入, and a seal to register. 転入 (窓口 7) comes
+    // first: the waiting ticket moves there, keeping its place.
+    let mut visit = VisitDoc::new(id, &number.to_string(), 0);
+    let answers = shared_model::navi::Answers::new(shared_model::navi::LifeEvent::Tennyu)
+        .with(shared_model::navi::Fact::WantsInkan);
+    visit.set_answers(&answers, 0).unwrap();
+    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(&kiosk))
+        .await
+        .unwrap();
+    tablet.sync(id, visit.doc_mut()).await.unwrap();
+    let mut moved = None;
+    for _ in 0..50 {
+        let queue: DepartmentQueue = json(&server, "GET", "/api/queue", None, &shimin).await;
+        moved = waiting_at(&queue);
+        if moved == Some(7) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(moved, Some(7));
+
+    // Called and handled at 7, with 印鑑登録 still open: it goes on to wait at 5, same number.
+    let called: Ticket = json(
+        &server,
+        "POST",
+        "/api/queue/call",
+        Some(r#"{"counter":7}"#),
+        &shimin,
+    )
+    .await;
+    assert_eq!(called.number, number);
+    let done: Ticket = json(
+        &server,
+        "POST",
+        "/api/queue/done",
+        Some(r#"{"counter":7}"#),
+        &shimin,
+    )
+    .await;
+    assert_eq!(done.number, number);
+    let queue: DepartmentQueue = json(&server, "GET", "/api/queue", None, &shimin).await;
+    assert_eq!(waiting_at(&queue), Some(5));
+    let called: Ticket = json(
+        &server,
+        "POST",
+        "/api/queue/call",
+        Some(r#"{"counter":5}"#),
+        &shimin,
+    )
+    .await;
+    assert_eq!(called.number, number);
+}

@@ -64,10 +64,54 @@ fn a_visit_waits_at_its_first_procedure_of_the_department_or_its_first_counter()
     let answers = Answers::new(LifeEvent::Tennyu).with(crate::navi::Fact::Kokuho);
     let plan = Navi::builtin().plan(&answers);
     assert!(plan.iter().any(|p| p.department == Department::HokenNenkin));
-    assert_eq!(stop_at(catalog, Department::Shimin, &plan), SHIMIN_7);
-    assert_eq!(stop_at(catalog, Department::HokenNenkin, &plan), HOKEN_9);
+    assert_eq!(
+        stop_at(catalog, Department::Shimin, &plan, &plan).first(),
+        SHIMIN_7
+    );
+    assert_eq!(
+        stop_at(catalog, Department::HokenNenkin, &plan, &plan).first(),
+        HOKEN_9
+    );
     // No procedures: the 課's first counter.
-    assert_eq!(stop_at(catalog, Department::Shimin, &[]), SHIMIN_5);
+    assert_eq!(
+        stop_at(catalog, Department::Shimin, &[], &[]).first(),
+        SHIMIN_5
+    );
+}
+
+#[test]
+fn within_a_department_the_visit_goes_through_the_counters_of_its_open_procedures_in_order() {
+    let catalog = Catalog::builtin();
+    // 転入 (住民異動, 窓口 7) and 印鑑登録 (窓口 5), both at 市民課.
+    let answers = Answers::new(LifeEvent::Tennyu).with(crate::navi::Fact::WantsInkan);
+    let plan = Navi::builtin().plan(&answers);
+    let wanted = stop_at(catalog, Department::Shimin, &plan, &plan);
+    assert_eq!(wanted.open, [7, 5]);
+    assert_eq!(wanted.first(), SHIMIN_7);
+    // Served at 7: it stays there while it is served.
+    let mut at_7 = ticket(1, SHIMIN_7, 0);
+    at_7.called_at = Some(MIN);
+    at_7.first_called_at = Some(MIN);
+    assert_eq!(
+        placement(std::slice::from_ref(&at_7), &wanted),
+        Placement::Stay
+    );
+    // Handled at 7 (its 転入届 still to be confirmed, say): it goes on to 5, its number kept.
+    at_7.done_at = Some(5 * MIN);
+    assert_eq!(
+        placement(std::slice::from_ref(&at_7), &wanted),
+        Placement::Join(SHIMIN_5)
+    );
+    // Handled at 5 too: nowhere left to go at 市民課.
+    let at_5 = handled(ticket(1, SHIMIN_5, 5 * MIN), 6 * MIN, 9 * MIN);
+    assert_eq!(placement(&[at_7.clone(), at_5], &wanted), Placement::Stay);
+    // Everything settled: it does not go back anywhere either.
+    let settled = stop_at(catalog, Department::Shimin, &plan, &[]);
+    assert!(settled.open.is_empty());
+    assert_eq!(
+        placement(std::slice::from_ref(&at_7), &settled),
+        Placement::Stay
+    );
 }
 
 #[test]
@@ -172,35 +216,41 @@ fn every_catalog_counter_has_an_estimate() {
 
 #[test]
 fn a_visit_handed_on_joins_the_next_department_and_a_waiting_one_follows_its_procedures() {
+    let at = |stop: Stop| Wanted {
+        department: stop.department,
+        open: vec![stop.counter],
+        fallback: stop.counter,
+    };
     // Registered: no ticket yet.
-    assert_eq!(placement(&[], SHIMIN_5), Placement::Join);
+    assert_eq!(placement(&[], &at(SHIMIN_5)), Placement::Join(SHIMIN_5));
     // Waiting at 5, its answers now say 7: it moves, keeping its place.
     let waiting = ticket(1, SHIMIN_5, 0);
     assert_eq!(
-        placement(std::slice::from_ref(&waiting), SHIMIN_7),
-        Placement::MoveCounter
+        placement(std::slice::from_ref(&waiting), &at(SHIMIN_7)),
+        Placement::MoveCounter(SHIMIN_7)
     );
     assert_eq!(
-        placement(std::slice::from_ref(&waiting), SHIMIN_5),
+        placement(std::slice::from_ref(&waiting), &at(SHIMIN_5)),
         Placement::Stay
     );
     // Being served at 7: a change of answers does not take it from the counter.
     let mut called = ticket(1, SHIMIN_7, 0);
     called.called_at = Some(MIN);
+    called.first_called_at = Some(MIN);
     assert_eq!(
-        placement(std::slice::from_ref(&called), SHIMIN_5),
+        placement(std::slice::from_ref(&called), &at(SHIMIN_5)),
         Placement::Stay
     );
     // Handed on to 保険年金課.
     assert_eq!(
-        placement(std::slice::from_ref(&called), HOKEN_9),
-        Placement::Join
+        placement(std::slice::from_ref(&called), &at(HOKEN_9)),
+        Placement::Join(HOKEN_9)
     );
     // Once there, it stays there.
     let there = vec![handled(called, MIN, 2 * MIN), ticket(1, HOKEN_9, 2 * MIN)];
-    assert_eq!(placement(&there, HOKEN_9), Placement::Stay);
+    assert_eq!(placement(&there, &at(HOKEN_9)), Placement::Stay);
     // Taken back by 市民課: it joins 市民課 again.
-    assert_eq!(placement(&there, SHIMIN_7), Placement::Join);
+    assert_eq!(placement(&there, &at(SHIMIN_7)), Placement::Join(SHIMIN_7));
 }
 
 #[test]
@@ -277,11 +327,14 @@ fn a_completed_or_cancelled_visit_waits_nowhere() {
     use crate::VisitState::*;
     for state in [Received, InProgress, HandedOn] {
         assert_eq!(
-            wanted_stop(catalog, Department::HokenNenkin, &[], state),
+            wanted_stop(catalog, Department::HokenNenkin, &[], &[], state).map(|w| w.first()),
             Some(HOKEN_9)
         );
     }
     for state in [Completed, Cancelled] {
-        assert_eq!(wanted_stop(catalog, Department::Shimin, &[], state), None);
+        assert_eq!(
+            wanted_stop(catalog, Department::Shimin, &[], &[], state),
+            None
+        );
     }
 }

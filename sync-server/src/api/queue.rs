@@ -114,7 +114,7 @@ pub async fn call(
     let called = tokio::task::spawn_blocking(move || {
         let now = now_ms();
         let called = store.queue_call(&day, stop, body.number, now)?;
-        if let Some(t) = &called {
+        if let Some(c) = &called {
             store.audit_at(
                 now,
                 &login,
@@ -122,7 +122,7 @@ pub async fn call(
                 "queue_called",
                 &format!(
                     "受付{} → {}{}番",
-                    t.number,
+                    c.ticket.number,
                     stop.department.ja(),
                     stop.counter
                 ),
@@ -132,9 +132,13 @@ pub async fn call(
     })
     .await
     .map_err(|_| ApiError::Task)??;
-    called
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("nobody is waiting to be called".into()))
+    let called =
+        called.ok_or_else(|| ApiError::NotFound("nobody is waiting to be called".into()))?;
+    // The visit the counter was serving may go on to another 窓口 of the 課.
+    for visit in &called.finished {
+        app.hub.requeue(visit).await;
+    }
+    Ok(Json(called.ticket))
 }
 
 /// Body of `POST /api/queue/recall`, `/absent`, `/done`.
@@ -180,9 +184,12 @@ async fn serving(
     })
     .await
     .map_err(|_| ApiError::Task)??;
-    ticket
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("this counter serves nobody now".into()))
+    let ticket =
+        ticket.ok_or_else(|| ApiError::NotFound("this counter serves nobody now".into()))?;
+    if action == ServingAction::Done {
+        app.hub.requeue(&ticket.visit_id).await;
+    }
+    Ok(Json(ticket))
 }
 
 /// `POST /api/queue/recall`: calls the number the counter serves again (404: none).

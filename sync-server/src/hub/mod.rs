@@ -106,7 +106,7 @@ struct DocEntry {
     /// Where the visit was last placed in the queue (`None` until placed; `Some(None)`: it
     /// left the queue, completed or cancelled), so the store is asked again only when that
     /// changes.
-    queue_stop: Option<Option<shared_model::queue::Stop>>,
+    queue_stop: Option<Option<shared_model::queue::Wanted>>,
 }
 
 /// Counters for the status page and tests.

@@ -237,6 +237,23 @@ impl Hub {
             .await;
     }
 
+    /// After a counter finished a visit's ticket (対応終了, or it called the next number):
+    /// the visit is placed again, so with a procedure still open at another 窓口 of the 課
+    /// it goes on to wait there (see [`shared_model::queue::placement`]).
+    pub async fn requeue(&self, visit_id: &str) {
+        let Ok(document_id) = visit_id.parse::<DocumentId>() else {
+            return;
+        };
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        if self.ensure_loaded(document_id, &mut entry).await.is_err() {
+            return;
+        }
+        entry.queue_stop = None;
+        let now = crate::clock::now_ms();
+        self.place_in_queue_with(document_id, &mut entry, now).await;
+    }
+
     async fn place_in_queue_with(
         &self,
         document_id: DocumentId,
@@ -244,13 +261,14 @@ impl Hub {
         joined_at: i64,
     ) {
         let wanted = queue_stop(entry.doc.as_ref());
-        if entry.queue_stop == Some(wanted) {
+        if entry.queue_stop.as_ref() == Some(&wanted) {
             return;
         }
+        let keep = wanted.clone();
         let store = self.store.clone();
         let now = crate::clock::now_ms();
         let placed = tokio::task::spawn_blocking(move || match wanted {
-            Some(stop) => store.queue_place(&document_id, stop, joined_at, now),
+            Some(wanted) => store.queue_place(&document_id, &wanted, joined_at, now),
             None => store
                 .queue_leave(&document_id, now)
                 .map(|_| Some(shared_model::queue::Placement::Stay)),
@@ -259,10 +277,9 @@ impl Hub {
         match placed {
             Ok(Ok(Some(placement))) => {
                 if placement != shared_model::queue::Placement::Stay {
-                    let counter = wanted.map(|s| s.counter);
-                    tracing::info!(%document_id, ?counter, ?placement, "queue");
+                    tracing::info!(%document_id, ?placement, "queue");
                 }
-                entry.queue_stop = Some(wanted);
+                entry.queue_stop = Some(keep);
             }
             // Not registered yet: placed when it is.
             Ok(Ok(None)) => {}
@@ -316,19 +333,34 @@ impl Hub {
 }
 
 /// The 窓口 a visit document waits at: the 課 handling it (市民課 before any) and there the
-/// 窓口 of its first chosen procedure; none once it is completed or cancelled
+/// 窓口 of its first chosen procedure still open (else its first); none once it is completed
+/// or cancelled
 /// ([`shared_model::queue::wanted_stop`]). A document not (yet) readable as a visit waits at
 /// 市民課's first 窓口. (Read from a copy: reading a visit may migrate an old document, which
 /// must not happen to the server's own.)
-fn queue_stop(doc: Option<&automerge::AutoCommit>) -> Option<shared_model::queue::Stop> {
+fn queue_stop(doc: Option<&automerge::AutoCommit>) -> Option<shared_model::queue::Wanted> {
     let catalog = shared_model::catalog::Catalog::builtin();
     let visit = doc.and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok());
     let department = doc
         .and_then(shared_model::handling_department)
         .unwrap_or(Department::Shimin);
-    let (plan, state) = match &visit {
-        Some(v) => (v.chosen_procedures(), v.state()),
-        None => (Vec::new(), shared_model::VisitState::Received),
+    let (plan, open, state) = match &visit {
+        Some(v) => {
+            let plan = v.chosen_procedures();
+            let statuses = v.form_statuses();
+            // Open: a form not yet settled (確認済み and after, or refused).
+            let open = plan
+                .iter()
+                .filter(|p| {
+                    p.forms
+                        .iter()
+                        .any(|f| !statuses.get(f).is_some_and(|s| s.state.is_settled()))
+                })
+                .cloned()
+                .collect();
+            (plan, open, v.state())
+        }
+        None => (Vec::new(), Vec::new(), shared_model::VisitState::Received),
     };
-    shared_model::queue::wanted_stop(catalog, department, &plan, state)
+    shared_model::queue::wanted_stop(catalog, department, &plan, &open, state)
 }

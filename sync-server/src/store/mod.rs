@@ -32,7 +32,7 @@ pub use imports::ImportedFile;
 pub use outbox::{
     Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
 };
-pub use queue::{DisplayListing, DisplayRecord, MAX_BLOCK, ReservedRefusal, ServingAction};
+pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, ReservedRefusal, ServingAction};
 pub use residents::ResidentQuery;
 pub use staff::{Role, SessionLookup, StaffRecord};
 pub use visits::VisitRecord;

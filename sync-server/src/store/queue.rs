@@ -9,7 +9,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared_model::DocumentId;
 use shared_model::catalog::Department;
-use shared_model::queue::{self, NumberBlock, Placement, Stop, Ticket, TicketState};
+use shared_model::queue::{self, NumberBlock, Placement, Stop, Ticket, TicketState, Wanted};
 
 use super::{Store, StoreError};
 
@@ -160,13 +160,14 @@ impl Store {
     }
 
     /// Places a registered visit in the queue of `wanted` ([`queue::placement`]): it joins
-    /// (at `joined_at`) if it has no ticket yet or was handed on from another 課 (whose
-    /// open ticket is then done at `now_ms`), or its waiting ticket moves to the 窓口 its
-    /// procedures now need. Returns what was done; `None` for a visit not registered.
+    /// (at `joined_at`) if it has no ticket yet, was handed on from another 課 (whose open
+    /// ticket is then done at `now_ms`) or goes on to another 窓口 of its 課, or its waiting
+    /// ticket moves to the 窓口 its procedures now need. Returns what was done; `None` for a
+    /// visit not registered.
     pub fn queue_place(
         &self,
         doc_id: &DocumentId,
-        wanted: Stop,
+        wanted: &Wanted,
         joined_at: i64,
         now_ms: i64,
     ) -> Result<Option<Placement>, StoreError> {
@@ -188,15 +189,15 @@ impl Store {
         let placement = queue::placement(&tickets, wanted);
         match placement {
             Placement::Stay => {}
-            Placement::MoveCounter => {
+            Placement::MoveCounter(stop) => {
                 tx.execute(
                     "UPDATE queue_tickets SET counter = ?1
                      WHERE visit_id = ?2 AND department = ?3 AND called_at IS NULL
                        AND done_at IS NULL",
-                    params![wanted.counter, id, wanted.department.as_str()],
+                    params![stop.counter, id, stop.department.as_str()],
                 )?;
             }
-            Placement::Join => {
+            Placement::Join(stop) => {
                 tx.execute(
                     "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
                     params![now_ms, id],
@@ -208,8 +209,8 @@ impl Store {
                         day,
                         id,
                         number,
-                        wanted.department.as_str(),
-                        wanted.counter,
+                        stop.department.as_str(),
+                        stop.counter,
                         joined_at
                     ],
                 )?;
@@ -238,7 +239,7 @@ impl Store {
         stop: Stop,
         number: Option<u32>,
         now_ms: i64,
-    ) -> Result<Option<Ticket>, StoreError> {
+    ) -> Result<Option<Called>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let all = tickets_where(&tx, "day", day)?;
@@ -255,11 +256,16 @@ impl Store {
         let Some((_, row)) = chosen else {
             return Ok(None);
         };
+        let finished: Vec<String> = all
+            .iter()
+            .filter(|(t, r)| t.stop == stop && t.state() == TicketState::Called && r != row)
+            .map(|(t, _)| t.visit_id.clone())
+            .collect();
         tx.execute(
             "UPDATE queue_tickets SET done_at = ?1
-             WHERE day = ?2 AND department = ?3 AND counter = ?4
+             WHERE day = ?2 AND department = ?3 AND counter = ?4 AND id != ?5
                AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0",
-            params![now_ms, day, stop.department.as_str(), stop.counter],
+            params![now_ms, day, stop.department.as_str(), stop.counter, row],
         )?;
         let seq = next_seq(&tx)?;
         tx.execute(
@@ -274,7 +280,10 @@ impl Store {
             ticket_of,
         )?;
         tx.commit()?;
-        Ok(Some(called.0))
+        Ok(Some(Called {
+            ticket: called.0,
+            finished,
+        }))
     }
 
     /// What a counter at `stop` does to the ticket it is serving (called there, not yet
@@ -496,6 +505,15 @@ impl Store {
     }
 }
 
+/// What [`Store::queue_call`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Called {
+    /// The ticket called.
+    pub ticket: Ticket,
+    /// The visits whose ticket at that 窓口 the call finished (the one it was serving).
+    pub finished: Vec<String>,
+}
+
 /// What a counter does to the ticket it serves ([`Store::queue_serving`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServingAction {
@@ -521,10 +539,28 @@ mod tests {
         counter: 9,
     };
 
+    fn call(
+        store: &Store,
+        day: &str,
+        stop: Stop,
+        number: Option<u32>,
+        now: i64,
+    ) -> Result<Option<Ticket>, StoreError> {
+        Ok(store.queue_call(day, stop, number, now)?.map(|c| c.ticket))
+    }
+
+    fn at_(stop: Stop) -> Wanted {
+        Wanted {
+            department: stop.department,
+            open: vec![stop.counter],
+            fallback: stop.counter,
+        }
+    }
+
     fn registered(store: &Store, at: i64) -> (DocumentId, u32) {
         let id = DocumentId::random();
         let record = store.register_visit(&id, DAY, at, &[]).unwrap();
-        store.queue_place(&id, SHIMIN_7, at, at).unwrap();
+        store.queue_place(&id, &at_(SHIMIN_7), at, at).unwrap();
         (id, record.reception_number)
     }
 
@@ -533,12 +569,12 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let (_, one) = registered(&store, 1);
         let (_, two) = registered(&store, 2);
-        let first = store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        let first = call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
         assert_eq!(first.number, one);
         // The same 窓口 calling again closes the first as handled.
-        let second = store.queue_call(DAY, SHIMIN_7, None, 11).unwrap().unwrap();
+        let second = call(&store, DAY, SHIMIN_7, None, 11).unwrap().unwrap();
         assert_eq!(second.number, two);
-        assert_eq!(store.queue_call(DAY, SHIMIN_7, None, 12).unwrap(), None);
+        assert_eq!(call(&store, DAY, SHIMIN_7, None, 12).unwrap(), None);
         let tickets = store.queue_tickets(DAY).unwrap();
         assert_eq!(tickets[0].state(), TicketState::Done);
         assert_eq!(tickets[0].handling_ms(), Some(1));
@@ -551,10 +587,7 @@ mod tests {
         let (_, one) = registered(&store, 1);
         let (_, two) = registered(&store, 2);
         // Two is chosen before one.
-        let called = store
-            .queue_call(DAY, SHIMIN_7, Some(two), 10)
-            .unwrap()
-            .unwrap();
+        let called = call(&store, DAY, SHIMIN_7, Some(two), 10).unwrap().unwrap();
         assert_eq!(called.number, two);
         let recalled = store
             .queue_serving(DAY, SHIMIN_7, ServingAction::Recall, 20)
@@ -575,29 +608,26 @@ mod tests {
             None
         );
         // The absent one is called again by its number; then one by the next key.
-        let again = store
-            .queue_call(DAY, SHIMIN_7, Some(two), 40)
-            .unwrap()
-            .unwrap();
+        let again = call(&store, DAY, SHIMIN_7, Some(two), 40).unwrap().unwrap();
         assert_eq!(again.state(), TicketState::Called);
-        let next = store.queue_call(DAY, SHIMIN_7, None, 50).unwrap().unwrap();
+        let next = call(&store, DAY, SHIMIN_7, None, 50).unwrap().unwrap();
         assert_eq!(next.number, one);
         // A number not waiting at this 課 is not called.
-        assert_eq!(store.queue_call(DAY, SHIMIN_7, Some(99), 60).unwrap(), None);
+        assert_eq!(call(&store, DAY, SHIMIN_7, Some(99), 60).unwrap(), None);
     }
 
     #[test]
     fn a_visit_handed_on_keeps_its_number_at_the_next_department() {
         let store = Store::in_memory().unwrap();
         let (id, number) = registered(&store, 1);
-        store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
         assert_eq!(
-            store.queue_place(&id, HOKEN_9, 20, 20).unwrap(),
-            Some(Placement::Join)
+            store.queue_place(&id, &at_(HOKEN_9), 20, 20).unwrap(),
+            Some(Placement::Join(HOKEN_9))
         );
         // Settling the same document again changes nothing.
         assert_eq!(
-            store.queue_place(&id, HOKEN_9, 21, 21).unwrap(),
+            store.queue_place(&id, &at_(HOKEN_9), 21, 21).unwrap(),
             Some(Placement::Stay)
         );
         let tickets = store.queue_tickets(DAY).unwrap();
@@ -605,7 +635,7 @@ mod tests {
         assert_eq!(tickets[0].handling_ms(), Some(10));
         assert_eq!(tickets[1].number, number);
         assert_eq!(tickets[1].stop, HOKEN_9);
-        let called = store.queue_call(DAY, HOKEN_9, None, 30).unwrap().unwrap();
+        let called = call(&store, DAY, HOKEN_9, None, 30).unwrap().unwrap();
         assert_eq!(called.number, number);
         // Completed at 保険年金課, it leaves the queue.
         assert_eq!(store.queue_leave(&id, 40).unwrap(), 1);
@@ -615,10 +645,37 @@ mod tests {
         // An unregistered document has no place in the queue.
         assert_eq!(
             store
-                .queue_place(&DocumentId::random(), HOKEN_9, 1, 1)
+                .queue_place(&DocumentId::random(), &at_(HOKEN_9), 1, 1)
                 .unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn handled_at_one_counter_the_visit_goes_on_to_the_next_of_its_department() {
+        let store = Store::in_memory().unwrap();
+        let (id, number) = registered(&store, 1);
+        let (other, _) = registered(&store, 2);
+        let called = store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        assert_eq!(called.ticket.number, number);
+        // The next call at 7 finishes the first visit there; with 印鑑登録 open at 5, it
+        // goes on to wait at 5 under its number.
+        let next = store.queue_call(DAY, SHIMIN_7, None, 20).unwrap().unwrap();
+        assert_eq!(next.ticket.visit_id, other.to_string());
+        assert_eq!(next.finished, [id.to_string()]);
+        // Its procedures: 転入 at 7, 印鑑登録 at 5, both open.
+        let wanted = Wanted {
+            department: Department::Shimin,
+            open: vec![7, 5],
+            fallback: 7,
+        };
+        let at_5 = Stop::new(Department::Shimin, 5);
+        assert_eq!(
+            store.queue_place(&id, &wanted, 20, 20).unwrap(),
+            Some(Placement::Join(at_5))
+        );
+        let called = call(&store, DAY, at_5, None, 30).unwrap().unwrap();
+        assert_eq!(called.number, number);
     }
 
     #[test]
