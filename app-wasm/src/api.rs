@@ -378,3 +378,117 @@ pub async fn audit_document_read(
     .to_string();
     let _ = call_without_answer("POST", "/api/audit/document-read", Some(body)).await;
 }
+
+pub use shared_model::queue::{
+    Board, DepartmentQueue, NumberBlock, Ticket, TicketState, TicketView, WaitEstimate,
+};
+
+/// A 課's queue today (`GET /api/queue`; staff).
+pub async fn department_queue() -> Result<DepartmentQueue, ApiError> {
+    call("GET", "/api/queue", None).await
+}
+
+/// What a counter does at its 窓口 (`POST /api/queue/{call,recall,absent,done}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueAction {
+    /// Call the next number, or the one given.
+    Call(Option<u32>),
+    /// Call the served number again.
+    Recall,
+    /// The served number did not come (不在).
+    Absent,
+    /// The served number is handled.
+    Done,
+}
+
+/// Acts at the 窓口 `counter` of the signed-in person's 課; the ticket acted on
+/// (`NotFound`: nobody waiting, or nobody served).
+pub async fn queue_act(counter: u8, action: QueueAction) -> Result<Ticket, ApiError> {
+    let (path, body) = match action {
+        QueueAction::Call(number) => (
+            "/api/queue/call",
+            serde_json::json!({ "counter": counter, "number": number }),
+        ),
+        QueueAction::Recall => (
+            "/api/queue/recall",
+            serde_json::json!({ "counter": counter }),
+        ),
+        QueueAction::Absent => (
+            "/api/queue/absent",
+            serde_json::json!({ "counter": counter }),
+        ),
+        QueueAction::Done => ("/api/queue/done", serde_json::json!({ "counter": counter })),
+    };
+    call("POST", path, Some(body.to_string())).await
+}
+
+/// The waiting-room board (`GET /api/queue/display`; an enrolled display only).
+pub async fn board() -> Result<Board, ApiError> {
+    call("GET", "/api/queue/display", None).await
+}
+
+/// Enrolls this browser as a waiting-room display with its token (the server sets a cookie).
+pub async fn enroll_display(token: &str) -> Result<serde_json::Value, ApiError> {
+    let body = serde_json::json!({ "token": token }).to_string();
+    call("POST", "/api/display/enroll", Some(body)).await
+}
+
+/// The wait at every 窓口 now (`GET /api/queue/wait`; a kiosk or staff).
+pub async fn queue_wait() -> Result<Vec<WaitEstimate>, ApiError> {
+    call("GET", "/api/queue/wait", None).await
+}
+
+/// Reserves `count` of today's reception numbers for this kiosk to give offline.
+pub async fn reserve_numbers(count: u32) -> Result<NumberBlock, ApiError> {
+    let body = serde_json::json!({ "count": count }).to_string();
+    call("POST", "/api/queue/blocks", Some(body)).await
+}
+
+/// Registers a visit under a number this kiosk gave offline from its block (`day`, and
+/// when the citizen took it).
+pub async fn register_reserved_visit(
+    visit_id: &str,
+    number: u32,
+    day: &str,
+    taken_at: i64,
+) -> Result<VisitRecord, ApiError> {
+    let body = serde_json::json!({
+        "visit_id": visit_id,
+        "reserved": { "number": number, "day": day, "taken_at": taken_at },
+    })
+    .to_string();
+    call("POST", "/api/visits", Some(body)).await
+}
+
+/// A waiting-room display as the administrators' list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DisplayListing {
+    /// Its id.
+    pub id: String,
+    /// Where it hangs.
+    pub name: String,
+    /// Whether it was taken out of service.
+    pub revoked: bool,
+}
+
+/// Every waiting-room display (administrators).
+pub async fn displays() -> Result<Vec<DisplayListing>, ApiError> {
+    call("GET", "/api/displays", None).await
+}
+
+/// Adds a waiting-room display (administrators); its device token, shown only now.
+pub async fn add_display(id: &str, name: &str) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Added {
+        token: String,
+    }
+    let body = serde_json::json!({ "id": id, "name": name }).to_string();
+    let added: Added = call("POST", "/api/displays", Some(body)).await?;
+    Ok(added.token)
+}
+
+/// Takes a waiting-room display out of service (administrators).
+pub async fn revoke_display(id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/displays/{}/revoke", js_sys::encode_uri_component(id));
+    call_without_answer("POST", &path, None).await
+}

@@ -15,6 +15,7 @@ pub mod focus;
 mod hooks;
 pub mod i18n;
 pub mod qr_reader;
+pub mod reception;
 pub mod repo;
 pub mod route;
 pub mod scanner_folder;

@@ -20,6 +20,8 @@ pub enum Route {
     Print(DocumentId, usize),
     /// The full-screen signature pad of a visit, for a tablet turned to the citizen.
     Sign(DocumentId),
+    /// The waiting-room display (a TV in the hall: called numbers and waits).
+    Display,
 }
 
 impl Route {
@@ -36,6 +38,7 @@ impl Route {
                 .unwrap_or(Route::Counter),
             (Some("admin"), None) => Route::Admin,
             (Some("sign"), Some(id)) => id.parse().map(Route::Sign).unwrap_or(Route::Counter),
+            (Some("display"), None) => Route::Display,
             (Some("print"), Some(id)) => {
                 let form = parts.next().and_then(|f| {
                     shared_model::catalog::Catalog::builtin()
@@ -61,6 +64,7 @@ impl Route {
             Route::CounterVisit(id) => format!("#/counter/{id}"),
             Route::Admin => "#/admin".into(),
             Route::Sign(id) => format!("#/sign/{id}"),
+            Route::Display => "#/display".into(),
             Route::Print(id, form) => {
                 let form = &shared_model::catalog::Catalog::builtin().forms[form];
                 format!("#/print/{id}/{}", form.id)
@@ -99,6 +103,7 @@ mod tests {
             Route::CounterVisit(id),
             Route::Admin,
             Route::Sign(id),
+            Route::Display,
         ] {
             assert_eq!(Route::from_hash(&route.to_hash()), route);
         }

@@ -21,6 +21,7 @@ pub mod navi;
 pub mod numerals;
 pub mod prefill;
 pub mod protocol;
+pub mod queue;
 pub mod search_key;
 pub mod signature;
 pub mod stats;

@@ -79,7 +79,7 @@ pub fn token_of(parts: &Parts) -> Option<String> {
 }
 
 /// The value of a cookie the request carries, if any.
-fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)

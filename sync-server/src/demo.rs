@@ -40,11 +40,23 @@ pub const DEMO_STAFF: [(&str, &str, &str, Role); 4] = [
 /// `sync-server kiosk-add`).
 pub const DEMO_KIOSK_TOKEN: &str = "madoguchi-demo-kiosk";
 
+/// The device token of the demo waiting-room display (demo data only; real displays get a
+/// random token from `sync-server display-add` or the admin's `POST /api/displays`).
+pub const DEMO_DISPLAY_TOKEN: &str = "madoguchi-demo-display";
+
 /// The password of the demo accounts (demo data only).
 pub const DEMO_PASSWORD: &str = "madoguchi-demo";
 
-/// Creates the demo staff accounts and the demo kiosk (idempotent).
+/// Creates the demo staff accounts, the demo kiosk and the demo display (idempotent).
 pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
+    store.put_display(
+        &crate::store::DisplayRecord {
+            id: "demo-display".into(),
+            name: "デモ 待合".into(),
+        },
+        &crate::accounts::token_hash(DEMO_DISPLAY_TOKEN),
+        0,
+    )?;
     store.put_kiosk(
         &crate::store::KioskRecord {
             id: "demo-kiosk".into(),

@@ -395,6 +395,23 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/kiosks/{id}/revoke",
             axum::routing::post(api::revoke_kiosk),
         )
+        .route("/api/queue", get(api::department_queue))
+        .route("/api/queue/call", axum::routing::post(api::call))
+        .route("/api/queue/recall", axum::routing::post(api::recall))
+        .route("/api/queue/absent", axum::routing::post(api::absent))
+        .route("/api/queue/done", axum::routing::post(api::done))
+        .route("/api/queue/display", get(api::board))
+        .route("/api/queue/wait", get(api::wait))
+        .route("/api/queue/blocks", axum::routing::post(api::reserve_block))
+        .route("/api/displays", get(api::displays).post(api::add_display))
+        .route(
+            "/api/displays/{id}/revoke",
+            axum::routing::post(api::revoke_display),
+        )
+        .route(
+            "/api/display/enroll",
+            axum::routing::post(api::enroll_display),
+        )
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))

@@ -118,6 +118,23 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// Add a waiting-room display (a TV in the hall): prints its device token once (enter it
+    /// on the display's #/display page). Running it again for the same id gives a new token
+    /// and voids the old one.
+    DisplayAdd {
+        /// Short id (ASCII), e.g. hall-1f.
+        #[arg(long)]
+        id: String,
+        /// Where it hangs, e.g. 「1階 待合」.
+        #[arg(long)]
+        name: String,
+    },
+    /// Take a waiting-room display out of service: its token opens nothing from now on.
+    DisplayRevoke {
+        /// The display's id.
+        #[arg(long)]
+        id: String,
+    },
     /// Create or update a staff account; the password is read from standard input.
     StaffAdd {
         /// Login id.
@@ -177,6 +194,38 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(store.revoke_kiosk(id)?, "no kiosk with the id {id:?}");
         store.audit(clock::now_ms(), "system", "kiosk_revoked", id)?;
         eprintln!("kiosk {id} revoked: its token opens nothing any more");
+        return Ok(());
+    }
+    if let Some(Command::DisplayAdd { id, name }) = &args.command {
+        anyhow::ensure!(
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "the display id must be ASCII letters, digits, - or _"
+        );
+        let (token, hash) = accounts::new_token();
+        let store = Store::open(&args.data)?;
+        store.put_display(
+            &sync_server::store::DisplayRecord {
+                id: id.clone(),
+                name: name.clone(),
+            },
+            &hash,
+            clock::now_ms(),
+        )?;
+        store.audit(clock::now_ms(), "system", "display_added", id)?;
+        println!("{token}");
+        eprintln!(
+            "display {id} added; enter the token above on its #/display page (shown only now)"
+        );
+        return Ok(());
+    }
+    if let Some(Command::DisplayRevoke { id }) = &args.command {
+        let store = Store::open(&args.data)?;
+        anyhow::ensure!(store.revoke_display(id)?, "no display with the id {id:?}");
+        store.audit(clock::now_ms(), "system", "display_revoked", id)?;
+        eprintln!("display {id} revoked: its token opens nothing any more");
         return Ok(());
     }
     if let Some(Command::StaffAdd {

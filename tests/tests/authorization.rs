@@ -358,3 +358,209 @@ async fn sync_reaches_only_the_documents_of_the_callers_rights() {
         .unwrap();
     assert_eq!(status, 200);
 }
+
+/// Enrolls a waiting-room display the administrator added; its device cookie.
+async fn display_cookie(w: &World, id: &str) -> String {
+    let (status, _, body) = w
+        .server
+        .request(
+            "POST",
+            "/api/displays",
+            Some(&format!(r#"{{"id":"{id}","name":"1階 待合"}}"#)),
+            Some(&w.admin),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let added: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let token = added["token"].as_str().unwrap();
+    let (status, head, _) = w
+        .server
+        .post_json("/api/display/enroll", &format!(r#"{{"token":"{token}"}}"#))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let cookie = madoguchi_tests::set_cookie(&head).unwrap();
+    assert!(cookie.starts_with("madoguchi_display="));
+    cookie
+}
+
+#[tokio::test]
+async fn queue_and_display_endpoints_by_role() {
+    let w = world().await;
+    let display = display_cookie(&w, "hall-1f").await;
+    let roles: [(&str, Option<&str>); 6] = [
+        ("anonymous", None),
+        ("kiosk", Some(&w.kiosk)),
+        ("shimin", Some(&w.shimin)),
+        ("hoken", Some(&w.hoken)),
+        ("admin", Some(&w.admin)),
+        ("display", Some(&display)),
+    ];
+    let counter_7 = Some(r#"{"counter":7}"#.to_owned());
+    // Nobody waits yet: a call or an action on the served number finds nothing (404);
+    // 保険年金課 has no 窓口 7 (400).
+    // (method, path, body, statuses for anonymous, kiosk, shimin, hoken, admin, display)
+    let rows: Vec<(&str, String, Option<String>, [u16; 6])> = vec![
+        (
+            "GET",
+            "/api/queue".into(),
+            None,
+            [401, 403, 200, 200, 200, 401],
+        ),
+        (
+            "GET",
+            "/api/queue?department=shimin".into(),
+            None,
+            [401, 403, 200, 403, 200, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/call".into(),
+            counter_7.clone(),
+            [401, 403, 404, 400, 404, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/call".into(),
+            Some(r#"{"counter":7,"number":42}"#.into()),
+            [401, 403, 404, 400, 404, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/recall".into(),
+            counter_7.clone(),
+            [401, 403, 404, 400, 404, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/absent".into(),
+            counter_7.clone(),
+            [401, 403, 404, 400, 404, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/done".into(),
+            counter_7.clone(),
+            [401, 403, 404, 400, 404, 401],
+        ),
+        (
+            "GET",
+            "/api/queue/display".into(),
+            None,
+            [401, 401, 401, 401, 401, 200],
+        ),
+        (
+            "GET",
+            "/api/queue/wait".into(),
+            None,
+            [401, 200, 200, 200, 200, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/blocks".into(),
+            Some(r#"{"count":3}"#.into()),
+            [401, 200, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/api/queue/blocks".into(),
+            Some(r#"{"count":100000}"#.into()),
+            [401, 400, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/api/displays".into(),
+            Some(r#"{"id":"hall-2f","name":"2階 待合"}"#.into()),
+            [401, 403, 403, 403, 200, 401],
+        ),
+        (
+            "GET",
+            "/api/displays".into(),
+            None,
+            [401, 403, 403, 403, 200, 401],
+        ),
+        (
+            "POST",
+            "/api/displays/no-such-display/revoke".into(),
+            None,
+            [401, 403, 403, 403, 404, 401],
+        ),
+        (
+            "POST",
+            "/api/display/enroll".into(),
+            Some(r#"{"token":"not-a-display-token"}"#.into()),
+            [401, 401, 401, 401, 401, 401],
+        ),
+        // A number given offline must be in the kiosk's block; staff never give one.
+        (
+            "POST",
+            "/api/visits".into(),
+            Some("reserved".into()),
+            [401, 400, 403, 403, 403, 401],
+        ),
+        // A display opens none of the staff's or the kiosk's endpoints.
+        (
+            "GET",
+            "/api/visits".into(),
+            None,
+            [401, 403, 200, 200, 200, 401],
+        ),
+        (
+            "GET",
+            "/api/kiosk".into(),
+            None,
+            [401, 200, 404, 404, 404, 401],
+        ),
+    ];
+    for (method, path, body, expected) in rows {
+        for ((who, cookie), want) in roles.iter().zip(expected) {
+            let body = body.as_ref().map(|given| {
+                if given == "reserved" {
+                    format!(
+                        r#"{{"visit_id":"{}","reserved":{{"number":9999,"day":"2026-11-30","taken_at":0}}}}"#,
+                        DocumentId::random()
+                    )
+                } else {
+                    given.clone()
+                }
+            });
+            let (status, _, answer) = w
+                .server
+                .request(method, &path, body.as_deref(), *cookie)
+                .await
+                .unwrap();
+            assert_eq!(
+                status,
+                want,
+                "{who} {method} {path}: {}",
+                String::from_utf8_lossy(&answer)
+            );
+        }
+    }
+    // A revoked display opens nothing, and the refusal is audited.
+    let (status, _, _) = w
+        .server
+        .request("POST", "/api/displays/hall-1f/revoke", None, Some(&w.admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 204);
+    let (status, _, _) = w
+        .server
+        .request("GET", "/api/queue/display", None, Some(&display))
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+    let (_, _, body) = w
+        .server
+        .request("GET", "/api/audit?q=display", None, Some(&w.admin))
+        .await
+        .unwrap();
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["login"] == "display:hall-1f" && e["action"] == "credential_refused"),
+        "{entries:?}"
+    );
+}

@@ -140,3 +140,9 @@ async fn an_id_card_scanners_result_folder_fills_the_applicant_and_is_emptied() 
 async fn a_family_is_guided_and_pre_fills_at_the_kiosk_in_nine_languages_and_leaves_nothing() {
     browser_suite("e2e-kiosk.mjs").await;
 }
+
+#[tokio::test]
+async fn a_number_is_called_on_the_display_handed_on_and_called_again_and_offline_kiosks_number_from_their_block()
+ {
+    browser_suite("e2e-queue.mjs").await;
+}

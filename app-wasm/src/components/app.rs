@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::admin::AdminPage;
 use super::counter::{CounterHome, CounterVisit};
 use super::counter::{PrintView, SignScreen};
+use super::display::DisplayPage;
 use super::kiosk::Kiosk;
 use super::sign_in::SignIn;
 use super::sync_badge::SyncBadge;
@@ -203,6 +204,7 @@ pub fn app() -> Html {
                 Route::Kiosk => &["#kiosk-language-ja", "#kiosk-not-ready"],
                 Route::Sign(_) => &["#sign-screen-title", "#signin-login"],
                 Route::Admin => &["#admin-title"],
+                Route::Display => &["#display-sound", "#display-token"],
                 Route::Home => &[".faces a"],
             });
         });
@@ -221,6 +223,7 @@ pub fn app() -> Html {
         Route::Admin => html! { <AdminPage /> },
         Route::Print(id, form) => html! { <PrintView {id} {form} /> },
         Route::Sign(id) => html! { <SignScreen {id} /> },
+        Route::Display => html! { <DisplayPage /> },
     };
     let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk | Route::Sign(_))).map(|staff| {
         let dispatch = state.dispatcher();
@@ -255,6 +258,7 @@ pub fn app() -> Html {
         Route::Kiosk => "kiosk",
         Route::Admin => "admin",
         Route::Home => "home",
+        Route::Display => "display",
         Route::Counter | Route::CounterVisit(_) | Route::Print(..) => "counter",
         // The tablet turned to the citizen: no way to the other faces from it.
         Route::Sign(_) => "sign",
@@ -266,7 +270,7 @@ pub fn app() -> Html {
                 <header class="top">
                     // The kiosk is a shared tablet: citizens get no way out of it, not even
                     // the title back to the faces.
-                    if face == "kiosk" || face == "sign" {
+                    if face == "kiosk" || face == "sign" || face == "display" {
                         <span class="title">{ ja(Text::AppTitle) }</span>
                         <span class="nav-place"></span>
                     } else {

@@ -6,12 +6,14 @@ use super::use_window_keydown;
 
 /// Keyboard shortcuts of the counter (Alt + key, so they never clash with typing):
 /// S opens a visit by number, N moves to the next form, C confirms the current form,
-/// P opens the current form's print preview.
-pub const SHORTCUTS: [(&str, &str); 4] = [
+/// P opens the current form's print preview, Q calls the next number at this 窓口 (on the
+/// counter's start screen, where the queue panel is).
+pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Alt+S", "受付番号で開く"),
     ("Alt+N", "次の届書へ"),
     ("Alt+C", "この届書を確認する"),
     ("Alt+P", "この届書の印刷プレビュー"),
+    ("Alt+Q", "次の番号を呼ぶ"),
 ];
 
 fn document() -> Option<web_sys::Document> {
@@ -109,6 +111,15 @@ pub fn use_shortcuts() {
             "KeyC" => {
                 if let Some(section) = current_form() {
                     click(&section, "button[id^='confirm-']");
+                }
+                true
+            }
+            "KeyQ" => {
+                if let Some(button) = document()
+                    .and_then(|d| d.get_element_by_id("queue-call-next"))
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                {
+                    button.click();
                 }
                 true
             }

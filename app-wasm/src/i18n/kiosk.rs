@@ -63,6 +63,9 @@ pub enum Say {
     Problem,
     CurrentWait,
     Minutes,
+    WaitUnknown,
+    WaitingPeople,
+    NobodyWaiting,
     CameraTitle,
     CameraStart,
     CameraStop,
@@ -98,7 +101,7 @@ macro_rules! words {
 
 impl Say {
     /// Every text (the completeness test walks them).
-    pub const ALL: [Say; 64] = [
+    pub const ALL: [Say; 67] = [
         Say::ChooseLanguage,
         Say::Welcome,
         Say::WhatBringsYou,
@@ -148,6 +151,9 @@ impl Say {
         Say::Problem,
         Say::CurrentWait,
         Say::Minutes,
+        Say::WaitUnknown,
+        Say::WaitingPeople,
+        Say::NobodyWaiting,
         Say::CameraTitle,
         Say::CameraStart,
         Say::CameraStop,
@@ -697,6 +703,39 @@ impl Say {
                 "cerca de {n} min",
                 "mga {n} minuto",
                 "करिब {n} मिनेट",
+            ),
+            WaitUnknown => words!(
+                "目安はまだありません",
+                "まだ わかりません",
+                "no estimate yet",
+                "暂无预计",
+                "아직 예상 없음",
+                "chưa có ước tính",
+                "sem estimativa ainda",
+                "wala pang tantiya",
+                "अनुमान छैन",
+            ),
+            WaitingPeople => words!(
+                "{n}人待ち",
+                "{n}{人|にん} {待|ま}って います",
+                "{n} waiting",
+                "{n}人等候",
+                "{n}명 대기",
+                "{n} người đang chờ",
+                "{n} aguardando",
+                "{n} naghihintay",
+                "{n} जना पर्खिँदै",
+            ),
+            NobodyWaiting => words!(
+                "いまは待っている方はいません",
+                "いま {待|ま}って いる {人|ひと}は いません",
+                "Nobody is waiting now",
+                "目前无人等候",
+                "지금 기다리는 분이 없습니다",
+                "Hiện không ai đang chờ",
+                "Ninguém aguardando agora",
+                "Walang naghihintay ngayon",
+                "अहिले कोही पर्खिरहेको छैन",
             ),
             CameraTitle => words!(
                 "転出証明書をお持ちの方",

@@ -359,6 +359,54 @@ pub enum Text {
     SignBackToVisit,
     HistorySigned,
     AnnounceSigned,
+    // 受付・呼出 (queue, counters' panel, waiting-room display): issue 15, point 5. The
+    // kiosk's wait speaks the kiosk's languages (i18n::kiosk).
+    QueueTitle,
+    QueueCounterLabel,
+    QueueCallNext,
+    QueueRecall,
+    QueueAbsent,
+    QueueDone,
+    QueueCallNumber,
+    QueueCallThis,
+    QueueServing,
+    QueueServingNone,
+    QueueNobodyWaiting,
+    QueueNotWaiting,
+    QueueColumnNumber,
+    QueueColumnCounter,
+    QueueColumnState,
+    QueueColumnAction,
+    QueueColumnDepartment,
+    QueueColumnEstimate,
+    QueueStateWaiting,
+    QueueStateCalled,
+    QueueStateAbsent,
+    QueueOpenVisit,
+    QueueWaiting,
+    QueueWaitMinutes,
+    QueueWaitUnknown,
+    QueueWaitsTitle,
+    QueueCounterName,
+    DisplayTitle,
+    DisplayNoCalls,
+    DisplayGoTo,
+    DisplaySpeech,
+    DisplaySoundStart,
+    DisplaySoundOn,
+    DisplayOffline,
+    DisplayEnrollTitle,
+    DisplayEnrollHint,
+    DisplayEnrollToken,
+    DisplayEnrollButton,
+    DisplayEnrollRefused,
+    AdminDisplaysTitle,
+    AdminDisplayId,
+    AdminDisplayName,
+    AdminDisplayAdd,
+    AdminDisplayToken,
+    AdminDisplayNone,
+    AdminDisplayRefused,
 }
 
 /// The Japanese text.
@@ -1052,6 +1100,74 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "Signed at {w}'s terminal: {t} ({d})",
         ),
         AnnounceSigned => ("署名を記録しました: {f}", "Signature recorded: {f}"),
+        // 受付・呼出 (queue, waiting-room display, kiosk wait): issue 15, point 5.
+        QueueTitle => ("呼出", "Calling"),
+        QueueCounterLabel => ("この窓口の番号", "This counter's number"),
+        QueueCallNext => ("次の番号を呼ぶ", "Call the next number"),
+        QueueRecall => ("もう一度呼ぶ", "Call again"),
+        QueueAbsent => ("不在", "Absent"),
+        QueueDone => ("対応終了", "Done"),
+        QueueCallNumber => ("番号を指定して呼ぶ", "Call a number"),
+        QueueCallThis => ("{n}番を呼ぶ", "Call No. {n}"),
+        QueueServing => ("呼出中: {n}番", "Now serving: No. {n}"),
+        QueueServingNone => ("呼出中の番号はありません", "No number is being served"),
+        QueueNobodyWaiting => ("待っている人はいません", "Nobody is waiting"),
+        QueueNotWaiting => (
+            "その番号はこの課で待っていません",
+            "That number is not waiting at this department",
+        ),
+        QueueColumnNumber => ("番号", "No."),
+        QueueColumnCounter => ("窓口", "Counter"),
+        QueueColumnState => ("状態", "State"),
+        QueueColumnAction => ("操作", "Action"),
+        QueueColumnDepartment => ("課", "Department"),
+        QueueColumnEstimate => ("目安", "Estimate"),
+        QueueStateWaiting => ("待ち", "Waiting"),
+        QueueStateCalled => ("呼出中", "Called"),
+        QueueStateAbsent => ("不在", "Absent"),
+        QueueOpenVisit => ("開く", "Open"),
+        QueueWaiting => ("{n}人待ち", "{n} waiting"),
+        QueueWaitMinutes => ("約{n}分", "about {n} min"),
+        QueueWaitUnknown => ("目安なし", "no estimate yet"),
+        QueueWaitsTitle => ("窓口ごとの待ち時間の目安", "Estimated wait per counter"),
+        QueueCounterName => ("{n}番窓口", "Counter {n}"),
+        DisplayTitle => ("呼出案内", "Now calling"),
+        DisplayNoCalls => (
+            "ただいま呼出中の番号はありません",
+            "No numbers are being called",
+        ),
+        DisplayGoTo => ("{n}番窓口へ", "to counter {n}"),
+        DisplaySpeech => (
+            "受付番号{n}番の方、{c}番窓口へお越しください。",
+            "Number {n}, please come to counter {c}.",
+        ),
+        DisplaySoundStart => ("音声案内を始める", "Start the sound"),
+        DisplaySoundOn => ("音声案内中", "Sound on"),
+        DisplayOffline => (
+            "サーバーに接続できません。自動で再接続します",
+            "The server cannot be reached; reconnecting by itself",
+        ),
+        DisplayEnrollTitle => ("待合表示の登録", "Register this display"),
+        DisplayEnrollHint => (
+            "管理者が発行した表示用トークンを入力してください。",
+            "Enter the display token an administrator issued.",
+        ),
+        DisplayEnrollToken => ("表示用トークン", "Display token"),
+        DisplayEnrollButton => ("登録する", "Register"),
+        DisplayEnrollRefused => ("トークンが違います", "That token is not valid"),
+        AdminDisplaysTitle => ("待合表示", "Waiting-room displays"),
+        AdminDisplayId => ("表示ID (半角英数字)", "Display id (ASCII)"),
+        AdminDisplayName => ("設置場所", "Where it hangs"),
+        AdminDisplayAdd => ("追加してトークンを発行", "Add and issue a token"),
+        AdminDisplayToken => (
+            "表示用トークン (この画面でのみ表示。表示端末の #/display で入力してください)",
+            "Display token (shown only now; enter it on the display's #/display page)",
+        ),
+        AdminDisplayNone => ("待合表示はまだありません", "No displays yet"),
+        AdminDisplayRefused => (
+            "追加できません。IDは半角英数字・-・_、設置場所は必須です",
+            "Not added: the id takes ASCII letters, digits, - and _; the place is required",
+        ),
     }
 }
 
@@ -1137,6 +1253,27 @@ mod tests {
         ] {
             for hole in ["{n}", "{t}", "{e}", "{w}", "{v}", "{d}", "{a}"] {
                 assert_eq!(ja(text).contains(hole), en(text).contains(hole));
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn queue_texts_have_the_same_placeholders_in_both_languages() {
+        for text in [
+            Text::QueueCallThis,
+            Text::QueueServing,
+            Text::QueueWaiting,
+            Text::QueueWaitMinutes,
+            Text::QueueCounterName,
+            Text::DisplayGoTo,
+            Text::DisplaySpeech,
+        ] {
+            for hole in ["{n}", "{c}", "{d}"] {
+                assert_eq!(
+                    ja(text).contains(hole),
+                    en(text).contains(hole),
+                    "{text:?} {hole}"
+                );
             }
         }
     }

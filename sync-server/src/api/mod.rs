@@ -1,5 +1,5 @@
 //! The REST surface, one module per resource: [`visits`], [`residents`], [`exchange`],
-//! [`audit`], [`kiosks`], [`terminals`], [`stats`], [`forms`], [`session`], [`layouts`]; here the error
+//! [`audit`], [`kiosks`], [`displays`], [`queue`], [`terminals`], [`stats`], [`forms`], [`session`], [`layouts`]; here the error
 //! every handler answers with ([`ApiError`]), health, and the oversize-body audit.
 
 use axum::Json;
@@ -13,10 +13,12 @@ use crate::hub::HubStats;
 use crate::store::StoreError;
 
 mod audit;
+mod displays;
 mod exchange;
 mod forms;
 mod kiosks;
 mod layouts;
+mod queue;
 mod residents;
 mod session;
 mod stats;
@@ -26,10 +28,15 @@ mod visits;
 pub use audit::{
     AuditLimit, DocumentReadReport, Reveal, audit_csv, audit_document_read, audit_log, audit_reveal,
 };
+pub use displays::{
+    AddDisplay, DISPLAY_COOKIE, DisplaySignedIn, EnrollDisplay, add_display, displays,
+    enroll_display, revoke_display,
+};
 pub use exchange::{export_retry, export_state, import_state};
 pub use forms::{form, forms};
 pub use kiosks::{Enroll, enroll_kiosk, kiosk, revoke_kiosk};
 pub use layouts::transfer_certificate_layout;
+pub use queue::{absent, board, call, department_queue, done, recall, reserve_block, wait};
 pub use residents::{ResidentAnswer, ResidentSearch, household, search_residents};
 pub use session::{Keyed, Nonce, SignIn, sign_in, sign_in_nonce, sign_out, whoami};
 pub use stats::{StatsQuery, stats, stats_csv};

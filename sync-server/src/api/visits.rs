@@ -18,11 +18,29 @@ use crate::store::{VisitRecord, department_grantee};
 #[derive(Debug, serde::Deserialize)]
 pub struct RegisterVisit {
     visit_id: String,
+    /// A number the kiosk gave offline from its reserved block (kiosks only), with the day
+    /// of the block and when it was taken.
+    #[serde(default)]
+    reserved: Option<Reserved>,
+}
+
+/// A number a kiosk gave offline (see `POST /api/queue/blocks`).
+#[derive(Debug, serde::Deserialize)]
+pub struct Reserved {
+    /// The reception number.
+    number: u32,
+    /// The day of its block, YYYY-MM-DD.
+    day: String,
+    /// When the citizen took it, ms since the epoch.
+    taken_at: i64,
 }
 
 /// `POST /api/visits`: registers a visit document and gives it the day's reception number
 /// (a kiosk or staff). The visit is granted to whoever registers it first: a kiosk's to the
-/// kiosk and to 市民課, where citizens are received; staff's to their 課.
+/// kiosk and to 市民課, where citizens are received; staff's to their 課. A kiosk registers a
+/// visit it numbered offline with `reserved` (the number must be in a block reserved for it,
+/// 400 otherwise; 409-like refusals answer 400 too, naming the number). The visit joins the
+/// queue (受付・呼出) of the 窓口 it waits at.
 pub async fn register_visit(
     State(app): State<AppState>,
     caller: Caller,
@@ -39,9 +57,31 @@ pub async fn register_visit(
         Caller::Kiosk(_) => vec![caller.grantee(), department_grantee("shimin")],
         Caller::Staff(_) => vec![caller.grantee()],
     };
-    let record = tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now, &grants))
-        .await
-        .map_err(|_| ApiError::Task)??;
+    let record = match (body.reserved, &caller) {
+        (None, _) => {
+            tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now, &grants))
+                .await
+                .map_err(|_| ApiError::Task)??
+        }
+        (Some(reserved), Caller::Kiosk(kiosk)) => {
+            let kiosk_id = kiosk.id.clone();
+            tokio::task::spawn_blocking(move || {
+                store.register_reserved_visit(
+                    &id,
+                    &reserved.day,
+                    reserved.number,
+                    &kiosk_id,
+                    reserved.taken_at.min(now),
+                    &grants,
+                )
+            })
+            .await
+            .map_err(|_| ApiError::Task)??
+            .map_err(|refusal| ApiError::BadRequest(refusal.to_string()))?
+        }
+        (Some(_), Caller::Staff(_)) => return Err(ApiError::Forbidden),
+    };
+    app.hub.registered(id, record.created_at).await;
     tracing::info!(
         reception_number = record.reception_number,
         "visit registered"

@@ -103,6 +103,10 @@ struct DocEntry {
     /// The 課 the visit was at when last settled (`None` until known), so that a move
     /// between 課 (handed on, taken back) is audited once, when it arrives.
     at_department: Option<Department>,
+    /// Where the visit was last placed in the queue (`None` until placed; `Some(None)`: it
+    /// left the queue, completed or cancelled), so the store is asked again only when that
+    /// changes.
+    queue_stop: Option<Option<shared_model::queue::Wanted>>,
 }
 
 /// Counters for the status page and tests.

@@ -31,6 +31,7 @@ impl Hub {
         let Some(doc) = doc.as_mut() else {
             return Ok(());
         };
+        let changed = doc.get_heads() != *saved_heads;
         // The reconciler: forms a counter asked to confirm are decided here, by the server
         // alone, and the decision goes back to every client in the document. A confirmed form
         // that goes to the core system gets its outbox record in the same transaction.
@@ -105,6 +106,12 @@ impl Hub {
                 .await?;
         }
         self.audit_move(document_id, entry, department, &by).await;
+        // The queue follows the document: handed on, the visit joins the next 課's queue
+        // with its number; still waiting, it waits at the 窓口 its procedures now need.
+        if changed || entry.queue_stop.is_none() {
+            let now = crate::clock::now_ms();
+            self.place_in_queue_with(document_id, entry, now).await;
+        }
         self.persist(document_id, entry, outbox).await?;
         self.broadcast(document_id, entry);
         Ok(())
@@ -232,6 +239,74 @@ impl Hub {
         Ok(changed)
     }
 
+    /// After a visit was registered: its grants are read again from the store (a kiosk's
+    /// document refused before its registration reached the server — numbered offline —
+    /// is reachable now), and it is placed in the queue of the 窓口 it waits at (see
+    /// [`queue_stop`]), having joined at `joined_at`. The queue is placed again after every
+    /// change ([`Hub::settle`]); a document not registered is left alone.
+    pub async fn registered(&self, document_id: DocumentId, joined_at: i64) {
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        entry.grants = None;
+        if self.ensure_loaded(document_id, &mut entry).await.is_err() {
+            return;
+        }
+        entry.queue_stop = None;
+        self.place_in_queue_with(document_id, &mut entry, joined_at)
+            .await;
+    }
+
+    /// After a counter finished a visit's ticket (対応終了, or it called the next number):
+    /// the visit is placed again, so with a procedure still open at another 窓口 of the 課
+    /// it goes on to wait there (see [`shared_model::queue::placement`]).
+    pub async fn requeue(&self, visit_id: &str) {
+        let Ok(document_id) = visit_id.parse::<DocumentId>() else {
+            return;
+        };
+        let entry = self.entry(document_id);
+        let mut entry = entry.lock().await;
+        if self.ensure_loaded(document_id, &mut entry).await.is_err() {
+            return;
+        }
+        entry.queue_stop = None;
+        let now = crate::clock::now_ms();
+        self.place_in_queue_with(document_id, &mut entry, now).await;
+    }
+
+    async fn place_in_queue_with(
+        &self,
+        document_id: DocumentId,
+        entry: &mut DocEntry,
+        joined_at: i64,
+    ) {
+        let wanted = queue_stop(entry.doc.as_ref());
+        if entry.queue_stop.as_ref() == Some(&wanted) {
+            return;
+        }
+        let keep = wanted.clone();
+        let store = self.store.clone();
+        let now = crate::clock::now_ms();
+        let placed = tokio::task::spawn_blocking(move || match wanted {
+            Some(wanted) => store.queue_place(&document_id, &wanted, joined_at, now),
+            None => store
+                .queue_leave(&document_id, now)
+                .map(|_| Some(shared_model::queue::Placement::Stay)),
+        })
+        .await;
+        match placed {
+            Ok(Ok(Some(placement))) => {
+                if placement != shared_model::queue::Placement::Stay {
+                    tracing::info!(%document_id, ?placement, "queue");
+                }
+                entry.queue_stop = Some(keep);
+            }
+            // Not registered yet: placed when it is.
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "queue placement failed"),
+            Err(_) => tracing::error!("queue placement task died"),
+        }
+    }
+
     /// A visit that moved between 課 (handed on, or taken back with 「取り戻す」) is audited
     /// with its 受付番号 and both 課. A visit no 課 has taken yet is at 市民課.
     async fn audit_move(
@@ -274,4 +349,37 @@ impl Hub {
         })
         .await;
     }
+}
+
+/// The 窓口 a visit document waits at: the 課 handling it (市民課 before any) and there the
+/// 窓口 of its first chosen procedure still open (else its first); none once it is completed
+/// or cancelled
+/// ([`shared_model::queue::wanted_stop`]). A document not (yet) readable as a visit waits at
+/// 市民課's first 窓口. (Read from a copy: reading a visit may migrate an old document, which
+/// must not happen to the server's own.)
+fn queue_stop(doc: Option<&automerge::AutoCommit>) -> Option<shared_model::queue::Wanted> {
+    let catalog = shared_model::catalog::Catalog::builtin();
+    let visit = doc.and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok());
+    let department = doc
+        .and_then(shared_model::handling_department)
+        .unwrap_or(Department::Shimin);
+    let (plan, open, state) = match &visit {
+        Some(v) => {
+            let plan = v.chosen_procedures();
+            let statuses = v.form_statuses();
+            // Open: a form not yet settled (確認済み and after, or refused).
+            let open = plan
+                .iter()
+                .filter(|p| {
+                    p.forms
+                        .iter()
+                        .any(|f| !statuses.get(f).is_some_and(|s| s.state.is_settled()))
+                })
+                .cloned()
+                .collect();
+            (plan, open, v.state())
+        }
+        None => (Vec::new(), Vec::new(), shared_model::VisitState::Received),
+    };
+    shared_model::queue::wanted_stop(catalog, department, &plan, &open, state)
 }

@@ -20,6 +20,7 @@ mod audit;
 mod chunks;
 mod imports;
 pub mod outbox;
+mod queue;
 mod residents;
 mod staff;
 mod visits;
@@ -31,6 +32,7 @@ pub use imports::ImportedFile;
 pub use outbox::{
     Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
 };
+pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, ReservedRefusal, ServingAction};
 pub use residents::ResidentQuery;
 pub use staff::{Role, SessionLookup, StaffRecord};
 pub use visits::VisitRecord;
@@ -116,6 +118,7 @@ impl Store {
             audit::SCHEMA,
             outbox::SCHEMA,
             access::SCHEMA,
+            queue::SCHEMA,
         ] {
             conn.execute_batch(schema)?;
         }

@@ -49,8 +49,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Registers a visit and gives it the day's next reception number; registering the same
-    /// visit again returns the number it already has.
+    /// Registers a visit and gives it the day's next reception number (skipping the blocks
+    /// reserved for kiosks); registering the same visit again returns the number it already
+    /// has.
     pub fn register_visit(
         &self,
         doc_id: &DocumentId,
@@ -82,11 +83,8 @@ impl Store {
                 created_at,
             },
             None => {
-                let next: u32 = tx.query_row(
-                    "SELECT COALESCE(MAX(reception_number), 0) + 1 FROM visits WHERE day = ?1",
-                    params![day],
-                    |r| r.get(0),
-                )?;
+                // Past the numbers kiosks reserved to give offline.
+                let next = super::queue::next_number(&tx, day)?;
                 tx.execute(
                     "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![id, day, next, now_ms],

@@ -1,5 +1,6 @@
 mod audit_log;
 mod day_statistics;
+mod display_list;
 mod exchange_status;
 mod terminal_list;
 
@@ -9,6 +10,7 @@ use yew::prelude::*;
 
 use self::audit_log::AuditLog;
 use self::day_statistics::DayStatistics;
+use self::display_list::DisplayList;
 use self::exchange_status::ExchangeStatus;
 use self::terminal_list::TerminalList;
 use super::sign_in::SignIn;
@@ -63,7 +65,7 @@ pub fn admin_page() -> Html {
     };
     let is_admin = app.staff.as_ref().is_some_and(|s| s.is_admin());
     let admin_only = if is_admin {
-        html! { <><TerminalList /><DayStatistics /><ExchangeStatus /><AuditLog /></> }
+        html! { <><TerminalList /><DisplayList /><DayStatistics /><ExchangeStatus /><AuditLog /></> }
     } else {
         let sign_in = app.staff.is_none().then(|| html! { <SignIn /> });
         html! {

@@ -5,6 +5,7 @@ mod id_card_scanner;
 mod item_input;
 mod navi_panel;
 mod print_view;
+mod queue_panel;
 mod resident_lookup;
 mod signature_pad;
 mod transfer_certificate;
@@ -22,6 +23,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use self::queue_panel::QueuePanel;
 use self::visit_screen::VisitScreen;
 use crate::api::{self, ApiError, VisitRecord};
 use crate::context::AppContext;
@@ -213,6 +215,7 @@ pub fn counter_home() -> Html {
                     <button type="submit">{ ja(Text::CounterOpen) }</button>
                 </form>
             </div>
+            <QueuePanel />
             <details class="shortcuts">
                 <summary>{ ja(Text::ShortcutsTitle) }</summary>
                 <dl>{ for shortcuts }</dl>

@@ -1,6 +1,7 @@
 use shared_model::language::Language;
 use yew::prelude::*;
 
+use super::queue_wait::QueueWait;
 use super::{KioskAction, KioskContext};
 use crate::i18n::kiosk::{Say, say};
 
@@ -29,6 +30,7 @@ pub fn language_choice() -> Html {
             </h2>
             <p class="lead">{ say(Language::Ja, Say::Welcome) }</p>
             <ul class="language-list" aria-labelledby="kiosk-language-title">{ for buttons }</ul>
+            <QueueWait />
         </div>
     }
 }

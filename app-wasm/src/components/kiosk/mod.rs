@@ -14,6 +14,7 @@ mod item_field;
 mod language_choice;
 mod plan;
 mod questions;
+mod queue_wait;
 mod slip;
 mod state;
 
@@ -62,6 +63,7 @@ pub fn kiosk() -> Html {
         // one says so to citizens in their words, and waits for staff.
         let (repo, app) = (repo.clone(), app.clone());
         use_effect_with((), move |_| {
+            crate::reception::resume(&repo);
             spawn_local(async move {
                 match api::kiosk().await {
                     Ok(kiosk) => {
@@ -148,7 +150,9 @@ pub fn kiosk() -> Html {
             let (kiosk, repo) = (kiosk.clone(), repo.clone());
             let id = DocumentId::random();
             spawn_local(async move {
-                match api::register_visit(&id.to_string()).await {
+                // The server's next number, or offline one of the block it reserved for
+                // this kiosk (registered once the network is back).
+                match crate::reception::take_number(id, &repo).await {
                     Ok(record) => {
                         let number = record.reception_number.to_string();
                         repo.send(Command::Create {

@@ -2,6 +2,7 @@ use shared_model::navi::Navi;
 use yew::prelude::*;
 
 use super::event_choice::BackButton;
+use super::queue_wait::QueueWait;
 use super::{KioskContext, Step, use_language};
 use crate::i18n::kiosk::{Say, label, official, say, say_with};
 
@@ -81,6 +82,7 @@ pub fn plan_view(props: &PlanViewProps) -> Html {
         <div class="kiosk-step">
             <h2 class="step-title" tabindex="-1">{ say(language, Say::PlanTitle) }</h2>
             { body }
+            <QueueWait />
             <p class="notice" role="status">
                 { if props.offline { say(language, Say::Offline) } else { html! {} } }
             </p>

@@ -1,0 +1,740 @@
+//! The queue of the day (受付・呼出): one ticket per visit and 窓口 it waits at, the blocks of
+//! reception numbers reserved for kiosks to give offline, and the waiting-room displays'
+//! device tokens. The rules (order, next to call, estimates, placement) are
+//! [`shared_model::queue`]'s; here they are applied in one write transaction each, so two
+//! counters calling at once never call the same number.
+//!
+//! The queue holds numbers, 窓口 and times only: no name, nothing of a person.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use shared_model::DocumentId;
+use shared_model::catalog::Department;
+use shared_model::queue::{self, NumberBlock, Placement, Stop, Ticket, TicketState, Wanted};
+
+use super::{Store, StoreError};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    id              INTEGER PRIMARY KEY,
+    day             TEXT    NOT NULL,
+    visit_id        TEXT    NOT NULL,
+    number          INTEGER NOT NULL,
+    department      TEXT    NOT NULL,
+    counter         INTEGER NOT NULL,
+    joined_at       INTEGER NOT NULL,
+    called_at       INTEGER,
+    first_called_at INTEGER,
+    done_at         INTEGER,
+    absent          INTEGER NOT NULL DEFAULT 0,
+    call_seq        INTEGER
+);
+CREATE INDEX IF NOT EXISTS queue_tickets_day ON queue_tickets (day);
+CREATE INDEX IF NOT EXISTS queue_tickets_visit ON queue_tickets (visit_id);
+CREATE TABLE IF NOT EXISTS number_blocks (
+    day         TEXT    NOT NULL,
+    first       INTEGER NOT NULL,
+    last        INTEGER NOT NULL,
+    kiosk_id    TEXT    NOT NULL,
+    reserved_at INTEGER NOT NULL,
+    PRIMARY KEY (day, first)
+);
+CREATE TABLE IF NOT EXISTS displays (
+    id          TEXT    PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    token_hash  TEXT    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// The most numbers one block may reserve.
+pub const MAX_BLOCK: u32 = 200;
+
+/// A waiting-room display (a TV in the hall: a device, not a person).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayRecord {
+    /// Its id.
+    pub id: String,
+    /// Where it hangs (「1階 待合」).
+    pub name: String,
+}
+
+/// A display as the administrators' list shows it (`GET /api/displays`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayListing {
+    /// The display.
+    #[serde(flatten)]
+    pub display: DisplayRecord,
+    /// Whether it was taken out of service.
+    pub revoked: bool,
+    /// When it was added (or last given a new token), ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Why a visit could not be registered under a number a kiosk gave offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReservedRefusal {
+    /// The number is not in a block reserved for this kiosk on that day.
+    #[error("reception number {0} is not in a block reserved for this kiosk on that day")]
+    NotReserved(u32),
+    /// Another visit already has the number that day.
+    #[error("reception number {0} is already another visit's")]
+    Taken(u32),
+}
+
+const TICKET_COLUMNS: &str = "number, visit_id, department, counter, joined_at, called_at,
+    first_called_at, done_at, absent, call_seq, id";
+
+fn ticket_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Ticket, i64)> {
+    let department: String = r.get(2)?;
+    Ok((
+        Ticket {
+            number: r.get(0)?,
+            visit_id: r.get(1)?,
+            stop: Stop::new(
+                Department::from_name(&department).unwrap_or(Department::Shimin),
+                r.get(3)?,
+            ),
+            joined_at: r.get(4)?,
+            called_at: r.get(5)?,
+            first_called_at: r.get(6)?,
+            done_at: r.get(7)?,
+            absent: r.get(8)?,
+            call_seq: r.get(9)?,
+        },
+        r.get(10)?,
+    ))
+}
+
+fn tickets_where(
+    tx: &rusqlite::Connection,
+    clause: &str,
+    value: &str,
+) -> Result<Vec<(Ticket, i64)>, StoreError> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE {clause} = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![value], ticket_of)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn next_seq(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(call_seq), 0) + 1 FROM queue_tickets",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn blocks_of(tx: &rusqlite::Connection, day: &str) -> Result<Vec<NumberBlock>, StoreError> {
+    let mut stmt =
+        tx.prepare_cached("SELECT day, first, last FROM number_blocks WHERE day = ?1")?;
+    let rows = stmt.query_map(params![day], |r| {
+        Ok(NumberBlock {
+            day: r.get(0)?,
+            first: r.get(1)?,
+            last: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The day's next reception number at the server: past every number given and every block
+/// reserved ([`queue::next_number`]).
+pub(super) fn next_number(tx: &rusqlite::Connection, day: &str) -> Result<u32, StoreError> {
+    let highest: Option<u32> = tx.query_row(
+        "SELECT MAX(reception_number) FROM visits WHERE day = ?1",
+        params![day],
+        |r| r.get(0),
+    )?;
+    Ok(queue::next_number(highest, &blocks_of(tx, day)?))
+}
+
+impl Store {
+    /// The day's tickets (every state), in the order they were made.
+    pub fn queue_tickets(&self, day: &str) -> Result<Vec<Ticket>, StoreError> {
+        Ok(tickets_where(&self.reader(), "day", day)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect())
+    }
+
+    /// Places a registered visit in the queue of `wanted` ([`queue::placement`]): it joins
+    /// (at `joined_at`) if it has no ticket yet, was handed on from another 課 (whose open
+    /// ticket is then done at `now_ms`) or goes on to another 窓口 of its 課, or its waiting
+    /// ticket moves to the 窓口 its procedures now need. Returns what was done; `None` for a
+    /// visit not registered.
+    pub fn queue_place(
+        &self,
+        doc_id: &DocumentId,
+        wanted: &Wanted,
+        joined_at: i64,
+        now_ms: i64,
+    ) -> Result<Option<Placement>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = doc_id.to_string();
+        let registered: Option<(String, u32)> = tx
+            .query_row(
+                "SELECT day, reception_number FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((day, number)) = registered else {
+            return Ok(None);
+        };
+        let mine = tickets_where(&tx, "visit_id", &id)?;
+        let tickets: Vec<Ticket> = mine.iter().map(|(t, _)| t.clone()).collect();
+        let placement = queue::placement(&tickets, wanted);
+        match placement {
+            Placement::Stay => {}
+            Placement::MoveCounter(stop) => {
+                tx.execute(
+                    "UPDATE queue_tickets SET counter = ?1
+                     WHERE visit_id = ?2 AND department = ?3 AND called_at IS NULL
+                       AND done_at IS NULL",
+                    params![stop.counter, id, stop.department.as_str()],
+                )?;
+            }
+            Placement::Join(stop) => {
+                tx.execute(
+                    "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
+                    params![now_ms, id],
+                )?;
+                tx.execute(
+                    "INSERT INTO queue_tickets (day, visit_id, number, department, counter, joined_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        day,
+                        id,
+                        number,
+                        stop.department.as_str(),
+                        stop.counter,
+                        joined_at
+                    ],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(Some(placement))
+    }
+
+    /// A visit completed or cancelled leaves the queue: its open tickets are done at
+    /// `now_ms`. Returns how many were.
+    pub fn queue_leave(&self, doc_id: &DocumentId, now_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
+            params![now_ms, doc_id.to_string()],
+        )?)
+    }
+
+    /// A counter at `stop` calls: the ticket it was serving (called there) is done, and the
+    /// ticket with `number` at its 課 (waiting or absent, at any of its 窓口: it is called
+    /// to this one) or else the next in line at `stop` is called. `None` when nobody is to
+    /// be called (the ticket served stays as it was).
+    pub fn queue_call(
+        &self,
+        day: &str,
+        stop: Stop,
+        number: Option<u32>,
+        now_ms: i64,
+    ) -> Result<Option<Called>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let all = tickets_where(&tx, "day", day)?;
+        let tickets: Vec<Ticket> = all.iter().map(|(t, _)| t.clone()).collect();
+        let chosen = match number {
+            Some(n) => all.iter().find(|(t, _)| {
+                t.number == n
+                    && t.stop.department == stop.department
+                    && matches!(t.state(), TicketState::Waiting | TicketState::Absent)
+            }),
+            None => queue::next_to_call(&tickets, stop)
+                .and_then(|next| all.iter().find(|(t, _)| t == next)),
+        };
+        let Some((_, row)) = chosen else {
+            return Ok(None);
+        };
+        let finished: Vec<String> = all
+            .iter()
+            .filter(|(t, r)| t.stop == stop && t.state() == TicketState::Called && r != row)
+            .map(|(t, _)| t.visit_id.clone())
+            .collect();
+        tx.execute(
+            "UPDATE queue_tickets SET done_at = ?1
+             WHERE day = ?2 AND department = ?3 AND counter = ?4 AND id != ?5
+               AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0",
+            params![now_ms, day, stop.department.as_str(), stop.counter, row],
+        )?;
+        let seq = next_seq(&tx)?;
+        tx.execute(
+            "UPDATE queue_tickets SET counter = ?1, called_at = ?2,
+                 first_called_at = COALESCE(first_called_at, ?2), absent = 0, call_seq = ?3
+             WHERE id = ?4",
+            params![stop.counter, now_ms, seq, row],
+        )?;
+        let called = tx.query_row(
+            &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = ?1"),
+            params![row],
+            ticket_of,
+        )?;
+        tx.commit()?;
+        Ok(Some(Called {
+            ticket: called.0,
+            finished,
+        }))
+    }
+
+    /// What a counter at `stop` does to the ticket it is serving (called there, not yet
+    /// done): `Recall` calls it again (a new call for the displays), `Absent` marks it 不在,
+    /// `Done` marks it handled. `None` when the counter serves nobody.
+    pub fn queue_serving(
+        &self,
+        day: &str,
+        stop: Stop,
+        action: ServingAction,
+        now_ms: i64,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let serving: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM queue_tickets
+                 WHERE day = ?1 AND department = ?2 AND counter = ?3
+                   AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0
+                 ORDER BY call_seq DESC LIMIT 1",
+                params![day, stop.department.as_str(), stop.counter],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(row) = serving else {
+            return Ok(None);
+        };
+        match action {
+            ServingAction::Recall => {
+                let seq = next_seq(&tx)?;
+                tx.execute(
+                    "UPDATE queue_tickets SET called_at = ?1, call_seq = ?2 WHERE id = ?3",
+                    params![now_ms, seq, row],
+                )?;
+            }
+            ServingAction::Absent => {
+                tx.execute(
+                    "UPDATE queue_tickets SET absent = 1 WHERE id = ?1",
+                    params![row],
+                )?;
+            }
+            ServingAction::Done => {
+                tx.execute(
+                    "UPDATE queue_tickets SET done_at = ?1 WHERE id = ?2",
+                    params![now_ms, row],
+                )?;
+            }
+        }
+        let ticket = tx.query_row(
+            &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = ?1"),
+            params![row],
+            ticket_of,
+        )?;
+        tx.commit()?;
+        Ok(Some(ticket.0))
+    }
+
+    /// Reserves the day's next `count` reception numbers (1..=[`MAX_BLOCK`]) for a kiosk to
+    /// give while offline; the counters' numbering skips them from then on.
+    pub fn reserve_block(
+        &self,
+        day: &str,
+        kiosk_id: &str,
+        count: u32,
+        now_ms: i64,
+    ) -> Result<NumberBlock, StoreError> {
+        let count = count.clamp(1, MAX_BLOCK);
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let first = next_number(&tx, day)?;
+        let last = first + count - 1;
+        tx.execute(
+            "INSERT INTO number_blocks (day, first, last, kiosk_id, reserved_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![day, first, last, kiosk_id, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(NumberBlock {
+            day: day.to_owned(),
+            first,
+            last,
+        })
+    }
+
+    /// Registers a visit under a number a kiosk gave offline from its reserved block, taken
+    /// at `taken_at` (its time of reception). Registering the same visit again returns its
+    /// record; the number must be in a block of this kiosk on that day and no other visit's.
+    pub fn register_reserved_visit(
+        &self,
+        doc_id: &DocumentId,
+        day: &str,
+        number: u32,
+        kiosk_id: &str,
+        taken_at: i64,
+        grants: &[String],
+    ) -> Result<Result<super::VisitRecord, ReservedRefusal>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = doc_id.to_string();
+        let existing = tx
+            .query_row(
+                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+                params![id],
+                |r| {
+                    Ok(super::VisitRecord {
+                        visit_id: id.clone(),
+                        day: r.get(0)?,
+                        reception_number: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        if let Some(record) = existing {
+            return Ok(Ok(record));
+        }
+        let reserved: bool = tx
+            .prepare_cached(
+                "SELECT 1 FROM number_blocks WHERE day = ?1 AND kiosk_id = ?2
+                   AND first <= ?3 AND last >= ?3",
+            )?
+            .exists(params![day, kiosk_id, number])?;
+        if !reserved {
+            return Ok(Err(ReservedRefusal::NotReserved(number)));
+        }
+        let taken: bool = tx
+            .prepare_cached("SELECT 1 FROM visits WHERE day = ?1 AND reception_number = ?2")?
+            .exists(params![day, number])?;
+        if taken {
+            return Ok(Err(ReservedRefusal::Taken(number)));
+        }
+        tx.execute(
+            "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, day, number, taken_at],
+        )?;
+        for grantee in grants {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)",
+            )?
+            .execute(params![id, grantee])?;
+        }
+        tx.commit()?;
+        Ok(Ok(super::VisitRecord {
+            visit_id: id,
+            reception_number: number,
+            day: day.to_owned(),
+            created_at: taken_at,
+        }))
+    }
+
+    /// Adds a waiting-room display under the hash of its device token.
+    pub fn put_display(
+        &self,
+        display: &DisplayRecord,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO displays (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
+            params![display.id, display.name, token_hash, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// The display holding the token with this hash: `Ok(Some)` for one in service,
+    /// `Err(id)` for a revoked one, `Ok(None)` for a token the server never issued.
+    pub fn display(
+        &self,
+        token_hash: &str,
+    ) -> Result<Result<Option<DisplayRecord>, String>, StoreError> {
+        let found = self
+            .reader()
+            .query_row(
+                "SELECT id, name, revoked FROM displays WHERE token_hash = ?1",
+                params![token_hash],
+                |r| {
+                    Ok((
+                        DisplayRecord {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                        },
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(match found {
+            Some((display, true)) => Err(display.id),
+            Some((display, false)) => Ok(Some(display)),
+            None => Ok(None),
+        })
+    }
+
+    /// Every display added, with whether it was revoked, by id.
+    pub fn displays(&self) -> Result<Vec<DisplayListing>, StoreError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare("SELECT id, name, revoked, created_at FROM displays ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DisplayListing {
+                display: DisplayRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                },
+                revoked: r.get(2)?,
+                created_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a display: its token opens nothing from then on. Whether there was one.
+    pub fn revoke_display(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("UPDATE displays SET revoked = 1 WHERE id = ?1", params![id])?
+            > 0)
+    }
+}
+
+/// What [`Store::queue_call`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Called {
+    /// The ticket called.
+    pub ticket: Ticket,
+    /// The visits whose ticket at that 窓口 the call finished (the one it was serving).
+    pub finished: Vec<String>,
+}
+
+/// What a counter does to the ticket it serves ([`Store::queue_serving`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServingAction {
+    /// Call it again.
+    Recall,
+    /// 不在: nobody came.
+    Absent,
+    /// Handled.
+    Done,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: &str = "2026-11-30";
+    const SHIMIN_7: Stop = Stop {
+        department: Department::Shimin,
+        counter: 7,
+    };
+    const HOKEN_9: Stop = Stop {
+        department: Department::HokenNenkin,
+        counter: 9,
+    };
+
+    fn call(
+        store: &Store,
+        day: &str,
+        stop: Stop,
+        number: Option<u32>,
+        now: i64,
+    ) -> Result<Option<Ticket>, StoreError> {
+        Ok(store.queue_call(day, stop, number, now)?.map(|c| c.ticket))
+    }
+
+    fn at_(stop: Stop) -> Wanted {
+        Wanted {
+            department: stop.department,
+            open: vec![stop.counter],
+            fallback: stop.counter,
+        }
+    }
+
+    fn registered(store: &Store, at: i64) -> (DocumentId, u32) {
+        let id = DocumentId::random();
+        let record = store.register_visit(&id, DAY, at, &[]).unwrap();
+        store.queue_place(&id, &at_(SHIMIN_7), at, at).unwrap();
+        (id, record.reception_number)
+    }
+
+    #[test]
+    fn counters_call_in_order_and_never_the_same_number_twice() {
+        let store = Store::in_memory().unwrap();
+        let (_, one) = registered(&store, 1);
+        let (_, two) = registered(&store, 2);
+        let first = call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        assert_eq!(first.number, one);
+        // The same 窓口 calling again closes the first as handled.
+        let second = call(&store, DAY, SHIMIN_7, None, 11).unwrap().unwrap();
+        assert_eq!(second.number, two);
+        assert_eq!(call(&store, DAY, SHIMIN_7, None, 12).unwrap(), None);
+        let tickets = store.queue_tickets(DAY).unwrap();
+        assert_eq!(tickets[0].state(), TicketState::Done);
+        assert_eq!(tickets[0].handling_ms(), Some(1));
+        assert_eq!(tickets[1].state(), TicketState::Called);
+    }
+
+    #[test]
+    fn recall_absent_and_a_chosen_number() {
+        let store = Store::in_memory().unwrap();
+        let (_, one) = registered(&store, 1);
+        let (_, two) = registered(&store, 2);
+        // Two is chosen before one.
+        let called = call(&store, DAY, SHIMIN_7, Some(two), 10).unwrap().unwrap();
+        assert_eq!(called.number, two);
+        let recalled = store
+            .queue_serving(DAY, SHIMIN_7, ServingAction::Recall, 20)
+            .unwrap()
+            .unwrap();
+        assert!(recalled.call_seq > called.call_seq);
+        assert_eq!(recalled.first_called_at, Some(10));
+        let absent = store
+            .queue_serving(DAY, SHIMIN_7, ServingAction::Absent, 30)
+            .unwrap()
+            .unwrap();
+        assert_eq!(absent.state(), TicketState::Absent);
+        // Nobody is served now.
+        assert_eq!(
+            store
+                .queue_serving(DAY, SHIMIN_7, ServingAction::Done, 31)
+                .unwrap(),
+            None
+        );
+        // The absent one is called again by its number; then one by the next key.
+        let again = call(&store, DAY, SHIMIN_7, Some(two), 40).unwrap().unwrap();
+        assert_eq!(again.state(), TicketState::Called);
+        let next = call(&store, DAY, SHIMIN_7, None, 50).unwrap().unwrap();
+        assert_eq!(next.number, one);
+        // A number not waiting at this 課 is not called.
+        assert_eq!(call(&store, DAY, SHIMIN_7, Some(99), 60).unwrap(), None);
+    }
+
+    #[test]
+    fn a_visit_handed_on_keeps_its_number_at_the_next_department() {
+        let store = Store::in_memory().unwrap();
+        let (id, number) = registered(&store, 1);
+        call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        assert_eq!(
+            store.queue_place(&id, &at_(HOKEN_9), 20, 20).unwrap(),
+            Some(Placement::Join(HOKEN_9))
+        );
+        // Settling the same document again changes nothing.
+        assert_eq!(
+            store.queue_place(&id, &at_(HOKEN_9), 21, 21).unwrap(),
+            Some(Placement::Stay)
+        );
+        let tickets = store.queue_tickets(DAY).unwrap();
+        assert_eq!(tickets.len(), 2);
+        assert_eq!(tickets[0].handling_ms(), Some(10));
+        assert_eq!(tickets[1].number, number);
+        assert_eq!(tickets[1].stop, HOKEN_9);
+        let called = call(&store, DAY, HOKEN_9, None, 30).unwrap().unwrap();
+        assert_eq!(called.number, number);
+        // Completed at 保険年金課, it leaves the queue.
+        assert_eq!(store.queue_leave(&id, 40).unwrap(), 1);
+        let tickets = store.queue_tickets(DAY).unwrap();
+        assert_eq!(tickets[1].state(), TicketState::Done);
+        assert_eq!(tickets[1].handling_ms(), Some(10));
+        // An unregistered document has no place in the queue.
+        assert_eq!(
+            store
+                .queue_place(&DocumentId::random(), &at_(HOKEN_9), 1, 1)
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn handled_at_one_counter_the_visit_goes_on_to_the_next_of_its_department() {
+        let store = Store::in_memory().unwrap();
+        let (id, number) = registered(&store, 1);
+        let (other, _) = registered(&store, 2);
+        let called = store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        assert_eq!(called.ticket.number, number);
+        // The next call at 7 finishes the first visit there; with 印鑑登録 open at 5, it
+        // goes on to wait at 5 under its number.
+        let next = store.queue_call(DAY, SHIMIN_7, None, 20).unwrap().unwrap();
+        assert_eq!(next.ticket.visit_id, other.to_string());
+        assert_eq!(next.finished, [id.to_string()]);
+        // Its procedures: 転入 at 7, 印鑑登録 at 5, both open.
+        let wanted = Wanted {
+            department: Department::Shimin,
+            open: vec![7, 5],
+            fallback: 7,
+        };
+        let at_5 = Stop::new(Department::Shimin, 5);
+        assert_eq!(
+            store.queue_place(&id, &wanted, 20, 20).unwrap(),
+            Some(Placement::Join(at_5))
+        );
+        let called = call(&store, DAY, at_5, None, 30).unwrap().unwrap();
+        assert_eq!(called.number, number);
+    }
+
+    #[test]
+    fn reserved_blocks_are_skipped_by_the_counters_and_kept_for_their_kiosk() {
+        let store = Store::in_memory().unwrap();
+        let (_, one) = registered(&store, 1);
+        assert_eq!(one, 1);
+        let block = store.reserve_block(DAY, "kiosk-1f", 5, 2).unwrap();
+        assert_eq!((block.first, block.last), (2, 6));
+        let (_, next) = registered(&store, 3);
+        assert_eq!(next, 7);
+        let offline = DocumentId::random();
+        let record = store
+            .register_reserved_visit(&offline, DAY, 2, "kiosk-1f", 1, &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!((record.reception_number, record.created_at), (2, 1));
+        // Registered again (a retry after a lost answer): the same record.
+        assert_eq!(
+            store
+                .register_reserved_visit(&offline, DAY, 2, "kiosk-1f", 1, &[])
+                .unwrap(),
+            Ok(record)
+        );
+        // Another visit cannot take the same number, another kiosk not this block.
+        assert_eq!(
+            store
+                .register_reserved_visit(&DocumentId::random(), DAY, 2, "kiosk-1f", 1, &[])
+                .unwrap(),
+            Err(ReservedRefusal::Taken(2))
+        );
+        assert_eq!(
+            store
+                .register_reserved_visit(&DocumentId::random(), DAY, 3, "kiosk-2f", 1, &[])
+                .unwrap(),
+            Err(ReservedRefusal::NotReserved(3))
+        );
+        assert_eq!(
+            store
+                .register_reserved_visit(&DocumentId::random(), DAY, 7, "kiosk-1f", 1, &[])
+                .unwrap(),
+            Err(ReservedRefusal::NotReserved(7))
+        );
+    }
+
+    #[test]
+    fn a_revoked_display_opens_nothing() {
+        let store = Store::in_memory().unwrap();
+        let display = DisplayRecord {
+            id: "hall-1f".into(),
+            name: "1階 待合".into(),
+        };
+        store.put_display(&display, "hash", 1).unwrap();
+        assert_eq!(store.display("hash").unwrap(), Ok(Some(display)));
+        assert_eq!(store.display("other").unwrap(), Ok(None));
+        assert!(store.revoke_display("hall-1f").unwrap());
+        let listed = store.displays().unwrap();
+        assert_eq!((listed.len(), listed[0].revoked), (1, true));
+        assert_eq!(store.display("hash").unwrap(), Err("hall-1f".into()));
+        assert!(!store.revoke_display("no-such").unwrap());
+    }
+}
