@@ -645,13 +645,22 @@ impl Navi {
             .iter()
             .enumerate()
             .map(|(i, &fact)| {
-                // The first fact asked before this one that every rule looking at this one
-                // also needs.
+                // The first fact asked before this one that every rule needing this one also
+                // needs. A rule that only excludes it (`not_facts`: 転入届 without 特例転入)
+                // does not decide: unasked, the fact is no, and that rule applies as it should.
+                let needing: Vec<&&Rule> = rules
+                    .iter()
+                    .filter(|r| r.when.facts.contains(&fact))
+                    .collect();
                 let only_if = asked[..i].iter().copied().find(|&before| {
-                    rules
-                        .iter()
-                        .filter(|r| looks_at(r, fact))
-                        .all(|r| r.when.facts.contains(&before))
+                    if needing.is_empty() {
+                        rules
+                            .iter()
+                            .filter(|r| looks_at(r, fact))
+                            .all(|r| r.when.facts.contains(&before))
+                    } else {
+                        needing.iter().all(|r| r.when.facts.contains(&before))
+                    }
                 });
                 let counted = fact == Fact::CardHolders;
                 Question {
