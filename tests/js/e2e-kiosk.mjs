@@ -18,6 +18,7 @@ import {
   expectEqual,
   CONTEXT_OPTIONS,
   axeAudit,
+  waitControlled,
 } from "./browser.mjs";
 
 const FAMILY = [
@@ -232,7 +233,9 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     for (const needle of [visitId, number && `>${number}<`, NEW_ADDRESS, PREVIOUS_ADDRESS, ...FAMILY.flatMap((p) => [p.name, p.kana])]) {
       if (needle && all.includes(needle)) throw new Error(`the next citizen finds ${needle}`);
     }
-    expectEqual(after.session, "{}", "sessionStorage empty");
+    // sessionStorage holds the kiosk's drafts' key (the tablet's, not the citizen's) and
+    // nothing else.
+    expectEqual(JSON.stringify(Object.keys(JSON.parse(after.session))), '["madoguchi.vault"]', "sessionStorage: the key only");
     // The journey leaves no history entry: Back leaves the kiosk (to the tab's blank page in
     // this browser), and Forward comes back to the first screen, not to the family.
     const entries = await page.evaluate(() => history.length);
@@ -307,6 +310,92 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     expectEqual(await counter.inputValue("#item-person-2-birth-date"), "2016-07-01", "the child's birth date");
     expectEqual(await counter.inputValue("#item-visit-previous-address"), "群馬県伊勢崎市今泉町二丁目410番地", "previous address");
     await counter.close();
+  });
+
+  await steps.step("dates that do not exist are not kept; a date changed at the counter shows at the kiosk", async () => {
+    const tablet = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await tablet.goto(`${server.url}#/kiosk`);
+    await enrolKiosk(tablet, server);
+    await toHousehold(tablet, "ja");
+    await press(tablet, "#kiosk-take-number");
+    await tablet.waitForSelector("#kiosk-person-name-0");
+    const n = (await tablet.textContent("#reception-number")).trim();
+    await type(tablet, "#kiosk-person-name-0", "日付 確認");
+    await pickDate(tablet, "kiosk-person-birth-date-0", "昭和", 64, 1, 7);
+    await tablet.waitForFunction(() => document.querySelector("#kiosk-person-birth-date-0-echo")?.textContent.includes("1989-01-07"));
+    // 昭和64年1月8日 does not exist (平成 began that day): said, and the visit keeps no date.
+    await tablet.selectOption("#kiosk-person-birth-date-0-day", "8");
+    await tablet.waitForFunction(() => document.querySelector("#kiosk-person-birth-date-0-echo")?.textContent.includes("この日はありません"));
+    const counter = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(counter, server);
+    await openByNumber(counter, n, "日付 確認");
+    await counter.waitForFunction(() => document.querySelector("#item-person-0-birth-date")?.value === "", null, { timeout: 15000 });
+    // A birthday after today is refused.
+    await pickDate(tablet, "kiosk-person-birth-date-0", "令和", 30, 1, 1).catch(() => {});
+    const future = await tablet.$("#kiosk-person-birth-date-0-year option[value='30']");
+    if (future) throw new Error("令和30年 is offered for a birth date");
+    // The counter sets the date: the kiosk shows it, and changing its day keeps the rest.
+    await counter.focus("#item-person-0-birth-date");
+    await counter.keyboard.type("1990-12-24");
+    await counter.keyboard.press("Tab");
+    await tablet.waitForFunction(() => document.querySelector("#kiosk-person-birth-date-0-echo")?.textContent.includes("1990-12-24"), null, { timeout: 15000 });
+    await tablet.selectOption("#kiosk-person-birth-date-0-day", "2");
+    await counter.waitForFunction(() => document.querySelector("#item-person-0-birth-date")?.value === "1990-12-02", null, { timeout: 15000 });
+    await counter.close();
+    await tablet.close();
+  });
+
+  await steps.step("a number the server is slow to give goes to nobody after 最初に戻る; a refused one is said", async () => {
+    const tablet = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await tablet.goto(`${server.url}#/kiosk`);
+    await enrolKiosk(tablet, server);
+    await tablet.route("**/api/visits", async (route) => {
+      await new Promise((r) => setTimeout(r, 2000));
+      await route.continue();
+    });
+    await toHousehold(tablet, "en");
+    await press(tablet, "#kiosk-take-number");
+    await press(tablet, "#kiosk-start-over");
+    await press(tablet, "#kiosk-language-ja");
+    await tablet.waitForSelector("#kiosk-event-move");
+    await tablet.waitForTimeout(2500);
+    expectEqual(await tablet.$("#kiosk-event-move") !== null, true, "the next citizen's screen stays theirs");
+    expectEqual(await tablet.$("#reception-number"), null, "no number shown to the next citizen");
+    await tablet.unroute("**/api/visits");
+    await tablet.route("**/api/visits", (route) => route.fulfill({ status: 500, body: "{}" }));
+    await press(tablet, "#kiosk-event-move");
+    await press(tablet, "#kiosk-event-tenkyo");
+    await press(tablet, "#kiosk-next");
+    await press(tablet, "#kiosk-take-number");
+    await tablet.waitForFunction(() => document.querySelector("#kiosk-number-failed")?.textContent.includes("係員"));
+    await axeAudit(steps, tablet, "kiosk-number-failed");
+    await tablet.close();
+  });
+
+  await steps.step("最初に戻る offline, then a reload offline: the family still reaches the counter", async () => {
+    const context = await browser.newContext(CONTEXT_OPTIONS);
+    const tablet = await context.newPage();
+    await tablet.goto(`${server.url}#/kiosk`);
+    await enrolKiosk(tablet, server);
+    await toHousehold(tablet, "ja");
+    await press(tablet, "#kiosk-take-number");
+    await tablet.waitForSelector("#kiosk-person-name-0");
+    const n = (await tablet.textContent("#reception-number")).trim();
+    await waitControlled(tablet);
+    await badge(tablet, "同期済み");
+    await context.setOffline(true);
+    await badge(tablet, "オフライン");
+    await type(tablet, "#kiosk-person-name-0", "停電 次郎");
+    await press(tablet, "#kiosk-start-over");
+    await tablet.reload().catch(() => {});
+    await tablet.waitForSelector("#kiosk-language-ja", { timeout: 20000 });
+    await context.setOffline(false);
+    await badge(tablet, "同期済み");
+    const counter = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
+    await signIn(counter, server);
+    await openByNumber(counter, n, "停電 次郎");
+    await counter.close();
+    await context.close();
   });
 
   await steps.step("two minutes untouched: a countdown, then the first screen, nothing kept", async () => {

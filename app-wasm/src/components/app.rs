@@ -180,9 +180,12 @@ pub fn app() -> Html {
         // Losing and finding the network is said once (the badge itself stays quiet).
         let dispatch = state.dispatcher();
         let seen = use_mut_ref(|| None::<bool>);
+        // Citizens at the kiosk are not told about the server (the kiosk says what matters to
+        // them in their language).
+        let citizens = matches!(state.route, Route::Kiosk);
         use_effect_with(state.sync.online, move |online| {
             let before = seen.borrow_mut().replace(*online);
-            if before.is_some_and(|b| b != *online) {
+            if before.is_some_and(|b| b != *online) && !citizens {
                 let text = if *online {
                     Text::AnnounceOnline
                 } else {

@@ -81,6 +81,14 @@ pub enum Say {
     DestinationAddress,
     MovedOn,
     MovingOn,
+    NoSuchDay,
+    FutureDate,
+    BornOn,
+    InsuranceChangedOn,
+    EventOn,
+    PreviousAddressIfMoved,
+    KioskHeading,
+    SlipClosing,
 }
 
 macro_rules! words {
@@ -101,7 +109,7 @@ macro_rules! words {
 
 impl Say {
     /// Every text (the completeness test walks them).
-    pub const ALL: [Say; 67] = [
+    pub const ALL: [Say; 75] = [
         Say::ChooseLanguage,
         Say::Welcome,
         Say::WhatBringsYou,
@@ -169,6 +177,14 @@ impl Say {
         Say::DestinationAddress,
         Say::MovedOn,
         Say::MovingOn,
+        Say::NoSuchDay,
+        Say::FutureDate,
+        Say::BornOn,
+        Say::InsuranceChangedOn,
+        Say::EventOn,
+        Say::PreviousAddressIfMoved,
+        Say::KioskHeading,
+        Say::SlipClosing,
     ];
 
     /// The text in all nine languages.
@@ -902,6 +918,94 @@ impl Say {
                 "Araw na lilipat",
                 "सर्ने मिति",
             ),
+            NoSuchDay => words!(
+                "この日はありません。もう一度選んでください",
+                "この {日|ひ}は ありません。もう{一度|いちど} {選|えら}んで ください",
+                "There is no such day. Please choose again",
+                "没有这一天，请重新选择",
+                "없는 날짜입니다. 다시 선택하세요",
+                "Không có ngày này. Hãy chọn lại",
+                "Esta data não existe. Escolha de novo",
+                "Walang ganitong araw. Pumili muli",
+                "यो मिति छैन। फेरि छान्नुहोस्",
+            ),
+            FutureDate => words!(
+                "今日より後の日は選べません",
+                "きょうより {後|あと}の {日|ひ}は {選|えら}べません",
+                "A day after today cannot be chosen",
+                "不能选择今天以后的日期",
+                "오늘 이후 날짜는 선택할 수 없습니다",
+                "Không chọn được ngày sau hôm nay",
+                "Não é possível escolher uma data futura",
+                "Hindi puwede ang araw pagkatapos ngayon",
+                "आजपछिको मिति छान्न मिल्दैन",
+            ),
+            BornOn => words!(
+                "生まれた日",
+                "{生|う}まれた {日|ひ}",
+                "The day of birth",
+                "出生日期",
+                "태어난 날",
+                "Ngày sinh",
+                "Data de nascimento",
+                "Araw ng kapanganakan",
+                "जन्मेको दिन",
+            ),
+            InsuranceChangedOn => words!(
+                "保険が変わった日 (会社の保険をやめた日・入った日)",
+                "{保険|ほけん}が {変|か}わった {日|ひ} ({会社|かいしゃ}の {保険|ほけん}を やめた {日|ひ}・{入|はい}った {日|ひ})",
+                "The day your insurance changed (left or joined an employer's insurance)",
+                "保险变更日（退出或加入公司保险的日期）",
+                "보험이 바뀐 날 (회사 보험 탈퇴·가입일)",
+                "Ngày đổi bảo hiểm (nghỉ hoặc vào bảo hiểm công ty)",
+                "Data da mudança do seguro (saída ou entrada no seguro da empresa)",
+                "Araw na nagbago ang insurance (umalis o sumali sa insurance ng kompanya)",
+                "बीमा परिवर्तन भएको दिन (कम्पनीको बीमा छोडेको वा लिएको)",
+            ),
+            EventOn => words!(
+                "届け出ることがあった日 (結婚した日など)",
+                "{届|とど}け{出|で}る ことが あった {日|ひ} ({結婚|けっこん}した {日|ひ}など)",
+                "The day it happened (for example the day of the marriage)",
+                "事项发生的日期（例如结婚日期）",
+                "신고할 일이 있었던 날 (결혼한 날 등)",
+                "Ngày sự việc xảy ra (ví dụ ngày kết hôn)",
+                "Data do acontecimento (por exemplo, do casamento)",
+                "Araw na nangyari (hal. araw ng kasal)",
+                "घटना भएको दिन (जस्तै विवाह भएको दिन)",
+            ),
+            PreviousAddressIfMoved => words!(
+                "前の住所 (住所が変わる方のみ)",
+                "{前|まえ}の {住所|じゅうしょ} ({住所|じゅうしょ}が {変|か}わる {人|ひと}だけ)",
+                "Previous address (only if your address changes)",
+                "以前的住址（仅限住址变更的人）",
+                "이전 주소 (주소가 바뀌는 분만)",
+                "Địa chỉ cũ (chỉ khi đổi địa chỉ)",
+                "Endereço anterior (só se o endereço mudar)",
+                "Dating tirahan (kung magbabago lang ang tirahan)",
+                "पुरानो ठेगाना (ठेगाना फेरिनेले मात्र)",
+            ),
+            KioskHeading => words!(
+                "受付",
+                "{受付|うけつけ}",
+                "Reception",
+                "受理",
+                "접수",
+                "Tiếp nhận",
+                "Recepção",
+                "Pagtanggap",
+                "स्वागत कक्ष",
+            ),
+            SlipClosing => words!(
+                "{n}秒後に最初の画面に戻ります",
+                "{n}{秒|びょう}で はじめに もどります",
+                "Back to the start in {n} s",
+                "{n}秒后返回首页",
+                "{n}초 후 처음 화면으로 돌아갑니다",
+                "Về đầu sau {n} giây",
+                "Volta ao início em {n} s",
+                "Babalik sa simula sa {n} s",
+                "{n} सेकेन्डमा सुरुमा फर्किन्छ",
+            ),
         }
     }
 
@@ -963,6 +1067,21 @@ pub fn official(language: Language, name: &Label) -> Html {
         <>
             { label(language, name) }
             <span class="official" lang="ja">{ &name.ja }</span>
+        </>
+    }
+}
+
+/// A 課's name in the citizen's language with its official Japanese beside it (the signs in
+/// the hall are in Japanese).
+pub fn department(language: Language, department: shared_model::catalog::Department) -> Html {
+    let name = show(department.words().get(language), &[]);
+    if language.is_japanese() {
+        return name;
+    }
+    html! {
+        <>
+            { name }
+            <span class="official" lang="ja">{ department.ja() }</span>
         </>
     }
 }

@@ -12,8 +12,14 @@ pub struct DatePickerProps {
     pub dom_id: String,
     /// The visit's value (`YYYY-MM-DD`, or empty).
     pub value: String,
-    /// Called with `YYYY-MM-DD` once era, year, month and day are all chosen.
+    /// Called with `YYYY-MM-DD` once era, year, month and day are all chosen and make a
+    /// day that exists (and is not after today for a `past` date); with an empty string when
+    /// a change makes the date incomplete or impossible, so the visit never keeps a date the
+    /// screen no longer shows.
     pub on_change: Callback<String>,
+    /// The date may not be after today (生年月日: the catalog item's `past`).
+    #[prop_or_default]
+    pub past: bool,
 }
 
 /// The calendar a year is counted in: 西暦 or one of the eras a living person's dates fall in.
@@ -80,38 +86,25 @@ impl Count {
 pub fn date_picker(props: &DatePickerProps) -> Html {
     let language = use_language();
     let today = tokyo_day(js_sys::Date::now() as i64);
-    let stored = shared_model::calendar::parse_date(&props.value).ok();
     // What is chosen, part by part; starts from the visit's value.
-    let chosen = use_state(|| {
-        stored
-            .map(|day| {
-                let count = if language.is_japanese() {
-                    Wareki::from_day(day)
-                        .map(|w| Count::Era(w.era))
-                        .unwrap_or(Count::Seireki)
-                } else {
-                    Count::Seireki
-                };
-                let year = match count {
-                    Count::Era(_) => Wareki::from_day(day).map(|w| w.year).unwrap_or(0),
-                    Count::Seireki => day.year as u32,
-                };
-                (Some(count), Some(year), Some(day.month), Some(day.day))
-            })
-            .unwrap_or((
-                Some(if language.is_japanese() {
-                    Count::Era(Era::Showa)
-                } else {
-                    Count::Seireki
-                }),
-                None,
-                None,
-                None,
-            ))
-    });
+    let chosen = use_state(|| parts_of(&props.value, language));
+    // The value this picker last wrote (or started from): a different one arriving is
+    // someone else's (the counter, a document read) and is shown at once.
+    let written = use_mut_ref(|| props.value.clone());
+    {
+        let (chosen, written) = (chosen.clone(), written.clone());
+        use_effect_with(props.value.clone(), move |value| {
+            if *written.borrow() != *value {
+                *written.borrow_mut() = value.clone();
+                chosen.set(parts_of(value, language));
+            }
+        });
+    }
     let (count, year, month, day) = *chosen;
+    let past = props.past;
     let update = |part: usize| {
-        let (chosen, on_change) = (chosen.clone(), props.on_change.clone());
+        let (chosen, on_change, written) =
+            (chosen.clone(), props.on_change.clone(), written.clone());
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             let value = select.value();
@@ -126,19 +119,30 @@ pub fn date_picker(props: &DatePickerProps) -> Html {
                 _ => d = value.parse().ok(),
             }
             chosen.set((c, y, m, d));
-            if let (Some(c), Some(y), Some(m), Some(d)) = (c, y, m, d)
-                && let Some(day) = c.day(y, m, d)
-            {
-                on_change.emit(format!("{:04}-{:02}-{:02}", day.year, day.month, day.day));
+            let value = match judge((c, y, m, d), past, today) {
+                Judged::Day(day) => format!("{:04}-{:02}-{:02}", day.year, day.month, day.day),
+                _ => String::new(),
+            };
+            if *written.borrow() != value {
+                *written.borrow_mut() = value.clone();
+                on_change.emit(value);
             }
         })
     };
     let option = |value: String, text: String, selected: bool| {
         html! { <option value={value} {selected}>{ text }</option> }
     };
+    // <option> holds no <ruby>: やさしい日本語 gives the reading in brackets.
+    let readable = |text: &str| match language {
+        shared_model::language::Language::EasyJa => with_readings(text),
+        _ => shared_model::language::unruby(text),
+    };
     let counts = Count::ALL.into_iter().map(|c| {
         let text = match c {
-            Count::Seireki => crate::i18n::kiosk::Say::Seireki.plain(language),
+            Count::Seireki => readable(Say::Seireki.words().get(language)),
+            Count::Era(era) if language == shared_model::language::Language::EasyJa => {
+                format!("{}({})", era.kanji(), era_reading(era))
+            }
             Count::Era(era) if language.is_japanese() => era.kanji().to_owned(),
             Count::Era(era) => format!("{} ({})", era.kanji(), era_romaji(era)),
         };
@@ -147,6 +151,11 @@ pub fn date_picker(props: &DatePickerProps) -> Html {
     let years = count.map(|c| c.years(today)).unwrap_or_default();
     let years = years.into_iter().map(|y| {
         let text = match count {
+            Some(Count::Era(_))
+                if y == 1 && language == shared_model::language::Language::EasyJa =>
+            {
+                "1 (元年(がんねん))".to_owned()
+            }
             Some(Count::Era(_)) if y == 1 => "元年 (1)".to_owned(),
             _ => y.to_string(),
         };
@@ -157,15 +166,20 @@ pub fn date_picker(props: &DatePickerProps) -> Html {
     let placeholder = |selected: bool| {
         html! { <option value="" selected={selected} disabled=true>{ "—" }</option> }
     };
-    let whole = match (count, year, month, day) {
-        (Some(c), Some(y), Some(m), Some(d)) => c.day(y, m, d),
-        _ => None,
+    let judged = judge((count, year, month, day), past, today);
+    let (echo, wrong) = match judged {
+        Judged::Day(d) => {
+            let japanese = shared_model::calendar::RecordedDate::known(d).to_japanese();
+            let shown = format!("{japanese} ({:04}-{:02}-{:02})", d.year, d.month, d.day);
+            (
+                Some(say_with(language, Say::DateShown, &[("d", &shown)])),
+                false,
+            )
+        }
+        Judged::NoSuchDay => (Some(say(language, Say::NoSuchDay)), true),
+        Judged::Future => (Some(say(language, Say::FutureDate)), true),
+        Judged::Incomplete => (None, false),
     };
-    let echo = whole.map(|d| {
-        let japanese = shared_model::calendar::RecordedDate::known(d).to_japanese();
-        let shown = format!("{japanese} ({:04}-{:02}-{:02})", d.year, d.month, d.day);
-        say_with(language, Say::DateShown, &[("d", &shown)])
-    });
     let id = &props.dom_id;
     html! {
         <div class="date-picker">
@@ -191,7 +205,8 @@ pub fn date_picker(props: &DatePickerProps) -> Html {
                     { placeholder(day.is_none()) }{ for days }
                 </select>
             </label>
-            <p class="echo" id={format!("{id}-echo")} aria-live="polite">{ for echo }</p>
+            <p class={classes!("echo", wrong.then_some("finding"))} id={format!("{id}-echo")}
+               aria-live="polite">{ for echo }</p>
         </div>
     }
 }
@@ -205,4 +220,81 @@ fn era_romaji(era: Era) -> &'static str {
         Era::Heisei => "Heisei",
         Era::Reiwa => "Reiwa",
     }
+}
+
+/// What the parts chosen make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    /// A day that exists (and, for a past date, is not after today).
+    Day(CivilDay),
+    /// A part is not chosen yet.
+    Incomplete,
+    /// No such day (2月30日, 昭和64年1月8日: 平成 began that day).
+    NoSuchDay,
+    /// After today, for a date that may not be.
+    Future,
+}
+
+type Parts = (Option<Count>, Option<u32>, Option<u32>, Option<u32>);
+
+fn judge(parts: Parts, past: bool, today: CivilDay) -> Judged {
+    let (Some(c), Some(y), Some(m), Some(d)) = parts else {
+        return Judged::Incomplete;
+    };
+    match c.day(y, m, d) {
+        None => Judged::NoSuchDay,
+        Some(day) if past && day.days_since_epoch() > today.days_since_epoch() => Judged::Future,
+        Some(day) => Judged::Day(day),
+    }
+}
+
+/// The parts of a stored `YYYY-MM-DD` (in 和暦 for Japanese readers, 西暦 for the others);
+/// only the calendar for an empty value.
+fn parts_of(value: &str, language: shared_model::language::Language) -> Parts {
+    let Ok(day) = shared_model::calendar::parse_date(value) else {
+        let count = if language.is_japanese() {
+            Count::Era(Era::Showa)
+        } else {
+            Count::Seireki
+        };
+        return (Some(count), None, None, None);
+    };
+    match Wareki::from_day(day) {
+        Ok(w) if language.is_japanese() => (
+            Some(Count::Era(w.era)),
+            Some(w.year),
+            Some(day.month),
+            Some(day.day),
+        ),
+        _ => (
+            Some(Count::Seireki),
+            Some(day.year as u32),
+            Some(day.month),
+            Some(day.day),
+        ),
+    }
+}
+
+/// An era's name in hiragana (for やさしい日本語).
+fn era_reading(era: Era) -> &'static str {
+    match era {
+        Era::Meiji => "めいじ",
+        Era::Taisho => "たいしょう",
+        Era::Showa => "しょうわ",
+        Era::Heisei => "へいせい",
+        Era::Reiwa => "れいわ",
+    }
+}
+
+/// A text with `{漢字|かんじ}` readings written as 漢字(かんじ), for places that hold no ruby.
+fn with_readings(text: &str) -> String {
+    use shared_model::language::RubyPart;
+    shared_model::language::ruby(text)
+        .into_iter()
+        .map(|part| match part {
+            RubyPart::Plain(s) => s.to_owned(),
+            RubyPart::Ruby { base, reading } => format!("{base}({reading})"),
+            RubyPart::Hole(name) => format!("{{{name}}}"),
+        })
+        .collect()
 }

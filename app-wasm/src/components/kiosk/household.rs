@@ -121,13 +121,19 @@ fn question(key: &str, event: LifeEvent) -> Option<Say> {
         LifeEvent::Tennyu | LifeEvent::TennyuAbroad | LifeEvent::Tenkyo
     );
     let moving_out = matches!(event, LifeEvent::Tenshutsu | LifeEvent::TenshutsuAbroad);
+    let moving = moving_in || moving_out;
     match key {
         "household.address" if moving_in => Some(Say::NewAddress),
         "household.address" => Some(Say::CurrentAddress),
-        "visit.previous_address" => Some(Say::PreviousAddress),
+        "visit.previous_address" if moving => Some(Say::PreviousAddress),
+        "visit.previous_address" => Some(Say::PreviousAddressIfMoved),
         "visit.destination_address" => Some(Say::DestinationAddress),
+        // 異動日: the day of what is notified, named for the event.
         "visit.moved_on" if moving_out => Some(Say::MovingOn),
-        "visit.moved_on" => Some(Say::MovedOn),
+        "visit.moved_on" if moving_in => Some(Say::MovedOn),
+        "visit.moved_on" if event == LifeEvent::Birth => Some(Say::BornOn),
+        "visit.moved_on" if event == LifeEvent::Kokuho => Some(Say::InsuranceChangedOn),
+        "visit.moved_on" => Some(Say::EventOn),
         "visit.planned_move_out_on" => Some(Say::MovingOn),
         _ => None,
     }

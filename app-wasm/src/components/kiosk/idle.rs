@@ -54,7 +54,14 @@ pub fn idle_guard(props: &IdleGuardProps) -> Html {
             }
         });
     }
-    if *shown + COUNTDOWN_S < IDLE_S {
+    let visible = *shown + COUNTDOWN_S >= IDLE_S;
+    // The dialog takes the focus (its 続ける), and gives it back to the page's title.
+    use_effect_with(visible, |visible| {
+        if *visible {
+            crate::focus::focus_first_of(&["#kiosk-idle-continue"]);
+        }
+    });
+    if !visible {
         return html! {};
     }
     let left = (IDLE_S - *shown).to_string();

@@ -67,7 +67,8 @@ pub fn item_field(props: &ItemFieldProps) -> Html {
             <fieldset class="kiosk-field date" id={dom_id.clone()}>
                 <legend>{ name }</legend>
                 { for hint }
-                <DatePicker dom_id={dom_id.clone()} value={props.value.clone()} on_change={write} />
+                <DatePicker dom_id={dom_id.clone()} value={props.value.clone()} on_change={write}
+                            past={props.item.past} />
             </fieldset>
         },
         Kind::Choice | Kind::Flag | Kind::Relationship => {

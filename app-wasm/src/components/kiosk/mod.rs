@@ -36,7 +36,6 @@ use crate::api;
 use crate::context::AppContext;
 use crate::hooks::use_repo;
 use crate::i18n::kiosk::{Say, say};
-use crate::i18n::{Text, ja};
 use crate::repo::Command;
 use crate::state::Action;
 
@@ -64,26 +63,7 @@ pub fn kiosk() -> Html {
         let (repo, app) = (repo.clone(), app.clone());
         use_effect_with((), move |_| {
             crate::reception::resume(&repo);
-            spawn_local(async move {
-                match api::kiosk().await {
-                    Ok(kiosk) => {
-                        crate::vault::remember(&kiosk.data_key);
-                        repo.send(Command::Unlock(kiosk.data_key));
-                        app.dispatch(Action::KioskEnrolled(true));
-                    }
-                    Err(api::ApiError::Unauthorized | api::ApiError::NotFound) => {
-                        app.dispatch(Action::KioskEnrolled(false))
-                    }
-                    // Offline: a kiosk that was enrolled (it holds its drafts' key) keeps
-                    // giving numbers from its block.
-                    Err(_) => {
-                        if let Some(key) = crate::vault::remembered() {
-                            repo.send(Command::Unlock(key));
-                            app.dispatch(Action::KioskEnrolled(true));
-                        }
-                    }
-                }
-            });
+            ask_enrolment(repo, app, 0);
         });
     }
     {
@@ -119,17 +99,23 @@ pub fn kiosk() -> Html {
                 app.dispatch(Action::Forget(visit.id));
             }
             kiosk.dispatch(KioskAction::Reset);
+            // sessionStorage keeps only the drafts' key (crate::vault), never a citizen's data:
+            // it stays, or a reload offline could not open the copy still to be sent.
             if let Some(window) = web_sys::window() {
                 window.scroll_to_with_x_and_y(0.0, 0.0);
-                if let Ok(Some(storage)) = window.session_storage() {
-                    let _ = storage.clear();
-                }
             }
         })
     };
 
+    // The journey a number is being taken for: an answer that comes back after 最初に戻る (a
+    // slow network) belongs to nobody on the screen any more and is not shown to the next
+    // citizen; a second tap while one is being taken takes no second number.
+    let generation = use_mut_ref(|| 0u32);
+    *generation.borrow_mut() = kiosk.generation;
+    let taking = use_mut_ref(|| false);
     let take_number = {
         let (kiosk, repo) = (kiosk.clone(), repo.clone());
+        let (generation, taking) = (generation.clone(), taking.clone());
         Callback::from(move |()| {
             if let Some(visit) = kiosk.visit.clone() {
                 // Back from the household to the plan and on again: the same visit, with the
@@ -146,13 +132,23 @@ pub fn kiosk() -> Html {
                 kiosk.dispatch(KioskAction::Visit(visit));
                 return;
             }
+            if std::mem::replace(&mut *taking.borrow_mut(), true) {
+                return;
+            }
             kiosk.dispatch(KioskAction::TakingNumber);
             let (kiosk, repo) = (kiosk.clone(), repo.clone());
+            let (generation, taking) = (generation.clone(), taking.clone());
+            let asked_in = kiosk.generation;
             let id = DocumentId::random();
             spawn_local(async move {
                 // The server's next number, or offline one of the block it reserved for
                 // this kiosk (registered once the network is back).
-                match crate::reception::take_number(id, &repo).await {
+                let taken = crate::reception::take_number(id, &repo).await;
+                *taking.borrow_mut() = false;
+                if *generation.borrow() != asked_in {
+                    return;
+                }
+                match taken {
                     Ok(record) => {
                         let number = record.reception_number.to_string();
                         repo.send(Command::Create {
@@ -212,11 +208,45 @@ pub fn kiosk() -> Html {
     html! {
         <ContextProvider<KioskContext> context={kiosk.clone()}>
             <section class="kiosk" lang={language.bcp47()} key={kiosk.generation}>
-                <h1 class="visually-hidden">{ ja(Text::FaceKiosk) }</h1>
+                <h1 class="visually-hidden">{ say(language, Say::KioskHeading) }</h1>
                 <div class="slot">{ for start_over }</div>
                 { content }
                 <div class="slot">{ for guard }</div>
             </section>
         </ContextProvider<KioskContext>>
     }
+}
+
+/// How long the kiosk waits before asking the server again whether it is one, ms.
+const ASK_AGAIN_MS: u32 = 5_000;
+
+/// Asks the server whether this browser is an enrolled kiosk (and for its drafts' key).
+/// Offline, a kiosk that holds its key (this tab's session) goes on at once from its number
+/// block; one without it asks again every [`ASK_AGAIN_MS`] until the server answers, so the
+/// screen comes back with the network by itself.
+fn ask_enrolment(repo: crate::repo::RepoHandle, app: AppContext, attempt: u32) {
+    spawn_local(async move {
+        match api::kiosk().await {
+            Ok(kiosk) => {
+                crate::vault::remember(&kiosk.data_key);
+                repo.send(Command::Unlock(kiosk.data_key));
+                app.dispatch(Action::KioskEnrolled(true));
+            }
+            Err(api::ApiError::Unauthorized | api::ApiError::NotFound) => {
+                app.dispatch(Action::KioskEnrolled(false))
+            }
+            Err(_) => {
+                if attempt == 0
+                    && let Some(key) = crate::vault::remembered()
+                {
+                    repo.send(Command::Unlock(key));
+                    app.dispatch(Action::KioskEnrolled(true));
+                }
+                gloo_timers::callback::Timeout::new(ASK_AGAIN_MS, move || {
+                    ask_enrolment(repo, app, attempt + 1)
+                })
+                .forget();
+            }
+        }
+    });
 }

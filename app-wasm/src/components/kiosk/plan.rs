@@ -55,7 +55,7 @@ pub fn plan_view(props: &PlanViewProps) -> Html {
             <li class="stop" data-department={stop.department.as_str()} data-counter={counter.clone()}>
                 <h3>
                     <span class="order" aria-hidden="true">{ i + 1 }</span>
-                    { crate::i18n::kiosk::show(stop.department.words().get(language), &[]) }
+                    { crate::i18n::kiosk::department(language, stop.department) }
                     { " " }
                     <span class="counter-number">{ say_with(language, Say::CounterNumber, &[("n", &counter)]) }</span>
                 </h3>
@@ -86,10 +86,18 @@ pub fn plan_view(props: &PlanViewProps) -> Html {
             <p class="notice" role="status">
                 { if props.offline { say(language, Say::Offline) } else { html! {} } }
             </p>
+            <p class="finding error" role="alert" id="kiosk-number-failed">
+                { if kiosk.number_failed { say(language, Say::Problem) } else { html! {} } }
+            </p>
             <div class="kiosk-actions">
                 <BackButton />
                 <button type="button" class="big primary" id="kiosk-take-number" onclick={take} disabled={taking}>
-                    { say(language, if taking { Say::TakingNumber } else { Say::TakeNumber }) }
+                    { say(language, match (taking, kiosk.visit.is_some()) {
+                        (true, _) => Say::TakingNumber,
+                        // The number was taken already: on to the household again.
+                        (false, true) => Say::Next,
+                        (false, false) => Say::TakeNumber,
+                    }) }
                 </button>
             </div>
         </div>

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::use_language;
 use crate::api;
-use crate::i18n::kiosk::{Say, say, say_with, show};
+use crate::i18n::kiosk::{Say, say, say_with};
 
 /// How often the wait is read, ms.
 pub const POLL_MS: u32 = 30_000;
@@ -51,7 +51,7 @@ pub fn queue_wait() -> Html {
                 <li key={format!("{}-{}", w.stop.department.as_str(), w.stop.counter)}
                     data-counter={counter.clone()}>
                     <span class="place">
-                        { show(w.stop.department.words().get(language), &[]) }{ " " }
+                        { crate::i18n::kiosk::department(language, w.stop.department) }{ " " }
                         { say_with(language, Say::CounterNumber, &[("n", &counter)]) }
                     </span>
                     <span class="waiting">{ say_with(language, Say::WaitingPeople, &[("n", &w.waiting.to_string())]) }</span>

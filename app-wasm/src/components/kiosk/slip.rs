@@ -100,7 +100,7 @@ pub fn slip(props: &SlipProps) -> Html {
         html! {
             <li>
                 <strong>
-                    { crate::i18n::kiosk::show(stop.department.words().get(language), &[]) }{ " " }
+                    { crate::i18n::kiosk::department(language, stop.department) }{ " " }
                     { say_with(language, Say::CounterNumber, &[("n", &counter)]) }
                 </strong>
                 <ul>{ for procedures }</ul>
@@ -117,7 +117,7 @@ pub fn slip(props: &SlipProps) -> Html {
         || html! { <span class="official" lang="ja">{ Say::SlipTitle.plain(Language::Ja) }</span> },
     );
     let countdown = printed.map(|left| {
-        html! { <p class="notice">{ say_with(language, Say::IdleWarning, &[("n", &left.to_string())]) }</p> }
+        html! { <p class="notice">{ say_with(language, Say::SlipClosing, &[("n", &left.to_string())]) }</p> }
     });
     html! {
         <div class="kiosk-step">

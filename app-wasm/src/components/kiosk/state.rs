@@ -50,6 +50,8 @@ pub struct KioskState {
     pub answers: Option<Answers>,
     /// The visit, once the number is taken.
     pub visit: Option<KioskVisit>,
+    /// The last number could not be taken (said on the plan until the next try).
+    pub number_failed: bool,
     /// How many times the journey was reset (keys components, so nothing of the previous
     /// citizen survives in their local state).
     pub generation: u32,
@@ -62,6 +64,7 @@ impl Default for KioskState {
             language: Language::Ja,
             answers: None,
             visit: None,
+            number_failed: false,
             generation: 0,
         }
     }
@@ -146,12 +149,18 @@ impl Reducible for KioskState {
                 }
             }
             KioskAction::ShowPlan => next.step = Step::Plan,
-            KioskAction::TakingNumber => next.step = Step::TakingNumber,
+            KioskAction::TakingNumber => {
+                next.step = Step::TakingNumber;
+                next.number_failed = false;
+            }
             KioskAction::Visit(visit) => {
                 next.visit = Some(visit);
                 next.step = Step::Household;
             }
-            KioskAction::NumberFailed => next.step = Step::Plan,
+            KioskAction::NumberFailed => {
+                next.step = Step::Plan;
+                next.number_failed = true;
+            }
             KioskAction::Slip => next.step = Step::Slip,
             KioskAction::Back => {
                 next.step = match &self.step {
