@@ -89,6 +89,7 @@ pub enum Say {
     PreviousAddressIfMoved,
     KioskHeading,
     SlipClosing,
+    KanaOnly,
 }
 
 macro_rules! words {
@@ -109,7 +110,7 @@ macro_rules! words {
 
 impl Say {
     /// Every text (the completeness test walks them).
-    pub const ALL: [Say; 75] = [
+    pub const ALL: [Say; 76] = [
         Say::ChooseLanguage,
         Say::Welcome,
         Say::WhatBringsYou,
@@ -185,6 +186,7 @@ impl Say {
         Say::PreviousAddressIfMoved,
         Say::KioskHeading,
         Say::SlipClosing,
+        Say::KanaOnly,
     ];
 
     /// The text in all nine languages.
@@ -994,6 +996,17 @@ impl Say {
                 "Recepção",
                 "Pagtanggap",
                 "स्वागत कक्ष",
+            ),
+            KanaOnly => words!(
+                "フリガナはカタカナ (またはひらがな) だけで書いてください",
+                "フリガナは カタカナか ひらがなで {書|か}いて ください",
+                "Please write the reading in katakana (or hiragana) only",
+                "注音请只用片假名（或平假名）填写",
+                "후리가나는 가타카나(또는 히라가나)로만 써 주세요",
+                "Hãy viết phần phiên âm chỉ bằng katakana (hoặc hiragana)",
+                "Escreva a leitura só em katakana (ou hiragana)",
+                "Isulat ang pagbasa sa katakana (o hiragana) lamang",
+                "उच्चारण काताकाना (वा हिरागाना) मा मात्र लेख्नुहोस्",
             ),
             SlipClosing => words!(
                 "{n}秒後に最初の画面に戻ります",

@@ -110,14 +110,25 @@ pub fn item_field(props: &ItemFieldProps) -> Html {
                 </fieldset>
             }
         }
-        kind => html! {
-            <div class="kiosk-field">
-                <label for={dom_id.clone()}>{ name }</label>
-                { for hint }
-                <TextInput dom_id={dom_id.clone()} {kind} value={props.value.clone()}
-                           on_change={write} described={described} />
-            </div>
-        },
+        kind => {
+            // フリガナ with other letters (Latin, kanji, digits) is said at once: the counter
+            // would refuse it later, with the citizen gone.
+            let wrong = kind == Kind::Kana
+                && !props.value.trim().is_empty()
+                && shared_model::validate::check_kana(&props.value).is_err();
+            let finding = wrong.then(|| html! {
+                <p class="finding error" id={format!("{dom_id}-finding")}>{ say(language, Say::KanaOnly) }</p>
+            });
+            html! {
+                <div class="kiosk-field">
+                    <label for={dom_id.clone()}>{ name }</label>
+                    { for hint }
+                    <TextInput dom_id={dom_id.clone()} {kind} value={props.value.clone()}
+                               on_change={write} described={described} />
+                    <div class="slot" aria-live="polite">{ for finding }</div>
+                </div>
+            }
+        }
     }
 }
 
