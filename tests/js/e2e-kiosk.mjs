@@ -309,6 +309,7 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     await counter.waitForFunction(() => document.querySelector("#item-person-2-name")?.value === "SILVA ANA", null, { timeout: 15000 });
     expectEqual(await counter.inputValue("#item-person-2-birth-date"), "2016-07-01", "the child's birth date");
     expectEqual(await counter.inputValue("#item-visit-previous-address"), "群馬県伊勢崎市今泉町二丁目410番地", "previous address");
+    expectEqual((await counter.textContent("#visit-citizen-language")).trim(), "記入台で選んだ言語: Português", "the counter knows the citizen's language");
     await counter.close();
   });
 

@@ -337,6 +337,7 @@ pub enum Text {
     KioskSlipReceipt,
     KioskSlipA4,
     KioskUnenrolled,
+    CitizenLanguage,
     // --- issue 15 part 6: the signature on the tablet (signature_pad.rs, print_view.rs) ---
     SignTitle,
     SignIntro,
@@ -1051,6 +1052,7 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         KioskSlipReceipt => ("レシート (80 mm)", "Receipt (80 mm)"),
         KioskSlipA4 => ("A4", "A4"),
         KioskUnenrolled => ("未登録", "Not enrolled"),
+        CitizenLanguage => ("記入台で選んだ言語", "Language chosen at the kiosk"),
         // --- issue 15 part 6: the signature on the tablet ---
         SignTitle => ("署名", "Signature"),
         SignIntro => (

@@ -507,3 +507,17 @@ fn every_kiosk_item_speaks_nine_languages() {
     let birth = &Catalog::builtin().items["person.birth_date"];
     assert!(birth.hint.as_ref().unwrap().ja.contains("和暦"));
 }
+
+#[test]
+fn the_citizens_language_item_offers_exactly_the_kiosk_languages() {
+    let item = Catalog::builtin()
+        .items
+        .get("visit.citizen_language")
+        .expect("the item");
+    let ids: Vec<&str> = item.choices.iter().map(|c| c.id.as_str()).collect();
+    let codes: Vec<&str> = crate::language::Language::ALL
+        .iter()
+        .map(|l| l.code())
+        .collect();
+    assert_eq!(ids, codes);
+}

@@ -435,6 +435,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
                     { ja(Text::ReceptionNumber) }{ " " }
                     <span id="visit-reception-number">{ &view.summary.reception_number }</span>
                 </h1>
+                <div class="slot">{ citizen_language(view) }</div>
                 <div class="slot">{ for slip_shown }{ for held_elsewhere }{ for reopen }</div>
                 <VisitScreen view={view.clone()} online={app.sync.online}
                              read_only={elsewhere.is_some() || closed} {on_done} />
@@ -472,5 +473,25 @@ fn refuse(app: &AppContext, input: Option<HtmlInputElement>, problem: Text) {
     app.dispatch(Action::Problem(problem));
     if let Some(input) = input {
         input.select();
+    }
+}
+
+/// The language the citizen chose at the kiosk, if not Japanese: 「記入台の言語: Português」,
+/// so the counter greets them in it.
+fn citizen_language(view: &crate::repo::VisitView) -> Html {
+    let language = view
+        .values
+        .visit
+        .get("visit.citizen_language")
+        .and_then(|code| shared_model::language::Language::from_code(code))
+        .filter(|l| *l != shared_model::language::Language::Ja);
+    match language {
+        Some(language) => html! {
+            <p class="citizen-language" id="visit-citizen-language">
+                { ja(Text::CitizenLanguage) }{ ": " }
+                <span lang={language.bcp47()}>{ language.own_name() }</span>
+            </p>
+        },
+        None => html! {},
     }
 }

@@ -165,6 +165,15 @@ pub fn kiosk() -> Html {
                                 },
                             );
                         }
+                        // The counter greets the citizen in the language they chose.
+                        repo.change(
+                            id,
+                            VisitChange::Item {
+                                key: "visit.citizen_language".into(),
+                                person: None,
+                                value: kiosk.language.code().into(),
+                            },
+                        );
                         kiosk.dispatch(KioskAction::Visit(KioskVisit { id, number }));
                     }
                     Err(_) => kiosk.dispatch(KioskAction::NumberFailed),
