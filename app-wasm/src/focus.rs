@@ -16,8 +16,8 @@ pub fn unfold(fold_id: &str) {
 }
 
 /// Focuses the first element matching one of `selectors` that takes the focus, once the
-/// screen has rendered (a visit's title appears when the visit is loaded: tried again for a
-/// second).
+/// screen has rendered (a visit's title appears when the visit is loaded: tried again for up
+/// to three seconds).
 pub fn focus_first_of(selectors: &[&str]) {
     focus_into(None, selectors);
 }
@@ -50,7 +50,9 @@ pub fn focus_into(fold: Option<&str>, selectors: &[&str]) {
                 .forget();
         }
     }
-    attempt(fold, selectors, 10);
+    // Up to 3 s: a busy terminal may draw the element a while after the change that asks
+    // for it.
+    attempt(fold, selectors, 30);
 }
 
 /// Whether the person is typing: the focus is in a text field, a text area or a list.

@@ -141,8 +141,9 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction(() => document.querySelector("#item-person-0-name")?.value === "NGUYEN VAN AN", null, { timeout: 10000 });
     // The fill's items land one change after the other.
     await value(page, "#item-person-0-birth-date", "1990-04-01");
-    await value(page, "#item-household-address", "群馬県高崎市高松町３５番地１　①号室");
-    for (const id of ["item-person-0-name", "item-person-0-birth-date", "item-household-address"]) {
+    // The kiosk's visit is a 転入 (市外から): the card's address is the one being left.
+    await value(page, "#item-visit-previous-address", "群馬県高崎市高松町３５番地１　①号室");
+    for (const id of ["item-person-0-name", "item-person-0-birth-date", "item-visit-previous-address"]) {
       expectEqual(await page.textContent(`label[for="${id}"] .read-from`), "OCR", `${id} marked`);
     }
     await page.waitForFunction(() => document.querySelector('#history li[data-action="filled_from_document"]')?.textContent.includes("在留カード"));

@@ -49,7 +49,7 @@ await runSuite("journey", {}, async ({ steps, server, browser }) => {
     await press(shimin, "Space", "転入 chosen");
     await tabTo(shimin, "navi-fact-children", "to 高校生年代までのお子さん");
     await press(shimin, "Space", "children ticked");
-    await press(shimin, "Tab", "next fact");
+    await tabTo(shimin, "navi-fact-kokuho", "to 国民健康保険");
     await press(shimin, "Space", "国保 ticked");
     await shimin.waitForSelector("#fold-kokuho-idou");
     await tabTo(shimin, "item-person-0-kana", "to フリガナ");

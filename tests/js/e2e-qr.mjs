@@ -176,7 +176,11 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     await page.waitForSelector("#qr-fill-confirm", { timeout: 5000 }).catch(async (e) => { throw new Error(`no question; the reader says 「${await note(page)}」`); });
     const rows = await page.$$eval("#qr-fill-changes tbody tr", (trs) => trs.map((tr) => tr.textContent));
     if (rows.length !== 1 || !rows[0].includes("タカハシ\u3000イチロー")) throw new Error(`asked about: ${rows.join(" / ")}`);
-    // Nobody was typing: the focus goes to the question's harmless answer, 空欄だけ.
+    // Nobody was typing: the focus goes to the question's harmless answer, 空欄だけ (once
+    // the question is drawn: a busy machine may take a frame or two).
+    await page
+      .waitForFunction(() => document.activeElement?.id === "qr-fill-blanks-only", null, { timeout: 5000 })
+      .catch(() => {});
     expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-blanks-only", "the question has the focus on 空欄だけ");
     await page.keyboard.press("Shift+Tab");
     expectEqual(await page.evaluate(() => document.activeElement?.id), "qr-fill-replace", "Shift+Tab to 置き換える");
