@@ -407,6 +407,13 @@ pub enum Text {
     AdminDisplayToken,
     AdminDisplayNone,
     AdminDisplayRefused,
+    // The signing tablet held for the citizen (#/sign/<visit id>): the staff's way out.
+    SignStaffTitle,
+    SignStaffHint,
+    SignStaffPassword,
+    SignStaffCancel,
+    SignStaffRefused,
+    SignStaffOffline,
 }
 
 /// The Japanese text.
@@ -1167,6 +1174,19 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         AdminDisplayRefused => (
             "追加できません。IDは半角英数字・-・_、設置場所は必須です",
             "Not added: the id takes ASCII letters, digits, - and _; the place is required",
+        ),
+        // The signing tablet held for the citizen.
+        SignStaffTitle => ("係員の確認", "Staff check"),
+        SignStaffHint => (
+            "受付の画面に戻るには、{n} さんのパスワードを入力してください。",
+            "To go back to the visit, enter the password of {n}.",
+        ),
+        SignStaffPassword => ("パスワード", "Password"),
+        SignStaffCancel => ("署名の画面のままにする", "Stay on the signing screen"),
+        SignStaffRefused => ("パスワードが違います。", "The password is not right."),
+        SignStaffOffline => (
+            "サーバーに接続できないため確認できません。ネットワークを確認してください。",
+            "The server cannot be reached to check it. Check the network.",
         ),
     }
 }

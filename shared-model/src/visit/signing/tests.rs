@@ -201,10 +201,11 @@ fn copy_signature(from: &VisitDoc, to: &mut VisitDoc, form: &str, rebind: bool) 
         .unwrap()
         .digest();
     let source = from.find_obj(&["signatures", &digest]).unwrap();
-    let fields: Vec<(String, String)> = ["visit_id", "form", "role", "terminal", "strokes", "values"]
-        .into_iter()
-        .map(|k| (k.to_owned(), from.read_string(&source, k).unwrap()))
-        .collect();
+    let fields: Vec<(String, String)> =
+        ["visit_id", "form", "role", "terminal", "strokes", "values"]
+            .into_iter()
+            .map(|k| (k.to_owned(), from.read_string(&source, k).unwrap()))
+            .collect();
     let at = from.read_time(&source, "at").unwrap();
     let visit = to.visit_id();
     let doc = to.doc_mut();
@@ -370,7 +371,8 @@ fn the_values_digest_changes_with_a_value_of_the_form_not_with_an_item_it_does_n
     v.set_item("person.name", Some(0), "高崎 花江").unwrap();
     assert_ne!(v.values().form_digest(koseki), digest);
     let mut v = filled();
-    v.set_form_field("koseki_kofu", "copies.zenbu", "2").unwrap();
+    v.set_form_field("koseki_kofu", "copies.zenbu", "2")
+        .unwrap();
     assert_ne!(v.values().form_digest(koseki), digest);
     // Items the sheet does not show, and another form's own fields, leave it as it was.
     let mut v = filled();
@@ -388,13 +390,22 @@ fn the_values_digest_changes_with_a_value_of_the_form_not_with_an_item_it_does_n
     v.set_item("person.hittosha", Some(0), "").unwrap();
     let mut w = filled();
     w.set_item("person.hittosha", Some(0), "  ").unwrap();
-    assert_eq!(v.values().form_digest(koseki), w.values().form_digest(koseki));
+    assert_eq!(
+        v.values().form_digest(koseki),
+        w.values().form_digest(koseki)
+    );
 }
 
 #[test]
 fn a_signature_stops_counting_when_the_values_it_covers_change_and_confirmation_is_refused() {
     let mut v = filled();
-    sign(&mut v, &["koseki_kofu", "juminhyo_inkan_kofu"], &strokes(30, 0), 1).unwrap();
+    sign(
+        &mut v,
+        &["koseki_kofu", "juminhyo_inkan_kofu"],
+        &strokes(30, 0),
+        1,
+    )
+    .unwrap();
     let signed = v
         .signature("koseki_kofu", SignerRole::Notifier)
         .unwrap()
@@ -475,7 +486,8 @@ fn a_signature_stored_before_values_were_recorded_reads_but_covers_nothing() {
     ] {
         doc.put(&entry, key, value).unwrap();
     }
-    doc.put(&entry, "at", ScalarValue::Timestamp(old.at)).unwrap();
+    doc.put(&entry, "at", ScalarValue::Timestamp(old.at))
+        .unwrap();
     let (_, signed) = doc.get(ROOT, "signed").unwrap().unwrap();
     let (_, of_form) = doc.get(&signed, "koseki_kofu").unwrap().unwrap();
     doc.put(&of_form, "todokedenin", digest.as_str()).unwrap();
@@ -486,5 +498,8 @@ fn a_signature_stored_before_values_were_recorded_reads_but_covers_nothing() {
         Err(SignatureError::Stale)
     );
     v.request_confirmation("koseki_kofu", 2).unwrap();
-    assert_eq!(v.reconcile(today(), 3).unwrap()[0].state, FormState::Refused);
+    assert_eq!(
+        v.reconcile(today(), 3).unwrap()[0].state,
+        FormState::Refused
+    );
 }
