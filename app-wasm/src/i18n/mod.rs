@@ -349,11 +349,7 @@ pub enum Text {
     SignLocked,
     SignProblem,
     SignEmpty,
-    SignDone,
     SignOpenTablet,
-    SignScreenTitle,
-    SignScreenIntro,
-    SignNothing,
     SignTextAlternative,
     SignPadDisabled,
     SignBackToVisit,
@@ -1079,19 +1075,9 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "枠の中に署名してから「確定」を押してください。",
             "Sign inside the box, then press Confirm.",
         ),
-        SignDone => ("署名しました: {f}", "Signed: {f}"),
         SignOpenTablet => (
             "タブレットで署名（全画面）",
             "Sign on a tablet (full screen)",
-        ),
-        SignScreenTitle => ("署名をお願いします", "Please sign"),
-        SignScreenIntro => (
-            "次の届書に、枠の中へお名前を署名してください。",
-            "Please sign your name inside the box for these forms.",
-        ),
-        SignNothing => (
-            "署名が必要な届書はありません。",
-            "No form needs a signature now.",
         ),
         SignTextAlternative => (
             "署名欄。ペン・指・マウスで枠の中に署名します。",
