@@ -61,7 +61,7 @@ pub fn remember_staff(staff: Option<&Staff>) {
 impl Default for AppState {
     fn default() -> Self {
         Self {
-            route: Route::current(),
+            route: Route::current().held(),
             sync: SyncStatus::default(),
             local_visits: Vec::new(),
             open: None,

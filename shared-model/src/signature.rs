@@ -165,6 +165,10 @@ pub enum SignatureError {
     /// The terminal id is empty, too long, or not ASCII letters, digits and `-`.
     #[error("terminal id must be 1–64 ASCII letters, digits or -")]
     BadTerminal,
+    /// The form's values are not the ones signed (changed after signing), or the signature
+    /// was made before signatures recorded the values they cover.
+    #[error("the form's values changed after it was signed")]
+    Stale,
 }
 
 impl SignatureError {
@@ -183,6 +187,9 @@ impl SignatureError {
                 "署名が記録後に変更されています。署名し直してください。".into()
             }
             SignatureError::BadTerminal => "端末IDが不正です。".into(),
+            SignatureError::Stale => {
+                "署名後に内容が変わりました。もう一度署名してください。".into()
+            }
         }
     }
 }
@@ -342,27 +349,52 @@ pub struct Signature {
     pub terminal: String,
     /// The strokes.
     pub strokes: Vec<Stroke>,
+    /// The digest of the form's values the citizen signed
+    /// ([`crate::catalog::VisitValues::form_digest`], 64 hex digits). `None` for a signature
+    /// made before signatures recorded it: such a signature covers no values and does not
+    /// count ([`SignatureError::Stale`]); the citizen signs again.
+    pub values: Option<String>,
 }
 
 impl Signature {
     /// The digest the signature is stored under: SHA-256, in hex, over a version tag, the
-    /// visit id, the form, the role, the time, the terminal and the encoded strokes, one per
-    /// line (none of them holds a line break).
+    /// visit id, the form, the role, the time, the terminal, the encoded strokes and (from
+    /// `v2`, when the signature has one) the digest of the values it covers, one per line
+    /// (none of them holds a line break). A signature without values keeps its `v1` digest,
+    /// so that one stored before values were recorded still reads.
     pub fn digest(&self) -> String {
         let mut hash = Sha256::new();
-        for part in [
-            "madoguchi-signature-v1",
+        let tag = if self.values.is_some() {
+            "madoguchi-signature-v2"
+        } else {
+            "madoguchi-signature-v1"
+        };
+        let at = self.at.to_string();
+        let strokes = encode_strokes(&self.strokes);
+        let mut parts = vec![
+            tag,
             &self.visit_id,
             &self.form,
             self.role.as_str(),
-            &self.at.to_string(),
+            &at,
             &self.terminal,
-            &encode_strokes(&self.strokes),
-        ] {
+            &strokes,
+        ];
+        if let Some(values) = &self.values {
+            parts.push(values);
+        }
+        for part in parts {
             hash.update(part.as_bytes());
             hash.update(b"\n");
         }
         hex::encode(hash.finalize())
+    }
+
+    /// Whether the signature covers the form's values as they are now: it was made over
+    /// values whose digest is `current` ([`crate::catalog::VisitValues::form_digest`]). A
+    /// signature without a values digest covers nothing.
+    pub fn covers(&self, current: &str) -> bool {
+        self.values.as_deref() == Some(current)
     }
 
     /// How many points the strokes hold.
@@ -664,6 +696,7 @@ mod tests {
             at: 5,
             terminal: "t-0123456789ab".into(),
             strokes: zigzag(20, true),
+            values: Some("ab".repeat(32)),
         };
         let digest = sig.digest();
         assert_eq!(digest.len(), 64);
@@ -676,7 +709,17 @@ mod tests {
         let mut other = sig.clone();
         other.strokes[0].points[3].x += 1;
         assert_ne!(other.digest(), digest);
+        let mut other = sig.clone();
+        other.values = Some("cd".repeat(32));
+        assert_ne!(other.digest(), digest);
         assert_eq!(sig.clone().digest(), digest);
+        assert!(sig.covers(&"ab".repeat(32)));
+        assert!(!sig.covers(&"cd".repeat(32)));
+        // One made before signatures recorded values keeps its digest and covers nothing.
+        let mut old = sig.clone();
+        old.values = None;
+        assert_ne!(old.digest(), digest);
+        assert!(!old.covers(&"ab".repeat(32)));
     }
 
     #[test]
@@ -719,6 +762,7 @@ mod tests {
             at: 0,
             terminal: "t-1".into(),
             strokes: [zigzag(5, true), zigzag(5, false)].concat(),
+            values: None,
         };
         let svg = sig.svg("署名 <済>");
         assert!(svg.contains("<title>署名 &lt;済&gt;</title>"));

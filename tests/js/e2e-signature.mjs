@@ -2,10 +2,15 @@
 // second device's full-screen pad with a pen (CDP pointer events with pressure), shown on
 // the visit, locked once the form is confirmed, printed in the 届出人 署名 box of the A4
 // PDF (the box's ink measured on the rendered page against an unsigned print), and audited.
+// A signature covers the form's values: 氏名 changed after signing, the panel asks to sign
+// again and the print has no signature until the citizen has. The tablet's sign screen is
+// the citizen's: their language (nine, by button or ?lang=), no staff banner or
+// announcement, no link out; Back and typed addresses stay on it; staff leave with the
+// title held three seconds (or Ctrl+Alt+K) and their password.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, openByNumber, axeAudit } from "./browser.mjs";
+import { expectEqual, signIn, runSuite, CONTEXT_OPTIONS, kioskVisit, openByNumber, axeAudit, TEST_PASSWORD } from "./browser.mjs";
 
 const FORM = "jumin-idou-tenkyo";
 
@@ -28,6 +33,46 @@ async function pressByKeyboard(page, selector) {
   await page.focus(selector);
   await page.keyboard.press("Enter");
 }
+
+/** Fills the 転居届's items (all but 氏名, from the kiosk), key by key. */
+async function fillTenkyo(page) {
+  await page.selectOption("#item-visit-notifier-relation", "self");
+  await typeInto(page, "#item-visit-notifier-name", "高崎 花子");
+  await typeInto(page, "#item-visit-notifier-phone", "027-321-1111");
+  await page.selectOption("#item-visit-identity-document", "my_number_card");
+  await typeInto(page, "#item-visit-moved-on", daysAgo(3));
+  await typeInto(page, "#item-household-postal-code", "370-0849");
+  await typeInto(page, "#item-household-address", "群馬県高崎市八島町222番地");
+  await typeInto(page, "#item-household-head-name", "高崎 花子");
+  await typeInto(page, "#item-visit-previous-address", "群馬県高崎市高松町35番地1");
+  await typeInto(page, "#item-person-0-kana", "タカサキ ハナコ");
+  await typeInto(page, "#item-person-0-birth-date", "1988-04-12");
+  await page.selectOption("#item-person-0-sex", "female");
+  await typeInto(page, "#item-person-0-relationship", "世帯主");
+  await page.waitForFunction((f) => document.querySelector(`#form-${f}`)?.dataset.findings === "0", FORM);
+}
+
+/** Holds the pointer on an element's middle for `ms`. */
+async function hold(page, selector, ms) {
+  const box = await page.locator(selector).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(ms);
+  await page.mouse.up();
+}
+
+/** Enters the staff's password on the sign screen's check, key by key, and sends it. */
+async function release(page, password) {
+  await page.waitForSelector("#sign-release-password");
+  // At a person's pace: keys 35 ms apart or closer read as a keyboard-wedge QR scan.
+  await page.waitForTimeout(400);
+  await page.focus("#sign-release-password");
+  await page.keyboard.type(password, { delay: 60 });
+  await page.keyboard.press("Enter");
+}
+
+/** What a citizen's screen must never show: the staff's banners and announcements. */
+const STAFF_WORDS = ["保存未保護", "サーバーに接続しました", "受付の画面へ戻る", "住民検索", "一覧へ戻る", "管理"];
 
 /** A signature-like path across the pad: a few waves, in fractions of the canvas. */
 function wave(n, phase) {
@@ -109,6 +154,7 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     unsignedInk = boxInk(await printPdf(page, steps, "unsigned"));
     await page.goto(visitUrl);
     await page.waitForSelector(`#sign-form-${FORM}`);
+    await fillTenkyo(page);
   });
 
   await steps.step("signed with the mouse, 確定 pressed by keyboard", async () => {
@@ -152,23 +198,52 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     await steps.shot(page, "02-signed-mouse");
   });
 
+  await steps.step("氏名 changed after signing: the panel asks to sign again, the print has no signature", async () => {
+    await typeInto(page, "#item-person-0-name", "高崎 花江");
+    await page.waitForSelector(`#sign-state-${FORM}[data-signed="false"]`);
+    const text = await page.textContent(`#sign-state-${FORM}`);
+    if (!text.includes("署名後に内容が変わりました。もう一度署名してください")) throw new Error(`state: ${text}`);
+    expectEqual(await page.$(`#sign-state-${FORM} .signature-thumb`), null, "no old signature on the panel");
+    await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
+    await page.click(`#print-${FORM}`);
+    await page.waitForSelector("#paper");
+    expectEqual(await page.getAttribute(".paper .signature", "data-signed"), "false", "the old signature is not printed");
+    expectEqual(await page.$("#paper-signature-todokedenin svg"), null, "no signature drawing in the box");
+    await steps.shot(page, "02b-changed-after-signing");
+    await page.goto(visitUrl);
+    await page.waitForSelector(`#sign-form-${FORM}`);
+  });
+
   const tabletContext = await browser.newContext({ ...CONTEXT_OPTIONS, viewport: { width: 1024, height: 768 }, hasTouch: true });
   const tablet = await tabletContext.newPage();
   await steps.step("a second device opens the full-screen pad: only the form names, and a pen signs offline", async () => {
     await signIn(tablet, server, "shimin02");
     const visitId = visitUrl.split("/").pop();
-    await tablet.goto(`${server.url}#/sign/${visitId}`);
+    // The counter asks for English in the address.
+    await tablet.goto(`${server.url}#/sign/${visitId}?lang=en`);
     await tablet.waitForSelector(`#sign-screen-forms li[data-form="jumin_idou_tenkyo"]`);
     // The focus starts at the page's title, not on the body.
     await tablet.waitForFunction(() => document.activeElement?.id === "sign-screen-title");
+    expectEqual(await tablet.textContent("#sign-screen-title"), "Please sign", "English from ?lang=en");
     const body = await tablet.textContent("body");
-    for (const personal of ["高崎 花子", number]) {
+    for (const personal of ["高崎 花子", "高崎 花江", number]) {
       if (body.includes(personal)) throw new Error(`the citizen's screen shows ${personal}`);
     }
     expectEqual(await tablet.$("#staff-badge"), null, "no staff name on the citizen's screen");
+    expectEqual(await tablet.$$eval("a[href]", (links) => links.map((a) => a.getAttribute("href"))).then((l) => l.length), 0, "no link out of the sign screen");
+    // The person at the counter picks Português for the citizen.
+    await tablet.click("#sign-language-pt");
+    await tablet.waitForFunction(() => document.querySelector("#sign-screen-title")?.textContent === "Assine, por favor");
+    expectEqual(await tablet.getAttribute("#sign-screen", "lang"), "pt-BR", "the screen's language");
+    expectEqual(await tablet.textContent("#sign-screen-confirm"), "Confirmar", "確定 in Portuguese");
+    expectEqual(await tablet.textContent("#sign-screen-clear"), "Escrever de novo", "書き直す in Portuguese");
+    expectEqual(await tablet.getAttribute("#sign-screen-canvas", "aria-label"), "Quadro da assinatura", "the pad's name in Portuguese");
+    const intro = await tablet.textContent("#sign-screen-intro");
+    if (!intro.startsWith("Assine o seu nome")) throw new Error(`intro: ${intro}`);
     await axeAudit(steps, tablet, "03-sign-screen");
     // A pen through CDP: pointerType pen with its force as the pressure.
     const cdp = await tabletContext.newCDPSession(tablet);
+    await tablet.locator("#sign-screen-canvas").scrollIntoViewIfNeeded();
     const box = await tablet.locator("#sign-screen-canvas").boundingBox();
     const path = wave(60, 0.5);
     const at = ([fx, fy]) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height });
@@ -186,9 +261,17 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("オフライン"));
     await tablet.click("#sign-screen-confirm");
     await tablet.waitForSelector("#sign-screen-done");
+    expectEqual(await tablet.textContent("#sign-screen-done"), "Assinado. Obrigado. Avise o atendente, por favor.", "done in Portuguese");
     await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("未送信"));
     await tabletContext.setOffline(false);
     await tablet.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 30000 });
+    // Back online: the staff's 「サーバーに接続しました。」 and storage flag are not the citizen's.
+    await tablet.waitForTimeout(300);
+    expectEqual(await tablet.textContent("#announcer"), "", "no staff announcement");
+    const words = await tablet.evaluate(() => document.body.innerText + document.body.textContent);
+    for (const staff of STAFF_WORDS) {
+      if (words.includes(staff)) throw new Error(`the citizen's screen says ${staff}`);
+    }
     await steps.shot(tablet, "04-signed-pen");
   });
 
@@ -205,20 +288,7 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     console.log(`     pen: ${widths.length} segments, ${distinct} line widths`);
   });
 
-  await steps.step("confirmed, the form's signature is fixed and the pads are locked", async () => {
-    await page.selectOption("#item-visit-notifier-relation", "self");
-    await typeInto(page, "#item-visit-notifier-name", "高崎 花子");
-    await typeInto(page, "#item-visit-notifier-phone", "027-321-1111");
-    await page.selectOption("#item-visit-identity-document", "my_number_card");
-    await typeInto(page, "#item-visit-moved-on", daysAgo(3));
-    await typeInto(page, "#item-household-postal-code", "370-0849");
-    await typeInto(page, "#item-household-address", "群馬県高崎市八島町222番地");
-    await typeInto(page, "#item-household-head-name", "高崎 花子");
-    await typeInto(page, "#item-visit-previous-address", "群馬県高崎市高松町35番地1");
-    await typeInto(page, "#item-person-0-kana", "タカサキ ハナコ");
-    await typeInto(page, "#item-person-0-birth-date", "1988-04-12");
-    await page.selectOption("#item-person-0-sex", "female");
-    await typeInto(page, "#item-person-0-relationship", "世帯主");
+  await steps.step("signed again over the new 氏名, the form is confirmed; its signature is fixed and the pads are locked", async () => {
     await page.waitForFunction((f) => document.querySelector(`#form-${f}`)?.dataset.findings === "0", FORM);
     await pressByKeyboard(page, `#confirm-${FORM}`);
     await page.waitForFunction((f) => document.querySelector(`#status-${f}`)?.dataset.state === "confirmed", FORM, { timeout: 30000 });
@@ -236,6 +306,52 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     await tablet.waitForSelector("#sign-nothing");
     expectEqual(await tablet.isDisabled("#sign-screen-confirm"), true, "the tablet's pad locked");
     await axeAudit(steps, page, "05-signing-locked");
+  });
+
+  await steps.step("the tablet keeps the citizen on the signing; the staff's hold and password leave it", async () => {
+    const visitId = visitUrl.split("/").pop();
+    // An address typed, and Back: the signing again.
+    await tablet.evaluate(() => { location.hash = "#/counter"; });
+    await tablet.waitForTimeout(300);
+    await tablet.waitForSelector("#sign-screen");
+    expectEqual(await tablet.evaluate(() => location.hash), `#/sign/${visitId}`, "held on the signing");
+    await tablet.goBack();
+    await tablet.waitForTimeout(300);
+    await tablet.waitForSelector("#sign-screen");
+    expectEqual(await tablet.evaluate(() => location.hash.startsWith(`#/sign/`)), true, "Back stays on the signing");
+    expectEqual(await tablet.$("#visit-title"), null, "no staff screen");
+    // A tap on the title is no way out; a citizen's short hold neither.
+    await hold(tablet, "#sign-screen-title", 800);
+    expectEqual(await tablet.$("#sign-release"), null, "a short hold opens nothing");
+    // The staff hold it three seconds: their password, a wrong one refused.
+    await hold(tablet, "#sign-screen-title", 3300);
+    await release(tablet, "not-the-password");
+    await tablet.waitForFunction(() => document.querySelector("#sign-release-refused")?.textContent === "パスワードが違います。");
+    await axeAudit(steps, tablet, "07-sign-release");
+    await tablet.focus("#sign-release-password");
+    await tablet.keyboard.press("Control+A");
+    await release(tablet, TEST_PASSWORD);
+    await tablet.waitForSelector("#visit-title");
+    expectEqual(await tablet.evaluate(() => location.hash), `#/counter/${visitId}`, "released to the visit");
+    // Released, the tab goes where staff go.
+    await tablet.evaluate(() => { location.hash = "#/counter"; });
+    await tablet.waitForSelector("#open-number");
+  });
+
+  await steps.step("opened from the visit, the sign screen replaces it: Back does not return to the visit; Ctrl+Alt+K leaves", async () => {
+    await page.goto(visitUrl);
+    await page.waitForSelector("#sign-open-tablet");
+    await page.click("#sign-open-tablet");
+    await page.waitForSelector("#sign-screen");
+    expectEqual(await page.$("#staff-badge"), null, "the counter's own screen turned to the citizen");
+    await page.goBack();
+    await page.waitForTimeout(300);
+    await page.waitForSelector("#sign-screen");
+    expectEqual(await page.$("#visit-title"), null, "Back shows no staff screen");
+    await page.focus("#sign-screen-title");
+    await page.keyboard.press("Control+Alt+K");
+    await release(page, TEST_PASSWORD);
+    await page.waitForSelector("#visit-title");
   });
 
   await steps.step("the print carries the signature in the 届出人 署名 box of the PDF", async () => {

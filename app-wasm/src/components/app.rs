@@ -35,7 +35,8 @@ pub fn app() -> Html {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
             let on_hash = Closure::<dyn FnMut()>::new(move || {
-                dispatch.dispatch(Action::Navigate(Route::current()));
+                // A tablet held for a citizen's signature shows only that signing.
+                dispatch.dispatch(Action::Navigate(Route::current().held()));
             });
             let window = web_sys::window().expect("a window");
             let _ = window
@@ -225,7 +226,7 @@ pub fn app() -> Html {
         Route::CounterVisit(id) => html! { <CounterVisit {id} /> },
         Route::Admin => html! { <AdminPage /> },
         Route::Print(id, form) => html! { <PrintView {id} {form} /> },
-        Route::Sign(id) => html! { <SignScreen {id} /> },
+        Route::Sign(id) => html! { <SignScreen key={id.to_string()} {id} /> },
         Route::Display => html! { <DisplayPage /> },
     };
     let staff_badge = state.staff.as_ref().filter(|_| !matches!(state.route, Route::Kiosk | Route::Sign(_))).map(|staff| {
@@ -266,6 +267,8 @@ pub fn app() -> Html {
         // The tablet turned to the citizen: no way to the other faces from it.
         Route::Sign(_) => "sign",
     };
+    // The faces turned to citizens: no staff banner, storage flag or announcement.
+    let citizens = face == "kiosk" || face == "sign";
     html! {
         <ContextProvider<RepoHandle> context={(*repo).clone()}>
         <ContextProvider<AppContext> context={state.clone()}>
@@ -293,18 +296,21 @@ pub fn app() -> Html {
                     // Citizens at the kiosk are not told; its heartbeat tells the admin.
                     <SyncBadge status={state.sync.clone()} {signed_out}
                                unenrolled={face == "kiosk" && state.kiosk_enrolled == Some(false)}
-                               storage_persisted={(face != "kiosk").then_some(state.storage_persisted).flatten()} />
+                               storage_persisted={(!citizens).then_some(state.storage_persisted).flatten()} />
                 </header>
                 <div class="slot">
-                    { for update_banner }
-                    // Citizens at the kiosk get the kiosk's own words, never the staff's
-                    // banners (「ネットワークを確認してください」).
-                    if face != "kiosk" { { for problem } }
+                    // The signing tablet waits for the staff's release to update.
+                    if face != "sign" { { for update_banner } }
+                    // Citizens at the kiosk and the signing tablet get their own words, never
+                    // the staff's banners (「ネットワークを確認してください」).
+                    if !citizens { { for problem } }
                 </div>
                 <main>{ body }</main>
-                // The one polite live region: status changes are said here, once.
+                // The one polite live region: status changes are said here, once. Not the
+                // staff's (「サーバーに接続しました。」) to citizens: the kiosk and the sign
+                // screen say their own in their language.
                 <div id="announcer" class="visually-hidden" role="status" aria-live="polite">
-                    { state.announcement.1.clone() }
+                    if !citizens { { state.announcement.1.clone() } }
                 </div>
             </div>
         </ContextProvider<AppContext>>

@@ -350,11 +350,7 @@ pub enum Text {
     SignLocked,
     SignProblem,
     SignEmpty,
-    SignDone,
     SignOpenTablet,
-    SignScreenTitle,
-    SignScreenIntro,
-    SignNothing,
     SignTextAlternative,
     SignPadDisabled,
     SignBackToVisit,
@@ -408,6 +404,13 @@ pub enum Text {
     AdminDisplayToken,
     AdminDisplayNone,
     AdminDisplayRefused,
+    // The signing tablet held for the citizen (#/sign/<visit id>): the staff's way out.
+    SignStaffTitle,
+    SignStaffHint,
+    SignStaffPassword,
+    SignStaffCancel,
+    SignStaffRefused,
+    SignStaffOffline,
 }
 
 /// The Japanese text.
@@ -1074,19 +1077,9 @@ fn entry(text: Text) -> (&'static str, &'static str) {
             "枠の中に署名してから「確定」を押してください。",
             "Sign inside the box, then press Confirm.",
         ),
-        SignDone => ("署名しました: {f}", "Signed: {f}"),
         SignOpenTablet => (
             "タブレットで署名（全画面）",
             "Sign on a tablet (full screen)",
-        ),
-        SignScreenTitle => ("署名をお願いします", "Please sign"),
-        SignScreenIntro => (
-            "次の届書に、枠の中へお名前を署名してください。",
-            "Please sign your name inside the box for these forms.",
-        ),
-        SignNothing => (
-            "署名が必要な届書はありません。",
-            "No form needs a signature now.",
         ),
         SignTextAlternative => (
             "署名欄。ペン・指・マウスで枠の中に署名します。",
@@ -1169,6 +1162,19 @@ fn entry(text: Text) -> (&'static str, &'static str) {
         AdminDisplayRefused => (
             "追加できません。IDは半角英数字・-・_、設置場所は必須です",
             "Not added: the id takes ASCII letters, digits, - and _; the place is required",
+        ),
+        // The signing tablet held for the citizen.
+        SignStaffTitle => ("係員の確認", "Staff check"),
+        SignStaffHint => (
+            "受付の画面に戻るには、{n} さんのパスワードを入力してください。",
+            "To go back to the visit, enter the password of {n}.",
+        ),
+        SignStaffPassword => ("パスワード", "Password"),
+        SignStaffCancel => ("署名の画面のままにする", "Stay on the signing screen"),
+        SignStaffRefused => ("パスワードが違います。", "The password is not right."),
+        SignStaffOffline => (
+            "サーバーに接続できないため確認できません。ネットワークを確認してください。",
+            "The server cannot be reached to check it. Check the network.",
         ),
     }
 }

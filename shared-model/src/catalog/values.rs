@@ -97,6 +97,60 @@ impl VisitValues {
     }
 }
 
+impl VisitValues {
+    /// The digest of the values `form` shows (what its print and its validation read): for
+    /// each of its fields, the value of every row the field has on the sheet (the
+    /// applicant's for a person field of a section that does not repeat, every person's for
+    /// one that does), and all of the form's own fields; empty values count as absent.
+    /// SHA-256 in hex (64 digits) over a version tag and, sorted, each key, row and value
+    /// with its length. A signature records it ([`crate::signature::Signature::values`]):
+    /// a value of the form that changes changes the digest, an item the form does not show
+    /// does not.
+    pub fn form_digest(&self, form: &Form) -> String {
+        use sha2::{Digest, Sha256};
+        let mut shown: BTreeMap<(String, Option<usize>), String> = BTreeMap::new();
+        let mut keep = |key: &str, row: Option<usize>, value: Option<&String>| {
+            if let Some(value) = value.map(String::as_str).filter(|v| !v.trim().is_empty()) {
+                shown.insert((key.to_owned(), row), value.to_owned());
+            }
+        };
+        for section in &form.sections {
+            for field in &section.fields {
+                match field.scope {
+                    Scope::Person => {
+                        let rows = match section.repeat {
+                            Repeat::Once => self.persons.len().min(1),
+                            Repeat::Persons | Repeat::Children => self.persons.len(),
+                        };
+                        for (row, person) in self.persons.iter().take(rows).enumerate() {
+                            keep(&field.key, Some(row), person.get(&field.key));
+                        }
+                    }
+                    Scope::Household => keep(&field.key, None, self.household.get(&field.key)),
+                    Scope::Visit => keep(&field.key, None, self.visit.get(&field.key)),
+                    // The form's own fields are all taken below (a counts field's values
+                    // are under `field.choice`).
+                    Scope::Form => {}
+                }
+            }
+        }
+        for (key, value) in self.forms.get(&form.id).into_iter().flatten() {
+            keep(key, None, Some(value));
+        }
+        let mut hash = Sha256::new();
+        hash.update(b"madoguchi-form-values-v1\n");
+        hash.update(form.id.as_bytes());
+        hash.update(b"\n");
+        for ((key, row), value) in shown {
+            let row = row.map(|r| r.to_string()).unwrap_or_default();
+            hash.update(format!("{key}\t{row}\t{}\t", value.len()).as_bytes());
+            hash.update(value.as_bytes());
+            hash.update(b"\n");
+        }
+        hex::encode(hash.finalize())
+    }
+}
+
 fn scope_of_key(key: &str) -> Scope {
     super::scope_of(key)
 }

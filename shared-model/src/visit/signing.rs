@@ -8,6 +8,13 @@
 //! takes no new signature ([`VisitError::SignatureLocked`]); a 訂正 opens it again, as it does
 //! the values.
 //!
+//! A signature covers the form's values at signing: its entry records their digest
+//! ([`crate::catalog::VisitValues::form_digest`]), and once the form's values differ from it
+//! the signature no longer counts ([`SignatureError::Stale`]: the counter is told
+//! 「署名後に内容が変わりました。もう一度署名してください。」, the print leaves the box empty, and
+//! the server refuses to confirm the form). A signature stored before entries recorded the
+//! values covers none: the citizen signs again.
+//!
 //! ```
 //! use shared_model::signature::{Point, SignerRole, Stroke};
 //! use shared_model::{DocumentId, VisitDoc};
@@ -29,7 +36,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue};
 
 use super::{FormState, VisitDoc, VisitError, change_err};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, VisitValues};
 use crate::signature::{
     Signature, SignatureError, SignerRole, Stroke, check_strokes, check_terminal, decode_strokes,
     encode_strokes,
@@ -77,8 +84,10 @@ impl VisitDoc {
         }
         let visit_id = self.visit_id();
         let encoded = encode_strokes(strokes);
+        let values = self.values();
         let mut digests = Vec::new();
         for form in forms {
+            let covered = values.form_digest(catalog.form(form)?);
             let signature = Signature {
                 visit_id: visit_id.clone(),
                 form: form.clone(),
@@ -86,6 +95,7 @@ impl VisitDoc {
                 at,
                 terminal: terminal.to_owned(),
                 strokes: strokes.to_vec(),
+                values: Some(covered.clone()),
             };
             let digest = signature.digest();
             let entries = self.ensure_map(&["signatures"])?;
@@ -105,6 +115,7 @@ impl VisitDoc {
                     ("role", role.as_str()),
                     ("terminal", terminal),
                     ("strokes", encoded.as_str()),
+                    ("values", covered.as_str()),
                 ] {
                     self.doc.put(&entry, key, value).map_err(change_err)?;
                 }
@@ -132,11 +143,22 @@ impl VisitDoc {
     /// not signed (or confirmed unsigned).
     ///
     /// Errors: the signature found is not this visit's ([`SignatureError::Foreign`]), does
-    /// not match its digest ([`SignatureError::Altered`]), or its strokes do not read.
+    /// not match its digest ([`SignatureError::Altered`]), does not cover the form's values
+    /// as they are now ([`SignatureError::Stale`]), or its strokes do not read.
     pub fn signature(
         &self,
         form: &str,
         role: SignerRole,
+    ) -> Result<Option<Signature>, SignatureError> {
+        self.signature_over(form, role, &self.values())
+    }
+
+    /// [`VisitDoc::signature`] against the visit's values read once.
+    fn signature_over(
+        &self,
+        form: &str,
+        role: SignerRole,
+        values: &VisitValues,
     ) -> Result<Option<Signature>, SignatureError> {
         let path: [&str; 3] = if self.form_status(form).state.is_settled() {
             ["status", form, "signed"]
@@ -151,7 +173,15 @@ impl VisitDoc {
         let Some(digest) = holder.and_then(|h| self.read_string(&h, role.as_str())) else {
             return Ok(None);
         };
-        self.signature_entry(form, role, &digest).map(Some)
+        let signature = self.signature_entry(form, role, &digest)?;
+        let current = Catalog::builtin()
+            .form(form)
+            .map(|f| values.form_digest(f))
+            .map_err(|_| SignatureError::Stale)?;
+        if !signature.covers(&current) {
+            return Err(SignatureError::Stale);
+        }
+        Ok(Some(signature))
     }
 
     /// Every form's signature by `role` (see [`VisitDoc::signature`]): form id → the
@@ -165,9 +195,10 @@ impl VisitDoc {
             .map(|o| self.doc.keys(&o).collect())
             .unwrap_or_default();
         forms.extend(self.form_statuses().into_keys());
+        let values = self.values();
         forms
             .into_iter()
-            .filter_map(|form| match self.signature(&form, role) {
+            .filter_map(|form| match self.signature_over(&form, role, &values) {
                 Ok(None) => None,
                 Ok(Some(s)) => Some((form, Ok(s))),
                 Err(e) => Some((form, Err(e))),
@@ -178,9 +209,10 @@ impl VisitDoc {
     /// Every role's signature of the form as the reconciler checks it before confirming:
     /// the first that does not count is the error.
     pub(super) fn signature_check(&self, form: &str) -> Result<Vec<Signature>, SignatureError> {
+        let values = self.values();
         SignerRole::ALL
             .into_iter()
-            .filter_map(|role| self.signature(form, role).transpose())
+            .filter_map(|role| self.signature_over(form, role, &values).transpose())
             .collect()
     }
 
@@ -235,6 +267,7 @@ impl VisitDoc {
             at: self.read_time(&entry, "at").ok_or(unreadable.clone())?,
             terminal: text("terminal").ok_or(unreadable.clone())?,
             strokes: decode_strokes(&text("strokes").ok_or(unreadable)?)?,
+            values: text("values"),
         };
         if signature.form != form || signature.role != role || signature.digest() != digest {
             return Err(SignatureError::Altered);

@@ -466,6 +466,7 @@ async fn a_form_with_another_visits_signature_is_refused_and_its_own_is_pinned()
             ("role", "todokedenin".to_owned()),
             ("terminal", signature.terminal.clone()),
             ("strokes", encode_strokes(&signature.strokes)),
+            ("values", signature.values.clone().unwrap_or_default()),
         ] {
             doc.put(&entry, key, value).unwrap();
         }
@@ -527,4 +528,54 @@ async fn a_form_with_another_visits_signature_is_refused_and_its_own_is_pinned()
         ]
     );
     assert!(signings.iter().all(|(_, d)| !d.contains(';')));
+}
+
+#[tokio::test]
+async fn a_form_changed_after_its_signing_is_refused_until_signed_again() {
+    use shared_model::FormState;
+    use shared_model::signature::{Point, SignerRole, Stroke};
+    let hub = hub();
+    let (mut client, mut inbox) = joined_client(&hub, "counter");
+    let id = DocumentId::random();
+    let mut v = signed_visit(id);
+    // 氏名 corrected after the citizen signed: the signature covers the old name.
+    v.set_item("person.name", Some(0), "高崎 花江").unwrap();
+    v.request_confirmation("koseki_kofu", 2).unwrap();
+    converge(&hub, &mut client, &mut inbox, id, v.doc_mut()).await;
+    let status = v.form_status("koseki_kofu");
+    assert_eq!(status.state, FormState::Refused, "{status:?}");
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("署名後に内容が変わりました。もう一度署名してください。")
+    );
+    // Signed again over the corrected values, the form is confirmed.
+    let strokes = vec![Stroke {
+        points: (0..30)
+            .map(|i| Point {
+                x: 30 + i * 20,
+                y: 120 + (i % 5) * 12,
+                t: u32::from(i) * 8,
+                pressure: None,
+            })
+            .collect(),
+    }];
+    v.sign(
+        &["koseki_kofu".into()],
+        SignerRole::Notifier,
+        &strokes,
+        3,
+        "t-0a1b2c3d4e5f",
+    )
+    .unwrap();
+    v.request_confirmation("koseki_kofu", 4).unwrap();
+    converge(&hub, &mut client, &mut inbox, id, v.doc_mut()).await;
+    let status = v.form_status("koseki_kofu");
+    assert_eq!(status.state, FormState::Confirmed, "{status:?}");
+    assert_eq!(
+        v.signature("koseki_kofu", SignerRole::Notifier)
+            .unwrap()
+            .unwrap()
+            .strokes,
+        strokes
+    );
 }

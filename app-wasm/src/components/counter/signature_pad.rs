@@ -7,6 +7,18 @@
 //! the visit). The server audits each signing as it arrives in the visit
 //! (`signature_captured`: who synced it, the terminal, the visit and the forms).
 //!
+//! The sign screen is the citizen's: its words in the kiosk's nine languages (chosen on the
+//! screen, or `#/sign/<id>?lang=pt`), no staff banner or announcement, and no way out to
+//! the staff's screens. Opening it holds the tab on that visit's signing
+//! ([`crate::route::hold_sign`]: Back, a typed address or a shortcut show it again); staff
+//! leave by holding the title for three seconds (or Ctrl+Alt+K) and entering their
+//! password. Opened from the visit, it replaces the visit's history entry.
+//!
+//! A signature covers the form's values at signing
+//! ([`shared_model::catalog::VisitValues::form_digest`]): changed afterwards, the form's row
+//! says 「署名後に内容が変わりました。もう一度署名してください。」 and the print leaves the box
+//! empty.
+//!
 //! The strokes are scaled into the box of [`shared_model::signature`] (1000 × 300 units)
 //! whatever the canvas's size, so a signature drawn on a 27-inch counter screen and one
 //! drawn on a 10-inch tablet print the same. Staff using the keyboard alone reach every
@@ -24,11 +36,18 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
 
+use shared_model::language::Language;
+
 use crate::context::AppContext;
 use crate::hooks::use_repo;
+use crate::i18n::kiosk::{Say, official, say};
 use crate::i18n::{Text, ja};
 use crate::repo::{Command, VisitView};
-use crate::route::Route;
+use crate::route::{Route, hold_sign, release_sign, sign_language};
+
+/// How long staff hold the sign screen's title to leave it, in ms (as the kiosk's
+/// enrolment).
+const HOLD_MS: u32 = 3_000;
 
 /// `YYYY-MM-DD HH:MM` in Japan time of ms since the epoch.
 pub(crate) fn signed_time(ms: i64) -> String {
@@ -69,11 +88,10 @@ fn title(form: &str) -> String {
         .unwrap_or_else(|_| form.to_owned())
 }
 
-/// Writes the signing into the visit and says it. The server audits it when the visit
-/// reaches it (`signature_captured`, also for a signing made offline).
+/// Writes the signing into the visit. The server audits it when the visit reaches it
+/// (`signature_captured`, also for a signing made offline).
 fn record(
     repo: &crate::repo::RepoHandle,
-    app: &AppContext,
     id: DocumentId,
     forms: Vec<String>,
     strokes: Vec<Stroke>,
@@ -88,10 +106,6 @@ fn record(
             terminal: crate::terminal::terminal_id(),
         },
     );
-    let titles: Vec<String> = forms.iter().map(|f| title(f)).collect();
-    app.dispatch(crate::state::Action::Announce(
-        ja(Text::AnnounceSigned).replace("{f}", &titles.join("、")),
-    ));
 }
 
 /// Properties of [`SignaturePad`].
@@ -106,6 +120,10 @@ pub struct SignaturePadProps {
     pub large: bool,
     /// The strokes, when 確定 is pressed with ink on the pad.
     pub on_confirm: Callback<Vec<Stroke>>,
+    /// The citizen's language on the sign screen (the kiosk's words); `None`: the counter's
+    /// Japanese.
+    #[prop_or_default]
+    pub language: Option<Language>,
 }
 
 /// Draws every stroke of the pad on its canvas, in units of the box.
@@ -307,16 +325,29 @@ pub fn signature_pad(props: &SignaturePadProps) -> Html {
             }
         });
     }
+    let language = props.language;
+    let word = move |citizen: Say, staff: Text| match language {
+        Some(language) => say(language, citizen),
+        None => html! { { ja(staff) } },
+    };
     let state_text = if props.disabled {
-        ja(Text::SignPadDisabled)
+        // The sign screen says it above the pad, in the citizen's words.
+        match language {
+            Some(_) => html! {},
+            None => html! { { ja(Text::SignPadDisabled) } },
+        }
     } else {
-        ja(Text::SignTextAlternative)
+        word(Say::SignPadHint, Text::SignTextAlternative)
+    };
+    let pad_label = match language {
+        Some(language) => Say::SignPad.plain(language),
+        None => ja(Text::SignPadLabel).to_owned(),
     };
     html! {
         <div class={classes!("signature-pad", props.large.then_some("large"), props.disabled.then_some("disabled"))}
              id={format!("{dom}-pad")} data-inked={inked.to_string()}>
             <canvas ref={canvas} id={format!("{dom}-canvas")} class="signature-canvas"
-                    role="img" aria-label={ja(Text::SignPadLabel)}
+                    role="img" aria-label={pad_label}
                     aria-describedby={format!("{dom}-pad-state")}
                     aria-disabled={props.disabled.to_string()}
                     onpointerdown={down} onpointermove={moved}
@@ -324,14 +355,14 @@ pub fn signature_pad(props: &SignaturePadProps) -> Html {
             <p class="hint" id={format!("{dom}-pad-state")}>{ state_text }</p>
             <div class="slot">
                 if *asked_empty {
-                    <p class="finding error" role="alert" id={format!("{dom}-empty")}>{ ja(Text::SignEmpty) }</p>
+                    <p class="finding error" role="alert" id={format!("{dom}-empty")}>{ word(Say::SignEmptyPad, Text::SignEmpty) }</p>
                 }
             </div>
             <div class="signature-buttons">
                 <button type="button" class="big" id={format!("{dom}-clear")} onclick={clear}
-                        disabled={props.disabled}>{ ja(Text::SignClear) }</button>
+                        disabled={props.disabled}>{ word(Say::SignRedo, Text::SignClear) }</button>
                 <button type="button" class="big primary" id={format!("{dom}-confirm")} onclick={confirm}
-                        disabled={props.disabled}>{ ja(Text::SignConfirm) }</button>
+                        disabled={props.disabled}>{ word(Say::SignOk, Text::SignConfirm) }</button>
             </div>
         </div>
     }
@@ -430,9 +461,20 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
     let on_confirm = {
         let (chosen, repo, app) = (chosen.clone(), repo.clone(), app.clone());
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, &app, id, chosen.clone(), strokes);
+            record(&repo, id, chosen.clone(), strokes);
+            let titles: Vec<String> = chosen.iter().map(|f| title(f)).collect();
+            app.dispatch(crate::state::Action::Announce(
+                ja(Text::AnnounceSigned).replace("{f}", &titles.join("、")),
+            ));
         })
     };
+    // The tablet turned to the citizen: this tab is held on the signing, and Back does not
+    // come back to the visit.
+    let open_tablet = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        hold_sign(id);
+        Route::Sign(id).replace();
+    });
     html! {
         <section class="form-section signature-panel" id="signature-panel" aria-labelledby="signature-title">
             <h2 id="signature-title">{ ja(Text::SignTitle) }</h2>
@@ -442,7 +484,7 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
                 <ul>{ for rows }</ul>
             </fieldset>
             <SignaturePad dom="sign" disabled={props.read_only || chosen.is_empty()} {on_confirm} />
-            <p><a href={Route::Sign(id).to_hash()} id="sign-open-tablet">{ ja(Text::SignOpenTablet) }</a></p>
+            <p><a href={Route::Sign(id).to_hash()} id="sign-open-tablet" onclick={open_tablet}>{ ja(Text::SignOpenTablet) }</a></p>
         </section>
     }
 }
@@ -454,19 +496,76 @@ pub struct SignScreenProps {
     pub id: DocumentId,
 }
 
-/// `#/sign/<visit id>`: the full-screen pad for a tablet turned to the citizen (signed in
-/// as staff, on a second device if need be). It shows the names of the forms to sign and the
-/// pad, nothing else of the visit; 確定 signs every one of them.
+/// `#/sign/<visit id>` (`?lang=<code>` for the citizen's language): the full-screen pad
+/// for a tablet turned to the citizen (signed in as staff, on a second device if need be).
+/// It shows the names of the forms to sign and the pad in the citizen's language, a row of
+/// languages, nothing else of the visit; 確定 signs every one of them. Opening it holds the
+/// tab on it; staff leave with the title held three seconds (or Ctrl+Alt+K) and their
+/// password ([`StaffRelease`]).
 #[component(SignScreen)]
 pub fn sign_screen(props: &SignScreenProps) -> Html {
     let repo = use_repo();
     let app = use_context::<AppContext>().expect("app context");
-    let done = use_state(|| None::<String>);
+    let done = use_state(|| false);
+    let language = use_state(|| {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        sign_language(&hash).unwrap_or(Language::Ja)
+    });
+    let releasing = use_state(|| false);
     {
         let repo = repo.clone();
-        use_effect_with(props.id, move |id| repo.send(Command::Open(*id)));
+        use_effect_with(props.id, move |id| {
+            hold_sign(*id);
+            repo.send(Command::Open(*id));
+        });
     }
+    let hold = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let start_hold = {
+        let (hold, releasing) = (hold.clone(), releasing.clone());
+        Callback::from(move |_: PointerEvent| {
+            let releasing = releasing.clone();
+            *hold.borrow_mut() = Some(gloo_timers::callback::Timeout::new(HOLD_MS, move || {
+                releasing.set(true)
+            }));
+        })
+    };
+    let stop_hold = Callback::from(move |_: PointerEvent| drop(hold.borrow_mut().take()));
+    let onkeydown = {
+        let releasing = releasing.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.ctrl_key() && e.alt_key() && e.key().eq_ignore_ascii_case("k") {
+                e.prevent_default();
+                releasing.set(true);
+            }
+        })
+    };
     let id = props.id;
+    let lang = *language;
+    let languages = Language::ALL.into_iter().map(|l| {
+        let language = language.clone();
+        let done = done.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            language.set(l);
+            done.set(false);
+        });
+        html! {
+            <li>
+                <button type="button" class="language" lang={l.bcp47()} id={format!("sign-language-{}", l.code())}
+                        aria-pressed={(l == lang).to_string()} {onclick}>
+                    { l.own_name() }
+                </button>
+            </li>
+        }
+    });
+    let release = (*releasing).then(|| {
+        let on_close = {
+            let releasing = releasing.clone();
+            Callback::from(move |()| releasing.set(false))
+        };
+        html! { <StaffRelease {id} {on_close} /> }
+    });
     let Some(view) = app.open.as_ref().filter(|v| v.id == id) else {
         return html! { <p class="loading">{ ja(Text::Loading) }</p> };
     };
@@ -493,39 +592,127 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
             )
         })
         .collect();
+    let catalog = Catalog::builtin();
     let names = open.iter().map(|f| {
         let signed = matches!(view.signatures.get(f), Some(Ok(_)));
+        let name = catalog
+            .form(f)
+            .map(|form| official(lang, &form.title))
+            .unwrap_or_else(|_| html! { { f.clone() } });
         html! {
             <li key={f.clone()} data-form={f.clone()} data-signed={signed.to_string()}>
-                { title(f) }
-                if signed { <span class="hint">{ " ✓" }</span> }
+                { name }
+                if signed { <span class="hint" aria-hidden="true">{ " ✓" }</span> }
             </li>
         }
     });
     let on_confirm = {
-        let (open, repo, app, done) = (open.clone(), repo.clone(), app.clone(), done.clone());
+        let (open, repo, done) = (open.clone(), repo.clone(), done.clone());
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, &app, id, open.clone(), strokes);
-            let titles: Vec<String> = open.iter().map(|f| title(f)).collect();
-            done.set(Some(titles.join("、")));
+            record(&repo, id, open.clone(), strokes);
+            done.set(true);
         })
     };
     html! {
-        <section class="sign-screen" id="sign-screen" aria-labelledby="sign-screen-title">
-            <h1 id="sign-screen-title" tabindex="-1">{ ja(Text::SignScreenTitle) }</h1>
+        <section class="sign-screen" id="sign-screen" aria-labelledby="sign-screen-title"
+                 lang={lang.bcp47()} data-language={lang.code()} {onkeydown}>
+            <ul class="sign-languages language-list" aria-label={Say::SignLanguage.plain(lang)}>
+                { for languages }
+            </ul>
+            // Staff hold the title three seconds to leave (nothing shows it to the citizen).
+            <h1 id="sign-screen-title" tabindex="-1" onpointerdown={start_hold}
+                onpointerup={stop_hold.clone()} onpointerleave={stop_hold.clone()} onpointercancel={stop_hold}>
+                { say(lang, Say::SignTitle) }
+            </h1>
             if open.is_empty() {
-                <p id="sign-nothing">{ ja(Text::SignNothing) }</p>
+                <p id="sign-nothing">{ say(lang, Say::SignNothing) }</p>
             } else {
-                <p>{ ja(Text::SignScreenIntro) }</p>
+                <p id="sign-screen-intro">{ say(lang, Say::SignIntro) }</p>
                 <ul class="sign-screen-forms" id="sign-screen-forms">{ for names }</ul>
             }
+            // The citizen's own live region: what the pad did, in their language.
             <div class="slot" role="status">
-                if let Some(titles) = (*done).clone() {
-                    <p class="done" id="sign-screen-done">{ ja(Text::SignDone).replace("{f}", &titles) }</p>
+                if *done {
+                    <p class="done" id="sign-screen-done">{ say(lang, Say::SignThanks) }</p>
                 }
             </div>
-            <SignaturePad dom="sign-screen" large={true} disabled={open.is_empty()} {on_confirm} />
-            <p class="no-print"><a href={Route::CounterVisit(id).to_hash()} id="sign-back">{ ja(Text::SignBackToVisit) }</a></p>
+            <SignaturePad dom="sign-screen" large={true} disabled={open.is_empty()} language={Some(lang)} {on_confirm} />
+            { for release }
         </section>
+    }
+}
+
+/// Properties of [`StaffRelease`].
+#[derive(Properties, PartialEq)]
+pub struct StaffReleaseProps {
+    /// The visit whose signing the tablet is held on.
+    pub id: DocumentId,
+    /// Closes the check, the tablet staying on the signing.
+    pub on_close: Callback<()>,
+}
+
+/// The staff's way off the sign screen: the signed-in person's password, checked with the
+/// server (a new session for the same login); right, the tab is released and shows the
+/// visit in place of the signing. Offline it cannot be checked and the tablet stays.
+#[component(StaffRelease)]
+fn staff_release(props: &StaffReleaseProps) -> Html {
+    let app = use_context::<AppContext>().expect("app context");
+    let password = use_node_ref();
+    let refusal = use_state(|| None::<Text>);
+    let Some(staff) = app.staff.clone() else {
+        return html! {};
+    };
+    {
+        let password = password.clone();
+        use_effect_with((), move |_| {
+            if let Some(input) = password.cast::<web_sys::HtmlElement>() {
+                let _ = input.focus();
+            }
+        });
+    }
+    let onsubmit = {
+        let (password, refusal, id, app) =
+            (password.clone(), refusal.clone(), props.id, app.clone());
+        let login = staff.login.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = password
+                .cast::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let (refusal, login, app) = (refusal.clone(), login.clone(), app.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::api::sign_in(&login, &value).await {
+                    Ok(staff) if staff.login == login => {
+                        app.dispatch(crate::state::Action::Staff(Some(staff)));
+                        release_sign();
+                        Route::CounterVisit(id).replace();
+                    }
+                    Err(crate::api::ApiError::Unreachable) => {
+                        refusal.set(Some(Text::SignStaffOffline))
+                    }
+                    _ => refusal.set(Some(Text::SignStaffRefused)),
+                }
+            });
+        })
+    };
+    let cancel = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <form class="sign-release" id="sign-release" lang="ja" {onsubmit}>
+            <h2>{ ja(Text::SignStaffTitle) }</h2>
+            <p>{ ja(Text::SignStaffHint).replace("{n}", &staff.name) }</p>
+            <div class="field">
+                <label for="sign-release-password">{ ja(Text::SignStaffPassword) }</label>
+                <input id="sign-release-password" ref={password} type="password"
+                       autocomplete="current-password" required=true />
+            </div>
+            <p class="finding error" role="alert" id="sign-release-refused" hidden={refusal.is_none()}>
+                { refusal.map(ja).unwrap_or("") }
+            </p>
+            <div class="signature-buttons">
+                <button type="button" class="big" id="sign-release-cancel" onclick={cancel}>{ ja(Text::SignStaffCancel) }</button>
+                <button type="submit" class="big primary" id="sign-release-submit">{ ja(Text::SignBackToVisit) }</button>
+            </div>
+        </form>
     }
 }

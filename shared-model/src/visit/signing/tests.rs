@@ -201,10 +201,11 @@ fn copy_signature(from: &VisitDoc, to: &mut VisitDoc, form: &str, rebind: bool) 
         .unwrap()
         .digest();
     let source = from.find_obj(&["signatures", &digest]).unwrap();
-    let fields: Vec<(String, String)> = ["visit_id", "form", "role", "terminal", "strokes"]
-        .into_iter()
-        .map(|k| (k.to_owned(), from.read_string(&source, k).unwrap()))
-        .collect();
+    let fields: Vec<(String, String)> =
+        ["visit_id", "form", "role", "terminal", "strokes", "values"]
+            .into_iter()
+            .map(|k| (k.to_owned(), from.read_string(&source, k).unwrap()))
+            .collect();
     let at = from.read_time(&source, "at").unwrap();
     let visit = to.visit_id();
     let doc = to.doc_mut();
@@ -353,4 +354,152 @@ fn the_server_reads_the_signings_a_document_gained() {
     assert_eq!(copied.len(), 1);
     assert_eq!(copied[0].foreign, Some(a.visit_id()));
     assert!(signings_since(VisitDoc::new(DocumentId::random(), "2", 0).doc(), &[]).is_empty());
+}
+
+#[test]
+fn the_values_digest_changes_with_a_value_of_the_form_not_with_an_item_it_does_not_show() {
+    let catalog = Catalog::builtin();
+    let koseki = catalog.form("koseki_kofu").unwrap();
+    let mut v = filled();
+    let digest = v.values().form_digest(koseki);
+    assert_eq!(digest.len(), 64);
+    assert_eq!(filled().values().form_digest(koseki), digest);
+    // Another form of the same values has its own digest.
+    let juminhyo = catalog.form("juminhyo_inkan_kofu").unwrap();
+    assert_ne!(v.values().form_digest(juminhyo), digest);
+    // A value the sheet shows: 氏名, a count of its own fields.
+    v.set_item("person.name", Some(0), "高崎 花江").unwrap();
+    assert_ne!(v.values().form_digest(koseki), digest);
+    let mut v = filled();
+    v.set_form_field("koseki_kofu", "copies.zenbu", "2")
+        .unwrap();
+    assert_ne!(v.values().form_digest(koseki), digest);
+    // Items the sheet does not show, and another form's own fields, leave it as it was.
+    let mut v = filled();
+    let unshown = catalog
+        .items
+        .keys()
+        .find(|key| key.starts_with("visit.") && koseki.field(key).is_none())
+        .expect("a visit item the 戸籍 request does not show");
+    let _ = v.set_item(unshown, None, "2027-04-02");
+    v.set_form_field("juminhyo_inkan_kofu", "copies.juminhyo", "3")
+        .unwrap();
+    assert_eq!(v.values().form_digest(koseki), digest);
+    // A blank value is no value.
+    let mut v = filled();
+    v.set_item("person.hittosha", Some(0), "").unwrap();
+    let mut w = filled();
+    w.set_item("person.hittosha", Some(0), "  ").unwrap();
+    assert_eq!(
+        v.values().form_digest(koseki),
+        w.values().form_digest(koseki)
+    );
+}
+
+#[test]
+fn a_signature_stops_counting_when_the_values_it_covers_change_and_confirmation_is_refused() {
+    let mut v = filled();
+    sign(
+        &mut v,
+        &["koseki_kofu", "juminhyo_inkan_kofu"],
+        &strokes(30, 0),
+        1,
+    )
+    .unwrap();
+    let signed = v
+        .signature("koseki_kofu", SignerRole::Notifier)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        signed.values.as_deref(),
+        Some(
+            v.values()
+                .form_digest(Catalog::builtin().form("koseki_kofu").unwrap())
+                .as_str()
+        )
+    );
+    // 氏名 changes after signing: the signature no longer counts, for every form showing it.
+    v.set_item("person.name", Some(0), "高崎 花江").unwrap();
+    assert_eq!(
+        v.signature("koseki_kofu", SignerRole::Notifier),
+        Err(SignatureError::Stale)
+    );
+    assert_eq!(
+        v.signatures(SignerRole::Notifier)["koseki_kofu"],
+        Err(SignatureError::Stale)
+    );
+    assert!(
+        SignatureError::Stale
+            .message_ja()
+            .contains("署名後に内容が変わりました。もう一度署名してください")
+    );
+    v.request_confirmation("koseki_kofu", 2).unwrap();
+    let decided = v.reconcile(today(), 3).unwrap();
+    assert_eq!(decided[0].state, FormState::Refused, "{decided:?}");
+    let status = v.form_status("koseki_kofu");
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("署名後に内容が変わりました。もう一度署名してください。")
+    );
+    // Changed back, the signature covers the values again; signed again over the new
+    // values, the form is confirmed with the new signature.
+    v.set_item("person.name", Some(0), "高崎 花子").unwrap();
+    assert_eq!(
+        v.signature("koseki_kofu", SignerRole::Notifier).unwrap(),
+        Some(signed)
+    );
+    v.set_item("person.name", Some(0), "高崎 花江").unwrap();
+    sign(&mut v, &["koseki_kofu"], &strokes(30, 4), 4).unwrap();
+    v.request_confirmation("koseki_kofu", 5).unwrap();
+    let decided = v.reconcile(today(), 6).unwrap();
+    assert_eq!(decided[0].state, FormState::Confirmed, "{decided:?}");
+    let pinned = v
+        .signature("koseki_kofu", SignerRole::Notifier)
+        .unwrap()
+        .unwrap();
+    assert_eq!(pinned.strokes, strokes(30, 4));
+}
+
+#[test]
+fn a_signature_stored_before_values_were_recorded_reads_but_covers_nothing() {
+    let mut v = filled();
+    sign(&mut v, &["koseki_kofu"], &strokes(30, 0), 1).unwrap();
+    let current = v
+        .signature("koseki_kofu", SignerRole::Notifier)
+        .unwrap()
+        .unwrap();
+    // The entry as the first version of signing wrote it: no values, the v1 digest.
+    let old = Signature {
+        values: None,
+        ..current
+    };
+    let digest = old.digest();
+    let doc = v.doc_mut();
+    let (_, entries) = doc.get(ROOT, "signatures").unwrap().unwrap();
+    let entry = doc.put_object(&entries, &digest, ObjType::Map).unwrap();
+    for (key, value) in [
+        ("visit_id", old.visit_id.clone()),
+        ("form", old.form.clone()),
+        ("role", "todokedenin".to_owned()),
+        ("terminal", old.terminal.clone()),
+        ("strokes", crate::signature::encode_strokes(&old.strokes)),
+    ] {
+        doc.put(&entry, key, value).unwrap();
+    }
+    doc.put(&entry, "at", ScalarValue::Timestamp(old.at))
+        .unwrap();
+    let (_, signed) = doc.get(ROOT, "signed").unwrap().unwrap();
+    let (_, of_form) = doc.get(&signed, "koseki_kofu").unwrap().unwrap();
+    doc.put(&of_form, "todokedenin", digest.as_str()).unwrap();
+    doc.commit();
+    // It reads (not Altered, not Malformed) but does not count: sign again.
+    assert_eq!(
+        v.signature("koseki_kofu", SignerRole::Notifier),
+        Err(SignatureError::Stale)
+    );
+    v.request_confirmation("koseki_kofu", 2).unwrap();
+    assert_eq!(
+        v.reconcile(today(), 3).unwrap()[0].state,
+        FormState::Refused
+    );
 }
