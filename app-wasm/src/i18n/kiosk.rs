@@ -121,7 +121,7 @@ macro_rules! words {
 
 impl Say {
     /// Every text (the completeness test walks them).
-pub const ALL: [Say; 86] = [
+    pub const ALL: [Say; 86] = [
         Say::ChooseLanguage,
         Say::Welcome,
         Say::WhatBringsYou,
