@@ -226,7 +226,11 @@ pub fn item_value(key: &str, raw: &str) -> Result<String, ItemValueError> {
                 .or_else(|| {
                     item.choices
                         .iter()
-                        .find(|c| [&c.id, &c.ja, &c.en].iter().any(|t| fold(t) == folded))
+                        .find(|c| {
+                            [&c.id, &c.label.ja, &c.label.en]
+                                .iter()
+                                .any(|t| fold(t) == folded)
+                        })
                         .map(|c| c.id.clone())
                 })
                 .ok_or_else(|| ItemValueError::NotAChoice {

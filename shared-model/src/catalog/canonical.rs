@@ -124,9 +124,9 @@ pub fn render(
                 .unwrap_or(value),
         },
         Kind::Choice => match choices.iter().find(|c| c.id == value) {
-            Some(choice) => choice.ja.clone(),
+            Some(choice) => choice.label.ja.clone(),
             None => {
-                let shown: Vec<&str> = choices.iter().map(|c| c.ja.as_str()).collect();
+                let shown: Vec<&str> = choices.iter().map(|c| c.label.ja.as_str()).collect();
                 return Err(Finding::error(
                     Code::ChoiceUnknown,
                     format!("「{value}」は選択肢にありません。{}", shown.join("・")),

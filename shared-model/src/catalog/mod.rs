@@ -185,54 +185,16 @@ pub enum Kind {
     Counts,
 }
 
-/// One choice of a choice or counts field. The choices of a kiosk item carry the other
-/// seven languages too (as [`Label`] does; see [`Choice::label`]).
+/// One choice of a choice or counts field: its stable id and its words, written beside the
+/// id in the catalog (`{ id = "male", ja = "男", en = "Male", easy = … }`). The choices of a
+/// kiosk item carry the other seven languages too, as any [`Label`] may.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// Stable id.
     pub id: String,
-    /// Japanese.
-    pub ja: String,
-    /// English.
-    pub en: String,
-    /// やさしい日本語, with readings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub easy: Option<String>,
-    /// 中文 (简体).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zh: Option<String>,
-    /// 한국어.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ko: Option<String>,
-    /// Tiếng Việt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vi: Option<String>,
-    /// Português.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pt: Option<String>,
-    /// Tagalog.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tl: Option<String>,
-    /// नेपाली.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ne: Option<String>,
-}
-
-impl Choice {
-    /// The choice's words as a [`Label`] (for [`Label::get`] and [`Label::citizen_problem`]).
-    pub fn label(&self) -> Label {
-        Label {
-            ja: self.ja.clone(),
-            en: self.en.clone(),
-            easy: self.easy.clone(),
-            zh: self.zh.clone(),
-            ko: self.ko.clone(),
-            vi: self.vi.clone(),
-            pt: self.pt.clone(),
-            tl: self.tl.clone(),
-            ne: self.ne.clone(),
-        }
-    }
+    /// Its words.
+    #[serde(flatten)]
+    pub label: Label,
 }
 
 /// Where a canonical item lives in a visit.

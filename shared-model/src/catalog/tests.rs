@@ -495,7 +495,7 @@ fn every_kiosk_item_speaks_nine_languages() {
             }
         }
         for choice in &item.choices {
-            if let Some(problem) = choice.label().citizen_problem() {
+            if let Some(problem) = choice.label.citizen_problem() {
                 problems.push(format!("{} choice {}: {problem}", item.key, choice.id));
             }
         }

@@ -375,7 +375,7 @@ pub fn check_value(field: &Field, value: &str, today: CivilDay) -> Vec<Finding> 
 }
 
 fn unknown_choice(field: &Field, value: &str) -> Finding {
-    let shown: Vec<&str> = field.choices.iter().map(|c| c.ja.as_str()).collect();
+    let shown: Vec<&str> = field.choices.iter().map(|c| c.label.ja.as_str()).collect();
     Finding::error(
         Code::ChoiceUnknown,
         format!(

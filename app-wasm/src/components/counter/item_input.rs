@@ -90,7 +90,7 @@ pub fn item_input(props: &ItemInputProps) -> Html {
                 on_change.emit(select.value());
             });
             let options = field.choices.iter().map(|c| {
-                html! { <option value={c.id.clone()} selected={c.id == props.value}>{ &c.ja }</option> }
+                html! { <option value={c.id.clone()} selected={c.id == props.value}>{ &c.label.ja }</option> }
             });
             html! {
                 <select id={id.clone()} {onchange} aria-invalid={invalid.to_string()} disabled={props.read_only}

@@ -39,7 +39,7 @@ fn on_paper(
             };
             let n = Kind::Counts.canonical(n)?;
             if n != "0" && !n.is_empty() {
-                copies.push(format!("{} {}通", c.ja, n));
+                copies.push(format!("{} {}通", c.label.ja, n));
             }
         }
         return Ok(copies.join("、"));

@@ -628,7 +628,7 @@ fn counts_input(
             .to_owned();
         html! {
             <CountInput key={key.clone()} {id} form={form.id.clone()} dom_id={dom_id(&["form", &form.id, &key])}
-                        label={choice.ja.clone()} {value} key_name={key.clone()} {read_only} />
+                        label={choice.label.ja.clone()} {value} key_name={key.clone()} {read_only} />
         }
     });
     let notes = findings.iter().map(|f| {

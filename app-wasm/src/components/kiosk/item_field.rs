@@ -85,7 +85,7 @@ pub fn item_field(props: &ItemFieldProps) -> Html {
                     .item
                     .choices
                     .iter()
-                    .map(|c| (c.id.clone(), label(language, &c.label())))
+                    .map(|c| (c.id.clone(), label(language, &c.label)))
                     .collect(),
             };
             let buttons = options.into_iter().enumerate().map(|(i, (value, text))| {
