@@ -25,9 +25,12 @@ pub fn idle_guard(props: &IdleGuardProps) -> Html {
     let language = use_language();
     let touched = use_mut_ref(js_sys::Date::now);
     let shown = use_state(|| 0u32);
+    // The reset as it is now (it knows the citizen's visit), not as it was when the watch
+    // began.
+    let on_timeout = use_mut_ref(|| props.on_timeout.clone());
+    *on_timeout.borrow_mut() = props.on_timeout.clone();
     {
-        let (touched, shown, on_timeout) =
-            (touched.clone(), shown.clone(), props.on_timeout.clone());
+        let (touched, shown, on_timeout) = (touched.clone(), shown.clone(), on_timeout.clone());
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
             let listeners: Vec<EventListener> = ["pointerdown", "keydown", "input", "wheel"]
@@ -43,7 +46,7 @@ pub fn idle_guard(props: &IdleGuardProps) -> Html {
             let tick = gloo_timers::callback::Interval::new(1_000, move || {
                 let now = ((js_sys::Date::now() - *touched.borrow()) / 1_000.0).max(0.0) as u32;
                 if now >= IDLE_S {
-                    on_timeout.emit(());
+                    on_timeout.borrow().emit(());
                 } else if now + COUNTDOWN_S >= IDLE_S {
                     shown.set(now);
                 }
