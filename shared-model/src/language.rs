@@ -235,11 +235,26 @@ pub fn ruby(text: &str) -> Vec<RubyPart<'_>> {
 
 /// The text without its readings (`{番号|ばんごう}` → `番号`), holes kept as `{name}`.
 pub fn unruby(text: &str) -> String {
+    flatten(text, |base, _| base.to_owned())
+}
+
+/// The text with its readings in brackets (`{番号|ばんごう}` → `番号(ばんごう)`), for places
+/// that hold no `<ruby>` (a list's `<option>`); holes kept as `{name}`.
+///
+/// ```
+/// assert_eq!(shared_model::language::with_readings("{西暦|せいれき}"), "西暦(せいれき)");
+/// ```
+pub fn with_readings(text: &str) -> String {
+    flatten(text, |base, reading| format!("{base}({reading})"))
+}
+
+/// The text as plain text, each reading written by `reading(base, reading)`.
+fn flatten(text: &str, reading: impl Fn(&str, &str) -> String) -> String {
     ruby(text)
         .into_iter()
         .map(|part| match part {
             RubyPart::Plain(s) => s.to_owned(),
-            RubyPart::Ruby { base, .. } => base.to_owned(),
+            RubyPart::Ruby { base, reading: r } => reading(base, r),
             RubyPart::Hole(name) => format!("{{{name}}}"),
         })
         .collect()

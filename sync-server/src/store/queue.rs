@@ -415,16 +415,7 @@ impl Store {
         if taken {
             return Ok(Err(ReservedRefusal::Taken(number)));
         }
-        tx.execute(
-            "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, day, number, taken_at],
-        )?;
-        for grantee in grants {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)",
-            )?
-            .execute(params![id, grantee])?;
-        }
+        super::visits::insert_visit(&tx, &id, day, number, taken_at, grants)?;
         tx.commit()?;
         Ok(Ok(super::VisitRecord {
             visit_id: id,

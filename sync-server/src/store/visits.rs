@@ -85,17 +85,7 @@ impl Store {
             None => {
                 // Past the numbers kiosks reserved to give offline.
                 let next = super::queue::next_number(&tx, day)?;
-                tx.execute(
-                    "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, day, next, now_ms],
-                )?;
-                // Only whoever registers the visit first is granted it, in the same step.
-                for grantee in grants {
-                    tx.prepare_cached(
-                        "INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)",
-                    )?
-                    .execute(params![id, grantee])?;
-                }
+                insert_visit(&tx, &id, day, next, now_ms, grants)?;
                 VisitRecord {
                     visit_id: id,
                     reception_number: next,
@@ -125,6 +115,28 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Writes a new visit under its day's reception `number`, taken at `at` (ms since the epoch),
+/// and grants it to `grants` in the same transaction: only whoever registers the visit first
+/// is granted it. For [`Store::register_visit`] and the kiosks' reserved numbers.
+pub(super) fn insert_visit(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    day: &str,
+    number: u32,
+    at: i64,
+    grants: &[String],
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, day, number, at],
+    )?;
+    for grantee in grants {
+        tx.prepare_cached("INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)")?
+            .execute(params![id, grantee])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ pub fn date_picker(props: &DatePickerProps) -> Html {
     };
     // <option> holds no <ruby>: やさしい日本語 gives the reading in brackets.
     let readable = |text: &str| match language {
-        shared_model::language::Language::EasyJa => with_readings(text),
+        shared_model::language::Language::EasyJa => shared_model::language::with_readings(text),
         _ => shared_model::language::unruby(text),
     };
     let counts = Count::ALL.into_iter().map(|c| {
@@ -284,17 +284,4 @@ fn era_reading(era: Era) -> &'static str {
         Era::Heisei => "へいせい",
         Era::Reiwa => "れいわ",
     }
-}
-
-/// A text with `{漢字|かんじ}` readings written as 漢字(かんじ), for places that hold no ruby.
-fn with_readings(text: &str) -> String {
-    use shared_model::language::RubyPart;
-    shared_model::language::ruby(text)
-        .into_iter()
-        .map(|part| match part {
-            RubyPart::Plain(s) => s.to_owned(),
-            RubyPart::Ruby { base, reading } => format!("{base}({reading})"),
-            RubyPart::Hole(name) => format!("{{{name}}}"),
-        })
-        .collect()
 }
