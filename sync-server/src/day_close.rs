@@ -119,7 +119,7 @@ mod tests {
 
     #[tokio::test]
     async fn yesterdays_unreached_visits_close_and_nothing_else() {
-        let store = Arc::new(Store::in_memory().unwrap());
+        let store = Arc::new(Store::scratch().unwrap());
         let hub = Hub::new("server".into(), store.clone()).unwrap();
         let now = 1_795_000_000_000; // a weekday afternoon, JST
         let unreached = registered(&hub, &store, now - DAY, false).await;

@@ -163,7 +163,7 @@ fn visit_for(form: &shared_model::catalog::Form, today: CivilDay) -> (VisitDoc, 
 async fn every_normalisable_field_of_every_form_is_printed_and_sent_canonical() {
     let dir = tempfile::tempdir().unwrap();
     let bucket = FolderBucket::new(dir.path().join("bucket"));
-    let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let map = ExportMap::builtin().clone();
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
@@ -297,8 +297,7 @@ fn sync_server_columns(
 /// batch carries it.
 #[tokio::test]
 async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let map = ExportMap::builtin().clone();
     let target = map.target_of("jumin_idou_tennyu").unwrap();
     let mut values = shared_model::catalog::VisitValues::default();

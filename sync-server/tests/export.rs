@@ -39,7 +39,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let bucket = FolderBucket::new(dir.path().join("bucket"));
-    let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()

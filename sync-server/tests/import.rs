@@ -39,7 +39,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let bucket = FolderBucket::new(dir.path());
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let population = Population::generate(11, 300);
     bucket
         .put(
@@ -324,7 +324,7 @@ fn register_of_4343() -> Vec<Resident> {
 async fn empty_fixture() -> (tempfile::TempDir, FolderBucket, Arc<Store>) {
     let dir = tempfile::tempdir().unwrap();
     let bucket = FolderBucket::new(dir.path());
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     (dir, bucket, store)
 }
 

@@ -48,7 +48,7 @@ async fn objects_round_trip_through_s3() {
 async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
     let server = S3Server::start().await.unwrap();
     let bucket = bucket(&server).await;
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let layout = ResidentLayout::default();
     let population = Population::generate(5, 200);
     let rows: Vec<_> = population

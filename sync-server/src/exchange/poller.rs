@@ -137,7 +137,7 @@ mod tests {
     async fn the_state_tells_the_last_file_errors_and_lag() {
         let dir = tempfile::tempdir().unwrap();
         let bucket = FolderBucket::new(dir.path());
-        let store = Arc::new(Store::in_memory().unwrap());
+        let store = Arc::new(Store::scratch().unwrap());
         let poller = ImportPoller::new(60, "in/", ResidentLayout::default()).unwrap();
         assert!(poller.state(0).behind_promise, "never polled");
         bucket

@@ -20,7 +20,7 @@ fn staff() -> Caller {
 }
 
 fn hub() -> Arc<Hub> {
-    Arc::new(Hub::new("server".into(), Arc::new(Store::in_memory().unwrap())).unwrap())
+    Arc::new(Hub::new("server".into(), Arc::new(Store::scratch().unwrap())).unwrap())
 }
 
 /// Runs the sync protocol between a client document and the hub until both are quiet.
@@ -256,7 +256,7 @@ async fn an_unknown_document_is_unavailable() {
 
 #[tokio::test]
 async fn a_peer_id_is_someone_elses_only_while_their_session_lives() {
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let hub = Hub::new("server".into(), store.clone()).unwrap();
     let now = crate::clock::now_ms();
     let other_record = crate::store::StaffRecord {
@@ -361,7 +361,7 @@ async fn garbage_sync_data_is_refused() {
 
 #[tokio::test]
 async fn documents_come_back_from_storage_after_a_restart() {
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(Store::scratch().unwrap());
     let id = DocumentId::random();
     let mut doc = AutoCommit::new();
     {

@@ -2,9 +2,9 @@
 //! for the 課 that received or were handed a visit, `kiosk:<id>` for the kiosk that created
 //! it). Grants are only ever added; a visit stays readable by every 課 that had it.
 
-use rusqlite::{OptionalExtension, params};
 use shared_model::DocumentId;
 
+use super::sql::params;
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
@@ -64,29 +64,22 @@ impl Store {
     /// live session (or as an enrolled kiosk) and keeps it only in memory for that session,
     /// so what rests in IndexedDB is unreadable once nobody is signed in.
     pub fn data_key(&self, grantee: &str) -> Result<[u8; 32], StoreError> {
-        let conn = self.conn();
-        let secret: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'data_key_secret'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        const SECRET: &str = "SELECT value FROM meta WHERE key = 'data_key_secret'";
+        let secret: Option<String> = self.read(|c| c.query_opt(SECRET, params![], |r| r.get(0)))?;
         let secret = match secret {
             Some(secret) => secret,
             None => {
                 let mut bytes = [0u8; 32];
                 getrandom::fill(&mut bytes).expect("the platform has a random source");
                 let secret = hex::encode(bytes);
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('data_key_secret', ?1)",
-                    params![secret],
-                )?;
-                conn.query_row(
-                    "SELECT value FROM meta WHERE key = 'data_key_secret'",
-                    [],
-                    |r| r.get(0),
-                )?
+                self.write(|c| {
+                    c.execute(
+                        "INSERT INTO meta (key, value) VALUES ('data_key_secret', ?1)
+                         ON CONFLICT DO NOTHING",
+                        params![secret],
+                    )?;
+                    c.query_row(SECRET, params![], |r| r.get(0))
+                })?
             }
         };
         Ok(hmac_sha256(secret.as_bytes(), grantee.as_bytes()))
@@ -99,19 +92,20 @@ impl Store {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO kiosks (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
-            params![kiosk.id, kiosk.name, token_hash, now_ms],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO kiosks (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
+                params![kiosk.id, kiosk.name, token_hash, now_ms],
+            )
+        })?;
         Ok(())
     }
 
     /// The kiosk holding the token with this hash, unless revoked.
     pub fn kiosk(&self, token_hash: &str) -> Result<Option<KioskRecord>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        self.read(|c| {
+            c.query_opt(
                 "SELECT id, name FROM kiosks WHERE token_hash = ?1 AND revoked = 0",
                 params![token_hash],
                 |r| {
@@ -121,15 +115,14 @@ impl Store {
                     })
                 },
             )
-            .optional()?)
+        })
     }
 
     /// What a presented device token stands for: an enrolled kiosk, a revoked one (its id),
     /// or nothing the server issued.
     pub fn kiosk_lookup(&self, token_hash: &str) -> Result<KioskLookup, StoreError> {
-        let found = self
-            .conn()
-            .query_row(
+        let found = self.read(|c| {
+            c.query_opt(
                 "SELECT id, name, revoked FROM kiosks WHERE token_hash = ?1",
                 params![token_hash],
                 |r| {
@@ -138,11 +131,11 @@ impl Store {
                             id: r.get(0)?,
                             name: r.get(1)?,
                         },
-                        r.get::<_, bool>(2)?,
+                        r.get::<bool>(2)?,
                     ))
                 },
             )
-            .optional()?;
+        })?;
         Ok(match found {
             None => KioskLookup::Unknown,
             Some((kiosk, true)) => KioskLookup::Revoked(kiosk.id),
@@ -153,10 +146,10 @@ impl Store {
     /// Revokes a kiosk: its device token no longer opens anything. Returns whether there was
     /// such a kiosk. Enrolling it again (`kiosk-add`) gives it a new token.
     pub fn revoke_kiosk(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .execute("UPDATE kiosks SET revoked = 1 WHERE id = ?1", params![id])?
-            > 0)
+        Ok(
+            self.write(|c| c.execute("UPDATE kiosks SET revoked = 1 WHERE id = ?1", params![id]))?
+                > 0,
+        )
     }
 
     /// Saves a terminal's last heartbeat (its id, user, version and counts: no personal
@@ -166,20 +159,24 @@ impl Store {
         status: &shared_model::terminal::TerminalStatus,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(status).expect("a status serialises");
-        self.conn().execute(
-            "INSERT INTO terminals (terminal, status, last_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT (terminal) DO UPDATE SET status = ?2, last_seen = ?3",
-            params![status.terminal, json, status.last_seen],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO terminals (terminal, status, last_seen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (terminal) DO UPDATE SET status = ?2, last_seen = ?3",
+                params![status.terminal, json, status.last_seen],
+            )
+        })?;
         Ok(())
     }
 
     /// Forgets a terminal.
     pub fn forget_terminal(&self, terminal: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM terminals WHERE terminal = ?1",
-            params![terminal],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "DELETE FROM terminals WHERE terminal = ?1",
+                params![terminal],
+            )
+        })?;
         Ok(())
     }
 
@@ -187,35 +184,42 @@ impl Store {
     pub fn saved_terminals(
         &self,
     ) -> Result<Vec<shared_model::terminal::TerminalStatus>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT status FROM terminals ORDER BY last_seen DESC")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            if let Ok(status) = serde_json::from_str(&row?) {
-                out.push(status);
-            }
-        }
-        Ok(out)
+        let rows = self.read(|c| {
+            c.query_map(
+                "SELECT status FROM terminals ORDER BY last_seen DESC",
+                params![],
+                |r| r.get::<String>(0),
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| serde_json::from_str(row).ok())
+            .collect())
     }
 
     /// Adds grants on a document (repeats are no-ops).
     pub fn grant(&self, doc_id: &DocumentId, grantees: &[String]) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)")?;
-        for grantee in grantees {
-            stmt.execute(params![doc_id.to_string(), grantee])?;
-        }
-        Ok(())
+        self.append(|c| {
+            for grantee in grantees {
+                c.execute(
+                    "INSERT INTO doc_access (doc_id, grantee) VALUES (?1, ?2)
+                     ON CONFLICT DO NOTHING",
+                    params![doc_id.to_string(), grantee],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Every grant on a document (none: nobody has claimed it yet).
     pub fn grants(&self, doc_id: &DocumentId) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT grantee FROM doc_access WHERE doc_id = ?1")?;
-        let rows = stmt.query_map(params![doc_id.to_string()], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT grantee FROM doc_access WHERE doc_id = ?1",
+                params![doc_id.to_string()],
+                |r| r.get(0),
+            )
+        })
     }
 }
 
@@ -256,7 +260,7 @@ mod tests {
 
     #[test]
     fn each_grantee_has_its_own_stable_data_key() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let a = store.data_key("dept:shimin").unwrap();
         assert_eq!(a, store.data_key("dept:shimin").unwrap());
         assert_ne!(a, store.data_key("dept:hoken_nenkin").unwrap());

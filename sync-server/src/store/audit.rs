@@ -1,8 +1,7 @@
 //! The audit log: who, at which terminal, did what, when. Append-only, enforced by SQLite
 //! triggers, so not even the server's own code can change or remove an entry.
 
-use rusqlite::params;
-
+use super::sql::{Dialect, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
@@ -49,10 +48,13 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO audit (at, login, action, detail, terminal) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![at, login, action, detail, terminal],
-        )?;
+        self.append(|c| {
+            c.execute(
+                "INSERT INTO audit (at, login, action, detail, terminal)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![at, login, action, detail, terminal],
+            )
+        })?;
         Ok(())
     }
 
@@ -109,8 +111,12 @@ impl Store {
         };
         let q = filter.q.trim();
         let named = serde_json::to_string(&actions_named(q)).unwrap_or_default();
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
+        // The acts whose Japanese name contains the text, as a JSON array of names.
+        let named_actions = match self.dialect() {
+            Dialect::Sqlite => "SELECT value FROM json_each(?8)",
+            Dialect::Postgres => "SELECT jsonb_array_elements_text(CAST(?8 AS TEXT)::jsonb)",
+        };
+        let sql = format!(
             "SELECT id, at, login, action, detail, terminal FROM audit
              WHERE at >= ?1 AND at < ?2
                AND (?3 = '' OR instr(login, ?3) > 0
@@ -120,34 +126,36 @@ impl Store {
                AND (?6 = '' OR instr(detail, ?6) > 0)
                AND (?7 = '' OR instr(login, ?7) > 0 OR instr(action, ?7) > 0
                     OR instr(detail, ?7) > 0 OR instr(terminal, ?7) > 0
-                    OR action IN (SELECT value FROM json_each(?8)))
-             ORDER BY id DESC LIMIT ?9",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                from,
-                to,
-                filter.login.trim(),
-                filter.terminal.trim(),
-                filter.action.trim(),
-                visit_doc.unwrap_or_default(),
-                q,
-                named,
-                limit as i64
-            ],
-            |r| {
-                Ok(AuditEntry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    login: r.get(2)?,
-                    action: r.get(3)?,
-                    detail: r.get(4)?,
-                    terminal: r.get(5)?,
-                    visit: None,
-                })
-            },
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+                    OR action IN ({named_actions}))
+             ORDER BY id DESC LIMIT ?9"
+        );
+        self.read(|c| {
+            c.query_map(
+                &sql,
+                params![
+                    from,
+                    to,
+                    filter.login.trim(),
+                    filter.terminal.trim(),
+                    filter.action.trim(),
+                    visit_doc.unwrap_or_default(),
+                    q,
+                    named,
+                    limit as i64
+                ],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        login: r.get(2)?,
+                        action: r.get(3)?,
+                        detail: r.get(4)?,
+                        terminal: r.get(5)?,
+                        visit: None,
+                    })
+                },
+            )
+        })
     }
 }
 
@@ -157,16 +165,14 @@ mod tests {
 
     #[test]
     fn the_audit_log_only_grows() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         store
             .audit_at(1, "shimin01", "t-1f01", "resident_search", "kana")
             .unwrap();
-        let conn = store.conn();
-        let update = conn.execute("UPDATE audit SET detail = 'x'", []);
+        let update = store.write(|c| c.execute("UPDATE audit SET detail = 'x'", params![]));
         assert!(update.unwrap_err().to_string().contains("append-only"));
-        let delete = conn.execute("DELETE FROM audit", []);
+        let delete = store.write(|c| c.execute("DELETE FROM audit", params![]));
         assert!(delete.unwrap_err().to_string().contains("append-only"));
-        drop(conn);
         let entries = store.search_audit("t-1f01", 10).unwrap();
         // 「個人番号」 finds the reveals by their Japanese name.
         store

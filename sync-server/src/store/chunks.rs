@@ -1,12 +1,13 @@
 //! Document chunks, kept as automerge-repo keeps them: one compressed snapshot plus
 //! incremental chunks appended after it, folded into a new snapshot when they outgrow it.
 
-use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 use shared_model::DocumentId;
 
+use super::sql::{Conn, Dialect, params};
 use super::{Store, StoreError};
 
+/// The SQLite table (PostgreSQL: `migrations/postgres/`).
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS chunks (
     doc_id     TEXT    NOT NULL,
@@ -36,18 +37,20 @@ impl ChunkSizes {
 impl Store {
     /// Everything stored for a document, snapshot first, ready for `Automerge::load`.
     pub fn load(&self, doc_id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT bytes FROM chunks WHERE doc_id = ?1
-             ORDER BY CASE kind WHEN 'snapshot' THEN 0 ELSE 1 END, rowid",
-        )?;
-        let mut rows = stmt.query(params![doc_id.to_string()])?;
-        let mut out: Option<Vec<u8>> = None;
-        while let Some(row) = rows.next()? {
-            let bytes: Vec<u8> = row.get(0)?;
-            out.get_or_insert_with(Vec::new).extend_from_slice(&bytes);
-        }
-        Ok(out)
+        self.read(|c| {
+            let sql = match c.dialect() {
+                Dialect::Sqlite => {
+                    "SELECT bytes FROM chunks WHERE doc_id = ?1
+                     ORDER BY CASE kind WHEN 'snapshot' THEN 0 ELSE 1 END, rowid"
+                }
+                Dialect::Postgres => {
+                    "SELECT bytes FROM chunks WHERE doc_id = ?1
+                     ORDER BY CASE kind WHEN 'snapshot' THEN 0 ELSE 1 END, seq"
+                }
+            };
+            let chunks = c.query_map(sql, params![doc_id.to_string()], |r| r.get::<Vec<u8>>(0))?;
+            Ok((!chunks.is_empty()).then(|| chunks.concat()))
+        })
     }
 
     /// Appends an incremental chunk (content-addressed, so a repeat is a no-op).
@@ -56,21 +59,11 @@ impl Store {
         doc_id: &DocumentId,
         chunk: &[u8],
     ) -> Result<ChunkSizes, StoreError> {
-        let conn = self.conn();
-        Self::insert_chunk(&conn, doc_id, chunk)?;
-        Self::sizes(&conn, doc_id)
-    }
-
-    pub(super) fn insert_chunk(
-        conn: &Connection,
-        doc_id: &DocumentId,
-        chunk: &[u8],
-    ) -> Result<(), StoreError> {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'incremental', ?2, ?3)",
-        )?
-        .execute(params![doc_id.to_string(), hex::encode(Sha256::digest(chunk)), chunk])?;
-        Ok(())
+        self.append(|c| {
+            insert_chunk(c, doc_id, chunk)?;
+            self.notify_changed(c, doc_id)?;
+            sizes(c, doc_id)
+        })
     }
 
     /// Replaces every chunk of the document with one snapshot, atomically.
@@ -80,45 +73,66 @@ impl Store {
         snapshot: &[u8],
         heads_hash: &str,
     ) -> Result<ChunkSizes, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM chunks WHERE doc_id = ?1",
-            params![doc_id.to_string()],
-        )?;
-        tx.execute(
-            "INSERT INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'snapshot', ?2, ?3)",
-            params![doc_id.to_string(), heads_hash, snapshot],
-        )?;
-        tx.commit()?;
-        Self::sizes(&conn, doc_id)
-    }
-
-    pub(super) fn sizes(conn: &Connection, doc_id: &DocumentId) -> Result<ChunkSizes, StoreError> {
-        let (snapshot, incremental): (i64, i64) = conn.query_row(
-            "SELECT COALESCE(SUM(CASE kind WHEN 'snapshot' THEN length(bytes) END), 0),
-                    COALESCE(SUM(CASE kind WHEN 'incremental' THEN length(bytes) END), 0)
-             FROM chunks WHERE doc_id = ?1",
-            params![doc_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok(ChunkSizes {
-            snapshot: snapshot as usize,
-            incremental: incremental as usize,
+        self.write(|c| {
+            c.execute(
+                "DELETE FROM chunks WHERE doc_id = ?1",
+                params![doc_id.to_string()],
+            )?;
+            c.execute(
+                "INSERT INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'snapshot', ?2, ?3)",
+                params![doc_id.to_string(), heads_hash, snapshot],
+            )?;
+            sizes(c, doc_id)
         })
     }
 
     /// How many chunks of each kind a document has (for tests and the status page).
     pub fn chunk_counts(&self, doc_id: &DocumentId) -> Result<(usize, usize), StoreError> {
-        let conn = self.conn();
-        let (s, i): (i64, i64) = conn.query_row(
-            "SELECT COALESCE(SUM(kind = 'snapshot'), 0), COALESCE(SUM(kind = 'incremental'), 0)
-             FROM chunks WHERE doc_id = ?1",
-            params![doc_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok((s as usize, i as usize))
+        self.read(|c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(CASE kind WHEN 'snapshot' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE kind WHEN 'incremental' THEN 1 ELSE 0 END), 0)
+                 FROM chunks WHERE doc_id = ?1",
+                params![doc_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
     }
+}
+
+/// Writes an incremental chunk within a unit of work (content-addressed: a repeat is a
+/// no-op).
+pub(super) fn insert_chunk(
+    c: &Conn<'_>,
+    doc_id: &DocumentId,
+    chunk: &[u8],
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO chunks (doc_id, kind, hash, bytes) VALUES (?1, 'incremental', ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        params![
+            doc_id.to_string(),
+            hex::encode(Sha256::digest(chunk)),
+            chunk
+        ],
+    )?;
+    Ok(())
+}
+
+/// The document's chunk sizes within a unit of work.
+pub(super) fn sizes(c: &Conn<'_>, doc_id: &DocumentId) -> Result<ChunkSizes, StoreError> {
+    c.query_row(
+        "SELECT COALESCE(SUM(CASE kind WHEN 'snapshot' THEN length(bytes) ELSE 0 END), 0),
+                COALESCE(SUM(CASE kind WHEN 'incremental' THEN length(bytes) ELSE 0 END), 0)
+         FROM chunks WHERE doc_id = ?1",
+        params![doc_id.to_string()],
+        |r| {
+            Ok(ChunkSizes {
+                snapshot: r.get(0)?,
+                incremental: r.get(1)?,
+            })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -129,7 +143,7 @@ mod tests {
 
     #[test]
     fn snapshot_and_chunks_load_back_as_one_document() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let id = DocumentId::random();
         assert_eq!(store.load(&id).unwrap(), None);
         let mut doc = AutoCommit::new();
@@ -145,7 +159,7 @@ mod tests {
 
     #[test]
     fn compaction_replaces_chunks_with_a_snapshot() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let id = DocumentId::random();
         let mut doc = AutoCommit::new();
         let mut sizes = ChunkSizes {
@@ -174,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_same_chunk_twice_is_stored_once() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let id = DocumentId::random();
         let mut doc = AutoCommit::new();
         doc.put(ROOT, "a", 1_i64).unwrap();

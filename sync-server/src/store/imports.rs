@@ -2,10 +2,10 @@
 //! which were refused (under which layout) with why, and the rows set aside (quarantined)
 //! with their line, column and reason.
 
-use rusqlite::{OptionalExtension, params};
 use shared_model::import_state::QuarantinedRow;
 
 use super::residents::{insert_resident, remove_resident, residents_by_atena, upsert_resident};
+use super::sql::{Dialect, params};
 use super::{Store, StoreError};
 use crate::exchange::import::RegisterChange;
 
@@ -62,119 +62,114 @@ impl Store {
     /// Whether this object version was imported, or refused under this layout (a refused
     /// file is tried again when the layout changes).
     pub fn import_seen(&self, key: &str, etag: &str, layout: &str) -> Result<bool, StoreError> {
-        let n: i64 = self.conn().query_row(
-            "SELECT (SELECT COUNT(*) FROM imports WHERE key = ?1 AND etag = ?2)
-                  + (SELECT COUNT(*) FROM import_errors
-                     WHERE key = ?1 AND etag = ?2 AND layout = ?3)",
-            params![key, etag, layout],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM imports WHERE key = ?1 AND etag = ?2)
+                      + (SELECT COUNT(*) FROM import_errors
+                         WHERE key = ?1 AND etag = ?2 AND layout = ?3)",
+                params![key, etag, layout],
+                |r| r.get(0),
+            )
+        })?;
         Ok(n > 0)
     }
 
     /// The number of digits most 宛名番号 and most 世帯番号 of the register have (none when
     /// it is empty): what a file's numbers are checked against for lost leading zeros.
     pub fn register_number_widths(&self) -> Result<(Option<usize>, Option<usize>), StoreError> {
-        let conn = self.reader();
-        let mode = |column: &str| -> Result<Option<usize>, StoreError> {
-            Ok(conn
-                .query_row(
+        self.read(|c| {
+            let mode = |column: &str| -> Result<Option<usize>, StoreError> {
+                let n: Option<i64> = c.query_opt(
                     &format!(
                         "SELECT length({column}) AS n FROM residents
-                         GROUP BY n ORDER BY COUNT(*) DESC, n DESC LIMIT 1"
+                         GROUP BY length({column}) ORDER BY COUNT(*) DESC, n DESC LIMIT 1"
                     ),
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-                .map(|n| Some(n as usize))
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })?)
-        };
-        Ok((mode("atena_number")?, mode("household_number")?))
+                    params![],
+                    |r| r.get(0),
+                )?;
+                Ok(n.map(|n| n as usize))
+            };
+            Ok((mode("atena_number")?, mode("household_number")?))
+        })
     }
 
     /// Applies one imported file and records it, in one transaction: its changes, the
     /// previous records of the rows set aside (kept through a full file), the rows set aside
     /// with an audit entry each, and the file's record; either all of it, or nothing.
     pub fn apply_import(&self, file: &ImportedFile<'_>, now_ms: i64) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if file.replace_all {
-            let kept = residents_by_atena(&tx, file.keep)?;
-            tx.execute("DELETE FROM resident_keys", [])?;
-            tx.execute("DELETE FROM residents", [])?;
-            for r in &kept {
-                insert_resident(&tx, r)?;
+        self.write(|c| {
+            if file.replace_all {
+                let kept = residents_by_atena(c, file.keep)?;
+                c.execute("DELETE FROM resident_keys", params![])?;
+                c.execute("DELETE FROM residents", params![])?;
+                for r in &kept {
+                    insert_resident(c, r)?;
+                }
             }
-        }
-        for change in file.changes {
-            match change {
-                RegisterChange::Upsert(r) => upsert_resident(&tx, r)?,
-                RegisterChange::Remove(atena) => remove_resident(&tx, atena)?,
+            for change in file.changes {
+                match change {
+                    RegisterChange::Upsert(r) => upsert_resident(c, r)?,
+                    RegisterChange::Remove(atena) => remove_resident(c, atena)?,
+                }
             }
-        }
-        let lines: std::collections::BTreeSet<u64> =
-            file.quarantine.iter().map(|q| q.line).collect();
-        {
-            let mut set_aside = tx.prepare_cached(
-                "INSERT INTO import_quarantine (key, etag, line, column_name, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut audit = tx.prepare_cached(
-                "INSERT INTO audit (at, login, action, detail, terminal)
-                 VALUES (?1, 'system', 'import_row_quarantined', ?2, '')",
-            )?;
+            let lines: std::collections::BTreeSet<u64> =
+                file.quarantine.iter().map(|q| q.line).collect();
             for q in file.quarantine {
-                set_aside.execute(params![
-                    file.key,
-                    file.etag,
-                    q.line as i64,
-                    q.column,
-                    q.reason,
-                    now_ms
-                ])?;
+                c.execute(
+                    "INSERT INTO import_quarantine (key, etag, line, column_name, reason, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        file.key,
+                        file.etag,
+                        q.line as i64,
+                        q.column,
+                        q.reason,
+                        now_ms
+                    ],
+                )?;
                 let column = if q.column.is_empty() {
                     String::new()
                 } else {
                     format!(" {}", q.column)
                 };
-                audit.execute(params![
-                    now_ms,
-                    format!("{} {}行目{column}: {}", file.key, q.line, q.reason)
-                ])?;
+                c.execute(
+                    "INSERT INTO audit (at, login, action, detail, terminal)
+                     VALUES (?1, 'system', 'import_row_quarantined', ?2, '')",
+                    params![
+                        now_ms,
+                        format!("{} {}行目{column}: {}", file.key, q.line, q.reason)
+                    ],
+                )?;
             }
-        }
-        tx.execute(
-            "INSERT INTO imports (key, etag, kind, rows, imported_at, quarantined)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                file.key,
-                file.etag,
-                file.kind,
-                file.changes.len() as i64,
-                now_ms,
-                lines.len() as i64
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO audit (at, login, action, detail, terminal)
-             VALUES (?1, 'system', 'import_file', ?2, '')",
-            params![
-                now_ms,
-                format!(
-                    "{} ({} rows, {}; {} set aside)",
+            c.execute(
+                "INSERT INTO imports (key, etag, kind, rows, imported_at, quarantined)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
                     file.key,
-                    file.changes.len(),
+                    file.etag,
                     file.kind,
-                    lines.len()
-                )
-            ],
-        )?;
-        crate::exchange::crash_point("import-before-commit");
-        tx.commit()?;
-        Ok(())
+                    file.changes.len() as i64,
+                    now_ms,
+                    lines.len() as i64
+                ],
+            )?;
+            c.execute(
+                "INSERT INTO audit (at, login, action, detail, terminal)
+                 VALUES (?1, 'system', 'import_file', ?2, '')",
+                params![
+                    now_ms,
+                    format!(
+                        "{} ({} rows, {}; {} set aside)",
+                        file.key,
+                        file.changes.len(),
+                        file.kind,
+                        lines.len()
+                    )
+                ],
+            )?;
+            crate::exchange::crash_point("import-before-commit");
+            Ok(())
+        })
     }
 
     /// Records a refused file so it is reported (and not retried until it or the layout
@@ -187,42 +182,187 @@ impl Store {
         message: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO import_errors (key, etag, message, at, layout)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![key, etag, message, now_ms, layout],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO import_errors (key, etag, message, at, layout)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (key, etag) DO UPDATE
+                 SET message = excluded.message, at = excluded.at, layout = excluded.layout",
+                params![key, etag, message, now_ms, layout],
+            )
+        })?;
         Ok(())
     }
 
     /// The key of the file imported last, if any.
     pub fn latest_import(&self) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
-                "SELECT key FROM imports ORDER BY imported_at DESC, rowid DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.read(|c| {
+            // Files imported in the same millisecond (one poll) in the order they were.
+            let sql = match c.dialect() {
+                Dialect::Sqlite => {
+                    "SELECT key FROM imports ORDER BY imported_at DESC, rowid DESC LIMIT 1"
+                }
+                Dialect::Postgres => {
+                    "SELECT key FROM imports ORDER BY imported_at DESC, seq DESC LIMIT 1"
+                }
+            };
+            c.query_opt(sql, params![], |r| r.get(0))
+        })
     }
 
     /// The latest rows set aside, newest first.
     pub fn quarantine(&self, limit: usize) -> Result<Vec<QuarantinedRow>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT key, line, column_name, reason, at FROM import_quarantine
-             ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok(QuarantinedRow {
-                file: r.get(0)?,
-                line: r.get::<_, i64>(1)? as u64,
-                column: r.get(2)?,
-                reason: r.get(3)?,
-                at: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT key, line, column_name, reason, at FROM import_quarantine
+                 ORDER BY id DESC LIMIT ?1",
+                params![limit as i64],
+                |r| {
+                    Ok(QuarantinedRow {
+                        file: r.get(0)?,
+                        line: r.get::<i64>(1)? as u64,
+                        column: r.get(2)?,
+                        reason: r.get(3)?,
+                        at: r.get(4)?,
+                    })
+                },
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_model::synthetic::Resident;
+
+    fn resident(atena: &str, household: &str, name: &str) -> Resident {
+        Resident {
+            atena_number: atena.into(),
+            household_number: household.into(),
+            name: name.into(),
+            kana: "タカハシ\u{3000}アオイ".into(),
+            birth_date: "1990-05-05".into(),
+            sex: "female".into(),
+            relationship: "世帯主".into(),
+            address: "群馬県高崎市貝沢町429番地2".into(),
+            postal_code: "370-0041".into(),
+            head_name: name.into(),
+            my_number: String::new(),
+            protected: false,
+        }
+    }
+
+    fn file<'a>(
+        key: &'a str,
+        kind: &'a str,
+        changes: &'a [RegisterChange],
+        keep: &'a [String],
+        quarantine: &'a [QuarantinedRow],
+    ) -> ImportedFile<'a> {
+        ImportedFile {
+            key,
+            etag: "etag-1",
+            kind,
+            replace_all: kind == "full",
+            changes,
+            keep,
+            quarantine,
+        }
+    }
+
+    #[test]
+    fn files_are_applied_recorded_and_seen_once() {
+        let store = Store::scratch().unwrap();
+        assert_eq!(store.register_number_widths().unwrap(), (None, None));
+        assert_eq!(store.latest_import().unwrap(), None);
+        let full = [
+            RegisterChange::Upsert(Box::new(resident("000001", "0101", "高橋 葵"))),
+            RegisterChange::Upsert(Box::new(resident("000002", "0101", "高橋 翔"))),
+            RegisterChange::Upsert(Box::new(resident("3", "0102", "前橋 健太"))),
+        ];
+        store
+            .apply_import(&file("a/20270201.csv", "full", &full, &[], &[]), 10)
+            .unwrap();
+        assert_eq!(store.resident_count().unwrap(), 3);
+        assert_eq!(store.register_number_widths().unwrap(), (Some(6), Some(4)));
+        assert!(
+            store
+                .import_seen("a/20270201.csv", "etag-1", "any")
+                .unwrap()
+        );
+        assert!(
+            !store
+                .import_seen("a/20270201.csv", "etag-2", "any")
+                .unwrap()
+        );
+        // A delta and a full file of one poll share its time: the last applied is the latest.
+        let delta = [
+            RegisterChange::Remove("000002".into()),
+            RegisterChange::Upsert(Box::new(resident("000001", "0101", "高橋 あおい"))),
+        ];
+        let set_aside = [QuarantinedRow {
+            file: "a/20270202-delta.csv".into(),
+            line: 3,
+            column: "生年月日".into(),
+            reason: "日付ではありません".into(),
+            at: 20,
+        }];
+        store
+            .apply_import(
+                &file("a/20270202-delta.csv", "delta", &delta, &[], &set_aside),
+                20,
+            )
+            .unwrap();
+        assert_eq!(
+            store.latest_import().unwrap().as_deref(),
+            Some("a/20270202-delta.csv")
+        );
+        assert_eq!(store.resident("000002").unwrap(), None);
+        assert_eq!(
+            store.resident("000001").unwrap().unwrap().name,
+            "高橋 あおい"
+        );
+        assert_eq!(store.quarantine(10).unwrap(), set_aside);
+        // A full file replaces the register, but keeps those whose rows were set aside.
+        let next = [RegisterChange::Upsert(Box::new(resident(
+            "000004",
+            "0103",
+            "伊勢崎 健太",
+        )))];
+        store
+            .apply_import(
+                &file("a/20270203.csv", "full", &next, &["3".to_owned()], &[]),
+                20,
+            )
+            .unwrap();
+        assert_eq!(store.resident_count().unwrap(), 2);
+        assert!(store.resident("3").unwrap().is_some());
+        assert_eq!(
+            store.latest_import().unwrap().as_deref(),
+            Some("a/20270203.csv")
+        );
+        // The search keys followed the register.
+        let found = store
+            .search_residents(&crate::store::ResidentQuery::Text("高橋".into()), 10, false)
+            .unwrap();
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_refused_file_is_seen_under_its_layout_only() {
+        let store = Store::scratch().unwrap();
+        store
+            .record_import_error("a/bad.csv", "e", "layout-1", "列が足りません", 1)
+            .unwrap();
+        assert!(store.import_seen("a/bad.csv", "e", "layout-1").unwrap());
+        assert!(!store.import_seen("a/bad.csv", "e", "layout-2").unwrap());
+        // Refused again under the new layout: recorded under it instead.
+        store
+            .record_import_error("a/bad.csv", "e", "layout-2", "列が多すぎます", 2)
+            .unwrap();
+        assert!(store.import_seen("a/bad.csv", "e", "layout-2").unwrap());
+        assert!(!store.import_seen("a/bad.csv", "e", "layout-1").unwrap());
+        assert_eq!(store.latest_import().unwrap(), None);
     }
 }

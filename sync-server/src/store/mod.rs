@@ -1,4 +1,7 @@
-//! [`Store`]: the server's SQLite database — document chunks and the visit register.
+//! [`Store`]: the server's database — document chunks, the visit register, the resident
+//! register, staff, audit, the exchange with the core system — on SQLite (the embedded
+//! default) or PostgreSQL (several nodes), one room per concern, each written once in the SQL
+//! both speak ([`sql`]).
 //!
 //! Documents are kept as automerge-repo keeps them: one compressed snapshot plus incremental
 //! chunks appended after it. A chunk is written (and fsynced: WAL with `synchronous=FULL`)
@@ -12,7 +15,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use shared_model::DocumentId;
 
 pub mod access;
@@ -20,8 +23,11 @@ mod audit;
 mod chunks;
 mod imports;
 pub mod outbox;
+pub mod postgres;
 mod queue;
 mod residents;
+mod sign_in;
+pub mod sql;
 mod staff;
 mod visits;
 
@@ -34,8 +40,12 @@ pub use outbox::{
 };
 pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, ReservedRefusal, ServingAction};
 pub use residents::ResidentQuery;
+pub use sign_in::NonceState;
+pub use sql::Dialect;
 pub use staff::{Role, SessionLookup, StaffRecord};
 pub use visits::VisitRecord;
+
+use sql::{Conn, params};
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +53,23 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error.
+    #[error("database error: {}", postgres_message(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No pooled PostgreSQL connection could be had in time.
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A query that must give a row gave none.
+    #[error("database error: the query gave no row")]
+    NoRows,
+    /// A column held something the store cannot read as the type it wants.
+    #[error("database error: column {index}: {problem}")]
+    Column {
+        /// The column (from 0).
+        index: usize,
+        /// What is wrong.
+        problem: String,
+    },
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
@@ -56,10 +83,38 @@ pub enum StoreError {
     Task(String),
 }
 
-/// The server's database.
+/// PostgreSQL's own words for an error the server reported (tokio-postgres shows only
+/// "db error").
+fn postgres_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// The server's database: SQLite (embedded, one node) or PostgreSQL (several nodes).
+///
+/// Every room of the store (`chunks`, `visits`, `staff`, …) is written once over [`Conn`]
+/// and runs on both; this type picks the connection and the transaction for each unit of
+/// work:
+/// - [`Store::read`]: a read (SQLite: a read-only connection beside the writer);
+/// - [`Store::write`]: a transaction that runs alone (SQLite: `BEGIN IMMEDIATE` on the one
+///   writer; PostgreSQL: under the advisory lock [`postgres::WRITE_LOCK`], on every node);
+/// - [`Store::append`]: a transaction that needs no such order (content-addressed chunks).
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Database,
+}
+
+#[derive(Debug)]
+enum Database {
+    Sqlite(Sqlite),
+    Postgres(postgres::Postgres),
+}
+
+#[derive(Debug)]
+struct Sqlite {
+    writer: Mutex<Connection>,
     /// Read-only connections for lookups, so searches run side by side and never wait
     /// behind a write (WAL lets readers and the writer work at once). Empty in memory.
     readers: Vec<Mutex<Connection>>,
@@ -77,6 +132,10 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// The environment variable that points the tests' stores at a PostgreSQL cluster
+/// (`postgres://user@127.0.0.1:port/postgres`); `cargo xtask test` sets it for its second run.
+pub const TEST_POSTGRES_ENV: &str = "MADOGUCHI_TEST_POSTGRES";
+
 impl Store {
     /// Opens (creating if needed) `madoguchi.sqlite3` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
@@ -85,7 +144,7 @@ impl Store {
             source,
         })?;
         let path = data_dir.join("madoguchi.sqlite3");
-        let mut store = Self::init(Connection::open(&path)?)?;
+        let mut sqlite = Self::init_sqlite(Connection::open(&path)?)?;
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 &path,
@@ -93,17 +152,74 @@ impl Store {
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             reader.busy_timeout(std::time::Duration::from_secs(5))?;
-            store.readers.push(Mutex::new(reader));
+            sqlite.readers.push(Mutex::new(reader));
         }
+        Self::ready(Database::Sqlite(sqlite))
+    }
+
+    fn ready(db: Database) -> Result<Self, StoreError> {
+        let store = Self { db };
+        store.refresh()?;
         Ok(store)
     }
 
-    /// An in-memory database, for tests.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?)
+    /// Opens the store on PostgreSQL at `url` (`postgres://user:password@host:port/db`),
+    /// applying the migrations it lacks, with a pool of at most `max_connections`.
+    pub fn open_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::ready(Database::Postgres(postgres::Postgres::open(
+            url,
+            max_connections,
+        )?))
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    /// An in-memory SQLite database.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::ready(Database::Sqlite(Self::init_sqlite(
+            Connection::open_in_memory()?,
+        )?))
+    }
+
+    /// A throw-away store for tests: a database of its own in the PostgreSQL cluster named
+    /// by [`TEST_POSTGRES_ENV`] when that is set, else SQLite in memory.
+    pub fn scratch() -> Result<Self, StoreError> {
+        match std::env::var(TEST_POSTGRES_ENV) {
+            Ok(url) if !url.is_empty() => {
+                Self::ready(Database::Postgres(postgres::Postgres::scratch(&url)?))
+            }
+            _ => Self::in_memory(),
+        }
+    }
+
+    /// Which database this store is on.
+    pub fn dialect(&self) -> Dialect {
+        match self.db {
+            Database::Sqlite(_) => Dialect::Sqlite,
+            Database::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The PostgreSQL side, when the store is on PostgreSQL (for the nodes' notifications
+    /// and leader locks).
+    pub fn postgres(&self) -> Option<&postgres::Postgres> {
+        match &self.db {
+            Database::Postgres(pg) => Some(pg),
+            Database::Sqlite(_) => None,
+        }
+    }
+
+    /// The change notice other nodes get when a transaction storing changes of `doc_id`
+    /// commits (PostgreSQL only; one node on SQLite has nobody to tell).
+    fn notify_changed(&self, c: &Conn<'_>, doc_id: &DocumentId) -> Result<(), StoreError> {
+        if let Database::Postgres(pg) = &self.db {
+            c.execute(
+                "SELECT pg_notify(?1, ?2)",
+                params![postgres::CHANGES_CHANNEL, format!("{} {doc_id}", pg.node)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn init_sqlite(conn: Connection) -> Result<Sqlite, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -119,6 +235,7 @@ impl Store {
             outbox::SCHEMA,
             access::SCHEMA,
             queue::SCHEMA,
+            sign_in::SCHEMA,
         ] {
             conn.execute_batch(schema)?;
         }
@@ -145,21 +262,121 @@ impl Store {
         // The audit log only grows: no entry is ever changed or removed, not even by the
         // server's own code.
         conn.execute_batch(audit::AUDIT_APPEND_ONLY)?;
-        // Search keys of a register imported before the key function last changed.
-        let mut conn = conn;
-        residents::refresh_search_keys(&mut conn)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
+        let sqlite = Sqlite {
+            writer: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: std::sync::atomic::AtomicUsize::new(0),
-        })
+        };
+        Ok(sqlite)
     }
 
+    /// Brings what an older version stored up to date (search keys made by an older key
+    /// function). Called once on opening.
+    fn refresh(&self) -> Result<(), StoreError> {
+        residents::refresh_search_keys(self)
+    }
+
+    /// Runs `f` as a read.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.db {
+            Database::Sqlite(sqlite) => f(&Conn::Sqlite(&sqlite.reader())),
+            Database::Postgres(pg) => {
+                let mut client = pg.pool.get()?;
+                f(&Conn::Postgres(std::cell::RefCell::new(&mut client)))
+            }
+        }
+    }
+
+    /// Runs `f` in a transaction that runs alone: committed when `f` returns `Ok`, rolled
+    /// back when it returns an error.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(true, f)
+    }
+
+    /// Runs `f` in a transaction that may run beside others (writes that cannot conflict:
+    /// content-addressed chunks).
+    pub fn append<T>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(false, f)
+    }
+
+    fn transaction<T>(
+        &self,
+        alone: bool,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.db {
+            Database::Sqlite(sqlite) => {
+                let mut conn = sqlite.writer();
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let out = f(&Conn::Sqlite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Database::Postgres(pg) => {
+                let mut client = pg.pool.get()?;
+                client.in_transaction = true;
+                if alone {
+                    client.batch(&format!(
+                        "BEGIN; SELECT pg_advisory_xact_lock({})",
+                        postgres::WRITE_LOCK
+                    ))?;
+                } else {
+                    client.batch("BEGIN")?;
+                }
+                let out = f(&Conn::Postgres(std::cell::RefCell::new(&mut client)));
+                match out {
+                    Ok(out) => {
+                        client.batch("COMMIT")?;
+                        client.in_transaction = false;
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        if client.batch("ROLLBACK").is_ok() {
+                            client.in_transaction = false;
+                        }
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The id of this server's storage, created on first use and kept from then on.
+    pub fn storage_id(&self) -> Result<String, StoreError> {
+        self.write(|c| {
+            if let Some(id) = c.query_opt(
+                "SELECT value FROM meta WHERE key = 'storage_id'",
+                params![],
+                |r| r.get(0),
+            )? {
+                return Ok(id);
+            }
+            let id = DocumentId::random().to_string();
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ('storage_id', ?1)",
+                params![id],
+            )?;
+            Ok(id)
+        })
+    }
+}
+
+impl Sqlite {
     /// A read connection: a free reader if there is one, else the next in turn (or the
     /// writer, in memory).
     fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
         if self.readers.is_empty() {
-            return self.conn();
+            return self.writer();
         }
         for reader in &self.readers {
             if let Ok(guard) = reader.try_lock() {
@@ -173,29 +390,10 @@ impl Store {
         self.readers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite itself consistent (every write is a
         // transaction), so a poisoned lock is safe to reuse.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The id of this server's storage, created on first use and kept from then on.
-    pub fn storage_id(&self) -> Result<String, StoreError> {
-        let conn = self.conn();
-        if let Some(id) = conn
-            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| {
-                r.get(0)
-            })
-            .optional()?
-        {
-            return Ok(id);
-        }
-        let id = DocumentId::random().to_string();
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('storage_id', ?1)",
-            params![id],
-        )?;
-        Ok(id)
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -3,7 +3,7 @@
 //! to the bucket, and followed through 送信済み → 基幹取込済み / 差戻し. Each step is one
 //! transaction, so a crash at any point leaves either the step done or not begun.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{Conn, Row, params};
 use shared_model::DocumentId;
 
 use super::{ChunkSizes, Store, StoreError};
@@ -153,63 +153,70 @@ impl Store {
         chunk: &[u8],
         entries: &[OutboxEntry],
     ) -> Result<ChunkSizes, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        Self::insert_chunk(&tx, doc_id, chunk)?;
-        for e in entries {
-            tx.prepare_cached(
-                "INSERT INTO outbox (record, target, doc_id, form, header, lines, confirmed_at,
-                                     state, reason, state_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                e.record,
-                e.target,
-                doc_id.to_string(),
-                e.form,
-                serde_json::to_string(&e.header).unwrap_or_default(),
-                serde_json::to_string(&e.lines).unwrap_or_default(),
-                e.confirmed_at,
-                if e.refused.is_some() {
-                    "rejected"
-                } else {
-                    "pending"
-                },
-                e.refused,
-                e.refused.as_ref().map(|_| e.confirmed_at),
-            ])?;
-            if let Some(old) = &e.supersedes {
-                tx.prepare_cached(
-                    "UPDATE outbox SET superseded_by = ?1
-                     WHERE record = ?2 AND batch IS NULL AND state = 'pending'",
-                )?
-                .execute(params![e.record, old])?;
+        let work = |c: &Conn<'_>| {
+            super::chunks::insert_chunk(c, doc_id, chunk)?;
+            self.notify_changed(c, doc_id)?;
+            for e in entries {
+                c.execute(
+                    "INSERT INTO outbox (record, target, doc_id, form, header, lines,
+                                         confirmed_at, state, reason, state_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        e.record,
+                        e.target,
+                        doc_id.to_string(),
+                        e.form,
+                        serde_json::to_string(&e.header).unwrap_or_default(),
+                        serde_json::to_string(&e.lines).unwrap_or_default(),
+                        e.confirmed_at,
+                        if e.refused.is_some() {
+                            "rejected"
+                        } else {
+                            "pending"
+                        },
+                        e.refused,
+                        e.refused.as_ref().map(|_| e.confirmed_at),
+                    ],
+                )?;
+                if let Some(old) = &e.supersedes {
+                    c.execute(
+                        "UPDATE outbox SET superseded_by = ?1
+                         WHERE record = ?2 AND batch IS NULL AND state = 'pending'",
+                        params![e.record, old],
+                    )?;
+                }
             }
+            super::chunks::sizes(c, doc_id)
+        };
+        // Records change the queue the exporter numbers batches from: they wait their turn.
+        if entries.is_empty() {
+            self.append(work)
+        } else {
+            self.write(work)
         }
-        tx.commit()?;
-        Self::sizes(&conn, doc_id)
     }
 
     /// Whether `record` still waits in the outbox, in no batch yet (so a 訂正 may replace it
     /// instead of correcting it).
     pub fn outbox_queued(&self, record: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached(
+        self.read(|c| {
+            c.exists(
                 "SELECT 1 FROM outbox WHERE record = ?1 AND batch IS NULL AND state = 'pending'
                  AND superseded_by IS NULL",
-            )?
-            .exists(params![record])?)
+                params![record],
+            )
+        })
     }
 
     /// How many records a form of a visit has had (the next one is this plus one).
     pub fn outbox_attempts(&self, doc_id: &DocumentId, form: &str) -> Result<u32, StoreError> {
-        let n: i64 = self.conn().query_row(
-            "SELECT COUNT(*) FROM outbox WHERE doc_id = ?1 AND form = ?2",
-            params![doc_id.to_string(), form],
-            |r| r.get(0),
-        )?;
-        Ok(n as u32)
+        self.read(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE doc_id = ?1 AND form = ?2",
+                params![doc_id.to_string(), form],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Numbers the next batch of `target` from its oldest unbatched records (at most
@@ -223,70 +230,65 @@ impl Store {
         key_of: impl FnOnce(i64, i64) -> String,
         render: impl FnOnce(&[String], &[Vec<String>]) -> Vec<u8>,
     ) -> Result<Option<Batch>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let rows: Vec<(i64, String, String)> = {
-            let mut stmt = tx.prepare_cached(
+        self.write(|c| {
+            let rows: Vec<(i64, String, String)> = c.query_map(
                 "SELECT id, header, lines FROM outbox
                  WHERE target = ?1 AND batch IS NULL AND state = 'pending'
                    AND superseded_by IS NULL
                  ORDER BY id LIMIT ?2",
+                params![target, max_records as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            stmt.query_map(params![target, max_records as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        let Some(first_header) = rows.first().map(|r| r.1.clone()) else {
-            return Ok(None);
-        };
-        // A change of layout between records starts a new batch.
-        let rows: Vec<_> = rows
-            .into_iter()
-            .take_while(|r| r.1 == first_header)
-            .collect();
-        let header: Vec<String> = serde_json::from_str(&first_header).unwrap_or_default();
-        let mut lines: Vec<Vec<String>> = Vec::new();
-        for (_, _, text) in &rows {
-            let record_lines: Vec<Vec<String>> = serde_json::from_str(text).unwrap_or_default();
-            lines.extend(record_lines);
-        }
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM export_batches",
-            [],
-            |r| r.get(0),
-        )?;
-        let key = key_of(seq, now_ms);
-        let bytes = render(&header, &lines);
-        tx.execute(
-            "INSERT INTO export_batches (seq, target, key, bytes, records, lines, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
+            let Some(first_header) = rows.first().map(|r| r.1.clone()) else {
+                return Ok(None);
+            };
+            // A change of layout between records starts a new batch.
+            let rows: Vec<_> = rows
+                .into_iter()
+                .take_while(|r| r.1 == first_header)
+                .collect();
+            let header: Vec<String> = serde_json::from_str(&first_header).unwrap_or_default();
+            let mut lines: Vec<Vec<String>> = Vec::new();
+            for (_, _, text) in &rows {
+                let record_lines: Vec<Vec<String>> = serde_json::from_str(text).unwrap_or_default();
+                lines.extend(record_lines);
+            }
+            let seq: i64 = c.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM export_batches",
+                params![],
+                |r| r.get(0),
+            )?;
+            let key = key_of(seq, now_ms);
+            let bytes = render(&header, &lines);
+            c.execute(
+                "INSERT INTO export_batches (seq, target, key, bytes, records, lines, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    seq,
+                    target,
+                    key,
+                    bytes,
+                    rows.len() as i64,
+                    lines.len() as i64,
+                    now_ms
+                ],
+            )?;
+            for (id, _, _) in &rows {
+                c.execute(
+                    "UPDATE outbox SET batch = ?1 WHERE id = ?2",
+                    params![seq, id],
+                )?;
+            }
+            Ok(Some(Batch {
                 seq,
-                target,
+                target: target.to_owned(),
                 key,
                 bytes,
-                rows.len() as i64,
-                lines.len() as i64,
-                now_ms
-            ],
-        )?;
-        {
-            let mut stmt = tx.prepare_cached("UPDATE outbox SET batch = ?1 WHERE id = ?2")?;
-            for (id, _, _) in &rows {
-                stmt.execute(params![seq, id])?;
-            }
-        }
-        tx.commit()?;
-        Ok(Some(Batch {
-            seq,
-            target: target.to_owned(),
-            key,
-            bytes,
-            records: rows.len(),
-            lines: lines.len(),
-            written_at: None,
-        }))
+                records: rows.len(),
+                lines: lines.len(),
+                written_at: None,
+            }))
+        })
     }
 
     /// Batches numbered but not yet recorded as written, oldest first.
@@ -296,87 +298,99 @@ impl Store {
 
     /// The batch under this object key.
     pub fn batch_by_key(&self, key: &str) -> Result<Option<Batch>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
-             WHERE key = ?1",
-        )?;
-        Ok(stmt.query_row(params![key], batch_of).optional()?)
+        self.read(|c| {
+            c.query_opt(
+                "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+                 WHERE key = ?1",
+                params![key],
+                batch_of,
+            )
+        })
     }
 
     /// The batch numbered `seq`.
     pub fn batch(&self, seq: i64) -> Result<Option<Batch>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
-             WHERE seq = ?1",
-        )?;
-        Ok(stmt.query_row(params![seq], batch_of).optional()?)
+        self.read(|c| {
+            c.query_opt(
+                "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+                 WHERE seq = ?1",
+                params![seq],
+                batch_of,
+            )
+        })
     }
 
     /// Every batch, oldest first.
     pub fn batches(&self) -> Result<Vec<Batch>, StoreError> {
-        self.batches_where("1")
+        self.batches_where("1 = 1")
     }
 
     fn batches_where(&self, clause: &str) -> Result<Vec<Batch>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
-             WHERE {clause} ORDER BY seq"
-        ))?;
-        let rows = stmt.query_map([], batch_of)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                &format!(
+                    "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+                     WHERE {clause} ORDER BY seq"
+                ),
+                params![],
+                batch_of,
+            )
+        })
     }
 
     /// Records that a batch and its marker are in the bucket: its records become 送信済み.
     pub fn mark_batch_written(&self, seq: i64, now_ms: i64) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE export_batches SET written_at = ?2, last_error = NULL
-             WHERE seq = ?1 AND written_at IS NULL",
-            params![seq, now_ms],
-        )?;
-        tx.execute(
-            "UPDATE outbox SET state = 'sent', state_at = ?2 WHERE batch = ?1 AND state = 'pending'",
-            params![seq, now_ms],
-        )?;
-        tx.commit()?;
+        self.write(|c| {
+            c.execute(
+                "UPDATE export_batches SET written_at = ?2, last_error = NULL
+                 WHERE seq = ?1 AND written_at IS NULL",
+                params![seq, now_ms],
+            )?;
+            c.execute(
+                "UPDATE outbox SET state = 'sent', state_at = ?2
+                 WHERE batch = ?1 AND state = 'pending'",
+                params![seq, now_ms],
+            )
+        })?;
         Ok(())
     }
 
     /// Records a failed attempt to write a batch (it is retried).
     pub fn batch_failed(&self, seq: i64, error: &str) -> Result<u32, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE export_batches SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
-            params![seq, error],
-        )?;
-        let n: i64 = conn.query_row(
-            "SELECT attempts FROM export_batches WHERE seq = ?1",
-            params![seq],
-            |r| r.get(0),
-        )?;
-        Ok(n as u32)
+        self.write(|c| {
+            c.execute(
+                "UPDATE export_batches SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+                params![seq, error],
+            )?;
+            c.query_row(
+                "SELECT attempts FROM export_batches WHERE seq = ?1",
+                params![seq],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// The records of a batch.
     pub fn batch_records(&self, seq: i64) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT record FROM outbox WHERE batch = ?1")?;
-        let rows = stmt.query_map(params![seq], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT record FROM outbox WHERE batch = ?1",
+                params![seq],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Whether this result file version was read (or refused) already.
     pub fn result_seen(&self, key: &str, etag: &str) -> Result<bool, StoreError> {
-        let n: i64 = self.conn().query_row(
-            "SELECT (SELECT COUNT(*) FROM result_files WHERE key = ?1 AND etag = ?2)
-                  + (SELECT COUNT(*) FROM import_errors WHERE key = ?1 AND etag = ?2)",
-            params![key, etag],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM result_files WHERE key = ?1 AND etag = ?2)
+                      + (SELECT COUNT(*) FROM import_errors WHERE key = ?1 AND etag = ?2)",
+                params![key, etag],
+                |r| r.get(0),
+            )
+        })?;
         Ok(n > 0)
     }
 
@@ -390,154 +404,160 @@ impl Store {
         results: &[RecordResult],
         now_ms: i64,
     ) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut changed = 0;
-        {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET state = ?3, reason = ?4, state_at = ?5, concerns = ?6
-                 WHERE record = ?1 AND batch = ?2 AND state IN ('pending', 'sent')",
-            )?;
+        self.write(|c| {
+            let mut changed = 0;
             for r in results {
                 let state = if r.accepted { "accepted" } else { "rejected" };
                 let concerns = r
                     .concerns
                     .as_ref()
                     .map(|c| serde_json::to_string(c).unwrap_or_default());
-                changed +=
-                    stmt.execute(params![r.record, batch, state, r.reason, now_ms, concerns])?;
+                changed += c.execute(
+                    "UPDATE outbox SET state = ?3, reason = ?4, state_at = ?5, concerns = ?6
+                     WHERE record = ?1 AND batch = ?2 AND state IN ('pending', 'sent')",
+                    params![r.record, batch, state, r.reason, now_ms, concerns],
+                )?;
             }
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO result_files (key, etag, batch, records, read_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![key, etag, batch, results.len() as i64, now_ms],
-        )?;
-        tx.commit()?;
-        Ok(changed)
+            c.execute(
+                "INSERT INTO result_files (key, etag, batch, records, read_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (key, etag) DO UPDATE SET batch = excluded.batch,
+                     records = excluded.records, read_at = excluded.read_at",
+                params![key, etag, batch, results.len() as i64, now_ms],
+            )?;
+            Ok(changed)
+        })
     }
 
     /// Records whose state the visit document does not show yet, oldest first.
     pub fn unshown_states(&self, limit: usize) -> Result<Vec<StatusUpdate>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at), concerns
-             FROM outbox WHERE state <> shown ORDER BY id LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok(StatusUpdate {
-                record: r.get(0)?,
-                doc_id: r.get(1)?,
-                form: r.get(2)?,
-                state: r.get(3)?,
-                reason: r.get(4)?,
-                at: r.get(5)?,
-                concerns: r
-                    .get::<_, Option<String>>(6)?
-                    .and_then(|c| serde_json::from_str(&c).ok()),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at),
+                        concerns
+                 FROM outbox WHERE state <> shown ORDER BY id LIMIT ?1",
+                params![limit as i64],
+                |r| {
+                    Ok(StatusUpdate {
+                        record: r.get(0)?,
+                        doc_id: r.get(1)?,
+                        form: r.get(2)?,
+                        state: r.get(3)?,
+                        reason: r.get(4)?,
+                        at: r.get(5)?,
+                        concerns: r
+                            .get::<Option<String>>(6)?
+                            .and_then(|c| serde_json::from_str(&c).ok()),
+                    })
+                },
+            )
+        })
     }
 
     /// Records that the visit document shows `state` for `record`.
     pub fn mark_shown(&self, record: &str, state: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE outbox SET shown = ?2 WHERE record = ?1",
-            params![record, state],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "UPDATE outbox SET shown = ?2 WHERE record = ?1",
+                params![record, state],
+            )
+        })?;
         Ok(())
     }
 
     /// The export queue in figures.
     pub fn export_counts(&self) -> Result<ExportCounts, StoreError> {
-        let conn = self.conn();
-        let mut counts = ExportCounts::default();
-        // A record replaced before it left is not counted; a 差戻し counts until a later
-        // record of the same form was taken in (解決済み).
-        let mut stmt = conn.prepare_cached(
-            "SELECT state, COUNT(*) FROM outbox o
-             WHERE superseded_by IS NULL
-               AND NOT (state = 'rejected' AND EXISTS (
-                   SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
-                                           AND a.id > o.id AND a.state = 'accepted'))
-             GROUP BY state",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (state, n) = row?;
-            let n = n as usize;
-            match state.as_str() {
-                "pending" => counts.pending = n,
-                "sent" => counts.sent = n,
-                "accepted" => counts.accepted = n,
-                "rejected" => counts.rejected = n,
-                _ => {}
+        self.read(|c| {
+            let mut counts = ExportCounts::default();
+            // A record replaced before it left is not counted; a 差戻し counts until a later
+            // record of the same form was taken in (解決済み).
+            let rows = c.query_map(
+                "SELECT state, COUNT(*) FROM outbox o
+                 WHERE superseded_by IS NULL
+                   AND NOT (state = 'rejected' AND EXISTS (
+                       SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
+                                               AND a.id > o.id AND a.state = 'accepted'))
+                 GROUP BY state",
+                params![],
+                |r| Ok((r.get::<String>(0)?, r.get::<usize>(1)?)),
+            )?;
+            for (state, n) in rows {
+                match state.as_str() {
+                    "pending" => counts.pending = n,
+                    "sent" => counts.sent = n,
+                    "accepted" => counts.accepted = n,
+                    "rejected" => counts.rejected = n,
+                    _ => {}
+                }
             }
-        }
-        let (unwritten, written): (i64, i64) = conn.query_row(
-            "SELECT COALESCE(SUM(written_at IS NULL), 0), COALESCE(SUM(written_at IS NOT NULL), 0)
-             FROM export_batches",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        counts.unwritten_batches = unwritten as usize;
-        counts.written_batches = written as usize;
-        Ok(counts)
+            let (unwritten, written) = c.query_row(
+                "SELECT COALESCE(SUM(CASE WHEN written_at IS NULL THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN written_at IS NULL THEN 0 ELSE 1 END), 0)
+                 FROM export_batches",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            counts.unwritten_batches = unwritten;
+            counts.written_batches = written;
+            Ok(counts)
+        })
     }
 
     /// The latest records sent back (差戻し) and not yet resolved (no later record of the
     /// same form was taken in), newest first.
     pub fn rejected_records(&self, limit: usize) -> Result<Vec<RejectedRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT o.record, o.form, v.day, v.reception_number, o.reason, o.state_at
-             FROM outbox o LEFT JOIN visits v ON v.doc_id = o.doc_id
-             WHERE o.state = 'rejected'
-               AND NOT EXISTS (
-                   SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
-                                           AND a.id > o.id AND a.state = 'accepted')
-             ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok(RejectedRecord {
-                record: r.get(0)?,
-                form: r.get(1)?,
-                day: r.get(2)?,
-                reception_number: r.get(3)?,
-                reason: r.get(4)?,
-                at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT o.record, o.form, v.day, v.reception_number, o.reason, o.state_at
+                 FROM outbox o LEFT JOIN visits v ON v.doc_id = o.doc_id
+                 WHERE o.state = 'rejected'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
+                                               AND a.id > o.id AND a.state = 'accepted')
+                 ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
+                params![limit as i64],
+                |r| {
+                    Ok(RejectedRecord {
+                        record: r.get(0)?,
+                        form: r.get(1)?,
+                        day: r.get(2)?,
+                        reception_number: r.get(3)?,
+                        reason: r.get(4)?,
+                        at: r.get(5)?,
+                    })
+                },
+            )
+        })
     }
 
     /// Every record with its batch and state, oldest first (tests and the admin face).
     pub fn outbox_records(&self) -> Result<Vec<OutboxRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT record, form, batch, state, reason FROM outbox ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(OutboxRecord {
-                record: r.get(0)?,
-                form: r.get(1)?,
-                batch: r.get(2)?,
-                state: r.get(3)?,
-                reason: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT record, form, batch, state, reason FROM outbox ORDER BY id",
+                params![],
+                |r| {
+                    Ok(OutboxRecord {
+                        record: r.get(0)?,
+                        form: r.get(1)?,
+                        batch: r.get(2)?,
+                        state: r.get(3)?,
+                        reason: r.get(4)?,
+                    })
+                },
+            )
+        })
     }
 }
 
-fn batch_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+fn batch_of(r: &Row<'_>) -> Result<Batch, StoreError> {
     Ok(Batch {
         seq: r.get(0)?,
         target: r.get(1)?,
         key: r.get(2)?,
         bytes: r.get(3)?,
-        records: r.get::<_, i64>(4)? as usize,
-        lines: r.get::<_, i64>(5)? as usize,
+        records: r.get(4)?,
+        lines: r.get(5)?,
         written_at: r.get(6)?,
     })
 }

@@ -6,11 +6,11 @@
 //!
 //! The queue holds numbers, 窓口 and times only: no name, nothing of a person.
 
-use rusqlite::{OptionalExtension, Transaction, params};
 use shared_model::DocumentId;
 use shared_model::catalog::Department;
 use shared_model::queue::{self, NumberBlock, Placement, Stop, Ticket, TicketState, Wanted};
 
+use super::sql::{Conn, Row, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
@@ -85,7 +85,7 @@ pub enum ReservedRefusal {
 const TICKET_COLUMNS: &str = "number, visit_id, department, counter, joined_at, called_at,
     first_called_at, done_at, absent, call_seq, id";
 
-fn ticket_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Ticket, i64)> {
+fn ticket_of(r: &Row<'_>) -> Result<(Ticket, i64), StoreError> {
     let department: String = r.get(2)?;
     Ok((
         Ticket {
@@ -107,53 +107,64 @@ fn ticket_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Ticket, i64)> {
 }
 
 fn tickets_where(
-    tx: &rusqlite::Connection,
+    c: &Conn<'_>,
     clause: &str,
     value: &str,
 ) -> Result<Vec<(Ticket, i64)>, StoreError> {
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE {clause} = ?1 ORDER BY id"
-    ))?;
-    let rows = stmt.query_map(params![value], ticket_of)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    c.query_map(
+        &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE {clause} = ?1 ORDER BY id"),
+        params![value],
+        ticket_of,
+    )
 }
 
-fn next_seq(tx: &Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx.query_row(
+fn next_seq(c: &Conn<'_>) -> Result<i64, StoreError> {
+    c.query_row(
         "SELECT COALESCE(MAX(call_seq), 0) + 1 FROM queue_tickets",
-        [],
+        params![],
         |r| r.get(0),
-    )?)
+    )
 }
 
-fn blocks_of(tx: &rusqlite::Connection, day: &str) -> Result<Vec<NumberBlock>, StoreError> {
-    let mut stmt =
-        tx.prepare_cached("SELECT day, first, last FROM number_blocks WHERE day = ?1")?;
-    let rows = stmt.query_map(params![day], |r| {
-        Ok(NumberBlock {
-            day: r.get(0)?,
-            first: r.get(1)?,
-            last: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+fn blocks_of(c: &Conn<'_>, day: &str) -> Result<Vec<NumberBlock>, StoreError> {
+    c.query_map(
+        "SELECT day, first, last FROM number_blocks WHERE day = ?1",
+        params![day],
+        |r| {
+            Ok(NumberBlock {
+                day: r.get(0)?,
+                first: r.get(1)?,
+                last: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// The day's next reception number at the server: past every number given and every block
 /// reserved ([`queue::next_number`]).
-pub(super) fn next_number(tx: &rusqlite::Connection, day: &str) -> Result<u32, StoreError> {
-    let highest: Option<u32> = tx.query_row(
+pub(super) fn next_number(c: &Conn<'_>, day: &str) -> Result<u32, StoreError> {
+    let highest: Option<u32> = c.query_row(
         "SELECT MAX(reception_number) FROM visits WHERE day = ?1",
         params![day],
         |r| r.get(0),
     )?;
-    Ok(queue::next_number(highest, &blocks_of(tx, day)?))
+    Ok(queue::next_number(highest, &blocks_of(c, day)?))
+}
+
+fn ticket_by_id(c: &Conn<'_>, id: i64) -> Result<Ticket, StoreError> {
+    Ok(c.query_row(
+        &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = ?1"),
+        params![id],
+        ticket_of,
+    )?
+    .0)
 }
 
 impl Store {
     /// The day's tickets (every state), in the order they were made.
     pub fn queue_tickets(&self, day: &str) -> Result<Vec<Ticket>, StoreError> {
-        Ok(tickets_where(&self.reader(), "day", day)?
+        Ok(self
+            .read(|c| tickets_where(c, "day", day))?
             .into_iter()
             .map(|(t, _)| t)
             .collect())
@@ -171,62 +182,63 @@ impl Store {
         joined_at: i64,
         now_ms: i64,
     ) -> Result<Option<Placement>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = doc_id.to_string();
-        let registered: Option<(String, u32)> = tx
-            .query_row(
+        self.write(|c| {
+            let registered: Option<(String, u32)> = c.query_opt(
                 "SELECT day, reception_number FROM visits WHERE doc_id = ?1",
                 params![id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((day, number)) = registered else {
-            return Ok(None);
-        };
-        let mine = tickets_where(&tx, "visit_id", &id)?;
-        let tickets: Vec<Ticket> = mine.iter().map(|(t, _)| t.clone()).collect();
-        let placement = queue::placement(&tickets, wanted);
-        match placement {
-            Placement::Stay => {}
-            Placement::MoveCounter(stop) => {
-                tx.execute(
-                    "UPDATE queue_tickets SET counter = ?1
-                     WHERE visit_id = ?2 AND department = ?3 AND called_at IS NULL
-                       AND done_at IS NULL",
-                    params![stop.counter, id, stop.department.as_str()],
-                )?;
+            )?;
+            let Some((day, number)) = registered else {
+                return Ok(None);
+            };
+            let mine = tickets_where(c, "visit_id", &id)?;
+            let tickets: Vec<Ticket> = mine.iter().map(|(t, _)| t.clone()).collect();
+            let placement = queue::placement(&tickets, wanted);
+            match placement {
+                Placement::Stay => {}
+                Placement::MoveCounter(stop) => {
+                    c.execute(
+                        "UPDATE queue_tickets SET counter = ?1
+                         WHERE visit_id = ?2 AND department = ?3 AND called_at IS NULL
+                           AND done_at IS NULL",
+                        params![stop.counter, id, stop.department.as_str()],
+                    )?;
+                }
+                Placement::Join(stop) => {
+                    c.execute(
+                        "UPDATE queue_tickets SET done_at = ?1
+                         WHERE visit_id = ?2 AND done_at IS NULL",
+                        params![now_ms, id],
+                    )?;
+                    c.execute(
+                        "INSERT INTO queue_tickets
+                             (day, visit_id, number, department, counter, joined_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            day,
+                            id,
+                            number,
+                            stop.department.as_str(),
+                            stop.counter,
+                            joined_at
+                        ],
+                    )?;
+                }
             }
-            Placement::Join(stop) => {
-                tx.execute(
-                    "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
-                    params![now_ms, id],
-                )?;
-                tx.execute(
-                    "INSERT INTO queue_tickets (day, visit_id, number, department, counter, joined_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        day,
-                        id,
-                        number,
-                        stop.department.as_str(),
-                        stop.counter,
-                        joined_at
-                    ],
-                )?;
-            }
-        }
-        tx.commit()?;
-        Ok(Some(placement))
+            Ok(Some(placement))
+        })
     }
 
     /// A visit completed or cancelled leaves the queue: its open tickets are done at
     /// `now_ms`. Returns how many were.
     pub fn queue_leave(&self, doc_id: &DocumentId, now_ms: i64) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
-            params![now_ms, doc_id.to_string()],
-        )?)
+        self.write(|c| {
+            c.execute(
+                "UPDATE queue_tickets SET done_at = ?1 WHERE visit_id = ?2 AND done_at IS NULL",
+                params![now_ms, doc_id.to_string()],
+            )
+        })
     }
 
     /// A counter at `stop` calls: the ticket it was serving (called there) is done, and the
@@ -240,50 +252,44 @@ impl Store {
         number: Option<u32>,
         now_ms: i64,
     ) -> Result<Option<Called>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let all = tickets_where(&tx, "day", day)?;
-        let tickets: Vec<Ticket> = all.iter().map(|(t, _)| t.clone()).collect();
-        let chosen = match number {
-            Some(n) => all.iter().find(|(t, _)| {
-                t.number == n
-                    && t.stop.department == stop.department
-                    && matches!(t.state(), TicketState::Waiting | TicketState::Absent)
-            }),
-            None => queue::next_to_call(&tickets, stop)
-                .and_then(|next| all.iter().find(|(t, _)| t == next)),
-        };
-        let Some((_, row)) = chosen else {
-            return Ok(None);
-        };
-        let finished: Vec<String> = all
-            .iter()
-            .filter(|(t, r)| t.stop == stop && t.state() == TicketState::Called && r != row)
-            .map(|(t, _)| t.visit_id.clone())
-            .collect();
-        tx.execute(
-            "UPDATE queue_tickets SET done_at = ?1
-             WHERE day = ?2 AND department = ?3 AND counter = ?4 AND id != ?5
-               AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0",
-            params![now_ms, day, stop.department.as_str(), stop.counter, row],
-        )?;
-        let seq = next_seq(&tx)?;
-        tx.execute(
-            "UPDATE queue_tickets SET counter = ?1, called_at = ?2,
-                 first_called_at = COALESCE(first_called_at, ?2), absent = 0, call_seq = ?3
-             WHERE id = ?4",
-            params![stop.counter, now_ms, seq, row],
-        )?;
-        let called = tx.query_row(
-            &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = ?1"),
-            params![row],
-            ticket_of,
-        )?;
-        tx.commit()?;
-        Ok(Some(Called {
-            ticket: called.0,
-            finished,
-        }))
+        self.write(|c| {
+            let all = tickets_where(c, "day", day)?;
+            let tickets: Vec<Ticket> = all.iter().map(|(t, _)| t.clone()).collect();
+            let chosen = match number {
+                Some(n) => all.iter().find(|(t, _)| {
+                    t.number == n
+                        && t.stop.department == stop.department
+                        && matches!(t.state(), TicketState::Waiting | TicketState::Absent)
+                }),
+                None => queue::next_to_call(&tickets, stop)
+                    .and_then(|next| all.iter().find(|(t, _)| t == next)),
+            };
+            let Some((_, row)) = chosen else {
+                return Ok(None);
+            };
+            let finished: Vec<String> = all
+                .iter()
+                .filter(|(t, r)| t.stop == stop && t.state() == TicketState::Called && r != row)
+                .map(|(t, _)| t.visit_id.clone())
+                .collect();
+            c.execute(
+                "UPDATE queue_tickets SET done_at = ?1
+                 WHERE day = ?2 AND department = ?3 AND counter = ?4 AND id <> ?5
+                   AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0",
+                params![now_ms, day, stop.department.as_str(), stop.counter, row],
+            )?;
+            let seq = next_seq(c)?;
+            c.execute(
+                "UPDATE queue_tickets SET counter = ?1, called_at = ?2,
+                     first_called_at = COALESCE(first_called_at, ?2), absent = 0, call_seq = ?3
+                 WHERE id = ?4",
+                params![stop.counter, now_ms, seq, row],
+            )?;
+            Ok(Some(Called {
+                ticket: ticket_by_id(c, *row)?,
+                finished,
+            }))
+        })
     }
 
     /// What a counter at `stop` does to the ticket it is serving (called there, not yet
@@ -296,49 +302,41 @@ impl Store {
         action: ServingAction,
         now_ms: i64,
     ) -> Result<Option<Ticket>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let serving: Option<i64> = tx
-            .query_row(
+        self.write(|c| {
+            let serving: Option<i64> = c.query_opt(
                 "SELECT id FROM queue_tickets
                  WHERE day = ?1 AND department = ?2 AND counter = ?3
                    AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0
                  ORDER BY call_seq DESC LIMIT 1",
                 params![day, stop.department.as_str(), stop.counter],
                 |r| r.get(0),
-            )
-            .optional()?;
-        let Some(row) = serving else {
-            return Ok(None);
-        };
-        match action {
-            ServingAction::Recall => {
-                let seq = next_seq(&tx)?;
-                tx.execute(
-                    "UPDATE queue_tickets SET called_at = ?1, call_seq = ?2 WHERE id = ?3",
-                    params![now_ms, seq, row],
-                )?;
+            )?;
+            let Some(row) = serving else {
+                return Ok(None);
+            };
+            match action {
+                ServingAction::Recall => {
+                    let seq = next_seq(c)?;
+                    c.execute(
+                        "UPDATE queue_tickets SET called_at = ?1, call_seq = ?2 WHERE id = ?3",
+                        params![now_ms, seq, row],
+                    )?;
+                }
+                ServingAction::Absent => {
+                    c.execute(
+                        "UPDATE queue_tickets SET absent = 1 WHERE id = ?1",
+                        params![row],
+                    )?;
+                }
+                ServingAction::Done => {
+                    c.execute(
+                        "UPDATE queue_tickets SET done_at = ?1 WHERE id = ?2",
+                        params![now_ms, row],
+                    )?;
+                }
             }
-            ServingAction::Absent => {
-                tx.execute(
-                    "UPDATE queue_tickets SET absent = 1 WHERE id = ?1",
-                    params![row],
-                )?;
-            }
-            ServingAction::Done => {
-                tx.execute(
-                    "UPDATE queue_tickets SET done_at = ?1 WHERE id = ?2",
-                    params![now_ms, row],
-                )?;
-            }
-        }
-        let ticket = tx.query_row(
-            &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = ?1"),
-            params![row],
-            ticket_of,
-        )?;
-        tx.commit()?;
-        Ok(Some(ticket.0))
+            Ok(Some(ticket_by_id(c, row)?))
+        })
     }
 
     /// Reserves the day's next `count` reception numbers (1..=[`MAX_BLOCK`]) for a kiosk to
@@ -351,20 +349,19 @@ impl Store {
         now_ms: i64,
     ) -> Result<NumberBlock, StoreError> {
         let count = count.clamp(1, MAX_BLOCK);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let first = next_number(&tx, day)?;
-        let last = first + count - 1;
-        tx.execute(
-            "INSERT INTO number_blocks (day, first, last, kiosk_id, reserved_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![day, first, last, kiosk_id, now_ms],
-        )?;
-        tx.commit()?;
-        Ok(NumberBlock {
-            day: day.to_owned(),
-            first,
-            last,
+        self.write(|c| {
+            let first = next_number(c, day)?;
+            let last = first + count - 1;
+            c.execute(
+                "INSERT INTO number_blocks (day, first, last, kiosk_id, reserved_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![day, first, last, kiosk_id, now_ms],
+            )?;
+            Ok(NumberBlock {
+                day: day.to_owned(),
+                first,
+                last,
+            })
         })
     }
 
@@ -380,11 +377,9 @@ impl Store {
         taken_at: i64,
         grants: &[String],
     ) -> Result<Result<super::VisitRecord, ReservedRefusal>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = doc_id.to_string();
-        let existing = tx
-            .query_row(
+        self.write(|c| {
+            let existing = c.query_opt(
                 "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
                 params![id],
                 |r| {
@@ -395,34 +390,33 @@ impl Store {
                         created_at: r.get(2)?,
                     })
                 },
-            )
-            .optional()?;
-        if let Some(record) = existing {
-            return Ok(Ok(record));
-        }
-        let reserved: bool = tx
-            .prepare_cached(
+            )?;
+            if let Some(record) = existing {
+                return Ok(Ok(record));
+            }
+            let reserved = c.exists(
                 "SELECT 1 FROM number_blocks WHERE day = ?1 AND kiosk_id = ?2
                    AND first <= ?3 AND last >= ?3",
-            )?
-            .exists(params![day, kiosk_id, number])?;
-        if !reserved {
-            return Ok(Err(ReservedRefusal::NotReserved(number)));
-        }
-        let taken: bool = tx
-            .prepare_cached("SELECT 1 FROM visits WHERE day = ?1 AND reception_number = ?2")?
-            .exists(params![day, number])?;
-        if taken {
-            return Ok(Err(ReservedRefusal::Taken(number)));
-        }
-        super::visits::insert_visit(&tx, &id, day, number, taken_at, grants)?;
-        tx.commit()?;
-        Ok(Ok(super::VisitRecord {
-            visit_id: id,
-            reception_number: number,
-            day: day.to_owned(),
-            created_at: taken_at,
-        }))
+                params![day, kiosk_id, number],
+            )?;
+            if !reserved {
+                return Ok(Err(ReservedRefusal::NotReserved(number)));
+            }
+            let taken = c.exists(
+                "SELECT 1 FROM visits WHERE day = ?1 AND reception_number = ?2",
+                params![day, number],
+            )?;
+            if taken {
+                return Ok(Err(ReservedRefusal::Taken(number)));
+            }
+            super::visits::insert_visit(c, &id, day, number, taken_at, grants)?;
+            Ok(Ok(super::VisitRecord {
+                visit_id: id.clone(),
+                reception_number: number,
+                day: day.to_owned(),
+                created_at: taken_at,
+            }))
+        })
     }
 
     /// Adds a waiting-room display under the hash of its device token.
@@ -432,11 +426,13 @@ impl Store {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO displays (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
-            params![display.id, display.name, token_hash, now_ms],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO displays (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
+                params![display.id, display.name, token_hash, now_ms],
+            )
+        })?;
         Ok(())
     }
 
@@ -446,9 +442,8 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Result<Option<DisplayRecord>, String>, StoreError> {
-        let found = self
-            .reader()
-            .query_row(
+        let found = self.read(|c| {
+            c.query_opt(
                 "SELECT id, name, revoked FROM displays WHERE token_hash = ?1",
                 params![token_hash],
                 |r| {
@@ -457,11 +452,11 @@ impl Store {
                             id: r.get(0)?,
                             name: r.get(1)?,
                         },
-                        r.get::<_, bool>(2)?,
+                        r.get::<bool>(2)?,
                     ))
                 },
             )
-            .optional()?;
+        })?;
         Ok(match found {
             Some((display, true)) => Err(display.id),
             Some((display, false)) => Ok(Some(display)),
@@ -471,27 +466,28 @@ impl Store {
 
     /// Every display added, with whether it was revoked, by id.
     pub fn displays(&self) -> Result<Vec<DisplayListing>, StoreError> {
-        let conn = self.reader();
-        let mut stmt =
-            conn.prepare("SELECT id, name, revoked, created_at FROM displays ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(DisplayListing {
-                display: DisplayRecord {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
+        self.read(|c| {
+            c.query_map(
+                "SELECT id, name, revoked, created_at FROM displays ORDER BY id",
+                params![],
+                |r| {
+                    Ok(DisplayListing {
+                        display: DisplayRecord {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                        },
+                        revoked: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
                 },
-                revoked: r.get(2)?,
-                created_at: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            )
+        })
     }
 
     /// Revokes a display: its token opens nothing from then on. Whether there was one.
     pub fn revoke_display(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
-            .conn()
-            .execute("UPDATE displays SET revoked = 1 WHERE id = ?1", params![id])?
+            .write(|c| c.execute("UPDATE displays SET revoked = 1 WHERE id = ?1", params![id]))?
             > 0)
     }
 }
@@ -557,7 +553,7 @@ mod tests {
 
     #[test]
     fn counters_call_in_order_and_never_the_same_number_twice() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (_, one) = registered(&store, 1);
         let (_, two) = registered(&store, 2);
         let first = call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
@@ -574,7 +570,7 @@ mod tests {
 
     #[test]
     fn recall_absent_and_a_chosen_number() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (_, one) = registered(&store, 1);
         let (_, two) = registered(&store, 2);
         // Two is chosen before one.
@@ -609,7 +605,7 @@ mod tests {
 
     #[test]
     fn a_visit_handed_on_keeps_its_number_at_the_next_department() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (id, number) = registered(&store, 1);
         call(&store, DAY, SHIMIN_7, None, 10).unwrap().unwrap();
         assert_eq!(
@@ -644,7 +640,7 @@ mod tests {
 
     #[test]
     fn handled_at_one_counter_the_visit_goes_on_to_the_next_of_its_department() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (id, number) = registered(&store, 1);
         let (other, _) = registered(&store, 2);
         let called = store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
@@ -671,7 +667,7 @@ mod tests {
 
     #[test]
     fn reserved_blocks_are_skipped_by_the_counters_and_kept_for_their_kiosk() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (_, one) = registered(&store, 1);
         assert_eq!(one, 1);
         let block = store.reserve_block(DAY, "kiosk-1f", 5, 2).unwrap();
@@ -714,7 +710,7 @@ mod tests {
 
     #[test]
     fn a_revoked_display_opens_nothing() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let display = DisplayRecord {
             id: "hall-1f".into(),
             name: "1階 待合".into(),

@@ -3,10 +3,10 @@
 //! ([`shared_model::search_key::search_key`] of its 氏名, 名, フリガナ, フリガナの名 and 住所)
 //! in `resident_keys`, one B-tree that every text lookup reads by range.
 
-use rusqlite::{OptionalExtension, params};
 use shared_model::search_key::{search_key, search_key_version};
 use shared_model::synthetic::Resident;
 
+use super::sql::{Conn, Dialect, Row, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
@@ -134,79 +134,96 @@ fn keys_of(name: &str, kana: &str, address: &str) -> Vec<(String, KeyKind)> {
     keys
 }
 
-fn insert_keys(
-    tx: &rusqlite::Connection,
-    atena: &str,
-    keys: &[(String, KeyKind)],
-) -> Result<(), StoreError> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO resident_keys (key, kind, atena_number) VALUES (?1, ?2, ?3)",
-    )?;
+fn insert_keys(c: &Conn<'_>, atena: &str, keys: &[(String, KeyKind)]) -> Result<(), StoreError> {
     for (key, kind) in keys {
-        stmt.execute(params![key, *kind as i64, atena])?;
+        c.execute(
+            "INSERT INTO resident_keys (key, kind, atena_number) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            params![key, *kind as i64, atena],
+        )?;
     }
     Ok(())
 }
 
 /// Removes one resident and their search keys (nothing if there is none).
-pub(super) fn remove_resident(tx: &rusqlite::Connection, atena: &str) -> Result<(), StoreError> {
-    let old: Option<(String, String, String)> = tx
-        .prepare_cached("SELECT name, kana, address FROM residents WHERE atena_number = ?1")?
-        .query_row(params![atena], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+pub(super) fn remove_resident(c: &Conn<'_>, atena: &str) -> Result<(), StoreError> {
+    let old: Option<(String, String, String)> = c.query_opt(
+        "SELECT name, kana, address FROM residents WHERE atena_number = ?1",
+        params![atena],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     if let Some((name, kana, address)) = old {
-        let mut stmt = tx.prepare_cached(
-            "DELETE FROM resident_keys WHERE key = ?1 AND kind = ?2 AND atena_number = ?3",
-        )?;
         for (key, kind) in keys_of(&name, &kana, &address) {
-            stmt.execute(params![key, kind as i64, atena])?;
+            c.execute(
+                "DELETE FROM resident_keys WHERE key = ?1 AND kind = ?2 AND atena_number = ?3",
+                params![key, kind as i64, atena],
+            )?;
         }
-        tx.prepare_cached("DELETE FROM residents WHERE atena_number = ?1")?
-            .execute(params![atena])?;
+        c.execute(
+            "DELETE FROM residents WHERE atena_number = ?1",
+            params![atena],
+        )?;
     }
     Ok(())
 }
 
 /// Adds or replaces one resident, with their search keys, within a transaction.
-pub(super) fn upsert_resident(tx: &rusqlite::Connection, r: &Resident) -> Result<(), StoreError> {
-    remove_resident(tx, &r.atena_number)?;
-    insert_resident(tx, r)
+pub(super) fn upsert_resident(c: &Conn<'_>, r: &Resident) -> Result<(), StoreError> {
+    remove_resident(c, &r.atena_number)?;
+    insert_resident(c, r)
+}
+
+/// The statement that writes a resident's row, replacing one with the same 宛名番号 (as
+/// SQLite's `INSERT OR REPLACE` did: the register has no other unique column), made once.
+fn insert_resident_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let updates = RESIDENT_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .filter(|c| *c != "atena_number")
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "INSERT INTO residents ({RESIDENT_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+             ON CONFLICT (atena_number) DO UPDATE SET {updates}"
+        )
+    })
 }
 
 /// Adds a resident known not to be in the register (after it was emptied).
-pub(super) fn insert_resident(tx: &rusqlite::Connection, r: &Resident) -> Result<(), StoreError> {
-    tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO residents ({RESIDENT_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-    ))?
-    .execute(params![
-        r.atena_number,
-        r.household_number,
-        r.name,
-        r.kana,
-        r.birth_date,
-        r.sex,
-        r.relationship,
-        r.address,
-        r.postal_code,
-        r.head_name,
-        r.my_number,
-        i64::from(r.protected)
-    ])?;
-    insert_keys(tx, &r.atena_number, &keys_of(&r.name, &r.kana, &r.address))
+pub(super) fn insert_resident(c: &Conn<'_>, r: &Resident) -> Result<(), StoreError> {
+    c.execute(
+        insert_resident_sql(),
+        params![
+            r.atena_number,
+            r.household_number,
+            r.name,
+            r.kana,
+            r.birth_date,
+            r.sex,
+            r.relationship,
+            r.address,
+            r.postal_code,
+            r.head_name,
+            r.my_number,
+            i64::from(r.protected)
+        ],
+    )?;
+    insert_keys(c, &r.atena_number, &keys_of(&r.name, &r.kana, &r.address))
 }
 
 /// The residents with these 宛名番号 (those the register has).
 pub(super) fn residents_by_atena(
-    tx: &rusqlite::Connection,
+    c: &Conn<'_>,
     numbers: &[String],
 ) -> Result<Vec<Resident>, StoreError> {
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE atena_number = ?1"
-    ))?;
+    let sql = format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE atena_number = ?1");
     let mut out = Vec::new();
     for number in numbers {
-        if let Some(r) = stmt.query_row(params![number], resident_of).optional()? {
+        if let Some(r) = c.query_opt(&sql, params![number], resident_of)? {
             out.push(r);
         }
     }
@@ -215,41 +232,64 @@ pub(super) fn residents_by_atena(
 
 /// Recomputes every search key when the key function changed (a new 異体字 table, a new
 /// folding rule) or the table is new; a no-op otherwise. Called when the store opens.
-pub(super) fn refresh_search_keys(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
+pub(super) fn refresh_search_keys(store: &Store) -> Result<(), StoreError> {
     let version = search_key_version();
-    let stored: Option<String> = conn
-        .query_row(
+    let current = |c: &Conn<'_>| -> Result<bool, StoreError> {
+        let stored: Option<String> = c.query_opt(
             "SELECT value FROM meta WHERE key = 'search_key_version'",
-            [],
+            params![],
             |r| r.get(0),
-        )
-        .optional()?;
-    if stored.as_deref() == Some(version.as_str()) {
+        )?;
+        Ok(stored.as_deref() == Some(version.as_str()))
+    };
+    if store.read(current)? {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM resident_keys", [])?;
-    let mut count = 0usize;
-    {
-        let mut stmt = tx.prepare("SELECT atena_number, name, kana, address FROM residents")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let atena: String = row.get(0)?;
-            let keys = keys_of(
-                &row.get::<_, String>(1)?,
-                &row.get::<_, String>(2)?,
-                &row.get::<_, String>(3)?,
-            );
-            insert_keys(&tx, &atena, &keys)?;
-            count += 1;
+    let count = store.write(|c| {
+        // Another node may have rebuilt them while this one waited for the write.
+        if current(c)? {
+            return Ok(0);
         }
-    }
-    tx.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_key_version', ?1)",
-        params![version],
-    )?;
-    tx.commit()?;
+        c.execute("DELETE FROM resident_keys", params![])?;
+        // Read by pages in 宛名番号 order, so a whole city's register is never held at once.
+        let mut count = 0usize;
+        let mut after: Option<String> = None;
+        loop {
+            let row = |r: &Row<'_>| -> Result<(String, String, String, String), StoreError> {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            };
+            let mut page = match &after {
+                None => c.query_map(
+                    "SELECT atena_number, name, kana, address FROM residents
+                     ORDER BY atena_number LIMIT ?1",
+                    params![REFRESH_PAGE as i64],
+                    row,
+                )?,
+                Some(after) => c.query_map(
+                    "SELECT atena_number, name, kana, address FROM residents
+                     WHERE atena_number > ?1 ORDER BY atena_number LIMIT ?2",
+                    params![after, REFRESH_PAGE as i64],
+                    row,
+                )?,
+            };
+            for (atena, name, kana, address) in &page {
+                insert_keys(c, atena, &keys_of(name, kana, address))?;
+            }
+            count += page.len();
+            let full = page.len() == REFRESH_PAGE;
+            match page.pop() {
+                Some((atena, ..)) if full => after = Some(atena),
+                _ => break,
+            }
+        }
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES ('search_key_version', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![version],
+        )?;
+        Ok(count)
+    })?;
     if count > 0 {
         tracing::info!(
             residents = count,
@@ -260,7 +300,10 @@ pub(super) fn refresh_search_keys(conn: &mut rusqlite::Connection) -> Result<(),
     Ok(())
 }
 
-fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
+/// How many residents [`refresh_search_keys`] reads at a time.
+const REFRESH_PAGE: usize = 5_000;
+
+fn resident_of(r: &Row<'_>) -> Result<Resident, StoreError> {
     Ok(Resident {
         atena_number: r.get(0)?,
         household_number: r.get(1)?,
@@ -273,7 +316,7 @@ fn resident_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
         postal_code: r.get(8)?,
         head_name: r.get(9)?,
         my_number: r.get(10)?,
-        protected: r.get::<_, i64>(11)? != 0,
+        protected: r.get::<i64>(11)? != 0,
     })
 }
 
@@ -290,26 +333,36 @@ fn query_keys(text: &str) -> Vec<String> {
     keys
 }
 
-/// The two statements of a text lookup, made once: residents whose key is the query's
-/// (ranked by key kind), and those whose key starts with it (in key order).
-fn key_searches() -> &'static (String, String) {
-    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
+/// The two statements of a text lookup, made once per dialect: residents whose key is the
+/// query's (ranked by key kind), and those whose key starts with it (in key order).
+fn key_searches(dialect: Dialect) -> &'static (String, String) {
+    static SQLITE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    // Past every key that starts with the query: U+10FFFF, the last code point.
+    let (cell, last_char) = match dialect {
+        Dialect::Sqlite => (&SQLITE, "char(1114111)"),
+        Dialect::Postgres => (&POSTGRES, "chr(1114111)"),
+    };
+    cell.get_or_init(|| {
         let columns: String = RESIDENT_COLUMNS
             .split(", ")
             .map(|c| format!("r.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
         let from = "FROM resident_keys k JOIN residents r ON r.atena_number = k.atena_number";
-        let filters = "(r.protected = 0 OR ?3) AND (?4 IS NULL OR r.birth_date = ?4)";
+        // The CAST gives PostgreSQL the parameter's type where it is first met. Ties are in
+        // the order of the key B-tree on both databases (SQLite reads it so anyway).
+        let filters =
+            "(r.protected = 0 OR ?3 <> 0) AND (CAST(?4 AS TEXT) IS NULL OR r.birth_date = ?4)";
         (
             format!(
-                "SELECT {columns} {from} WHERE k.key = ?1 AND {filters} ORDER BY k.kind LIMIT ?2"
+                "SELECT {columns} {from} WHERE k.key = ?1 AND {filters}
+                 ORDER BY k.kind, k.atena_number LIMIT ?2"
             ),
             format!(
                 "SELECT {columns} {from}
-                 WHERE k.key > ?1 AND k.key < ?1 || char(1114111) AND {filters}
-                 ORDER BY k.key, k.kind LIMIT ?2"
+                 WHERE k.key > ?1 AND k.key < ?1 || {last_char} AND {filters}
+                 ORDER BY k.key, k.kind, k.atena_number LIMIT ?2"
             ),
         )
     })
@@ -333,27 +386,24 @@ fn shows_typed(r: &Resident, typed: &str) -> (bool, bool) {
 impl Store {
     /// Adds (or replaces) residents in one transaction.
     pub fn put_residents(&self, residents: &[Resident]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        for r in residents {
-            upsert_resident(&tx, r)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(|c| {
+            for r in residents {
+                upsert_resident(c, r)?;
+            }
+            Ok(())
+        })
     }
 
     /// How many residents the register holds.
     pub fn resident_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM residents", [], |r| r.get(0))?;
+        let n: i64 =
+            self.read(|c| c.query_row("SELECT COUNT(*) FROM residents", params![], |r| r.get(0)))?;
         Ok(n as usize)
     }
 
     /// The resident with this 宛名番号, if the register has them.
     pub fn resident(&self, atena_number: &str) -> Result<Option<Resident>, StoreError> {
-        let conn = self.reader();
-        Ok(residents_by_atena(&conn, &[atena_number.to_owned()])?.pop())
+        self.read(|c| Ok(residents_by_atena(c, &[atena_number.to_owned()])?.pop()))
     }
 
     /// Residents matching a query, at most `limit`; persons under 支援措置 only when
@@ -370,56 +420,65 @@ impl Store {
         limit: usize,
         protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
-        let conn = self.reader();
-        let text = match query {
-            ResidentQuery::BirthDate(d) => {
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {RESIDENT_COLUMNS} FROM residents
-                     WHERE (protected = 0 OR ?3) AND birth_date = ?1 ORDER BY kana LIMIT ?2"
-                ))?;
-                let rows = stmt.query_map(params![d, limit as i64, protected], resident_of)?;
-                return Ok(rows.collect::<Result<_, _>>()?);
-            }
-            ResidentQuery::Text(t) => (t, None),
-            ResidentQuery::TextAndBirthDate { text, birth_date } => (text, Some(birth_date)),
-        };
-        let (text, born) = text;
-        let (exact_sql, prefix_sql) = key_searches();
-        let keys = query_keys(text);
-        // Reads one statement for each key into `found` (each resident once), up to `cap`.
-        let read = |sql: &str, found: &mut Vec<Resident>, cap: usize| -> Result<(), StoreError> {
-            for key in &keys {
-                if found.len() >= cap {
-                    break;
+        self.read(|c| {
+            let text = match query {
+                ResidentQuery::BirthDate(d) => {
+                    // PostgreSQL orders text by code point (as SQLite does) only when told.
+                    let kana = match c.dialect() {
+                        Dialect::Sqlite => "kana",
+                        Dialect::Postgres => "kana COLLATE \"C\"",
+                    };
+                    return c.query_map(
+                        &format!(
+                            "SELECT {RESIDENT_COLUMNS} FROM residents
+                             WHERE (protected = 0 OR ?3 <> 0) AND birth_date = ?1
+                             ORDER BY {kana} LIMIT ?2"
+                        ),
+                        params![d, limit as i64, protected],
+                        resident_of,
+                    );
                 }
-                let mut stmt = conn.prepare_cached(sql)?;
-                let rows = stmt.query_map(
-                    params![key, (limit * 2) as i64, protected, born],
-                    resident_of,
-                )?;
-                for row in rows {
-                    let row = row?;
-                    if found.len() >= cap {
-                        break;
+                ResidentQuery::Text(t) => (t, None),
+                ResidentQuery::TextAndBirthDate { text, birth_date } => (text, Some(birth_date)),
+            };
+            let (text, born) = text;
+            let (exact_sql, prefix_sql) = key_searches(c.dialect());
+            let keys = query_keys(text);
+            // Reads one statement for each key into `found` (each resident once), up to `cap`.
+            let read =
+                |sql: &str, found: &mut Vec<Resident>, cap: usize| -> Result<(), StoreError> {
+                    for key in &keys {
+                        if found.len() >= cap {
+                            break;
+                        }
+                        let rows = c.query_map(
+                            sql,
+                            params![key, (limit * 2) as i64, protected, born],
+                            resident_of,
+                        )?;
+                        for row in rows {
+                            if found.len() >= cap {
+                                break;
+                            }
+                            if !found.iter().any(|r| r.atena_number == row.atena_number) {
+                                found.push(row);
+                            }
+                        }
                     }
-                    if !found.iter().any(|r| r.atena_number == row.atena_number) {
-                        found.push(row);
-                    }
-                }
-            }
-            Ok(())
-        };
-        let mut found: Vec<Resident> = Vec::new();
-        read(exact_sql, &mut found, usize::MAX)?;
-        // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
-        let typed = without_spaces(text);
-        found.sort_by_key(|r| !shows_typed(r, &typed).0);
-        found.truncate(limit);
-        let exact_count = found.len();
-        read(prefix_sql, &mut found, limit)?;
-        // Among the rest, who starts as typed first (高橋 before 髙橋 for 高橋).
-        found[exact_count..].sort_by_key(|r| !shows_typed(r, &typed).1);
-        Ok(found)
+                    Ok(())
+                };
+            let mut found: Vec<Resident> = Vec::new();
+            read(exact_sql, &mut found, usize::MAX)?;
+            // What shows exactly as typed first (高橋 before 髙橋 for 高橋); stable otherwise.
+            let typed = without_spaces(text);
+            found.sort_by_key(|r| !shows_typed(r, &typed).0);
+            found.truncate(limit);
+            let exact_count = found.len();
+            read(prefix_sql, &mut found, limit)?;
+            // Among the rest, who starts as typed first (高橋 before 髙橋 for 高橋).
+            found[exact_count..].sort_by_key(|r| !shows_typed(r, &typed).1);
+            Ok(found)
+        })
     }
 
     /// The members of a household, head first (none if it is protected, unless `protected`).
@@ -428,14 +487,17 @@ impl Store {
         household_number: &str,
         protected: bool,
     ) -> Result<Vec<Resident>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {RESIDENT_COLUMNS} FROM residents
-             WHERE household_number = ?1 AND (protected = 0 OR ?2)
-             ORDER BY relationship != '世帯主', birth_date"
-        ))?;
-        let rows = stmt.query_map(params![household_number, protected], resident_of)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                &format!(
+                    "SELECT {RESIDENT_COLUMNS} FROM residents
+                     WHERE household_number = ?1 AND (protected = 0 OR ?2 <> 0)
+                     ORDER BY relationship <> '世帯主', birth_date"
+                ),
+                params![household_number, protected],
+                resident_of,
+            )
+        })
     }
 }
 
@@ -469,7 +531,7 @@ mod tests {
     /// counter types her finds her; 髙橋 and 高橋 find each other.
     #[test]
     fn the_ways_counters_type_find_the_resident() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let mut population = Population::generate(5, 2_000).residents;
         population.retain(|r| !r.name.starts_with("高橋") && !r.kana.starts_with("タカハシ"));
         population.push(resident(
@@ -544,7 +606,7 @@ mod tests {
 
     #[test]
     fn resident_lookup_by_kana_birth_date_and_text_hides_protected_persons() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let population = Population::generate(3, 3_000);
         store.put_residents(&population.residents).unwrap();
         assert_eq!(store.resident_count().unwrap(), population.residents.len());
@@ -622,7 +684,7 @@ mod tests {
 
     #[test]
     fn search_keys_follow_changes_and_removals() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let mut r = resident(
             "2001",
             "前橋 健太",
@@ -644,16 +706,57 @@ mod tests {
             "the old key went with the old name"
         );
         assert_eq!(search("イセサキ").len(), 1);
-        let conn = store.conn();
-        let keys: i64 = conn
-            .query_row("SELECT COUNT(*) FROM resident_keys", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(keys, 5, "氏名, 名, フリガナ, フリガナの名, 住所");
-        remove_resident(&conn, "2001").unwrap();
-        let keys: i64 = conn
-            .query_row("SELECT COUNT(*) FROM resident_keys", [], |row| row.get(0))
-            .unwrap();
+        let count_keys = || {
+            store
+                .read(|c| {
+                    c.query_row("SELECT COUNT(*) FROM resident_keys", params![], |row| {
+                        row.get::<i64>(0)
+                    })
+                })
+                .unwrap()
+        };
+        assert_eq!(count_keys(), 5, "氏名, 名, フリガナ, フリガナの名, 住所");
+        store.write(|c| remove_resident(c, "2001")).unwrap();
+        let keys = count_keys();
         assert_eq!(keys, 0);
+    }
+    /// Keys made by an older key function are rebuilt on opening, every page of the register.
+    #[test]
+    fn search_keys_are_rebuilt_when_the_key_function_changes() {
+        let store = Store::scratch().unwrap();
+        let population = Population::generate(3, 3_000).residents;
+        assert!(population.len() > REFRESH_PAGE, "{}", population.len());
+        store.put_residents(&population).unwrap();
+        let keys = || {
+            store
+                .read(|c| {
+                    c.query_map(
+                        "SELECT key, kind, atena_number FROM resident_keys
+                         ORDER BY key, kind, atena_number",
+                        params![],
+                        |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?)),
+                    )
+                })
+                .unwrap()
+        };
+        let made = keys();
+        store
+            .write(|c| {
+                c.execute("DELETE FROM resident_keys", params![])?;
+                c.execute(
+                    "UPDATE meta SET value = 'older' WHERE key = 'search_key_version'",
+                    params![],
+                )
+            })
+            .unwrap();
+        refresh_search_keys(&store).unwrap();
+        assert_eq!(keys(), made);
+        // Current keys are left as they are.
+        store
+            .write(|c| c.execute("DELETE FROM resident_keys", params![]))
+            .unwrap();
+        refresh_search_keys(&store).unwrap();
+        assert!(keys().is_empty());
     }
 }
 
@@ -677,7 +780,7 @@ mod demo_register {
             })
             .expect("the demo register has 高橋 葵 of 貝沢町429番地2")
             .clone();
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         store.put_residents(&population).unwrap();
         let finds = |q: &str, limit: usize| {
             store

@@ -1,7 +1,7 @@
 //! Staff accounts, their roles and their sign-in sessions (only the SHA-256 of a session
 //! token is kept).
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{Row, params};
 
 use super::{Store, StoreError};
 
@@ -85,7 +85,7 @@ impl Role {
 
 /// A staff record from the first five columns: login, name, department, protected_access,
 /// role.
-fn staff_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRecord> {
+fn staff_of(r: &Row<'_>) -> Result<StaffRecord, StoreError> {
     Ok(StaffRecord {
         login: r.get(0)?,
         name: r.get(1)?,
@@ -102,34 +102,36 @@ fn role_of(name: String) -> Role {
 impl Store {
     /// Creates or replaces a staff account.
     pub fn put_staff(&self, staff: &StaffRecord, password_hash: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO staff (login, name, department, password_hash, protected_access, role)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (login) DO UPDATE
-             SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5, role = ?6",
-            params![
-                staff.login,
-                staff.name,
-                staff.department,
-                password_hash,
-                staff.protected_access,
-                staff.role.as_str()
-            ],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO staff (login, name, department, password_hash, protected_access, role)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (login) DO UPDATE
+                 SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5,
+                     role = ?6",
+                params![
+                    staff.login,
+                    staff.name,
+                    staff.department,
+                    password_hash,
+                    staff.protected_access,
+                    staff.role.as_str()
+                ],
+            )
+        })?;
         Ok(())
     }
 
     /// A staff account and its password hash.
     pub fn staff(&self, login: &str) -> Result<Option<(StaffRecord, String)>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        self.read(|c| {
+            c.query_opt(
                 "SELECT login, name, department, protected_access, role, password_hash FROM staff
                  WHERE login = ?1",
                 params![login],
                 |r| Ok((staff_of(r)?, r.get(5)?)),
             )
-            .optional()?)
+        })
     }
 
     /// Stores a session (by the hash of its token).
@@ -139,15 +141,16 @@ impl Store {
         login: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "DELETE FROM sessions WHERE expires_at < ?1",
-            params![expires_at - 86_400_000],
-        )?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, login, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash, login, expires_at],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "DELETE FROM sessions WHERE expires_at < ?1",
+                params![expires_at - 86_400_000],
+            )?;
+            c.execute(
+                "INSERT INTO sessions (token_hash, login, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, login, expires_at],
+            )
+        })?;
         Ok(())
     }
 
@@ -170,23 +173,16 @@ impl Store {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<SessionLookup, StoreError> {
-        let found = self
-            .conn()
-            .query_row(
+        let found = self.read(|c| {
+            c.query_opt(
                 "SELECT s.login, s.name, s.department, s.protected_access, s.role,
                         x.expires_at, x.ended_at
                  FROM sessions x JOIN staff s ON s.login = x.login
                  WHERE x.token_hash = ?1",
                 params![token_hash],
-                |r| {
-                    Ok((
-                        staff_of(r)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Option<i64>>(6)?,
-                    ))
-                },
+                |r| Ok((staff_of(r)?, r.get::<i64>(5)?, r.get::<Option<i64>>(6)?)),
             )
-            .optional()?;
+        })?;
         Ok(match found {
             None => SessionLookup::Unknown,
             Some((staff, _, Some(_))) => SessionLookup::Ended(staff.login),
@@ -200,10 +196,12 @@ impl Store {
     /// Ends a session (signing out). The row stays until it would have expired, so a
     /// token used after sign-out is told apart from a forged one.
     pub fn end_session(&self, token_hash: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
-            params![token_hash, now_ms],
-        )?;
+        self.write(|c| {
+            c.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+                params![token_hash, now_ms],
+            )
+        })?;
         Ok(())
     }
 }
@@ -214,7 +212,7 @@ mod tests {
 
     #[test]
     fn staff_and_sessions() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let staff = StaffRecord {
             login: "shimin01".into(),
             name: "高崎 太郎".into(),

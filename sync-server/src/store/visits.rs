@@ -1,8 +1,8 @@
 //! The visit register: each visit's day and 受付番号, given once at reception.
 
-use rusqlite::{OptionalExtension, params};
 use shared_model::DocumentId;
 
+use super::sql::{Conn, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
@@ -32,21 +32,7 @@ impl Store {
     /// The visit register's entry for a document, if it is a registered visit.
     pub fn visit_record(&self, doc_id: &DocumentId) -> Result<Option<VisitRecord>, StoreError> {
         let id = doc_id.to_string();
-        Ok(self
-            .reader()
-            .query_row(
-                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
-                params![id],
-                |r| {
-                    Ok(VisitRecord {
-                        visit_id: id.clone(),
-                        day: r.get(0)?,
-                        reception_number: r.get(1)?,
-                        created_at: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.read(|c| visit_of(c, &id))
     }
 
     /// Registers a visit and gives it the day's next reception number (skipping the blocks
@@ -59,82 +45,78 @@ impl Store {
         now_ms: i64,
         grants: &[String],
     ) -> Result<VisitRecord, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = doc_id.to_string();
-        let existing = tx
-            .query_row(
-                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
-                params![id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let record = match existing {
-            Some((day, reception_number, created_at)) => VisitRecord {
-                visit_id: id,
-                reception_number,
-                day,
-                created_at,
-            },
-            None => {
-                // Past the numbers kiosks reserved to give offline.
-                let next = super::queue::next_number(&tx, day)?;
-                insert_visit(&tx, &id, day, next, now_ms, grants)?;
-                VisitRecord {
-                    visit_id: id,
-                    reception_number: next,
-                    day: day.to_owned(),
-                    created_at: now_ms,
-                }
+        self.write(|c| {
+            if let Some(existing) = visit_of(c, &id)? {
+                return Ok(existing);
             }
-        };
-        tx.commit()?;
-        Ok(record)
+            // Past the numbers kiosks reserved to give offline.
+            let next = super::queue::next_number(c, day)?;
+            insert_visit(c, &id, day, next, now_ms, grants)?;
+            Ok(VisitRecord {
+                visit_id: id.clone(),
+                reception_number: next,
+                day: day.to_owned(),
+                created_at: now_ms,
+            })
+        })
     }
 
     /// The visits registered on a day, by reception number.
     pub fn visits_of_day(&self, day: &str) -> Result<Vec<VisitRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
-             ORDER BY reception_number",
-        )?;
-        let rows = stmt.query_map(params![day], |r| {
-            Ok(VisitRecord {
-                visit_id: r.get(0)?,
-                reception_number: r.get(1)?,
-                day: r.get(2)?,
-                created_at: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query_map(
+                "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
+                 ORDER BY reception_number",
+                params![day],
+                |r| {
+                    Ok(VisitRecord {
+                        visit_id: r.get(0)?,
+                        reception_number: r.get(1)?,
+                        day: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
+                },
+            )
+        })
     }
+}
+
+fn visit_of(c: &Conn<'_>, id: &str) -> Result<Option<VisitRecord>, StoreError> {
+    c.query_opt(
+        "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
+        params![id],
+        |r| {
+            Ok(VisitRecord {
+                visit_id: id.to_owned(),
+                day: r.get(0)?,
+                reception_number: r.get(1)?,
+                created_at: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// Writes a new visit under its day's reception `number`, taken at `at` (ms since the epoch),
 /// and grants it to `grants` in the same transaction: only whoever registers the visit first
 /// is granted it. For [`Store::register_visit`] and the kiosks' reserved numbers.
 pub(super) fn insert_visit(
-    tx: &rusqlite::Transaction<'_>,
+    c: &Conn<'_>,
     id: &str,
     day: &str,
     number: u32,
     at: i64,
     grants: &[String],
-) -> rusqlite::Result<()> {
-    tx.execute(
+) -> Result<(), StoreError> {
+    c.execute(
         "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![id, day, number, at],
     )?;
     for grantee in grants {
-        tx.prepare_cached("INSERT OR IGNORE INTO doc_access (doc_id, grantee) VALUES (?1, ?2)")?
-            .execute(params![id, grantee])?;
+        c.execute(
+            "INSERT INTO doc_access (doc_id, grantee) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![id, grantee],
+        )?;
     }
     Ok(())
 }
@@ -145,7 +127,7 @@ mod tests {
 
     #[test]
     fn reception_numbers_count_per_day_and_are_stable() {
-        let store = Store::in_memory().unwrap();
+        let store = Store::scratch().unwrap();
         let (a, b, c) = (
             DocumentId::random(),
             DocumentId::random(),
