@@ -140,10 +140,10 @@ async fn main() -> anyhow::Result<()> {
             shutdown: shutdown_rx,
             import: None,
             export: None,
-            sign_in_limiter: Default::default(),
+            sign_in_limiter: Arc::new(sync_server::accounts::SignInLimiter::new(store.clone())),
             secure_cookies: false,
             terminals: Default::default(),
-            sign_in_nonces: Default::default(),
+            sign_in_nonces: Arc::new(sync_server::accounts::SignInNonces::new(store.clone())),
             refusals: Default::default(),
             session_ms: 3_600_000,
             transfer_certificate_layout:

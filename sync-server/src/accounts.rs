@@ -393,41 +393,49 @@ pub const LIMIT_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 /// Counts failed sign-ins per login: after [`LIMIT_FAILURES`] within the window the login
 /// is refused (even with the right password) until the window has passed since the last
-/// failure. Other logins are not affected.
-#[derive(Debug, Default)]
+/// failure. Other logins are not affected. The counts are in the database, so the limit
+/// holds across every node (and a restart).
+#[derive(Debug)]
 pub struct SignInLimiter {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, i64)>>,
+    store: std::sync::Arc<crate::store::Store>,
 }
 
 impl SignInLimiter {
-    /// Whether `login` may try now; if not, the seconds until it may.
+    /// A limiter over the store's counts.
+    pub fn new(store: std::sync::Arc<crate::store::Store>) -> Self {
+        Self { store }
+    }
+
+    /// Whether `login` may try now; if not, the seconds until it may. (When the database
+    /// cannot be read the sign-in itself fails, so this lets it try.)
     pub fn check(&self, login: &str, now_ms: i64) -> Result<(), u64> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(login) {
-            Some(&(n, last)) if n >= LIMIT_FAILURES && now_ms - last < LIMIT_WINDOW_MS => {
+        match self.store.sign_in_failures(login) {
+            Ok(Some((n, last))) if n >= LIMIT_FAILURES && now_ms - last < LIMIT_WINDOW_MS => {
                 Err(((LIMIT_WINDOW_MS - (now_ms - last)) / 1000).max(1) as u64)
             }
-            _ => Ok(()),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the sign-in failures");
+                Ok(())
+            }
         }
     }
 
     /// Records a failure; returns how many there are in the window now.
     pub fn failed(&self, login: &str, now_ms: i64) -> u32 {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Keep the map small: forget windows that have passed.
-        failures.retain(|_, (_, last)| now_ms - *last < LIMIT_WINDOW_MS);
-        let entry = failures.entry(login.to_owned()).or_insert((0, now_ms));
-        entry.0 += 1;
-        entry.1 = now_ms;
-        entry.0
+        self.store
+            .record_sign_in_failure(login, now_ms, LIMIT_WINDOW_MS)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot record a failed sign-in");
+                0
+            })
     }
 
     /// Forgets the failures of a login that signed in.
     pub fn succeeded(&self, login: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(login);
+        if let Err(e) = self.store.clear_sign_in_failures(login) {
+            tracing::warn!(error = %e, "cannot clear the sign-in failures");
+        }
     }
 }
 
@@ -453,29 +461,28 @@ pub enum NonceRefusal {
 /// Single-use nonces for sign-in: the sign-in screen fetches one just before it sends the
 /// password, and the server takes each only once, so a captured sign-in request cannot be
 /// sent again. Used nonces are remembered until they expire, so a replay is told apart
-/// from a stale page.
-#[derive(Debug, Default)]
+/// from a stale page. Kept in the database: a nonce issued by one node is taken by another.
+#[derive(Debug)]
 pub struct SignInNonces {
-    issued: std::sync::Mutex<std::collections::HashMap<String, (i64, bool)>>,
+    store: std::sync::Arc<crate::store::Store>,
 }
 
 impl SignInNonces {
-    /// A fresh nonce (hex).
+    /// Nonces kept in `store`.
+    pub fn new(store: std::sync::Arc<crate::store::Store>) -> Self {
+        Self { store }
+    }
+
+    /// A fresh nonce (hex). (If the database cannot keep it, the sign-in it is sent with
+    /// is refused as unknown.)
     pub fn issue(&self, now_ms: i64) -> String {
         let (nonce, _) = new_token();
-        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-        issued.retain(|_, (at, _)| now_ms - *at < NONCE_MS);
-        while issued.len() >= NONCES_MAX {
-            let oldest = issued
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(key) => issued.remove(&key),
-                None => break,
-            };
+        if let Err(e) = self
+            .store
+            .issue_sign_in_nonce(&nonce, now_ms, NONCE_MS, NONCES_MAX)
+        {
+            tracing::warn!(error = %e, "cannot keep a sign-in nonce");
         }
-        issued.insert(nonce.clone(), (now_ms, false));
         nonce
     }
 
@@ -484,15 +491,14 @@ impl SignInNonces {
         let nonce = nonce
             .filter(|n| !n.is_empty())
             .ok_or(NonceRefusal::Missing)?;
-        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-        match issued.get_mut(nonce) {
-            Some((at, _)) if now_ms - *at >= NONCE_MS => Err(NonceRefusal::Unknown),
-            Some((_, used)) if *used => Err(NonceRefusal::Replayed),
-            Some((_, used)) => {
-                *used = true;
-                Ok(())
+        match self.store.take_sign_in_nonce(nonce, now_ms, NONCE_MS) {
+            Ok(crate::store::NonceState::Taken) => Ok(()),
+            Ok(crate::store::NonceState::Used) => Err(NonceRefusal::Replayed),
+            Ok(crate::store::NonceState::Unknown) => Err(NonceRefusal::Unknown),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a sign-in nonce");
+                Err(NonceRefusal::Unknown)
             }
-            None => Err(NonceRefusal::Unknown),
         }
     }
 }
@@ -560,7 +566,8 @@ mod tests {
 
     #[test]
     fn the_limiter_blocks_a_login_after_five_failures_and_only_that_login() {
-        let limiter = SignInLimiter::default();
+        let limiter =
+            SignInLimiter::new(std::sync::Arc::new(crate::store::Store::scratch().unwrap()));
         for i in 0..LIMIT_FAILURES {
             assert!(limiter.check("a", i as i64).is_ok());
             limiter.failed("a", i as i64);
@@ -579,7 +586,8 @@ mod tests {
 
     #[test]
     fn a_nonce_opens_one_sign_in_only() {
-        let nonces = SignInNonces::default();
+        let nonces =
+            SignInNonces::new(std::sync::Arc::new(crate::store::Store::scratch().unwrap()));
         let nonce = nonces.issue(0);
         assert_eq!(nonces.take(None, 1), Err(NonceRefusal::Missing));
         assert_eq!(nonces.take(Some("made-up"), 1), Err(NonceRefusal::Unknown));

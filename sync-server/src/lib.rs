@@ -19,6 +19,7 @@ pub mod day_close;
 pub mod demo;
 pub mod exchange;
 pub mod hub;
+pub mod nodes;
 pub mod store;
 pub mod terminals;
 pub mod tls;
@@ -61,6 +62,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Folder of the SQLite database.
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite (`postgres://…`), for several nodes over one database.
+    pub database: Option<String>,
+    /// Most pooled PostgreSQL connections of this node.
+    pub database_connections: u32,
     /// Folder of the built PWA, if it is to be served.
     pub static_dir: Option<PathBuf>,
     /// Limits on client input.
@@ -171,7 +176,10 @@ pub struct Server {
 impl Server {
     /// Opens the store and binds the listener.
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open(&config.data_dir)?);
+        let store = Arc::new(match &config.database {
+            Some(url) => Store::open_postgres(url, config.database_connections)?,
+            None => Store::open(&config.data_dir)?,
+        });
         Self::bind_with_store(config, store).await
     }
 
@@ -186,11 +194,14 @@ impl Server {
         }
         let hub = Arc::new(hub);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(day_close::run(
-            hub.clone(),
-            store.clone(),
-            shutdown_rx.clone(),
-        ));
+        nodes::follow_other_nodes(hub.clone(), &store, shutdown_rx.clone());
+        let leading = nodes::leadership(&store);
+        {
+            let (hub, store) = (hub.clone(), store.clone());
+            nodes::when_leading(leading.clone(), shutdown_rx.clone(), move |stop| {
+                tokio::spawn(day_close::run(hub.clone(), store.clone(), stop));
+            });
+        }
         tokio::spawn(
             hub.clone()
                 .prune_bindings_every(std::time::Duration::from_secs(300), shutdown_rx.clone()),
@@ -220,7 +231,7 @@ impl Server {
                             &store,
                             &hub,
                             wake,
-                            &shutdown_rx,
+                            (&leading, &shutdown_rx),
                         );
                     }
                     BucketBackend::S3(s3) => {
@@ -232,7 +243,7 @@ impl Server {
                             &store,
                             &hub,
                             wake,
-                            &shutdown_rx,
+                            (&leading, &shutdown_rx),
                         );
                     }
                 }
@@ -243,15 +254,15 @@ impl Server {
         let saved_terminals = store.saved_terminals()?;
         let state = AppState {
             hub,
-            store,
+            store: store.clone(),
             limits: config.limits,
             shutdown: shutdown_rx,
             import,
             export,
-            sign_in_limiter: Arc::default(),
+            sign_in_limiter: Arc::new(accounts::SignInLimiter::new(store.clone())),
             secure_cookies: config.tls.is_some(),
             terminals: Arc::new(terminals::Terminals::from_saved(saved_terminals)),
-            sign_in_nonces: Arc::default(),
+            sign_in_nonces: Arc::new(accounts::SignInNonces::new(store.clone())),
             refusals: Arc::default(),
             session_ms: i64::try_from(config.session_length.as_millis()).unwrap_or(i64::MAX),
             transfer_certificate_layout: Arc::from(
@@ -335,18 +346,28 @@ fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
     store: &Arc<Store>,
     hub: &Arc<Hub>,
     wake: Arc<tokio::sync::Notify>,
-    shutdown: &tokio::sync::watch::Receiver<bool>,
+    (leading, shutdown): (
+        &tokio::sync::watch::Receiver<bool>,
+        &tokio::sync::watch::Receiver<bool>,
+    ),
 ) {
-    tokio::spawn(
-        poller
-            .clone()
-            .run(bucket.clone(), store.clone(), shutdown.clone()),
-    );
-    tokio::spawn(
-        exporter
-            .clone()
-            .run(bucket, store.clone(), hub.clone(), wake, shutdown.clone()),
-    );
+    let (poller, exporter, store, hub) =
+        (poller.clone(), exporter.clone(), store.clone(), hub.clone());
+    // One node at a time reads the core system's files and writes batches.
+    nodes::when_leading(leading.clone(), shutdown.clone(), move |stop| {
+        tokio::spawn(
+            poller
+                .clone()
+                .run(bucket.clone(), store.clone(), stop.clone()),
+        );
+        tokio::spawn(exporter.clone().run(
+            bucket.clone(),
+            store.clone(),
+            hub.clone(),
+            wake.clone(),
+            stop,
+        ));
+    });
 }
 
 /// The HTTP routes.

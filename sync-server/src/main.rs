@@ -33,6 +33,13 @@ struct Args {
     /// Folder for the SQLite database.
     #[arg(long, default_value = "./data")]
     data: PathBuf,
+    /// PostgreSQL instead of SQLite, for several server nodes over one database:
+    /// postgres://user:password@host:port/database (migrations are applied at start).
+    #[arg(long, value_name = "postgres://…")]
+    database: Option<String>,
+    /// Most pooled PostgreSQL connections of this node.
+    #[arg(long, default_value_t = 16)]
+    database_connections: u32,
     /// Folder of the built PWA to serve.
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
@@ -177,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
             "the kiosk id must be ASCII letters, digits, - or _"
         );
         let (token, hash) = accounts::new_token();
-        Store::open(&args.data)?.put_kiosk(
+        open_store(&args)?.put_kiosk(
             &KioskRecord {
                 id: id.clone(),
                 name: name.clone(),
@@ -190,7 +197,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(Command::KioskRevoke { id }) = &args.command {
-        let store = Store::open(&args.data)?;
+        let store = open_store(&args)?;
         anyhow::ensure!(store.revoke_kiosk(id)?, "no kiosk with the id {id:?}");
         store.audit(clock::now_ms(), "system", "kiosk_revoked", id)?;
         eprintln!("kiosk {id} revoked: its token opens nothing any more");
@@ -205,7 +212,7 @@ async fn main() -> anyhow::Result<()> {
             "the display id must be ASCII letters, digits, - or _"
         );
         let (token, hash) = accounts::new_token();
-        let store = Store::open(&args.data)?;
+        let store = open_store(&args)?;
         store.put_display(
             &sync_server::store::DisplayRecord {
                 id: id.clone(),
@@ -222,7 +229,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(Command::DisplayRevoke { id }) = &args.command {
-        let store = Store::open(&args.data)?;
+        let store = open_store(&args)?;
         anyhow::ensure!(store.revoke_display(id)?, "no display with the id {id:?}");
         store.audit(clock::now_ms(), "system", "display_revoked", id)?;
         eprintln!("display {id} revoked: its token opens nothing any more");
@@ -238,7 +245,7 @@ async fn main() -> anyhow::Result<()> {
     {
         let role = Role::from_name(role)
             .ok_or_else(|| anyhow::anyhow!("role must be staff or admin, not {role:?}"))?;
-        return staff_add(&args.data, login, name, department, *protected_access, role);
+        return staff_add(&args, login, name, department, *protected_access, role);
     }
     let export_map = match &args.export_map {
         Some(path) => {
@@ -280,6 +287,8 @@ async fn main() -> anyhow::Result<()> {
     let config = Config {
         listen: args.listen,
         data_dir: args.data,
+        database: args.database.clone(),
+        database_connections: args.database_connections,
         static_dir: args.static_dir,
         limits: Limits {
             max_frame_bytes: args.max_frame_bytes,
@@ -341,8 +350,16 @@ fn bucket_backend(args: &Args) -> anyhow::Result<Option<BucketBackend>> {
     }
 }
 
+/// The store the arguments name: PostgreSQL with --database, else SQLite under --data.
+fn open_store(args: &Args) -> anyhow::Result<Store> {
+    Ok(match &args.database {
+        Some(url) => Store::open_postgres(url, args.database_connections)?,
+        None => Store::open(&args.data)?,
+    })
+}
+
 fn staff_add(
-    data: &std::path::Path,
+    args: &Args,
     login: &str,
     name: &str,
     department: &str,
@@ -363,7 +380,7 @@ fn staff_add(
         "password must have at least 8 characters"
     );
     let hash = accounts::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-    let store = Store::open(data)?;
+    let store = open_store(args)?;
     store.put_staff(
         &StaffRecord {
             login: login.trim().into(),

@@ -12,6 +12,7 @@
 pub mod exchange;
 mod native_peer;
 pub mod node;
+pub mod postgres;
 pub mod rng;
 pub mod s3_server;
 mod server_process;
@@ -21,7 +22,7 @@ pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
 pub use server_process::{
     ServerProcess, add_admin, add_kiosk, add_staff, add_staff_with, revoke_kiosk, set_cookie,
-    simulator_binary,
+    share_database, simulator_binary,
 };
 
 /// The workspace root.

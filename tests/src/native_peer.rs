@@ -140,4 +140,36 @@ impl NativePeer {
             }
         }
     }
+
+    /// Waits, up to `limit`, for what the server pushes of document `id` (sending nothing
+    /// first, answering what arrives), until `done` holds for the document.
+    ///
+    /// # Errors
+    /// When the limit passes first, or the connection breaks.
+    pub async fn wait_for(
+        &mut self,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        limit: Duration,
+        done: impl Fn(&AutoCommit) -> bool,
+    ) -> anyhow::Result<()> {
+        let until = tokio::time::Instant::now() + limit;
+        while !done(doc) {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                bail!("nothing that satisfies the test arrived for {id} in {limit:?}");
+            }
+            // next() waits afresh after each ping: the deadline bounds it as a whole.
+            let Ok(incoming) = tokio::time::timeout(left, self.next(left)).await else {
+                continue;
+            };
+            if let Some(Incoming::Sync { document_id, data }) = incoming?
+                && document_id == id
+                && let Some(reply) = self.client.apply(id, doc, &data)?
+            {
+                self.send(&reply).await?;
+            }
+        }
+        Ok(())
+    }
 }

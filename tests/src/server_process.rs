@@ -50,6 +50,7 @@ pub async fn add_staff_with(
     let mut child = Command::new(server_binary())
         .arg("--data")
         .arg(data_dir)
+        .args(database_args(data_dir)?)
         .args([
             "staff-add",
             "--login",
@@ -108,6 +109,7 @@ async fn server_command(data_dir: &Path, args: &[&str]) -> anyhow::Result<std::p
     let output = Command::new(server_binary())
         .arg("--data")
         .arg(data_dir)
+        .args(database_args(data_dir)?)
         .args(args)
         .output()
         .await?;
@@ -119,6 +121,48 @@ async fn server_command(data_dir: &Path, args: &[&str]) -> anyhow::Result<std::p
         );
     }
     Ok(output)
+}
+
+/// The database arguments for a server over `data_dir`: none (SQLite in the folder), or,
+/// when `MADOGUCHI_TEST_POSTGRES` names a PostgreSQL cluster, `--database <url>` of a
+/// database of the folder's own, created on first use and named in `data_dir/postgres-url`,
+/// so every command and restart over the same folder meets the same data.
+///
+/// A test may write `postgres-url` itself first: folders naming one database are nodes of one
+/// server ([`share_database`]).
+pub fn database_args(data_dir: &Path) -> anyhow::Result<Vec<String>> {
+    let marker = data_dir.join("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return Ok(vec!["--database".into(), url.trim().to_owned()]);
+    }
+    let Ok(cluster) = std::env::var("MADOGUCHI_TEST_POSTGRES") else {
+        return Ok(Vec::new());
+    };
+    if cluster.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "madoguchi_server_{}_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    let url = crate::postgres::create_database(&cluster, &name)?;
+    std::fs::write(&marker, &url)?;
+    Ok(vec!["--database".into(), url])
+}
+
+/// Makes the server over `data_dir` use the PostgreSQL database at `url` (written where
+/// [`database_args`] looks first), so that servers over several folders are nodes of one.
+pub fn share_database(data_dir: &Path, url: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(data_dir.join("postgres-url"), url)?;
+    Ok(())
 }
 
 /// The core-system simulator, built beside the server.
@@ -186,6 +230,7 @@ impl ServerProcess {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data")
             .arg(data_dir)
+            .args(database_args(data_dir)?)
             .args(extra)
             .envs(envs.iter().copied())
             .env("RUST_LOG", "info")

@@ -850,7 +850,12 @@ async fn counters_through_the_proxy(
         started.elapsed().as_secs_f64(),
     );
     assert_eq!(made, edits);
-    assert_eq!(lost, 0, "edits missing on the server");
+    assert_eq!(
+        lost,
+        0,
+        "edits missing on the server; the server's log ends:\n{}",
+        &log[log.len().saturating_sub(6_000)..]
+    );
     assert_eq!(total(|l| l.apply_errors), 0, "{logs:?}");
     assert_eq!(total(|l| l.unavailable), 0, "{logs:?}");
     assert!(refusals.is_empty(), "{refusals:?}");

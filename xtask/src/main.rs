@@ -13,6 +13,11 @@
 //! Each installs what it needs first, idempotently ([`tools`]).
 
 mod fuzz;
+// The test clusters' code is the tests crate's own (standard library only), shared here so
+// `cargo xtask test` starts one cluster for its PostgreSQL run.
+#[path = "../../tests/src/postgres.rs"]
+#[allow(dead_code)] // the tests use the rest of it
+mod postgres;
 mod pwa;
 mod tools;
 
@@ -182,6 +187,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
     tools::ensure_node_packages(&root.join("tests").join("js"))?;
     tools::ensure_s3_server()?;
     tools::ensure_card_tools()?;
+    tools::ensure_postgres()?;
     let mark = |what: &str| eprintln!("xtask: [{:>4}s] {what}", started.elapsed().as_secs());
     mark("tools ready");
 
@@ -229,6 +235,47 @@ fn test(root: &Path) -> anyhow::Result<()> {
             .env("MADOGUCHI_TEST_OUTPUT", &output),
     )?;
     mark("native, interop and browser end-to-end tests passed");
+
+    // The same store, server and multi-node suites again on PostgreSQL (the browser suites
+    // test the faces, not the database, and run once).
+    let cluster = postgres::Cluster::start(false)
+        .map_err(|e| anyhow::anyhow!("cannot start a PostgreSQL cluster: {e}"))?;
+    let mut suites = vec![
+        "test".to_owned(),
+        "--locked".into(),
+        "-p".into(),
+        "sync-server".into(),
+        "-p".into(),
+        "madoguchi-tests".into(),
+        "--lib".into(),
+        "--bins".into(),
+    ];
+    for entry in std::fs::read_dir(root.join("tests").join("tests"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(suite) = name.strip_suffix(".rs")
+            && suite != "browser_e2e"
+        {
+            suites.extend(["--test".into(), suite.to_owned()]);
+        }
+    }
+    for entry in std::fs::read_dir(root.join("sync-server").join("tests"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(suite) = name.strip_suffix(".rs") {
+            suites.extend(["--test".into(), suite.to_owned()]);
+        }
+    }
+    step(
+        cargo()
+            .args(&suites)
+            .env("MADOGUCHI_TEST_POSTGRES", cluster.url("postgres"))
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("debug").join("sync-server"),
+            )
+            .env("MADOGUCHI_TEST_OUTPUT", &output),
+    )?;
+    drop(cluster);
+    mark("store, server and multi-node tests passed on PostgreSQL");
 
     step(
         cargo()

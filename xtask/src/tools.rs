@@ -117,6 +117,17 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     step(&mut apt(&install))
 }
 
+/// Debian's PostgreSQL server (initdb, pg_ctl, createdb) for the PostgreSQL runs of the
+/// tests: each run makes a throw-away cluster of its own (`tests/src/postgres.rs`).
+pub fn ensure_postgres() -> anyhow::Result<()> {
+    if crate::postgres::server_bin().is_some()
+        && output(Command::new("id").arg("postgres")).is_some()
+    {
+        return Ok(());
+    }
+    apt_install(&["postgresql"])
+}
+
 /// The S3-compatible server the exchange tests run against (s3s-fs from crates.io; 0.17
 /// needs a newer rustc than this project's 1.95).
 pub fn ensure_s3_server() -> anyhow::Result<()> {

@@ -31,6 +31,7 @@ use crate::store::{Store, StoreError};
 
 mod access;
 mod listing;
+mod other_nodes;
 mod reconcile;
 mod sync_messages;
 #[cfg(test)]
