@@ -157,6 +157,26 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             .env("BENCH_OUT", &json),
     )?;
     eprintln!("xtask: results in {}", json.display());
+    // Our sync server and the JS reference (npm automerge-repo) side by side, under the same
+    // load generator (issue 16's figures).
+    let sync = out.join("sync.json");
+    step(
+        cargo()
+            .args([
+                "bench",
+                "--locked",
+                "-p",
+                "madoguchi-tests",
+                "--bench",
+                "sync",
+                "--",
+            ])
+            .arg(&sync)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("release").join("sync-server"),
+            ),
+    )?;
     // The exchange with the core system: import, search, export (issue 5's figures).
     let exchange = out.join("exchange.json");
     step(
