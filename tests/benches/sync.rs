@@ -21,10 +21,12 @@
 //!   types an edit every 200 ms for 10 s, the latency is until the other has applied it;
 //! - catch-up, s: 24 counters × 60 visits the server holds, 10 edits typed into each offline,
 //!   all reconnecting at once, until the server acknowledged every offline edit;
+//! - server CPU: user + system time the server process spent over all the scenarios (from
+//!   `/proc/<pid>/stat`), which a busy machine disturbs less than the timings;
 //! - server memory: peak (`VmHWM`) and final (`VmRSS`) resident size of the server process
 //!   from `/proc/<pid>/status`, after all of the above.
 //!
-//! After each scenario every document is read back from the server on a fresh connection
+//! Each scenario starts 2 s after the last one ended. After each scenario every document is read back from the server on a fresh connection
 //! and compared with its writer's heads; any difference fails the run.
 //!
 //! Prints a table and writes JSON to the path given as the first argument (default
@@ -51,6 +53,9 @@ struct Sizes {
     offline_counters: usize,
     drafts: usize,
     offline_edits: u64,
+    /// A pause before each scenario, so that one's aftermath (a store checkpoint, a
+    /// collector) is not measured in the next.
+    settle: Duration,
 }
 
 impl Sizes {
@@ -66,6 +71,7 @@ impl Sizes {
             offline_counters: 24,
             drafts: 60,
             offline_edits: 10,
+            settle: Duration::from_secs(2),
         }
     }
 
@@ -81,6 +87,7 @@ impl Sizes {
             offline_counters: 4,
             drafts: 6,
             offline_edits: 3,
+            settle: Duration::from_millis(200),
         }
     }
 }
@@ -138,6 +145,12 @@ fn figures(sizes: &Sizes) -> Vec<Figure> {
                 "catch-up ({} counters x {} drafts x {} edits)",
                 sizes.offline_counters, sizes.drafts, sizes.offline_edits
             ),
+            unit: "s",
+            higher_is_better: false,
+        },
+        Figure {
+            key: "cpu_s",
+            label: "server CPU time, all scenarios".into(),
             unit: "s",
             higher_is_better: false,
         },
@@ -215,6 +228,26 @@ fn memory(pid: u32) -> anyhow::Result<(f64, f64)> {
     Ok((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// CPU time the process has used (user + system), seconds; Linux counts it in ticks of
+/// 1/100 s (`USER_HZ`).
+fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    let rest = stat
+        .rsplit_once(')')
+        .context("unreadable /proc/<pid>/stat")?
+        .1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("short /proc/<pid>/stat")?
+            .parse::<f64>()?)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 /// Runs every scenario against the server at `url` (process `pid`), checking convergence.
 async fn measure(name: &str, url: &str, pid: u32, sizes: &Sizes) -> anyhow::Result<Measured> {
     let mut out = Measured::new();
@@ -233,6 +266,7 @@ async fn measure(name: &str, url: &str, pid: u32, sizes: &Sizes) -> anyhow::Resu
         }
     };
 
+    let cpu_before = cpu_seconds(pid)?;
     eprintln!("bench: {name}: edits/s …");
     let edits = sync_load::throughput(
         url,
@@ -258,6 +292,7 @@ async fn measure(name: &str, url: &str, pid: u32, sizes: &Sizes) -> anyhow::Resu
             "propagation_many_p99_ms",
         ),
     ] {
+        tokio::time::sleep(sizes.settle).await;
         eprintln!("bench: {name}: propagation at {pairs} pairs …");
         let run = sync_load::propagation(url, pairs, sizes.interval, sizes.pair_window)
             .await
@@ -272,6 +307,7 @@ async fn measure(name: &str, url: &str, pid: u32, sizes: &Sizes) -> anyhow::Resu
         audit(run.heads, "the propagation run").await?;
     }
 
+    tokio::time::sleep(sizes.settle).await;
     eprintln!("bench: {name}: catch-up …");
     let caught = sync_load::catch_up(
         url,
@@ -284,6 +320,7 @@ async fn measure(name: &str, url: &str, pid: u32, sizes: &Sizes) -> anyhow::Resu
     out.push(("catch_up_s", caught.seconds));
     audit(caught.heads, "the catch-up").await?;
 
+    out.push(("cpu_s", cpu_seconds(pid)? - cpu_before));
     let (peak, end) = memory(pid)?;
     out.push(("rss_peak_mb", peak));
     out.push(("rss_end_mb", end));
