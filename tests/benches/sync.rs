@@ -38,8 +38,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use madoguchi_tests::sync_load::{self, FinalHeads};
-use madoguchi_tests::{JsSyncServer, ServerProcess, add_staff_with};
+use madoguchi_tests::{JsSyncServer, ServerProcess, server_binary};
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 
 /// Sizes of one run.
 struct Sizes {
@@ -195,7 +196,7 @@ const STAFF_PASSWORD: &str = "bench counter password";
 
 /// The PostgreSQL target's arguments, or why it is not measured.
 fn postgres_args() -> Result<Vec<String>, String> {
-    let help = std::process::Command::new(madoguchi_tests::server_binary())
+    let help = std::process::Command::new(server_binary())
         .arg("--help")
         .output()
         .map_err(|e| format!("not measured: the server's --help failed: {e}"))?;
@@ -338,15 +339,24 @@ async fn run_target(target: &Target, sizes: &Sizes) -> anyhow::Result<Result<Mea
         } => {
             let data = dir.path().join("data");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let made = add_staff_with(
-                &data,
-                STAFF_LOGIN,
-                "試験 窓口",
-                "shimin",
-                STAFF_PASSWORD,
-                &args,
-            )
-            .await?;
+            // The database flag goes before the command, where the server's own flags go.
+            std::fs::create_dir_all(&data)?;
+            let mut adding = tokio::process::Command::new(server_binary())
+                .arg("--data")
+                .arg(&data)
+                .args(&args)
+                .args(["staff-add", "--login", STAFF_LOGIN, "--name", "試験 窓口"])
+                .args(["--department", "shimin"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()?;
+            let mut stdin = adding.stdin.take().context("piped")?;
+            stdin
+                .write_all(format!("{STAFF_PASSWORD}\n").as_bytes())
+                .await?;
+            drop(stdin);
+            let made = adding.wait_with_output().await?;
             anyhow::ensure!(
                 made.status.success(),
                 "staff-add failed: {}",
