@@ -149,8 +149,10 @@ pub static CONNECT_RETRIES: AtomicU64 = AtomicU64::new(0);
 
 /// How long one frame may be awaited before a scenario re-sends what is unacknowledged.
 const RESEND_AFTER: Duration = Duration::from_millis(500);
-/// How long setup, draining and the convergence check may take.
+/// How long setup and draining may take.
 const PATIENCE: Duration = Duration::from_secs(120);
+/// How long reading one batch of documents back may take before what differs is reported.
+const READ_BACK: Duration = Duration::from_secs(10);
 
 /// A replica the generator syncs: a counter's visit, or a plain document it reads.
 trait Replica {
@@ -274,7 +276,7 @@ impl Link {
     async fn sync_until<R: Replica>(
         &mut self,
         docs: &mut [(DocumentId, R)],
-        what: &'static str,
+        (what, limit): (&'static str, Duration),
         done: impl Fn(&mut SyncClient, DocumentId, &mut AutoCommit) -> bool,
     ) -> Result<(), LoadError> {
         let index = positions(docs);
@@ -285,11 +287,8 @@ impl Link {
         let mut left: usize = docs.len();
         let started = Instant::now();
         while left > 0 {
-            if started.elapsed() > PATIENCE {
-                return Err(LoadError::Timeout {
-                    what,
-                    limit: PATIENCE,
-                });
+            if started.elapsed() > limit {
+                return Err(LoadError::Timeout { what, limit });
             }
             match tokio::time::timeout(RESEND_AFTER, self.next()).await {
                 Ok(Ok(Incoming::Sync { document_id, data })) => {
@@ -323,7 +322,7 @@ impl Link {
     ) -> Result<(), LoadError> {
         self.sync_until(
             docs,
-            "the server acknowledging every document",
+            ("the server acknowledging every document", PATIENCE),
             |client, id, doc| client.server_holds(id, doc),
         )
         .await
@@ -570,9 +569,11 @@ pub async fn propagation(
             let target = written[0].1.doc_mut().get_heads();
             let mut read = vec![(id, AutoCommit::new())];
             reader
-                .sync_until(&mut read, "the reader opening the visit", |_, _, doc| {
-                    doc.get_heads() == target
-                })
+                .sync_until(
+                    &mut read,
+                    ("the reader opening the visit", PATIENCE),
+                    |_, _, doc| doc.get_heads() == target,
+                )
                 .await?;
             let _ = ready.send(()).await;
             let index = positions(&written);
@@ -727,12 +728,12 @@ pub async fn catch_up(
 /// a time, and checks it has exactly the heads its writer ended with.
 ///
 /// # Errors
-/// [`LoadError::Diverged`] naming the first document that differs once the server has
-/// nothing more to send; [`LoadError::Unavailable`] if the server lost one.
+/// [`LoadError::Diverged`] naming the first document that still differs 10 s after it was
+/// asked for; [`LoadError::Unavailable`] if the server lost one.
 pub async fn check_converged(
     url: &str,
     peer_id: &str,
-    expected: &FinalHeads,
+    expected: &[(DocumentId, Vec<ChangeHash>)],
 ) -> Result<(), LoadError> {
     let mut link = Link::connect(url, peer_id).await?;
     for batch in expected.chunks(200) {
@@ -745,9 +746,11 @@ pub async fn check_converged(
             .map(|(id, heads)| (*id, sorted(heads.clone())))
             .collect();
         let synced = link
-            .sync_until(&mut docs, "reading every document back", |_, id, doc| {
-                sorted(doc.get_heads()) == wanted[&id]
-            })
+            .sync_until(
+                &mut docs,
+                ("reading every document back", READ_BACK),
+                |_, id, doc| sorted(doc.get_heads()) == wanted[&id],
+            )
             .await;
         if let Err(LoadError::Timeout { .. }) = synced {
             for (id, doc) in docs.iter_mut() {

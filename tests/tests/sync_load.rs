@@ -43,6 +43,15 @@ async fn converges(url: &str) {
     sync_load::check_converged(url, "convergence-check", &all)
         .await
         .unwrap();
+
+    // The check is not blind: heads the server never got are reported as a divergence.
+    let document_id = all[0].0;
+    all[0].1.push(automerge::ChangeHash([7; 32]));
+    let diverged = sync_load::check_converged(url, "divergence-check", &all[..1]).await;
+    assert!(
+        matches!(diverged, Err(sync_load::LoadError::Diverged { document_id: d, .. }) if d == document_id),
+        "{diverged:?}"
+    );
 }
 
 #[tokio::test]
