@@ -417,6 +417,8 @@ async fn main() -> anyhow::Result<()> {
         },
     ];
     let started = std::time::Instant::now();
+    // Timings wander on a machine that is busy with other work; the load says how busy.
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut results: Vec<(&str, Result<Measured, String>)> = Vec::new();
     for target in &targets {
         results.push((target.name(), run_target(target, &sizes).await?));
@@ -508,6 +510,8 @@ async fn main() -> anyhow::Result<()> {
     let report = json!({
         "figures": json_rows,
         "not_measured": skipped,
+        "load_average_before": load_before.trim(),
+        "load_average_after": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         "connect_retries": sync_load::CONNECT_RETRIES.load(std::sync::atomic::Ordering::Relaxed),
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "seconds": started.elapsed().as_secs_f64(),
@@ -516,6 +520,13 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(&out, serde_json::to_string_pretty(&report)?)?;
+    eprintln!(
+        "bench: load average before {}, after {}",
+        load_before.trim(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     eprintln!(
         "bench: {} connections were reset while opening and tried again",
         sync_load::CONNECT_RETRIES.load(std::sync::atomic::Ordering::Relaxed)
