@@ -6,23 +6,27 @@
 //! is a real S3-compatible server (s3s-fs) for the exchange with the core system, with the
 //! [`exchange`] helpers of the suites that use it. [`rng`] and [`tcp_proxy`] serve the fault
 //! suite: seeded random moments, and a loopback proxy that cuts, delays and stalls
-//! connections.
+//! connections. [`sync_load`] is the load generator of the side-by-side benchmark against
+//! the JS reference server ([`JsSyncServer`]).
 #![forbid(unsafe_code)]
 
 pub mod exchange;
+mod js_sync_server;
 mod native_peer;
 pub mod node;
 pub mod postgres;
 pub mod rng;
 pub mod s3_server;
 mod server_process;
+pub mod sync_load;
 pub mod tcp_proxy;
 
+pub use js_sync_server::JsSyncServer;
 pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
 pub use server_process::{
-    ServerProcess, add_admin, add_kiosk, add_staff, add_staff_with, revoke_kiosk, set_cookie,
-    share_database, simulator_binary,
+    ServerProcess, add_admin, add_kiosk, add_staff, add_staff_with, revoke_kiosk, server_binary,
+    set_cookie, share_database, simulator_binary,
 };
 
 /// The workspace root.

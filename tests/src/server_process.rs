@@ -232,8 +232,8 @@ impl ServerProcess {
             .arg(data_dir)
             .args(database_args(data_dir)?)
             .args(extra)
-            .envs(envs.iter().copied())
             .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -281,6 +281,11 @@ impl ServerProcess {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         })
+    }
+
+    /// The process id, while it runs (to read its memory from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// The port it listens on.

@@ -162,6 +162,35 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             .env("BENCH_OUT", &json),
     )?;
     eprintln!("xtask: results in {}", json.display());
+    // Our sync server and the JS reference (npm automerge-repo) side by side, under the same
+    // load generator (issue 16's figures); ours also on PostgreSQL, in a throw-away cluster
+    // with PostgreSQL's durable defaults (fsync on), as a managed database runs.
+    let sync = out.join("sync.json");
+    tools::ensure_postgres()?;
+    let cluster = postgres::Cluster::start(true)
+        .map_err(|e| anyhow::anyhow!("cannot start a PostgreSQL cluster: {e}"))?;
+    let bench_database = cluster
+        .create_database("madoguchi_bench")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    step(
+        cargo()
+            .args([
+                "bench",
+                "--locked",
+                "-p",
+                "madoguchi-tests",
+                "--bench",
+                "sync",
+                "--",
+            ])
+            .arg(&sync)
+            .env("MADOGUCHI_BENCH_DATABASE", &bench_database)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("release").join("sync-server"),
+            ),
+    )?;
+    drop(cluster);
     // The exchange with the core system: import, search, export (issue 5's figures).
     let exchange = out.join("exchange.json");
     step(
