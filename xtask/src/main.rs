@@ -5,7 +5,8 @@
 //! - `cargo xtask test`: every check and test of the project.
 //! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
 //! - `cargo xtask bench`: the benchmarks (release builds), as a table and JSON under
-//!   `target/bench/`.
+//!   `target/bench/`: the PWA's download (raw, gzip, brotli) and offline start, keystroke
+//!   latency, the exchange with the core system.
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the shared-model fuzz targets, N
 //!   seconds each (default 60), as a table and `target/fuzz-report.json`; a crash is kept as
 //!   a regression test ([`fuzz`]).
