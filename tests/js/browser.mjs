@@ -1,10 +1,11 @@
 // Shared setup for the browser suites: Debian's chromium through playwright-core, and the
 // sync-server binary started on 127.0.0.1 over a fresh data folder.
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM_ARGS = [
@@ -116,9 +117,14 @@ export class Server {
     this.url = `http://127.0.0.1:${this.port}/`;
   }
 
-  /** Appends text to a served file (a new build, as far as the service worker can tell). */
+  /** Appends text to a served file (a new build, as far as the service worker can tell),
+   *  and rewrites its precompressed siblings as the build would. */
   changeServedFile(file, text) {
-    appendFileSync(join(this.dist, file), text);
+    const path = join(this.dist, file);
+    appendFileSync(path, text);
+    const changed = readFileSync(path);
+    if (existsSync(`${path}.br`)) writeFileSync(`${path}.br`, brotliCompressSync(changed));
+    if (existsSync(`${path}.gz`)) writeFileSync(`${path}.gz`, gzipSync(changed));
   }
 
   /** SIGKILL, as a crash or a pulled cable would look to the browser. */

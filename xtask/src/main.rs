@@ -5,7 +5,8 @@
 //! - `cargo xtask test`: every check and test of the project.
 //! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
 //! - `cargo xtask bench`: the benchmarks (release builds), as a table and JSON under
-//!   `target/bench/`.
+//!   `target/bench/`: the PWA's download (raw, gzip, brotli) and offline start, keystroke
+//!   latency, the exchange with the core system.
 //! - `cargo xtask fuzz [--seconds N] [--target NAME]`: the shared-model fuzz targets, N
 //!   seconds each (default 60), as a table and `target/fuzz-report.json`; a crash is kept as
 //!   a regression test ([`fuzz`]).
@@ -19,6 +20,7 @@ mod fuzz;
 #[allow(dead_code)] // the tests use the rest of it
 mod postgres;
 mod pwa;
+mod table_export;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ fn main() -> anyhow::Result<()> {
             let profile = if args.iter().any(|a| a == "--dev") {
                 pwa::Profile::Dev
             } else {
+                tools::ensure_binaryen()?;
                 pwa::Profile::Release
             };
             pwa::build(&root, profile, &root.join("dist"))?;
@@ -87,6 +90,7 @@ fn cargo() -> Command {
 
 fn run(root: &Path) -> anyhow::Result<()> {
     tools::ensure_wasm_toolchain(root)?;
+    tools::ensure_binaryen()?;
     let dist = root.join("dist");
     pwa::build(root, pwa::Profile::Release, &dist)?;
     step(cargo().args(["build", "--locked", "--release", "-p", "sync-server"]))?;
@@ -142,13 +146,29 @@ fn run(root: &Path) -> anyhow::Result<()> {
 
 fn bench(root: &Path) -> anyhow::Result<()> {
     tools::ensure_wasm_toolchain(root)?;
+    tools::ensure_binaryen()?;
     tools::ensure_browser()?;
     tools::ensure_node_packages(&root.join("tests").join("js"))?;
     let dist = target_dir(root).join("bench-dist");
-    pwa::build(root, pwa::Profile::Release, &dist)?;
+    let built = pwa::build(root, pwa::Profile::Release, &dist)?;
     step(cargo().args(["build", "--locked", "--release", "-p", "sync-server"]))?;
     let out = target_dir(root).join("bench");
     std::fs::create_dir_all(&out)?;
+    pwa_size_report(&dist, built, &out.join("pwa-size.json"))?;
+    // The installed PWA starting offline, to a usable sign-in form.
+    let start = out.join("pwa-start.json");
+    step(
+        Command::new("node")
+            .arg("bench-pwa-start.mjs")
+            .current_dir(root.join("tests").join("js"))
+            .env("MADOGUCHI_DIST", &dist)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("release").join("sync-server"),
+            )
+            .env("BENCH_OUT", &start),
+    )?;
+    eprintln!("xtask: results in {}", start.display());
     let json = out.join("keystroke.json");
     step(
         Command::new("node")
@@ -206,6 +226,69 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             ])
             .arg(&exchange),
     )?;
+    Ok(())
+}
+
+/// The goal for what the browser downloads to install the PWA, compressed (issue 16).
+const PWA_GOAL_BYTES: u64 = 700_000;
+
+/// Prints the sizes of the PWA in `dist` as a table and writes them as JSON to `json`.
+fn pwa_size_report(dist: &Path, built: pwa::Built, json: &Path) -> anyhow::Result<()> {
+    let files = pwa::shell_sizes(dist)?;
+    let wasm = files
+        .iter()
+        .find(|f| f.file == "app_bg.wasm")
+        .context("no app_bg.wasm in the shell")?;
+    let total = |f: fn(&pwa::SentSize) -> u64| files.iter().map(f).sum::<u64>();
+    let (raw, gzip, brotli) = (total(|f| f.raw), total(|f| f.gzip), total(|f| f.brotli));
+    let kb = |bytes: u64| format!("{:.1}", bytes as f64 / 1000.0);
+    println!("| PWA download (KB = 1000 bytes) | raw | gzip | brotli |");
+    println!("|---|---|---|---|");
+    println!(
+        "| app_bg.wasm before wasm-opt | {} | | |",
+        kb(built.bindgen_wasm_bytes)
+    );
+    for f in &files {
+        println!(
+            "| {} | {} | {} | {} |",
+            f.file,
+            kb(f.raw),
+            kb(f.gzip),
+            kb(f.brotli)
+        );
+    }
+    println!(
+        "| whole shell ({} files) | {} | {} | {} |",
+        files.len(),
+        kb(raw),
+        kb(gzip),
+        kb(brotli)
+    );
+    let met = brotli <= PWA_GOAL_BYTES;
+    println!(
+        "| goal: shell as brotli <= {} KB | {} |  |  |",
+        kb(PWA_GOAL_BYTES),
+        if met { "met" } else { "not met" }
+    );
+    let listed: Vec<String> = files
+        .iter()
+        .map(|f| {
+            format!(
+                "    {{\"file\": \"{}\", \"raw\": {}, \"gzip\": {}, \"brotli\": {}}}",
+                f.file, f.raw, f.gzip, f.brotli
+            )
+        })
+        .collect();
+    let text = format!(
+        "{{\n  \"benchmark\": \"pwa_size_bytes\",\n  \"goal_brotli_shell\": {PWA_GOAL_BYTES},\n  \"goal_met\": {met},\n  \"wasm_before_wasm_opt\": {},\n  \"wasm\": {{\"raw\": {}, \"gzip\": {}, \"brotli\": {}}},\n  \"shell\": {{\"raw\": {raw}, \"gzip\": {gzip}, \"brotli\": {brotli}}},\n  \"files\": [\n{}\n  ]\n}}\n",
+        built.bindgen_wasm_bytes,
+        wasm.raw,
+        wasm.gzip,
+        wasm.brotli,
+        listed.join(",\n")
+    );
+    std::fs::write(json, text).with_context(|| format!("writing {}", json.display()))?;
+    eprintln!("xtask: results in {}", json.display());
     Ok(())
 }
 

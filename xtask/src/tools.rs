@@ -12,6 +12,8 @@ use crate::step;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// Debian's chromedriver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// binaryen's wasm optimiser, from Debian.
+pub const WASM_OPT: &str = "/usr/bin/wasm-opt";
 
 fn output(command: &mut Command) -> Option<String> {
     command
@@ -72,6 +74,14 @@ pub fn ensure_browser() -> anyhow::Result<()> {
         "fonts-ipafont-gothic",
         "poppler-utils",
     ])
+}
+
+/// Debian's binaryen, for `wasm-opt` on the release wasm (version 108 in Debian 12).
+pub fn ensure_binaryen() -> anyhow::Result<()> {
+    if output(Command::new(WASM_OPT).arg("--version")).is_some() {
+        return Ok(());
+    }
+    apt_install(&["binaryen"])
 }
 
 /// What the card bridge builds and tests with: Debian's pcscd (the PC/SC service), the
