@@ -97,6 +97,8 @@ async fn app(data: &Path, dist: &Path) -> Router {
     let server = sync_server::Server::bind(sync_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.to_path_buf(),
+        database: None,
+        database_connections: 16,
         static_dir: Some(dist.to_path_buf()),
         limits: sync_server::Limits::default(),
         exchange: None,
