@@ -31,6 +31,9 @@ const KEEPALIVE: Duration = Duration::from_secs(5);
 /// An open connection re-checks its credential at every ping and, when messages come, at
 /// most this often: a signed-out, expired or revoked caller is cut off within seconds.
 const RECHECK: Duration = Duration::from_secs(1);
+/// Longest a frame may take to go out: a peer that stops reading is dropped after this (its
+/// outbox meanwhile is bounded: see [`crate::hub::PeerInbox`]).
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// `GET /sync`: upgrades to a WebSocket for a signed-in person or an enrolled kiosk (the
 /// browser's cookies; other clients give `?session=TOKEN`). Anyone else gets 401. A
@@ -173,11 +176,16 @@ impl Connection {
                     }
                 },
                 outgoing = inbox.recv() => match outgoing {
-                    Some(outgoing) => result = self.send(&outgoing).await,
-                    None => {
+                    Ok(Some(outgoing)) => result = self.send(&outgoing).await,
+                    Ok(None) => {
                         // A newer socket of the same peer took over.
                         tracing::info!(peer = %peer, "replaced by a newer connection");
                         self.close(close_code::POLICY, "replaced by a newer connection").await;
+                        break;
+                    }
+                    Err(_) => {
+                        // Too far behind: it reconnects and catches up from its own heads.
+                        self.close(close_code::AGAIN, "too far behind; reconnect").await;
                         break;
                     }
                 },
@@ -190,7 +198,7 @@ impl Connection {
                         break;
                     }
                     answered_ping = false;
-                    result = self.socket.send(WsMessage::Ping(Default::default())).await;
+                    result = self.send_frame(WsMessage::Ping(Default::default())).await;
                 }
                 _ = self.shutdown.changed() => {
                     self.close(close_code::AWAY, "server shutting down").await;
@@ -283,9 +291,22 @@ impl Connection {
     }
 
     async fn send(&mut self, message: &Message) -> Result<(), axum::Error> {
-        self.socket
-            .send(WsMessage::Binary(message.encode().into()))
+        self.send_frame(WsMessage::Binary(message.encode().into()))
             .await
+    }
+
+    /// Sends a frame, failing when the peer has not taken it within [`SEND_TIMEOUT`].
+    async fn send_frame(&mut self, frame: WsMessage) -> Result<(), axum::Error> {
+        match timeout(SEND_TIMEOUT, self.socket.send(frame)).await {
+            Ok(sent) => sent,
+            Err(_) => {
+                let peer = self.peer.as_deref().unwrap_or("unknown");
+                tracing::info!(peer = %peer, "peer stopped reading; dropping");
+                Err(axum::Error::new(std::io::Error::from(
+                    std::io::ErrorKind::TimedOut,
+                )))
+            }
+        }
     }
 
     /// Logs the refusal, sends the protocol's `error` message, and closes.
@@ -307,14 +328,19 @@ impl Connection {
         self.close(code, "protocol error").await;
     }
 
+    /// Sends a close frame (given up on after [`SEND_TIMEOUT`]: a peer that stopped reading
+    /// is simply dropped).
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let _ = self
-            .socket
-            .send(WsMessage::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
-        let _ = self.socket.flush().await;
+        let socket = &mut self.socket;
+        let _ = timeout(SEND_TIMEOUT, async move {
+            let _ = socket
+                .send(WsMessage::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+            let _ = socket.flush().await;
+        })
+        .await;
     }
 }
