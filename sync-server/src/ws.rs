@@ -34,6 +34,10 @@ const RECHECK: Duration = Duration::from_secs(1);
 /// Longest a frame may take to go out: a peer that stops reading is dropped after this (its
 /// outbox meanwhile is bounded: see [`crate::hub::PeerInbox`]).
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// Bytes read from a socket at once. tungstenite's default (128 KiB) is zeroed and kept for
+/// the whole connection: with 500 counters connected that was ~64 MB of the server's memory
+/// for sync messages that are mostly a few hundred bytes (larger frames take more reads).
+const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 /// `GET /sync`: upgrades to a WebSocket for a signed-in person or an enrolled kiosk (the
 /// browser's cookies; other clients give `?session=TOKEN`). Anyone else gets 401. A
@@ -56,6 +60,7 @@ pub async fn endpoint(
     let credential = Credential::of(&parts, &caller);
     let limit = app.limits.max_frame_bytes;
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| Connection::new(app, socket, caller, terminal, credential).run())
