@@ -12,6 +12,7 @@
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
+mod bench_memory;
 mod fuzz;
 mod pwa;
 mod tools;
@@ -172,6 +173,8 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             ])
             .arg(&exchange),
     )?;
+    // The server's memory with 10,000 stored visits and 500 clients (issue 16).
+    bench_memory::run(root, &out)?;
     Ok(())
 }
 
