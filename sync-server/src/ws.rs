@@ -17,7 +17,7 @@ use axum::extract::ws::{
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use shared_model::protocol::{Message, WireError, answer_join};
-use tokio::time::{Instant, interval_at, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, timeout};
 
 use crate::AppState;
 use crate::accounts::{Caller, Checked, Credential, Terminal};
@@ -154,6 +154,9 @@ impl Connection {
 
         // Phase 2: sync until either side closes.
         let mut keepalive = interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        // Ticks missed while a long message was handled do not fire in a burst: the first
+        // would ping and the next, at once, drop the peer for not having answered yet.
+        keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut answered_ping = true;
         while result.is_ok() {
             tokio::select! {
