@@ -44,6 +44,8 @@ pub struct Limits {
     pub max_frame_bytes: usize,
     /// Largest REST request body, in bytes.
     pub max_body_bytes: usize,
+    /// How many idle documents stay in memory, and how much may wait for one peer.
+    pub memory: hub::MemoryBounds,
 }
 
 impl Default for Limits {
@@ -51,6 +53,7 @@ impl Default for Limits {
         Self {
             max_frame_bytes: 16 * 1024 * 1024,
             max_body_bytes: 64 * 1024,
+            memory: hub::MemoryBounds::default(),
         }
     }
 }
@@ -188,7 +191,8 @@ impl Server {
         let mut hub = Hub::new(
             format!("madoguchi-sync-{}", store.storage_id()?),
             store.clone(),
-        )?;
+        )?
+        .with_bounds(config.limits.memory);
         if let Some(exchange) = &config.exchange {
             hub = hub.with_exports(exchange.export_map.clone());
         }

@@ -98,6 +98,10 @@ struct Args {
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
+    /// Documents nobody has open kept in memory (beyond these, the least recently used are
+    /// dropped and read back from the database when next used).
+    #[arg(long, default_value_t = sync_server::hub::MemoryBounds::default().idle_documents)]
+    idle_documents: usize,
     /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
     #[arg(long, default_value_t = accounts::SESSION_MS as u64 / 1000)]
     session_secs: u64,
@@ -292,6 +296,10 @@ async fn main() -> anyhow::Result<()> {
         static_dir: args.static_dir,
         limits: Limits {
             max_frame_bytes: args.max_frame_bytes,
+            memory: sync_server::hub::MemoryBounds {
+                idle_documents: args.idle_documents,
+                ..Default::default()
+            },
             ..Limits::default()
         },
         exchange,

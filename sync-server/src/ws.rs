@@ -17,7 +17,7 @@ use axum::extract::ws::{
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use shared_model::protocol::{Message, WireError, answer_join};
-use tokio::time::{Instant, interval_at, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, timeout};
 
 use crate::AppState;
 use crate::accounts::{Caller, Checked, Credential, Terminal};
@@ -31,6 +31,13 @@ const KEEPALIVE: Duration = Duration::from_secs(5);
 /// An open connection re-checks its credential at every ping and, when messages come, at
 /// most this often: a signed-out, expired or revoked caller is cut off within seconds.
 const RECHECK: Duration = Duration::from_secs(1);
+/// Longest a frame may take to go out: a peer that stops reading is dropped after this (its
+/// outbox meanwhile is bounded: see [`crate::hub::PeerInbox`]).
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// Bytes read from a socket at once. tungstenite's default (128 KiB) is zeroed and kept for
+/// the whole connection: with 500 counters connected that was ~64 MB of the server's memory
+/// for sync messages that are mostly a few hundred bytes (larger frames take more reads).
+const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 /// `GET /sync`: upgrades to a WebSocket for a signed-in person or an enrolled kiosk (the
 /// browser's cookies; other clients give `?session=TOKEN`). Anyone else gets 401. A
@@ -53,6 +60,7 @@ pub async fn endpoint(
     let credential = Credential::of(&parts, &caller);
     let limit = app.limits.max_frame_bytes;
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| Connection::new(app, socket, caller, terminal, credential).run())
@@ -146,6 +154,9 @@ impl Connection {
 
         // Phase 2: sync until either side closes.
         let mut keepalive = interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        // Ticks missed while a long message was handled do not fire in a burst: the first
+        // would ping and the next, at once, drop the peer for not having answered yet.
+        keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut answered_ping = true;
         while result.is_ok() {
             tokio::select! {
@@ -173,11 +184,16 @@ impl Connection {
                     }
                 },
                 outgoing = inbox.recv() => match outgoing {
-                    Some(outgoing) => result = self.send(&outgoing).await,
-                    None => {
+                    Ok(Some(outgoing)) => result = self.send(&outgoing).await,
+                    Ok(None) => {
                         // A newer socket of the same peer took over.
                         tracing::info!(peer = %peer, "replaced by a newer connection");
                         self.close(close_code::POLICY, "replaced by a newer connection").await;
+                        break;
+                    }
+                    Err(_) => {
+                        // Too far behind: it reconnects and catches up from its own heads.
+                        self.close(close_code::AGAIN, "too far behind; reconnect").await;
                         break;
                     }
                 },
@@ -190,7 +206,7 @@ impl Connection {
                         break;
                     }
                     answered_ping = false;
-                    result = self.socket.send(WsMessage::Ping(Default::default())).await;
+                    result = self.send_frame(WsMessage::Ping(Default::default())).await;
                 }
                 _ = self.shutdown.changed() => {
                     self.close(close_code::AWAY, "server shutting down").await;
@@ -283,9 +299,22 @@ impl Connection {
     }
 
     async fn send(&mut self, message: &Message) -> Result<(), axum::Error> {
-        self.socket
-            .send(WsMessage::Binary(message.encode().into()))
+        self.send_frame(WsMessage::Binary(message.encode().into()))
             .await
+    }
+
+    /// Sends a frame, failing when the peer has not taken it within [`SEND_TIMEOUT`].
+    async fn send_frame(&mut self, frame: WsMessage) -> Result<(), axum::Error> {
+        match timeout(SEND_TIMEOUT, self.socket.send(frame)).await {
+            Ok(sent) => sent,
+            Err(_) => {
+                let peer = self.peer.as_deref().unwrap_or("unknown");
+                tracing::info!(peer = %peer, "peer stopped reading; dropping");
+                Err(axum::Error::new(std::io::Error::from(
+                    std::io::ErrorKind::TimedOut,
+                )))
+            }
+        }
     }
 
     /// Logs the refusal, sends the protocol's `error` message, and closes.
@@ -307,14 +336,19 @@ impl Connection {
         self.close(code, "protocol error").await;
     }
 
+    /// Sends a close frame (given up on after [`SEND_TIMEOUT`]: a peer that stopped reading
+    /// is simply dropped).
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let _ = self
-            .socket
-            .send(WsMessage::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
-        let _ = self.socket.flush().await;
+        let socket = &mut self.socket;
+        let _ = timeout(SEND_TIMEOUT, async move {
+            let _ = socket
+                .send(WsMessage::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+            let _ = socket.flush().await;
+        })
+        .await;
     }
 }

@@ -13,7 +13,7 @@ use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::export_map::{ExportMap, write_batch};
 use sync_server::exchange::exporter::Exporter;
 use sync_server::exchange::sender::{BatchSender, marker_text};
-use sync_server::hub::Hub;
+use sync_server::hub::{Hub, MemoryBounds};
 use sync_server::store::Store;
 
 /// The server decides with the real clock (届出日 may not be in the future), so the
@@ -40,10 +40,16 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let bucket = FolderBucket::new(dir.path().join("bucket"));
     let store = Arc::new(Store::scratch().unwrap());
+    // No idle document is kept in memory: every step reads its visit back from the store,
+    // so exports and the core system's results are shown to hold across evictions.
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(ExportMap::builtin().clone()),
+            .with_exports(ExportMap::builtin().clone())
+            .with_bounds(MemoryBounds {
+                idle_documents: 0,
+                ..MemoryBounds::default()
+            }),
     );
     let exporter = Exporter::new(
         ExportMap::builtin().clone(),

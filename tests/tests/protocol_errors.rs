@@ -234,3 +234,86 @@ async fn text_frames_and_a_missing_join_are_refused() {
     assert!(outcome.closed);
     assert!(outcome.errors[0].contains("not join"), "{outcome:?}");
 }
+
+/// A client that asks for a document and then stops reading is not waited for: what the
+/// server queues for it is bounded (the hub's outbox, then one frame the socket does not
+/// take), it is dropped, and the writer beside it is undisturbed throughout.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_writer_is_undisturbed() {
+    use shared_model::protocol::{Incoming, SyncClient};
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(data.path(), None).await.unwrap();
+    let url = server.peer_url().await;
+    let (mut writer, id, mut doc) = bystander(&server).await;
+
+    let (mut stalled, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let mut client = SyncClient::new("stalled", PeerMetadata::default());
+    stalled.send(join("stalled")).await.unwrap();
+    loop {
+        let frame = stalled.next().await.unwrap().unwrap();
+        if let WsMessage::Binary(bytes) = frame
+            && let Ok(Incoming::Joined { .. }) = client.receive(&bytes)
+        {
+            break;
+        }
+    }
+    let request = client.sync(id, &mut AutoCommit::new()).unwrap();
+    stalled
+        .send(WsMessage::Binary(request.encode().into()))
+        .await
+        .unwrap();
+    // From here on it reads nothing, while the writer adds 40 changes of 512 KB that do not
+    // compress (20 MB: more than the socket buffers and the 8 MiB outbox hold).
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for i in 0..40 {
+        let blob: Vec<u8> = (0..512 * 1024)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        doc.put(ROOT, format!("blob{i}"), blob).unwrap();
+        // A large change (and the compaction after some) can take the debug server longer
+        // than the native peer's 300 ms of quiet: its message is then still in flight, and
+        // the peer waits again for the answer.
+        let mut tries = 0;
+        while let Err(e) = writer.sync(id, &mut doc).await {
+            tries += 1;
+            // (the harness copies the server's log while the test waits)
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert!(
+                tries < 40 && e.to_string().contains("nothing left to send"),
+                "the writer is undisturbed: {e}\n{}",
+                server
+                    .log()
+                    .lines()
+                    .filter(|l| !l.contains("DEBUG"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+    // Dropped: its outbox overflowed, or its socket took no frame for 20 s.
+    let left = |log: &str| {
+        log.lines()
+            .any(|l| l.contains("peer left") && l.contains("peer=stalled"))
+    };
+    for _ in 0..60 {
+        if left(&server.log()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let log = server.log();
+    assert!(left(&log), "the stalled client is still served:\n{log}");
+    assert!(
+        log.contains("outbox full") || log.contains("peer stopped reading"),
+        "{log}"
+    );
+    bystander_still_syncs(&mut writer, id, &mut doc).await;
+    let (status, _, _) = server.get("/healthz").await.unwrap();
+    assert_eq!(status, 200);
+    drop(stalled);
+}

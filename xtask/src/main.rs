@@ -13,6 +13,7 @@
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
+mod bench_memory;
 mod fuzz;
 // The test clusters' code is the tests crate's own (standard library only), shared here so
 // `cargo xtask test` starts one cluster for its PostgreSQL run.
@@ -226,6 +227,8 @@ fn bench(root: &Path) -> anyhow::Result<()> {
             ])
             .arg(&exchange),
     )?;
+    // The server's memory with 10,000 stored visits and 500 clients (issue 16).
+    bench_memory::run(root, &out)?;
     Ok(())
 }
 

@@ -28,9 +28,13 @@ impl Hub {
         }
     }
 
-    /// Who is behind a connected peer id.
+    /// Who is behind a connected peer id (`None` also for a peer being cut off because its
+    /// outbox overflowed: what it still sends is ignored, and it starts over on reconnecting).
     pub(super) fn caller(&self, peer: &str) -> Option<Caller> {
-        lock(&self.peers).get(peer).map(|link| link.caller.clone())
+        lock(&self.peers)
+            .get(peer)
+            .filter(|link| !link.outbox.overflowed())
+            .map(|link| link.caller.clone())
     }
 
     /// The document's grants (read from the store once, then kept with it).

@@ -28,8 +28,7 @@ impl Hub {
         document_id: DocumentId,
         f: impl FnOnce(&mut AutoCommit) -> T,
     ) -> Result<Option<T>, HubError> {
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         self.ensure_loaded(document_id, &mut entry).await?;
         Ok(entry.doc.as_mut().map(f))
     }
@@ -39,8 +38,7 @@ impl Hub {
         &self,
         document_id: DocumentId,
     ) -> Result<Option<VisitListing>, HubError> {
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         self.ensure_loaded(document_id, &mut entry).await?;
         let DocEntry { doc, listing, .. } = &mut *entry;
         let Some(doc) = doc.as_mut() else {

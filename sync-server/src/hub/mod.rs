@@ -6,10 +6,16 @@
 //! every other client that has the document open. The server never announces documents: a
 //! client gets a document only by asking for its id.
 //!
+//! Memory stays bounded (see [`MemoryBounds`]): a document nobody has open is dropped from
+//! memory once more than a set number of such idle documents are warm (least recently used
+//! first) and read back from the store when next used; each document goes through the
+//! phases of [`Phase`]. Every peer's outbox is bounded too ([`PeerInbox`]).
+//!
 //! Rooms: `sync_messages` (a client's sync message, and whole documents from trusted local
 //! sources), `access` (who may reach a document: grants and refusals), `reconcile` (after a
-//! change: the server's decisions, storing, forwarding; the core system's results) and
-//! `listing` (what a 課's list and the API read of a visit).
+//! change: the server's decisions, storing, forwarding; the core system's results),
+//! `listing` (what a 課's list and the API read of a visit), `memory` (which documents stay
+//! in memory) and `outbox` (the bounded queue of messages to each peer).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -23,7 +29,7 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::Department;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::{Mutex, Notify};
 
 use crate::accounts::{Caller, Checked, Credential};
 use crate::exchange::export_map::ExportMap;
@@ -31,13 +37,22 @@ use crate::store::{Store, StoreError};
 
 mod access;
 mod listing;
+mod memory;
 mod other_nodes;
+mod outbox;
 mod reconcile;
 mod sync_messages;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_memory;
 
 pub use listing::VisitListing;
+pub use memory::MemoryBounds;
+pub use outbox::{Overflowed, PeerInbox};
+
+use memory::IdleDocuments;
+use outbox::Outbox;
 
 /// Why the hub refused a message; the connection answers with `error` and closes.
 #[derive(Debug, thiserror::Error)]
@@ -84,14 +99,35 @@ struct PeerLink {
     caller: Caller,
     /// The terminal the client named (for the audit log).
     terminal: String,
-    outbox: mpsc::UnboundedSender<Message>,
+    outbox: Outbox,
     documents: HashSet<DocumentId>,
+}
+
+/// Where a document in memory is in its life. Every step on a document holds its entry's
+/// lock, so whatever arrives while it loads (a change, a second peer opening it) waits and
+/// then sees it ready; and a document leaves memory only when no one holds or waits for its
+/// entry (see `memory`).
+///
+/// ```text
+/// (not in memory) --first use--> Loading --store.load--> Ready --idle, least recently
+///        ^                         (a failed load stays          used beyond the bound--+
+///        |                          Loading: the next use                               |
+///        |                          tries again)                                        |
+///        +-------------------------------- evicted ------------------------------------+
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not read from the store yet.
+    #[default]
+    Loading,
+    /// Read (`doc` is `None` when the store has nothing: nobody has sent it yet).
+    Ready,
 }
 
 /// One document in memory.
 #[derive(Debug, Default)]
 struct DocEntry {
-    loaded: bool,
+    phase: Phase,
     /// `None` while nobody has sent the document (clients may be waiting for it).
     doc: Option<AutoCommit>,
     syncs: HashMap<PeerId, sync::State>,
@@ -110,13 +146,31 @@ struct DocEntry {
     queue_stop: Option<Option<shared_model::queue::Wanted>>,
 }
 
+impl DocEntry {
+    /// Whether nobody has the document open (no peer's sync state, no peer waiting for it)
+    /// and everything it holds is stored: it may leave memory and be read back later.
+    fn is_idle(&mut self) -> bool {
+        if !self.syncs.is_empty() {
+            return false;
+        }
+        match &mut self.doc {
+            Some(doc) => doc.get_heads() == self.saved_heads,
+            None => true,
+        }
+    }
+}
+
 /// Counters for the status page and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct HubStats {
     /// Connected clients.
     pub peers: usize,
-    /// Documents in memory.
+    /// Documents in memory (open ones and the idle ones kept warm).
     pub documents: usize,
+    /// Documents read from the store since the server started (first uses and reloads).
+    pub loaded: u64,
+    /// Idle documents dropped from memory since the server started.
+    pub evicted: u64,
 }
 
 /// Whose a peer id is: the person or kiosk (as the audit log names them) and the credential
@@ -139,6 +193,11 @@ pub struct Hub {
     metadata: PeerMetadata,
     store: Arc<Store>,
     docs: SyncMutex<HashMap<DocumentId, Arc<Mutex<DocEntry>>>>,
+    /// The documents in `docs` nobody has open, least recently used first.
+    idle: SyncMutex<IdleDocuments>,
+    bounds: MemoryBounds,
+    loaded: AtomicU64,
+    evicted: AtomicU64,
     peers: SyncMutex<HashMap<PeerId, PeerLink>>,
     /// Whose each peer id is, while their session lives (pruned by [`Hub::prune_bindings`]).
     bound: SyncMutex<HashMap<PeerId, Binding>>,
@@ -161,6 +220,10 @@ impl Hub {
             metadata,
             store,
             docs: SyncMutex::default(),
+            idle: SyncMutex::default(),
+            bounds: MemoryBounds::default(),
+            loaded: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
             peers: SyncMutex::default(),
             bound: SyncMutex::default(),
             opened: SyncMutex::default(),
@@ -173,6 +236,12 @@ impl Hub {
     /// Sends confirmed forms to the core system through the outbox, as `map` says.
     pub fn with_exports(mut self, map: ExportMap) -> Self {
         self.exports = Some(Arc::new(map));
+        self
+    }
+
+    /// Bounds memory as `bounds` says (instead of [`MemoryBounds::default`]).
+    pub fn with_bounds(mut self, bounds: MemoryBounds) -> Self {
+        self.bounds = bounds;
         self
     }
 
@@ -196,6 +265,8 @@ impl Hub {
         HubStats {
             peers: lock(&self.peers).len(),
             documents: lock(&self.docs).len(),
+            loaded: self.loaded.load(Ordering::Relaxed),
+            evicted: self.evicted.load(Ordering::Relaxed),
         }
     }
 
@@ -205,7 +276,7 @@ impl Hub {
         &self,
         peer_id: &str,
         caller: Caller,
-    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+    ) -> Result<(u64, PeerInbox), HubError> {
         self.connect_from(peer_id, caller, "", None).await
     }
 
@@ -230,7 +301,7 @@ impl Hub {
         caller: Caller,
         terminal: &str,
         credential: Option<Credential>,
-    ) -> Result<(u64, mpsc::UnboundedReceiver<Message>), HubError> {
+    ) -> Result<(u64, PeerInbox), HubError> {
         let owner = caller.audit_name();
         let previous = lock(&self.bound).get(peer_id).cloned();
         let previous_owner = previous.as_ref().map(|b| b.owner.clone());
@@ -244,7 +315,7 @@ impl Hub {
             });
         }
         let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
-        let (outbox, inbox) = mpsc::unbounded_channel();
+        let (outbox, inbox) = outbox::channel(&self.bounds);
         let replaced = {
             let mut peers = lock(&self.peers);
             let mut bound = lock(&self.bound);
@@ -338,12 +409,11 @@ impl Hub {
         self.forget_syncs(peer_id, documents).await;
     }
 
-    /// Drops the sync states a peer had with these documents.
+    /// Drops the sync states a peer had with these documents (which may leave them idle).
     async fn forget_syncs(&self, peer_id: &str, documents: HashSet<DocumentId>) {
         for id in documents {
-            let entry = lock(&self.docs).get(&id).cloned();
-            if let Some(entry) = entry {
-                entry.lock().await.syncs.remove(peer_id);
+            if let Some(mut entry) = self.hold_if_present(id).await {
+                entry.syncs.remove(peer_id);
             }
         }
     }
@@ -381,9 +451,9 @@ impl Hub {
         count: u64,
         data: Vec<u8>,
     ) {
-        let entry = lock(&self.docs).get(&document_id).cloned();
-        let Some(entry) = entry else { return };
-        let mut entry = entry.lock().await;
+        let Some(mut entry) = self.hold_if_present(document_id).await else {
+            return;
+        };
         // Only peers that reach the document may speak in it.
         let reaches = match (
             self.caller(from),
@@ -412,16 +482,12 @@ impl Hub {
         }
     }
 
-    fn entry(&self, document_id: DocumentId) -> Arc<Mutex<DocEntry>> {
-        lock(&self.docs).entry(document_id).or_default().clone()
-    }
-
     async fn ensure_loaded(
         &self,
         document_id: DocumentId,
         entry: &mut DocEntry,
     ) -> Result<(), HubError> {
-        if entry.loaded {
+        if entry.phase == Phase::Ready {
             return Ok(());
         }
         let store = self.store.clone();
@@ -436,7 +502,8 @@ impl Hub {
                 Some(shared_model::handling_department(&doc).unwrap_or(Department::Shimin));
             entry.doc = Some(doc);
         }
-        entry.loaded = true;
+        entry.phase = Phase::Ready;
+        self.loaded.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -469,10 +536,11 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    /// Queues a message for a peer. A peer whose outbox is full is not waited for: its
+    /// outbox is marked overflowed, and its connection closes (see [`PeerInbox`]).
     fn send(&self, peer: &str, message: Message) {
         if let Some(link) = lock(&self.peers).get(peer) {
-            // A closed receiver means the connection is ending; it will disconnect itself.
-            let _ = link.outbox.send(message);
+            link.outbox.send(peer, message);
         }
     }
 }

@@ -19,12 +19,10 @@ impl Hub {
     /// [`HubError::Store`] when the store cannot be read, [`HubError::Corrupt`] when what it
     /// holds is not an automerge document.
     pub async fn stored_elsewhere(&self, document_id: DocumentId) -> Result<(), HubError> {
-        let entry = lock(&self.docs).get(&document_id).cloned();
-        let Some(entry) = entry else {
+        let Some(mut entry) = self.hold_if_present(document_id).await else {
             return Ok(());
         };
-        let mut entry = entry.lock().await;
-        if !entry.loaded {
+        if entry.phase != super::Phase::Ready {
             return Ok(());
         }
         let store = self.store.clone();

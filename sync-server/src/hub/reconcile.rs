@@ -195,8 +195,7 @@ impl Hub {
             return Ok(false);
         };
         let state = shared_model::FormState::from_name(&update.state);
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         self.ensure_loaded(document_id, &mut entry).await?;
         let Some(doc) = entry.doc.as_mut() else {
             return Ok(false);
@@ -245,8 +244,7 @@ impl Hub {
     /// [`queue_stop`]), having joined at `joined_at`. The queue is placed again after every
     /// change ([`Hub::settle`]); a document not registered is left alone.
     pub async fn registered(&self, document_id: DocumentId, joined_at: i64) {
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         entry.grants = None;
         if self.ensure_loaded(document_id, &mut entry).await.is_err() {
             return;
@@ -263,8 +261,7 @@ impl Hub {
         let Ok(document_id) = visit_id.parse::<DocumentId>() else {
             return;
         };
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         if self.ensure_loaded(document_id, &mut entry).await.is_err() {
             return;
         }

@@ -18,8 +18,7 @@ impl Hub {
     ) -> Result<(), HubError> {
         let sync_message =
             sync::Message::decode(data).map_err(|_| HubError::BadSyncData { document_id })?;
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         self.ensure_loaded(document_id, &mut entry).await?;
         let Some(caller) = self.caller(from) else {
             return Ok(());
@@ -122,8 +121,7 @@ impl Hub {
         document_id: DocumentId,
         doc: &mut AutoCommit,
     ) -> Result<(), HubError> {
-        let entry = self.entry(document_id);
-        let mut entry = entry.lock().await;
+        let mut entry = self.hold(document_id).await;
         self.ensure_loaded(document_id, &mut entry).await?;
         let ours = entry.doc.get_or_insert_with(AutoCommit::new);
         ours.merge(doc).map_err(|e| HubError::Apply {

@@ -5,7 +5,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use shared_model::protocol::SyncClient;
 
-fn staff_record() -> crate::store::StaffRecord {
+pub(super) fn staff_record() -> crate::store::StaffRecord {
     crate::store::StaffRecord {
         login: "shimin01".into(),
         name: "市民 一郎".into(),
@@ -15,19 +15,19 @@ fn staff_record() -> crate::store::StaffRecord {
     }
 }
 
-fn staff() -> Caller {
+pub(super) fn staff() -> Caller {
     Caller::Staff(staff_record())
 }
 
-fn hub() -> Arc<Hub> {
+pub(super) fn hub() -> Arc<Hub> {
     Arc::new(Hub::new("server".into(), Arc::new(Store::scratch().unwrap())).unwrap())
 }
 
 /// Runs the sync protocol between a client document and the hub until both are quiet.
-async fn converge(
+pub(super) async fn converge(
     hub: &Hub,
     client: &mut SyncClient,
-    inbox: &mut mpsc::UnboundedReceiver<Message>,
+    inbox: &mut PeerInbox,
     id: DocumentId,
     doc: &mut AutoCommit,
 ) {
@@ -52,15 +52,11 @@ async fn converge(
     panic!("did not converge");
 }
 
-fn joined_client(hub: &Hub, name: &str) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+pub(super) fn joined_client(hub: &Hub, name: &str) -> (SyncClient, PeerInbox) {
     joined_as(hub, name, staff())
 }
 
-fn joined_as(
-    hub: &Hub,
-    name: &str,
-    caller: Caller,
-) -> (SyncClient, mpsc::UnboundedReceiver<Message>) {
+pub(super) fn joined_as(hub: &Hub, name: &str, caller: Caller) -> (SyncClient, PeerInbox) {
     let mut client = SyncClient::new(name, PeerMetadata::default());
     let (_, inbox) = futures_util::FutureExt::now_or_never(hub.connect(name, caller))
         .expect("no credential to check: admitted at once")
@@ -324,7 +320,7 @@ async fn the_newest_socket_of_a_peer_id_replaces_a_half_open_one() {
     // The old socket's receiver is closed (its connection task then ends itself) ...
     assert!(matches!(
         a_in.try_recv(),
-        Err(mpsc::error::TryRecvError::Disconnected)
+        Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)
     ));
     // ... and the new one starts over: a fresh client with nothing gets the whole document,
     // although the server had believed the old socket had every change.
@@ -389,7 +385,7 @@ async fn documents_come_back_from_storage_after_a_restart() {
 }
 
 /// A visit whose 戸籍証明書 request is filled for today, signed on a pad.
-fn signed_visit(id: DocumentId) -> shared_model::VisitDoc {
+pub(super) fn signed_visit(id: DocumentId) -> shared_model::VisitDoc {
     use shared_model::signature::{Point, SignerRole, Stroke};
     let today = shared_model::calendar::tokyo_day(crate::clock::now_ms()).to_string();
     let mut v = shared_model::VisitDoc::new(id, "1", 0);
