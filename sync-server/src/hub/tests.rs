@@ -31,8 +31,21 @@ pub(super) async fn converge(
     id: DocumentId,
     doc: &mut AutoCommit,
 ) {
+    converge_within(hub, client, inbox, id, doc, 20).await;
+}
+
+/// [`converge`] allowing `rounds` messages each way (however many were already queued for
+/// the client); panics if they are not quiet by then.
+pub(super) async fn converge_within(
+    hub: &Hub,
+    client: &mut SyncClient,
+    inbox: &mut PeerInbox,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+    rounds: usize,
+) {
     let mut outgoing = client.sync(id, doc);
-    for _ in 0..20 {
+    for _ in 0..rounds {
         if let Some(m) = outgoing.take() {
             hub.receive(client.peer_id(), m).await.unwrap();
         }
@@ -49,7 +62,7 @@ pub(super) async fn converge(
             Err(_) => {}
         }
     }
-    panic!("did not converge");
+    panic!("did not converge in {rounds} rounds");
 }
 
 pub(super) fn joined_client(hub: &Hub, name: &str) -> (SyncClient, PeerInbox) {

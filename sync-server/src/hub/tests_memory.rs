@@ -44,24 +44,7 @@ async fn catch_up(
     id: DocumentId,
     doc: &mut AutoCommit,
 ) {
-    let mut outgoing = client.sync(id, doc);
-    for _ in 0..1_000 {
-        if let Some(message) = outgoing.take() {
-            hub.receive(client.peer_id(), message).await.unwrap();
-        }
-        match inbox.try_recv() {
-            Ok(message) => {
-                if let shared_model::protocol::Incoming::Sync { data, .. } =
-                    client.receive(&message.encode()).unwrap()
-                {
-                    outgoing = client.apply(id, doc, &data).unwrap();
-                }
-            }
-            Err(_) if outgoing.is_none() => return,
-            Err(_) => {}
-        }
-    }
-    panic!("did not catch up");
+    super::tests::converge_within(hub, client, inbox, id, doc, 1_000).await;
 }
 
 fn signings(hub: &Hub) -> usize {
