@@ -143,7 +143,7 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How many times a counter tries to open its WebSocket.
-pub const CONNECT_ATTEMPTS: u32 = 3;
+pub const CONNECT_ATTEMPTS: u32 = 5;
 /// Connections that failed while opening and were tried again, since the process started.
 pub static CONNECT_RETRIES: AtomicU64 = AtomicU64::new(0);
 
@@ -184,42 +184,57 @@ impl Link {
     }
 
     /// Connects with an existing client (after [`SyncClient::reconnect_as`]). A connection
-    /// refused or reset while opening is tried again, as the app does, up to
+    /// refused or reset while opening or joining is tried again, as the app does, up to
     /// [`CONNECT_ATTEMPTS`] times; each retry is counted in [`CONNECT_RETRIES`].
-    async fn rejoin(url: &str, client: SyncClient) -> Result<Self, LoadError> {
+    async fn rejoin(url: &str, mut client: SyncClient) -> Result<Self, LoadError> {
         let mut attempt = 1;
-        let socket = loop {
-            match tokio_tungstenite::connect_async(url).await {
-                Ok((socket, _)) => break socket,
-                Err(tungstenite::Error::Io(_)) if attempt < CONNECT_ATTEMPTS => {
+        loop {
+            match Self::join_once(url, client).await {
+                Ok(link) => return Ok(link),
+                Err((LoadError::Socket(tungstenite::Error::Io(_)), back))
+                | Err((
+                    LoadError::Connect {
+                        source: tungstenite::Error::Io(_),
+                        ..
+                    },
+                    back,
+                )) if attempt < CONNECT_ATTEMPTS => {
                     CONNECT_RETRIES.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(100 * attempt as u64)).await;
                     attempt += 1;
+                    client = back;
                 }
-                Err(source) => {
-                    return Err(LoadError::Connect {
-                        peer: client.peer_id().to_owned(),
-                        source,
-                    });
-                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+    }
+
+    /// One attempt at opening and joining; on failure the client comes back for the next.
+    async fn join_once(url: &str, client: SyncClient) -> Result<Self, (LoadError, SyncClient)> {
+        let socket = match tokio_tungstenite::connect_async(url).await {
+            Ok((socket, _)) => socket,
+            Err(source) => {
+                let peer = client.peer_id().to_owned();
+                return Err((LoadError::Connect { peer, source }, client));
             }
         };
         let mut link = Self { socket, client };
         let join = link.client.join();
-        link.send(&join).await?;
+        if let Err(e) = link.send(&join).await {
+            return Err((e, link.client));
+        }
         let limit = Duration::from_secs(30);
-        match tokio::time::timeout(limit, link.next()).await {
-            Err(_) => Err(LoadError::Timeout {
+        let refusal = match tokio::time::timeout(limit, link.next()).await {
+            Err(_) => LoadError::Timeout {
                 what: "the server's answer to join",
                 limit,
-            }),
-            Ok(Ok(Incoming::Joined { .. })) => Ok(link),
-            Ok(Ok(Incoming::Refused { reason })) => Err(LoadError::Refused(reason)),
-            Ok(Ok(_)) => Err(LoadError::Refused(
-                "answered join with something else".into(),
-            )),
-            Ok(Err(e)) => Err(e),
-        }
+            },
+            Ok(Ok(Incoming::Joined { .. })) => return Ok(link),
+            Ok(Ok(Incoming::Refused { reason })) => LoadError::Refused(reason),
+            Ok(Ok(_)) => LoadError::Refused("answered join with something else".into()),
+            Ok(Err(e)) => e,
+        };
+        Err((refusal, link.client))
     }
 
     async fn send(&mut self, message: &Message) -> Result<(), LoadError> {
