@@ -114,35 +114,31 @@ async fn a_change_through_one_node_reaches_a_client_of_the_other() {
         .await
         .unwrap();
     assert_eq!(status, 200, "a session of node A opens node B");
-    let nonce = a.nonce().await.unwrap();
-    let body = serde_json::json!({"login": "admin01", "password": "correct horse", "nonce": nonce})
-        .to_string();
-    let (status, _, _) = b
-        .request("POST", "/api/session", Some(&body), None)
-        .await
-        .unwrap();
-    assert_eq!(status, 200, "a nonce of node A is taken by node B");
-    for node in [&a, &b, &a, &b, &a] {
-        let nonce = node.nonce().await.unwrap();
-        let body = serde_json::json!({"login": "admin01", "password": "wrong", "nonce": nonce})
-            .to_string();
-        let (status, _, _) = node
-            .request("POST", "/api/session", Some(&body), None)
-            .await
-            .unwrap();
-        assert_eq!(status, 401);
-    }
-    let nonce = b.nonce().await.unwrap();
-    let body = serde_json::json!({"login": "admin01", "password": "correct horse", "nonce": nonce})
-        .to_string();
-    let (status, _, _) = b
-        .request("POST", "/api/session", Some(&body), None)
-        .await
-        .unwrap();
     assert_eq!(
-        status, 429,
+        sign_in(&a, &b, "correct horse").await,
+        200,
+        "a nonce of node A is taken by node B"
+    );
+    for node in [&a, &b, &a, &b, &a] {
+        assert_eq!(sign_in(node, node, "wrong").await, 401);
+    }
+    assert_eq!(
+        sign_in(&b, &b, "correct horse").await,
+        429,
         "five failures spread over both nodes block the login"
     );
+}
+
+/// Signs `admin01` in at `to` with a nonce from `from`; the answer's status.
+async fn sign_in(from: &ServerProcess, to: &ServerProcess, password: &str) -> u16 {
+    let nonce = from.nonce().await.unwrap();
+    let body =
+        serde_json::json!({"login": "admin01", "password": password, "nonce": nonce}).to_string();
+    let (status, _, _) = to
+        .request("POST", "/api/session", Some(&body), None)
+        .await
+        .unwrap();
+    status
 }
 
 #[tokio::test]

@@ -13,7 +13,6 @@
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
-mod bench_memory;
 mod fuzz;
 // The test clusters' code is the tests crate's own (standard library only), shared here so
 // `cargo xtask test` starts one cluster for its PostgreSQL run.
@@ -157,78 +156,86 @@ fn bench(root: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     pwa_size_report(&dist, built, &out.join("pwa-size.json"))?;
     // The installed PWA starting offline, to a usable sign-in form.
-    let start = out.join("pwa-start.json");
-    step(
-        Command::new("node")
-            .arg("bench-pwa-start.mjs")
-            .current_dir(root.join("tests").join("js"))
-            .env("MADOGUCHI_DIST", &dist)
-            .env(
-                "MADOGUCHI_SERVER_BIN",
-                target_dir(root).join("release").join("sync-server"),
-            )
-            .env("BENCH_OUT", &start),
+    node_bench(
+        root,
+        "bench-pwa-start.mjs",
+        &dist,
+        &out.join("pwa-start.json"),
     )?;
-    eprintln!("xtask: results in {}", start.display());
-    let json = out.join("keystroke.json");
-    step(
-        Command::new("node")
-            .arg("bench-keystroke.mjs")
-            .current_dir(root.join("tests").join("js"))
-            .env("MADOGUCHI_DIST", &dist)
-            .env(
-                "MADOGUCHI_SERVER_BIN",
-                target_dir(root).join("release").join("sync-server"),
-            )
-            .env("BENCH_OUT", &json),
+    node_bench(
+        root,
+        "bench-keystroke.mjs",
+        &dist,
+        &out.join("keystroke.json"),
     )?;
-    eprintln!("xtask: results in {}", json.display());
     // Our sync server and the JS reference (npm automerge-repo) side by side, under the same
     // load generator (issue 16's figures); ours also on PostgreSQL, in a throw-away cluster
     // with PostgreSQL's durable defaults (fsync on), as a managed database runs.
-    let sync = out.join("sync.json");
     tools::ensure_postgres()?;
     let cluster = postgres::Cluster::start(true)
         .map_err(|e| anyhow::anyhow!("cannot start a PostgreSQL cluster: {e}"))?;
     let bench_database = cluster
         .create_database("madoguchi_bench")
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    cargo_bench(
+        root,
+        "madoguchi-tests",
+        "sync",
+        &out.join("sync.json"),
+        &[("MADOGUCHI_BENCH_DATABASE", &bench_database)],
+    )?;
+    drop(cluster);
+    // The exchange with the core system: import, search, export (issue 5's figures).
+    cargo_bench(
+        root,
+        "sync-server",
+        "exchange",
+        &out.join("exchange.json"),
+        &[],
+    )?;
+    // The server's memory with 10,000 stored visits and 500 clients (issue 16, goal ≤ 150 MB).
+    cargo_bench(root, "sync-server", "memory", &out.join("memory.json"), &[])?;
+    Ok(())
+}
+
+/// Runs a browser benchmark of `tests/js` (`script`) against the PWA in `dist` and the
+/// release server, writing its JSON to `json`.
+fn node_bench(root: &Path, script: &str, dist: &Path, json: &Path) -> anyhow::Result<()> {
+    step(
+        Command::new("node")
+            .arg(script)
+            .current_dir(root.join("tests").join("js"))
+            .env("MADOGUCHI_DIST", dist)
+            .env(
+                "MADOGUCHI_SERVER_BIN",
+                target_dir(root).join("release").join("sync-server"),
+            )
+            .env("BENCH_OUT", json),
+    )?;
+    eprintln!("xtask: results in {}", json.display());
+    Ok(())
+}
+
+/// Runs the cargo benchmark `bench` of `package` against the release server (with `envs`),
+/// writing its JSON to `json`.
+fn cargo_bench(
+    root: &Path,
+    package: &str,
+    bench: &str,
+    json: &Path,
+    envs: &[(&str, &str)],
+) -> anyhow::Result<()> {
     step(
         cargo()
-            .args([
-                "bench",
-                "--locked",
-                "-p",
-                "madoguchi-tests",
-                "--bench",
-                "sync",
-                "--",
-            ])
-            .arg(&sync)
-            .env("MADOGUCHI_BENCH_DATABASE", &bench_database)
+            .args(["bench", "--locked", "-p", package, "--bench", bench, "--"])
+            .arg(json)
+            .envs(envs.iter().copied())
             .env(
                 "MADOGUCHI_SERVER_BIN",
                 target_dir(root).join("release").join("sync-server"),
             ),
     )?;
-    drop(cluster);
-    // The exchange with the core system: import, search, export (issue 5's figures).
-    let exchange = out.join("exchange.json");
-    step(
-        cargo()
-            .args([
-                "bench",
-                "--locked",
-                "-p",
-                "sync-server",
-                "--bench",
-                "exchange",
-                "--",
-            ])
-            .arg(&exchange),
-    )?;
-    // The server's memory with 10,000 stored visits and 500 clients (issue 16).
-    bench_memory::run(root, &out)?;
+    eprintln!("xtask: results in {}", json.display());
     Ok(())
 }
 

@@ -396,7 +396,8 @@ pub enum Conn<'c> {
     Postgres(RefCell<&'c mut PgClient>),
 }
 
-fn pg_params<'p>(params: &'p [&'p dyn ToParam]) -> Vec<Param<'p>> {
+/// The parameters as [`Param`]s, which both databases bind.
+fn values<'p>(params: &'p [&'p dyn ToParam]) -> Vec<Param<'p>> {
     params.iter().map(|p| p.param()).collect()
 }
 
@@ -417,10 +418,6 @@ impl rusqlite::ToSql for Param<'_> {
     }
 }
 
-fn sqlite_params<'p>(params: &'p [&'p dyn ToParam]) -> Vec<Param<'p>> {
-    params.iter().map(|p| p.param()).collect()
-}
-
 impl Conn<'_> {
     /// Which database this is.
     pub fn dialect(&self) -> Dialect {
@@ -434,7 +431,7 @@ impl Conn<'_> {
     pub fn execute(&self, sql: &str, params: &[&dyn ToParam]) -> Result<usize, StoreError> {
         match self {
             Conn::Sqlite(conn) => {
-                let values = sqlite_params(params);
+                let values = values(params);
                 Ok(conn
                     .prepare_cached(sql)?
                     .execute(rusqlite::params_from_iter(values.iter()))?)
@@ -442,7 +439,7 @@ impl Conn<'_> {
             Conn::Postgres(client) => {
                 let mut client = client.borrow_mut();
                 let statement = client.statement(sql)?;
-                let values = pg_params(params);
+                let values = values(params);
                 Ok(wait(client.client.execute(&statement, &pg_refs(&values)))? as usize)
             }
         }
@@ -465,7 +462,7 @@ impl Conn<'_> {
     ) -> Result<Vec<T>, StoreError> {
         match self {
             Conn::Sqlite(conn) => {
-                let values = sqlite_params(params);
+                let values = values(params);
                 let mut stmt = conn.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
                 let mut out = Vec::new();
@@ -477,7 +474,7 @@ impl Conn<'_> {
             Conn::Postgres(client) => {
                 let mut client = client.borrow_mut();
                 let statement = client.statement(sql)?;
-                let values = pg_params(params);
+                let values = values(params);
                 let rows = wait(client.client.query(&statement, &pg_refs(&values)))?;
                 rows.iter().map(|row| f(&Row::Postgres(row))).collect()
             }
@@ -493,7 +490,7 @@ impl Conn<'_> {
     ) -> Result<Option<T>, StoreError> {
         match self {
             Conn::Sqlite(conn) => {
-                let values = sqlite_params(params);
+                let values = values(params);
                 let mut stmt = conn.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
                 match rows.next()? {
@@ -504,7 +501,7 @@ impl Conn<'_> {
             Conn::Postgres(client) => {
                 let mut client = client.borrow_mut();
                 let statement = client.statement(sql)?;
-                let values = pg_params(params);
+                let values = values(params);
                 let rows = wait(client.client.query(&statement, &pg_refs(&values)))?;
                 rows.first().map(|row| f(&Row::Postgres(row))).transpose()
             }
