@@ -17,7 +17,9 @@ pub fn unfold(fold_id: &str) {
 
 /// Focuses the first element matching one of `selectors` that takes the focus, once the
 /// screen has rendered (a visit's title appears when the visit is loaded: tried again for up
-/// to three seconds).
+/// to three seconds). A retry never takes the focus back from where the person (or a later
+/// focus request) has put it in the meantime: a keyboard user who already moved on keeps
+/// their place, and Enter acts on the button they chose.
 pub fn focus_first_of(selectors: &[&str]) {
     focus_into(None, selectors);
 }
@@ -27,10 +29,18 @@ pub fn focus_first_of(selectors: &[&str]) {
 pub fn focus_into(fold: Option<&str>, selectors: &[&str]) {
     let selectors: std::rc::Rc<[String]> = selectors.iter().map(|s| s.to_string()).collect();
     let fold: Option<std::rc::Rc<str>> = fold.map(std::rc::Rc::from);
-    fn attempt(fold: Option<std::rc::Rc<str>>, selectors: std::rc::Rc<[String]>, left: u32) {
+    fn attempt(
+        fold: Option<std::rc::Rc<str>>,
+        selectors: std::rc::Rc<[String]>,
+        before: Option<web_sys::Element>,
+        left: u32,
+    ) {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        if left < ATTEMPTS && moved_since(&document, before.as_ref()) {
+            return;
+        }
         if let Some(fold) = &fold {
             unfold(fold);
         }
@@ -46,13 +56,32 @@ pub fn focus_into(fold: Option<&str>, selectors: &[&str]) {
             }
         }
         if left > 0 {
-            gloo_timers::callback::Timeout::new(100, move || attempt(fold, selectors, left - 1))
-                .forget();
+            gloo_timers::callback::Timeout::new(100, move || {
+                attempt(fold, selectors, before, left - 1)
+            })
+            .forget();
         }
     }
-    // Up to 3 s: a busy terminal may draw the element a while after the change that asks
-    // for it.
-    attempt(fold, selectors, 30);
+    let before = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    attempt(fold, selectors, before, ATTEMPTS);
+}
+
+/// Attempts of [`focus_into`], 100 ms apart: up to 3 s, as a busy terminal may draw the
+/// element a while after the change that asks for it.
+const ATTEMPTS: u32 = 30;
+
+/// Whether the focus is now on an element other than `before` (the one focused when the
+/// request was made) and other than the page body: someone put it there since.
+fn moved_since(document: &web_sys::Document, before: Option<&web_sys::Element>) -> bool {
+    let Some(active) = document.active_element() else {
+        return false;
+    };
+    let on_body = document
+        .body()
+        .is_some_and(|body| active == *body.unchecked_ref::<web_sys::Element>());
+    !on_body && before != Some(&active)
 }
 
 /// Whether the person is typing: the focus is in a text field, a text area or a list.
