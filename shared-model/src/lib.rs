@@ -26,6 +26,7 @@ pub mod search_key;
 pub mod signature;
 pub mod stats;
 pub mod synthetic;
+pub mod tenant;
 pub mod terminal;
 pub mod validate;
 mod visit;
