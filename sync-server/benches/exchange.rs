@@ -148,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             session_ms: 3_600_000,
             transfer_certificate_layout:
                 device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT.into(),
+            tenant: shared_model::tenant::TAKASAKI,
         },
         None,
     );
@@ -158,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
             department: "shimin".into(),
             protected_access: false,
             role: sync_server::store::Role::Staff,
+            tenant: shared_model::tenant::TAKASAKI,
         },
         &sync_server::accounts::hash_password("bench-password")
             .map_err(|e| anyhow::anyhow!("{e}"))?,

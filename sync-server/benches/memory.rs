@@ -35,7 +35,7 @@ use futures_util::{SinkExt, StreamExt};
 use shared_model::calendar::tokyo_day;
 use shared_model::protocol::{Incoming, PeerMetadata, SyncClient};
 use shared_model::{DocumentId, Field, VisitDoc};
-use sync_server::store::{Role, StaffRecord, Store, department_grantee};
+use sync_server::store::{Grant, Role, StaffRecord, Store};
 use tokio::sync::{Semaphore, watch};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -227,6 +227,7 @@ fn seed(data: &Path) -> anyhow::Result<(Vec<DocumentId>, Vec<String>)> {
             department: "shimin".into(),
             protected_access: false,
             role: Role::Staff,
+            tenant: shared_model::tenant::TAKASAKI,
         },
         &hash,
     )?;
@@ -241,7 +242,7 @@ fn seed(data: &Path) -> anyhow::Result<(Vec<DocumentId>, Vec<String>)> {
         )?;
     }
     let day = tokyo_day(now).to_string();
-    let grants = [department_grantee("shimin")];
+    let grants = [Grant::department(shared_model::tenant::TAKASAKI, "shimin")];
     let mut ids = Vec::with_capacity(VISITS);
     for i in 0..VISITS {
         let id = DocumentId::random();

@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::api::ApiError;
 use crate::clock::now_ms;
-use crate::store::{KioskLookup, SessionLookup, StaffRecord};
+use crate::store::{Grant, KioskLookup, SessionLookup, StaffRecord};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// The session cookie.
 pub const COOKIE: &str = "madoguchi_session";
@@ -122,29 +123,43 @@ impl Caller {
         }
     }
 
+    /// The city the caller belongs to.
+    pub fn tenant(&self) -> LocalGovernmentCode {
+        match self {
+            Caller::Staff(s) => s.tenant,
+            Caller::Kiosk(k) => k.tenant,
+        }
+    }
+
     /// Whether this is an administrator.
     pub fn is_admin(&self) -> bool {
         matches!(self, Caller::Staff(s) if s.role == crate::store::Role::Admin)
     }
 
-    /// The grant under which this caller reaches documents.
-    pub fn grantee(&self) -> String {
+    /// The grant under which this caller reaches documents (their 課 or kiosk, of their
+    /// city).
+    pub fn grant(&self) -> Grant {
         match self {
-            Caller::Staff(s) => crate::store::department_grantee(&s.department),
-            Caller::Kiosk(k) => crate::store::kiosk_grantee(&k.id),
+            Caller::Staff(s) => Grant::department(s.tenant, &s.department),
+            Caller::Kiosk(k) => Grant::kiosk(k.tenant, &k.id),
         }
     }
 
-    /// Whether the caller may read and write a document with these grants. A document
-    /// nobody has claimed may be created by staff (it is then granted to their 課), never by
-    /// a kiosk, which only reaches the visits it registered.
-    pub fn may_reach(&self, grants: &[String]) -> bool {
+    /// Whether the caller may read and write a document with these grants. A document of
+    /// another city is never reached, not by its administrators either. A document nobody
+    /// has claimed may be created by staff (it is then granted to their 課), never by a
+    /// kiosk, which only reaches the visits it registered; an administrator reaches every
+    /// visit of their city.
+    pub fn may_reach(&self, grants: &[Grant]) -> bool {
+        if grants.iter().any(|g| g.tenant != self.tenant()) {
+            return false;
+        }
         if self.is_admin() {
             return true;
         }
         match self {
-            Caller::Staff(_) => grants.is_empty() || grants.contains(&self.grantee()),
-            Caller::Kiosk(_) => grants.contains(&self.grantee()),
+            Caller::Staff(_) => grants.is_empty() || grants.contains(&self.grant()),
+            Caller::Kiosk(_) => grants.contains(&self.grant()),
         }
     }
 }
@@ -154,23 +169,7 @@ impl Caller {
 /// opens nothing (forged, expired, ended by signing out, a revoked kiosk) is written to the
 /// audit log with the reason; the caller is then nobody.
 pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
-    let presented = Credential::presented(parts);
-    if presented.is_empty() {
-        return Ok(None);
-    }
-    let store = app.store.clone();
-    let (found, refused) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let mut refused = Vec::new();
-        for credential in presented {
-            match credential.check(&store, now_ms())? {
-                Checked::Opens(caller) => return Ok((Some(caller), refused)),
-                Checked::Refused { who, reason } => refused.push((who, reason)),
-            }
-        }
-        Ok((None, refused))
-    })
-    .await
-    .map_err(|_| ApiError::Task)??;
+    let (found, refused) = check_presented(parts, app).await?;
     if found.is_none() && !refused.is_empty() {
         let terminal = terminal_of(parts);
         let path = parts.uri.path().to_owned();
@@ -188,6 +187,37 @@ pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, 
         }
     }
     Ok(found)
+}
+
+/// Finds the caller as [`caller_of`] does, without writing refused credentials to the audit
+/// log (for a middleware in front of a handler that finds the caller again and audits).
+pub async fn caller_quietly(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
+    Ok(check_presented(parts, app).await?.0)
+}
+
+/// The caller the request's credentials open, and the credentials refused on the way (whose,
+/// and why).
+async fn check_presented(
+    parts: &Parts,
+    app: &AppState,
+) -> Result<(Option<Caller>, Vec<(String, &'static str)>), ApiError> {
+    let presented = Credential::presented(parts);
+    if presented.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let mut refused = Vec::new();
+        for credential in presented {
+            match credential.check(&store, now_ms())? {
+                Checked::Opens(caller) => return Ok((Some(caller), refused)),
+                Checked::Refused { who, reason } => refused.push((who, reason)),
+            }
+        }
+        Ok((None, refused))
+    })
+    .await
+    .map_err(|_| ApiError::Task)?
 }
 
 /// A credential a request presents: a staff session, or a kiosk device token (each by the

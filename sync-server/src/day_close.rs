@@ -93,7 +93,15 @@ mod tests {
     async fn registered(hub: &Hub, store: &Arc<Store>, at: i64, opened: bool) -> DocumentId {
         let id = DocumentId::random();
         store
-            .register_visit(&id, &tokyo_day(at).to_string(), at, &["dept:shimin".into()])
+            .register_visit(
+                &id,
+                &tokyo_day(at).to_string(),
+                at,
+                &[crate::store::Grant::department(
+                    shared_model::tenant::TAKASAKI,
+                    "shimin",
+                )],
+            )
             .unwrap();
         let mut visit = VisitDoc::new(id, "1", at);
         if opened {

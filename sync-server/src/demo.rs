@@ -4,7 +4,8 @@ use automerge::ChangeHash;
 use shared_model::calendar::tokyo_day;
 use shared_model::{DocumentId, Field, VisitDoc};
 
-use crate::store::{Role, Store, StoreError, department_grantee};
+use crate::store::{Grant, Role, Store, StoreError};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// Applicants of the demo visits (fictitious people).
 const APPLICANTS: [[&str; 4]; 3] = [
@@ -47,8 +48,9 @@ pub const DEMO_DISPLAY_TOKEN: &str = "madoguchi-demo-display";
 /// The password of the demo accounts (demo data only).
 pub const DEMO_PASSWORD: &str = "madoguchi-demo";
 
-/// Creates the demo staff accounts, the demo kiosk and the demo display (idempotent).
-pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
+/// Creates the demo staff accounts, the demo kiosk and the demo display of the city `tenant`
+/// (idempotent).
+pub fn seed_staff(store: &Store, tenant: LocalGovernmentCode) -> Result<(), StoreError> {
     store.put_display(
         &crate::store::DisplayRecord {
             id: "demo-display".into(),
@@ -61,6 +63,7 @@ pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
         &crate::store::KioskRecord {
             id: "demo-kiosk".into(),
             name: "デモ 記入台".into(),
+            tenant,
         },
         &crate::accounts::token_hash(DEMO_KIOSK_TOKEN),
         0,
@@ -77,6 +80,7 @@ pub fn seed_staff(store: &Store) -> Result<(), StoreError> {
                 department: department.into(),
                 protected_access: false,
                 role,
+                tenant,
             },
             &hash,
         )?;
@@ -95,8 +99,9 @@ pub fn seed_residents(store: &Store, households: u64) -> Result<usize, StoreErro
     Ok(population.residents.len())
 }
 
-/// Creates the demo visits unless today already has visits. Returns how many were made.
-pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
+/// Creates the demo visits of the city `tenant` unless today already has visits. Returns how
+/// many were made.
+pub fn seed(store: &Store, tenant: LocalGovernmentCode, now_ms: i64) -> Result<usize, StoreError> {
     let day = tokyo_day(now_ms).to_string();
     if !store.visits_of_day(&day)?.is_empty() {
         return Ok(0);
@@ -107,7 +112,7 @@ pub fn seed(store: &Store, now_ms: i64) -> Result<usize, StoreError> {
             &id,
             &day,
             now_ms + i as i64,
-            &[department_grantee("shimin")],
+            &[Grant::department(tenant, "shimin")],
         )?;
         let mut visit = VisitDoc::new(id, &record.reception_number.to_string(), record.created_at);
         for (field, value) in [

@@ -82,6 +82,12 @@ pub struct Config {
     /// The layout of the 転出証明書's QR code (TOML) the terminals read codes with; `None`:
     /// the built-in default (`device-webusb/transfer_certificate.toml`). Checked at start.
     pub transfer_certificate_layout: Option<String>,
+    /// The deployment's first city (全国地方公共団体コード; Takasaki, 102024, unless told):
+    /// rows stored before cities were told apart are its, and the rooms that do not carry a
+    /// city yet (the resident register, the queue, the exchange, statistics, the audit log
+    /// and the terminals) are its alone: staff and kiosks of other cities reach their own
+    /// documents and are refused those rooms (see `api::FirstCityOnly`).
+    pub tenant: shared_model::tenant::LocalGovernmentCode,
 }
 
 /// Which object storage the exchange uses.
@@ -164,6 +170,8 @@ pub struct AppState {
     pub session_ms: i64,
     /// The 転出証明書 QR layout served to the terminals (TOML).
     pub transfer_certificate_layout: Arc<str>,
+    /// The deployment's first city ([`Config::tenant`]).
+    pub tenant: shared_model::tenant::LocalGovernmentCode,
 }
 
 /// A bound, ready-to-run server.
@@ -188,6 +196,10 @@ impl Server {
 
     /// Binds with an already opened store.
     pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
+        let adopted = store.adopt_untenanted(config.tenant)?;
+        if adopted > 0 {
+            tracing::info!(rows = adopted, tenant = %config.tenant, "rows of before cities were told apart adopted");
+        }
         let mut hub = Hub::new(
             format!("madoguchi-sync-{}", store.storage_id()?),
             store.clone(),
@@ -275,6 +287,7 @@ impl Server {
                     .as_deref()
                     .unwrap_or(device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT),
             ),
+            tenant: config.tenant,
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;
@@ -377,18 +390,12 @@ fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
 /// The HTTP routes.
 pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let max_body = state.limits.max_body_bytes;
-    let api = Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/sync", get(ws::endpoint))
+    // The rooms that do not carry a city yet: the first city's alone (api::first_city_only).
+    let first_city = Router::new()
         .route(
             "/api/visits",
             get(api::list_visits).post(api::register_visit),
         )
-        .route(
-            "/api/session",
-            get(api::whoami).post(api::sign_in).delete(api::sign_out),
-        )
-        .route("/api/session/nonce", get(api::sign_in_nonce))
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
@@ -401,21 +408,15 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/audit.csv", get(api::audit_csv))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
         .route(
-            "/api/layouts/transfer-certificate",
-            axum::routing::get(api::transfer_certificate_layout),
-        )
-        .route(
             "/api/audit/document-read",
             axum::routing::post(api::audit_document_read),
         )
-        .route("/api/kiosk", get(api::kiosk))
         .route("/api/stats", get(api::stats))
         .route("/api/stats.csv", get(api::stats_csv))
         .route(
             "/api/terminals",
             get(api::terminals).post(api::terminal_report),
         )
-        .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route(
             "/api/kiosks/{id}/revoke",
             axum::routing::post(api::revoke_kiosk),
@@ -433,12 +434,31 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/displays/{id}/revoke",
             axum::routing::post(api::revoke_display),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::first_city_only,
+        ));
+    let api = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/sync", get(ws::endpoint))
+        .route(
+            "/api/session",
+            get(api::whoami).post(api::sign_in).delete(api::sign_out),
+        )
+        .route("/api/session/nonce", get(api::sign_in_nonce))
+        .route(
+            "/api/layouts/transfer-certificate",
+            axum::routing::get(api::transfer_certificate_layout),
+        )
+        .route("/api/kiosk", get(api::kiosk))
+        .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route(
             "/api/display/enroll",
             axum::routing::post(api::enroll_display),
         )
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
+        .merge(first_city)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

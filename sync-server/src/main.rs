@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use shared_model::tenant::LocalGovernmentCode;
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::layout::ResidentLayout;
 use sync_server::exchange::s3::S3Config;
@@ -102,6 +103,12 @@ struct Args {
     /// dropped and read back from the database when next used).
     #[arg(long, default_value_t = sync_server::hub::MemoryBounds::default().idle_documents)]
     idle_documents: usize,
+    /// The city (全国地方公共団体コード, six digits with the check digit). For the server: its
+    /// first city, whose resident register, queue, exchange and audit log it keeps (cities
+    /// added later reach their own visits only, for now). For staff-add and kiosk-add: the
+    /// account's or the kiosk's city.
+    #[arg(long, global = true, default_value = "102024")]
+    tenant: LocalGovernmentCode,
     /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
     #[arg(long, default_value_t = accounts::SESSION_MS as u64 / 1000)]
     session_secs: u64,
@@ -192,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
             &KioskRecord {
                 id: id.clone(),
                 name: name.clone(),
+                tenant: args.tenant,
             },
             &hash,
             clock::now_ms(),
@@ -312,6 +320,7 @@ async fn main() -> anyhow::Result<()> {
         },
         session_length: std::time::Duration::from_secs(args.session_secs.max(1)),
         transfer_certificate_layout,
+        tenant: args.tenant,
     };
     let server = Server::bind(config.clone())
         .await
@@ -325,8 +334,8 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(residents = added, "synthetic resident register ready");
     }
     if args.demo {
-        demo::seed_staff(&server.state().store)?;
-        let made = demo::seed(&server.state().store, clock::now_ms())?;
+        demo::seed_staff(&server.state().store, args.tenant)?;
+        let made = demo::seed(&server.state().store, args.tenant, clock::now_ms())?;
         tracing::info!(visits = made, "demo data ready");
     }
     let addr = server.local_addr()?;
@@ -389,6 +398,15 @@ fn staff_add(
     );
     let hash = accounts::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     let store = open_store(args)?;
+    // Logins are unique across the deployment: an account is never moved to another city.
+    if let Some((existing, _)) = store.staff(login.trim())? {
+        anyhow::ensure!(
+            existing.tenant == args.tenant,
+            "login {login} is an account of {} (not {}): choose another login",
+            existing.tenant,
+            args.tenant
+        );
+    }
     store.put_staff(
         &StaffRecord {
             login: login.trim().into(),
@@ -396,6 +414,7 @@ fn staff_add(
             department: department.into(),
             protected_access,
             role,
+            tenant: args.tenant,
         },
         &hash,
     )?;

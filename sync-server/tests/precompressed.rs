@@ -105,6 +105,7 @@ async fn app(data: &Path, dist: &Path) -> Router {
         tls: None,
         session_length: std::time::Duration::from_secs(3600),
         transfer_certificate_layout: None,
+        tenant: shared_model::tenant::TAKASAKI,
     })
     .await
     .unwrap();

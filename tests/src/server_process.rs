@@ -93,7 +93,19 @@ pub async fn add_admin(data_dir: &Path, login: &str, password: &str) -> anyhow::
 
 /// Enrolls a kiosk with the server's `kiosk-add` command; returns its device token.
 pub async fn add_kiosk(data_dir: &Path, id: &str, name: &str) -> anyhow::Result<String> {
-    let output = server_command(data_dir, &["kiosk-add", "--id", id, "--name", name]).await?;
+    add_kiosk_with(data_dir, id, name, &[]).await
+}
+
+/// As [`add_kiosk`], with more arguments (`--tenant <code>` for a kiosk of another city).
+pub async fn add_kiosk_with(
+    data_dir: &Path,
+    id: &str,
+    name: &str,
+    extra: &[&str],
+) -> anyhow::Result<String> {
+    let mut args = vec!["kiosk-add", "--id", id, "--name", name];
+    args.extend_from_slice(extra);
+    let output = server_command(data_dir, &args).await?;
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 

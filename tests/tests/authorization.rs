@@ -5,7 +5,7 @@
 
 use automerge::AutoCommit;
 use automerge::transaction::Transactable;
-use madoguchi_tests::{NativePeer, ServerProcess, add_kiosk, add_staff_with};
+use madoguchi_tests::{NativePeer, ServerProcess, add_kiosk, add_kiosk_with, add_staff_with};
 use shared_model::{DocumentId, VisitDoc};
 
 const PASSWORD: &str = "correct horse";
@@ -22,6 +22,28 @@ struct World {
 
 fn token(cookie: &str) -> &str {
     cookie.split_once('=').map(|(_, t)| t).unwrap_or_default()
+}
+
+/// Enrolls a kiosk with its device token; its device cookie.
+async fn enroll(server: &ServerProcess, device: &str) -> String {
+    let (status, head, _) = server
+        .post_json("/api/kiosk/enroll", &format!(r#"{{"token":"{device}"}}"#))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(line.contains("HttpOnly") && line.contains("SameSite=Strict"));
+    line.split_once(':')
+        .unwrap()
+        .1
+        .trim()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 async fn world() -> World {
@@ -46,31 +68,8 @@ async fn world() -> World {
     let server = ServerProcess::start_with(0, data.path(), None, &["--bucket-dir", &bucket])
         .await
         .unwrap();
-    let enroll = |device: String| {
-        let server = &server;
-        async move {
-            let (status, head, _) = server
-                .post_json("/api/kiosk/enroll", &format!(r#"{{"token":"{device}"}}"#))
-                .await
-                .unwrap();
-            assert_eq!(status, 200);
-            let line = head
-                .lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-                .unwrap();
-            assert!(line.contains("HttpOnly") && line.contains("SameSite=Strict"));
-            line.split_once(':')
-                .unwrap()
-                .1
-                .trim()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let kiosk = enroll(device).await;
-    let other_kiosk = enroll(other_device).await;
+    let kiosk = enroll(&server, &device).await;
+    let other_kiosk = enroll(&server, &other_device).await;
     let shimin = server.sign_in("shimin01", PASSWORD).await.unwrap();
     let hoken = server.sign_in("hoken01", PASSWORD).await.unwrap();
     let admin = server.sign_in("admin01", PASSWORD).await.unwrap();
@@ -563,4 +562,288 @@ async fn queue_and_display_endpoints_by_role() {
             .any(|e| e["login"] == "display:hall-1f" && e["action"] == "credential_refused"),
         "{entries:?}"
     );
+}
+
+/// Maebashi (前橋市, 102016) on the same deployment as Takasaki: a counter, an administrator
+/// and a kiosk of its own. Their session cookies: (shimin, admin, kiosk).
+async fn second_city(w: &World) -> (String, String, String) {
+    let data = w._data.path();
+    for (login, flags) in [
+        ("m-shimin01", &["--tenant", "102016"][..]),
+        ("m-admin01", &["--tenant", "102016", "--role", "admin"][..]),
+    ] {
+        let made = add_staff_with(data, login, "前橋 職員", "shimin", PASSWORD, flags)
+            .await
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    // A login is the deployment's: Takasaki's shimin01 is not made Maebashi's.
+    let moved = add_staff_with(
+        data,
+        "shimin01",
+        "前橋 職員",
+        "shimin",
+        PASSWORD,
+        &["--tenant", "102016"],
+    )
+    .await
+    .unwrap();
+    assert!(!moved.status.success());
+    assert!(String::from_utf8_lossy(&moved.stderr).contains("102024"));
+    // A code with a wrong check digit is refused, naming it.
+    let wrong = add_staff_with(
+        data,
+        "m-x",
+        "前橋 職員",
+        "shimin",
+        PASSWORD,
+        &["--tenant", "102017"],
+    )
+    .await
+    .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("検査数字"));
+    let device = add_kiosk_with(data, "m-kiosk-1f", "前橋 1階", &["--tenant", "102016"])
+        .await
+        .unwrap();
+    let kiosk = enroll(&w.server, &device).await;
+    let shimin = w.server.sign_in("m-shimin01", PASSWORD).await.unwrap();
+    let admin = w.server.sign_in("m-admin01", PASSWORD).await.unwrap();
+    (shimin, admin, kiosk)
+}
+
+#[tokio::test]
+async fn a_second_city_reaches_nothing_of_the_first() {
+    let w = world().await;
+    let server = &w.server;
+    let (m_shimin, m_admin, m_kiosk) = second_city(&w).await;
+    let json = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).unwrap();
+
+    // They are who they are, of their city, with data keys of their own: Maebashi's 市民課
+    // does not get Takasaki's 市民課 key.
+    let (status, _, body) = server
+        .request("GET", "/api/session", None, Some(&m_shimin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let theirs = json(&body);
+    assert_eq!(theirs["tenant"], "102016");
+    let (_, _, body) = server
+        .request("GET", "/api/session", None, Some(&w.shimin))
+        .await
+        .unwrap();
+    let ours = json(&body);
+    assert_eq!(ours["tenant"], "102024");
+    assert_ne!(theirs["data_key"], ours["data_key"]);
+    let (status, _, body) = server
+        .request("GET", "/api/kiosk", None, Some(&m_kiosk))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["tenant"], "102016");
+
+    // Every room that holds Takasaki's data refuses them, whatever their role.
+    let heartbeat =
+        r#"{"terminal":"m-1","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}"#;
+    let visit = format!(r#"{{"visit_id":"{}"}}"#, DocumentId::random());
+    let rooms: Vec<(&str, &str, Option<&str>)> = vec![
+        ("GET", "/api/visits", None),
+        ("GET", "/api/visits?department=shimin", None),
+        ("POST", "/api/visits", Some(&visit)),
+        ("GET", "/api/residents?q=%E3%82%BF%E3%82%AB", None),
+        ("GET", "/api/residents/household/1", None),
+        ("GET", "/api/exchange/import", None),
+        ("GET", "/api/exchange/export", None),
+        ("POST", "/api/exchange/export/retry", None),
+        ("GET", "/api/audit", None),
+        ("GET", "/api/audit.csv", None),
+        (
+            "POST",
+            "/api/audit/document-read",
+            Some(r#"{"document":"transfer_certificate","path":"qr"}"#),
+        ),
+        ("GET", "/api/stats", None),
+        ("GET", "/api/stats.csv", None),
+        ("GET", "/api/terminals", None),
+        ("POST", "/api/terminals", Some(heartbeat)),
+        ("POST", "/api/kiosks/kiosk-1f/revoke", None),
+        ("GET", "/api/queue?department=shimin", None),
+        ("GET", "/api/queue/wait", None),
+        ("POST", "/api/queue/blocks", Some(r#"{"count":5}"#)),
+        ("GET", "/api/displays", None),
+    ];
+    for (method, path, body) in rooms {
+        for (who, cookie) in [
+            ("shimin", &m_shimin),
+            ("admin", &m_admin),
+            ("kiosk", &m_kiosk),
+        ] {
+            let (status, _, answer) = server
+                .request(method, path, body, Some(cookie))
+                .await
+                .unwrap();
+            assert_eq!(
+                status,
+                403,
+                "Maebashi's {who} {method} {path}: {}",
+                String::from_utf8_lossy(&answer)
+            );
+            assert_eq!(
+                json(&answer)["error"],
+                "other_city",
+                "{who} {method} {path}"
+            );
+        }
+    }
+    // Takasaki's kiosk was not revoked by Maebashi's administrator; the forms are for all.
+    let (status, _, _) = server
+        .request("GET", "/api/kiosk", None, Some(&w.kiosk))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    for cookie in [&m_shimin, &m_kiosk] {
+        let (status, _, _) = server
+            .request("GET", "/api/forms", None, Some(cookie))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+    }
+
+    // Sync: Takasaki's kiosk registers and writes a visit; nobody of Maebashi reads it.
+    let visit_id = DocumentId::random();
+    let (status, _, _) = server
+        .request(
+            "POST",
+            "/api/visits",
+            Some(&format!(r#"{{"visit_id":"{visit_id}"}}"#)),
+            Some(&w.kiosk),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let mut visit = VisitDoc::new(visit_id, "1", 0);
+    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(&w.kiosk))
+        .await
+        .unwrap();
+    tablet.sync(visit_id, visit.doc_mut()).await.unwrap();
+    let reads = |peer: &'static str, id: DocumentId, url: String, cookie: Option<String>| async move {
+        let mut reader = NativePeer::connect_with_cookie(&url, peer, cookie.as_deref())
+            .await
+            .unwrap();
+        reader.sync(id, &mut AutoCommit::new()).await.is_ok()
+    };
+    assert!(
+        reads(
+            "t-shimin",
+            visit_id,
+            server.url_with_session(token(&w.shimin)),
+            None
+        )
+        .await
+    );
+    assert!(
+        !reads(
+            "m-shimin",
+            visit_id,
+            server.url_with_session(token(&m_shimin)),
+            None
+        )
+        .await
+    );
+    assert!(
+        !reads(
+            "m-admin",
+            visit_id,
+            server.url_with_session(token(&m_admin)),
+            None
+        )
+        .await
+    );
+    assert!(
+        !reads(
+            "m-kiosk",
+            visit_id,
+            server.sync_url(),
+            Some(m_kiosk.clone())
+        )
+        .await
+    );
+
+    // Maebashi's counter keeps a document of its own: its administrator reads it; Takasaki's
+    // staff and administrator neither read nor overwrite it.
+    let theirs_id = DocumentId::random();
+    let mut doc = AutoCommit::new();
+    doc.put(automerge::ROOT, "note", "前橋の窓口メモ").unwrap();
+    let mut counter = NativePeer::connect(&server.url_with_session(token(&m_shimin)), "m-counter")
+        .await
+        .unwrap();
+    counter.sync(theirs_id, &mut doc).await.unwrap();
+    assert!(
+        reads(
+            "m-admin-2",
+            theirs_id,
+            server.url_with_session(token(&m_admin)),
+            None
+        )
+        .await
+    );
+    assert!(
+        !reads(
+            "t-shimin-2",
+            theirs_id,
+            server.url_with_session(token(&w.shimin)),
+            None
+        )
+        .await
+    );
+    assert!(
+        !reads(
+            "t-admin",
+            theirs_id,
+            server.url_with_session(token(&w.admin)),
+            None
+        )
+        .await
+    );
+    let mut forged = AutoCommit::new();
+    forged.put(automerge::ROOT, "note", "書き換え").unwrap();
+    let mut takasaki = NativePeer::connect(&server.url_with_session(token(&w.admin)), "t-admin-2")
+        .await
+        .unwrap();
+    assert!(takasaki.sync(theirs_id, &mut forged).await.is_err());
+    let mut check = AutoCommit::new();
+    counter.sync(theirs_id, &mut check).await.unwrap();
+    use automerge::ReadDoc;
+    let note = check
+        .get(automerge::ROOT, "note")
+        .unwrap()
+        .unwrap()
+        .0
+        .to_string();
+    assert!(
+        note.contains("前橋の窓口メモ") && !note.contains("書き換え"),
+        "{note}"
+    );
+
+    // The refusals of the rooms are audited with who asked.
+    let (_, _, body) = server
+        .request(
+            "GET",
+            "/api/audit?q=other_city_refused",
+            None,
+            Some(&w.admin),
+        )
+        .await
+        .unwrap();
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    for who in ["m-shimin01", "m-admin01", "kiosk:m-kiosk-1f"] {
+        assert!(
+            entries.iter().any(|e| e["login"] == who),
+            "{who}: {entries:?}"
+        );
+    }
 }

@@ -40,7 +40,7 @@ pub async fn enroll_kiosk(
                     "kiosk_enrolled",
                     &k.name,
                 )?;
-                let key = store.data_key(&kiosk_grantee(&k.id))?;
+                let key = store.data_key(k.tenant, &kiosk_grantee(&k.id))?;
                 Ok(Some(Keyed::new(k, key)))
             }
             None => {
@@ -93,8 +93,8 @@ pub async fn kiosk(
     match caller {
         Caller::Kiosk(kiosk) => {
             let store = app.store.clone();
-            let grantee = kiosk_grantee(&kiosk.id);
-            let key = tokio::task::spawn_blocking(move || store.data_key(&grantee))
+            let (tenant, grantee) = (kiosk.tenant, kiosk_grantee(&kiosk.id));
+            let key = tokio::task::spawn_blocking(move || store.data_key(tenant, &grantee))
                 .await
                 .map_err(|_| ApiError::Task)??;
             Ok(Json(Keyed::new(kiosk, key)))

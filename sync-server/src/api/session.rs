@@ -91,7 +91,7 @@ pub async fn sign_in(
         let (token, token_hash) = accounts::new_token();
         store.create_session(&token_hash, &staff.login, now_ms() + session_ms)?;
         store.audit_at(now_ms(), &staff.login, &at, "sign_in", staff.role.as_str())?;
-        let key = store.data_key(&department_grantee(&staff.department))?;
+        let key = store.data_key(staff.tenant, &department_grantee(&staff.department))?;
         Ok(Some((staff, token, key)))
     })
     .await
@@ -144,8 +144,8 @@ pub async fn whoami(
     SignedIn(staff): SignedIn,
 ) -> Result<Json<Keyed<StaffRecord>>, ApiError> {
     let store = app.store.clone();
-    let grantee = department_grantee(&staff.department);
-    let key = tokio::task::spawn_blocking(move || store.data_key(&grantee))
+    let (tenant, grantee) = (staff.tenant, department_grantee(&staff.department));
+    let key = tokio::task::spawn_blocking(move || store.data_key(tenant, &grantee))
         .await
         .map_err(|_| ApiError::Task)??;
     Ok(Json(Keyed::new(staff, key)))

@@ -12,7 +12,7 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 
 use crate::accounts::{Caller, SignedIn};
-use crate::store::{VisitRecord, department_grantee};
+use crate::store::{Grant, VisitRecord, tenant_of};
 
 /// Body of `POST /api/visits`.
 #[derive(Debug, serde::Deserialize)]
@@ -54,8 +54,8 @@ pub async fn register_visit(
     let day = tokyo_day(now).to_string();
     let store = app.store.clone();
     let grants = match &caller {
-        Caller::Kiosk(_) => vec![caller.grantee(), department_grantee("shimin")],
-        Caller::Staff(_) => vec![caller.grantee()],
+        Caller::Kiosk(_) => vec![caller.grant(), Grant::department(caller.tenant(), "shimin")],
+        Caller::Staff(_) => vec![caller.grant()],
     };
     let record = match (body.reserved, &caller) {
         (None, _) => {
@@ -156,21 +156,20 @@ pub async fn list_visits(
         Some(_) => return Err(ApiError::Forbidden),
         None => staff.department.clone(),
     };
-    let grantee = department_grantee(&staff.department);
+    let grant = Grant::department(staff.tenant, &staff.department);
     let mut out = Vec::with_capacity(visits.len());
     for record in visits {
         let Ok(id) = record.visit_id.parse::<DocumentId>() else {
             continue;
         };
-        // Only visits this 課 received or was handed.
-        if !admin {
-            let store = app.store.clone();
-            let grants = tokio::task::spawn_blocking(move || store.grants(&id))
-                .await
-                .map_err(|_| ApiError::Task)??;
-            if !grants.contains(&grantee) {
-                continue;
-            }
+        // Only visits of this city; of those, only the ones this 課 received or was handed
+        // (an administrator: all of them).
+        let store = app.store.clone();
+        let grants = tokio::task::spawn_blocking(move || store.grants(&id))
+            .await
+            .map_err(|_| ApiError::Task)??;
+        if tenant_of(&grants) != Some(staff.tenant) || (!admin && !grants.contains(&grant)) {
+            continue;
         }
         let read = app.hub.visit_listing(id).await.ok().flatten();
         // A visit the kiosk registered but has not synced yet waits at 市民課.

@@ -7,6 +7,7 @@ use shared_model::protocol::Message;
 
 use super::{DocEntry, Hub, HubError, lock};
 use crate::accounts::Caller;
+use crate::store::Grant;
 
 impl Hub {
     /// Prunes the peer-id bindings ([`Hub::prune_bindings`]) every `every` until shutdown.
@@ -42,7 +43,7 @@ impl Hub {
         &self,
         document_id: DocumentId,
         entry: &mut DocEntry,
-    ) -> Result<Vec<String>, HubError> {
+    ) -> Result<Vec<Grant>, HubError> {
         if let Some(grants) = &entry.grants {
             return Ok(grants.clone());
         }
@@ -58,18 +59,18 @@ impl Hub {
         &self,
         document_id: DocumentId,
         entry: &mut DocEntry,
-        grantee: String,
+        grant: Grant,
     ) -> Result<(), HubError> {
         let mut grants = self.grants(document_id, entry).await?;
-        if grants.contains(&grantee) {
+        if grants.contains(&grant) {
             return Ok(());
         }
         let store = self.store.clone();
-        let added = vec![grantee.clone()];
+        let added = vec![grant.clone()];
         tokio::task::spawn_blocking(move || store.grant(&document_id, &added))
             .await
             .map_err(|_| HubError::Task)??;
-        grants.push(grantee);
+        grants.push(grant);
         entry.grants = Some(grants);
         Ok(())
     }

@@ -133,7 +133,7 @@ struct DocEntry {
     syncs: HashMap<PeerId, sync::State>,
     saved_heads: Vec<ChangeHash>,
     /// Who may reach the document (`None` until read from the store).
-    grants: Option<Vec<String>>,
+    grants: Option<Vec<crate::store::Grant>>,
     /// The list view of the visit and the heads it was read at (read again only after a
     /// change, so a 課's list polling every few seconds costs nothing per unchanged visit).
     listing: Option<(Vec<ChangeHash>, Option<VisitListing>)>,

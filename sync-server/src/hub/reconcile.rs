@@ -12,7 +12,7 @@ use shared_model::catalog::Department;
 
 use super::{DocEntry, Hub, HubError, heads_hash};
 use crate::exchange::outbox::records_for_confirmed;
-use crate::store::{OutboxEntry, StatusUpdate, department_grantee};
+use crate::store::{Grant, OutboxEntry, StatusUpdate, tenant_of};
 
 impl Hub {
     /// After new changes: the reconciler decides what counters asked to confirm, the result
@@ -102,8 +102,16 @@ impl Hub {
             .as_ref()
             .and_then(shared_model::handling_department);
         if let Some(department) = department {
-            self.add_grant(document_id, entry, department_grantee(department.as_str()))
+            // Of the visit's own city (a document nobody claimed yet has none to hand on).
+            let grants = self.grants(document_id, entry).await?;
+            if let Some(tenant) = tenant_of(&grants) {
+                self.add_grant(
+                    document_id,
+                    entry,
+                    Grant::department(tenant, department.as_str()),
+                )
                 .await?;
+            }
         }
         self.audit_move(document_id, entry, department, &by).await;
         // The queue follows the document: handed on, the visit joins the next 課's queue

@@ -106,7 +106,7 @@ impl Hub {
         }
         if grants.is_empty() {
             // Staff created this document: it belongs to their 課 from now on.
-            self.add_grant(document_id, &mut entry, caller.grantee())
+            self.add_grant(document_id, &mut entry, caller.grant())
                 .await?;
         }
 

@@ -12,6 +12,7 @@ pub(super) fn staff_record() -> crate::store::StaffRecord {
         department: "shimin".into(),
         protected_access: false,
         role: crate::store::Role::Staff,
+        tenant: shared_model::tenant::TAKASAKI,
     }
 }
 
@@ -172,6 +173,7 @@ async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kios
     let kiosk = Caller::Kiosk(crate::store::KioskRecord {
         id: "k1".into(),
         name: "1階".into(),
+        tenant: shared_model::tenant::TAKASAKI,
     });
     let (mut tablet, mut tablet_in) = joined_as(&hub, "tablet", kiosk);
     let id = DocumentId::random();
@@ -247,6 +249,108 @@ async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kios
         [format!("{id} 保険年金課 → 市民課")]
     );
     assert_eq!(moved("visit_handed_off").len(), 1);
+}
+
+#[tokio::test]
+async fn a_visit_of_one_city_never_reaches_anyone_of_another_not_even_its_admin() {
+    use shared_model::catalog::Department;
+    use shared_model::{VisitChange, VisitDoc};
+    let maebashi: shared_model::tenant::LocalGovernmentCode = "102016".parse().unwrap();
+    let hub = hub();
+    let (mut shimin, mut shimin_in) = joined_client(&hub, "shimin");
+    let id = DocumentId::random();
+    let mut visit = VisitDoc::new(id, "1", 0);
+    converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+    // Handed on within Takasaki: the new grant is Takasaki's 保険年金課, not Maebashi's.
+    visit
+        .apply(&VisitChange::HandOff {
+            to: Department::HokenNenkin,
+            name: "市民 一郎".into(),
+            from: Department::Shimin,
+            at: 5,
+        })
+        .unwrap();
+    converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
+    let grants = hub.store.grants(&id).unwrap();
+    assert!(
+        grants
+            .iter()
+            .all(|g| g.tenant == shared_model::tenant::TAKASAKI),
+        "{grants:?}"
+    );
+    assert_eq!(grants.len(), 2, "{grants:?}");
+
+    let of_maebashi = |login: &str, department: &str, role| {
+        Caller::Staff(crate::store::StaffRecord {
+            login: login.into(),
+            department: department.into(),
+            role,
+            tenant: maebashi,
+            ..staff_record()
+        })
+    };
+    let callers = [
+        (
+            "maebashi-shimin",
+            of_maebashi("m-shimin01", "shimin", crate::store::Role::Staff),
+        ),
+        (
+            "maebashi-hoken",
+            of_maebashi("m-hoken01", "hoken_nenkin", crate::store::Role::Staff),
+        ),
+        (
+            "maebashi-admin",
+            of_maebashi("m-admin01", "shimin", crate::store::Role::Admin),
+        ),
+        (
+            "maebashi-kiosk",
+            Caller::Kiosk(crate::store::KioskRecord {
+                id: "k1".into(),
+                name: "前橋 1階".into(),
+                tenant: maebashi,
+            }),
+        ),
+    ];
+    for (name, caller) in callers {
+        let (mut client, mut inbox) = joined_as(&hub, name, caller);
+        // Asking for it, and offering changes to it: both refused, nothing stored.
+        hub.receive(name, client.sync(id, &mut AutoCommit::new()).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            matches!(inbox.try_recv(), Ok(Message::DocUnavailable { .. })),
+            "{name} must not get Takasaki's visit"
+        );
+        let mut forged = visit.doc_mut().fork();
+        forged.put(ROOT, "forged", name).unwrap();
+        let (mut writer, mut writer_in) = joined_as(
+            &hub,
+            &format!("{name}-writer"),
+            of_maebashi("m-shimin02", "shimin", crate::store::Role::Staff),
+        );
+        hub.receive(
+            &format!("{name}-writer"),
+            writer.sync(id, &mut forged).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(writer_in.try_recv(), Ok(Message::DocUnavailable { .. })),
+            "{name}: a write from another city is refused"
+        );
+    }
+    let mut ours = AutoCommit::new();
+    let (mut again, mut again_in) = joined_client(&hub, "shimin-2");
+    converge(&hub, &mut again, &mut again_in, id, &mut ours).await;
+    assert!(
+        ours.get(ROOT, "forged").unwrap().is_none(),
+        "no forged change was kept"
+    );
+    assert_eq!(
+        hub.store.grants(&id).unwrap().len(),
+        2,
+        "no grant was added"
+    );
 }
 
 #[tokio::test]

@@ -87,6 +87,7 @@ async fn a_document_nobody_has_open_leaves_memory_and_comes_back_whole() {
     let kiosk = Caller::Kiosk(crate::store::KioskRecord {
         id: "k1".into(),
         name: "1階".into(),
+        tenant: shared_model::tenant::TAKASAKI,
     });
     let (mut tablet, mut tablet_in) = joined_as(&hub, "tablet", kiosk);
     let request = tablet.sync(id, &mut AutoCommit::new()).unwrap();
@@ -326,7 +327,10 @@ async fn the_queue_and_the_moves_between_ka_follow_a_visit_read_back_from_the_st
             &id,
             &day,
             now,
-            &[crate::store::department_grantee("shimin")],
+            &[crate::store::Grant::department(
+                shared_model::tenant::TAKASAKI,
+                "shimin",
+            )],
         )
         .unwrap();
     let mut visit = VisitDoc::new(id, "1", now);

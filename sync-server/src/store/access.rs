@@ -1,8 +1,10 @@
 //! Who may reach what: enrolled kiosk devices, and the grants on each document (`dept:<課>`
 //! for the 課 that received or were handed a visit, `kiosk:<id>` for the kiosk that created
-//! it). Grants are only ever added; a visit stays readable by every 課 that had it.
+//! it), each of one city ([`Grant`]). Grants are only ever added; a visit stays readable by
+//! every 課 that had it.
 
 use shared_model::DocumentId;
+use shared_model::tenant::LocalGovernmentCode;
 
 use super::sql::params;
 use super::{Store, StoreError};
@@ -10,6 +12,7 @@ use super::{Store, StoreError};
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kiosks (
     id          TEXT    PRIMARY KEY,
+    tenant      TEXT    NOT NULL DEFAULT '',
     name        TEXT    NOT NULL,
     token_hash  TEXT    NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL,
@@ -17,6 +20,7 @@ CREATE TABLE IF NOT EXISTS kiosks (
 );
 CREATE TABLE IF NOT EXISTS doc_access (
     doc_id  TEXT NOT NULL,
+    tenant  TEXT NOT NULL DEFAULT '',
     grantee TEXT NOT NULL,
     PRIMARY KEY (doc_id, grantee)
 );
@@ -35,6 +39,8 @@ pub struct KioskRecord {
     pub id: String,
     /// Where it stands (「1階 記入台」).
     pub name: String,
+    /// The city it stands in: it reaches that city's visits only.
+    pub tenant: LocalGovernmentCode,
 }
 
 /// What a presented kiosk device token stands for.
@@ -48,14 +54,59 @@ pub enum KioskLookup {
     Unknown,
 }
 
-/// The grantee of a 課.
+/// The grantee of a 課 (`dept:<課>`), within a city.
 pub fn department_grantee(department: &str) -> String {
     format!("dept:{department}")
 }
 
-/// The grantee of a kiosk.
+/// The grantee of a kiosk (`kiosk:<id>`), within a city.
 pub fn kiosk_grantee(kiosk_id: &str) -> String {
     format!("kiosk:{kiosk_id}")
+}
+
+/// A grant on a document: a grantee ([`department_grantee`], [`kiosk_grantee`]) of one city.
+/// Every grant of a document names the same city, the one whose visit it is; nobody of
+/// another city reaches it (see `accounts::Caller::may_reach`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Grant {
+    /// The city.
+    pub tenant: LocalGovernmentCode,
+    /// `dept:<課>` or `kiosk:<id>`.
+    pub grantee: String,
+}
+
+impl Grant {
+    /// The grant of a city's 課.
+    pub fn department(tenant: LocalGovernmentCode, department: &str) -> Self {
+        Grant {
+            tenant,
+            grantee: department_grantee(department),
+        }
+    }
+
+    /// The grant of a city's kiosk.
+    pub fn kiosk(tenant: LocalGovernmentCode, kiosk_id: &str) -> Self {
+        Grant {
+            tenant,
+            grantee: kiosk_grantee(kiosk_id),
+        }
+    }
+}
+
+/// The city a document's grants name (`None`: nobody has claimed it yet).
+pub fn tenant_of(grants: &[Grant]) -> Option<LocalGovernmentCode> {
+    grants.first().map(|g| g.tenant)
+}
+
+/// Reads a stored tenant column (every row carries a checked code; one that does not read
+/// is a column error, not a city).
+pub(super) fn tenant_column(text: String, index: usize) -> Result<LocalGovernmentCode, StoreError> {
+    text.parse().map_err(
+        |e: shared_model::tenant::LocalGovernmentCodeError| StoreError::Column {
+            index,
+            problem: e.to_string(),
+        },
+    )
 }
 
 impl Store {
@@ -63,9 +114,15 @@ impl Store {
     /// the grantee under a server secret made on first use. A terminal gets it only with a
     /// live session (or as an enrolled kiosk) and keeps it only in memory for that session,
     /// so what rests in IndexedDB is unreadable once nobody is signed in.
-    pub fn data_key(&self, grantee: &str) -> Result<[u8; 32], StoreError> {
-        const SECRET: &str = "SELECT value FROM meta WHERE key = 'data_key_secret'";
-        let secret: Option<String> = self.read(|c| c.query_opt(SECRET, params![], |r| r.get(0)))?;
+    pub fn data_key(
+        &self,
+        tenant: LocalGovernmentCode,
+        grantee: &str,
+    ) -> Result<[u8; 32], StoreError> {
+        const SECRET: &str = "SELECT value FROM meta WHERE key = ?1";
+        let name = data_key_secret_name(tenant);
+        let secret: Option<String> =
+            self.read(|c| c.query_opt(SECRET, params![name], |r| r.get(0)))?;
         let secret = match secret {
             Some(secret) => secret,
             None => {
@@ -74,11 +131,10 @@ impl Store {
                 let secret = hex::encode(bytes);
                 self.write(|c| {
                     c.execute(
-                        "INSERT INTO meta (key, value) VALUES ('data_key_secret', ?1)
-                         ON CONFLICT DO NOTHING",
-                        params![secret],
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                        params![name, secret],
                     )?;
-                    c.query_row(SECRET, params![], |r| r.get(0))
+                    c.query_row(SECRET, params![name], |r| r.get(0))
                 })?
             }
         };
@@ -94,9 +150,17 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(|c| {
             c.execute(
-                "INSERT INTO kiosks (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
-                params![kiosk.id, kiosk.name, token_hash, now_ms],
+                "INSERT INTO kiosks (id, name, token_hash, created_at, tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0,
+                                                tenant = ?5",
+                params![
+                    kiosk.id,
+                    kiosk.name,
+                    token_hash,
+                    now_ms,
+                    kiosk.tenant.as_str()
+                ],
             )
         })?;
         Ok(())
@@ -106,12 +170,13 @@ impl Store {
     pub fn kiosk(&self, token_hash: &str) -> Result<Option<KioskRecord>, StoreError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT id, name FROM kiosks WHERE token_hash = ?1 AND revoked = 0",
+                "SELECT id, name, tenant FROM kiosks WHERE token_hash = ?1 AND revoked = 0",
                 params![token_hash],
                 |r| {
                     Ok(KioskRecord {
                         id: r.get(0)?,
                         name: r.get(1)?,
+                        tenant: tenant_column(r.get(2)?, 2)?,
                     })
                 },
             )
@@ -123,13 +188,14 @@ impl Store {
     pub fn kiosk_lookup(&self, token_hash: &str) -> Result<KioskLookup, StoreError> {
         let found = self.read(|c| {
             c.query_opt(
-                "SELECT id, name, revoked FROM kiosks WHERE token_hash = ?1",
+                "SELECT id, name, revoked, tenant FROM kiosks WHERE token_hash = ?1",
                 params![token_hash],
                 |r| {
                     Ok((
                         KioskRecord {
                             id: r.get(0)?,
                             name: r.get(1)?,
+                            tenant: tenant_column(r.get(3)?, 3)?,
                         },
                         r.get::<bool>(2)?,
                     ))
@@ -198,29 +264,47 @@ impl Store {
     }
 
     /// Adds grants on a document (repeats are no-ops).
-    pub fn grant(&self, doc_id: &DocumentId, grantees: &[String]) -> Result<(), StoreError> {
-        self.append(|c| {
-            for grantee in grantees {
-                c.execute(
-                    "INSERT INTO doc_access (doc_id, grantee) VALUES (?1, ?2)
-                     ON CONFLICT DO NOTHING",
-                    params![doc_id.to_string(), grantee],
-                )?;
-            }
-            Ok(())
-        })
+    pub fn grant(&self, doc_id: &DocumentId, grants: &[Grant]) -> Result<(), StoreError> {
+        let id = doc_id.to_string();
+        self.append(|c| insert_grants(c, &id, grants))
     }
 
     /// Every grant on a document (none: nobody has claimed it yet).
-    pub fn grants(&self, doc_id: &DocumentId) -> Result<Vec<String>, StoreError> {
+    pub fn grants(&self, doc_id: &DocumentId) -> Result<Vec<Grant>, StoreError> {
         self.read(|c| {
             c.query_map(
-                "SELECT grantee FROM doc_access WHERE doc_id = ?1",
+                "SELECT tenant, grantee FROM doc_access WHERE doc_id = ?1",
                 params![doc_id.to_string()],
-                |r| r.get(0),
+                |r| {
+                    Ok(Grant {
+                        tenant: tenant_column(r.get(0)?, 0)?,
+                        grantee: r.get(1)?,
+                    })
+                },
             )
         })
     }
+}
+
+/// Writes grants on the document `id` (repeats are no-ops).
+pub(super) fn insert_grants(
+    c: &super::sql::Conn<'_>,
+    id: &str,
+    grants: &[Grant],
+) -> Result<(), StoreError> {
+    for grant in grants {
+        c.execute(
+            "INSERT INTO doc_access (doc_id, grantee, tenant) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            params![id, grant.grantee, grant.tenant.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+/// The `meta` key of a city's secret its data keys are derived from.
+pub(super) fn data_key_secret_name(tenant: LocalGovernmentCode) -> String {
+    format!("data_key_secret:{tenant}")
 }
 
 /// HMAC-SHA256 (RFC 2104).
@@ -259,11 +343,63 @@ mod tests {
     }
 
     #[test]
-    fn each_grantee_has_its_own_stable_data_key() {
+    fn each_grantee_of_each_city_has_its_own_stable_data_key() {
+        use shared_model::tenant::TAKASAKI;
         let store = Store::scratch().unwrap();
-        let a = store.data_key("dept:shimin").unwrap();
-        assert_eq!(a, store.data_key("dept:shimin").unwrap());
-        assert_ne!(a, store.data_key("dept:hoken_nenkin").unwrap());
-        assert_ne!(a, store.data_key("kiosk:k1").unwrap());
+        let a = store.data_key(TAKASAKI, "dept:shimin").unwrap();
+        assert_eq!(a, store.data_key(TAKASAKI, "dept:shimin").unwrap());
+        assert_ne!(a, store.data_key(TAKASAKI, "dept:hoken_nenkin").unwrap());
+        assert_ne!(a, store.data_key(TAKASAKI, "kiosk:k1").unwrap());
+        let maebashi = "102016".parse().unwrap();
+        assert_ne!(a, store.data_key(maebashi, "dept:shimin").unwrap());
+    }
+
+    #[test]
+    fn rows_from_before_cities_become_the_first_citys_and_keep_their_data_keys() {
+        use super::super::sql::params;
+        use shared_model::tenant::TAKASAKI;
+        let store = Store::scratch().unwrap();
+        let (doc, kiosk) = (DocumentId::random(), "k1");
+        // As an older version left them: no city on the rows, one data-key secret.
+        store
+            .write(|c| {
+                c.execute(
+                    "INSERT INTO meta (key, value) VALUES ('data_key_secret', 'old-secret')",
+                    params![],
+                )?;
+                c.execute(
+                    "INSERT INTO kiosks (id, name, token_hash, created_at) VALUES (?1, '1階', 'h', 0)",
+                    params![kiosk],
+                )?;
+                c.execute(
+                    "INSERT INTO doc_access (doc_id, grantee) VALUES (?1, 'dept:shimin')",
+                    params![doc.to_string()],
+                )
+            })
+            .unwrap();
+        assert_eq!(store.adopt_untenanted(TAKASAKI).unwrap(), 2);
+        assert_eq!(store.adopt_untenanted(TAKASAKI).unwrap(), 0, "idempotent");
+        assert_eq!(
+            store.grants(&doc).unwrap(),
+            vec![Grant::department(TAKASAKI, "shimin")]
+        );
+        assert_eq!(store.kiosk("h").unwrap().unwrap().tenant, TAKASAKI);
+        // The drafts sealed on the terminals still open: the same key as before.
+        assert_eq!(
+            store.data_key(TAKASAKI, "dept:shimin").unwrap(),
+            hmac_sha256(b"old-secret", b"dept:shimin")
+        );
+    }
+
+    #[test]
+    fn grants_keep_their_city() {
+        use shared_model::tenant::TAKASAKI;
+        let store = Store::scratch().unwrap();
+        let doc = DocumentId::random();
+        assert_eq!(store.grants(&doc).unwrap(), vec![]);
+        let grant = Grant::department(TAKASAKI, "shimin");
+        store.grant(&doc, &[grant.clone(), grant.clone()]).unwrap();
+        assert_eq!(store.grants(&doc).unwrap(), vec![grant]);
+        assert_eq!(tenant_of(&store.grants(&doc).unwrap()), Some(TAKASAKI));
     }
 }

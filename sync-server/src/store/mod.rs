@@ -17,6 +17,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 use shared_model::DocumentId;
+use shared_model::tenant::LocalGovernmentCode;
 
 pub mod access;
 mod audit;
@@ -31,7 +32,7 @@ pub mod sql;
 mod staff;
 mod visits;
 
-pub use access::{KioskLookup, KioskRecord, department_grantee, kiosk_grantee};
+pub use access::{Grant, KioskLookup, KioskRecord, department_grantee, kiosk_grantee, tenant_of};
 pub use audit::AuditEntry;
 pub use chunks::ChunkSizes;
 pub use imports::ImportedFile;
@@ -249,6 +250,10 @@ impl Store {
             ("import_errors", "layout", "TEXT NOT NULL DEFAULT ''"),
             ("outbox", "superseded_by", "TEXT"),
             ("outbox", "concerns", "TEXT"),
+            ("staff", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("kiosks", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("doc_access", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("visits", "tenant", "TEXT NOT NULL DEFAULT ''"),
         ] {
             let present: bool = conn
                 .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
@@ -268,6 +273,31 @@ impl Store {
             next_reader: std::sync::atomic::AtomicUsize::new(0),
         };
         Ok(sqlite)
+    }
+
+    /// Gives the rows stored before cities were told apart (staff, kiosks, grants, visits
+    /// with an empty tenant) to `tenant`, the deployment's first city, and its data-key
+    /// secret the name of that city's, so the keys sealing drafts on the terminals stay the
+    /// same. Idempotent; the server calls it at start.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database refuses the update (nothing is changed then).
+    pub fn adopt_untenanted(&self, tenant: LocalGovernmentCode) -> Result<u64, StoreError> {
+        self.write(|c| {
+            let mut adopted = 0;
+            for table in ["staff", "kiosks", "doc_access", "visits"] {
+                adopted += c.execute(
+                    &format!("UPDATE {table} SET tenant = ?1 WHERE tenant = ''"),
+                    params![tenant.as_str()],
+                )?;
+            }
+            c.execute(
+                "UPDATE meta SET key = ?1 WHERE key = 'data_key_secret'
+                   AND NOT EXISTS (SELECT 1 FROM meta WHERE key = ?1)",
+                params![access::data_key_secret_name(tenant)],
+            )?;
+            Ok(adopted as u64)
+        })
     }
 
     /// Brings what an older version stored up to date (search keys made by an older key

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign_in",
         include_str!("../../migrations/postgres/0002_sign_in.sql"),
     ),
+    (
+        3,
+        "tenants",
+        include_str!("../../migrations/postgres/0003_tenants.sql"),
+    ),
 ];
 
 /// The channel nodes tell each other on that a document has new stored changes

@@ -375,7 +375,7 @@ impl Store {
         number: u32,
         kiosk_id: &str,
         taken_at: i64,
-        grants: &[String],
+        grants: &[super::Grant],
     ) -> Result<Result<super::VisitRecord, ReservedRefusal>, StoreError> {
         let id = doc_id.to_string();
         self.write(|c| {

@@ -1,6 +1,9 @@
 //! Staff accounts, their roles and their sign-in sessions (only the SHA-256 of a session
 //! token is kept).
 
+use shared_model::tenant::LocalGovernmentCode;
+
+use super::access::tenant_column;
 use super::sql::{Row, params};
 
 use super::{Store, StoreError};
@@ -8,6 +11,7 @@ use super::{Store, StoreError};
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS staff (
     login         TEXT PRIMARY KEY,
+    tenant        TEXT NOT NULL DEFAULT '',
     name          TEXT NOT NULL,
     department    TEXT NOT NULL,
     password_hash TEXT NOT NULL,
@@ -38,6 +42,9 @@ pub struct StaffRecord {
     /// What the account may do.
     #[serde(default)]
     pub role: Role,
+    /// The city the person works for: they reach its visits, register, queue and audit log
+    /// only. Logins are unique across the deployment.
+    pub tenant: LocalGovernmentCode,
 }
 
 /// What a presented session token stands for.
@@ -83,8 +90,8 @@ impl Role {
     }
 }
 
-/// A staff record from the first five columns: login, name, department, protected_access,
-/// role.
+/// A staff record from the first six columns: login, name, department, protected_access,
+/// role, tenant.
 fn staff_of(r: &Row<'_>) -> Result<StaffRecord, StoreError> {
     Ok(StaffRecord {
         login: r.get(0)?,
@@ -92,6 +99,7 @@ fn staff_of(r: &Row<'_>) -> Result<StaffRecord, StoreError> {
         department: r.get(2)?,
         protected_access: r.get(3)?,
         role: role_of(r.get(4)?),
+        tenant: tenant_column(r.get(5)?, 5)?,
     })
 }
 
@@ -104,18 +112,20 @@ impl Store {
     pub fn put_staff(&self, staff: &StaffRecord, password_hash: &str) -> Result<(), StoreError> {
         self.write(|c| {
             c.execute(
-                "INSERT INTO staff (login, name, department, password_hash, protected_access, role)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO staff (login, name, department, password_hash, protected_access, role,
+                                    tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (login) DO UPDATE
                  SET name = ?2, department = ?3, password_hash = ?4, protected_access = ?5,
-                     role = ?6",
+                     role = ?6, tenant = ?7",
                 params![
                     staff.login,
                     staff.name,
                     staff.department,
                     password_hash,
                     staff.protected_access,
-                    staff.role.as_str()
+                    staff.role.as_str(),
+                    staff.tenant.as_str()
                 ],
             )
         })?;
@@ -126,10 +136,10 @@ impl Store {
     pub fn staff(&self, login: &str) -> Result<Option<(StaffRecord, String)>, StoreError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT login, name, department, protected_access, role, password_hash FROM staff
-                 WHERE login = ?1",
+                "SELECT login, name, department, protected_access, role, tenant, password_hash
+                 FROM staff WHERE login = ?1",
                 params![login],
-                |r| Ok((staff_of(r)?, r.get(5)?)),
+                |r| Ok((staff_of(r)?, r.get(6)?)),
             )
         })
     }
@@ -175,12 +185,12 @@ impl Store {
     ) -> Result<SessionLookup, StoreError> {
         let found = self.read(|c| {
             c.query_opt(
-                "SELECT s.login, s.name, s.department, s.protected_access, s.role,
+                "SELECT s.login, s.name, s.department, s.protected_access, s.role, s.tenant,
                         x.expires_at, x.ended_at
                  FROM sessions x JOIN staff s ON s.login = x.login
                  WHERE x.token_hash = ?1",
                 params![token_hash],
-                |r| Ok((staff_of(r)?, r.get::<i64>(5)?, r.get::<Option<i64>>(6)?)),
+                |r| Ok((staff_of(r)?, r.get::<i64>(6)?, r.get::<Option<i64>>(7)?)),
             )
         })?;
         Ok(match found {
@@ -219,6 +229,7 @@ mod tests {
             department: "shimin".into(),
             protected_access: false,
             role: Role::Staff,
+            tenant: shared_model::tenant::TAKASAKI,
         };
         store.put_staff(&staff, "hash").unwrap();
         assert_eq!(

@@ -2,12 +2,14 @@
 
 use shared_model::DocumentId;
 
+use super::access::{Grant, tenant_of};
 use super::sql::{Conn, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS visits (
     doc_id           TEXT    PRIMARY KEY,
+    tenant           TEXT    NOT NULL DEFAULT '',
     day              TEXT    NOT NULL,
     reception_number INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,
@@ -43,7 +45,7 @@ impl Store {
         doc_id: &DocumentId,
         day: &str,
         now_ms: i64,
-        grants: &[String],
+        grants: &[Grant],
     ) -> Result<VisitRecord, StoreError> {
         let id = doc_id.to_string();
         self.write(|c| {
@@ -99,26 +101,23 @@ fn visit_of(c: &Conn<'_>, id: &str) -> Result<Option<VisitRecord>, StoreError> {
 
 /// Writes a new visit under its day's reception `number`, taken at `at` (ms since the epoch),
 /// and grants it to `grants` in the same transaction: only whoever registers the visit first
-/// is granted it. For [`Store::register_visit`] and the kiosks' reserved numbers.
+/// is granted it. The visit is of the grants' city. For [`Store::register_visit`] and the
+/// kiosks' reserved numbers.
 pub(super) fn insert_visit(
     c: &Conn<'_>,
     id: &str,
     day: &str,
     number: u32,
     at: i64,
-    grants: &[String],
+    grants: &[Grant],
 ) -> Result<(), StoreError> {
+    let tenant = tenant_of(grants).map(|t| t.to_string()).unwrap_or_default();
     c.execute(
-        "INSERT INTO visits (doc_id, day, reception_number, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, day, number, at],
+        "INSERT INTO visits (doc_id, day, reception_number, created_at, tenant)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, day, number, at, tenant],
     )?;
-    for grantee in grants {
-        c.execute(
-            "INSERT INTO doc_access (doc_id, grantee) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![id, grantee],
-        )?;
-    }
-    Ok(())
+    super::access::insert_grants(c, id, grants)
 }
 
 #[cfg(test)]
