@@ -175,9 +175,11 @@ pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, 
         let path = parts.uri.path().to_owned();
         for (who, reason) in refused {
             tracing::warn!(reason, "credential refused");
+            // A credential that opens nothing is nobody's now: the deployment's log.
             app.refusals
                 .audit(
                     &app.store,
+                    app.tenant,
                     &who,
                     &terminal,
                     "credential_refused",
@@ -353,10 +355,12 @@ pub struct RefusalAudit {
 }
 
 impl RefusalAudit {
-    /// Audits one refusal (or counts it, past the limit).
+    /// Audits one refusal in the log of the city `tenant` (or counts it, past the limit; the
+    /// count goes to the log of the refusal that finds the limit over).
     pub async fn audit(
         &self,
         store: &std::sync::Arc<crate::store::Store>,
+        tenant: LocalGovernmentCode,
         who: &str,
         terminal: &str,
         action: &str,
@@ -390,6 +394,7 @@ impl RefusalAudit {
         let _ = tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
             if suppressed > 0 {
                 store.audit(
+                    tenant,
                     now,
                     "system",
                     "refusals_not_itemised",
@@ -397,7 +402,7 @@ impl RefusalAudit {
                 )?;
             }
             if write {
-                store.audit_at(now, &who, &terminal, &action, &detail)?;
+                store.audit_at(tenant, now, &who, &terminal, &action, &detail)?;
             }
             Ok(())
         })
@@ -551,7 +556,14 @@ impl FromRequestParts<AppState> for SignedIn {
                 let who = crate::store::kiosk_grantee(&kiosk.id);
                 let detail = format!("staff only: {}", parts.uri.path());
                 app.refusals
-                    .audit(&app.store, &who, &terminal_of(parts), "forbidden", &detail)
+                    .audit(
+                        &app.store,
+                        kiosk.tenant,
+                        &who,
+                        &terminal_of(parts),
+                        "forbidden",
+                        &detail,
+                    )
                     .await;
                 Err(ApiError::Forbidden)
             }
@@ -580,6 +592,7 @@ impl FromRequestParts<AppState> for AdminSignedIn {
         app.refusals
             .audit(
                 &app.store,
+                staff.tenant,
                 &staff.login,
                 &terminal_of(parts),
                 "forbidden",

@@ -34,7 +34,7 @@ pub async fn close_unreached(
     for back in 1..=DAYS_BACK {
         let day = tokyo_day(now_ms - back * 86_400_000).to_string();
         let store = store.clone();
-        let visits = tokio::task::spawn_blocking(move || store.visits_of_day(&day))
+        let visits = tokio::task::spawn_blocking(move || store.visits_of_day_in_every_city(&day))
             .await
             .map_err(|_| HubError::Task)??;
         for record in visits {
@@ -95,6 +95,7 @@ mod tests {
         store
             .register_visit(
                 &id,
+                shared_model::tenant::TAKASAKI,
                 &tokyo_day(at).to_string(),
                 at,
                 &[crate::store::Grant::department(

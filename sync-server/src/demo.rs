@@ -55,6 +55,7 @@ pub fn seed_staff(store: &Store, tenant: LocalGovernmentCode) -> Result<(), Stor
         &crate::store::DisplayRecord {
             id: "demo-display".into(),
             name: "デモ 待合".into(),
+            tenant,
         },
         &crate::accounts::token_hash(DEMO_DISPLAY_TOKEN),
         0,
@@ -103,13 +104,14 @@ pub fn seed_residents(store: &Store, households: u64) -> Result<usize, StoreErro
 /// many were made.
 pub fn seed(store: &Store, tenant: LocalGovernmentCode, now_ms: i64) -> Result<usize, StoreError> {
     let day = tokyo_day(now_ms).to_string();
-    if !store.visits_of_day(&day)?.is_empty() {
+    if !store.visits_of_day(tenant, &day)?.is_empty() {
         return Ok(0);
     }
     for (i, [name, kana, birth, address]) in APPLICANTS.into_iter().enumerate() {
         let id = DocumentId::random();
         let record = store.register_visit(
             &id,
+            tenant,
             &day,
             now_ms + i as i64,
             &[Grant::department(tenant, "shimin")],

@@ -84,9 +84,9 @@ pub struct Config {
     pub transfer_certificate_layout: Option<String>,
     /// The deployment's first city (全国地方公共団体コード; Takasaki, 102024, unless told):
     /// rows stored before cities were told apart are its, and the rooms that do not carry a
-    /// city yet (the resident register, the queue, the exchange, statistics, the audit log
-    /// and the terminals) are its alone: staff and kiosks of other cities reach their own
-    /// documents and are refused those rooms (see `api::FirstCityOnly`).
+    /// city yet (the resident register, the exchange with the core system and the terminals'
+    /// heartbeats) are its alone: other cities' staff and kiosks are refused those rooms (see
+    /// `api::first_city_only`).
     pub tenant: shared_model::tenant::LocalGovernmentCode,
 }
 
@@ -392,10 +392,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let max_body = state.limits.max_body_bytes;
     // The rooms that do not carry a city yet: the first city's alone (api::first_city_only).
     let first_city = Router::new()
-        .route(
-            "/api/visits",
-            get(api::list_visits).post(api::register_visit),
-        )
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
@@ -404,6 +400,26 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/exchange/export/retry",
             axum::routing::post(api::export_retry),
         )
+        .route(
+            "/api/terminals",
+            get(api::terminals).post(api::terminal_report),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::first_city_only,
+        ));
+    let api = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/sync", get(ws::endpoint))
+        .route(
+            "/api/visits",
+            get(api::list_visits).post(api::register_visit),
+        )
+        .route(
+            "/api/session",
+            get(api::whoami).post(api::sign_in).delete(api::sign_out),
+        )
+        .route("/api/session/nonce", get(api::sign_in_nonce))
         .route("/api/audit", get(api::audit_log))
         .route("/api/audit.csv", get(api::audit_csv))
         .route("/api/audit/reveal", axum::routing::post(api::audit_reveal))
@@ -411,16 +427,18 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/audit/document-read",
             axum::routing::post(api::audit_document_read),
         )
-        .route("/api/stats", get(api::stats))
-        .route("/api/stats.csv", get(api::stats_csv))
         .route(
-            "/api/terminals",
-            get(api::terminals).post(api::terminal_report),
+            "/api/layouts/transfer-certificate",
+            axum::routing::get(api::transfer_certificate_layout),
         )
+        .route("/api/kiosk", get(api::kiosk))
+        .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route(
             "/api/kiosks/{id}/revoke",
             axum::routing::post(api::revoke_kiosk),
         )
+        .route("/api/stats", get(api::stats))
+        .route("/api/stats.csv", get(api::stats_csv))
         .route("/api/queue", get(api::department_queue))
         .route("/api/queue/call", axum::routing::post(api::call))
         .route("/api/queue/recall", axum::routing::post(api::recall))
@@ -434,24 +452,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/displays/{id}/revoke",
             axum::routing::post(api::revoke_display),
         )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            api::first_city_only,
-        ));
-    let api = Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/sync", get(ws::endpoint))
-        .route(
-            "/api/session",
-            get(api::whoami).post(api::sign_in).delete(api::sign_out),
-        )
-        .route("/api/session/nonce", get(api::sign_in_nonce))
-        .route(
-            "/api/layouts/transfer-certificate",
-            axum::routing::get(api::transfer_certificate_layout),
-        )
-        .route("/api/kiosk", get(api::kiosk))
-        .route("/api/kiosk/enroll", axum::routing::post(api::enroll_kiosk))
         .route(
             "/api/display/enroll",
             axum::routing::post(api::enroll_display),

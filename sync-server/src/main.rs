@@ -104,9 +104,10 @@ struct Args {
     #[arg(long, default_value_t = sync_server::hub::MemoryBounds::default().idle_documents)]
     idle_documents: usize,
     /// The city (全国地方公共団体コード, six digits with the check digit). For the server: its
-    /// first city, whose resident register, queue, exchange and audit log it keeps (cities
-    /// added later reach their own visits only, for now). For staff-add and kiosk-add: the
-    /// account's or the kiosk's city.
+    /// first city, whose resident register and exchange with the core system it keeps
+    /// (other cities have their visits, queue, displays, statistics and audit log, and no
+    /// register yet). For staff-add, kiosk-add, display-add and their revokes: the account's,
+    /// kiosk's or display's city.
     #[arg(long, global = true, default_value = "102024")]
     tenant: LocalGovernmentCode,
     /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
@@ -195,7 +196,7 @@ async fn main() -> anyhow::Result<()> {
             "the kiosk id must be ASCII letters, digits, - or _"
         );
         let (token, hash) = accounts::new_token();
-        open_store(&args)?.put_kiosk(
+        let saved = open_store(&args)?.put_kiosk(
             &KioskRecord {
                 id: id.clone(),
                 name: name.clone(),
@@ -204,14 +205,19 @@ async fn main() -> anyhow::Result<()> {
             &hash,
             clock::now_ms(),
         )?;
+        anyhow::ensure!(saved, "kiosk {id} is another city's: choose another id");
         println!("{token}");
         eprintln!("kiosk {id} enrolled; enter the token above on the tablet (shown only now)");
         return Ok(());
     }
     if let Some(Command::KioskRevoke { id }) = &args.command {
         let store = open_store(&args)?;
-        anyhow::ensure!(store.revoke_kiosk(id)?, "no kiosk with the id {id:?}");
-        store.audit(clock::now_ms(), "system", "kiosk_revoked", id)?;
+        anyhow::ensure!(
+            store.revoke_kiosk(args.tenant, id)?,
+            "no kiosk of {} with the id {id:?}",
+            args.tenant
+        );
+        store.audit(args.tenant, clock::now_ms(), "system", "kiosk_revoked", id)?;
         eprintln!("kiosk {id} revoked: its token opens nothing any more");
         return Ok(());
     }
@@ -225,15 +231,17 @@ async fn main() -> anyhow::Result<()> {
         );
         let (token, hash) = accounts::new_token();
         let store = open_store(&args)?;
-        store.put_display(
+        let saved = store.put_display(
             &sync_server::store::DisplayRecord {
                 id: id.clone(),
                 name: name.clone(),
+                tenant: args.tenant,
             },
             &hash,
             clock::now_ms(),
         )?;
-        store.audit(clock::now_ms(), "system", "display_added", id)?;
+        anyhow::ensure!(saved, "display {id} is another city's: choose another id");
+        store.audit(args.tenant, clock::now_ms(), "system", "display_added", id)?;
         println!("{token}");
         eprintln!(
             "display {id} added; enter the token above on its #/display page (shown only now)"
@@ -242,8 +250,18 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(Command::DisplayRevoke { id }) = &args.command {
         let store = open_store(&args)?;
-        anyhow::ensure!(store.revoke_display(id)?, "no display with the id {id:?}");
-        store.audit(clock::now_ms(), "system", "display_revoked", id)?;
+        anyhow::ensure!(
+            store.revoke_display(args.tenant, id)?,
+            "no display of {} with the id {id:?}",
+            args.tenant
+        );
+        store.audit(
+            args.tenant,
+            clock::now_ms(),
+            "system",
+            "display_revoked",
+            id,
+        )?;
         eprintln!("display {id} revoked: its token opens nothing any more");
         return Ok(());
     }

@@ -225,17 +225,18 @@ impl Connection {
         let Some(credential) = self.credential.clone() else {
             return false;
         };
-        let (store, who, terminal) = (
+        let (store, who, terminal, tenant) = (
             self.store.clone(),
             self.caller.audit_name(),
             self.terminal.clone(),
+            self.caller.tenant(),
         );
         let lapsed = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
             let now = crate::clock::now_ms();
             let Checked::Refused { reason, .. } = credential.check(&store, now)? else {
                 return Ok(None);
             };
-            store.audit_at(now, &who, &terminal, "sync_closed", reason)?;
+            store.audit_at(tenant, now, &who, &terminal, "sync_closed", reason)?;
             Ok(Some(reason))
         })
         .await;

@@ -646,35 +646,18 @@ async fn a_second_city_reaches_nothing_of_the_first() {
     assert_eq!(status, 200);
     assert_eq!(json(&body)["tenant"], "102016");
 
-    // Every room that holds Takasaki's data refuses them, whatever their role.
+    // The rooms that hold only Takasaki's data so far (its resident register, its exchange
+    // with the core system, its terminals) refuse them, whatever their role.
     let heartbeat =
         r#"{"terminal":"m-1","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}"#;
-    let visit = format!(r#"{{"visit_id":"{}"}}"#, DocumentId::random());
     let rooms: Vec<(&str, &str, Option<&str>)> = vec![
-        ("GET", "/api/visits", None),
-        ("GET", "/api/visits?department=shimin", None),
-        ("POST", "/api/visits", Some(&visit)),
         ("GET", "/api/residents?q=%E3%82%BF%E3%82%AB", None),
         ("GET", "/api/residents/household/1", None),
         ("GET", "/api/exchange/import", None),
         ("GET", "/api/exchange/export", None),
         ("POST", "/api/exchange/export/retry", None),
-        ("GET", "/api/audit", None),
-        ("GET", "/api/audit.csv", None),
-        (
-            "POST",
-            "/api/audit/document-read",
-            Some(r#"{"document":"transfer_certificate","path":"qr"}"#),
-        ),
-        ("GET", "/api/stats", None),
-        ("GET", "/api/stats.csv", None),
         ("GET", "/api/terminals", None),
         ("POST", "/api/terminals", Some(heartbeat)),
-        ("POST", "/api/kiosks/kiosk-1f/revoke", None),
-        ("GET", "/api/queue?department=shimin", None),
-        ("GET", "/api/queue/wait", None),
-        ("POST", "/api/queue/blocks", Some(r#"{"count":5}"#)),
-        ("GET", "/api/displays", None),
     ];
     for (method, path, body) in rooms {
         for (who, cookie) in [
@@ -699,7 +682,12 @@ async fn a_second_city_reaches_nothing_of_the_first() {
             );
         }
     }
-    // Takasaki's kiosk was not revoked by Maebashi's administrator; the forms are for all.
+    // Takasaki's kiosk is not Maebashi's administrator's to revoke; the forms are for all.
+    let (status, _, _) = server
+        .request("POST", "/api/kiosks/kiosk-1f/revoke", None, Some(&m_admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 404);
     let (status, _, _) = server
         .request("GET", "/api/kiosk", None, Some(&w.kiosk))
         .await
@@ -712,6 +700,82 @@ async fn a_second_city_reaches_nothing_of_the_first() {
             .unwrap();
         assert_eq!(status, 200);
     }
+
+    // Each city numbers, lists and queues its own visits: Takasaki's kiosk takes two numbers,
+    // Maebashi's kiosk then takes its number 1.
+    let register = |cookie: String| async move {
+        let id = DocumentId::random();
+        let (status, _, body) = server
+            .request(
+                "POST",
+                "/api/visits",
+                Some(&format!(r#"{{"visit_id":"{id}"}}"#)),
+                Some(&cookie),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        (id, json(&body)["reception_number"].as_u64().unwrap())
+    };
+    let (takasaki_1, t1) = register(w.kiosk.clone()).await;
+    let (takasaki_2, t2) = register(w.kiosk.clone()).await;
+    assert_eq!(t2, t1 + 1);
+    let (maebashi_visit, m1) = register(m_kiosk.clone()).await;
+    assert_eq!(m1, 1, "Maebashi's first visit of the day is its number 1");
+    let listed = |cookie: String| async move {
+        let (status, _, body) = server
+            .request("GET", "/api/visits", None, Some(&cookie))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["visit_id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(m_shimin.clone()).await,
+        vec![maebashi_visit.to_string()]
+    );
+    assert_eq!(
+        listed(m_admin.clone()).await,
+        vec![maebashi_visit.to_string()]
+    );
+    assert!(
+        !listed(w.admin.clone())
+            .await
+            .contains(&maebashi_visit.to_string())
+    );
+    let (status, _, body) = server
+        .request("GET", "/api/queue?department=shimin", None, Some(&m_shimin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    // Their 市民課's queue holds their visit and none of Takasaki's; Takasaki's the other way.
+    let queue = String::from_utf8_lossy(&body).into_owned();
+    assert!(queue.contains(&maebashi_visit.to_string()), "{queue}");
+    for ours in [takasaki_1, takasaki_2] {
+        assert!(!queue.contains(&ours.to_string()), "{queue}");
+    }
+    let (_, _, body) = server
+        .request("GET", "/api/queue?department=shimin", None, Some(&w.shimin))
+        .await
+        .unwrap();
+    let queue = String::from_utf8_lossy(&body).into_owned();
+    assert!(queue.contains(&takasaki_1.to_string()), "{queue}");
+    assert!(!queue.contains(&maebashi_visit.to_string()), "{queue}");
+    let (status, _, body) = server
+        .request("GET", "/api/stats", None, Some(&m_admin))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = server
+        .request("GET", "/api/displays", None, Some(&m_admin))
+        .await
+        .unwrap();
+    assert_eq!((status, json(&body)), (200, serde_json::json!([])));
 
     // Sync: Takasaki's kiosk registers and writes a visit; nobody of Maebashi reads it.
     let visit_id = DocumentId::random();
@@ -829,21 +893,47 @@ async fn a_second_city_reaches_nothing_of_the_first() {
         "{note}"
     );
 
-    // The refusals of the rooms are audited with who asked.
-    let (_, _, body) = server
-        .request(
-            "GET",
-            "/api/audit?q=other_city_refused",
-            None,
-            Some(&w.admin),
-        )
-        .await
-        .unwrap();
-    let entries: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    // Each city's administrator reads its own audit log: Maebashi's refusals and sign-ins
+    // are Maebashi's, Takasaki's are Takasaki's.
+    let log = |cookie: String| async move {
+        let (status, _, body) = server
+            .request("GET", "/api/audit?limit=1000", None, Some(&cookie))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        serde_json::from_slice::<Vec<serde_json::Value>>(&body).unwrap()
+    };
+    let theirs = log(m_admin.clone()).await;
+    let logins = |entries: &[serde_json::Value]| {
+        entries
+            .iter()
+            .map(|e| e["login"].as_str().unwrap_or_default().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
     for who in ["m-shimin01", "m-admin01", "kiosk:m-kiosk-1f"] {
         assert!(
-            entries.iter().any(|e| e["login"] == who),
-            "{who}: {entries:?}"
+            theirs
+                .iter()
+                .any(|e| e["login"] == who && e["action"] == "other_city_refused"),
+            "{who}: {theirs:?}"
         );
     }
+    assert!(
+        theirs.iter().any(|e| e["action"] == "sync_denied"),
+        "{theirs:?}"
+    );
+    for takasaki in ["shimin01", "hoken01", "admin01", "kiosk:kiosk-1f"] {
+        assert!(
+            !logins(&theirs).contains(takasaki),
+            "{takasaki} in Maebashi's log"
+        );
+    }
+    let ours = log(w.admin.clone()).await;
+    for maebashi in ["m-shimin01", "m-admin01", "kiosk:m-kiosk-1f"] {
+        assert!(
+            !logins(&ours).contains(maebashi),
+            "{maebashi} in Takasaki's log"
+        );
+    }
+    assert!(logins(&ours).contains("shimin01"));
 }

@@ -28,6 +28,7 @@ pub struct AuditLimit {
 /// asked.
 fn search(
     store: &crate::store::Store,
+    tenant: shared_model::tenant::LocalGovernmentCode,
     filter: &AuditFilter,
     limit: Option<usize>,
     who: (&str, &str),
@@ -62,7 +63,7 @@ fn search(
                     None => tokyo_day(now_ms()).to_string(),
                 };
                 match store
-                    .visits_of_day(&day)?
+                    .visits_of_day(tenant, &day)?
                     .into_iter()
                     .find(|v| v.reception_number == number)
                 {
@@ -72,7 +73,7 @@ fn search(
             }
         },
     };
-    let mut entries = store.filter_audit(filter, visit_doc.as_deref(), limit)?;
+    let mut entries = store.filter_audit(Some(tenant), filter, visit_doc.as_deref(), limit)?;
     let mut names: std::collections::HashMap<String, Option<String>> = Default::default();
     for entry in &mut entries {
         let Some(id) = entry
@@ -106,7 +107,7 @@ fn search(
     .map(|(k, v)| format!("{k}:{}", v.trim()))
     .collect::<Vec<_>>()
     .join(" ");
-    store.audit_at(now_ms(), who.0, who.1, action, &asked)?;
+    store.audit_at(tenant, now_ms(), who.0, who.1, action, &asked)?;
     Ok(entries)
 }
 
@@ -123,6 +124,7 @@ pub async fn audit_log(
     let entries = tokio::task::spawn_blocking(move || {
         search(
             &store,
+            admin.tenant,
             &filter,
             limit.limit,
             (&admin.login, &terminal),
@@ -149,6 +151,7 @@ pub async fn audit_csv(
     let entries = tokio::task::spawn_blocking(move || {
         search(
             &store,
+            admin.tenant,
             &filter,
             limit,
             (&admin.login, &terminal),
@@ -233,6 +236,7 @@ pub async fn audit_reveal(
     let store = app.store.clone();
     tokio::task::spawn_blocking(move || {
         store.audit_at(
+            staff.tenant,
             now_ms(),
             &staff.login,
             &terminal,
@@ -287,10 +291,11 @@ pub async fn audit_document_read(
         report.path.mark(),
         visit.unwrap_or_default()
     );
-    let who = caller.audit_name();
+    let (who, tenant) = (caller.audit_name(), caller.tenant());
     let store = app.store.clone();
     tokio::task::spawn_blocking(move || {
         store.audit_at(
+            tenant,
             now_ms(),
             &who,
             &terminal,

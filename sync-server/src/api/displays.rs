@@ -47,6 +47,7 @@ impl FromRequestParts<AppState> for DisplaySignedIn {
         app.refusals
             .audit(
                 &app.store,
+                app.tenant,
                 &who,
                 &accounts::terminal_of(parts),
                 "credential_refused",
@@ -98,17 +99,34 @@ pub async fn add_display(
     let display = DisplayRecord {
         id: body.id,
         name: body.name.trim().to_owned(),
+        tenant: admin.tenant,
     };
     let (token, hash) = accounts::new_token();
     let store = app.store.clone();
     let saved = display.clone();
-    tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+    let added = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
         let now = now_ms();
-        store.put_display(&saved, &hash, now)?;
-        store.audit_at(now, &admin.login, &terminal, "display_added", &saved.id)
+        if !store.put_display(&saved, &hash, now)? {
+            return Ok(false);
+        }
+        store.audit_at(
+            admin.tenant,
+            now,
+            &admin.login,
+            &terminal,
+            "display_added",
+            &saved.id,
+        )?;
+        Ok(true)
     })
     .await
     .map_err(|_| ApiError::Task)??;
+    if !added {
+        return Err(ApiError::BadRequest(format!(
+            "the display id {} is another city's: choose another",
+            display.id
+        )));
+    }
     Ok(Json(AddedDisplay { display, token }))
 }
 
@@ -116,10 +134,10 @@ pub async fn add_display(
 /// (administrators; never a token).
 pub async fn displays(
     State(app): State<AppState>,
-    AdminSignedIn(_admin): AdminSignedIn,
+    AdminSignedIn(admin): AdminSignedIn,
 ) -> Result<Json<Vec<DisplayListing>>, ApiError> {
     let store = app.store.clone();
-    let listed = tokio::task::spawn_blocking(move || store.displays())
+    let listed = tokio::task::spawn_blocking(move || store.displays(admin.tenant))
         .await
         .map_err(|_| ApiError::Task)??;
     Ok(Json(listed))
@@ -135,9 +153,16 @@ pub async fn revoke_display(
 ) -> Result<StatusCode, ApiError> {
     let store = app.store.clone();
     let revoked = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
-        let revoked = store.revoke_display(&id)?;
+        let revoked = store.revoke_display(admin.tenant, &id)?;
         if revoked {
-            store.audit_at(now_ms(), &admin.login, &terminal, "display_revoked", &id)?;
+            store.audit_at(
+                admin.tenant,
+                now_ms(),
+                &admin.login,
+                &terminal,
+                "display_revoked",
+                &id,
+            )?;
         }
         Ok(revoked)
     })
@@ -164,13 +189,14 @@ pub async fn enroll_display(
     Json(body): Json<EnrollDisplay>,
 ) -> Result<impl IntoResponse, ApiError> {
     let token = body.token.trim().to_owned();
-    let store = app.store.clone();
+    let (store, first_city) = (app.store.clone(), app.tenant);
     let hash = accounts::token_hash(&token);
     let display = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
         let found = store.display(&hash)?;
         match found {
             Ok(Some(display)) => {
                 store.audit_at(
+                    display.tenant,
                     now_ms(),
                     &format!("display:{}", display.id),
                     &terminal,
@@ -181,6 +207,7 @@ pub async fn enroll_display(
             }
             _ => {
                 store.audit_at(
+                    first_city,
                     now_ms(),
                     "anonymous",
                     &terminal,

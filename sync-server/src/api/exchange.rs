@@ -55,7 +55,14 @@ pub async fn export_retry(
     exporter.retry_now();
     let store = app.store.clone();
     tokio::task::spawn_blocking(move || {
-        store.audit_at(now_ms(), &admin.login, &terminal, "export_retry", "")
+        store.audit_at(
+            admin.tenant,
+            now_ms(),
+            &admin.login,
+            &terminal,
+            "export_retry",
+            "",
+        )
     })
     .await
     .map_err(|_| ApiError::Task)??;

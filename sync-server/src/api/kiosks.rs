@@ -27,13 +27,14 @@ pub async fn enroll_kiosk(
     Json(body): Json<Enroll>,
 ) -> Result<impl IntoResponse, ApiError> {
     let token = body.token.trim().to_owned();
-    let store = app.store.clone();
+    let (store, first_city) = (app.store.clone(), app.tenant);
     let hash = accounts::token_hash(&token);
     let kiosk = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let kiosk = store.kiosk(&hash)?;
         match kiosk {
             Some(k) => {
                 store.audit_at(
+                    k.tenant,
                     now_ms(),
                     &kiosk_grantee(&k.id),
                     &terminal,
@@ -44,7 +45,14 @@ pub async fn enroll_kiosk(
                 Ok(Some(Keyed::new(k, key)))
             }
             None => {
-                store.audit_at(now_ms(), "anonymous", &terminal, "kiosk_enroll_refused", "")?;
+                store.audit_at(
+                    first_city,
+                    now_ms(),
+                    "anonymous",
+                    &terminal,
+                    "kiosk_enroll_refused",
+                    "",
+                )?;
                 Ok(None)
             }
         }
@@ -71,9 +79,16 @@ pub async fn revoke_kiosk(
 ) -> Result<StatusCode, ApiError> {
     let store = app.store.clone();
     let revoked = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
-        let revoked = store.revoke_kiosk(&id)?;
+        let revoked = store.revoke_kiosk(admin.tenant, &id)?;
         if revoked {
-            store.audit_at(now_ms(), &admin.login, &terminal, "kiosk_revoked", &id)?;
+            store.audit_at(
+                admin.tenant,
+                now_ms(),
+                &admin.login,
+                &terminal,
+                "kiosk_revoked",
+                &id,
+            )?;
         }
         Ok(revoked)
     })

@@ -101,8 +101,8 @@ impl IntoResponse for ApiError {
 }
 
 /// Middleware in front of the rooms that do not carry a city yet (the resident register, the
-/// visit register and queue, the exchange, statistics, the audit log, terminals, kiosks and
-/// displays): they hold the deployment's first city's data ([`crate::Config::tenant`]), so a
+/// exchange with the core system, the terminals' heartbeats): they hold the deployment's
+/// first city's data ([`crate::Config::tenant`]), so a
 /// caller of another city is refused them (403 `other_city`, audited) before any handler
 /// runs. Anonymous requests pass on to the handler, which answers them as it does.
 pub async fn first_city_only(
@@ -118,6 +118,7 @@ pub async fn first_city_only(
         app.refusals
             .audit(
                 &app.store,
+                caller.tenant(),
                 &caller.audit_name(),
                 &accounts::terminal_of(&parts),
                 "other_city_refused",
@@ -164,9 +165,9 @@ pub async fn audit_oversize(
         && let Ok(copy) = copy.body(())
     {
         let (parts, ()) = copy.into_parts();
-        let who = match accounts::caller_of(&parts, &app).await {
-            Ok(Some(caller)) => caller.audit_name(),
-            _ => "anonymous".to_owned(),
+        let (who, tenant) = match accounts::caller_of(&parts, &app).await {
+            Ok(Some(caller)) => (caller.audit_name(), caller.tenant()),
+            _ => ("anonymous".to_owned(), app.tenant),
         };
         let declared = parts
             .headers
@@ -183,6 +184,7 @@ pub async fn audit_oversize(
         app.refusals
             .audit(
                 &app.store,
+                tenant,
                 &who,
                 &accounts::terminal_of(&parts),
                 "oversize_body",

@@ -20,15 +20,20 @@ use crate::AppState;
 use crate::accounts::{Caller, SignedIn, Terminal};
 use crate::clock::now_ms;
 use crate::store::{ServingAction, StaffRecord};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// How many calls a display shows at once.
 pub const CALLS_SHOWN: usize = 6;
 
-async fn todays_tickets(app: &AppState) -> Result<(String, Vec<Ticket>), ApiError> {
+/// The city's tickets of today.
+async fn todays_tickets(
+    app: &AppState,
+    tenant: LocalGovernmentCode,
+) -> Result<(String, Vec<Ticket>), ApiError> {
     let day = tokyo_day(now_ms()).to_string();
     let store = app.store.clone();
     let for_day = day.clone();
-    let tickets = tokio::task::spawn_blocking(move || store.queue_tickets(&for_day))
+    let tickets = tokio::task::spawn_blocking(move || store.queue_tickets(tenant, &for_day))
         .await
         .map_err(|_| ApiError::Task)??;
     Ok((day, tickets))
@@ -79,7 +84,7 @@ pub async fn department_queue(
             wanted
         }
     };
-    let (_, tickets) = todays_tickets(&app).await?;
+    let (_, tickets) = todays_tickets(&app, staff.tenant).await?;
     Ok(Json(queue::department_queue(
         Catalog::builtin(),
         &tickets,
@@ -113,9 +118,10 @@ pub async fn call(
     let login = staff.login.clone();
     let called = tokio::task::spawn_blocking(move || {
         let now = now_ms();
-        let called = store.queue_call(&day, stop, body.number, now)?;
+        let called = store.queue_call(staff.tenant, &day, stop, body.number, now)?;
         if let Some(c) = &called {
             store.audit_at(
+                staff.tenant,
                 now,
                 &login,
                 &terminal,
@@ -160,7 +166,7 @@ async fn serving(
     let store = app.store.clone();
     let ticket = tokio::task::spawn_blocking(move || {
         let now = now_ms();
-        let ticket = store.queue_serving(&day, stop, action, now)?;
+        let ticket = store.queue_serving(staff.tenant, &day, stop, action, now)?;
         if let Some(t) = &ticket {
             let what = match action {
                 ServingAction::Recall => "queue_recalled",
@@ -168,6 +174,7 @@ async fn serving(
                 ServingAction::Done => "queue_done",
             };
             store.audit_at(
+                staff.tenant,
                 now,
                 &staff.login,
                 &terminal,
@@ -228,9 +235,9 @@ pub async fn done(
 /// device token (cookie) only.
 pub async fn board(
     State(app): State<AppState>,
-    DisplaySignedIn(_display): DisplaySignedIn,
+    DisplaySignedIn(display): DisplaySignedIn,
 ) -> Result<Json<Board>, ApiError> {
-    let (day, tickets) = todays_tickets(&app).await?;
+    let (day, tickets) = todays_tickets(&app, display.tenant).await?;
     Ok(Json(Board {
         day,
         calls: queue::calls_shown(&tickets, CALLS_SHOWN),
@@ -242,9 +249,9 @@ pub async fn board(
 /// is taken. An enrolled kiosk or signed-in staff.
 pub async fn wait(
     State(app): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<Json<Vec<WaitEstimate>>, ApiError> {
-    let (_, tickets) = todays_tickets(&app).await?;
+    let (_, tickets) = todays_tickets(&app, caller.tenant()).await?;
     Ok(Json(queue::wait_estimates(Catalog::builtin(), &tickets)))
 }
 
@@ -277,8 +284,9 @@ pub async fn reserve_block(
     let day = tokyo_day(now).to_string();
     let store = app.store.clone();
     let block = tokio::task::spawn_blocking(move || {
-        let block = store.reserve_block(&day, &kiosk.id, body.count, now)?;
+        let block = store.reserve_block(kiosk.tenant, &day, &kiosk.id, body.count, now)?;
         store.audit_at(
+            kiosk.tenant,
             now,
             &crate::store::kiosk_grantee(&kiosk.id),
             &terminal,

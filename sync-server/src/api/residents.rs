@@ -97,7 +97,14 @@ pub async fn search_residents(
         } else {
             format!("{detail} → {}件", found.len())
         };
-        store.audit_at(now_ms(), &staff.login, &terminal, "resident_search", &shown)?;
+        store.audit_at(
+            staff.tenant,
+            now_ms(),
+            &staff.login,
+            &terminal,
+            "resident_search",
+            &shown,
+        )?;
         Ok((found, more))
     })
     .await
@@ -121,6 +128,7 @@ pub async fn household(
     let members = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let members = store.household(&number, staff.protected_access)?;
         store.audit_at(
+            staff.tenant,
             now_ms(),
             &staff.login,
             &terminal,

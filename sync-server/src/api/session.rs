@@ -54,7 +54,14 @@ pub async fn sign_in(
             _ => "sign_in_refused",
         };
         app.refusals
-            .audit(&app.store, &login, &terminal, action, &refusal.to_string())
+            .audit(
+                &app.store,
+                app.tenant,
+                &login,
+                &terminal,
+                action,
+                &refusal.to_string(),
+            )
             .await;
         return Err(match refusal {
             accounts::NonceRefusal::Missing => ApiError::BadRequest(refusal.to_string()),
@@ -65,6 +72,7 @@ pub async fn sign_in(
         app.refusals
             .audit(
                 &app.store,
+                app.tenant,
                 &login,
                 &terminal,
                 "sign_in_blocked",
@@ -77,20 +85,43 @@ pub async fn sign_in(
     let who = login.clone();
     let session_ms = app.session_ms;
     let at = terminal.clone();
+    let first_city = app.tenant;
     let account = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some((staff, hash)) = store.staff(&login)? else {
             // Hash anyway, so an unknown login takes as long as a wrong password.
             let _ = accounts::verify_password(&body.password, dummy_hash());
-            store.audit_at(now_ms(), &login, &at, "sign_in_failed", "unknown login")?;
+            // A login nobody has is no city's: the deployment's log.
+            store.audit_at(
+                first_city,
+                now_ms(),
+                &login,
+                &at,
+                "sign_in_failed",
+                "unknown login",
+            )?;
             return Ok(None);
         };
         if !accounts::verify_password(&body.password, &hash) {
-            store.audit_at(now_ms(), &login, &at, "sign_in_failed", "wrong password")?;
+            store.audit_at(
+                staff.tenant,
+                now_ms(),
+                &login,
+                &at,
+                "sign_in_failed",
+                "wrong password",
+            )?;
             return Ok(None);
         }
         let (token, token_hash) = accounts::new_token();
         store.create_session(&token_hash, &staff.login, now_ms() + session_ms)?;
-        store.audit_at(now_ms(), &staff.login, &at, "sign_in", staff.role.as_str())?;
+        store.audit_at(
+            staff.tenant,
+            now_ms(),
+            &staff.login,
+            &at,
+            "sign_in",
+            staff.role.as_str(),
+        )?;
         let key = store.data_key(staff.tenant, &department_grantee(&staff.department))?;
         Ok(Some((staff, token, key)))
     })
@@ -162,7 +193,14 @@ pub async fn sign_out(
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
             let hash = accounts::token_hash(&token);
             if let Some(staff) = store.session(&hash, now_ms())? {
-                store.audit_at(now_ms(), &staff.login, &terminal, "sign_out", "")?;
+                store.audit_at(
+                    staff.tenant,
+                    now_ms(),
+                    &staff.login,
+                    &terminal,
+                    "sign_out",
+                    "",
+                )?;
                 store.end_session(&hash, now_ms())?;
             }
             Ok(())

@@ -20,7 +20,12 @@ pub struct StatsQuery {
     pub day: Option<String>,
 }
 
-async fn day_stats(app: &AppState, day: Option<String>) -> Result<DayStats, ApiError> {
+/// The statistics of a day of the city `tenant`.
+async fn day_stats(
+    app: &AppState,
+    tenant: shared_model::tenant::LocalGovernmentCode,
+    day: Option<String>,
+) -> Result<DayStats, ApiError> {
     let day = match day {
         Some(day) => parse_date(&day)
             .map_err(|_| ApiError::BadRequest(format!("{day:?} is not a day")))?
@@ -29,7 +34,7 @@ async fn day_stats(app: &AppState, day: Option<String>) -> Result<DayStats, ApiE
     };
     let store = app.store.clone();
     let of_day = day.clone();
-    let records = tokio::task::spawn_blocking(move || store.visits_of_day(&of_day))
+    let records = tokio::task::spawn_blocking(move || store.visits_of_day(tenant, &of_day))
         .await
         .map_err(|_| ApiError::Task)??;
     let mut facts = Vec::with_capacity(records.len());
@@ -61,22 +66,22 @@ fn tokyo_today() -> String {
     tokyo_day(now_ms()).to_string()
 }
 
-/// `GET /api/stats[?day=]`: a day's operation statistics (administrators).
+/// `GET /api/stats[?day=]`: a day's operation statistics of the administrator's city.
 pub async fn stats(
     State(app): State<AppState>,
-    AdminSignedIn(_): AdminSignedIn,
+    AdminSignedIn(admin): AdminSignedIn,
     Query(query): Query<StatsQuery>,
 ) -> Result<Json<DayStats>, ApiError> {
-    Ok(Json(day_stats(&app, query.day).await?))
+    Ok(Json(day_stats(&app, admin.tenant, query.day).await?))
 }
 
 /// `GET /api/stats.csv[?day=]`: the same as a CSV download.
 pub async fn stats_csv(
     State(app): State<AppState>,
-    AdminSignedIn(_): AdminSignedIn,
+    AdminSignedIn(admin): AdminSignedIn,
     Query(query): Query<StatsQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let stats = day_stats(&app, query.day).await?;
+    let stats = day_stats(&app, admin.tenant, query.day).await?;
     let name = format!("madoguchi-stats-{}.csv", stats.day);
     Ok((
         [

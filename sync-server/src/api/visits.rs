@@ -59,18 +59,21 @@ pub async fn register_visit(
     };
     let record = match (body.reserved, &caller) {
         (None, _) => {
-            tokio::task::spawn_blocking(move || store.register_visit(&id, &day, now, &grants))
-                .await
-                .map_err(|_| ApiError::Task)??
+            let tenant = caller.tenant();
+            tokio::task::spawn_blocking(move || {
+                store.register_visit(&id, tenant, &day, now, &grants)
+            })
+            .await
+            .map_err(|_| ApiError::Task)??
         }
         (Some(reserved), Caller::Kiosk(kiosk)) => {
-            let kiosk_id = kiosk.id.clone();
+            let kiosk = kiosk.clone();
             tokio::task::spawn_blocking(move || {
                 store.register_reserved_visit(
                     &id,
+                    &kiosk,
                     &reserved.day,
                     reserved.number,
-                    &kiosk_id,
                     reserved.taken_at.min(now),
                     &grants,
                 )
@@ -137,7 +140,8 @@ pub async fn list_visits(
     };
     let day = tokyo_day(now_ms()).to_string();
     let store = app.store.clone();
-    let mut visits = tokio::task::spawn_blocking(move || store.visits_of_day(&day))
+    let tenant = staff.tenant;
+    let mut visits = tokio::task::spawn_blocking(move || store.visits_of_day(tenant, &day))
         .await
         .map_err(|_| ApiError::Task)??;
     if let Some(number) = wanted {

@@ -880,7 +880,7 @@ pub async fn import_pending<B: Bucket>(
                 );
                 tokio::task::spawn_blocking(move || {
                     store.record_import_error(&key, &etag, &fingerprint, &message, now_ms)?;
-                    store.audit(now_ms, "system", "import_refused", &message)
+                    store.audit_system(now_ms, "import_refused", &message)
                 })
                 .await
                 .map_err(|_| ImportError::Task)??;

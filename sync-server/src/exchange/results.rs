@@ -100,7 +100,7 @@ pub async fn read_results<B: Bucket>(
                     (object.key.clone(), object.etag.clone(), error.to_string());
                 on_store(store, move |s| {
                     s.record_import_error(&key, &etag, "", &message, now_ms)?;
-                    s.audit(now_ms, "system", "export_result_refused", &key)
+                    s.audit_system(now_ms, "export_result_refused", &key)
                 })
                 .await?;
                 tracing::warn!(key = %object.key, error = %error, "result file refused");
@@ -153,7 +153,7 @@ async fn read_one<B: Bucket>(
     let detail = format!("{key}: {accepted} accepted, {rejected} rejected");
     on_store(store, move |s| {
         s.apply_results(&k, &e, seq, &results, now_ms)?;
-        s.audit(now_ms, "system", "export_result", &detail)
+        s.audit_system(now_ms, "export_result", &detail)
     })
     .await?;
     Ok(ResultReport {

@@ -140,7 +140,7 @@ impl BatchSender {
         let (seq, detail) = (batch.seq, format!("{} ({}件)", batch.key, batch.records));
         on_store(store, move |s| {
             s.mark_batch_written(seq, now_ms)?;
-            s.audit(now_ms, "system", "export_batch", &detail)
+            s.audit_system(now_ms, "export_batch", &detail)
         })
         .await?;
         tracing::info!(

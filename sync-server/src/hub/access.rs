@@ -79,8 +79,11 @@ impl Hub {
     pub(super) async fn deny(&self, peer: &str, caller: &Caller, document_id: DocumentId) {
         tracing::warn!(%document_id, "sync refused: outside the peer's rights");
         let (store, who, terminal) = (self.store.clone(), caller.audit_name(), self.terminal(peer));
+        // In the log of the one refused (another city's visit is not theirs to learn of).
+        let tenant = caller.tenant();
         let _ = tokio::task::spawn_blocking(move || {
             store.audit_at(
+                tenant,
                 crate::clock::now_ms(),
                 &who,
                 &terminal,

@@ -25,6 +25,8 @@ impl Hub {
         entry: &mut DocEntry,
         by: (String, String),
     ) -> Result<(), HubError> {
+        // What is done to the visit is written to its city's audit log.
+        let tenant = tenant_of(&self.grants(document_id, entry).await?);
         let DocEntry {
             doc, saved_heads, ..
         } = &mut *entry;
@@ -53,9 +55,9 @@ impl Hub {
                 if let Some(bound) = &signing.foreign {
                     detail.push_str(&format!(" 他の受付 {bound} の署名"));
                 }
-                let _ = self
-                    .store
-                    .audit_at(now, &by.0, &by.1, "signature_captured", &detail);
+                let _ =
+                    self.store
+                        .audit_for(tenant, now, &by.0, &by.1, "signature_captured", &detail);
             }
             let mut confirmed = Vec::new();
             for decision in reconcile_document(doc, tokyo_day(now), now) {
@@ -66,7 +68,8 @@ impl Hub {
                     errors = decision.errors,
                     "form decided"
                 );
-                let _ = self.store.audit_at(
+                let _ = self.store.audit_for(
+                    tenant,
                     now,
                     &by.0,
                     &by.1,
@@ -336,6 +339,7 @@ impl Hub {
             Some("taken_back") => "visit_taken_back",
             _ => "visit_moved",
         };
+        let tenant = entry.grants.as_deref().and_then(tenant_of);
         let (store, by) = (self.store.clone(), by.clone());
         let _ = tokio::task::spawn_blocking(move || {
             let number = store
@@ -344,7 +348,8 @@ impl Hub {
                 .flatten()
                 .map(|v| format!(" 受付{}", v.reception_number))
                 .unwrap_or_default();
-            store.audit_at(
+            store.audit_for(
+                tenant,
                 crate::clock::now_ms(),
                 &by.0,
                 &by.1,

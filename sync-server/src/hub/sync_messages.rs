@@ -40,7 +40,7 @@ impl Hub {
         {
             // The first time today this person (or kiosk) reaches the visit from this
             // terminal: it was opened. Reconnects do not repeat it.
-            let (store, who) = (self.store.clone(), caller.audit_name());
+            let (store, who, tenant) = (self.store.clone(), caller.audit_name(), caller.tenant());
             let _ = tokio::task::spawn_blocking(move || {
                 let number = store
                     .visit_record(&document_id)
@@ -49,6 +49,7 @@ impl Hub {
                     .map(|v| format!(" 受付{} ({})", v.reception_number, v.day))
                     .unwrap_or_default();
                 store.audit_at(
+                    tenant,
                     crate::clock::now_ms(),
                     &who,
                     &terminal,

@@ -325,6 +325,7 @@ async fn the_queue_and_the_moves_between_ka_follow_a_visit_read_back_from_the_st
     store
         .register_visit(
             &id,
+            shared_model::tenant::TAKASAKI,
             &day,
             now,
             &[crate::store::Grant::department(
@@ -340,7 +341,7 @@ async fn the_queue_and_the_moves_between_ka_follow_a_visit_read_back_from_the_st
     assert_eq!(hub.stats().documents, 0);
     let open = |store: &Store| {
         store
-            .queue_tickets(&day)
+            .queue_tickets(shared_model::tenant::TAKASAKI, &day)
             .unwrap()
             .into_iter()
             .filter(|t| t.done_at.is_none())

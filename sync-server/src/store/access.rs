@@ -141,19 +141,20 @@ impl Store {
         Ok(hmac_sha256(secret.as_bytes(), grantee.as_bytes()))
     }
 
-    /// Enrolls (or re-keys) a kiosk under the hash of its device token.
+    /// Enrolls (or re-keys) a kiosk under the hash of its device token. Whether it was
+    /// saved: `false` when the id is another city's kiosk, which is left as it was.
     pub fn put_kiosk(
         &self,
         kiosk: &KioskRecord,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.write(|c| {
+    ) -> Result<bool, StoreError> {
+        let saved = self.write(|c| {
             c.execute(
                 "INSERT INTO kiosks (id, name, token_hash, created_at, tenant)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0,
-                                                tenant = ?5",
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0
+                 WHERE kiosks.tenant = ?5",
                 params![
                     kiosk.id,
                     kiosk.name,
@@ -163,7 +164,7 @@ impl Store {
                 ],
             )
         })?;
-        Ok(())
+        Ok(saved > 0)
     }
 
     /// The kiosk holding the token with this hash, unless revoked.
@@ -209,13 +210,15 @@ impl Store {
         })
     }
 
-    /// Revokes a kiosk: its device token no longer opens anything. Returns whether there was
-    /// such a kiosk. Enrolling it again (`kiosk-add`) gives it a new token.
-    pub fn revoke_kiosk(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(
-            self.write(|c| c.execute("UPDATE kiosks SET revoked = 1 WHERE id = ?1", params![id]))?
-                > 0,
-        )
+    /// Revokes a kiosk of the city `tenant`: its device token no longer opens anything.
+    /// Returns whether the city had such a kiosk. Enrolling it again (`kiosk-add`) gives it a new token.
+    pub fn revoke_kiosk(&self, tenant: LocalGovernmentCode, id: &str) -> Result<bool, StoreError> {
+        Ok(self.write(|c| {
+            c.execute(
+                "UPDATE kiosks SET revoked = 1 WHERE id = ?1 AND tenant = ?2",
+                params![id, tenant.as_str()],
+            )
+        })? > 0)
     }
 
     /// Saves a terminal's last heartbeat (its id, user, version and counts: no personal

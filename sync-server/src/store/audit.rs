@@ -1,6 +1,8 @@
 //! The audit log: who, at which terminal, did what, when. Append-only, enforced by SQLite
 //! triggers, so not even the server's own code can change or remove an entry.
 
+use shared_model::tenant::LocalGovernmentCode;
+
 use super::sql::{Dialect, params};
 use super::{Store, StoreError};
 
@@ -11,7 +13,8 @@ CREATE TABLE IF NOT EXISTS audit (
     login    TEXT    NOT NULL,
     action   TEXT    NOT NULL,
     detail   TEXT    NOT NULL,
-    terminal TEXT    NOT NULL DEFAULT ''
+    terminal TEXT    NOT NULL DEFAULT '',
+    tenant   TEXT    NOT NULL DEFAULT ''
 );
 ";
 
@@ -31,17 +34,55 @@ impl Store {
     /// terminal is known.
     pub fn audit(
         &self,
+        tenant: LocalGovernmentCode,
         at: i64,
         login: &str,
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.audit_at(at, login, "", action, detail)
+        self.audit_at(tenant, at, login, "", action, detail)
     }
 
-    /// Appends to the audit log: who, at which terminal, did what, when.
+    /// Appends to the audit log of the city `tenant` (the city of the one who acted, or of
+    /// the visit acted on; for someone nobody knows, the deployment's first city): who, at
+    /// which terminal, did what, when.
     pub fn audit_at(
         &self,
+        tenant: LocalGovernmentCode,
+        at: i64,
+        login: &str,
+        terminal: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.append_audit(tenant.as_str(), at, login, terminal, action, detail)
+    }
+
+    /// Appends the server's own work (`system`: the exchange with the core system, which is
+    /// the deployment's first city's) to the audit log with no city: such entries are read
+    /// as the first city's, like those written before cities were told apart.
+    pub fn audit_system(&self, at: i64, action: &str, detail: &str) -> Result<(), StoreError> {
+        self.append_audit("", at, "system", "", action, detail)
+    }
+
+    /// As [`Store::audit_at`] for an act on a document whose city may not be known yet (one
+    /// nobody has claimed): `None` writes it with no city, read as the first city's.
+    pub fn audit_for(
+        &self,
+        tenant: Option<LocalGovernmentCode>,
+        at: i64,
+        login: &str,
+        terminal: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let tenant = tenant.map(|t| t.to_string()).unwrap_or_default();
+        self.append_audit(&tenant, at, login, terminal, action, detail)
+    }
+
+    fn append_audit(
+        &self,
+        tenant: &str,
         at: i64,
         login: &str,
         terminal: &str,
@@ -50,15 +91,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.append(|c| {
             c.execute(
-                "INSERT INTO audit (at, login, action, detail, terminal)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![at, login, action, detail, terminal],
+                "INSERT INTO audit (at, login, action, detail, terminal, tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![at, login, action, detail, terminal, tenant],
             )
         })?;
         Ok(())
     }
 
-    /// The latest audit entries, newest first: (at, login, action, detail).
+    /// The latest audit entries of every city, newest first: (at, login, action, detail).
     pub fn audit_entries(
         &self,
         limit: usize,
@@ -70,10 +111,11 @@ impl Store {
             .collect())
     }
 
-    /// Audit entries whose login, action or detail contains `text` (all when empty),
-    /// newest first.
+    /// Audit entries of every city whose login, action or detail contains `text` (all when
+    /// empty), newest first.
     pub fn search_audit(&self, text: &str, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.filter_audit(
+            None,
             &AuditFilter {
                 q: text.to_owned(),
                 ..AuditFilter::default()
@@ -87,9 +129,12 @@ impl Store {
     /// logins containing it and staff whose name contains it). `visit_doc` is the
     /// visit's document id when the filter names one (the caller resolves a 受付番号); the
     /// text also finds the acts whose Japanese name contains it (「個人番号」 → `reveal`).
-    /// Each entry's `visit` is left empty (see the API, which names the visit).
+    /// Each entry's `visit` is left empty (see the API, which names the visit). `tenant`:
+    /// the city whose log it is (entries written before cities were told apart are the
+    /// deployment's first city's); `None`: every city's.
     pub fn filter_audit(
         &self,
+        tenant: Option<LocalGovernmentCode>,
         filter: &AuditFilter,
         visit_doc: Option<&str>,
         limit: usize,
@@ -127,6 +172,8 @@ impl Store {
                AND (?7 = '' OR instr(login, ?7) > 0 OR instr(action, ?7) > 0
                     OR instr(detail, ?7) > 0 OR instr(terminal, ?7) > 0
                     OR action IN ({named_actions}))
+               AND (?10 = '' OR tenant = ?10
+                    OR (tenant = '' AND ?10 = (SELECT value FROM meta WHERE key = 'first_city')))
              ORDER BY id DESC LIMIT ?9"
         );
         self.read(|c| {
@@ -141,7 +188,8 @@ impl Store {
                     visit_doc.unwrap_or_default(),
                     q,
                     named,
-                    limit as i64
+                    limit as i64,
+                    tenant.map(|t| t.to_string()).unwrap_or_default()
                 ],
                 |r| {
                     Ok(AuditEntry {
@@ -167,7 +215,14 @@ mod tests {
     fn the_audit_log_only_grows() {
         let store = Store::scratch().unwrap();
         store
-            .audit_at(1, "shimin01", "t-1f01", "resident_search", "kana")
+            .audit_at(
+                shared_model::tenant::TAKASAKI,
+                1,
+                "shimin01",
+                "t-1f01",
+                "resident_search",
+                "kana",
+            )
             .unwrap();
         let update = store.write(|c| c.execute("UPDATE audit SET detail = 'x'", params![]));
         assert!(update.unwrap_err().to_string().contains("append-only"));
@@ -177,6 +232,7 @@ mod tests {
         // 「個人番号」 finds the reveals by their Japanese name.
         store
             .audit_at(
+                shared_model::tenant::TAKASAKI,
                 2,
                 "shimin01",
                 "t-1f01",

@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use shared_model::DocumentId;
 use shared_model::tenant::LocalGovernmentCode;
 
@@ -133,6 +133,13 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
+/// Whether the SQLite database has the table `name`.
+fn table_exists(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([name])?)
+}
+
 /// The environment variable that points the tests' stores at a PostgreSQL cluster
 /// (`postgres://user@127.0.0.1:port/postgres`); `cargo xtask test` sets it for its second run.
 pub const TEST_POSTGRES_ENV: &str = "MADOGUCHI_TEST_POSTGRES";
@@ -225,21 +232,6 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        for schema in [
-            chunks::SCHEMA,
-            visits::SCHEMA,
-            staff::SCHEMA,
-            residents::SCHEMA,
-            imports::SCHEMA,
-            audit::SCHEMA,
-            outbox::SCHEMA,
-            access::SCHEMA,
-            queue::SCHEMA,
-            sign_in::SCHEMA,
-        ] {
-            conn.execute_batch(schema)?;
-        }
         // Databases made before these columns existed gain them.
         for (table, column, definition) in [
             ("staff", "protected_access", "INTEGER NOT NULL DEFAULT 0"),
@@ -254,7 +246,14 @@ impl Store {
             ("kiosks", "tenant", "TEXT NOT NULL DEFAULT ''"),
             ("doc_access", "tenant", "TEXT NOT NULL DEFAULT ''"),
             ("visits", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("queue_tickets", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("number_blocks", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("displays", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("audit", "tenant", "TEXT NOT NULL DEFAULT ''"),
         ] {
+            if !table_exists(&conn, table)? {
+                continue;
+            }
             let present: bool = conn
                 .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
                 .exists([table, column])?;
@@ -263,6 +262,56 @@ impl Store {
                     "ALTER TABLE {table} ADD COLUMN {column} {definition}"
                 ))?;
             }
+        }
+        // Keys that now include the city: SQLite cannot alter a table's constraint, so the
+        // table is made anew and its rows copied, once.
+        for (table, key, create, columns) in [
+            (
+                "visits",
+                "UNIQUE (tenant, day, reception_number)",
+                visits::TABLE,
+                "doc_id, tenant, day, reception_number, created_at",
+            ),
+            (
+                "number_blocks",
+                "PRIMARY KEY (tenant, day, first)",
+                queue::NUMBER_BLOCKS,
+                "tenant, day, first, last, kiosk_id, reserved_at",
+            ),
+        ] {
+            let made: Option<String> = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if made.is_some_and(|sql| !sql.contains(key)) {
+                conn.execute_batch(&format!(
+                    "BEGIN IMMEDIATE;
+                     ALTER TABLE {table} RENAME TO {table}_before_cities;
+                     {create}
+                     INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_before_cities;
+                     DROP TABLE {table}_before_cities;
+                     COMMIT;"
+                ))?;
+            }
+        }
+        conn.execute_batch(SCHEMA)?;
+        for schema in [
+            chunks::SCHEMA,
+            visits::SCHEMA,
+            staff::SCHEMA,
+            residents::SCHEMA,
+            imports::SCHEMA,
+            audit::SCHEMA,
+            outbox::SCHEMA,
+            access::SCHEMA,
+            queue::SCHEMA,
+            queue::NUMBER_BLOCKS,
+            sign_in::SCHEMA,
+        ] {
+            conn.execute_batch(schema)?;
         }
         // The audit log only grows: no entry is ever changed or removed, not even by the
         // server's own code.
@@ -285,7 +334,15 @@ impl Store {
     pub fn adopt_untenanted(&self, tenant: LocalGovernmentCode) -> Result<u64, StoreError> {
         self.write(|c| {
             let mut adopted = 0;
-            for table in ["staff", "kiosks", "doc_access", "visits"] {
+            for table in [
+                "staff",
+                "kiosks",
+                "doc_access",
+                "visits",
+                "queue_tickets",
+                "number_blocks",
+                "displays",
+            ] {
                 adopted += c.execute(
                     &format!("UPDATE {table} SET tenant = ?1 WHERE tenant = ''"),
                     params![tenant.as_str()],
@@ -295,6 +352,12 @@ impl Store {
                 "UPDATE meta SET key = ?1 WHERE key = 'data_key_secret'
                    AND NOT EXISTS (SELECT 1 FROM meta WHERE key = ?1)",
                 params![access::data_key_secret_name(tenant)],
+            )?;
+            // The audit log is append-only: its older entries keep no city, and are read as
+            // this one's.
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ('first_city', ?1) ON CONFLICT DO NOTHING",
+                params![tenant.as_str()],
             )?;
             Ok(adopted as u64)
         })
@@ -444,5 +507,65 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.storage_id().unwrap(), storage_id);
         assert_eq!(store.load(&id).unwrap().as_deref(), Some(&b"chunk"[..]));
+    }
+
+    #[test]
+    fn a_database_from_before_cities_opens_with_its_numbers_as_the_first_citys() {
+        use shared_model::tenant::TAKASAKI;
+        let dir = tempfile::tempdir().unwrap();
+        let (visit, day) = (DocumentId::random(), "2026-11-30");
+        {
+            // The tables as the previous version made them, with a day's numbers given.
+            let conn = Connection::open(dir.path().join("madoguchi.sqlite3")).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE visits (doc_id TEXT PRIMARY KEY, day TEXT NOT NULL,
+                     reception_number INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                     UNIQUE (day, reception_number));
+                 CREATE TABLE number_blocks (day TEXT NOT NULL, first INTEGER NOT NULL,
+                     last INTEGER NOT NULL, kiosk_id TEXT NOT NULL, reserved_at INTEGER NOT NULL,
+                     PRIMARY KEY (day, first));
+                 CREATE TABLE doc_access (doc_id TEXT NOT NULL, grantee TEXT NOT NULL,
+                     PRIMARY KEY (doc_id, grantee));
+                 INSERT INTO visits VALUES ('{visit}', '{day}', 1, 5);
+                 INSERT INTO number_blocks VALUES ('{day}', 2, 11, 'kiosk-1f', 6);
+                 INSERT INTO doc_access VALUES ('{visit}', 'dept:shimin');"
+            ))
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        store.adopt_untenanted(TAKASAKI).unwrap();
+        let kept = store.visits_of_day(TAKASAKI, day).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].visit_id.as_str(), kept[0].reception_number),
+            (visit.to_string().as_str(), 1)
+        );
+        // Takasaki goes on past its number and its kiosk's block; Maebashi starts at 1.
+        let next = store
+            .register_visit(
+                &DocumentId::random(),
+                TAKASAKI,
+                day,
+                7,
+                &[Grant::department(TAKASAKI, "shimin")],
+            )
+            .unwrap();
+        assert_eq!(next.reception_number, 12);
+        let maebashi = "102016".parse().unwrap();
+        let theirs = store
+            .register_visit(
+                &DocumentId::random(),
+                maebashi,
+                day,
+                8,
+                &[Grant::department(maebashi, "shimin")],
+            )
+            .unwrap();
+        assert_eq!(theirs.reception_number, 1);
+        // Opened again: nothing is made anew twice.
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.visits_of_day(TAKASAKI, day).unwrap().len(), 2);
+        assert_eq!(store.visits_of_day(maebashi, day).unwrap().len(), 1);
     }
 }

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "tenants",
         include_str!("../../migrations/postgres/0003_tenants.sql"),
     ),
+    (
+        4,
+        "cities_queue_audit",
+        include_str!("../../migrations/postgres/0004_cities_queue_audit.sql"),
+    ),
 ];
 
 /// The channel nodes tell each other on that a document has new stored changes

@@ -10,12 +10,16 @@ use shared_model::DocumentId;
 use shared_model::catalog::Department;
 use shared_model::queue::{self, NumberBlock, Placement, Stop, Ticket, TicketState, Wanted};
 
+use shared_model::tenant::LocalGovernmentCode;
+
+use super::access::tenant_column;
 use super::sql::{Conn, Row, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queue_tickets (
     id              INTEGER PRIMARY KEY,
+    tenant          TEXT    NOT NULL DEFAULT '',
     day             TEXT    NOT NULL,
     visit_id        TEXT    NOT NULL,
     number          INTEGER NOT NULL,
@@ -28,22 +32,30 @@ CREATE TABLE IF NOT EXISTS queue_tickets (
     absent          INTEGER NOT NULL DEFAULT 0,
     call_seq        INTEGER
 );
-CREATE INDEX IF NOT EXISTS queue_tickets_day ON queue_tickets (day);
+DROP INDEX IF EXISTS queue_tickets_day;
+CREATE INDEX IF NOT EXISTS queue_tickets_city_day ON queue_tickets (tenant, day);
 CREATE INDEX IF NOT EXISTS queue_tickets_visit ON queue_tickets (visit_id);
+CREATE TABLE IF NOT EXISTS displays (
+    id          TEXT    PRIMARY KEY,
+    tenant      TEXT    NOT NULL DEFAULT '',
+    name        TEXT    NOT NULL,
+    token_hash  TEXT    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// The blocks of numbers reserved for kiosks (also made anew from an older table, see
+/// `Store::open`).
+pub(super) const NUMBER_BLOCKS: &str = "
 CREATE TABLE IF NOT EXISTS number_blocks (
+    tenant      TEXT    NOT NULL DEFAULT '',
     day         TEXT    NOT NULL,
     first       INTEGER NOT NULL,
     last        INTEGER NOT NULL,
     kiosk_id    TEXT    NOT NULL,
     reserved_at INTEGER NOT NULL,
-    PRIMARY KEY (day, first)
-);
-CREATE TABLE IF NOT EXISTS displays (
-    id          TEXT    PRIMARY KEY,
-    name        TEXT    NOT NULL,
-    token_hash  TEXT    NOT NULL UNIQUE,
-    created_at  INTEGER NOT NULL,
-    revoked     INTEGER NOT NULL DEFAULT 0
+    PRIMARY KEY (tenant, day, first)
 );
 ";
 
@@ -57,6 +69,8 @@ pub struct DisplayRecord {
     pub id: String,
     /// Where it hangs (「1階 待合」).
     pub name: String,
+    /// The city whose hall it hangs in: it shows that city's queue only.
+    pub tenant: LocalGovernmentCode,
 }
 
 /// A display as the administrators' list shows it (`GET /api/displays`).
@@ -106,14 +120,26 @@ fn ticket_of(r: &Row<'_>) -> Result<(Ticket, i64), StoreError> {
     ))
 }
 
-fn tickets_where(
+/// A visit's tickets (a visit is of one city).
+fn tickets_of_visit(c: &Conn<'_>, visit_id: &str) -> Result<Vec<(Ticket, i64)>, StoreError> {
+    c.query_map(
+        &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE visit_id = ?1 ORDER BY id"),
+        params![visit_id],
+        ticket_of,
+    )
+}
+
+/// A city's tickets of a day.
+fn tickets_of_day(
     c: &Conn<'_>,
-    clause: &str,
-    value: &str,
+    tenant: LocalGovernmentCode,
+    day: &str,
 ) -> Result<Vec<(Ticket, i64)>, StoreError> {
     c.query_map(
-        &format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE {clause} = ?1 ORDER BY id"),
-        params![value],
+        &format!(
+            "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE tenant = ?1 AND day = ?2 ORDER BY id"
+        ),
+        params![tenant.as_str(), day],
         ticket_of,
     )
 }
@@ -126,10 +152,14 @@ fn next_seq(c: &Conn<'_>) -> Result<i64, StoreError> {
     )
 }
 
-fn blocks_of(c: &Conn<'_>, day: &str) -> Result<Vec<NumberBlock>, StoreError> {
+fn blocks_of(
+    c: &Conn<'_>,
+    tenant: LocalGovernmentCode,
+    day: &str,
+) -> Result<Vec<NumberBlock>, StoreError> {
     c.query_map(
-        "SELECT day, first, last FROM number_blocks WHERE day = ?1",
-        params![day],
+        "SELECT day, first, last FROM number_blocks WHERE tenant = ?1 AND day = ?2",
+        params![tenant.as_str(), day],
         |r| {
             Ok(NumberBlock {
                 day: r.get(0)?,
@@ -140,15 +170,19 @@ fn blocks_of(c: &Conn<'_>, day: &str) -> Result<Vec<NumberBlock>, StoreError> {
     )
 }
 
-/// The day's next reception number at the server: past every number given and every block
-/// reserved ([`queue::next_number`]).
-pub(super) fn next_number(c: &Conn<'_>, day: &str) -> Result<u32, StoreError> {
+/// A city's next reception number of the day at the server: past every number it gave and
+/// every block it reserved ([`queue::next_number`]).
+pub(super) fn next_number(
+    c: &Conn<'_>,
+    tenant: LocalGovernmentCode,
+    day: &str,
+) -> Result<u32, StoreError> {
     let highest: Option<u32> = c.query_row(
-        "SELECT MAX(reception_number) FROM visits WHERE day = ?1",
-        params![day],
+        "SELECT MAX(reception_number) FROM visits WHERE tenant = ?1 AND day = ?2",
+        params![tenant.as_str(), day],
         |r| r.get(0),
     )?;
-    Ok(queue::next_number(highest, &blocks_of(c, day)?))
+    Ok(queue::next_number(highest, &blocks_of(c, tenant, day)?))
 }
 
 fn ticket_by_id(c: &Conn<'_>, id: i64) -> Result<Ticket, StoreError> {
@@ -161,10 +195,14 @@ fn ticket_by_id(c: &Conn<'_>, id: i64) -> Result<Ticket, StoreError> {
 }
 
 impl Store {
-    /// The day's tickets (every state), in the order they were made.
-    pub fn queue_tickets(&self, day: &str) -> Result<Vec<Ticket>, StoreError> {
+    /// A city's tickets of the day (every state), in the order they were made.
+    pub fn queue_tickets(
+        &self,
+        tenant: LocalGovernmentCode,
+        day: &str,
+    ) -> Result<Vec<Ticket>, StoreError> {
         Ok(self
-            .read(|c| tickets_where(c, "day", day))?
+            .read(|c| tickets_of_day(c, tenant, day))?
             .into_iter()
             .map(|(t, _)| t)
             .collect())
@@ -184,15 +222,15 @@ impl Store {
     ) -> Result<Option<Placement>, StoreError> {
         let id = doc_id.to_string();
         self.write(|c| {
-            let registered: Option<(String, u32)> = c.query_opt(
-                "SELECT day, reception_number FROM visits WHERE doc_id = ?1",
+            let registered: Option<(String, u32, String)> = c.query_opt(
+                "SELECT day, reception_number, tenant FROM visits WHERE doc_id = ?1",
                 params![id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let Some((day, number)) = registered else {
+            let Some((day, number, tenant)) = registered else {
                 return Ok(None);
             };
-            let mine = tickets_where(c, "visit_id", &id)?;
+            let mine = tickets_of_visit(c, &id)?;
             let tickets: Vec<Ticket> = mine.iter().map(|(t, _)| t.clone()).collect();
             let placement = queue::placement(&tickets, wanted);
             match placement {
@@ -213,15 +251,16 @@ impl Store {
                     )?;
                     c.execute(
                         "INSERT INTO queue_tickets
-                             (day, visit_id, number, department, counter, joined_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                             (day, visit_id, number, department, counter, joined_at, tenant)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![
                             day,
                             id,
                             number,
                             stop.department.as_str(),
                             stop.counter,
-                            joined_at
+                            joined_at,
+                            tenant
                         ],
                     )?;
                 }
@@ -241,19 +280,20 @@ impl Store {
         })
     }
 
-    /// A counter at `stop` calls: the ticket it was serving (called there) is done, and the
-    /// ticket with `number` at its 課 (waiting or absent, at any of its 窓口: it is called
-    /// to this one) or else the next in line at `stop` is called. `None` when nobody is to
-    /// be called (the ticket served stays as it was).
+    /// A counter of the city `tenant` at `stop` calls: the ticket it was serving (called
+    /// there) is done, and the ticket with `number` at its 課 (waiting or absent, at any of
+    /// its 窓口: it is called to this one) or else the next in line at `stop` is called.
+    /// `None` when nobody is to be called (the ticket served stays as it was).
     pub fn queue_call(
         &self,
+        tenant: LocalGovernmentCode,
         day: &str,
         stop: Stop,
         number: Option<u32>,
         now_ms: i64,
     ) -> Result<Option<Called>, StoreError> {
         self.write(|c| {
-            let all = tickets_where(c, "day", day)?;
+            let all = tickets_of_day(c, tenant, day)?;
             let tickets: Vec<Ticket> = all.iter().map(|(t, _)| t.clone()).collect();
             let chosen = match number {
                 Some(n) => all.iter().find(|(t, _)| {
@@ -274,9 +314,16 @@ impl Store {
                 .collect();
             c.execute(
                 "UPDATE queue_tickets SET done_at = ?1
-                 WHERE day = ?2 AND department = ?3 AND counter = ?4 AND id <> ?5
+                 WHERE tenant = ?6 AND day = ?2 AND department = ?3 AND counter = ?4 AND id <> ?5
                    AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0",
-                params![now_ms, day, stop.department.as_str(), stop.counter, row],
+                params![
+                    now_ms,
+                    day,
+                    stop.department.as_str(),
+                    stop.counter,
+                    row,
+                    tenant.as_str()
+                ],
             )?;
             let seq = next_seq(c)?;
             c.execute(
@@ -292,11 +339,12 @@ impl Store {
         })
     }
 
-    /// What a counter at `stop` does to the ticket it is serving (called there, not yet
-    /// done): `Recall` calls it again (a new call for the displays), `Absent` marks it 不在,
-    /// `Done` marks it handled. `None` when the counter serves nobody.
+    /// What a counter of the city `tenant` at `stop` does to the ticket it is serving
+    /// (called there, not yet done): `Recall` calls it again (a new call for the displays),
+    /// `Absent` marks it 不在, `Done` marks it handled. `None` when the counter serves nobody.
     pub fn queue_serving(
         &self,
+        tenant: LocalGovernmentCode,
         day: &str,
         stop: Stop,
         action: ServingAction,
@@ -305,10 +353,10 @@ impl Store {
         self.write(|c| {
             let serving: Option<i64> = c.query_opt(
                 "SELECT id FROM queue_tickets
-                 WHERE day = ?1 AND department = ?2 AND counter = ?3
+                 WHERE tenant = ?4 AND day = ?1 AND department = ?2 AND counter = ?3
                    AND called_at IS NOT NULL AND done_at IS NULL AND absent = 0
                  ORDER BY call_seq DESC LIMIT 1",
-                params![day, stop.department.as_str(), stop.counter],
+                params![day, stop.department.as_str(), stop.counter, tenant.as_str()],
                 |r| r.get(0),
             )?;
             let Some(row) = serving else {
@@ -339,10 +387,12 @@ impl Store {
         })
     }
 
-    /// Reserves the day's next `count` reception numbers (1..=[`MAX_BLOCK`]) for a kiosk to
-    /// give while offline; the counters' numbering skips them from then on.
+    /// Reserves the city's next `count` reception numbers of the day (1..=[`MAX_BLOCK`]) for
+    /// one of its kiosks to give while offline; the counters' numbering skips them from then
+    /// on.
     pub fn reserve_block(
         &self,
+        tenant: LocalGovernmentCode,
         day: &str,
         kiosk_id: &str,
         count: u32,
@@ -350,12 +400,12 @@ impl Store {
     ) -> Result<NumberBlock, StoreError> {
         let count = count.clamp(1, MAX_BLOCK);
         self.write(|c| {
-            let first = next_number(c, day)?;
+            let first = next_number(c, tenant, day)?;
             let last = first + count - 1;
             c.execute(
-                "INSERT INTO number_blocks (day, first, last, kiosk_id, reserved_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![day, first, last, kiosk_id, now_ms],
+                "INSERT INTO number_blocks (day, first, last, kiosk_id, reserved_at, tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![day, first, last, kiosk_id, now_ms, tenant.as_str()],
             )?;
             Ok(NumberBlock {
                 day: day.to_owned(),
@@ -365,19 +415,21 @@ impl Store {
         })
     }
 
-    /// Registers a visit under a number a kiosk gave offline from its reserved block, taken
-    /// at `taken_at` (its time of reception). Registering the same visit again returns its
-    /// record; the number must be in a block of this kiosk on that day and no other visit's.
+    /// Registers a visit under a number `kiosk` gave offline from its reserved block, taken
+    /// at `taken_at` (its time of reception), in the kiosk's city. Registering the same
+    /// visit again returns its record; the number must be in a block of this kiosk on that
+    /// day and no other visit's of the city.
     pub fn register_reserved_visit(
         &self,
         doc_id: &DocumentId,
+        kiosk: &super::KioskRecord,
         day: &str,
         number: u32,
-        kiosk_id: &str,
         taken_at: i64,
         grants: &[super::Grant],
     ) -> Result<Result<super::VisitRecord, ReservedRefusal>, StoreError> {
         let id = doc_id.to_string();
+        let (tenant, kiosk_id) = (kiosk.tenant, kiosk.id.as_str());
         self.write(|c| {
             let existing = c.query_opt(
                 "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
@@ -395,21 +447,21 @@ impl Store {
                 return Ok(Ok(record));
             }
             let reserved = c.exists(
-                "SELECT 1 FROM number_blocks WHERE day = ?1 AND kiosk_id = ?2
+                "SELECT 1 FROM number_blocks WHERE tenant = ?4 AND day = ?1 AND kiosk_id = ?2
                    AND first <= ?3 AND last >= ?3",
-                params![day, kiosk_id, number],
+                params![day, kiosk_id, number, tenant.as_str()],
             )?;
             if !reserved {
                 return Ok(Err(ReservedRefusal::NotReserved(number)));
             }
             let taken = c.exists(
-                "SELECT 1 FROM visits WHERE day = ?1 AND reception_number = ?2",
-                params![day, number],
+                "SELECT 1 FROM visits WHERE tenant = ?3 AND day = ?1 AND reception_number = ?2",
+                params![day, number, tenant.as_str()],
             )?;
             if taken {
                 return Ok(Err(ReservedRefusal::Taken(number)));
             }
-            super::visits::insert_visit(c, &id, day, number, taken_at, grants)?;
+            super::visits::insert_visit(c, &id, tenant, day, number, taken_at, grants)?;
             Ok(Ok(super::VisitRecord {
                 visit_id: id.clone(),
                 reception_number: number,
@@ -419,21 +471,31 @@ impl Store {
         })
     }
 
-    /// Adds a waiting-room display under the hash of its device token.
+    /// Adds a waiting-room display under the hash of its device token (or gives one of the
+    /// same city a new token). Whether it was saved: `false` when the id is another city's
+    /// display, which is left as it was.
     pub fn put_display(
         &self,
         display: &DisplayRecord,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.write(|c| {
+    ) -> Result<bool, StoreError> {
+        let saved = self.write(|c| {
             c.execute(
-                "INSERT INTO displays (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0",
-                params![display.id, display.name, token_hash, now_ms],
+                "INSERT INTO displays (id, name, token_hash, created_at, tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, token_hash = ?3, revoked = 0
+                 WHERE displays.tenant = ?5",
+                params![
+                    display.id,
+                    display.name,
+                    token_hash,
+                    now_ms,
+                    display.tenant.as_str()
+                ],
             )
         })?;
-        Ok(())
+        Ok(saved > 0)
     }
 
     /// The display holding the token with this hash: `Ok(Some)` for one in service,
@@ -444,13 +506,14 @@ impl Store {
     ) -> Result<Result<Option<DisplayRecord>, String>, StoreError> {
         let found = self.read(|c| {
             c.query_opt(
-                "SELECT id, name, revoked FROM displays WHERE token_hash = ?1",
+                "SELECT id, name, revoked, tenant FROM displays WHERE token_hash = ?1",
                 params![token_hash],
                 |r| {
                     Ok((
                         DisplayRecord {
                             id: r.get(0)?,
                             name: r.get(1)?,
+                            tenant: tenant_column(r.get(3)?, 3)?,
                         },
                         r.get::<bool>(2)?,
                     ))
@@ -464,17 +527,19 @@ impl Store {
         })
     }
 
-    /// Every display added, with whether it was revoked, by id.
-    pub fn displays(&self) -> Result<Vec<DisplayListing>, StoreError> {
+    /// Every display of the city `tenant`, with whether it was revoked, by id.
+    pub fn displays(&self, tenant: LocalGovernmentCode) -> Result<Vec<DisplayListing>, StoreError> {
         self.read(|c| {
             c.query_map(
-                "SELECT id, name, revoked, created_at FROM displays ORDER BY id",
-                params![],
+                "SELECT id, name, revoked, created_at, tenant FROM displays WHERE tenant = ?1
+                 ORDER BY id",
+                params![tenant.as_str()],
                 |r| {
                     Ok(DisplayListing {
                         display: DisplayRecord {
                             id: r.get(0)?,
                             name: r.get(1)?,
+                            tenant: tenant_column(r.get(4)?, 4)?,
                         },
                         revoked: r.get(2)?,
                         created_at: r.get(3)?,
@@ -484,11 +549,19 @@ impl Store {
         })
     }
 
-    /// Revokes a display: its token opens nothing from then on. Whether there was one.
-    pub fn revoke_display(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .write(|c| c.execute("UPDATE displays SET revoked = 1 WHERE id = ?1", params![id]))?
-            > 0)
+    /// Revokes a display of the city `tenant`: its token opens nothing from then on.
+    /// Whether the city had one with this id.
+    pub fn revoke_display(
+        &self,
+        tenant: LocalGovernmentCode,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.write(|c| {
+            c.execute(
+                "UPDATE displays SET revoked = 1 WHERE id = ?1 AND tenant = ?2",
+                params![id, tenant.as_str()],
+            )
+        })? > 0)
     }
 }
 
@@ -515,6 +588,7 @@ pub enum ServingAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared_model::tenant::TAKASAKI;
 
     const DAY: &str = "2026-11-30";
     const SHIMIN_7: Stop = Stop {
@@ -533,7 +607,17 @@ mod tests {
         number: Option<u32>,
         now: i64,
     ) -> Result<Option<Ticket>, StoreError> {
-        Ok(store.queue_call(day, stop, number, now)?.map(|c| c.ticket))
+        Ok(store
+            .queue_call(TAKASAKI, day, stop, number, now)?
+            .map(|c| c.ticket))
+    }
+
+    fn kiosk_of(tenant: LocalGovernmentCode, id: &str) -> crate::store::KioskRecord {
+        crate::store::KioskRecord {
+            id: id.into(),
+            name: "1階".into(),
+            tenant,
+        }
     }
 
     fn at_(stop: Stop) -> Wanted {
@@ -546,7 +630,7 @@ mod tests {
 
     fn registered(store: &Store, at: i64) -> (DocumentId, u32) {
         let id = DocumentId::random();
-        let record = store.register_visit(&id, DAY, at, &[]).unwrap();
+        let record = store.register_visit(&id, TAKASAKI, DAY, at, &[]).unwrap();
         store.queue_place(&id, &at_(SHIMIN_7), at, at).unwrap();
         (id, record.reception_number)
     }
@@ -562,7 +646,7 @@ mod tests {
         let second = call(&store, DAY, SHIMIN_7, None, 11).unwrap().unwrap();
         assert_eq!(second.number, two);
         assert_eq!(call(&store, DAY, SHIMIN_7, None, 12).unwrap(), None);
-        let tickets = store.queue_tickets(DAY).unwrap();
+        let tickets = store.queue_tickets(TAKASAKI, DAY).unwrap();
         assert_eq!(tickets[0].state(), TicketState::Done);
         assert_eq!(tickets[0].handling_ms(), Some(1));
         assert_eq!(tickets[1].state(), TicketState::Called);
@@ -577,20 +661,20 @@ mod tests {
         let called = call(&store, DAY, SHIMIN_7, Some(two), 10).unwrap().unwrap();
         assert_eq!(called.number, two);
         let recalled = store
-            .queue_serving(DAY, SHIMIN_7, ServingAction::Recall, 20)
+            .queue_serving(TAKASAKI, DAY, SHIMIN_7, ServingAction::Recall, 20)
             .unwrap()
             .unwrap();
         assert!(recalled.call_seq > called.call_seq);
         assert_eq!(recalled.first_called_at, Some(10));
         let absent = store
-            .queue_serving(DAY, SHIMIN_7, ServingAction::Absent, 30)
+            .queue_serving(TAKASAKI, DAY, SHIMIN_7, ServingAction::Absent, 30)
             .unwrap()
             .unwrap();
         assert_eq!(absent.state(), TicketState::Absent);
         // Nobody is served now.
         assert_eq!(
             store
-                .queue_serving(DAY, SHIMIN_7, ServingAction::Done, 31)
+                .queue_serving(TAKASAKI, DAY, SHIMIN_7, ServingAction::Done, 31)
                 .unwrap(),
             None
         );
@@ -617,7 +701,7 @@ mod tests {
             store.queue_place(&id, &at_(HOKEN_9), 21, 21).unwrap(),
             Some(Placement::Stay)
         );
-        let tickets = store.queue_tickets(DAY).unwrap();
+        let tickets = store.queue_tickets(TAKASAKI, DAY).unwrap();
         assert_eq!(tickets.len(), 2);
         assert_eq!(tickets[0].handling_ms(), Some(10));
         assert_eq!(tickets[1].number, number);
@@ -626,7 +710,7 @@ mod tests {
         assert_eq!(called.number, number);
         // Completed at 保険年金課, it leaves the queue.
         assert_eq!(store.queue_leave(&id, 40).unwrap(), 1);
-        let tickets = store.queue_tickets(DAY).unwrap();
+        let tickets = store.queue_tickets(TAKASAKI, DAY).unwrap();
         assert_eq!(tickets[1].state(), TicketState::Done);
         assert_eq!(tickets[1].handling_ms(), Some(10));
         // An unregistered document has no place in the queue.
@@ -643,11 +727,17 @@ mod tests {
         let store = Store::scratch().unwrap();
         let (id, number) = registered(&store, 1);
         let (other, _) = registered(&store, 2);
-        let called = store.queue_call(DAY, SHIMIN_7, None, 10).unwrap().unwrap();
+        let called = store
+            .queue_call(TAKASAKI, DAY, SHIMIN_7, None, 10)
+            .unwrap()
+            .unwrap();
         assert_eq!(called.ticket.number, number);
         // The next call at 7 finishes the first visit there; with 印鑑登録 open at 5, it
         // goes on to wait at 5 under its number.
-        let next = store.queue_call(DAY, SHIMIN_7, None, 20).unwrap().unwrap();
+        let next = store
+            .queue_call(TAKASAKI, DAY, SHIMIN_7, None, 20)
+            .unwrap()
+            .unwrap();
         assert_eq!(next.ticket.visit_id, other.to_string());
         assert_eq!(next.finished, [id.to_string()]);
         // Its procedures: 転入 at 7, 印鑑登録 at 5, both open.
@@ -670,41 +760,110 @@ mod tests {
         let store = Store::scratch().unwrap();
         let (_, one) = registered(&store, 1);
         assert_eq!(one, 1);
-        let block = store.reserve_block(DAY, "kiosk-1f", 5, 2).unwrap();
+        let block = store
+            .reserve_block(TAKASAKI, DAY, "kiosk-1f", 5, 2)
+            .unwrap();
         assert_eq!((block.first, block.last), (2, 6));
         let (_, next) = registered(&store, 3);
         assert_eq!(next, 7);
         let offline = DocumentId::random();
         let record = store
-            .register_reserved_visit(&offline, DAY, 2, "kiosk-1f", 1, &[])
+            .register_reserved_visit(&offline, &kiosk_of(TAKASAKI, "kiosk-1f"), DAY, 2, 1, &[])
             .unwrap()
             .unwrap();
         assert_eq!((record.reception_number, record.created_at), (2, 1));
         // Registered again (a retry after a lost answer): the same record.
         assert_eq!(
             store
-                .register_reserved_visit(&offline, DAY, 2, "kiosk-1f", 1, &[])
+                .register_reserved_visit(&offline, &kiosk_of(TAKASAKI, "kiosk-1f"), DAY, 2, 1, &[])
                 .unwrap(),
             Ok(record)
         );
         // Another visit cannot take the same number, another kiosk not this block.
         assert_eq!(
             store
-                .register_reserved_visit(&DocumentId::random(), DAY, 2, "kiosk-1f", 1, &[])
+                .register_reserved_visit(
+                    &DocumentId::random(),
+                    &kiosk_of(TAKASAKI, "kiosk-1f"),
+                    DAY,
+                    2,
+                    1,
+                    &[]
+                )
                 .unwrap(),
             Err(ReservedRefusal::Taken(2))
         );
         assert_eq!(
             store
-                .register_reserved_visit(&DocumentId::random(), DAY, 3, "kiosk-2f", 1, &[])
+                .register_reserved_visit(
+                    &DocumentId::random(),
+                    &kiosk_of(TAKASAKI, "kiosk-2f"),
+                    DAY,
+                    3,
+                    1,
+                    &[]
+                )
                 .unwrap(),
             Err(ReservedRefusal::NotReserved(3))
         );
         assert_eq!(
             store
-                .register_reserved_visit(&DocumentId::random(), DAY, 7, "kiosk-1f", 1, &[])
+                .register_reserved_visit(
+                    &DocumentId::random(),
+                    &kiosk_of(TAKASAKI, "kiosk-1f"),
+                    DAY,
+                    7,
+                    1,
+                    &[]
+                )
                 .unwrap(),
             Err(ReservedRefusal::NotReserved(7))
+        );
+    }
+
+    #[test]
+    fn two_cities_queue_apart_on_one_day() {
+        let store = Store::scratch().unwrap();
+        let maebashi: LocalGovernmentCode = "102016".parse().unwrap();
+        let (_, one) = registered(&store, 1);
+        // Maebashi reserves a block and registers a visit: its own numbers from 1.
+        let block = store.reserve_block(maebashi, DAY, "m-kiosk", 3, 2).unwrap();
+        assert_eq!((block.first, block.last), (1, 3));
+        let theirs = DocumentId::random();
+        store
+            .register_visit(&theirs, maebashi, DAY, 3, &[])
+            .map(|r| assert_eq!(r.reception_number, 4))
+            .unwrap();
+        store.queue_place(&theirs, &at_(SHIMIN_7), 3, 3).unwrap();
+        // Takasaki's counter 7 calls Takasaki's number, never Maebashi's; and the other way.
+        assert_eq!(
+            call(&store, DAY, SHIMIN_7, None, 10)
+                .unwrap()
+                .unwrap()
+                .number,
+            one
+        );
+        assert_eq!(call(&store, DAY, SHIMIN_7, None, 11).unwrap(), None);
+        let called = store
+            .queue_call(maebashi, DAY, SHIMIN_7, None, 12)
+            .unwrap()
+            .unwrap();
+        assert_eq!(called.ticket.visit_id, theirs.to_string());
+        assert_eq!(store.queue_tickets(TAKASAKI, DAY).unwrap().len(), 1);
+        assert_eq!(store.queue_tickets(maebashi, DAY).unwrap().len(), 1);
+        // A number in Maebashi's block is not Takasaki's kiosk's to give.
+        assert_eq!(
+            store
+                .register_reserved_visit(
+                    &DocumentId::random(),
+                    &kiosk_of(TAKASAKI, "m-kiosk"),
+                    DAY,
+                    2,
+                    1,
+                    &[]
+                )
+                .unwrap(),
+            Err(ReservedRefusal::NotReserved(2))
         );
     }
 
@@ -714,14 +873,29 @@ mod tests {
         let display = DisplayRecord {
             id: "hall-1f".into(),
             name: "1階 待合".into(),
+            tenant: TAKASAKI,
         };
-        store.put_display(&display, "hash", 1).unwrap();
+        assert!(store.put_display(&display, "hash", 1).unwrap());
+        let elsewhere = DisplayRecord {
+            tenant: "102016".parse().unwrap(),
+            ..display.clone()
+        };
+        assert!(
+            !store.put_display(&elsewhere, "taken", 2).unwrap(),
+            "another city's id"
+        );
         assert_eq!(store.display("hash").unwrap(), Ok(Some(display)));
         assert_eq!(store.display("other").unwrap(), Ok(None));
-        assert!(store.revoke_display("hall-1f").unwrap());
-        let listed = store.displays().unwrap();
+        let maebashi = "102016".parse().unwrap();
+        assert!(
+            !store.revoke_display(maebashi, "hall-1f").unwrap(),
+            "not Maebashi's"
+        );
+        assert_eq!(store.displays(maebashi).unwrap(), vec![]);
+        assert!(store.revoke_display(TAKASAKI, "hall-1f").unwrap());
+        let listed = store.displays(TAKASAKI).unwrap();
         assert_eq!((listed.len(), listed[0].revoked), (1, true));
         assert_eq!(store.display("hash").unwrap(), Err("hall-1f".into()));
-        assert!(!store.revoke_display("no-such").unwrap());
+        assert!(!store.revoke_display(TAKASAKI, "no-such").unwrap());
     }
 }

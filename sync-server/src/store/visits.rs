@@ -2,18 +2,23 @@
 
 use shared_model::DocumentId;
 
-use super::access::{Grant, tenant_of};
+use shared_model::tenant::LocalGovernmentCode;
+
+use super::access::Grant;
 use super::sql::{Conn, params};
 use super::{Store, StoreError};
 
-pub(super) const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = TABLE;
+
+/// The visits table (also made anew from an older one, see `Store::open`).
+pub(super) const TABLE: &str = "
 CREATE TABLE IF NOT EXISTS visits (
     doc_id           TEXT    PRIMARY KEY,
     tenant           TEXT    NOT NULL DEFAULT '',
     day              TEXT    NOT NULL,
     reception_number INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,
-    UNIQUE (day, reception_number)
+    UNIQUE (tenant, day, reception_number)
 );
 ";
 
@@ -37,12 +42,13 @@ impl Store {
         self.read(|c| visit_of(c, &id))
     }
 
-    /// Registers a visit and gives it the day's next reception number (skipping the blocks
-    /// reserved for kiosks); registering the same visit again returns the number it already
-    /// has.
+    /// Registers a visit of the city `tenant` and gives it the city's next reception number
+    /// of the day (skipping the blocks reserved for its kiosks); registering the same visit
+    /// again returns the number it already has.
     pub fn register_visit(
         &self,
         doc_id: &DocumentId,
+        tenant: LocalGovernmentCode,
         day: &str,
         now_ms: i64,
         grants: &[Grant],
@@ -53,8 +59,8 @@ impl Store {
                 return Ok(existing);
             }
             // Past the numbers kiosks reserved to give offline.
-            let next = super::queue::next_number(c, day)?;
-            insert_visit(c, &id, day, next, now_ms, grants)?;
+            let next = super::queue::next_number(c, tenant, day)?;
+            insert_visit(c, &id, tenant, day, next, now_ms, grants)?;
             Ok(VisitRecord {
                 visit_id: id.clone(),
                 reception_number: next,
@@ -64,13 +70,38 @@ impl Store {
         })
     }
 
-    /// The visits registered on a day, by reception number.
-    pub fn visits_of_day(&self, day: &str) -> Result<Vec<VisitRecord>, StoreError> {
+    /// The visits of every city registered on a day (for the day's close, which is the same
+    /// everywhere), by city and reception number.
+    pub fn visits_of_day_in_every_city(&self, day: &str) -> Result<Vec<VisitRecord>, StoreError> {
         self.read(|c| {
             c.query_map(
                 "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
-                 ORDER BY reception_number",
+                 ORDER BY tenant, reception_number",
                 params![day],
+                |r| {
+                    Ok(VisitRecord {
+                        visit_id: r.get(0)?,
+                        reception_number: r.get(1)?,
+                        day: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// The visits of the city `tenant` registered on a day, by reception number.
+    pub fn visits_of_day(
+        &self,
+        tenant: LocalGovernmentCode,
+        day: &str,
+    ) -> Result<Vec<VisitRecord>, StoreError> {
+        self.read(|c| {
+            c.query_map(
+                "SELECT doc_id, reception_number, day, created_at FROM visits
+                 WHERE tenant = ?2 AND day = ?1
+                 ORDER BY reception_number",
+                params![day, tenant.as_str()],
                 |r| {
                     Ok(VisitRecord {
                         visit_id: r.get(0)?,
@@ -100,22 +131,23 @@ fn visit_of(c: &Conn<'_>, id: &str) -> Result<Option<VisitRecord>, StoreError> {
 }
 
 /// Writes a new visit under its day's reception `number`, taken at `at` (ms since the epoch),
-/// and grants it to `grants` in the same transaction: only whoever registers the visit first
-/// is granted it. The visit is of the grants' city. For [`Store::register_visit`] and the
-/// kiosks' reserved numbers.
+/// of the city `tenant`, and grants it to `grants` (of that city) in the same transaction:
+/// only whoever registers the visit first is granted it. For [`Store::register_visit`] and
+/// the kiosks' reserved numbers.
 pub(super) fn insert_visit(
     c: &Conn<'_>,
     id: &str,
+    tenant: LocalGovernmentCode,
     day: &str,
     number: u32,
     at: i64,
     grants: &[Grant],
 ) -> Result<(), StoreError> {
-    let tenant = tenant_of(grants).map(|t| t.to_string()).unwrap_or_default();
+    debug_assert!(grants.iter().all(|g| g.tenant == tenant), "{grants:?}");
     c.execute(
         "INSERT INTO visits (doc_id, day, reception_number, created_at, tenant)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, day, number, at, tenant],
+        params![id, day, number, at, tenant.as_str()],
     )?;
     super::access::insert_grants(c, id, grants)
 }
@@ -123,6 +155,7 @@ pub(super) fn insert_visit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared_model::tenant::TAKASAKI;
 
     #[test]
     fn reception_numbers_count_per_day_and_are_stable() {
@@ -134,34 +167,63 @@ mod tests {
         );
         assert_eq!(
             store
-                .register_visit(&a, "2027-02-01", 1, &[])
+                .register_visit(&a, TAKASAKI, "2027-02-01", 1, &[])
                 .unwrap()
                 .reception_number,
             1
         );
         assert_eq!(
             store
-                .register_visit(&b, "2027-02-01", 2, &[])
+                .register_visit(&b, TAKASAKI, "2027-02-01", 2, &[])
                 .unwrap()
                 .reception_number,
             2
         );
         assert_eq!(
             store
-                .register_visit(&a, "2027-02-01", 3, &[])
+                .register_visit(&a, TAKASAKI, "2027-02-01", 3, &[])
                 .unwrap()
                 .reception_number,
             1
         );
         assert_eq!(
             store
-                .register_visit(&c, "2027-02-02", 4, &[])
+                .register_visit(&c, TAKASAKI, "2027-02-02", 4, &[])
                 .unwrap()
                 .reception_number,
             1
         );
-        let day = store.visits_of_day("2027-02-01").unwrap();
+        let day = store.visits_of_day(TAKASAKI, "2027-02-01").unwrap();
         assert_eq!(day.len(), 2);
         assert_eq!(day[1].visit_id, b.to_string());
+    }
+
+    #[test]
+    fn each_city_numbers_its_own_visits_from_one() {
+        let store = Store::scratch().unwrap();
+        let maebashi: LocalGovernmentCode = "102016".parse().unwrap();
+        let day = "2027-02-01";
+        let register = |city, n: i64| {
+            store
+                .register_visit(
+                    &DocumentId::random(),
+                    city,
+                    day,
+                    n,
+                    &[Grant::department(city, "shimin")],
+                )
+                .unwrap()
+                .reception_number
+        };
+        assert_eq!(register(TAKASAKI, 1), 1);
+        assert_eq!(register(TAKASAKI, 2), 2);
+        assert_eq!(
+            register(maebashi, 3),
+            1,
+            "Maebashi's first visit is its number 1"
+        );
+        assert_eq!(register(TAKASAKI, 4), 3);
+        assert_eq!(store.visits_of_day(TAKASAKI, day).unwrap().len(), 3);
+        assert_eq!(store.visits_of_day(maebashi, day).unwrap().len(), 1);
     }
 }
