@@ -129,7 +129,8 @@ async fn main() -> anyhow::Result<()> {
 
     // --- search under 24 concurrent searchers -------------------------------------------------
     let hub = Arc::new(
-        Hub::new("bench".into(), store.clone())?.with_exports(ExportMap::builtin().clone()),
+        Hub::new("bench".into(), store.clone())?
+            .with_exports(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone()),
     );
     let (_shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let app = router(

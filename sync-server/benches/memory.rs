@@ -246,13 +246,15 @@ fn seed(data: &Path) -> anyhow::Result<(Vec<DocumentId>, Vec<String>)> {
     let mut ids = Vec::with_capacity(VISITS);
     for i in 0..VISITS {
         let id = DocumentId::random();
-        let record = store.register_visit(
-            &id,
-            shared_model::tenant::TAKASAKI,
-            &day,
-            now + i as i64,
-            &grants,
-        )?;
+        let record = store
+            .register_visit(
+                &id,
+                shared_model::tenant::TAKASAKI,
+                &day,
+                now + i as i64,
+                &grants,
+            )?
+            .map_err(|refusal| anyhow::anyhow!("{refusal}"))?;
         let mut visit = VisitDoc::new(id, &record.reception_number.to_string(), record.created_at);
         for (field, value) in [
             (Field::ApplicantName, format!("高崎 花子{i}")),

@@ -103,6 +103,7 @@ mod tests {
                     "shimin",
                 )],
             )
+            .unwrap()
             .unwrap();
         let mut visit = VisitDoc::new(id, "1", at);
         if opened {

@@ -116,6 +116,8 @@ pub fn seed(store: &Store, tenant: LocalGovernmentCode, now_ms: i64) -> Result<u
             now_ms + i as i64,
             &[Grant::department(tenant, "shimin")],
         )?;
+        // A new random id is nobody's: never refused.
+        let Ok(record) = record else { continue };
         let mut visit = VisitDoc::new(id, &record.reception_number.to_string(), record.created_at);
         for (field, value) in [
             (Field::ApplicantName, name),

@@ -196,6 +196,17 @@ impl Server {
 
     /// Binds with an already opened store.
     pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
+        // The first city holds the register and the exchange: it is never changed by a flag.
+        if let Some(first) = store.first_city()?
+            && first != config.tenant
+        {
+            anyhow::bail!(
+                "this database's first city is {first}: --tenant {} would give its resident \
+                 register and exchange to another city; start with --tenant {first} (the \
+                 --tenant of staff-add and kiosk-add names the city of what they add)",
+                config.tenant
+            );
+        }
         let adopted = store.adopt_untenanted(config.tenant)?;
         if adopted > 0 {
             tracing::info!(rows = adopted, tenant = %config.tenant, "rows of before cities were told apart adopted");
@@ -206,7 +217,7 @@ impl Server {
         )?
         .with_bounds(config.limits.memory);
         if let Some(exchange) = &config.exchange {
-            hub = hub.with_exports(exchange.export_map.clone());
+            hub = hub.with_exports(config.tenant, exchange.export_map.clone());
         }
         let hub = Arc::new(hub);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);

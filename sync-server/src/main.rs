@@ -214,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
         let store = open_store(&args)?;
         anyhow::ensure!(
             store.revoke_kiosk(args.tenant, id)?,
-            "no kiosk of {} with the id {id:?}",
+            "no kiosk of {} with the id {id:?} (another city's? give its --tenant)",
             args.tenant
         );
         store.audit(args.tenant, clock::now_ms(), "system", "kiosk_revoked", id)?;
@@ -252,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
         let store = open_store(&args)?;
         anyhow::ensure!(
             store.revoke_display(args.tenant, id)?,
-            "no display of {} with the id {id:?}",
+            "no display of {} with the id {id:?} (another city's? give its --tenant)",
             args.tenant
         );
         store.audit(

@@ -168,7 +168,7 @@ async fn every_normalisable_field_of_every_form_is_printed_and_sent_canonical() 
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(map.clone()),
+            .with_exports(shared_model::tenant::TAKASAKI, map.clone()),
     );
     let exporter = Exporter::new(
         map.clone(),

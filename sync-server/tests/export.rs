@@ -45,7 +45,7 @@ fn fixture() -> Fixture {
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(ExportMap::builtin().clone())
+            .with_exports(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())
             .with_bounds(MemoryBounds {
                 idle_documents: 0,
                 ..MemoryBounds::default()
@@ -133,6 +133,35 @@ impl Fixture {
         }
         out
     }
+}
+
+#[tokio::test]
+async fn another_citys_confirmed_forms_stay_confirmed_and_never_reach_this_core_system() {
+    let f = fixture();
+    // A visit of 前橋市 (its 市民課 holds it) on a deployment whose exchange is 高崎市's.
+    let maebashi = "102016".parse().unwrap();
+    let id = DocumentId::random();
+    f.store
+        .grant(
+            &id,
+            &[sync_server::store::Grant::department(maebashi, "shimin")],
+        )
+        .unwrap();
+    let resident = &f.population.residents[0];
+    let mut visit = move_visit(id, 1, resident, Move::Within, tokyo_day(now()), now()).unwrap();
+    f.hub.merge(id, visit.doc_mut()).await.unwrap();
+    let form = Move::Within.form();
+    let status = f.status(id, form).await;
+    assert_eq!(status.state, FormState::Confirmed, "{status:?}");
+    assert!(f.store.outbox_records().unwrap().is_empty());
+    f.cycle().await;
+    assert!(f.batch_keys().await.is_empty());
+    assert_eq!(f.status(id, form).await.state, FormState::Confirmed);
+    // 高崎市's own visit goes out as before.
+    let ours = f.confirm(1, Move::Within).await;
+    f.cycle().await;
+    assert_eq!(f.batch_keys().await.len(), 1);
+    assert_eq!(f.status(ours, form).await.state, FormState::Sent);
 }
 
 #[tokio::test]

@@ -24,6 +24,36 @@ fn token(cookie: &str) -> &str {
     cookie.split_once('=').map(|(_, t)| t).unwrap_or_default()
 }
 
+/// A kiosk (its cookie) registers a new visit and writes it over sync: the visit's id.
+async fn kiosk_writes_a_visit(server: &ServerProcess, kiosk: &str) -> DocumentId {
+    let visit_id = DocumentId::random();
+    let (status, _, _) = server
+        .request(
+            "POST",
+            "/api/visits",
+            Some(&format!(r#"{{"visit_id":"{visit_id}"}}"#)),
+            Some(kiosk),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let mut visit = VisitDoc::new(visit_id, "1", 0);
+    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(kiosk))
+        .await
+        .unwrap();
+    tablet.sync(visit_id, visit.doc_mut()).await.unwrap();
+    visit_id
+}
+
+/// Whether the peer `peer`, connected at `url` (with the device `cookie`), is given the
+/// document `id`.
+async fn reads(peer: &str, url: String, cookie: Option<String>, id: DocumentId) -> bool {
+    let mut reader = NativePeer::connect_with_cookie(&url, peer, cookie.as_deref())
+        .await
+        .unwrap();
+    reader.sync(id, &mut AutoCommit::new()).await.is_ok()
+}
+
 /// Enrolls a kiosk with its device token; its device cookie.
 async fn enroll(server: &ServerProcess, device: &str) -> String {
     let (status, head, _) = server
@@ -283,31 +313,10 @@ async fn sync_reaches_only_the_documents_of_the_callers_rights() {
     }
 
     // The kiosk registers a visit and writes it.
-    let visit_id = DocumentId::random();
-    let (status, _, _) = server
-        .request(
-            "POST",
-            "/api/visits",
-            Some(&format!(r#"{{"visit_id":"{visit_id}"}}"#)),
-            Some(&w.kiosk),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
-    let mut visit = VisitDoc::new(visit_id, "1", 0);
-    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(&w.kiosk))
-        .await
-        .unwrap();
-    tablet.sync(visit_id, visit.doc_mut()).await.unwrap();
+    let visit_id = kiosk_writes_a_visit(server, &w.kiosk).await;
 
     // 市民課 and the administrator read it; 保険年金課 and another kiosk do not.
-    let reads = |peer: &'static str, url: String, cookie: Option<String>| async move {
-        let mut reader = NativePeer::connect_with_cookie(&url, peer, cookie.as_deref())
-            .await
-            .unwrap();
-        let mut copy = AutoCommit::new();
-        reader.sync(visit_id, &mut copy).await.is_ok()
-    };
+    let reads = |peer, url, cookie| reads(peer, url, cookie, visit_id);
     assert!(reads("shimin", server.url_with_session(token(&w.shimin)), None).await);
     assert!(reads("admin", server.url_with_session(token(&w.admin)), None).await);
     assert!(!reads("hoken", server.url_with_session(token(&w.hoken)), None).await);
@@ -778,28 +787,8 @@ async fn a_second_city_reaches_nothing_of_the_first() {
     assert_eq!((status, json(&body)), (200, serde_json::json!([])));
 
     // Sync: Takasaki's kiosk registers and writes a visit; nobody of Maebashi reads it.
-    let visit_id = DocumentId::random();
-    let (status, _, _) = server
-        .request(
-            "POST",
-            "/api/visits",
-            Some(&format!(r#"{{"visit_id":"{visit_id}"}}"#)),
-            Some(&w.kiosk),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
-    let mut visit = VisitDoc::new(visit_id, "1", 0);
-    let mut tablet = NativePeer::connect_with_cookie(&server.sync_url(), "tablet", Some(&w.kiosk))
-        .await
-        .unwrap();
-    tablet.sync(visit_id, visit.doc_mut()).await.unwrap();
-    let reads = |peer: &'static str, id: DocumentId, url: String, cookie: Option<String>| async move {
-        let mut reader = NativePeer::connect_with_cookie(&url, peer, cookie.as_deref())
-            .await
-            .unwrap();
-        reader.sync(id, &mut AutoCommit::new()).await.is_ok()
-    };
+    let visit_id = kiosk_writes_a_visit(server, &w.kiosk).await;
+    let reads = |peer, id, url, cookie| reads(peer, url, cookie, id);
     assert!(
         reads(
             "t-shimin",
@@ -893,6 +882,31 @@ async fn a_second_city_reaches_nothing_of_the_first() {
         "{note}"
     );
 
+    // A document Maebashi's counter made is not Takasaki's kiosk's to number, nor a visit
+    // Maebashi registered: 404 as if there were none, its number unsaid.
+    for id in [theirs_id, maebashi_visit] {
+        let (status, _, body) = server
+            .request(
+                "POST",
+                "/api/visits",
+                Some(&format!(r#"{{"visit_id":"{id}"}}"#)),
+                Some(&w.kiosk),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+        assert!(!String::from_utf8_lossy(&body).contains("reception_number"));
+    }
+    assert!(
+        reads(
+            "m-shimin-3",
+            theirs_id,
+            server.url_with_session(token(&m_shimin)),
+            None
+        )
+        .await
+    );
+
     // Each city's administrator reads its own audit log: Maebashi's refusals and sign-ins
     // are Maebashi's, Takasaki's are Takasaki's.
     let log = |cookie: String| async move {
@@ -922,18 +936,40 @@ async fn a_second_city_reaches_nothing_of_the_first() {
         theirs.iter().any(|e| e["action"] == "sync_denied"),
         "{theirs:?}"
     );
-    for takasaki in ["shimin01", "hoken01", "admin01", "kiosk:kiosk-1f"] {
-        assert!(
-            !logins(&theirs).contains(takasaki),
-            "{takasaki} in Maebashi's log"
-        );
-    }
+    // The other city's people appear only where they tried to reach this city's visits.
+    let strangers = |entries: &[serde_json::Value], of: &[&str]| {
+        entries
+            .iter()
+            .filter(|e| of.contains(&e["login"].as_str().unwrap_or_default()))
+            .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let takasaki = ["shimin01", "hoken01", "admin01", "kiosk:kiosk-1f"];
+    let maebashi = ["m-shimin01", "m-admin01", "kiosk:m-kiosk-1f"];
+    assert_eq!(
+        strangers(&theirs, &takasaki),
+        ["sync_denied".to_owned()].into(),
+        "Takasaki in Maebashi's log"
+    );
     let ours = log(w.admin.clone()).await;
-    for maebashi in ["m-shimin01", "m-admin01", "kiosk:m-kiosk-1f"] {
-        assert!(
-            !logins(&ours).contains(maebashi),
-            "{maebashi} in Takasaki's log"
-        );
-    }
+    assert_eq!(
+        strangers(&ours, &maebashi),
+        ["sync_denied".to_owned()].into(),
+        "Maebashi in Takasaki's log"
+    );
     assert!(logins(&ours).contains("shimin01"));
+    assert!(
+        ours.iter().any(|e| e["action"] == "visit_register_refused"),
+        "Takasaki's kiosk's tries are in Takasaki's log"
+    );
+
+    // The first city is the database's: a start that names another is refused, saying why.
+    let data = w._data.path();
+    let moved = ServerProcess::start_with(0, data, None, &["--tenant", "102016"]).await;
+    assert!(moved.is_err());
+    let said = std::fs::read_dir(data)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .any(|log| log.contains("first city is 102024"));
+    assert!(said, "the refusal names the database's first city");
 }

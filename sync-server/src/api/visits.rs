@@ -12,7 +12,7 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 
 use crate::accounts::{Caller, SignedIn};
-use crate::store::{Grant, VisitRecord, tenant_of};
+use crate::store::{Grant, RegisterRefusal, VisitRecord, tenant_of};
 
 /// Body of `POST /api/visits`.
 #[derive(Debug, serde::Deserialize)]
@@ -40,10 +40,12 @@ pub struct Reserved {
 /// kiosk and to 市民課, where citizens are received; staff's to their 課. A kiosk registers a
 /// visit it numbered offline with `reserved` (the number must be in a block reserved for it,
 /// 400 otherwise; 409-like refusals answer 400 too, naming the number). The visit joins the
-/// queue (受付・呼出) of the 窓口 it waits at.
+/// queue (受付・呼出) of the 窓口 it waits at. A document of another city answers 404, as if
+/// there were none (audited as `visit_register_refused`).
 pub async fn register_visit(
     State(app): State<AppState>,
     caller: Caller,
+    crate::accounts::Terminal(terminal): crate::accounts::Terminal,
     Json(body): Json<RegisterVisit>,
 ) -> Result<Json<VisitRecord>, ApiError> {
     let id: DocumentId = body
@@ -80,9 +82,26 @@ pub async fn register_visit(
             })
             .await
             .map_err(|_| ApiError::Task)??
-            .map_err(|refusal| ApiError::BadRequest(refusal.to_string()))?
         }
         (Some(_), Caller::Staff(_)) => return Err(ApiError::Forbidden),
+    };
+    let record = match record {
+        Ok(record) => record,
+        // Another city's document: answered as if there were none, and audited.
+        Err(RegisterRefusal::OtherCity) => {
+            app.refusals
+                .audit(
+                    &app.store,
+                    caller.tenant(),
+                    &caller.audit_name(),
+                    &terminal,
+                    "visit_register_refused",
+                    &id.to_string(),
+                )
+                .await;
+            return Err(ApiError::NotFound(RegisterRefusal::OtherCity.to_string()));
+        }
+        Err(refusal) => return Err(ApiError::BadRequest(refusal.to_string())),
     };
     app.hub.registered(id, record.created_at).await;
     tracing::info!(

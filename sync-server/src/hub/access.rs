@@ -75,21 +75,32 @@ impl Hub {
         Ok(())
     }
 
-    /// Refuses a document to a peer: `doc-unavailable`, and a line in the audit log.
-    pub(super) async fn deny(&self, peer: &str, caller: &Caller, document_id: DocumentId) {
+    /// Refuses a document to a peer: `doc-unavailable`, and a line in the audit log of the
+    /// one refused, and also of the document's city when that is another (its administrators
+    /// see who tried to reach their visits).
+    pub(super) async fn deny(
+        &self,
+        peer: &str,
+        caller: &Caller,
+        document_id: DocumentId,
+        grants: &[Grant],
+    ) {
         tracing::warn!(%document_id, "sync refused: outside the peer's rights");
         let (store, who, terminal) = (self.store.clone(), caller.audit_name(), self.terminal(peer));
-        // In the log of the one refused (another city's visit is not theirs to learn of).
-        let tenant = caller.tenant();
-        let _ = tokio::task::spawn_blocking(move || {
-            store.audit_at(
-                tenant,
-                crate::clock::now_ms(),
-                &who,
-                &terminal,
-                "sync_denied",
-                &document_id.to_string(),
-            )
+        let mut cities = vec![caller.tenant()];
+        cities.extend(crate::store::tenant_of(grants).filter(|owner| *owner != caller.tenant()));
+        let _ = tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+            for city in cities {
+                store.audit_at(
+                    city,
+                    crate::clock::now_ms(),
+                    &who,
+                    &terminal,
+                    "sync_denied",
+                    &document_id.to_string(),
+                )?;
+            }
+            Ok(())
         })
         .await;
         self.send(

@@ -29,6 +29,7 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::Department;
 use shared_model::protocol::{Message, PeerId, PeerMetadata};
+use shared_model::tenant::LocalGovernmentCode;
 use tokio::sync::{Mutex, Notify};
 
 use crate::accounts::{Caller, Checked, Credential};
@@ -204,7 +205,8 @@ pub struct Hub {
     /// Today's (JST) openings already audited.
     opened: SyncMutex<Openings>,
     next_connection: AtomicU64,
-    exports: Option<Arc<ExportMap>>,
+    /// The export map, and the city whose core system it feeds.
+    exports: Option<(LocalGovernmentCode, Arc<ExportMap>)>,
     outbox_filled: Arc<Notify>,
 }
 
@@ -233,9 +235,12 @@ impl Hub {
         })
     }
 
-    /// Sends confirmed forms to the core system through the outbox, as `map` says.
-    pub fn with_exports(mut self, map: ExportMap) -> Self {
-        self.exports = Some(Arc::new(map));
+    /// Sends the confirmed forms of the city `tenant` to its core system through the outbox,
+    /// as `map` says. Other cities' confirmed forms stay confirmed: they have no exchange
+    /// here (yet). Documents nobody has claimed (merged by the server itself) count as
+    /// `tenant`'s.
+    pub fn with_exports(mut self, tenant: LocalGovernmentCode, map: ExportMap) -> Self {
+        self.exports = Some((tenant, Arc::new(map)));
         self
     }
 

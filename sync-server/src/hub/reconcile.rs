@@ -84,8 +84,9 @@ impl Hub {
                     confirmed.push(decision.form);
                 }
             }
-            if let Some(map) = &self.exports
+            if let Some((city, map)) = &self.exports
                 && !confirmed.is_empty()
+                && tenant.is_none_or(|t| t == *city)
             {
                 let store = &self.store;
                 outbox = records_for_confirmed(
@@ -235,7 +236,7 @@ impl Hub {
             && let Some(item) = self
                 .exports
                 .as_ref()
-                .and_then(|map| map.target_of(&update.form))
+                .and_then(|(_, map)| map.target_of(&update.form))
                 .and_then(|target| target.item_of(header))
         {
             let row = person.and_then(|p| (p as usize).checked_sub(1));

@@ -26,7 +26,7 @@ impl Hub {
         let grants = self.grants(document_id, &mut entry).await?;
         if !caller.may_reach(&grants) {
             // Answered as if the document did not exist: no one learns what others have.
-            self.deny(from, &caller, document_id).await;
+            self.deny(from, &caller, document_id, &grants).await;
             return Ok(());
         }
         let first_on_connection = self.remember(from, document_id);

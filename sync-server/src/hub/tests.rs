@@ -16,6 +16,19 @@ pub(super) fn staff_record() -> crate::store::StaffRecord {
     }
 }
 
+/// 市民課 hands the visit to 保険年金課 (at 5 ms).
+fn hand_to_hoken_nenkin(visit: &mut shared_model::VisitDoc) {
+    use shared_model::catalog::Department;
+    visit
+        .apply(&shared_model::VisitChange::HandOff {
+            to: Department::HokenNenkin,
+            name: "市民 一郎".into(),
+            from: Department::Shimin,
+            at: 5,
+        })
+        .unwrap();
+}
+
 pub(super) fn staff() -> Caller {
     Caller::Staff(staff_record())
 }
@@ -192,14 +205,7 @@ async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kios
         );
     }
     // Handed to 保険年金課: now it reaches them.
-    visit
-        .apply(&VisitChange::HandOff {
-            to: Department::HokenNenkin,
-            name: "市民 一郎".into(),
-            from: Department::Shimin,
-            at: 5,
-        })
-        .unwrap();
+    hand_to_hoken_nenkin(&mut visit);
     converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
     let mut theirs = AutoCommit::new();
     let (mut again, mut again_in) = joined_as(
@@ -253,8 +259,7 @@ async fn a_visit_reaches_its_own_ka_then_the_ka_it_is_handed_to_and_never_a_kios
 
 #[tokio::test]
 async fn a_visit_of_one_city_never_reaches_anyone_of_another_not_even_its_admin() {
-    use shared_model::catalog::Department;
-    use shared_model::{VisitChange, VisitDoc};
+    use shared_model::VisitDoc;
     let maebashi: shared_model::tenant::LocalGovernmentCode = "102016".parse().unwrap();
     let hub = hub();
     let (mut shimin, mut shimin_in) = joined_client(&hub, "shimin");
@@ -262,14 +267,7 @@ async fn a_visit_of_one_city_never_reaches_anyone_of_another_not_even_its_admin(
     let mut visit = VisitDoc::new(id, "1", 0);
     converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
     // Handed on within Takasaki: the new grant is Takasaki's 保険年金課, not Maebashi's.
-    visit
-        .apply(&VisitChange::HandOff {
-            to: Department::HokenNenkin,
-            name: "市民 一郎".into(),
-            from: Department::Shimin,
-            at: 5,
-        })
-        .unwrap();
+    hand_to_hoken_nenkin(&mut visit);
     converge(&hub, &mut shimin, &mut shimin_in, id, visit.doc_mut()).await;
     let grants = hub.store.grants(&id).unwrap();
     assert!(

@@ -333,6 +333,7 @@ async fn the_queue_and_the_moves_between_ka_follow_a_visit_read_back_from_the_st
                 "shimin",
             )],
         )
+        .unwrap()
         .unwrap();
     let mut visit = VisitDoc::new(id, "1", now);
     hub.merge(id, visit.doc_mut()).await.unwrap();

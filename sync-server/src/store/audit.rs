@@ -55,14 +55,14 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.append_audit(tenant.as_str(), at, login, terminal, action, detail)
+        self.audit_for(Some(tenant), at, login, terminal, action, detail)
     }
 
     /// Appends the server's own work (`system`: the exchange with the core system, which is
     /// the deployment's first city's) to the audit log with no city: such entries are read
     /// as the first city's, like those written before cities were told apart.
     pub fn audit_system(&self, at: i64, action: &str, detail: &str) -> Result<(), StoreError> {
-        self.append_audit("", at, "system", "", action, detail)
+        self.audit_for(None, at, "system", "", action, detail)
     }
 
     /// As [`Store::audit_at`] for an act on a document whose city may not be known yet (one
@@ -77,18 +77,6 @@ impl Store {
         detail: &str,
     ) -> Result<(), StoreError> {
         let tenant = tenant.map(|t| t.to_string()).unwrap_or_default();
-        self.append_audit(&tenant, at, login, terminal, action, detail)
-    }
-
-    fn append_audit(
-        &self,
-        tenant: &str,
-        at: i64,
-        login: &str,
-        terminal: &str,
-        action: &str,
-        detail: &str,
-    ) -> Result<(), StoreError> {
         self.append(|c| {
             c.execute(
                 "INSERT INTO audit (at, login, action, detail, terminal, tenant)

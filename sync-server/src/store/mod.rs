@@ -39,7 +39,7 @@ pub use imports::ImportedFile;
 pub use outbox::{
     Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
 };
-pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, ReservedRefusal, ServingAction};
+pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, RegisterRefusal, ServingAction};
 pub use residents::ResidentQuery;
 pub use sign_in::NonceState;
 pub use sql::Dialect;
@@ -363,6 +363,24 @@ impl Store {
         })
     }
 
+    /// The deployment's first city as the database records it (from the first start that
+    /// knew cities; `None` before).
+    ///
+    /// # Errors
+    /// [`StoreError::Column`] when the stored code does not read.
+    pub fn first_city(&self) -> Result<Option<LocalGovernmentCode>, StoreError> {
+        let stored: Option<String> = self.read(|c| {
+            c.query_opt(
+                "SELECT value FROM meta WHERE key = 'first_city'",
+                params![],
+                |r| r.get(0),
+            )
+        })?;
+        stored
+            .map(|code| access::tenant_column(code, 0))
+            .transpose()
+    }
+
     /// Brings what an older version stored up to date (search keys made by an older key
     /// function). Called once on opening.
     fn refresh(&self) -> Result<(), StoreError> {
@@ -549,6 +567,7 @@ mod tests {
                 7,
                 &[Grant::department(TAKASAKI, "shimin")],
             )
+            .unwrap()
             .unwrap();
         assert_eq!(next.reception_number, 12);
         let maebashi = "102016".parse().unwrap();
@@ -560,6 +579,7 @@ mod tests {
                 8,
                 &[Grant::department(maebashi, "shimin")],
             )
+            .unwrap()
             .unwrap();
         assert_eq!(theirs.reception_number, 1);
         // Opened again: nothing is made anew twice.

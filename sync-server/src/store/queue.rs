@@ -85,9 +85,13 @@ pub struct DisplayListing {
     pub created_at: i64,
 }
 
-/// Why a visit could not be registered under a number a kiosk gave offline.
+/// Why a visit could not be registered (under a number a kiosk gave offline, or at all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ReservedRefusal {
+pub enum RegisterRefusal {
+    /// The document is another city's (registered or claimed there): never this city's to
+    /// number, nor to learn anything of.
+    #[error("no such visit")]
+    OtherCity,
     /// The number is not in a block reserved for this kiosk on that day.
     #[error("reception number {0} is not in a block reserved for this kiosk on that day")]
     NotReserved(u32),
@@ -144,10 +148,12 @@ fn tickets_of_day(
     )
 }
 
-fn next_seq(c: &Conn<'_>) -> Result<i64, StoreError> {
+/// The city's next call sequence number (its displays order calls by it; no city learns
+/// how many calls another made).
+fn next_seq(c: &Conn<'_>, tenant: LocalGovernmentCode) -> Result<i64, StoreError> {
     c.query_row(
-        "SELECT COALESCE(MAX(call_seq), 0) + 1 FROM queue_tickets",
-        params![],
+        "SELECT COALESCE(MAX(call_seq), 0) + 1 FROM queue_tickets WHERE tenant = ?1",
+        params![tenant.as_str()],
         |r| r.get(0),
     )
 }
@@ -325,7 +331,7 @@ impl Store {
                     tenant.as_str()
                 ],
             )?;
-            let seq = next_seq(c)?;
+            let seq = next_seq(c, tenant)?;
             c.execute(
                 "UPDATE queue_tickets SET counter = ?1, called_at = ?2,
                      first_called_at = COALESCE(first_called_at, ?2), absent = 0, call_seq = ?3
@@ -364,7 +370,7 @@ impl Store {
             };
             match action {
                 ServingAction::Recall => {
-                    let seq = next_seq(c)?;
+                    let seq = next_seq(c, tenant)?;
                     c.execute(
                         "UPDATE queue_tickets SET called_at = ?1, call_seq = ?2 WHERE id = ?3",
                         params![now_ms, seq, row],
@@ -427,24 +433,14 @@ impl Store {
         number: u32,
         taken_at: i64,
         grants: &[super::Grant],
-    ) -> Result<Result<super::VisitRecord, ReservedRefusal>, StoreError> {
+    ) -> Result<Result<super::VisitRecord, RegisterRefusal>, StoreError> {
         let id = doc_id.to_string();
         let (tenant, kiosk_id) = (kiosk.tenant, kiosk.id.as_str());
         self.write(|c| {
-            let existing = c.query_opt(
-                "SELECT day, reception_number, created_at FROM visits WHERE doc_id = ?1",
-                params![id],
-                |r| {
-                    Ok(super::VisitRecord {
-                        visit_id: id.clone(),
-                        day: r.get(0)?,
-                        reception_number: r.get(1)?,
-                        created_at: r.get(2)?,
-                    })
-                },
-            )?;
-            if let Some(record) = existing {
-                return Ok(Ok(record));
+            match super::visits::registered_in(c, &id, tenant)? {
+                Err(refusal) => return Ok(Err(refusal)),
+                Ok(Some(record)) => return Ok(Ok(record)),
+                Ok(None) => {}
             }
             let reserved = c.exists(
                 "SELECT 1 FROM number_blocks WHERE tenant = ?4 AND day = ?1 AND kiosk_id = ?2
@@ -452,14 +448,14 @@ impl Store {
                 params![day, kiosk_id, number, tenant.as_str()],
             )?;
             if !reserved {
-                return Ok(Err(ReservedRefusal::NotReserved(number)));
+                return Ok(Err(RegisterRefusal::NotReserved(number)));
             }
             let taken = c.exists(
                 "SELECT 1 FROM visits WHERE tenant = ?3 AND day = ?1 AND reception_number = ?2",
                 params![day, number, tenant.as_str()],
             )?;
             if taken {
-                return Ok(Err(ReservedRefusal::Taken(number)));
+                return Ok(Err(RegisterRefusal::Taken(number)));
             }
             super::visits::insert_visit(c, &id, tenant, day, number, taken_at, grants)?;
             Ok(Ok(super::VisitRecord {
@@ -630,7 +626,10 @@ mod tests {
 
     fn registered(store: &Store, at: i64) -> (DocumentId, u32) {
         let id = DocumentId::random();
-        let record = store.register_visit(&id, TAKASAKI, DAY, at, &[]).unwrap();
+        let record = store
+            .register_visit(&id, TAKASAKI, DAY, at, &[])
+            .unwrap()
+            .unwrap();
         store.queue_place(&id, &at_(SHIMIN_7), at, at).unwrap();
         (id, record.reception_number)
     }
@@ -791,7 +790,7 @@ mod tests {
                     &[]
                 )
                 .unwrap(),
-            Err(ReservedRefusal::Taken(2))
+            Err(RegisterRefusal::Taken(2))
         );
         assert_eq!(
             store
@@ -804,7 +803,7 @@ mod tests {
                     &[]
                 )
                 .unwrap(),
-            Err(ReservedRefusal::NotReserved(3))
+            Err(RegisterRefusal::NotReserved(3))
         );
         assert_eq!(
             store
@@ -817,7 +816,7 @@ mod tests {
                     &[]
                 )
                 .unwrap(),
-            Err(ReservedRefusal::NotReserved(7))
+            Err(RegisterRefusal::NotReserved(7))
         );
     }
 
@@ -832,6 +831,7 @@ mod tests {
         let theirs = DocumentId::random();
         store
             .register_visit(&theirs, maebashi, DAY, 3, &[])
+            .unwrap()
             .map(|r| assert_eq!(r.reception_number, 4))
             .unwrap();
         store.queue_place(&theirs, &at_(SHIMIN_7), 3, 3).unwrap();
@@ -863,7 +863,7 @@ mod tests {
                     &[]
                 )
                 .unwrap(),
-            Err(ReservedRefusal::NotReserved(2))
+            Err(RegisterRefusal::NotReserved(2))
         );
     }
 

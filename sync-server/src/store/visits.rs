@@ -5,7 +5,8 @@ use shared_model::DocumentId;
 use shared_model::tenant::LocalGovernmentCode;
 
 use super::access::Grant;
-use super::sql::{Conn, params};
+use super::queue::RegisterRefusal;
+use super::sql::{Conn, Row, params};
 use super::{Store, StoreError};
 
 pub(super) const SCHEMA: &str = TABLE;
@@ -44,7 +45,8 @@ impl Store {
 
     /// Registers a visit of the city `tenant` and gives it the city's next reception number
     /// of the day (skipping the blocks reserved for its kiosks); registering the same visit
-    /// again returns the number it already has.
+    /// again returns the number it already has. A document another city registered or
+    /// claimed is refused ([`RegisterRefusal::OtherCity`]), its record unsaid.
     pub fn register_visit(
         &self,
         doc_id: &DocumentId,
@@ -52,21 +54,23 @@ impl Store {
         day: &str,
         now_ms: i64,
         grants: &[Grant],
-    ) -> Result<VisitRecord, StoreError> {
+    ) -> Result<Result<VisitRecord, RegisterRefusal>, StoreError> {
         let id = doc_id.to_string();
         self.write(|c| {
-            if let Some(existing) = visit_of(c, &id)? {
-                return Ok(existing);
+            match registered_in(c, &id, tenant)? {
+                Err(refusal) => return Ok(Err(refusal)),
+                Ok(Some(existing)) => return Ok(Ok(existing)),
+                Ok(None) => {}
             }
             // Past the numbers kiosks reserved to give offline.
             let next = super::queue::next_number(c, tenant, day)?;
             insert_visit(c, &id, tenant, day, next, now_ms, grants)?;
-            Ok(VisitRecord {
+            Ok(Ok(VisitRecord {
                 visit_id: id.clone(),
                 reception_number: next,
                 day: day.to_owned(),
                 created_at: now_ms,
-            })
+            }))
         })
     }
 
@@ -78,14 +82,7 @@ impl Store {
                 "SELECT doc_id, reception_number, day, created_at FROM visits WHERE day = ?1
                  ORDER BY tenant, reception_number",
                 params![day],
-                |r| {
-                    Ok(VisitRecord {
-                        visit_id: r.get(0)?,
-                        reception_number: r.get(1)?,
-                        day: r.get(2)?,
-                        created_at: r.get(3)?,
-                    })
-                },
+                visit_record_of,
             )
         })
     }
@@ -102,17 +99,38 @@ impl Store {
                  WHERE tenant = ?2 AND day = ?1
                  ORDER BY reception_number",
                 params![day, tenant.as_str()],
-                |r| {
-                    Ok(VisitRecord {
-                        visit_id: r.get(0)?,
-                        reception_number: r.get(1)?,
-                        day: r.get(2)?,
-                        created_at: r.get(3)?,
-                    })
-                },
+                visit_record_of,
             )
         })
     }
+}
+
+/// Whether the document `id` is already a visit of the city `tenant` (its record), nobody's
+/// yet (`None`), or another city's (registered or granted there: refused).
+pub(super) fn registered_in(
+    c: &Conn<'_>,
+    id: &str,
+    tenant: LocalGovernmentCode,
+) -> Result<Result<Option<VisitRecord>, RegisterRefusal>, StoreError> {
+    let elsewhere = c.exists(
+        "SELECT 1 FROM visits WHERE doc_id = ?1 AND tenant <> ?2
+         UNION ALL SELECT 1 FROM doc_access WHERE doc_id = ?1 AND tenant <> ?2",
+        params![id, tenant.as_str()],
+    )?;
+    if elsewhere {
+        return Ok(Err(RegisterRefusal::OtherCity));
+    }
+    Ok(Ok(visit_of(c, id)?))
+}
+
+/// A visit record from the columns doc_id, reception_number, day, created_at.
+fn visit_record_of(r: &Row<'_>) -> Result<VisitRecord, StoreError> {
+    Ok(VisitRecord {
+        visit_id: r.get(0)?,
+        reception_number: r.get(1)?,
+        day: r.get(2)?,
+        created_at: r.get(3)?,
+    })
 }
 
 fn visit_of(c: &Conn<'_>, id: &str) -> Result<Option<VisitRecord>, StoreError> {
@@ -169,12 +187,14 @@ mod tests {
             store
                 .register_visit(&a, TAKASAKI, "2027-02-01", 1, &[])
                 .unwrap()
+                .unwrap()
                 .reception_number,
             1
         );
         assert_eq!(
             store
                 .register_visit(&b, TAKASAKI, "2027-02-01", 2, &[])
+                .unwrap()
                 .unwrap()
                 .reception_number,
             2
@@ -183,6 +203,7 @@ mod tests {
             store
                 .register_visit(&a, TAKASAKI, "2027-02-01", 3, &[])
                 .unwrap()
+                .unwrap()
                 .reception_number,
             1
         );
@@ -190,12 +211,59 @@ mod tests {
             store
                 .register_visit(&c, TAKASAKI, "2027-02-02", 4, &[])
                 .unwrap()
+                .unwrap()
                 .reception_number,
             1
         );
         let day = store.visits_of_day(TAKASAKI, "2027-02-01").unwrap();
         assert_eq!(day.len(), 2);
         assert_eq!(day[1].visit_id, b.to_string());
+    }
+
+    #[test]
+    fn a_document_of_another_city_is_neither_numbered_nor_told() {
+        let store = Store::scratch().unwrap();
+        let maebashi: LocalGovernmentCode = "102016".parse().unwrap();
+        let day = "2027-02-01";
+        // Maebashi's counter made a document (granted there) and registered another.
+        let claimed = DocumentId::random();
+        store
+            .grant(&claimed, &[Grant::department(maebashi, "shimin")])
+            .unwrap();
+        let registered = DocumentId::random();
+        store
+            .register_visit(
+                &registered,
+                maebashi,
+                day,
+                1,
+                &[Grant::department(maebashi, "shimin")],
+            )
+            .unwrap()
+            .unwrap();
+        for id in [claimed, registered] {
+            assert_eq!(
+                store
+                    .register_visit(&id, TAKASAKI, day, 2, &[Grant::kiosk(TAKASAKI, "k1")])
+                    .unwrap(),
+                Err(RegisterRefusal::OtherCity)
+            );
+        }
+        // Nothing of Takasaki's was written: no number taken, no grant added.
+        assert!(store.visits_of_day(TAKASAKI, day).unwrap().is_empty());
+        assert_eq!(store.grants(&claimed).unwrap().len(), 1);
+        // Maebashi registers its claimed document under its own next number.
+        let own = store
+            .register_visit(
+                &claimed,
+                maebashi,
+                day,
+                3,
+                &[Grant::department(maebashi, "shimin")],
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(own.reception_number, 2);
     }
 
     #[test]
@@ -212,6 +280,7 @@ mod tests {
                     n,
                     &[Grant::department(city, "shimin")],
                 )
+                .unwrap()
                 .unwrap()
                 .reception_number
         };
