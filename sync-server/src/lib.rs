@@ -84,9 +84,8 @@ pub struct Config {
     pub transfer_certificate_layout: Option<String>,
     /// The deployment's first city (全国地方公共団体コード; Takasaki, 102024, unless told):
     /// rows stored before cities were told apart are its, and the rooms that do not carry a
-    /// city yet (the resident register, the exchange with the core system and the terminals'
-    /// heartbeats) are its alone: other cities' staff and kiosks are refused those rooms (see
-    /// `api::first_city_only`).
+    /// city yet (the resident register and the exchange with the core system) are its alone:
+    /// other cities' staff and kiosks are refused those rooms (see `api::first_city_only`).
     pub tenant: shared_model::tenant::LocalGovernmentCode,
 }
 
@@ -411,10 +410,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/exchange/export/retry",
             axum::routing::post(api::export_retry),
         )
-        .route(
-            "/api/terminals",
-            get(api::terminals).post(api::terminal_report),
-        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api::first_city_only,
@@ -447,6 +442,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route(
             "/api/kiosks/{id}/revoke",
             axum::routing::post(api::revoke_kiosk),
+        )
+        .route(
+            "/api/terminals",
+            get(api::terminals).post(api::terminal_report),
         )
         .route("/api/stats", get(api::stats))
         .route("/api/stats.csv", get(api::stats_csv))

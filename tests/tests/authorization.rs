@@ -656,7 +656,7 @@ async fn a_second_city_reaches_nothing_of_the_first() {
     assert_eq!(json(&body)["tenant"], "102016");
 
     // The rooms that hold only Takasaki's data so far (its resident register, its exchange
-    // with the core system, its terminals) refuse them, whatever their role.
+    // with the core system) refuse them, whatever their role.
     let heartbeat =
         r#"{"terminal":"m-1","version":"0.1.0","pending":0,"persisted":null,"resumed_with":null}"#;
     let rooms: Vec<(&str, &str, Option<&str>)> = vec![
@@ -665,8 +665,6 @@ async fn a_second_city_reaches_nothing_of_the_first() {
         ("GET", "/api/exchange/import", None),
         ("GET", "/api/exchange/export", None),
         ("POST", "/api/exchange/export/retry", None),
-        ("GET", "/api/terminals", None),
-        ("POST", "/api/terminals", Some(heartbeat)),
     ];
     for (method, path, body) in rooms {
         for (who, cookie) in [
@@ -691,6 +689,31 @@ async fn a_second_city_reaches_nothing_of_the_first() {
             );
         }
     }
+    // Each city's terminals report to it and are listed to its administrators alone, also
+    // under an id the other city uses.
+    let beat = heartbeat.replace("m-1", "shared-1");
+    for cookie in [&m_kiosk, &w.kiosk] {
+        let (status, _, _) = server
+            .request("POST", "/api/terminals", Some(&beat), Some(cookie))
+            .await
+            .unwrap();
+        assert_eq!(status, 204);
+    }
+    for (admin, kiosk) in [(&m_admin, "kiosk:m-kiosk-1f"), (&w.admin, "kiosk:kiosk-1f")] {
+        let (status, _, body) = server
+            .request("GET", "/api/terminals", None, Some(admin))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        let listed = json(&body);
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(
+            (listed[0]["terminal"].as_str(), listed[0]["who"].as_str()),
+            (Some("shared-1"), Some(kiosk))
+        );
+    }
+
     // Takasaki's kiosk is not Maebashi's administrator's to revoke; the forms are for all.
     let (status, _, _) = server
         .request("POST", "/api/kiosks/kiosk-1f/revoke", None, Some(&m_admin))

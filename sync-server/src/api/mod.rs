@@ -100,8 +100,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Middleware in front of the rooms that do not carry a city yet (the resident register, the
-/// exchange with the core system, the terminals' heartbeats): they hold the deployment's
+/// Middleware in front of the rooms that do not carry a city yet (the resident register and
+/// the exchange with the core system): they hold the deployment's
 /// first city's data ([`crate::Config::tenant`]), so a
 /// caller of another city is refused them (403 `other_city`, audited) before any handler
 /// runs. Anonymous requests pass on to the handler, which answers them as it does.

@@ -18,16 +18,16 @@ pub async fn terminal_report(
 ) -> Result<StatusCode, ApiError> {
     let save = app
         .terminals
-        .report(&caller.audit_name(), report, now_ms())
+        .report(caller.tenant(), &caller.audit_name(), report, now_ms())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if save != crate::terminals::Save::default() {
         let store = app.store.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            if let Some(gone) = &save.forget {
-                store.forget_terminal(gone)?;
+            if let Some((tenant, gone)) = &save.forget {
+                store.forget_terminal(*tenant, gone)?;
             }
-            if let Some(status) = &save.status {
-                store.put_terminal(status)?;
+            if let Some((tenant, status)) = &save.status {
+                store.put_terminal(*tenant, status)?;
             }
             Ok(())
         })
@@ -37,10 +37,10 @@ pub async fn terminal_report(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/terminals`: every terminal's last heartbeat (administrators).
+/// `GET /api/terminals`: the last heartbeat of every terminal of the administrator's city.
 pub async fn terminals(
     State(app): State<AppState>,
-    AdminSignedIn(_): AdminSignedIn,
+    AdminSignedIn(admin): AdminSignedIn,
 ) -> Json<Vec<crate::terminals::TerminalStatus>> {
-    Json(app.terminals.list(now_ms()))
+    Json(app.terminals.list(admin.tenant, now_ms()))
 }

@@ -25,10 +25,17 @@ CREATE TABLE IF NOT EXISTS doc_access (
     PRIMARY KEY (doc_id, grantee)
 );
 CREATE INDEX IF NOT EXISTS doc_access_grantee ON doc_access (grantee, doc_id);
+";
+
+/// The terminals' last heartbeats, per city (also made anew from an older table, see
+/// `Store::open`).
+pub(super) const TERMINALS: &str = "
 CREATE TABLE IF NOT EXISTS terminals (
-    terminal  TEXT    PRIMARY KEY,
+    tenant    TEXT    NOT NULL DEFAULT '',
+    terminal  TEXT    NOT NULL,
     status    TEXT    NOT NULL,
-    last_seen INTEGER NOT NULL
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (tenant, terminal)
 );
 ";
 
@@ -221,48 +228,58 @@ impl Store {
         })? > 0)
     }
 
-    /// Saves a terminal's last heartbeat (its id, user, version and counts: no personal
-    /// data).
+    /// Saves the last heartbeat of a terminal of the city `tenant` (its id, user, version and
+    /// counts: no personal data).
     pub fn put_terminal(
         &self,
+        tenant: LocalGovernmentCode,
         status: &shared_model::terminal::TerminalStatus,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(status).expect("a status serialises");
         self.write(|c| {
             c.execute(
-                "INSERT INTO terminals (terminal, status, last_seen) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (terminal) DO UPDATE SET status = ?2, last_seen = ?3",
-                params![status.terminal, json, status.last_seen],
+                "INSERT INTO terminals (tenant, terminal, status, last_seen)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tenant, terminal) DO UPDATE SET status = ?3, last_seen = ?4",
+                params![tenant.as_str(), status.terminal, json, status.last_seen],
             )
         })?;
         Ok(())
     }
 
-    /// Forgets a terminal.
-    pub fn forget_terminal(&self, terminal: &str) -> Result<(), StoreError> {
+    /// Forgets a terminal of the city `tenant`.
+    pub fn forget_terminal(
+        &self,
+        tenant: LocalGovernmentCode,
+        terminal: &str,
+    ) -> Result<(), StoreError> {
         self.write(|c| {
             c.execute(
-                "DELETE FROM terminals WHERE terminal = ?1",
-                params![terminal],
+                "DELETE FROM terminals WHERE tenant = ?1 AND terminal = ?2",
+                params![tenant.as_str(), terminal],
             )
         })?;
         Ok(())
     }
 
-    /// The saved terminals (an unreadable row is skipped).
+    /// The saved terminals of every city, each with its city (an unreadable row is
+    /// skipped).
     pub fn saved_terminals(
         &self,
-    ) -> Result<Vec<shared_model::terminal::TerminalStatus>, StoreError> {
+    ) -> Result<Vec<(LocalGovernmentCode, shared_model::terminal::TerminalStatus)>, StoreError>
+    {
         let rows = self.read(|c| {
             c.query_map(
-                "SELECT status FROM terminals ORDER BY last_seen DESC",
+                "SELECT tenant, status FROM terminals ORDER BY last_seen DESC",
                 params![],
-                |r| r.get::<String>(0),
+                |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
             )
         })?;
         Ok(rows
             .iter()
-            .filter_map(|row| serde_json::from_str(row).ok())
+            .filter_map(|(tenant, row)| {
+                Some((tenant.parse().ok()?, serde_json::from_str(row).ok()?))
+            })
             .collect())
     }
 

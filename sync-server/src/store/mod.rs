@@ -250,6 +250,7 @@ impl Store {
             ("number_blocks", "tenant", "TEXT NOT NULL DEFAULT ''"),
             ("displays", "tenant", "TEXT NOT NULL DEFAULT ''"),
             ("audit", "tenant", "TEXT NOT NULL DEFAULT ''"),
+            ("terminals", "tenant", "TEXT NOT NULL DEFAULT ''"),
         ] {
             if !table_exists(&conn, table)? {
                 continue;
@@ -277,6 +278,12 @@ impl Store {
                 "PRIMARY KEY (tenant, day, first)",
                 queue::NUMBER_BLOCKS,
                 "tenant, day, first, last, kiosk_id, reserved_at",
+            ),
+            (
+                "terminals",
+                "PRIMARY KEY (tenant, terminal)",
+                access::TERMINALS,
+                "tenant, terminal, status, last_seen",
             ),
         ] {
             let made: Option<String> = conn
@@ -307,6 +314,7 @@ impl Store {
             audit::SCHEMA,
             outbox::SCHEMA,
             access::SCHEMA,
+            access::TERMINALS,
             queue::SCHEMA,
             queue::NUMBER_BLOCKS,
             sign_in::SCHEMA,
@@ -342,6 +350,7 @@ impl Store {
                 "queue_tickets",
                 "number_blocks",
                 "displays",
+                "terminals",
             ] {
                 adopted += c.execute(
                     &format!("UPDATE {table} SET tenant = ?1 WHERE tenant = ''"),
@@ -546,12 +555,21 @@ mod tests {
                      PRIMARY KEY (doc_id, grantee));
                  INSERT INTO visits VALUES ('{visit}', '{day}', 1, 5);
                  INSERT INTO number_blocks VALUES ('{day}', 2, 11, 'kiosk-1f', 6);
-                 INSERT INTO doc_access VALUES ('{visit}', 'dept:shimin');"
+                 INSERT INTO doc_access VALUES ('{visit}', 'dept:shimin');
+                 CREATE TABLE terminals (terminal TEXT PRIMARY KEY, status TEXT NOT NULL,
+                     last_seen INTEGER NOT NULL);
+                 INSERT INTO terminals VALUES ('t-1f01', '{{\"terminal\":\"t-1f01\",\"who\":\"shimin01\",\"version\":\"0.1.0\",\"pending\":0,\"persisted\":true,\"resumed_with\":null,\"last_seen\":5,\"online\":false}}', 5);"
             ))
             .unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         store.adopt_untenanted(TAKASAKI).unwrap();
+        let terminals = store.saved_terminals().unwrap();
+        assert_eq!(terminals.len(), 1);
+        assert_eq!(
+            (terminals[0].0, terminals[0].1.terminal.as_str()),
+            (TAKASAKI, "t-1f01")
+        );
         let kept = store.visits_of_day(TAKASAKI, day).unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(

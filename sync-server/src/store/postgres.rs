@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cities_queue_audit",
         include_str!("../../migrations/postgres/0004_cities_queue_audit.sql"),
     ),
+    (
+        5,
+        "city_terminals",
+        include_str!("../../migrations/postgres/0005_city_terminals.sql"),
+    ),
 ];
 
 /// The channel nodes tell each other on that a document has new stored changes
