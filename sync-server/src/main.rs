@@ -196,7 +196,8 @@ async fn main() -> anyhow::Result<()> {
             "the kiosk id must be ASCII letters, digits, - or _"
         );
         let (token, hash) = accounts::new_token();
-        let saved = open_store(&args)?.put_kiosk(
+        let store = open_store(&args)?;
+        let saved = store.put_kiosk(
             &KioskRecord {
                 id: id.clone(),
                 name: name.clone(),
@@ -206,6 +207,8 @@ async fn main() -> anyhow::Result<()> {
             clock::now_ms(),
         )?;
         anyhow::ensure!(saved, "kiosk {id} is another city's: choose another id");
+        // Like display-add and the revokes: who enrolled which tablet is in the city's log.
+        store.audit(args.tenant, clock::now_ms(), "system", "kiosk_added", id)?;
         println!("{token}");
         eprintln!("kiosk {id} enrolled; enter the token above on the tablet (shown only now)");
         return Ok(());
