@@ -150,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
             transfer_certificate_layout:
                 device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT.into(),
             tenant: shared_model::tenant::TAKASAKI,
+            cities: Default::default(),
         },
         None,
     );

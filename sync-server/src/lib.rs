@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod api;
 pub mod assets;
+pub mod cities;
 pub mod clock;
 pub mod day_close;
 pub mod demo;
@@ -87,6 +88,9 @@ pub struct Config {
     /// city yet (the resident register and the exchange with the core system) are its alone:
     /// other cities' staff and kiosks are refused those rooms (see `api::first_city_only`).
     pub tenant: shared_model::tenant::LocalGovernmentCode,
+    /// What the deployment knows of each city beyond its code (`--cities`): its name and the
+    /// data files in which it differs from the deployment's defaults.
+    pub cities: cities::Cities,
 }
 
 /// Which object storage the exchange uses.
@@ -171,6 +175,8 @@ pub struct AppState {
     pub transfer_certificate_layout: Arc<str>,
     /// The deployment's first city ([`Config::tenant`]).
     pub tenant: shared_model::tenant::LocalGovernmentCode,
+    /// The cities' own data files ([`Config::cities`]).
+    pub cities: Arc<cities::Cities>,
 }
 
 /// A bound, ready-to-run server.
@@ -298,6 +304,7 @@ impl Server {
                     .unwrap_or(device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT),
             ),
             tenant: config.tenant,
+            cities: Arc::new(config.cities.clone()),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;

@@ -110,6 +110,10 @@ struct Args {
     /// kiosk's or display's city.
     #[arg(long, global = true, default_value = "102024")]
     tenant: LocalGovernmentCode,
+    /// The cities file (TOML): each city's name and the data files in which it differs from
+    /// the deployment's defaults (see sync-server/src/cities.rs). Checked at start.
+    #[arg(long)]
+    cities: Option<PathBuf>,
     /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
     #[arg(long, default_value_t = accounts::SESSION_MS as u64 / 1000)]
     session_secs: u64,
@@ -342,6 +346,16 @@ async fn main() -> anyhow::Result<()> {
         session_length: std::time::Duration::from_secs(args.session_secs.max(1)),
         transfer_certificate_layout,
         tenant: args.tenant,
+        cities: match &args.cities {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                sync_server::cities::Cities::from_toml(&text, dir)
+                    .with_context(|| format!("in {}", path.display()))?
+            }
+            None => Default::default(),
+        },
     };
     let server = Server::bind(config.clone())
         .await

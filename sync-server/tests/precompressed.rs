@@ -106,6 +106,7 @@ async fn app(data: &Path, dist: &Path) -> Router {
         session_length: std::time::Duration::from_secs(3600),
         transfer_certificate_layout: None,
         tenant: shared_model::tenant::TAKASAKI,
+        cities: Default::default(),
     })
     .await
     .unwrap();

@@ -996,3 +996,72 @@ async fn a_second_city_reaches_nothing_of_the_first() {
         .any(|log| log.contains("first city is 102024"));
     assert!(said, "the refusal names the database's first city");
 }
+
+#[tokio::test]
+async fn each_city_reads_transfer_certificates_with_its_own_layout() {
+    let data = tempfile::tempdir().unwrap();
+    for (login, flags) in [
+        ("shimin01", &[][..]),
+        ("m-shimin01", &["--tenant", "102016"][..]),
+    ] {
+        let made = add_staff_with(data.path(), login, "職員", "shimin", PASSWORD, flags)
+            .await
+            .unwrap();
+        assert!(made.status.success());
+    }
+    // 前橋市 reads codes its previous towns print with a layout of its own.
+    let default = include_str!("../../device-webusb/transfer_certificate.toml");
+    let own = format!("# 前橋市の転出証明書QR\n{default}");
+    std::fs::create_dir(data.path().join("maebashi")).unwrap();
+    std::fs::write(data.path().join("maebashi/tc.toml"), &own).unwrap();
+    let cities = data.path().join("cities.toml");
+    std::fs::write(
+        &cities,
+        "[[city]]\ncode = \"102016\"\nname = \"前橋市\"\n\
+         transfer_certificate_layout = \"maebashi/tc.toml\"\n",
+    )
+    .unwrap();
+    let server = ServerProcess::start_with(
+        0,
+        data.path(),
+        None,
+        &["--cities", &cities.display().to_string()],
+    )
+    .await
+    .unwrap();
+    let layout = |login: &'static str| {
+        let server = &server;
+        async move {
+            let cookie = server.sign_in(login, PASSWORD).await.unwrap();
+            let (status, _, body) = server
+                .request(
+                    "GET",
+                    "/api/layouts/transfer-certificate",
+                    None,
+                    Some(&cookie),
+                )
+                .await
+                .unwrap();
+            assert_eq!(status, 200);
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap()["toml"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(layout("m-shimin01").await, own);
+    assert_eq!(layout("shimin01").await, default);
+    drop(server);
+    // A cities file whose layout does not read stops the start, naming the city.
+    std::fs::write(data.path().join("maebashi/tc.toml"), "columns = 3").unwrap();
+    assert!(
+        ServerProcess::start_with(
+            0,
+            data.path(),
+            None,
+            &["--cities", &cities.display().to_string()]
+        )
+        .await
+        .is_err()
+    );
+}

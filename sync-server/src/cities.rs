@@ -1,0 +1,228 @@
+//! [`Cities`]: what the deployment knows of each city it serves beyond its code — its name
+//! and the data files in which it differs from the deployment's defaults — read from the
+//! operator's `--cities` file.
+//!
+//! ```toml
+//! [[city]]
+//! code = "102016"            # 全国地方公共団体コード, with its check digit
+//! name = "前橋市"
+//! # The layout of the 転出証明書 QR codes this city's counters read (relative to this file);
+//! # without it, the deployment's (--transfer-certificate-layout, else the built-in one).
+//! transfer_certificate_layout = "maebashi/transfer_certificate.toml"
+//! ```
+//!
+//! Every file is read and checked at start: a city listed twice, a code with a wrong check
+//! digit or a layout that does not read stops the server with the file and the fault named.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use shared_model::tenant::LocalGovernmentCode;
+
+/// The cities of a deployment, by code. Empty: every city uses the deployment's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Cities {
+    by_code: HashMap<LocalGovernmentCode, City>,
+}
+
+/// One city as the `--cities` file describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct City {
+    /// Its 全国地方公共団体コード.
+    pub code: LocalGovernmentCode,
+    /// Its name (「前橋市」).
+    pub name: String,
+    /// The 転出証明書 QR layout its terminals read codes with (TOML text), if it has its own.
+    pub transfer_certificate_layout: Option<String>,
+}
+
+/// Why a `--cities` file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CitiesError {
+    /// The file is not the TOML this module reads.
+    #[error("the cities file does not read: {0}")]
+    Parse(String),
+    /// A city's code is not a 全国地方公共団体コード.
+    #[error("city {index}: {source}")]
+    Code {
+        /// The city's place in the file (from 1).
+        index: usize,
+        /// What is wrong with the code.
+        source: shared_model::tenant::LocalGovernmentCodeError,
+    },
+    /// The same code twice.
+    #[error("city {0} is listed twice")]
+    Twice(LocalGovernmentCode),
+    /// A file a city names cannot be read.
+    #[error("city {code}: cannot read {path}: {source}")]
+    Read {
+        /// The city.
+        code: LocalGovernmentCode,
+        /// The file, as resolved.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A city's transfer-certificate layout does not read.
+    #[error("city {code}: {path}: {reason}")]
+    Layout {
+        /// The city.
+        code: LocalGovernmentCode,
+        /// The file.
+        path: String,
+        /// What is wrong in it.
+        reason: String,
+    },
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    city: Vec<Entry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    code: String,
+    name: String,
+    #[serde(default)]
+    transfer_certificate_layout: Option<String>,
+}
+
+impl Cities {
+    /// Reads a cities file's `text`; the files it names are relative to `dir` (the file's
+    /// folder), read and checked now.
+    ///
+    /// # Errors
+    /// [`CitiesError`] naming the city and the fault.
+    pub fn from_toml(text: &str, dir: &Path) -> Result<Self, CitiesError> {
+        let file: File = toml::from_str(text).map_err(|e| CitiesError::Parse(e.to_string()))?;
+        let mut by_code = HashMap::new();
+        for (i, entry) in file.city.into_iter().enumerate() {
+            let code: LocalGovernmentCode =
+                entry.code.parse().map_err(|source| CitiesError::Code {
+                    index: i + 1,
+                    source,
+                })?;
+            let transfer_certificate_layout = match entry.transfer_certificate_layout {
+                None => None,
+                Some(relative) => {
+                    let path = dir.join(&relative);
+                    let shown = path.display().to_string();
+                    let text =
+                        std::fs::read_to_string(&path).map_err(|source| CitiesError::Read {
+                            code,
+                            path: shown.clone(),
+                            source,
+                        })?;
+                    device_webusb::transfer_certificate::layout::Layout::parse(&text).map_err(
+                        |e| CitiesError::Layout {
+                            code,
+                            path: shown,
+                            reason: e.to_string(),
+                        },
+                    )?;
+                    Some(text)
+                }
+            };
+            let city = City {
+                code,
+                name: entry.name,
+                transfer_certificate_layout,
+            };
+            if by_code.insert(code, city).is_some() {
+                return Err(CitiesError::Twice(code));
+            }
+        }
+        Ok(Cities { by_code })
+    }
+
+    /// The city with this code, if the file describes it.
+    pub fn get(&self, code: LocalGovernmentCode) -> Option<&City> {
+        self.by_code.get(&code)
+    }
+
+    /// The 転出証明書 QR layout of the city `code` (TOML text), if it has its own.
+    pub fn transfer_certificate_layout(&self, code: LocalGovernmentCode) -> Option<&str> {
+        self.get(code)?.transfer_certificate_layout.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LAYOUT: &str = include_str!("../../device-webusb/transfer_certificate.toml");
+
+    #[test]
+    fn a_city_with_its_own_layout_and_one_without() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("maebashi")).unwrap();
+        let own = LAYOUT.replace("\r\n", "\n");
+        std::fs::write(dir.path().join("maebashi/tc.toml"), &own).unwrap();
+        let cities = Cities::from_toml(
+            r#"
+            [[city]]
+            code = "102016"
+            name = "前橋市"
+            transfer_certificate_layout = "maebashi/tc.toml"
+
+            [[city]]
+            code = "１０２０２４"
+            name = "高崎市"
+            "#,
+            dir.path(),
+        )
+        .unwrap();
+        let maebashi = "102016".parse().unwrap();
+        assert_eq!(cities.get(maebashi).unwrap().name, "前橋市");
+        assert_eq!(
+            cities.transfer_certificate_layout(maebashi),
+            Some(own.as_str())
+        );
+        let takasaki = shared_model::tenant::TAKASAKI;
+        assert_eq!(cities.get(takasaki).unwrap().name, "高崎市");
+        assert_eq!(cities.transfer_certificate_layout(takasaki), None);
+        assert_eq!(
+            cities.transfer_certificate_layout("131016".parse().unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn faults_name_the_city_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |text: &str| Cities::from_toml(text, dir.path()).unwrap_err().to_string();
+        assert!(read("[[city]]\ncode = \"102017\"\nname = \"x\"").contains("検査数字"));
+        assert!(
+            read("[[city]]\ncode = \"102016\"\nname = \"x\"\nnickname = \"y\"")
+                .contains("nickname")
+        );
+        let twice =
+            "[[city]]\ncode = \"102016\"\nname = \"a\"\n[[city]]\ncode = \"102016\"\nname = \"b\"";
+        assert_eq!(read(twice), "city 102016 is listed twice");
+        let missing = read(
+            "[[city]]\ncode = \"102016\"\nname = \"a\"\ntransfer_certificate_layout = \"none.toml\"",
+        );
+        assert!(
+            missing.starts_with("city 102016: cannot read") && missing.contains("none.toml"),
+            "{missing}"
+        );
+        std::fs::write(dir.path().join("bad.toml"), "columns = 3").unwrap();
+        let bad = read(
+            "[[city]]\ncode = \"102016\"\nname = \"a\"\ntransfer_certificate_layout = \"bad.toml\"",
+        );
+        assert!(
+            bad.starts_with("city 102016: ") && bad.contains("bad.toml"),
+            "{bad}"
+        );
+        assert_eq!(
+            Cities::from_toml("", dir.path())
+                .unwrap()
+                .get(shared_model::tenant::TAKASAKI),
+            None
+        );
+    }
+}
