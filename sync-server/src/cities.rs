@@ -43,26 +43,31 @@ pub enum CitiesError {
     #[error("the cities file does not read: {0}")]
     Parse(String),
     /// A city's code is not a 全国地方公共団体コード.
-    #[error("city {index}: {source}")]
+    #[error("city {index} (code {given:?}): {problem}")]
     Code {
         /// The city's place in the file (from 1).
         index: usize,
+        /// The code as written.
+        given: String,
         /// What is wrong with the code.
-        source: shared_model::tenant::LocalGovernmentCodeError,
+        problem: shared_model::tenant::LocalGovernmentCodeError,
     },
     /// The same code twice.
     #[error("city {0} is listed twice")]
     Twice(LocalGovernmentCode),
-    /// A file a city names cannot be read.
-    #[error("city {code}: cannot read {path}: {source}")]
+    /// A file a city names cannot be read (paths are relative to the cities file).
+    #[error("city {code}: cannot read {path} (paths are relative to the cities file): {cause}")]
     Read {
         /// The city.
         code: LocalGovernmentCode,
         /// The file, as resolved.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    /// A city names a file by an empty path.
+    #[error("city {0}: transfer_certificate_layout is empty: name a file or leave the key out")]
+    EmptyPath(LocalGovernmentCode),
     /// A city's transfer-certificate layout does not read.
     #[error("city {code}: {path}: {reason}")]
     Layout {
@@ -102,20 +107,24 @@ impl Cities {
         let mut by_code = HashMap::new();
         for (i, entry) in file.city.into_iter().enumerate() {
             let code: LocalGovernmentCode =
-                entry.code.parse().map_err(|source| CitiesError::Code {
+                entry.code.parse().map_err(|problem| CitiesError::Code {
                     index: i + 1,
-                    source,
+                    given: entry.code.clone(),
+                    problem,
                 })?;
             let transfer_certificate_layout = match entry.transfer_certificate_layout {
                 None => None,
+                Some(relative) if relative.trim().is_empty() => {
+                    return Err(CitiesError::EmptyPath(code));
+                }
                 Some(relative) => {
                     let path = dir.join(&relative);
                     let shown = path.display().to_string();
                     let text =
-                        std::fs::read_to_string(&path).map_err(|source| CitiesError::Read {
+                        std::fs::read_to_string(&path).map_err(|cause| CitiesError::Read {
                             code,
                             path: shown.clone(),
-                            source,
+                            cause,
                         })?;
                     device_webusb::transfer_certificate::layout::Layout::parse(&text).map_err(
                         |e| CitiesError::Layout {
@@ -142,6 +151,13 @@ impl Cities {
     /// The city with this code, if the file describes it.
     pub fn get(&self, code: LocalGovernmentCode) -> Option<&City> {
         self.by_code.get(&code)
+    }
+
+    /// Every city the file describes, by code.
+    pub fn iter(&self) -> impl Iterator<Item = &City> {
+        let mut cities: Vec<&City> = self.by_code.values().collect();
+        cities.sort_by_key(|c| c.code);
+        cities.into_iter()
     }
 
     /// The 転出証明書 QR layout of the city `code` (TOML text), if it has its own.
@@ -195,7 +211,13 @@ mod tests {
     fn faults_name_the_city_and_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let read = |text: &str| Cities::from_toml(text, dir.path()).unwrap_err().to_string();
-        assert!(read("[[city]]\ncode = \"102017\"\nname = \"x\"").contains("検査数字"));
+        let wrong = read("[[city]]\ncode = \"102017\"\nname = \"x\"");
+        assert!(
+            wrong.contains("検査数字") && wrong.contains("102017"),
+            "{wrong}"
+        );
+        let empty = "[[city]]\ncode = \"102016\"\nname = \"x\"\ntransfer_certificate_layout = \"\"";
+        assert!(read(empty).contains("is empty"));
         assert!(
             read("[[city]]\ncode = \"102016\"\nname = \"x\"\nnickname = \"y\"")
                 .contains("nickname")

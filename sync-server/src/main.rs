@@ -351,15 +351,25 @@ async fn main() -> anyhow::Result<()> {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
                 let dir = path.parent().unwrap_or(std::path::Path::new("."));
-                sync_server::cities::Cities::from_toml(&text, dir)
-                    .with_context(|| format!("in {}", path.display()))?
+                let cities = sync_server::cities::Cities::from_toml(&text, dir)
+                    .with_context(|| format!("in {}", path.display()))?;
+                // Said at start, so a truncated or wrong file shows.
+                for city in cities.iter() {
+                    tracing::info!(
+                        code = %city.code,
+                        name = %city.name,
+                        own_transfer_certificate_layout = city.transfer_certificate_layout.is_some(),
+                        "city"
+                    );
+                }
+                cities
             }
             None => Default::default(),
         },
     };
     let server = Server::bind(config.clone())
         .await
-        .with_context(|| format!("starting on {}", config.listen))?;
+        .with_context(|| format!("starting the server ({})", config.listen))?;
     // With a bucket, residents come from the core system's files; the demo seeds them only
     // when there is no exchange.
     let no_exchange = args.bucket_dir.is_none() && args.s3_endpoint.is_none();
@@ -453,7 +463,7 @@ fn staff_add(
         },
         &hash,
     )?;
-    println!("staff account {login} saved");
+    println!("staff account {login} of {} saved", args.tenant);
     Ok(())
 }
 
