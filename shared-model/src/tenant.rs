@@ -11,7 +11,10 @@
 //!
 //! let takasaki: LocalGovernmentCode = "102024".parse().unwrap();
 //! assert_eq!(takasaki.as_str(), "102024");
-//! assert_eq!(takasaki.prefecture(), "10"); // 群馬県
+//! assert_eq!(takasaki.prefecture(), "10");
+//! assert_eq!(takasaki.prefecture_name(), "群馬県");
+//! assert_eq!("131016".parse::<LocalGovernmentCode>().unwrap().prefecture_name(), "東京都");
+//! assert_eq!("472018".parse::<LocalGovernmentCode>().unwrap().prefecture_name(), "沖縄県");
 //! assert!("102025".parse::<LocalGovernmentCode>().is_err()); // wrong check digit
 //! assert_eq!(LocalGovernmentCode::from_five("10201").unwrap().as_str(), "102016"); // 前橋市
 //! ```
@@ -77,7 +80,64 @@ impl LocalGovernmentCode {
     pub fn prefecture(&self) -> &str {
         &self.as_str()[..2]
     }
+
+    /// The prefecture's name as addresses write it (`"群馬県"` for 10), by JIS X 0401.
+    pub fn prefecture_name(&self) -> &'static str {
+        let index: usize = self.prefecture().parse().unwrap_or(0);
+        PREFECTURES[index.clamp(1, 47) - 1]
+    }
 }
+
+/// The 47 都道府県 in the order of their codes (JIS X 0401, 01 北海道 … 47 沖縄県).
+const PREFECTURES: [&str; 47] = [
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
+];
 
 /// The check digit of five ASCII digits (weights 6, 5, 4, 3, 2; 11 minus the remainder by
 /// 11, its last digit).

@@ -84,10 +84,23 @@ async fn main() -> anyhow::Result<()> {
         .put("inbound/juki/full/bench.csv", text.into_bytes())
         .await?;
     let started = Instant::now();
-    let done = import_pending(&bucket, &store, &layout, "inbound/juki/", now_ms()).await?;
+    let done = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        "inbound/juki/",
+        now_ms(),
+    )
+    .await?;
     let full_secs = started.elapsed().as_secs_f64();
     anyhow::ensure!(done.len() == 1 && done[0].is_ok(), "full import failed");
-    anyhow::ensure!(store.resident_count()? == persons);
+    anyhow::ensure!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()?
+            == persons
+    );
     eprintln!("bench: full import in {full_secs:.1} s");
     json.push(report(
         &format!("full import, {persons} residents ({file_mb:.0} MB CSV)"),
@@ -118,7 +131,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     let started = Instant::now();
-    let done = import_pending(&bucket, &store, &layout, "inbound/juki/", now_ms()).await?;
+    let done = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        "inbound/juki/",
+        now_ms(),
+    )
+    .await?;
     let delta_ms = started.elapsed().as_secs_f64() * 1000.0;
     anyhow::ensure!(done.len() == 1 && done[0].is_ok(), "delta import failed");
     json.push(report(
@@ -128,10 +149,10 @@ async fn main() -> anyhow::Result<()> {
     ));
 
     // --- search under 24 concurrent searchers -------------------------------------------------
-    let hub = Arc::new(
-        Hub::new("bench".into(), store.clone())?
-            .with_exports(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone()),
-    );
+    let hub = Arc::new(Hub::new("bench".into(), store.clone())?.with_exports(
+        shared_model::tenant::TAKASAKI,
+        [(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())],
+    ));
     let (_shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let app = router(
         AppState {
@@ -139,8 +160,7 @@ async fn main() -> anyhow::Result<()> {
             store: store.clone(),
             limits: Limits::default(),
             shutdown: shutdown_rx,
-            import: None,
-            export: None,
+            exchanges: Default::default(),
             sign_in_limiter: Arc::new(sync_server::accounts::SignInLimiter::new(store.clone())),
             secure_cookies: false,
             terminals: Default::default(),
@@ -282,7 +302,7 @@ async fn main() -> anyhow::Result<()> {
 
     // --- export of 422 and 42,200 records -----------------------------------------------------
     let skip_export = std::env::var_os("BENCH_SKIP_EXPORT").is_some();
-    let sender = BatchSender::new("outbound/", 1_000);
+    let sender = BatchSender::new(shared_model::tenant::TAKASAKI, "outbound/", 1_000);
     let today = tokyo_day(now_ms());
     let kinds = [Move::In, Move::Out, Move::Within];
     let mut visit_no = 0u32;
@@ -314,7 +334,7 @@ async fn main() -> anyhow::Result<()> {
             sent.records
         );
         let started = Instant::now();
-        let shown = show_states(&hub, &store).await?;
+        let shown = show_states(&hub, &store, shared_model::tenant::TAKASAKI).await?;
         let shown_secs = started.elapsed().as_secs_f64();
         anyhow::ensure!(shown == n, "{shown} of {n} visits show 送信済み");
         json.push(report(

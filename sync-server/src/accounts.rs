@@ -191,12 +191,6 @@ pub async fn caller_of(parts: &Parts, app: &AppState) -> Result<Option<Caller>, 
     Ok(found)
 }
 
-/// Finds the caller as [`caller_of`] does, without writing refused credentials to the audit
-/// log (for a middleware in front of a handler that finds the caller again and audits).
-pub async fn caller_quietly(parts: &Parts, app: &AppState) -> Result<Option<Caller>, ApiError> {
-    Ok(check_presented(parts, app).await?.0)
-}
-
 /// The caller the request's credentials open, and the credentials refused on the way (whose,
 /// and why).
 async fn check_presented(

@@ -9,10 +9,18 @@
 //! # The layout of the 転出証明書 QR codes this city's counters read (relative to this file);
 //! # without it, the deployment's (--transfer-certificate-layout, else the built-in one).
 //! transfer_certificate_layout = "maebashi/transfer_certificate.toml"
+//! # The layout of the 住基 files its core system writes, and the export map of the forms
+//! # its core system takes; without them, the deployment's (--resident-layout, --export-map).
+//! resident_layout = "maebashi/resident_layout.toml"
+//! export_map = "maebashi/export_map.toml"
 //! ```
 //!
+//! Each city listed has its own exchange with its own core system over the deployment's
+//! bucket: its object keys start with its code (`102016/inbound/juki/…`); those of the
+//! deployment's first city are as configured.
+//!
 //! Every file is read and checked at start: a city listed twice, a code with a wrong check
-//! digit or a layout that does not read stops the server with the file and the fault named.
+//! digit or a file that does not read stops the server with the file and the fault named.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,7 +34,7 @@ pub struct Cities {
 }
 
 /// One city as the `--cities` file describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct City {
     /// Its 全国地方公共団体コード.
     pub code: LocalGovernmentCode,
@@ -34,6 +42,10 @@ pub struct City {
     pub name: String,
     /// The 転出証明書 QR layout its terminals read codes with (TOML text), if it has its own.
     pub transfer_certificate_layout: Option<String>,
+    /// The layout of its core system's 住基 files, if it has its own.
+    pub resident_layout: Option<crate::exchange::layout::ResidentLayout>,
+    /// Which of its confirmed forms go to its core system, and how, if it has its own map.
+    pub export_map: Option<crate::exchange::export_map::ExportMap>,
 }
 
 /// Why a `--cities` file cannot be used.
@@ -65,10 +77,10 @@ pub enum CitiesError {
         /// The cause.
         cause: std::io::Error,
     },
-    /// A city names a file by an empty path.
-    #[error("city {0}: transfer_certificate_layout is empty: name a file or leave the key out")]
-    EmptyPath(LocalGovernmentCode),
-    /// A city's transfer-certificate layout does not read.
+    /// A city names a file by an empty path (the key is the second field).
+    #[error("city {0}: {1} is empty: name a file or leave the key out")]
+    EmptyPath(LocalGovernmentCode, &'static str),
+    /// A file a city names does not read as what it is for.
     #[error("city {code}: {path}: {reason}")]
     Layout {
         /// The city.
@@ -94,6 +106,38 @@ struct Entry {
     name: String,
     #[serde(default)]
     transfer_certificate_layout: Option<String>,
+    #[serde(default)]
+    resident_layout: Option<String>,
+    #[serde(default)]
+    export_map: Option<String>,
+}
+
+/// Reads the file a city names under `key` (relative to `dir`) and makes it into what it is
+/// for with `read`; `None` when the city does not name one.
+fn city_file<T>(
+    code: LocalGovernmentCode,
+    dir: &Path,
+    (key, relative): (&'static str, Option<String>),
+    read: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, CitiesError> {
+    let Some(relative) = relative else {
+        return Ok(None);
+    };
+    if relative.trim().is_empty() {
+        return Err(CitiesError::EmptyPath(code, key));
+    }
+    let path = dir.join(&relative);
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|cause| CitiesError::Read {
+        code,
+        path: shown.clone(),
+        cause,
+    })?;
+    read(&text).map(Some).map_err(|reason| CitiesError::Layout {
+        code,
+        path: shown,
+        reason,
+    })
 }
 
 impl Cities {
@@ -112,34 +156,37 @@ impl Cities {
                     given: entry.code.clone(),
                     problem,
                 })?;
-            let transfer_certificate_layout = match entry.transfer_certificate_layout {
-                None => None,
-                Some(relative) if relative.trim().is_empty() => {
-                    return Err(CitiesError::EmptyPath(code));
-                }
-                Some(relative) => {
-                    let path = dir.join(&relative);
-                    let shown = path.display().to_string();
-                    let text =
-                        std::fs::read_to_string(&path).map_err(|cause| CitiesError::Read {
-                            code,
-                            path: shown.clone(),
-                            cause,
-                        })?;
-                    device_webusb::transfer_certificate::layout::Layout::parse(&text).map_err(
-                        |e| CitiesError::Layout {
-                            code,
-                            path: shown,
-                            reason: e.to_string(),
-                        },
-                    )?;
-                    Some(text)
-                }
-            };
+            let transfer_certificate_layout = city_file(
+                code,
+                dir,
+                (
+                    "transfer_certificate_layout",
+                    entry.transfer_certificate_layout,
+                ),
+                |text| {
+                    device_webusb::transfer_certificate::layout::Layout::parse(text)
+                        .map(|_| text.to_owned())
+                        .map_err(|e| e.to_string())
+                },
+            )?;
+            let resident_layout = city_file(
+                code,
+                dir,
+                ("resident_layout", entry.resident_layout),
+                |text| {
+                    crate::exchange::layout::ResidentLayout::from_toml(text)
+                        .map_err(|e| e.to_string())
+                },
+            )?;
+            let export_map = city_file(code, dir, ("export_map", entry.export_map), |text| {
+                crate::exchange::export_map::ExportMap::from_toml(text).map_err(|e| e.to_string())
+            })?;
             let city = City {
                 code,
                 name: entry.name,
                 transfer_certificate_layout,
+                resident_layout,
+                export_map,
             };
             if by_code.insert(code, city).is_some() {
                 return Err(CitiesError::Twice(code));
@@ -217,7 +264,7 @@ mod tests {
             "{wrong}"
         );
         let empty = "[[city]]\ncode = \"102016\"\nname = \"x\"\ntransfer_certificate_layout = \"\"";
-        assert!(read(empty).contains("is empty"));
+        assert!(read(empty).contains("transfer_certificate_layout is empty"));
         assert!(
             read("[[city]]\ncode = \"102016\"\nname = \"x\"\nnickname = \"y\"")
                 .contains("nickname")
@@ -240,11 +287,11 @@ mod tests {
             bad.starts_with("city 102016: ") && bad.contains("bad.toml"),
             "{bad}"
         );
-        assert_eq!(
+        assert!(
             Cities::from_toml("", dir.path())
                 .unwrap()
-                .get(shared_model::tenant::TAKASAKI),
-            None
+                .get(shared_model::tenant::TAKASAKI)
+                .is_none()
         );
     }
 }

@@ -89,14 +89,19 @@ pub fn seed_staff(store: &Store, tenant: LocalGovernmentCode) -> Result<(), Stor
     Ok(())
 }
 
-/// Fills an empty resident register from the synthetic generator (fixed seed). Returns how
-/// many residents it added.
-pub fn seed_residents(store: &Store, households: u64) -> Result<usize, StoreError> {
-    if store.resident_count()? > 0 {
+/// Fills the city `tenant`'s empty resident register from the synthetic generator (fixed
+/// seed). Returns how many residents it added.
+pub fn seed_residents(
+    store: &Store,
+    tenant: LocalGovernmentCode,
+    households: u64,
+) -> Result<usize, StoreError> {
+    let register = store.register(tenant);
+    if register.resident_count()? > 0 {
         return Ok(0);
     }
     let population = shared_model::synthetic::Population::generate(20_270_201, households);
-    store.put_residents(&population.residents)?;
+    register.put_residents(&population.residents)?;
     Ok(population.residents.len())
 }
 

@@ -26,6 +26,7 @@ pub mod terminals;
 pub mod tls;
 pub mod ws;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,9 +85,8 @@ pub struct Config {
     /// the built-in default (`device-webusb/transfer_certificate.toml`). Checked at start.
     pub transfer_certificate_layout: Option<String>,
     /// The deployment's first city (全国地方公共団体コード; Takasaki, 102024, unless told):
-    /// rows stored before cities were told apart are its, and the rooms that do not carry a
-    /// city yet (the resident register and the exchange with the core system) are its alone:
-    /// other cities' staff and kiosks are refused those rooms (see `api::first_city_only`).
+    /// rows stored before cities were told apart are its, and its exchange with its core
+    /// system uses the configured prefixes as they are (other cities' start with their code).
     pub tenant: shared_model::tenant::LocalGovernmentCode,
     /// What the deployment knows of each city beyond its code (`--cities`): its name and the
     /// data files in which it differs from the deployment's defaults.
@@ -144,6 +144,90 @@ impl ExchangeConfig {
     }
 }
 
+/// One city's exchange with its core system: the importer of its 住基 files and the exporter
+/// of its confirmed forms, over the deployment's bucket under the city's own prefixes.
+#[derive(Debug, Clone)]
+pub struct CityExchange {
+    /// The 住基 importer.
+    pub import: exchange::poller::ImportPoller,
+    /// The exporter of confirmed forms.
+    pub export: exchange::exporter::Exporter,
+}
+
+/// Where one city's files are in the bucket, and how they are laid out.
+#[derive(Debug, Clone)]
+struct CityFiles {
+    tenant: shared_model::tenant::LocalGovernmentCode,
+    inbound_prefix: String,
+    outbound_prefix: String,
+    results_prefix: String,
+    resident_layout: exchange::layout::ResidentLayout,
+    export_map: exchange::export_map::ExportMap,
+}
+
+impl CityFiles {
+    /// Every city's files: the first city's under the configured prefixes, each other city
+    /// `cities` lists under its code (`102016/inbound/juki/`), with its own layout and map
+    /// where it has them.
+    fn of(
+        exchange: &ExchangeConfig,
+        first: shared_model::tenant::LocalGovernmentCode,
+        cities: &cities::Cities,
+    ) -> anyhow::Result<Vec<CityFiles>> {
+        let own = |code| cities.get(code);
+        let mut all = vec![CityFiles {
+            tenant: first,
+            inbound_prefix: exchange.inbound_prefix.clone(),
+            outbound_prefix: exchange.outbound_prefix.clone(),
+            results_prefix: exchange.results_prefix.clone(),
+            resident_layout: own(first)
+                .and_then(|c| c.resident_layout.clone())
+                .unwrap_or_else(|| exchange.resident_layout.clone()),
+            export_map: own(first)
+                .and_then(|c| c.export_map.clone())
+                .unwrap_or_else(|| exchange.export_map.clone()),
+        }];
+        for city in cities.iter().filter(|c| c.code != first) {
+            let under = |prefix: &str| format!("{}/{prefix}", city.code);
+            all.push(CityFiles {
+                tenant: city.code,
+                inbound_prefix: under(&exchange.inbound_prefix),
+                outbound_prefix: under(&exchange.outbound_prefix),
+                results_prefix: under(&exchange.results_prefix),
+                resident_layout: city
+                    .resident_layout
+                    .clone()
+                    .unwrap_or_else(|| exchange.resident_layout.clone()),
+                export_map: city
+                    .export_map
+                    .clone()
+                    .unwrap_or_else(|| exchange.export_map.clone()),
+            });
+        }
+        // One city's listing must never see another's files.
+        for a in &all {
+            for b in all.iter().filter(|b| b.tenant != a.tenant) {
+                for (mine, theirs) in [
+                    (&a.inbound_prefix, &b.inbound_prefix),
+                    (&a.results_prefix, &b.results_prefix),
+                    (&a.inbound_prefix, &b.results_prefix),
+                ] {
+                    if theirs.starts_with(mine.as_str()) {
+                        anyhow::bail!(
+                            "the prefix {mine:?} of city {} holds city {}'s files ({theirs:?}): \
+                             give the first city prefixes that do not start with another \
+                             city's code",
+                            a.tenant,
+                            b.tenant
+                        );
+                    }
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -155,10 +239,9 @@ pub struct AppState {
     pub limits: Limits,
     /// Flips to `true` when the server shuts down, so WebSocket tasks close their sockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
-    /// The 住基 importer, when the exchange is configured.
-    pub import: Option<exchange::poller::ImportPoller>,
-    /// The exporter of confirmed forms, when the exchange is configured.
-    pub export: Option<exchange::exporter::Exporter>,
+    /// Each city's exchange with its core system, when the exchange is configured: the first
+    /// city's and those of the cities `--cities` lists.
+    pub exchanges: Arc<HashMap<shared_model::tenant::LocalGovernmentCode, CityExchange>>,
     /// Failed sign-ins per login.
     pub sign_in_limiter: Arc<accounts::SignInLimiter>,
     /// Whether cookies get `Secure` (served over HTTPS).
@@ -201,14 +284,15 @@ impl Server {
 
     /// Binds with an already opened store.
     pub async fn bind_with_store(config: Config, store: Arc<Store>) -> anyhow::Result<Self> {
-        // The first city holds the register and the exchange: it is never changed by a flag.
+        // The first city holds what was stored before cities were told apart and the bucket's
+        // unprefixed files: it is never changed by a flag.
         if let Some(first) = store.first_city()?
             && first != config.tenant
         {
             anyhow::bail!(
-                "this database's first city is {first}: --tenant {} would give its resident \
-                 register and exchange to another city; start with --tenant {first} (the \
-                 --tenant of staff-add and kiosk-add names the city of what they add)",
+                "this database's first city is {first}: --tenant {} would give its files in \
+                 the bucket to another city; start with --tenant {first} (the --tenant of \
+                 staff-add and kiosk-add names the city of what they add)",
                 config.tenant
             );
         }
@@ -216,13 +300,21 @@ impl Server {
         if adopted > 0 {
             tracing::info!(rows = adopted, tenant = %config.tenant, "rows of before cities were told apart adopted");
         }
+        store.name_cities(config.cities.iter().map(|c| (c.code, c.name.as_str())))?;
+        let city_files = match &config.exchange {
+            Some(exchange) => CityFiles::of(exchange, config.tenant, &config.cities)?,
+            None => Vec::new(),
+        };
         let mut hub = Hub::new(
             format!("madoguchi-sync-{}", store.storage_id()?),
             store.clone(),
         )?
         .with_bounds(config.limits.memory);
-        if let Some(exchange) = &config.exchange {
-            hub = hub.with_exports(config.tenant, exchange.export_map.clone());
+        if config.exchange.is_some() {
+            hub = hub.with_exports(
+                config.tenant,
+                city_files.iter().map(|c| (c.tenant, c.export_map.clone())),
+            );
         }
         let hub = Arc::new(hub);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
@@ -238,59 +330,46 @@ impl Server {
             hub.clone()
                 .prune_bindings_every(std::time::Duration::from_secs(300), shutdown_rx.clone()),
         );
-        let (import, export) = match &config.exchange {
-            Some(exchange) => {
-                let poller = exchange::poller::ImportPoller::new(
-                    exchange.interval_secs,
-                    &exchange.inbound_prefix,
-                    exchange.resident_layout.clone(),
-                )?;
-                let exporter = exchange::exporter::Exporter::new(
-                    exchange.export_map.clone(),
-                    &exchange.outbound_prefix,
-                    &exchange.results_prefix,
-                    exchange.batch_max_records,
-                    exchange.export_interval,
-                );
-                let wake = hub.outbox_filled();
+        let mut exchanges = HashMap::new();
+        if let Some(exchange) = &config.exchange {
+            for files in &city_files {
+                let city = CityExchange {
+                    import: exchange::poller::ImportPoller::new(
+                        files.tenant,
+                        exchange.interval_secs,
+                        &files.inbound_prefix,
+                        files.resident_layout.clone(),
+                    )?,
+                    export: exchange::exporter::Exporter::new(
+                        files.tenant,
+                        files.export_map.clone(),
+                        &files.outbound_prefix,
+                        &files.results_prefix,
+                        exchange.batch_max_records,
+                        exchange.export_interval,
+                    ),
+                };
+                let wake = hub.outbox_filled(files.tenant);
                 match &exchange.bucket {
                     BucketBackend::Folder(dir) => {
                         let bucket = exchange::bucket::FolderBucket::new(dir);
-                        spawn_exchange(
-                            &poller,
-                            &exporter,
-                            bucket,
-                            &store,
-                            &hub,
-                            wake,
-                            (&leading, &shutdown_rx),
-                        );
+                        spawn_exchange(&city, bucket, &store, &hub, wake, (&leading, &shutdown_rx));
                     }
                     BucketBackend::S3(s3) => {
                         let bucket = exchange::s3::S3Bucket::new(s3);
-                        spawn_exchange(
-                            &poller,
-                            &exporter,
-                            bucket,
-                            &store,
-                            &hub,
-                            wake,
-                            (&leading, &shutdown_rx),
-                        );
+                        spawn_exchange(&city, bucket, &store, &hub, wake, (&leading, &shutdown_rx));
                     }
                 }
-                (Some(poller), Some(exporter))
+                exchanges.insert(files.tenant, city);
             }
-            None => (None, None),
-        };
+        }
         let saved_terminals = store.saved_terminals()?;
         let state = AppState {
             hub,
             store: store.clone(),
             limits: config.limits,
             shutdown: shutdown_rx,
-            import,
-            export,
+            exchanges: Arc::new(exchanges),
             sign_in_limiter: Arc::new(accounts::SignInLimiter::new(store.clone())),
             secure_cookies: config.tls.is_some(),
             terminals: Arc::new(terminals::Terminals::from_saved(saved_terminals)),
@@ -372,10 +451,9 @@ impl Server {
     }
 }
 
-/// Starts the importer and the exporter over one bucket.
+/// Starts a city's importer and exporter over one bucket.
 fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
-    poller: &exchange::poller::ImportPoller,
-    exporter: &exchange::exporter::Exporter,
+    city: &CityExchange,
     bucket: B,
     store: &Arc<Store>,
     hub: &Arc<Hub>,
@@ -385,8 +463,12 @@ fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
         &tokio::sync::watch::Receiver<bool>,
     ),
 ) {
-    let (poller, exporter, store, hub) =
-        (poller.clone(), exporter.clone(), store.clone(), hub.clone());
+    let (poller, exporter, store, hub) = (
+        city.import.clone(),
+        city.export.clone(),
+        store.clone(),
+        hub.clone(),
+    );
     // One node at a time reads the core system's files and writes batches.
     nodes::when_leading(leading.clone(), shutdown.clone(), move |stop| {
         tokio::spawn(
@@ -407,8 +489,8 @@ fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
 /// The HTTP routes.
 pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let max_body = state.limits.max_body_bytes;
-    // The rooms that do not carry a city yet: the first city's alone (api::first_city_only).
-    let first_city = Router::new()
+    let api = Router::new()
+        .route("/healthz", get(api::healthz))
         .route("/api/residents", get(api::search_residents))
         .route("/api/residents/household/{number}", get(api::household))
         .route("/api/exchange/import", get(api::import_state))
@@ -417,12 +499,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             "/api/exchange/export/retry",
             axum::routing::post(api::export_retry),
         )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            api::first_city_only,
-        ));
-    let api = Router::new()
-        .route("/healthz", get(api::healthz))
         .route("/sync", get(ws::endpoint))
         .route(
             "/api/visits",
@@ -475,7 +551,6 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         )
         .route("/api/forms", get(api::forms))
         .route("/api/forms/{id}", get(api::form))
-        .merge(first_city)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -104,10 +104,10 @@ struct Args {
     #[arg(long, default_value_t = sync_server::hub::MemoryBounds::default().idle_documents)]
     idle_documents: usize,
     /// The city (全国地方公共団体コード, six digits with the check digit). For the server: its
-    /// first city, whose resident register and exchange with the core system it keeps
-    /// (other cities have their visits, queue, displays, statistics and audit log, and no
-    /// register yet). For staff-add, kiosk-add, display-add and their revokes: the account's,
-    /// kiosk's or display's city.
+    /// first city, which owns what was stored before cities were told apart and whose
+    /// exchange with its core system uses the prefixes as given (a city listed in --cities
+    /// has its own under its code). For staff-add, kiosk-add, display-add and their revokes:
+    /// the account's, kiosk's or display's city.
     #[arg(long, global = true, default_value = "102024")]
     tenant: LocalGovernmentCode,
     /// The cities file (TOML): each city's name and the data files in which it differs from
@@ -375,7 +375,7 @@ async fn main() -> anyhow::Result<()> {
     let no_exchange = args.bucket_dir.is_none() && args.s3_endpoint.is_none();
     let demo_households = (args.demo && no_exchange).then_some(2_000);
     if let Some(households) = args.demo_residents.or(demo_households) {
-        let added = demo::seed_residents(&server.state().store, households)?;
+        let added = demo::seed_residents(&server.state().store, args.tenant, households)?;
         tracing::info!(residents = added, "synthetic resident register ready");
     }
     if args.demo {

@@ -168,9 +168,13 @@ async fn every_normalisable_field_of_every_form_is_printed_and_sent_canonical() 
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(shared_model::tenant::TAKASAKI, map.clone()),
+            .with_exports(
+                shared_model::tenant::TAKASAKI,
+                [(shared_model::tenant::TAKASAKI, map.clone())],
+            ),
     );
     let exporter = Exporter::new(
+        shared_model::tenant::TAKASAKI,
         map.clone(),
         "outbound/",
         "inbound/results/",
@@ -329,6 +333,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
             &id,
             b"chunk",
             &[sync_server::store::OutboxEntry {
+                tenant: shared_model::tenant::TAKASAKI,
                 record: "r1".into(),
                 target: target.id.clone(),
                 form: "jumin_idou_tennyu".into(),
@@ -342,6 +347,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
         .unwrap();
     let batch = store
         .assign_batch(
+            shared_model::tenant::TAKASAKI,
             &target.id,
             100,
             now(),
@@ -354,6 +360,8 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
     assert_eq!(records[0].state, "rejected");
     assert_eq!(records[0].reason.as_deref(), Some(reason.as_str()));
     // The visit is told (差戻し with the reason) like any record the core system sent back.
-    let unshown = store.unshown_states(10).unwrap();
+    let unshown = store
+        .unshown_states(shared_model::tenant::TAKASAKI, 10)
+        .unwrap();
     assert_eq!(unshown[0].state, "rejected");
 }

@@ -45,13 +45,17 @@ fn fixture() -> Fixture {
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())
+            .with_exports(
+                shared_model::tenant::TAKASAKI,
+                [(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())],
+            )
             .with_bounds(MemoryBounds {
                 idle_documents: 0,
                 ..MemoryBounds::default()
             }),
     );
     let exporter = Exporter::new(
+        shared_model::tenant::TAKASAKI,
         ExportMap::builtin().clone(),
         "outbound/",
         "inbound/results/",
@@ -80,13 +84,16 @@ impl Fixture {
     }
 
     async fn status(&self, id: DocumentId, form: &str) -> shared_model::FormStatus {
-        self.hub
-            .read(id, |d| {
-                VisitDoc::from_doc(d.clone()).unwrap().form_status(form)
-            })
-            .await
-            .unwrap()
-            .unwrap()
+        self.status_in(&self.hub, id, form).await
+    }
+
+    async fn status_in(&self, hub: &Hub, id: DocumentId, form: &str) -> shared_model::FormStatus {
+        hub.read(id, |d| {
+            VisitDoc::from_doc(d.clone()).unwrap().form_status(form)
+        })
+        .await
+        .unwrap()
+        .unwrap()
     }
 
     /// The core system's result file for the batch file named `batch` (without `.csv`).
@@ -162,6 +169,185 @@ async fn another_citys_confirmed_forms_stay_confirmed_and_never_reach_this_core_
     f.cycle().await;
     assert_eq!(f.batch_keys().await.len(), 1);
     assert_eq!(f.status(ours, form).await.state, FormState::Sent);
+}
+
+/// Two cities on one deployment, each with its own exchange: 高崎市's files under the
+/// configured prefixes, 前橋市's under its code. Each confirmed form goes to its own city's
+/// core system alone, and each city's result files answer only that city's batches.
+#[tokio::test]
+async fn each_city_sends_its_confirmed_forms_to_its_own_core_system() {
+    use shared_model::tenant::TAKASAKI;
+    let f = fixture();
+    let maebashi: shared_model::tenant::LocalGovernmentCode = "102016".parse().unwrap();
+    let hub = Arc::new(
+        Hub::new("server".into(), f.store.clone())
+            .unwrap()
+            .with_exports(
+                TAKASAKI,
+                [
+                    (TAKASAKI, ExportMap::builtin().clone()),
+                    (maebashi, ExportMap::builtin().clone()),
+                ],
+            ),
+    );
+    let theirs = Exporter::new(
+        maebashi,
+        ExportMap::builtin().clone(),
+        "102016/outbound/",
+        "102016/inbound/results/",
+        100,
+        Duration::from_secs(2),
+    );
+    // 前橋市's visit (its 市民課 holds it) and 高崎市's, the same person number in each.
+    let form = Move::Within.form();
+    let mut visits = Vec::new();
+    for city in [maebashi, TAKASAKI] {
+        let id = DocumentId::random();
+        f.store
+            .grant(
+                &id,
+                &[sync_server::store::Grant::department(city, "shimin")],
+            )
+            .unwrap();
+        let resident = &f.population.residents[0];
+        let mut visit = move_visit(id, 1, resident, Move::Within, tokyo_day(now()), now()).unwrap();
+        hub.merge(id, visit.doc_mut()).await.unwrap();
+        visits.push(id);
+    }
+    let [m_visit, t_visit] = visits[..] else {
+        unreachable!()
+    };
+    assert_eq!(f.store.export_counts(maebashi).unwrap().pending, 1);
+    assert_eq!(f.store.export_counts(TAKASAKI).unwrap().pending, 1);
+    // 高崎市's exporter writes 高崎市's record alone, under its prefixes.
+    f.exporter
+        .cycle(&f.bucket, &f.store, &hub, now())
+        .await
+        .unwrap();
+    let listed = |prefix: &'static str| {
+        let bucket = f.bucket.clone();
+        async move {
+            bucket
+                .list(prefix)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|o| o.key)
+                .filter(|k| k.ends_with(".csv"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let ours = listed("outbound/").await;
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert!(listed("102016/").await.is_empty());
+    let text = String::from_utf8(f.bucket.get(&ours[0]).await.unwrap()).unwrap();
+    assert!(text.contains(&t_visit.to_string()), "{text}");
+    assert!(!text.contains(&m_visit.to_string()), "{text}");
+    assert_eq!(
+        f.status_in(&hub, m_visit, form).await.state,
+        FormState::Confirmed
+    );
+    // 前橋市's exporter writes 前橋市's, under its code.
+    theirs
+        .cycle(&f.bucket, &f.store, &hub, now())
+        .await
+        .unwrap();
+    let day = today_key();
+    let mine = listed("102016/outbound/").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert!(
+        mine[0].starts_with(&format!("102016/outbound/jumin_idou/{day}/")),
+        "{mine:?}"
+    );
+    let text = String::from_utf8(f.bucket.get(&mine[0]).await.unwrap()).unwrap();
+    assert!(text.contains(&m_visit.to_string()), "{text}");
+    assert!(!text.contains(&t_visit.to_string()), "{text}");
+    assert_eq!(listed("outbound/").await.len(), 1);
+    for id in [m_visit, t_visit] {
+        assert_eq!(f.status_in(&hub, id, form).await.state, FormState::Sent);
+    }
+    // 前橋市's answer dropped where 高崎市's core system answers is a batch 高崎市 never
+    // wrote: refused, changing nothing; under 前橋市's prefix it is taken.
+    let name = mine[0].rsplit('/').next().unwrap().trim_end_matches(".csv");
+    let record = format!("{m_visit}-{form}-1");
+    let answer = format!("届出ID,結果,理由\r\n{record},受理,\r\n").into_bytes();
+    f.bucket
+        .put(
+            &format!("inbound/results/{name}.result.csv"),
+            answer.clone(),
+        )
+        .await
+        .unwrap();
+    f.exporter
+        .cycle(&f.bucket, &f.store, &hub, now())
+        .await
+        .unwrap();
+    let state = f.exporter.state(&f.store).await;
+    assert!(
+        state.errors.iter().any(|e| e.contains("unknown batch")),
+        "{state:?}"
+    );
+    assert_eq!(
+        f.status_in(&hub, m_visit, form).await.state,
+        FormState::Sent
+    );
+    f.bucket
+        .put(&format!("102016/inbound/results/{name}.result.csv"), answer)
+        .await
+        .unwrap();
+    theirs
+        .cycle(&f.bucket, &f.store, &hub, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.status_in(&hub, m_visit, form).await.state,
+        FormState::Accepted
+    );
+    assert_eq!(
+        f.status_in(&hub, t_visit, form).await.state,
+        FormState::Sent
+    );
+    let counts = theirs.state(&f.store).await.counts;
+    assert_eq!(
+        (counts.accepted, counts.sent, counts.written_batches),
+        (1, 0, 1)
+    );
+    let counts = f.exporter.state(&f.store).await.counts;
+    assert_eq!(
+        (counts.accepted, counts.sent, counts.written_batches),
+        (0, 1, 1)
+    );
+    // Each city's audit log has its own exchange.
+    let actions = |city| {
+        f.store
+            .filter_audit(Some(city), &Default::default(), None, 1_000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.login == "system")
+            .map(|e| format!("{} {}", e.action, e.detail))
+            .collect::<Vec<_>>()
+    };
+    let (m_log, t_log) = (actions(maebashi), actions(TAKASAKI));
+    assert!(
+        m_log
+            .iter()
+            .any(|a| a.starts_with("export_batch 102016/outbound/")),
+        "{m_log:?}"
+    );
+    assert!(
+        m_log.iter().any(|a| a.starts_with("export_result ")),
+        "{m_log:?}"
+    );
+    assert!(
+        t_log
+            .iter()
+            .any(|a| a.starts_with("export_batch outbound/"))
+            && t_log
+                .iter()
+                .any(|a| a.starts_with("export_result_refused inbound/results/"))
+            && !t_log.iter().any(|a| a.starts_with("export_batch 102016/")),
+        "{t_log:?}"
+    );
 }
 
 #[tokio::test]
@@ -242,7 +428,13 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     records.sort();
     assert_eq!(records, [first.clone(), second.clone()]);
     // The 差戻し counts until the corrected record is taken in; then it is resolved.
-    assert_eq!(f.store.export_counts().unwrap().rejected, 1);
+    assert_eq!(
+        f.store
+            .export_counts(shared_model::tenant::TAKASAKI)
+            .unwrap()
+            .rejected,
+        1
+    );
     let key = f
         .batch_keys()
         .await
@@ -254,9 +446,17 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
         .await;
     f.cycle().await;
     assert_eq!(f.status(id, form).await.state, FormState::Accepted);
-    let counts = f.store.export_counts().unwrap();
+    let counts = f
+        .store
+        .export_counts(shared_model::tenant::TAKASAKI)
+        .unwrap();
     assert_eq!((counts.rejected, counts.accepted), (0, 1), "{counts:?}");
-    assert!(f.store.rejected_records(10).unwrap().is_empty());
+    assert!(
+        f.store
+            .rejected_records(shared_model::tenant::TAKASAKI, 10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -363,7 +563,10 @@ async fn a_correction_before_sending_replaces_the_waiting_record() {
     assert_eq!(f.records_in_bucket().await, std::slice::from_ref(&second));
     assert_eq!(line_of(&f, &second).await.unwrap()["訂正元届出ID"], "");
     assert!(line_of(&f, &first).await.is_none());
-    let counts = f.store.export_counts().unwrap();
+    let counts = f
+        .store
+        .export_counts(shared_model::tenant::TAKASAKI)
+        .unwrap();
     assert_eq!((counts.pending, counts.sent), (0, 1), "{counts:?}");
 }
 
@@ -371,6 +574,7 @@ async fn a_correction_before_sending_replaces_the_waiting_record() {
 fn number_batch(store: &Store, sender: &BatchSender) -> sync_server::store::Batch {
     store
         .assign_batch(
+            shared_model::tenant::TAKASAKI,
             "jumin_idou",
             100,
             now(),
@@ -388,7 +592,7 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
         f.confirm(i, Move::Out).await;
     }
     // The sender numbered a batch and wrote it with its marker, then died before recording.
-    let sender = BatchSender::new("outbound/", 100);
+    let sender = BatchSender::new(shared_model::tenant::TAKASAKI, "outbound/", 100);
     let batch = number_batch(&f.store, &sender);
     f.bucket.put(&batch.key, batch.bytes.clone()).await.unwrap();
     f.bucket
@@ -398,11 +602,22 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
         )
         .await
         .unwrap();
-    assert_eq!(f.store.unwritten_batches().unwrap().len(), 1);
+    assert_eq!(
+        f.store
+            .unwritten_batches(shared_model::tenant::TAKASAKI)
+            .unwrap()
+            .len(),
+        1
+    );
 
     // After the restart: the batch is recorded, not written again, and nothing else is sent.
     f.cycle().await;
-    assert!(f.store.unwritten_batches().unwrap().is_empty());
+    assert!(
+        f.store
+            .unwritten_batches(shared_model::tenant::TAKASAKI)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(f.batch_keys().await, std::slice::from_ref(&batch.key));
     let records = f.records_in_bucket().await;
     assert_eq!(records.len(), 5);
@@ -438,7 +653,13 @@ async fn a_marker_of_other_bytes_under_the_key_is_never_overwritten() {
         .unwrap_err();
     assert!(err.contains("already holds a different batch"), "{err}");
     assert_eq!(f.bucket.get(taken).await.unwrap(), b"other");
-    assert_eq!(f.store.export_counts().unwrap().unwritten_batches, 1);
+    assert_eq!(
+        f.store
+            .export_counts(shared_model::tenant::TAKASAKI)
+            .unwrap()
+            .unwritten_batches,
+        1
+    );
 }
 
 #[tokio::test]

@@ -48,9 +48,16 @@ async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(
         results[0].as_ref().unwrap().rows,
@@ -67,16 +74,26 @@ async fn fixture() -> Fixture {
 async fn import(
     f: &Fixture,
 ) -> Vec<Result<sync_server::exchange::import::ImportReport, ImportError>> {
-    import_pending(&f.bucket, &f.store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap()
+    import_pending(
+        &f.bucket,
+        &f.store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
 async fn a_full_file_fills_the_register_once() {
     let f = fixture().await;
     assert_eq!(
-        f.store.resident_count().unwrap(),
+        f.store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
         f.population.residents.len()
     );
     let someone = f
@@ -88,6 +105,7 @@ async fn a_full_file_fills_the_register_once() {
     let prefix: String = someone.kana.chars().take(4).collect();
     let found = f
         .store
+        .register(shared_model::tenant::TAKASAKI)
         .search_residents(&ResidentQuery::Text(prefix), 100, false)
         .unwrap();
     assert!(found.iter().any(|r| r == someone));
@@ -98,7 +116,11 @@ async fn a_full_file_fills_the_register_once() {
 #[tokio::test]
 async fn a_delta_adds_changes_and_removes() {
     let f = fixture().await;
-    let before = f.store.resident_count().unwrap();
+    let before = f
+        .store
+        .register(shared_model::tenant::TAKASAKI)
+        .resident_count()
+        .unwrap();
     let mut changed = f.population.residents[0].clone();
     changed.name = "変更 後".into();
     let removed = f.population.residents[1].clone();
@@ -124,11 +146,22 @@ async fn a_delta_adds_changes_and_removes() {
         .unwrap();
     let results = import(&f).await;
     assert_eq!(results[0].as_ref().unwrap().rows, 3);
-    assert_eq!(f.store.resident_count().unwrap(), before);
-    let household = f.store.household(&changed.household_number, true).unwrap();
+    assert_eq!(
+        f.store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        before
+    );
+    let household = f
+        .store
+        .register(shared_model::tenant::TAKASAKI)
+        .household(&changed.household_number, true)
+        .unwrap();
     assert!(household.iter().any(|r| r.name == "変更 後") || changed.protected);
     assert!(
         f.store
+            .register(shared_model::tenant::TAKASAKI)
             .search_residents(
                 &ResidentQuery::BirthDate(removed.birth_date.clone()),
                 500,
@@ -143,7 +176,11 @@ async fn a_delta_adds_changes_and_removes() {
 /// Puts a broken file, imports, and checks it was refused whole with `check` and changed
 /// nothing.
 async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&ImportError)) {
-    let before = f.store.resident_count().unwrap();
+    let before = f
+        .store
+        .register(shared_model::tenant::TAKASAKI)
+        .resident_count()
+        .unwrap();
     f.bucket
         .put(&format!("inbound/juki/delta/{name}"), bytes)
         .await
@@ -153,7 +190,10 @@ async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&Import
     let error = results[0].as_ref().unwrap_err();
     check(error);
     assert_eq!(
-        f.store.resident_count().unwrap(),
+        f.store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
         before,
         "{name} changed nothing"
     );
@@ -366,14 +406,27 @@ async fn a_full_file_with_a_birth_date_of_unknown_month_and_day_imports_every_ro
         )
         .await
         .unwrap();
-    let poller = ImportPoller::new(60, PREFIX, ResidentLayout::default()).unwrap();
+    let poller = ImportPoller::new(
+        shared_model::tenant::TAKASAKI,
+        60,
+        PREFIX,
+        ResidentLayout::default(),
+    )
+    .unwrap();
     poller.poll_once(&bucket, &store, 1).await;
     let state = poller.state(2);
     assert_eq!(state.files_imported, 1, "{:?}", state.errors);
     assert_eq!(state.last_rows, Some(4_344));
     assert_eq!(state.last_quarantined, Some(0));
-    assert_eq!(store.resident_count().unwrap(), 4_344);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_344
+    );
     let stored = store
+        .register(shared_model::tenant::TAKASAKI)
         .resident(&with_check_digit("999000001"))
         .unwrap()
         .unwrap();
@@ -385,6 +438,7 @@ async fn a_full_file_with_a_birth_date_of_unknown_month_and_day_imports_every_ro
     assert_eq!(shown.date.to_japanese(), "昭和25年月日不詳");
     // Found by it, too.
     let found = store
+        .register(shared_model::tenant::TAKASAKI)
         .search_residents(&ResidentQuery::BirthDate("1950-00-00".into()), 10, false)
         .unwrap();
     assert_eq!(found.len(), 1);
@@ -423,30 +477,62 @@ async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
         .await
         .unwrap();
     // With check digits expected: refused whole, and it says what to set.
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         matches!(error, ImportError::TooManyBadRows { .. }),
         "{error}"
     );
     assert!(error.to_string().contains("check_digit = false"), "{error}");
-    assert_eq!(store.resident_count().unwrap(), 0);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        0
+    );
     // The layout says these numbers carry none: the same file is tried again, and taken.
     let mut layout = ResidentLayout::default();
     layout.rules.check_digit = false;
-    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         results.len(),
         1,
         "a refused file is tried again under a new layout"
     );
     assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
-    assert_eq!(store.resident_count().unwrap(), 4_343);
-    assert!(store.resident(&without[0].atena_number).unwrap().is_some());
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
+    assert!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident(&without[0].atena_number)
+            .unwrap()
+            .is_some()
+    );
 }
 
 /// A register numbered as e-SUITE might: 15 digits, zero-padded, M11 check digit.
@@ -477,15 +563,29 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         .put("inbound/juki/full/day2.csv", full(&next).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     let report = results[0].as_ref().unwrap();
     assert_eq!((report.rows, report.quarantined), (4_341, 2));
     // Nobody lost: the two bad rows' persons keep their previous records.
-    assert_eq!(store.resident_count().unwrap(), 4_343);
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[10].atena_number)
             .unwrap()
             .unwrap(),
@@ -493,15 +593,23 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
     );
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[20].atena_number)
             .unwrap()
             .unwrap(),
         residents[20]
     );
     // ... and no one under the shortened key.
-    assert!(store.resident(&lost).unwrap().is_none());
+    assert!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident(&lost)
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[30].atena_number)
             .unwrap()
             .unwrap()
@@ -509,7 +617,10 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         "群馬県高崎市八島町222番地"
     );
     // Each set-aside row with its file, line, column and reason, for the admin face.
-    let quarantine = store.quarantine(10).unwrap();
+    let quarantine = store
+        .register(shared_model::tenant::TAKASAKI)
+        .quarantine(10)
+        .unwrap();
     assert_eq!(quarantine.len(), 2);
     let by_line = |line: u64| quarantine.iter().find(|q| q.line == line).unwrap();
     let kana = by_line(12);
@@ -536,9 +647,16 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         .put("inbound/juki/full/day3.csv", full(&residents).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        3,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 0);
 }
 
@@ -568,16 +686,35 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         error.to_string().contains("先頭の0が欠けています"),
         "{error}"
     );
-    assert_eq!(store.resident_count().unwrap(), 4_343);
-    assert!(store.resident(&resaved[0].atena_number).unwrap().is_none());
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
+    assert!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident(&resaved[0].atena_number)
+            .unwrap()
+            .is_none()
+    );
     // The first file of an empty register: its widest number sets the width.
     let (_dir2, bucket2, store2) = empty_fixture().await;
     let mut first = residents.clone();
@@ -586,11 +723,24 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
         .put("inbound/juki/full/first.csv", full(&first).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(&bucket2, &store2, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket2,
+        &store2,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
-    assert!(store2.resident(&first[5].atena_number).unwrap().is_none());
+    assert!(
+        store2
+            .register(shared_model::tenant::TAKASAKI)
+            .resident(&first[5].atena_number)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -610,15 +760,29 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
         .put("inbound/juki/full/breaks.csv", text.into_bytes())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
-    let q = &store.quarantine(1).unwrap()[0];
+    let q = &store
+        .register(shared_model::tenant::TAKASAKI)
+        .quarantine(1)
+        .unwrap()[0];
     // Header 1, row 1 on lines 2–3, row 2 on lines 4–5, row 3 on line 6.
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
     assert!(q.reason.contains("子の子"), "{}", q.reason);
-    let stored = store.resident(&residents[0].atena_number).unwrap().unwrap();
+    let stored = store
+        .register(shared_model::tenant::TAKASAKI)
+        .resident(&residents[0].atena_number)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.address, residents[0].address);
     // The same file as Windows writes it (CRLF between rows): the same lines.
     let crlf = full(&residents)
@@ -642,10 +806,20 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
         .put("inbound/juki/full/breaks2.csv", crlf.into_bytes())
         .await
         .unwrap();
-    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
-    let q = &store.quarantine(1).unwrap()[0];
+    import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
+    let q = &store
+        .register(shared_model::tenant::TAKASAKI)
+        .quarantine(1)
+        .unwrap()[0];
     assert_eq!(q.file, "inbound/juki/full/breaks2.csv");
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
 }
@@ -663,9 +837,16 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
         .put("inbound/juki/full/sjis.csv", bytes.into_owned())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(matches!(results[0], Err(ImportError::Encoding { .. })));
     let layout = ResidentLayout::from_toml(&format!(
         "encoding = \"cp932\"\ncolumns = [{}]",
@@ -692,12 +873,20 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
             .join(", ")
     ))
     .unwrap();
-    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[0].atena_number)
             .unwrap()
             .unwrap()
@@ -760,17 +949,32 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     let report = results[0].as_ref().unwrap();
     assert_eq!(
         (report.rows, report.quarantined),
         (4_343, 0),
         "{:?}",
-        store.quarantine(10)
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .quarantine(10)
     );
-    let stored = |i: usize| store.resident(&residents[i].atena_number).unwrap().unwrap();
+    let stored = |i: usize| {
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident(&residents[i].atena_number)
+            .unwrap()
+            .unwrap()
+    };
     for (i, (_, canonical)) in cases.iter().enumerate() {
         assert_eq!(stored(i).relationship, *canonical);
     }
@@ -794,6 +998,7 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
         ("辻 次郎", 13),
     ] {
         let found = store
+            .register(shared_model::tenant::TAKASAKI)
             .search_residents(&ResidentQuery::Text(q.into()), 50, false)
             .unwrap();
         assert!(
@@ -817,24 +1022,50 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
         .put("inbound/juki/full/bad.csv", full(&residents).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     let error = results[0].as_ref().unwrap_err();
     let ImportError::TooManyBadRows { errors, rows, .. } = error else {
         panic!("{error}");
     };
     assert_eq!((errors.len(), *rows), (87, 4_343));
     assert!(error.to_string().contains("2行目 続柄"), "{error}");
-    assert_eq!(store.resident_count().unwrap(), 0);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        0
+    );
     // A layout that tolerates 5 % takes the good rows.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.05;
-    let results = import_pending(&bucket, &store, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 87);
-    assert_eq!(store.resident_count().unwrap(), 4_343 - 87);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343 - 87
+    );
 }
 
 #[tokio::test]
@@ -859,9 +1090,16 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
     let keys: Vec<&str> = results
         .iter()
         .map(|r| r.as_ref().unwrap().key.as_str())
@@ -875,6 +1113,7 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
     );
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&moved.atena_number)
             .unwrap()
             .unwrap()
@@ -895,10 +1134,23 @@ async fn loaded_register() -> (tempfile::TempDir, FolderBucket, Arc<Store>, Vec<
         )
         .await
         .unwrap();
-    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 1)
-        .await
-        .unwrap();
-    assert_eq!(store.resident_count().unwrap(), 4_343);
+    import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
     (dir, bucket, store, residents)
 }
 
@@ -913,16 +1165,29 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(matches!(error, ImportError::EmptyFull { .. }), "{error}");
     assert!(
         error.to_string().contains("データ行がありません"),
         "{error}"
     );
-    assert_eq!(store.resident_count().unwrap(), 4_343);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
     // Cut after a thousand rows, at a line end: every row is whole, the file is not.
     bucket
         .put(
@@ -931,9 +1196,16 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        3,
+    )
+    .await
+    .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         matches!(
@@ -946,15 +1218,28 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         ),
         "{error}"
     );
-    assert_eq!(store.resident_count().unwrap(), 4_343);
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343
+    );
     // An empty object is refused as empty.
     bucket
         .put("inbound/juki/delta/20270204-080000.csv", Vec::new())
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 4)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        4,
+    )
+    .await
+    .unwrap();
     assert!(
         results[0]
             .as_ref()
@@ -980,19 +1265,35 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
-    assert_eq!(store.resident_count().unwrap(), 4_343, "nobody removed");
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        4_343,
+        "nobody removed"
+    );
     assert!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[18].atena_number)
             .unwrap()
             .is_some()
     );
     assert!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[26].atena_number)
             .unwrap()
             .is_some()
@@ -1008,12 +1309,20 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        3,
+    )
+    .await
+    .unwrap();
     assert!(results[0].is_ok(), "{:?}", results[0]);
     assert!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[4_342].atena_number)
             .unwrap()
             .is_some()
@@ -1035,9 +1344,16 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert!(results[0].is_err());
     // 09:70 (later): the newer address.
     let mut newer = residents[0].clone();
@@ -1049,22 +1365,37 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
         )
         .await
         .unwrap();
-    import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 3)
-        .await
-        .unwrap();
+    import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        3,
+    )
+    .await
+    .unwrap();
     // The administrator loosens the layout: the 09:20 file is tried again, and refused as
     // older than what the register already has.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.6;
-    let results = import_pending(&bucket, &store, &layout, PREFIX, 4)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        PREFIX,
+        4,
+    )
+    .await
+    .unwrap();
     assert_eq!(results.len(), 1);
     let error = results[0].as_ref().unwrap_err();
     assert!(matches!(error, ImportError::Stale { .. }), "{error}");
     assert!(error.to_string().contains("20270201-097000.csv"), "{error}");
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&newer.atena_number)
             .unwrap()
             .unwrap()
@@ -1087,12 +1418,20 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
         )
         .await
         .unwrap();
-    let results = import_pending(&bucket, &store, &ResidentLayout::default(), PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &ResidentLayout::default(),
+        PREFIX,
+        2,
+    )
+    .await
+    .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
     assert_eq!(
         store
+            .register(shared_model::tenant::TAKASAKI)
             .resident(&residents[24].atena_number)
             .unwrap()
             .unwrap()
@@ -1100,7 +1439,10 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
         residents[24].name,
         "neither row: the previous record stays"
     );
-    let quarantine = store.quarantine(10).unwrap();
+    let quarantine = store
+        .register(shared_model::tenant::TAKASAKI)
+        .quarantine(10)
+        .unwrap();
     let lines: Vec<u64> = quarantine.iter().map(|q| q.line).collect();
     assert!(lines.contains(&26) && lines.contains(&27), "{lines:?}");
     assert!(

@@ -64,16 +64,36 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let first = import_pending(&bucket, &store, &layout, "inbound/juki/", 1)
-        .await
-        .unwrap();
+    let first = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        "inbound/juki/",
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(first[0].as_ref().unwrap().rows, population.residents.len());
-    assert_eq!(store.resident_count().unwrap(), population.residents.len());
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        population.residents.len()
+    );
     assert!(
-        import_pending(&bucket, &store, &layout, "inbound/juki/", 2)
-            .await
-            .unwrap()
-            .is_empty()
+        import_pending(
+            &bucket,
+            &store,
+            shared_model::tenant::TAKASAKI,
+            &layout,
+            "inbound/juki/",
+            2
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     bucket
@@ -83,11 +103,24 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let refused = import_pending(&bucket, &store, &layout, "inbound/juki/", 3)
-        .await
-        .unwrap();
+    let refused = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        "inbound/juki/",
+        3,
+    )
+    .await
+    .unwrap();
     assert!(matches!(refused[0], Err(ImportError::Header { .. })));
-    assert_eq!(store.resident_count().unwrap(), population.residents.len());
+    assert_eq!(
+        store
+            .register(shared_model::tenant::TAKASAKI)
+            .resident_count()
+            .unwrap(),
+        population.residents.len()
+    );
 
     // The core system puts a corrected file under the same key: a new version, imported.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -105,8 +138,15 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let fixed = import_pending(&bucket, &store, &layout, "inbound/juki/", 4)
-        .await
-        .unwrap();
+    let fixed = import_pending(
+        &bucket,
+        &store,
+        shared_model::tenant::TAKASAKI,
+        &layout,
+        "inbound/juki/",
+        4,
+    )
+    .await
+    .unwrap();
     assert_eq!(fixed[0].as_ref().unwrap().rows, 2);
 }

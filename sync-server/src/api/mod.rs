@@ -58,9 +58,6 @@ pub enum ApiError {
     /// Signed in, but this is not for this role.
     #[error("not allowed for this account")]
     Forbidden,
-    /// Signed in (or enrolled) for another city than the one whose room this is.
-    #[error("not available to accounts of {0} on this deployment yet")]
-    OtherCity(shared_model::tenant::LocalGovernmentCode),
     /// Too many failed sign-ins for this login; try again after the seconds given.
     #[error("too many failed sign-ins; try again in {0} s")]
     TooManyAttempts(u64),
@@ -79,7 +76,6 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::OtherCity(_) => (StatusCode::FORBIDDEN, "other_city"),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "storage failed");
@@ -98,38 +94,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// Middleware in front of the rooms that do not carry a city yet (the resident register and
-/// the exchange with the core system): they hold the deployment's
-/// first city's data ([`crate::Config::tenant`]), so a
-/// caller of another city is refused them (403 `other_city`, audited) before any handler
-/// runs. Anonymous requests pass on to the handler, which answers them as it does.
-pub async fn first_city_only(
-    State(app): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Result<Response, ApiError> {
-    let (parts, body) = request.into_parts();
-    if let Some(caller) = accounts::caller_quietly(&parts, &app).await?
-        && caller.tenant() != app.tenant
-    {
-        tracing::warn!(path = parts.uri.path(), "refused: a room of another city");
-        app.refusals
-            .audit(
-                &app.store,
-                caller.tenant(),
-                &caller.audit_name(),
-                &accounts::terminal_of(&parts),
-                "other_city_refused",
-                &format!("{} {}: {}", parts.method, parts.uri.path(), caller.tenant()),
-            )
-            .await;
-        return Err(ApiError::OtherCity(caller.tenant()));
-    }
-    Ok(next
-        .run(axum::extract::Request::from_parts(parts, body))
-        .await)
 }
 
 /// Middleware: a request refused for its size (413) is written to the audit log with who

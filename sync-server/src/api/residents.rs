@@ -36,8 +36,9 @@ pub struct ResidentAnswer {
 /// Residents returned by one lookup.
 const LOOKUP_LIMIT: usize = 50;
 
-/// `GET /api/residents?q=…`: the resident register for signed-in staff. Persons under
-/// 支援措置 are never returned. Every lookup is written to the audit log.
+/// `GET /api/residents?q=…`: the resident register of the staff member's city, for
+/// signed-in staff. Persons under 支援措置 are returned only to staff allowed to see them.
+/// Every lookup is written to the audit log.
 pub async fn search_residents(
     State(app): State<AppState>,
     SignedIn(staff): SignedIn,
@@ -84,7 +85,11 @@ pub async fn search_residents(
     let store = app.store.clone();
     let detail = format!("{kind}: {q}");
     let residents = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let mut found = store.search_residents(&query, LOOKUP_LIMIT + 1, staff.protected_access)?;
+        let mut found = store.register(staff.tenant).search_residents(
+            &query,
+            LOOKUP_LIMIT + 1,
+            staff.protected_access,
+        )?;
         let more = found.len() > LOOKUP_LIMIT;
         found.truncate(LOOKUP_LIMIT);
         let protected = found.iter().filter(|r| r.protected).count();
@@ -117,7 +122,8 @@ pub async fn search_residents(
     }))
 }
 
-/// `GET /api/residents/household/{number}`: the members of a household (audited).
+/// `GET /api/residents/household/{number}`: the members of a household of the staff
+/// member's city (audited).
 pub async fn household(
     State(app): State<AppState>,
     SignedIn(staff): SignedIn,
@@ -126,7 +132,9 @@ pub async fn household(
 ) -> Result<Json<Vec<Resident>>, ApiError> {
     let store = app.store.clone();
     let members = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let members = store.household(&number, staff.protected_access)?;
+        let members = store
+            .register(staff.tenant)
+            .household(&number, staff.protected_access)?;
         store.audit_at(
             staff.tenant,
             now_ms(),

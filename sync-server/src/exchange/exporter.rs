@@ -18,12 +18,14 @@ use super::results::{ResultError, read_results};
 use super::sender::BatchSender;
 use crate::hub::Hub;
 use crate::store::Store;
+use shared_model::tenant::LocalGovernmentCode;
 
 pub use shared_model::export_queue::ExportState;
 
-/// Sends batches, reads results and shows states, in a loop.
+/// Sends one city's batches, reads its results and shows their states, in a loop.
 #[derive(Debug, Clone)]
 pub struct Exporter {
+    tenant: LocalGovernmentCode,
     map: Arc<ExportMap>,
     sender: BatchSender,
     results_prefix: String,
@@ -34,9 +36,11 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// An exporter writing under `outbound_prefix` and reading results under
-    /// `results_prefix`, every `interval` (and whenever records enter the outbox).
+    /// An exporter of `tenant`'s records writing under `outbound_prefix` and reading
+    /// results under `results_prefix`, every `interval` (and whenever records enter the
+    /// outbox).
     pub fn new(
+        tenant: LocalGovernmentCode,
         map: ExportMap,
         outbound_prefix: &str,
         results_prefix: &str,
@@ -44,8 +48,9 @@ impl Exporter {
         interval: Duration,
     ) -> Self {
         Self {
+            tenant,
             map: Arc::new(map),
-            sender: BatchSender::new(outbound_prefix, max_records),
+            sender: BatchSender::new(tenant, outbound_prefix, max_records),
             results_prefix: results_prefix.to_owned(),
             interval,
             state: Arc::default(),
@@ -62,10 +67,11 @@ impl Exporter {
     /// The state now, with the queue counted from the store.
     pub async fn state(&self, store: &Arc<Store>) -> ExportState {
         let mut state = lock(&self.state).clone();
-        state.counts = on_store(store, |s| s.export_counts())
+        let tenant = self.tenant;
+        state.counts = on_store(store, move |s| s.export_counts(tenant))
             .await
             .unwrap_or_default();
-        state.rejected = on_store(store, |s| s.rejected_records(20))
+        state.rejected = on_store(store, move |s| s.rejected_records(tenant, 20))
             .await
             .unwrap_or_default();
         state
@@ -87,20 +93,23 @@ impl Exporter {
             Ok(sent) => sent,
             Err(e) => {
                 // What was written before the failure still shows as 送信済み.
-                let _ = show_states(hub, store).await;
+                let _ = show_states(hub, store, self.tenant).await;
                 return Err(e.to_string());
             }
         };
         let results = read_results(
             bucket,
             store,
+            self.tenant,
             self.map.results(),
             &self.results_prefix,
             now_ms,
         )
         .await
         .map_err(|e| e.to_string())?;
-        let shown = show_states(hub, store).await.map_err(|e| e.to_string())?;
+        let shown = show_states(hub, store, self.tenant)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut state = lock(&self.state);
         state.batches_written += sent.batches.len();
         if let Some(last) = sent.batches.last() {
@@ -160,16 +169,20 @@ impl Exporter {
     }
 }
 
-/// Writes into the visits every state they do not show yet. Returns how many changed.
-pub async fn show_states(hub: &Hub, store: &Arc<Store>) -> Result<usize, crate::hub::HubError> {
+/// Writes into `tenant`'s visits every state they do not show yet. Returns how many changed.
+pub async fn show_states(
+    hub: &Hub,
+    store: &Arc<Store>,
+    tenant: LocalGovernmentCode,
+) -> Result<usize, crate::hub::HubError> {
     let mut changed = 0;
     loop {
-        let updates = on_store(store, |s| s.unshown_states(500)).await?;
+        let updates = on_store(store, move |s| s.unshown_states(tenant, 500)).await?;
         if updates.is_empty() {
             return Ok(changed);
         }
         for update in updates {
-            if hub.record_exchange(&update).await? {
+            if hub.record_exchange(tenant, &update).await? {
                 changed += 1;
             }
             let (record, state) = (update.record.clone(), update.state.clone());

@@ -24,6 +24,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::bucket::{Bucket, BucketError, ObjectMeta};
 use super::layout::{ResidentField, ResidentLayout};
 use crate::store::{ImportedFile, Store, StoreError};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// Whether a file replaces the register or changes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -733,6 +734,7 @@ fn order_of(key: &str, prefix: &str) -> Option<(String, FileKind)> {
 pub async fn import_pending<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
+    tenant: LocalGovernmentCode,
     layout: &ResidentLayout,
     prefix: &str,
     now_ms: i64,
@@ -764,16 +766,17 @@ pub async fn import_pending<B: Bucket>(
                 fingerprint.clone(),
             );
             tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-                let seen = store.import_seen(&key, &etag, &fingerprint)?;
+                let register = store.register(tenant);
+                let seen = register.import_seen(&key, &etag, &fingerprint)?;
                 if seen {
                     return Ok((seen, NumberWidths::default(), 0, None));
                 }
-                let (atena, household) = store.register_number_widths()?;
+                let (atena, household) = register.number_widths()?;
                 Ok((
                     seen,
                     NumberWidths { atena, household },
-                    store.resident_count()?,
-                    store.latest_import()?,
+                    register.resident_count()?,
+                    register.latest_import()?,
                 ))
             })
             .await
@@ -840,7 +843,7 @@ pub async fn import_pending<B: Bucket>(
                     // A bad row whose 宛名番号 cannot be read might be anyone's: then nobody
                     // missing from the file is removed until a clean full file comes.
                     let unidentified = parsed.bad_rows.iter().any(|r| r.atena_number.is_none());
-                    store.apply_import(
+                    store.register(tenant).apply_import(
                         &ImportedFile {
                             key: &key,
                             etag: &etag,
@@ -879,8 +882,14 @@ pub async fn import_pending<B: Bucket>(
                     fingerprint.clone(),
                 );
                 tokio::task::spawn_blocking(move || {
-                    store.record_import_error(&key, &etag, &fingerprint, &message, now_ms)?;
-                    store.audit_system(now_ms, "import_refused", &message)
+                    store.register(tenant).record_import_error(
+                        &key,
+                        &etag,
+                        &fingerprint,
+                        &message,
+                        now_ms,
+                    )?;
+                    store.audit_system(tenant, now_ms, "import_refused", &message)
                 })
                 .await
                 .map_err(|_| ImportError::Task)??;

@@ -7,16 +7,17 @@
 
 use automerge::AutoCommit;
 use shared_model::calendar::tokyo_day;
+use shared_model::tenant::LocalGovernmentCode;
 use shared_model::{DocumentId, VisitDoc};
 
 use super::export_map::{ExportMap, RecordFacts};
 use crate::store::{OutboxEntry, StoreError};
 
-/// The outbox records for the forms just confirmed in `doc` (those no target carries are
+/// The outbox records for the forms just confirmed in `doc` (of the city `tenant`) (those no target carries are
 /// skipped). `attempts(form)` says how many records the form has had before.
 pub fn records_for_confirmed(
     doc: &mut AutoCommit,
-    document_id: DocumentId,
+    (tenant, document_id): (LocalGovernmentCode, DocumentId),
     confirmed: &[String],
     map: &ExportMap,
     attempts: impl Fn(&str) -> Result<u32, StoreError>,
@@ -87,6 +88,7 @@ pub fn records_for_confirmed(
             continue;
         }
         entries.push(OutboxEntry {
+            tenant,
             record,
             target: target.id.clone(),
             form: form.clone(),

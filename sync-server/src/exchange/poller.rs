@@ -9,6 +9,7 @@ use super::bucket::Bucket;
 use super::import::{ImportError, import_pending};
 use super::layout::ResidentLayout;
 use crate::store::Store;
+use shared_model::tenant::LocalGovernmentCode;
 
 /// The promise: 住基 data at most this old.
 pub const PROMISE_SECS: u64 = 300;
@@ -26,9 +27,10 @@ pub enum PollerConfigError {
 
 pub use shared_model::import_state::ImportState;
 
-/// Polls the bucket and imports.
+/// Polls the bucket and imports into one city's register.
 #[derive(Debug, Clone)]
 pub struct ImportPoller {
+    tenant: LocalGovernmentCode,
     interval: Duration,
     prefix: String,
     layout: ResidentLayout,
@@ -36,8 +38,9 @@ pub struct ImportPoller {
 }
 
 impl ImportPoller {
-    /// A poller every `interval_secs` over `prefix`.
+    /// A poller for `tenant`'s register every `interval_secs` over `prefix`.
     pub fn new(
+        tenant: LocalGovernmentCode,
         interval_secs: u64,
         prefix: &str,
         layout: ResidentLayout,
@@ -49,6 +52,7 @@ impl ImportPoller {
             return Err(PollerConfigError::TooSlow(interval_secs));
         }
         Ok(Self {
+            tenant,
             interval: Duration::from_secs(interval_secs),
             prefix: prefix.to_owned(),
             layout,
@@ -71,7 +75,15 @@ impl ImportPoller {
 
     /// One poll: imports what is new and updates the state.
     pub async fn poll_once<B: Bucket>(&self, bucket: &B, store: &Arc<Store>, now_ms: i64) {
-        let outcome = import_pending(bucket, store, &self.layout, &self.prefix, now_ms).await;
+        let outcome = import_pending(
+            bucket,
+            store,
+            self.tenant,
+            &self.layout,
+            &self.prefix,
+            now_ms,
+        )
+        .await;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match outcome {
             Ok(results) => {
@@ -119,18 +131,19 @@ fn push_error(state: &mut ImportState, error: &ImportError) {
 mod tests {
     use super::*;
     use crate::exchange::bucket::FolderBucket;
+    use shared_model::tenant::TAKASAKI;
 
     #[test]
     fn intervals_beyond_the_promise_are_refused() {
         assert!(matches!(
-            ImportPoller::new(301, "in/", ResidentLayout::default()),
+            ImportPoller::new(TAKASAKI, 301, "in/", ResidentLayout::default()),
             Err(PollerConfigError::TooSlow(301))
         ));
         assert!(matches!(
-            ImportPoller::new(0, "in/", ResidentLayout::default()),
+            ImportPoller::new(TAKASAKI, 0, "in/", ResidentLayout::default()),
             Err(PollerConfigError::Zero)
         ));
-        assert!(ImportPoller::new(300, "in/", ResidentLayout::default()).is_ok());
+        assert!(ImportPoller::new(TAKASAKI, 300, "in/", ResidentLayout::default()).is_ok());
     }
 
     #[tokio::test]
@@ -138,7 +151,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bucket = FolderBucket::new(dir.path());
         let store = Arc::new(Store::scratch().unwrap());
-        let poller = ImportPoller::new(60, "in/", ResidentLayout::default()).unwrap();
+        let poller = ImportPoller::new(TAKASAKI, 60, "in/", ResidentLayout::default()).unwrap();
         assert!(poller.state(0).behind_promise, "never polled");
         bucket
             .put("in/delta/bad.csv", "宛名番号\n1\n".as_bytes().to_vec())

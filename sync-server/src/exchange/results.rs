@@ -10,6 +10,7 @@ use super::bucket::{Bucket, BucketError};
 use super::export_map::ResultLayout;
 use super::on_store;
 use crate::store::{RecordResult, Store, StoreError};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// Why a result file was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -67,11 +68,13 @@ pub struct ResultReport {
     pub rejected: usize,
 }
 
-/// Reads every new result file under `prefix`. The outer error is a failure to list; each
+/// Reads every new result file of `tenant`'s core system under `prefix` (a file naming
+/// another city's batch is a batch unknown here). The outer error is a failure to list; each
 /// file has its own outcome.
 pub async fn read_results<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
+    tenant: LocalGovernmentCode,
     layout: &ResultLayout,
     prefix: &str,
     now_ms: i64,
@@ -86,7 +89,15 @@ pub async fn read_results<B: Bucket>(
         if on_store(store, move |s| s.result_seen(&key, &etag)).await? {
             continue;
         }
-        let outcome = read_one(bucket, store, layout, &object.key, &object.etag, now_ms).await;
+        let outcome = read_one(
+            bucket,
+            store,
+            tenant,
+            layout,
+            (&object.key, &object.etag),
+            now_ms,
+        )
+        .await;
         match &outcome {
             Ok(report) => tracing::info!(
                 key = %report.key,
@@ -99,8 +110,9 @@ pub async fn read_results<B: Bucket>(
                 let (key, etag, message) =
                     (object.key.clone(), object.etag.clone(), error.to_string());
                 on_store(store, move |s| {
-                    s.record_import_error(&key, &etag, "", &message, now_ms)?;
-                    s.audit_system(now_ms, "export_result_refused", &key)
+                    s.register(tenant)
+                        .record_import_error(&key, &etag, "", &message, now_ms)?;
+                    s.audit_system(tenant, now_ms, "export_result_refused", &key)
                 })
                 .await?;
                 tracing::warn!(key = %object.key, error = %error, "result file refused");
@@ -114,9 +126,9 @@ pub async fn read_results<B: Bucket>(
 async fn read_one<B: Bucket>(
     bucket: &B,
     store: &std::sync::Arc<Store>,
+    tenant: LocalGovernmentCode,
     layout: &ResultLayout,
-    key: &str,
-    etag: &str,
+    (key, etag): (&str, &str),
     now_ms: i64,
 ) -> Result<ResultReport, ResultError> {
     let file_name = key.rsplit('/').next().unwrap_or(key);
@@ -131,7 +143,7 @@ async fn read_one<B: Bucket>(
         .next()
         .and_then(|s| s.parse().ok())
         .ok_or_else(unknown)?;
-    let batch = on_store(store, move |s| s.batch(seq))
+    let batch = on_store(store, move |s| s.batch(tenant, seq))
         .await?
         .filter(|b| b.written_at.is_some() && b.key.ends_with(&format!("/{name}.csv")))
         .ok_or_else(unknown)?;
@@ -153,7 +165,7 @@ async fn read_one<B: Bucket>(
     let detail = format!("{key}: {accepted} accepted, {rejected} rejected");
     on_store(store, move |s| {
         s.apply_results(&k, &e, seq, &results, now_ms)?;
-        s.audit_system(now_ms, "export_result", &detail)
+        s.audit_system(tenant, now_ms, "export_result", &detail)
     })
     .await?;
     Ok(ResultReport {

@@ -15,6 +15,7 @@ use super::bucket::{Bucket, BucketError};
 use super::export_map::{ExportMap, write_batch};
 use super::on_store;
 use crate::store::{Batch, Store, StoreError};
+use shared_model::tenant::LocalGovernmentCode;
 
 /// Why sending stopped (it is retried).
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +36,10 @@ pub enum SendError {
     },
 }
 
-/// Writes batches of outbox records into the bucket.
+/// Writes one city's batches of outbox records into the bucket.
 #[derive(Debug, Clone)]
 pub struct BatchSender {
+    tenant: LocalGovernmentCode,
     prefix: String,
     max_records: usize,
 }
@@ -52,9 +54,10 @@ pub struct Sent {
 }
 
 impl BatchSender {
-    /// Batches under `prefix` with at most `max_records` records each.
-    pub fn new(prefix: &str, max_records: usize) -> Self {
+    /// `tenant`'s batches under `prefix` with at most `max_records` records each.
+    pub fn new(tenant: LocalGovernmentCode, prefix: &str, max_records: usize) -> Self {
         Self {
+            tenant,
             prefix: prefix.to_owned(),
             max_records: max_records.max(1),
         }
@@ -75,7 +78,8 @@ impl BatchSender {
         now_ms: i64,
     ) -> Result<Sent, SendError> {
         let mut sent = Sent::default();
-        let unwritten = on_store(store, |s| s.unwritten_batches()).await?;
+        let tenant = self.tenant;
+        let unwritten = on_store(store, move |s| s.unwritten_batches(tenant)).await?;
         for batch in unwritten {
             self.write(bucket, store, &batch, now_ms).await?;
             sent.records += batch.records;
@@ -87,6 +91,7 @@ impl BatchSender {
                 let sender = self.clone();
                 let batch = on_store(store, move |s| {
                     s.assign_batch(
+                        tenant,
                         &id,
                         sender.max_records,
                         now_ms,
@@ -137,10 +142,14 @@ impl BatchSender {
             return Err(e);
         }
         super::crash_point("export-written");
-        let (seq, detail) = (batch.seq, format!("{} ({}件)", batch.key, batch.records));
+        let (seq, batch_tenant, detail) = (
+            batch.seq,
+            batch.tenant,
+            format!("{} ({}件)", batch.key, batch.records),
+        );
         on_store(store, move |s| {
             s.mark_batch_written(seq, now_ms)?;
-            s.audit_system(now_ms, "export_batch", &detail)
+            s.audit_system(batch_tenant, now_ms, "export_batch", &detail)
         })
         .await?;
         tracing::info!(

@@ -205,9 +205,14 @@ pub struct Hub {
     /// Today's (JST) openings already audited.
     opened: SyncMutex<Openings>,
     next_connection: AtomicU64,
-    /// The export map, and the city whose core system it feeds.
-    exports: Option<(LocalGovernmentCode, Arc<ExportMap>)>,
-    outbox_filled: Arc<Notify>,
+    /// Each city's export map (of the cities with an exchange), and the city whose the
+    /// documents nobody has claimed count as.
+    exports: Option<(
+        LocalGovernmentCode,
+        HashMap<LocalGovernmentCode, Arc<ExportMap>>,
+    )>,
+    /// Per city, woken when records enter its outbox.
+    outbox_filled: SyncMutex<HashMap<LocalGovernmentCode, Arc<Notify>>>,
 }
 
 impl Hub {
@@ -231,17 +236,32 @@ impl Hub {
             opened: SyncMutex::default(),
             next_connection: AtomicU64::new(1),
             exports: None,
-            outbox_filled: Arc::new(Notify::new()),
+            outbox_filled: SyncMutex::default(),
         })
     }
 
-    /// Sends the confirmed forms of the city `tenant` to its core system through the outbox,
-    /// as `map` says. Other cities' confirmed forms stay confirmed: they have no exchange
-    /// here (yet). Documents nobody has claimed (merged by the server itself) count as
-    /// `tenant`'s.
-    pub fn with_exports(mut self, tenant: LocalGovernmentCode, map: ExportMap) -> Self {
-        self.exports = Some((tenant, Arc::new(map)));
+    /// Sends the confirmed forms of each city in `maps` to its core system through the
+    /// outbox, as its map says. A city without a map has no exchange: its confirmed forms
+    /// stay confirmed. Documents nobody has claimed (merged by the server itself) count as
+    /// `first`'s, the deployment's first city.
+    pub fn with_exports(
+        mut self,
+        first: LocalGovernmentCode,
+        maps: impl IntoIterator<Item = (LocalGovernmentCode, ExportMap)>,
+    ) -> Self {
+        let maps = maps
+            .into_iter()
+            .map(|(city, map)| (city, Arc::new(map)))
+            .collect();
+        self.exports = Some((first, maps));
         self
+    }
+
+    /// The export map of `tenant` (of the deployment's first city for `None`), if that city
+    /// has an exchange.
+    fn export_map(&self, tenant: Option<LocalGovernmentCode>) -> Option<&Arc<ExportMap>> {
+        let (first, maps) = self.exports.as_ref()?;
+        maps.get(&tenant.unwrap_or(*first))
     }
 
     /// Bounds memory as `bounds` says (instead of [`MemoryBounds::default`]).
@@ -250,9 +270,10 @@ impl Hub {
         self
     }
 
-    /// Woken whenever records enter the outbox (the sender waits on it).
-    pub fn outbox_filled(&self) -> Arc<Notify> {
-        self.outbox_filled.clone()
+    /// Woken whenever records enter the outbox of the city `tenant` (its exporter waits on
+    /// it).
+    pub fn outbox_filled(&self, tenant: LocalGovernmentCode) -> Arc<Notify> {
+        lock(&self.outbox_filled).entry(tenant).or_default().clone()
     }
 
     /// The server's peer id.

@@ -6,6 +6,7 @@ use automerge::sync::SyncDoc;
 use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::protocol::Message;
+use shared_model::tenant::LocalGovernmentCode;
 use shared_model::{reconcile_document, signings_since};
 
 use shared_model::catalog::Department;
@@ -84,14 +85,14 @@ impl Hub {
                     confirmed.push(decision.form);
                 }
             }
-            if let Some((city, map)) = &self.exports
-                && !confirmed.is_empty()
-                && tenant.is_none_or(|t| t == *city)
+            if !confirmed.is_empty()
+                && let Some(map) = self.export_map(tenant)
+                && let Some((first, _)) = &self.exports
             {
                 let store = &self.store;
                 outbox = records_for_confirmed(
                     doc,
-                    document_id,
+                    (tenant.unwrap_or(*first), document_id),
                     &confirmed,
                     map,
                     |form| store.outbox_attempts(&document_id, form),
@@ -150,6 +151,8 @@ impl Hub {
         let chunk = doc.save_after(saved_heads);
         let store = self.store.clone();
         let records = outbox.len();
+        let cities: std::collections::BTreeSet<LocalGovernmentCode> =
+            outbox.iter().map(|e| e.tenant).collect();
         let sizes = tokio::task::spawn_blocking(move || {
             if outbox.is_empty() {
                 store.append_incremental(&document_id, &chunk)
@@ -162,7 +165,9 @@ impl Hub {
         *saved_heads = heads.clone();
         if records > 0 {
             tracing::info!(%document_id, records, "records entered the outbox");
-            self.outbox_filled.notify_one();
+            for city in cities {
+                self.outbox_filled(city).notify_one();
+            }
         }
         if sizes.wants_compaction() {
             let snapshot = doc.save();
@@ -202,7 +207,11 @@ impl Hub {
     /// Writes the core system's progress on a record (送信済み, 基幹取込済み, 差戻し) into its
     /// visit, stores it and sends it to every client with the visit open. `false` when the
     /// visit is absent or no longer waits for this record.
-    pub async fn record_exchange(&self, update: &StatusUpdate) -> Result<bool, HubError> {
+    pub async fn record_exchange(
+        &self,
+        tenant: LocalGovernmentCode,
+        update: &StatusUpdate,
+    ) -> Result<bool, HubError> {
         let Ok(document_id) = update.doc_id.parse::<DocumentId>() else {
             return Ok(false);
         };
@@ -234,9 +243,8 @@ impl Hub {
             && state == shared_model::FormState::Rejected
             && let Some((person, header)) = &update.concerns
             && let Some(item) = self
-                .exports
-                .as_ref()
-                .and_then(|(_, map)| map.target_of(&update.form))
+                .export_map(Some(tenant))
+                .and_then(|map| map.target_of(&update.form))
                 .and_then(|target| target.item_of(header))
         {
             let row = person.and_then(|p| (p as usize).checked_sub(1));

@@ -58,11 +58,16 @@ impl Store {
         self.audit_for(Some(tenant), at, login, terminal, action, detail)
     }
 
-    /// Appends the server's own work (`system`: the exchange with the core system, which is
-    /// the deployment's first city's) to the audit log with no city: such entries are read
-    /// as the first city's, like those written before cities were told apart.
-    pub fn audit_system(&self, at: i64, action: &str, detail: &str) -> Result<(), StoreError> {
-        self.audit_for(None, at, "system", "", action, detail)
+    /// Appends the server's own work for the city `tenant` (`system`: its exchange with its
+    /// core system) to that city's audit log.
+    pub fn audit_system(
+        &self,
+        tenant: LocalGovernmentCode,
+        at: i64,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.audit_for(Some(tenant), at, "system", "", action, detail)
     }
 
     /// As [`Store::audit_at`] for an act on a document whose city may not be known yet (one

@@ -40,7 +40,7 @@ pub use outbox::{
     Batch, ExportCounts, OutboxEntry, OutboxRecord, RecordResult, RejectedRecord, StatusUpdate,
 };
 pub use queue::{Called, DisplayListing, DisplayRecord, MAX_BLOCK, RegisterRefusal, ServingAction};
-pub use residents::ResidentQuery;
+pub use residents::{Register, ResidentQuery};
 pub use sign_in::NonceState;
 pub use sql::Dialect;
 pub use staff::{Role, SessionLookup, StaffRecord};
@@ -105,6 +105,8 @@ fn postgres_message(e: &tokio_postgres::Error) -> String {
 #[derive(Debug)]
 pub struct Store {
     db: Database,
+    /// The cities' names (「高崎市」), by which each register's addresses lose their prefix.
+    city_names: std::sync::RwLock<std::collections::HashMap<LocalGovernmentCode, String>>,
 }
 
 #[derive(Debug)]
@@ -166,7 +168,10 @@ impl Store {
     }
 
     fn ready(db: Database) -> Result<Self, StoreError> {
-        let store = Self { db };
+        let store = Self {
+            db,
+            city_names: std::sync::RwLock::default(),
+        };
         store.refresh()?;
         Ok(store)
     }
@@ -227,11 +232,43 @@ impl Store {
         Ok(())
     }
 
+    /// The tables whose every row names its city (a `tenant` column); rows stored before
+    /// cities were told apart have it empty until [`Store::adopt_untenanted`].
+    const TABLES_WITH_A_CITY: &[&str] = &[
+        "staff",
+        "kiosks",
+        "doc_access",
+        "visits",
+        "queue_tickets",
+        "number_blocks",
+        "displays",
+        "audit",
+        "terminals",
+        "residents",
+        "resident_keys",
+        "imports",
+        "import_errors",
+        "import_quarantine",
+        "outbox",
+        "export_batches",
+    ];
+
     fn init_sqlite(conn: Connection) -> Result<Sqlite, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Search keys made before the city was in their key are made anew (by `refresh`).
+        if table_exists(&conn, "resident_keys")?
+            && !conn
+                .prepare("SELECT 1 FROM pragma_table_info('resident_keys') WHERE name = 'tenant'")?
+                .exists([])?
+        {
+            conn.execute_batch(
+                "DROP TABLE resident_keys;
+                 DELETE FROM meta WHERE key = 'search_key_version';",
+            )?;
+        }
         // Databases made before these columns existed gain them.
         for (table, column, definition) in [
             ("staff", "protected_access", "INTEGER NOT NULL DEFAULT 0"),
@@ -242,16 +279,13 @@ impl Store {
             ("import_errors", "layout", "TEXT NOT NULL DEFAULT ''"),
             ("outbox", "superseded_by", "TEXT"),
             ("outbox", "concerns", "TEXT"),
-            ("staff", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("kiosks", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("doc_access", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("visits", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("queue_tickets", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("number_blocks", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("displays", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("audit", "tenant", "TEXT NOT NULL DEFAULT ''"),
-            ("terminals", "tenant", "TEXT NOT NULL DEFAULT ''"),
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            Self::TABLES_WITH_A_CITY
+                .iter()
+                .map(|table| (*table, "tenant", "TEXT NOT NULL DEFAULT ''")),
+        ) {
             if !table_exists(&conn, table)? {
                 continue;
             }
@@ -285,6 +319,13 @@ impl Store {
                 access::TERMINALS,
                 "tenant, terminal, status, last_seen",
             ),
+            (
+                "residents",
+                "PRIMARY KEY (tenant, atena_number)",
+                residents::RESIDENTS_TABLE,
+                "tenant, atena_number, household_number, name, kana, birth_date, sex, \
+                 relationship, address, postal_code, head_name, my_number, protected",
+            ),
         ] {
             let made: Option<String> = conn
                 .query_row(
@@ -309,6 +350,7 @@ impl Store {
             chunks::SCHEMA,
             visits::SCHEMA,
             staff::SCHEMA,
+            residents::RESIDENTS_TABLE,
             residents::SCHEMA,
             imports::SCHEMA,
             audit::SCHEMA,
@@ -332,8 +374,9 @@ impl Store {
         Ok(sqlite)
     }
 
-    /// Gives the rows stored before cities were told apart (staff, kiosks, grants, visits
-    /// with an empty tenant) to `tenant`, the deployment's first city, and its data-key
+    /// Gives the rows stored before cities were told apart (every table of
+    /// `TABLES_WITH_A_CITY` but the append-only audit log, rows with an empty tenant) to
+    /// `tenant`, the deployment's first city, and its data-key
     /// secret the name of that city's, so the keys sealing drafts on the terminals stay the
     /// same. Idempotent; the server calls it at start.
     ///
@@ -342,16 +385,10 @@ impl Store {
     pub fn adopt_untenanted(&self, tenant: LocalGovernmentCode) -> Result<u64, StoreError> {
         self.write(|c| {
             let mut adopted = 0;
-            for table in [
-                "staff",
-                "kiosks",
-                "doc_access",
-                "visits",
-                "queue_tickets",
-                "number_blocks",
-                "displays",
-                "terminals",
-            ] {
+            for table in Self::TABLES_WITH_A_CITY {
+                if *table == "audit" {
+                    continue;
+                }
                 adopted += c.execute(
                     &format!("UPDATE {table} SET tenant = ?1 WHERE tenant = ''"),
                     params![tenant.as_str()],
@@ -558,12 +595,44 @@ mod tests {
                  INSERT INTO doc_access VALUES ('{visit}', 'dept:shimin');
                  CREATE TABLE terminals (terminal TEXT PRIMARY KEY, status TEXT NOT NULL,
                      last_seen INTEGER NOT NULL);
-                 INSERT INTO terminals VALUES ('t-1f01', '{{\"terminal\":\"t-1f01\",\"who\":\"shimin01\",\"version\":\"0.1.0\",\"pending\":0,\"persisted\":true,\"resumed_with\":null,\"last_seen\":5,\"online\":false}}', 5);"
+                 INSERT INTO terminals VALUES ('t-1f01', '{{\"terminal\":\"t-1f01\",\"who\":\"shimin01\",\"version\":\"0.1.0\",\"pending\":0,\"persisted\":true,\"resumed_with\":null,\"last_seen\":5,\"online\":false}}', 5);
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 CREATE TABLE residents (atena_number TEXT PRIMARY KEY,
+                     household_number TEXT NOT NULL, name TEXT NOT NULL, kana TEXT NOT NULL,
+                     birth_date TEXT NOT NULL, sex TEXT NOT NULL, relationship TEXT NOT NULL,
+                     address TEXT NOT NULL, postal_code TEXT NOT NULL, head_name TEXT NOT NULL,
+                     my_number TEXT NOT NULL, protected INTEGER NOT NULL DEFAULT 0);
+                 CREATE INDEX residents_birth ON residents (birth_date);
+                 INSERT INTO residents VALUES ('000001', '0101', '高橋 葵', 'タカハシ　アオイ',
+                     '1990-05-05', 'female', '世帯主', '群馬県高崎市貝沢町429番地2', '370-0041',
+                     '高橋 葵', '', 0);
+                 CREATE TABLE resident_keys (key TEXT NOT NULL, kind INTEGER NOT NULL,
+                     atena_number TEXT NOT NULL, PRIMARY KEY (key, kind, atena_number))
+                     WITHOUT ROWID;
+                 INSERT INTO resident_keys VALUES ('タカハシアオイ', 2, '000001');"
             ))
             .unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         store.adopt_untenanted(TAKASAKI).unwrap();
+        // The register is the first city's, its search keys made anew with the city (the
+        // server names its cities right after adopting).
+        store.name_cities([]).unwrap();
+        let register = store.register(TAKASAKI);
+        assert_eq!(register.resident_count().unwrap(), 1);
+        for q in ["たかはし あおい", "貝沢町429-2", "高橋葵"] {
+            let found = register
+                .search_residents(&ResidentQuery::Text(q.into()), 5, false)
+                .unwrap();
+            assert_eq!(found.len(), 1, "{q}");
+        }
+        assert_eq!(
+            store
+                .register("102016".parse().unwrap())
+                .resident_count()
+                .unwrap(),
+            0
+        );
         let terminals = store.saved_terminals().unwrap();
         assert_eq!(terminals.len(), 1);
         assert_eq!(

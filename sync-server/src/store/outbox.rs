@@ -5,12 +5,14 @@
 
 use super::sql::{Conn, Row, params};
 use shared_model::DocumentId;
+use shared_model::tenant::LocalGovernmentCode;
 
 use super::{ChunkSizes, Store, StoreError};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS export_batches (
     seq        INTEGER PRIMARY KEY,
+    tenant     TEXT    NOT NULL DEFAULT '',
     target     TEXT    NOT NULL,
     key        TEXT    NOT NULL UNIQUE,
     bytes      BLOB    NOT NULL,
@@ -23,6 +25,7 @@ CREATE TABLE IF NOT EXISTS export_batches (
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id           INTEGER PRIMARY KEY,
+    tenant       TEXT    NOT NULL DEFAULT '',
     record       TEXT    NOT NULL UNIQUE,
     target       TEXT    NOT NULL,
     doc_id       TEXT    NOT NULL,
@@ -56,6 +59,8 @@ CREATE TABLE IF NOT EXISTS result_files (
 /// A record for the outbox: one confirmed form, already laid out in its target's columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
+    /// The city whose core system takes the record (the visit's city).
+    pub tenant: LocalGovernmentCode,
     /// `<visit>-<form>-<attempt>`: unique, and what the core system's result names.
     pub record: String,
     /// The export target.
@@ -79,8 +84,11 @@ pub struct OutboxEntry {
 /// A numbered batch: its object key and the exact bytes to write under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    /// Sequence number (global, never reused).
+    /// Sequence number (global, never reused: one city's batches are numbered in rising
+    /// order, with the numbers of other cities' batches left out).
     pub seq: i64,
+    /// The city whose core system the batch is for.
+    pub tenant: LocalGovernmentCode,
     /// The export target.
     pub target: String,
     /// The object key.
@@ -159,8 +167,8 @@ impl Store {
             for e in entries {
                 c.execute(
                     "INSERT INTO outbox (record, target, doc_id, form, header, lines,
-                                         confirmed_at, state, reason, state_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                         confirmed_at, state, reason, state_at, tenant)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         e.record,
                         e.target,
@@ -176,6 +184,7 @@ impl Store {
                         },
                         e.refused,
                         e.refused.as_ref().map(|_| e.confirmed_at),
+                        e.tenant.as_str(),
                     ],
                 )?;
                 if let Some(old) = &e.supersedes {
@@ -219,11 +228,12 @@ impl Store {
         })
     }
 
-    /// Numbers the next batch of `target` from its oldest unbatched records (at most
-    /// `max_records`, all with the same header), renders it and records it with the records'
-    /// assignment, in one transaction. `None` when nothing waits.
+    /// Numbers the next batch of `tenant`'s `target` from its oldest unbatched records (at
+    /// most `max_records`, all with the same header), renders it and records it with the
+    /// records' assignment, in one transaction. `None` when nothing waits.
     pub fn assign_batch(
         &self,
+        tenant: LocalGovernmentCode,
         target: &str,
         max_records: usize,
         now_ms: i64,
@@ -234,9 +244,9 @@ impl Store {
             let rows: Vec<(i64, String, String)> = c.query_map(
                 "SELECT id, header, lines FROM outbox
                  WHERE target = ?1 AND batch IS NULL AND state = 'pending'
-                   AND superseded_by IS NULL
+                   AND superseded_by IS NULL AND tenant = ?3
                  ORDER BY id LIMIT ?2",
-                params![target, max_records as i64],
+                params![target, max_records as i64, tenant.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             let Some(first_header) = rows.first().map(|r| r.1.clone()) else {
@@ -261,8 +271,9 @@ impl Store {
             let key = key_of(seq, now_ms);
             let bytes = render(&header, &lines);
             c.execute(
-                "INSERT INTO export_batches (seq, target, key, bytes, records, lines, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO export_batches
+                    (seq, target, key, bytes, records, lines, created_at, tenant)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     seq,
                     target,
@@ -270,7 +281,8 @@ impl Store {
                     bytes,
                     rows.len() as i64,
                     lines.len() as i64,
-                    now_ms
+                    now_ms,
+                    tenant.as_str()
                 ],
             )?;
             for (id, _, _) in &rows {
@@ -281,6 +293,7 @@ impl Store {
             }
             Ok(Some(Batch {
                 seq,
+                tenant,
                 target: target.to_owned(),
                 key,
                 bytes,
@@ -291,16 +304,16 @@ impl Store {
         })
     }
 
-    /// Batches numbered but not yet recorded as written, oldest first.
-    pub fn unwritten_batches(&self) -> Result<Vec<Batch>, StoreError> {
-        self.batches_where("written_at IS NULL")
+    /// `tenant`'s batches numbered but not yet recorded as written, oldest first.
+    pub fn unwritten_batches(&self, tenant: LocalGovernmentCode) -> Result<Vec<Batch>, StoreError> {
+        self.batches_where("written_at IS NULL AND tenant = ?1", tenant.as_str())
     }
 
     /// The batch under this object key.
     pub fn batch_by_key(&self, key: &str) -> Result<Option<Batch>, StoreError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
+                "SELECT seq, target, key, bytes, records, lines, written_at, tenant FROM export_batches
                  WHERE key = ?1",
                 params![key],
                 batch_of,
@@ -308,31 +321,35 @@ impl Store {
         })
     }
 
-    /// The batch numbered `seq`.
-    pub fn batch(&self, seq: i64) -> Result<Option<Batch>, StoreError> {
+    /// `tenant`'s batch numbered `seq`.
+    pub fn batch(
+        &self,
+        tenant: LocalGovernmentCode,
+        seq: i64,
+    ) -> Result<Option<Batch>, StoreError> {
         self.read(|c| {
             c.query_opt(
-                "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
-                 WHERE seq = ?1",
-                params![seq],
+                "SELECT seq, target, key, bytes, records, lines, written_at, tenant
+                 FROM export_batches WHERE seq = ?1 AND tenant = ?2",
+                params![seq, tenant.as_str()],
                 batch_of,
             )
         })
     }
 
-    /// Every batch, oldest first.
+    /// Every batch of every city, oldest first.
     pub fn batches(&self) -> Result<Vec<Batch>, StoreError> {
-        self.batches_where("1 = 1")
+        self.batches_where("?1 = ?1", "")
     }
 
-    fn batches_where(&self, clause: &str) -> Result<Vec<Batch>, StoreError> {
+    fn batches_where(&self, clause: &str, tenant: &str) -> Result<Vec<Batch>, StoreError> {
         self.read(|c| {
             c.query_map(
                 &format!(
-                    "SELECT seq, target, key, bytes, records, lines, written_at FROM export_batches
-                     WHERE {clause} ORDER BY seq"
+                    "SELECT seq, target, key, bytes, records, lines, written_at, tenant
+                     FROM export_batches WHERE {clause} ORDER BY seq"
                 ),
-                params![],
+                params![tenant],
                 batch_of,
             )
         })
@@ -429,14 +446,18 @@ impl Store {
         })
     }
 
-    /// Records whose state the visit document does not show yet, oldest first.
-    pub fn unshown_states(&self, limit: usize) -> Result<Vec<StatusUpdate>, StoreError> {
+    /// `tenant`'s records whose state the visit document does not show yet, oldest first.
+    pub fn unshown_states(
+        &self,
+        tenant: LocalGovernmentCode,
+        limit: usize,
+    ) -> Result<Vec<StatusUpdate>, StoreError> {
         self.read(|c| {
             c.query_map(
                 "SELECT record, doc_id, form, state, reason, COALESCE(state_at, confirmed_at),
                         concerns
-                 FROM outbox WHERE state <> shown ORDER BY id LIMIT ?1",
-                params![limit as i64],
+                 FROM outbox WHERE state <> shown AND tenant = ?2 ORDER BY id LIMIT ?1",
+                params![limit as i64, tenant.as_str()],
                 |r| {
                     Ok(StatusUpdate {
                         record: r.get(0)?,
@@ -465,20 +486,21 @@ impl Store {
         Ok(())
     }
 
-    /// The export queue in figures.
-    pub fn export_counts(&self) -> Result<ExportCounts, StoreError> {
+    /// `tenant`'s export queue in figures.
+    pub fn export_counts(&self, tenant: LocalGovernmentCode) -> Result<ExportCounts, StoreError> {
+        let tenant = tenant.as_str();
         self.read(|c| {
             let mut counts = ExportCounts::default();
             // A record replaced before it left is not counted; a 差戻し counts until a later
             // record of the same form was taken in (解決済み).
             let rows = c.query_map(
                 "SELECT state, COUNT(*) FROM outbox o
-                 WHERE superseded_by IS NULL
+                 WHERE superseded_by IS NULL AND tenant = ?1
                    AND NOT (state = 'rejected' AND EXISTS (
                        SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
                                                AND a.id > o.id AND a.state = 'accepted'))
                  GROUP BY state",
-                params![],
+                params![tenant],
                 |r| Ok((r.get::<String>(0)?, r.get::<usize>(1)?)),
             )?;
             for (state, n) in rows {
@@ -493,8 +515,8 @@ impl Store {
             let (unwritten, written) = c.query_row(
                 "SELECT COALESCE(SUM(CASE WHEN written_at IS NULL THEN 1 ELSE 0 END), 0),
                         COALESCE(SUM(CASE WHEN written_at IS NULL THEN 0 ELSE 1 END), 0)
-                 FROM export_batches",
-                params![],
+                 FROM export_batches WHERE tenant = ?1",
+                params![tenant],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             counts.unwritten_batches = unwritten;
@@ -505,17 +527,21 @@ impl Store {
 
     /// The latest records sent back (差戻し) and not yet resolved (no later record of the
     /// same form was taken in), newest first.
-    pub fn rejected_records(&self, limit: usize) -> Result<Vec<RejectedRecord>, StoreError> {
+    pub fn rejected_records(
+        &self,
+        tenant: LocalGovernmentCode,
+        limit: usize,
+    ) -> Result<Vec<RejectedRecord>, StoreError> {
         self.read(|c| {
             c.query_map(
                 "SELECT o.record, o.form, v.day, v.reception_number, o.reason, o.state_at
                  FROM outbox o LEFT JOIN visits v ON v.doc_id = o.doc_id
-                 WHERE o.state = 'rejected'
+                 WHERE o.state = 'rejected' AND o.tenant = ?2
                    AND NOT EXISTS (
                        SELECT 1 FROM outbox a WHERE a.doc_id = o.doc_id AND a.form = o.form
                                                AND a.id > o.id AND a.state = 'accepted')
                  ORDER BY o.state_at DESC, o.id DESC LIMIT ?1",
-                params![limit as i64],
+                params![limit as i64, tenant.as_str()],
                 |r| {
                     Ok(RejectedRecord {
                         record: r.get(0)?,
@@ -559,5 +585,6 @@ fn batch_of(r: &Row<'_>) -> Result<Batch, StoreError> {
         records: r.get(4)?,
         lines: r.get(5)?,
         written_at: r.get(6)?,
+        tenant: super::access::tenant_column(r.get(7)?, 7)?,
     })
 }

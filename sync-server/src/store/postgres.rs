@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "city_terminals",
         include_str!("../../migrations/postgres/0005_city_terminals.sql"),
     ),
+    (
+        6,
+        "city_registers_exchanges",
+        include_str!("../../migrations/postgres/0006_city_registers_exchanges.sql"),
+    ),
 ];
 
 /// The channel nodes tell each other on that a document has new stored changes
