@@ -83,6 +83,9 @@ pub struct Staff {
     /// Never written anywhere by serialization (the remembered sign-in leaves it out).
     #[serde(default, skip_serializing)]
     pub data_key: Option<String>,
+    /// The name of their city (「高崎市」; empty from an older server).
+    #[serde(default)]
+    pub city: String,
 }
 
 impl Staff {
@@ -301,6 +304,11 @@ pub fn audit_query(filter: &AuditFilter) -> String {
     .join("&")
 }
 
+/// The files of this terminal's city's catalog (its forms and 手続きナビ rules).
+pub async fn catalog_files() -> Result<shared_model::catalog::CatalogFiles, ApiError> {
+    call("GET", "/api/catalog", None).await
+}
+
 /// An enrolled kiosk, with the key of its drafts at rest.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Kiosk {
@@ -310,6 +318,9 @@ pub struct Kiosk {
     pub name: String,
     /// Hex AES key.
     pub data_key: String,
+    /// The name of its city (empty from an older server).
+    #[serde(default)]
+    pub city: String,
 }
 
 /// Enrolls this browser as a kiosk with the device token (the server sets a cookie).

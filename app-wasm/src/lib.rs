@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod city;
 mod components;
 pub mod context;
 pub mod fill;

@@ -52,7 +52,8 @@ impl Route {
             (Some("display"), None) => Route::Display,
             (Some("print"), Some(id)) => {
                 let form = parts.next().and_then(|f| {
-                    shared_model::catalog::Catalog::builtin()
+                    crate::city::catalog()
+                        .catalog
                         .forms
                         .iter()
                         .position(|form| form.id == f)
@@ -77,7 +78,7 @@ impl Route {
             Route::Sign(id) => format!("#/sign/{id}"),
             Route::Display => "#/display".into(),
             Route::Print(id, form) => {
-                let form = &shared_model::catalog::Catalog::builtin().forms[form];
+                let form = &crate::city::catalog().catalog.forms[form];
                 format!("#/print/{id}/{}", form.id)
             }
         }

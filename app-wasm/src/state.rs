@@ -37,6 +37,9 @@ pub struct AppState {
     /// On the kiosk face: whether this browser is an enrolled kiosk (`None` until the server
     /// said, or while it cannot be asked).
     pub kiosk_enrolled: Option<bool>,
+    /// How many times the city's catalog was replaced this session (the screens read it
+    /// again: [`crate::city::catalog`]).
+    pub catalog_version: u32,
 }
 
 const STAFF_KEY: &str = "madoguchi.staff";
@@ -71,6 +74,7 @@ impl Default for AppState {
             storage_persisted: None,
             announcement: (0, String::new()),
             kiosk_enrolled: None,
+            catalog_version: 0,
         }
     }
 }
@@ -94,6 +98,8 @@ pub enum Action {
     Announce(String),
     /// Whether this browser is an enrolled kiosk (the kiosk face asked the server).
     KioskEnrolled(bool),
+    /// The city's catalog was replaced ([`crate::city::refresh`]).
+    CatalogChanged,
     /// Forget a visit on the screen (a kiosk's citizen has gone): nothing of it stays in the
     /// state the components render from.
     Forget(shared_model::DocumentId),
@@ -124,10 +130,14 @@ impl Reducible for AppState {
             Action::StoragePersisted(persisted) => next.storage_persisted = persisted,
             Action::Staff(staff) => {
                 remember_staff(staff.as_ref());
+                if let Some(staff) = &staff {
+                    crate::city::set_name(&staff.city);
+                }
                 next.staff = staff;
             }
             Action::Announce(text) => next.announcement = (self.announcement.0 + 1, text),
             Action::KioskEnrolled(enrolled) => next.kiosk_enrolled = Some(enrolled),
+            Action::CatalogChanged => next.catalog_version += 1,
             Action::Forget(id) => {
                 if next.open.as_ref().is_some_and(|v| v.id == id) {
                     next.open = None;

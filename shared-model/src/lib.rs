@@ -35,5 +35,5 @@ pub use document_id::{AutomergeUrl, DocumentId, DocumentIdError};
 pub use visit::{
     Closing, Conflict, Decision, Field, FormState, FormStatus, Handling, HistoryEntry, ReadMark,
     SCHEMA_VERSION, Signing, VisitChange, VisitDoc, VisitError, VisitState, VisitSummary,
-    handling_department, reconcile_document, signings_since,
+    handling_department, reconcile_document, reconcile_document_in, signings_since,
 };

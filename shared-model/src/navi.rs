@@ -401,11 +401,22 @@ impl Navi {
         self.rules.iter().find(|r| r.id == rule).map(|r| &r.title)
     }
 
+    /// Every form some rule leads to (a form no rule names cannot be added to a visit).
+    pub fn forms_named(&self) -> BTreeSet<&str> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.forms.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The rules file shipped with this build (`catalog/navi.toml`).
+    pub const BUILTIN_RULES: &'static str = include_str!("../catalog/navi.toml");
+
     /// The rules shipped with this build.
     pub fn builtin() -> &'static Navi {
         static BUILTIN: OnceLock<Navi> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            Navi::parse(include_str!("../catalog/navi.toml"), Catalog::builtin())
+            Navi::parse(Self::BUILTIN_RULES, Catalog::builtin())
                 .expect("the embedded navi rules are checked by the crate's tests")
         })
     }

@@ -24,7 +24,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
 use crate::visit::VisitDoc;
 
 /// What one visit contributes, read from its document.
@@ -74,7 +73,7 @@ impl VisitFacts {
         }
         for (form, status) in visit.form_statuses() {
             if status.state.is_settled()
-                && let Ok(owner) = Catalog::builtin().form(&form)
+                && let Ok(owner) = visit.catalog().form(&form)
             {
                 facts
                     .settled_forms

@@ -48,6 +48,9 @@ pub enum LocalGovernmentCodeError {
 /// Takasaki (群馬県高崎市): the tenant of a deployment that names no other.
 pub const TAKASAKI: LocalGovernmentCode = LocalGovernmentCode(*b"102024");
 
+/// Takasaki's name, known without a cities file (another city's name comes from one).
+pub const TAKASAKI_NAME: &str = "高崎市";
+
 impl LocalGovernmentCode {
     /// The code from its first five digits, with the check digit computed.
     ///

@@ -125,14 +125,6 @@ const READ_FROM: &str = "read_from";
 /// Who the server's own steps are in a visit's history (decisions, the core system's answers).
 pub const SERVER: &str = "サーバー";
 
-/// A form's title for the history (its id when the catalog lacks it).
-fn form_title(form: &str) -> String {
-    Catalog::builtin()
-        .form(form)
-        .map(|f| f.title.ja.clone())
-        .unwrap_or_else(|_| form.to_owned())
-}
-
 fn change_err(e: automerge::AutomergeError) -> VisitError {
     VisitError::Change(Box::new(e))
 }
@@ -542,10 +534,21 @@ pub struct Decision {
     pub errors: usize,
 }
 
-/// The server's reconciler over a raw document: decides every requested form of a visit.
-/// Documents that are not visits (or not readable ones) are left untouched.
+/// The server's reconciler over a raw document: decides every requested form of a visit
+/// with the built-in catalog (see [`reconcile_document_in`]). Documents that are not visits
+/// (or not readable ones) are left untouched.
 pub fn reconcile_document(
     doc: &mut AutoCommit,
+    today: crate::calendar::CivilDay,
+    now_ms: i64,
+) -> Vec<Decision> {
+    reconcile_document_in(doc, crate::catalog::CityCatalog::builtin(), today, now_ms)
+}
+
+/// As [`reconcile_document`], deciding with the forms of the visit's city.
+pub fn reconcile_document_in(
+    doc: &mut AutoCommit,
+    catalog: crate::catalog::CityCatalog,
     today: crate::calendar::CivilDay,
     now_ms: i64,
 ) -> Vec<Decision> {
@@ -562,7 +565,8 @@ pub fn reconcile_document(
     }
     let taken = std::mem::take(doc);
     match VisitDoc::from_doc(taken.clone()) {
-        Ok(mut visit) => {
+        Ok(visit) => {
+            let mut visit = visit.in_catalog(catalog);
             let decisions = visit.reconcile(today, now_ms).unwrap_or_default();
             *doc = visit.doc;
             decisions
@@ -621,10 +625,13 @@ impl Conflict {
     }
 }
 
-/// A visit document.
+/// A visit document, read with the form catalog of its city (the built-in one unless
+/// [`VisitDoc::in_catalog`] says otherwise).
 #[derive(Debug, Clone)]
 pub struct VisitDoc {
     doc: AutoCommit,
+    catalog: &'static Catalog,
+    navi: &'static crate::navi::Navi,
 }
 
 impl VisitDoc {
@@ -646,7 +653,33 @@ impl VisitDoc {
         };
         build(&mut doc).expect("a new document accepts its initial fields");
         doc.commit();
-        Self { doc }
+        Self {
+            doc,
+            catalog: Catalog::builtin(),
+            navi: crate::navi::Navi::builtin(),
+        }
+    }
+
+    /// The same visit read with its city's catalog: its own forms and sections (the items
+    /// are the national ones every catalog shares) and 手続きナビ rules. Form values are set,
+    /// signed, confirmed and validated, and procedures planned, as they say.
+    pub fn in_catalog(mut self, city: crate::catalog::CityCatalog) -> Self {
+        self.catalog = city.catalog;
+        self.navi = city.navi;
+        self
+    }
+
+    /// The catalog the visit is read with.
+    pub fn catalog(&self) -> &'static Catalog {
+        self.catalog
+    }
+
+    /// A form's title for the history (its id when the catalog lacks it).
+    fn form_title(&self, form: &str) -> String {
+        self.catalog
+            .form(form)
+            .map(|f| f.title.ja.clone())
+            .unwrap_or_else(|_| form.to_owned())
     }
 
     /// Reads a visit from saved bytes (a snapshot, incremental chunks, or both concatenated),
@@ -662,7 +695,11 @@ impl VisitDoc {
     /// Wraps a document received over sync, checking that it is a visit this app can read,
     /// and migrating an older schema forward.
     pub fn from_doc(doc: AutoCommit) -> Result<Self, VisitError> {
-        let mut visit = Self { doc };
+        let mut visit = Self {
+            doc,
+            catalog: Catalog::builtin(),
+            navi: crate::navi::Navi::builtin(),
+        };
         if visit.root_str("visit_id").is_none() {
             return Err(VisitError::NotAVisit);
         }
@@ -785,7 +822,8 @@ impl VisitDoc {
 
     /// Where a canonical item lives: the map and the key in it.
     fn item_slot(&self, key: &str, person: Option<usize>) -> Result<(ObjId, String), VisitError> {
-        let item = Catalog::builtin()
+        let item = self
+            .catalog
             .items
             .get(key)
             .ok_or_else(|| CatalogError::UnknownField {
@@ -883,7 +921,7 @@ impl VisitDoc {
         key: &str,
         value: &str,
     ) -> Result<bool, VisitError> {
-        let form = Catalog::builtin().form(form_id)?;
+        let form = self.catalog.form(form_id)?;
         let field_key = key.split_once('.').map(|(f, _)| f).unwrap_or(key);
         let own = form.field(key).or_else(|| form.field(field_key));
         if !own.is_some_and(|f| f.scope == Scope::Form) {
@@ -1072,7 +1110,7 @@ impl VisitDoc {
                 self.request_confirmation(form, *at)?;
                 if self.form_status(form).state != before {
                     let (who, department) = self.acting();
-                    let title = form_title(form);
+                    let title = self.form_title(form);
                     self.log(
                         *at,
                         &who,
@@ -1215,7 +1253,8 @@ impl VisitDoc {
     /// The procedures the visit goes through (the navi's plan for its answers and what was
     /// asked for, less what a person dropped), in plan order.
     pub fn chosen_procedures(&self) -> Vec<crate::navi::Procedure> {
-        crate::navi::Navi::builtin().chosen_plan(self.answers().as_ref(), &self.procedure_choices())
+        self.navi
+            .chosen_plan(self.answers().as_ref(), &self.procedure_choices())
     }
 
     /// The procedures a person ticked explicitly (navi rule ids); see
@@ -1522,7 +1561,7 @@ impl VisitDoc {
             return Ok(false);
         }
         self.put_status(form, state, at_ms, reason)?;
-        let mut detail = form_title(form);
+        let mut detail = self.form_title(form);
         if let Some(reason) = reason {
             detail.push_str(&format!(": {reason}"));
         }
@@ -1568,7 +1607,7 @@ impl VisitDoc {
     /// Asks the server to confirm a form; it stays 確認待ち until the server has decided. A
     /// form already confirmed (or beyond) is left as it is.
     pub fn request_confirmation(&mut self, form: &str, at_ms: i64) -> Result<(), VisitError> {
-        Catalog::builtin().form(form)?;
+        self.catalog.form(form)?;
         let state = self.form_status(form).state;
         if state == FormState::Requested || state.is_settled() {
             return Ok(());
@@ -1601,7 +1640,7 @@ impl VisitDoc {
                 Err(e) => {
                     let reason = e.message_ja();
                     self.put_status(&form, FormState::Refused, now_ms, Some(&reason))?;
-                    let detail = format!("{}: {reason}", form_title(&form));
+                    let detail = format!("{}: {reason}", self.form_title(&form));
                     self.log(now_ms, SERVER, "", "refused", Some(&detail))?;
                     self.doc.commit();
                     decisions.push(Decision {
@@ -1612,7 +1651,7 @@ impl VisitDoc {
                     continue;
                 }
             };
-            let findings = match Catalog::builtin().validate(&form, &values, today) {
+            let findings = match self.catalog.validate(&form, &values, today) {
                 Ok(findings) => findings,
                 Err(e) => {
                     self.put_status(&form, FormState::Refused, now_ms, Some(&e.to_string()))?;
@@ -1632,7 +1671,13 @@ impl VisitDoc {
             if errors.is_empty() {
                 self.put_status(&form, FormState::Confirmed, now_ms, None)?;
                 self.pin_signature(&form, signature.as_ref())?;
-                self.log(now_ms, SERVER, "", "confirmed", Some(&form_title(&form)))?;
+                self.log(
+                    now_ms,
+                    SERVER,
+                    "",
+                    "confirmed",
+                    Some(&self.form_title(&form)),
+                )?;
                 self.doc.commit();
                 decisions.push(Decision {
                     form,
@@ -1651,7 +1696,7 @@ impl VisitDoc {
                         .join(" / ")
                 );
                 self.put_status(&form, FormState::Refused, now_ms, Some(&reason))?;
-                let detail = format!("{}: {reason}", form_title(&form));
+                let detail = format!("{}: {reason}", self.form_title(&form));
                 self.log(now_ms, SERVER, "", "refused", Some(&detail))?;
                 self.doc.commit();
                 decisions.push(Decision {

@@ -13,6 +13,11 @@
 //! # its core system takes; without them, the deployment's (--resident-layout, --export-map).
 //! resident_layout = "maebashi/resident_layout.toml"
 //! export_map = "maebashi/export_map.toml"
+//! # Its own forms (the shape of shared-model/catalog/forms.toml; the items are the national
+//! # ones every city shares) and 手続きナビ rules (shape of catalog/navi.toml); without them,
+//! # the built-in ones. The rules must name only forms the city has, and lead to every one.
+//! forms = "maebashi/forms.toml"
+//! navi = "maebashi/navi.toml"
 //! ```
 //!
 //! Each city listed has its own exchange with its own core system over the deployment's
@@ -25,6 +30,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use shared_model::catalog::{CatalogFiles, CityCatalog};
 use shared_model::tenant::LocalGovernmentCode;
 
 /// The cities of a deployment, by code. Empty: every city uses the deployment's defaults.
@@ -46,6 +52,18 @@ pub struct City {
     pub resident_layout: Option<crate::exchange::layout::ResidentLayout>,
     /// Which of its confirmed forms go to its core system, and how, if it has its own map.
     pub export_map: Option<crate::exchange::export_map::ExportMap>,
+    /// Its forms and 手続きナビ rules, if it has its own.
+    pub catalog: Option<OwnCatalog>,
+}
+
+/// A city's own catalog: the files its terminals are given, and what they read as (made
+/// once at start, for the life of the process).
+#[derive(Debug, Clone)]
+pub struct OwnCatalog {
+    /// The files as given (served to its terminals).
+    pub files: CatalogFiles,
+    /// What they read as.
+    pub read: CityCatalog,
 }
 
 /// Why a `--cities` file cannot be used.
@@ -110,6 +128,10 @@ struct Entry {
     resident_layout: Option<String>,
     #[serde(default)]
     export_map: Option<String>,
+    #[serde(default)]
+    forms: Option<String>,
+    #[serde(default)]
+    navi: Option<String>,
 }
 
 /// Reads the file a city names under `key` (relative to `dir`) and makes it into what it is
@@ -178,8 +200,48 @@ impl Cities {
                         .map_err(|e| e.to_string())
                 },
             )?;
+            let forms = city_file(code, dir, ("forms", entry.forms.clone()), |text| {
+                Ok(text.to_owned())
+            })?;
+            let navi = city_file(code, dir, ("navi", entry.navi.clone()), |text| {
+                Ok(text.to_owned())
+            })?;
+            let catalog = match (forms, navi) {
+                (None, None) => None,
+                (forms, navi) => {
+                    // Named after the file that is the city's own (its forms, else its rules).
+                    let shown = dir
+                        .join(
+                            entry
+                                .forms
+                                .as_deref()
+                                .or(entry.navi.as_deref())
+                                .unwrap_or(""),
+                        )
+                        .display()
+                        .to_string();
+                    let builtin = CatalogFiles::builtin();
+                    let files = CatalogFiles {
+                        forms: forms.unwrap_or(builtin.forms),
+                        navi: navi.unwrap_or(builtin.navi),
+                    };
+                    // Once per city for the life of the process.
+                    let read = CityCatalog::leak(&files).map_err(|e| CitiesError::Layout {
+                        code,
+                        path: shown,
+                        reason: format!("{e} (forms and navi rules are read together)"),
+                    })?;
+                    Some(OwnCatalog { files, read })
+                }
+            };
+            let forms_of = catalog
+                .as_ref()
+                .map_or(shared_model::catalog::Catalog::builtin(), |c| {
+                    c.read.catalog
+                });
             let export_map = city_file(code, dir, ("export_map", entry.export_map), |text| {
-                crate::exchange::export_map::ExportMap::from_toml(text).map_err(|e| e.to_string())
+                crate::exchange::export_map::ExportMap::from_toml_for(text, forms_of)
+                    .map_err(|e| e.to_string())
             })?;
             let city = City {
                 code,
@@ -187,6 +249,7 @@ impl Cities {
                 transfer_certificate_layout,
                 resident_layout,
                 export_map,
+                catalog,
             };
             if by_code.insert(code, city).is_some() {
                 return Err(CitiesError::Twice(code));
@@ -205,6 +268,32 @@ impl Cities {
         let mut cities: Vec<&City> = self.by_code.values().collect();
         cities.sort_by_key(|c| c.code);
         cities.into_iter()
+    }
+
+    /// The name of the city `code` (「前橋市」) as the cities file gives it; Takasaki's is
+    /// known without one; another city's unnamed is its code.
+    pub fn name_of(&self, code: LocalGovernmentCode) -> String {
+        match self.get(code) {
+            Some(city) => city.name.clone(),
+            None if code == shared_model::tenant::TAKASAKI => {
+                shared_model::tenant::TAKASAKI_NAME.to_owned()
+            }
+            None => code.to_string(),
+        }
+    }
+
+    /// The forms and 手続きナビ rules of the city `code`: its own, else the built-in ones.
+    pub fn catalog(&self, code: LocalGovernmentCode) -> CityCatalog {
+        self.get(code)
+            .and_then(|c| c.catalog.as_ref())
+            .map_or_else(CityCatalog::builtin, |c| c.read)
+    }
+
+    /// The catalog files the terminals of the city `code` are given.
+    pub fn catalog_files(&self, code: LocalGovernmentCode) -> CatalogFiles {
+        self.get(code)
+            .and_then(|c| c.catalog.as_ref())
+            .map_or_else(CatalogFiles::builtin, |c| c.files.clone())
     }
 
     /// The 転出証明書 QR layout of the city `code` (TOML text), if it has its own.

@@ -175,6 +175,26 @@ impl CityFiles {
         cities: &cities::Cities,
     ) -> anyhow::Result<Vec<CityFiles>> {
         let own = |code| cities.get(code);
+        // A city with forms of its own and the deployment's map: the map read against them.
+        let map_of = |city: Option<&cities::City>| -> anyhow::Result<_> {
+            Ok(match city {
+                Some(cities::City {
+                    export_map: Some(map),
+                    ..
+                }) => map.clone(),
+                Some(c) if c.catalog.is_some() => exchange
+                    .export_map
+                    .for_catalog(cities.catalog(c.code).catalog)
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "city {}: the deployment's export map does not fit its forms: {e} \
+                             (give the city an export_map of its own)",
+                            c.code
+                        )
+                    })?,
+                _ => exchange.export_map.clone(),
+            })
+        };
         let mut all = vec![CityFiles {
             tenant: first,
             inbound_prefix: exchange.inbound_prefix.clone(),
@@ -183,9 +203,7 @@ impl CityFiles {
             resident_layout: own(first)
                 .and_then(|c| c.resident_layout.clone())
                 .unwrap_or_else(|| exchange.resident_layout.clone()),
-            export_map: own(first)
-                .and_then(|c| c.export_map.clone())
-                .unwrap_or_else(|| exchange.export_map.clone()),
+            export_map: map_of(own(first))?,
         }];
         for city in cities.iter().filter(|c| c.code != first) {
             let under = |prefix: &str| format!("{}/{prefix}", city.code);
@@ -198,10 +216,7 @@ impl CityFiles {
                     .resident_layout
                     .clone()
                     .unwrap_or_else(|| exchange.resident_layout.clone()),
-                export_map: city
-                    .export_map
-                    .clone()
-                    .unwrap_or_else(|| exchange.export_map.clone()),
+                export_map: map_of(Some(city))?,
             });
         }
         // One city's listing must never see another's files.
@@ -309,7 +324,13 @@ impl Server {
             format!("madoguchi-sync-{}", store.storage_id()?),
             store.clone(),
         )?
-        .with_bounds(config.limits.memory);
+        .with_bounds(config.limits.memory)
+        .with_catalogs(
+            config
+                .cities
+                .iter()
+                .filter_map(|c| Some((c.code, c.catalog.as_ref()?.read))),
+        );
         if config.exchange.is_some() {
             hub = hub.with_exports(
                 config.tenant,
@@ -550,6 +571,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
             axum::routing::post(api::enroll_display),
         )
         .route("/api/forms", get(api::forms))
+        .route("/api/catalog", get(api::catalog_files))
         .route("/api/forms/{id}", get(api::form))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(

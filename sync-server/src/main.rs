@@ -359,6 +359,9 @@ async fn main() -> anyhow::Result<()> {
                         code = %city.code,
                         name = %city.name,
                         own_transfer_certificate_layout = city.transfer_certificate_layout.is_some(),
+                        own_resident_layout = city.resident_layout.is_some(),
+                        own_export_map = city.export_map.is_some(),
+                        own_forms = city.catalog.as_ref().map(|c| c.read.catalog.forms.len()),
                         "city"
                     );
                 }

@@ -1086,3 +1086,135 @@ async fn each_city_reads_transfer_certificates_with_its_own_layout() {
         .is_err()
     );
 }
+
+/// 前橋市 with forms of its own (one retitled, one of its ordinance added): its counters and
+/// kiosks are given its catalog, 高崎市's the built-in one, someone not signed in the
+/// built-in one; and a forms file the 手続きナビ rules do not fit stops the start, naming
+/// the city and the form.
+#[tokio::test]
+async fn each_city_is_given_its_own_forms() {
+    let data = tempfile::tempdir().unwrap();
+    for (login, flags) in [
+        ("shimin01", &[][..]),
+        ("m-shimin01", &["--tenant", "102016"][..]),
+    ] {
+        let made = add_staff_with(data.path(), login, "職員", "shimin", PASSWORD, flags)
+            .await
+            .unwrap();
+        assert!(made.status.success());
+    }
+    let builtin = include_str!("../../shared-model/catalog/forms.toml");
+    let own = format!(
+        "{}\n{}",
+        builtin.replace(
+            "title = { ja = \"住民異動届 (転居)\"",
+            "title = { ja = \"住民異動届 (市内転居・前橋市様式)\""
+        ),
+        include_str!("../fixtures/cities/maebashi-forms.toml")
+    );
+    std::fs::create_dir(data.path().join("maebashi")).unwrap();
+    let navi = format!(
+        "{}\n{}",
+        include_str!("../../shared-model/catalog/navi.toml"),
+        include_str!("../fixtures/cities/maebashi-navi.toml")
+    );
+    std::fs::write(data.path().join("maebashi/forms.toml"), &own).unwrap();
+    std::fs::write(data.path().join("maebashi/navi.toml"), &navi).unwrap();
+    let cities = data.path().join("cities.toml");
+    std::fs::write(
+        &cities,
+        "[[city]]\ncode = \"102016\"\nname = \"前橋市\"\nforms = \"maebashi/forms.toml\"\n\
+         navi = \"maebashi/navi.toml\"\n",
+    )
+    .unwrap();
+    let m_device = add_kiosk_with(
+        data.path(),
+        "m-kiosk-1f",
+        "前橋 1階",
+        &["--tenant", "102016"],
+    )
+    .await
+    .unwrap();
+    let server = ServerProcess::start_with(
+        0,
+        data.path(),
+        None,
+        &["--cities", &cities.display().to_string()],
+    )
+    .await
+    .unwrap();
+    let m_kiosk = enroll(&server, &m_device).await;
+    let theirs = server.sign_in("m-shimin01", PASSWORD).await.unwrap();
+    let ours = server.sign_in("shimin01", PASSWORD).await.unwrap();
+    let get = |path: &'static str, cookie: Option<String>| {
+        let server = &server;
+        async move {
+            let (status, _, body) = server
+                .request("GET", path, None, cookie.as_deref())
+                .await
+                .unwrap();
+            assert_eq!(status, 200, "{path}");
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    for cookie in [&theirs, &m_kiosk] {
+        let files = get("/api/catalog", Some(cookie.clone())).await;
+        assert_eq!(files["forms"], own.as_str());
+        assert_eq!(files["navi"], navi.as_str());
+    }
+    for cookie in [Some(ours.clone()), None] {
+        let files = get("/api/catalog", cookie).await;
+        assert_eq!(files["forms"], builtin);
+    }
+    let titles = |catalog: serde_json::Value| {
+        catalog["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_owned(),
+                    f["title"]["ja"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let m_forms = titles(get("/api/forms", Some(theirs.clone())).await);
+    let t_forms = titles(get("/api/forms", Some(ours.clone())).await);
+    assert_eq!(m_forms["maebashi_jichikai"], "自治会加入届");
+    assert_eq!(
+        m_forms["jumin_idou_tenkyo"],
+        "住民異動届 (市内転居・前橋市様式)"
+    );
+    assert!(!t_forms.contains_key("maebashi_jichikai"));
+    assert_eq!(t_forms["jumin_idou_tenkyo"], "住民異動届 (転居)");
+    assert_eq!(m_forms.len(), t_forms.len() + 1);
+    let (status, _, _) = server
+        .request("GET", "/api/forms/maebashi_jichikai", None, Some(&ours))
+        .await
+        .unwrap();
+    assert_eq!(status, 404);
+    drop(server);
+
+    // A forms file without a form the 手続きナビ rules name stops the start, saying which.
+    std::fs::write(
+        data.path().join("maebashi/forms.toml"),
+        builtin.replace("id = \"jumin_idou_tennyu\"", "id = \"tennyu_m\""),
+    )
+    .unwrap();
+    assert!(
+        ServerProcess::start_with(
+            0,
+            data.path(),
+            None,
+            &["--cities", &cities.display().to_string()]
+        )
+        .await
+        .is_err()
+    );
+    let said = std::fs::read_dir(data.path())
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .any(|log| log.contains("102016") && log.contains("jumin_idou_tennyu"));
+    assert!(said, "the refusal names the city and the form");
+}

@@ -122,6 +122,11 @@ async fn every_field_of_every_form_typed_key_by_key() {
 }
 
 #[tokio::test]
+async fn each_city_fills_and_prints_its_own_forms_on_one_deployment() {
+    browser_suite("e2e-cities.mjs").await;
+}
+
+#[tokio::test]
 async fn the_visit_screen_fits_a_1920_by_1080_counter() {
     browser_suite("e2e-layout.mjs").await;
 }

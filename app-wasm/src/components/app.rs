@@ -142,7 +142,12 @@ pub fn app() -> Html {
             if remembered {
                 wasm_bindgen_futures::spawn_local(async move {
                     match crate::api::whoami().await {
-                        Ok(staff) => dispatch.dispatch(Action::Staff(Some(staff))),
+                        Ok(staff) => {
+                            if crate::city::refresh().await {
+                                dispatch.dispatch(Action::CatalogChanged);
+                            }
+                            dispatch.dispatch(Action::Staff(Some(staff)))
+                        }
                         Err(crate::api::ApiError::Unauthorized) => {
                             dispatch.dispatch(Action::Staff(None))
                         }
@@ -269,6 +274,7 @@ pub fn app() -> Html {
     };
     // The faces turned to citizens: no staff banner, storage flag or announcement.
     let citizens = face == "kiosk" || face == "sign";
+    let title = city_title();
     html! {
         <ContextProvider<RepoHandle> context={(*repo).clone()}>
         <ContextProvider<AppContext> context={state.clone()}>
@@ -277,10 +283,10 @@ pub fn app() -> Html {
                     // The kiosk is a shared tablet: citizens get no way out of it, not even
                     // the title back to the faces.
                     if face == "kiosk" || face == "sign" || face == "display" {
-                        <span class="title">{ ja(Text::AppTitle) }</span>
+                        <span class="title">{ title.clone() }</span>
                         <span class="nav-place"></span>
                     } else {
-                        <a class="title" href="#/">{ ja(Text::AppTitle) }</a>
+                        <a class="title" href="#/">{ title }</a>
                         <nav aria-label="faces">
                             <a href="#/counter">{ ja(Text::FaceCounter) }</a>
                             <a href="#/kiosk">{ ja(Text::FaceKiosk) }</a>
@@ -318,11 +324,20 @@ pub fn app() -> Html {
     }
 }
 
+/// The system's name with its city's (「前橋市 窓口支援システム」), as far as this terminal
+/// was told the city.
+fn city_title() -> String {
+    match crate::city::name() {
+        Some(city) => format!("{city} {}", ja(Text::AppTitle)),
+        None => ja(Text::AppTitle).to_owned(),
+    }
+}
+
 #[component(Home)]
 fn home() -> Html {
     html! {
         <section class="home">
-            <h1>{ ja(Text::AppTitle) }</h1>
+            <h1>{ city_title() }</h1>
             <ul class="faces">
                 <li><a class="big" href="#/counter">{ ja(Text::FaceCounter) }</a></li>
                 <li><a class="big" href="#/kiosk">{ ja(Text::FaceKiosk) }</a></li>

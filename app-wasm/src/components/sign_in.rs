@@ -33,6 +33,10 @@ pub fn sign_in() -> Html {
                 match api::sign_in(l.trim(), &p).await {
                     Ok(staff) => {
                         error.set(None);
+                        // The city's forms before its counter shows them.
+                        if crate::city::refresh().await {
+                            app.dispatch(Action::CatalogChanged);
+                        }
                         app.dispatch(Action::Staff(Some(staff)));
                     }
                     Err(e) => {

@@ -426,7 +426,7 @@ pub fn en(text: Text) -> &'static str {
 fn entry(text: Text) -> (&'static str, &'static str) {
     use Text::*;
     match text {
-        AppTitle => ("高崎市 窓口支援システム", "Takasaki counter support"),
+        AppTitle => ("窓口支援システム", "Counter support"),
         FaceCounter => ("窓口", "Counter"),
         FaceKiosk => ("受付 (記入台)", "Kiosk"),
         FaceAdmin => ("管理", "Admin"),

@@ -100,7 +100,7 @@ impl Repo {
             }
             let doc = self.wanted.remove(&id).expect("present above");
             self.asking.remove(&id);
-            match VisitDoc::from_doc(doc) {
+            match VisitDoc::from_doc(doc).map(|v| v.in_catalog(crate::city::catalog())) {
                 Ok(visit) => {
                     self.visits.insert(id, visit);
                 }

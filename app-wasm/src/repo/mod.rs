@@ -301,7 +301,9 @@ impl Repo {
                         );
                     }
                 }
-                Ok(stored) => match VisitDoc::load(&stored.bytes) {
+                Ok(stored) => match VisitDoc::load(&stored.bytes)
+                    .map(|v| v.in_catalog(crate::city::catalog()))
+                {
                     Ok(visit) => {
                         if let Some(saved) = &stored.sync_state {
                             let _ = self.client.remember_saved_state(
@@ -337,7 +339,8 @@ impl Repo {
                     reception_number,
                     created_at,
                 } => {
-                    let visit = VisitDoc::new(id, &reception_number, created_at);
+                    let visit = VisitDoc::new(id, &reception_number, created_at)
+                        .in_catalog(crate::city::catalog());
                     self.visits.insert(id, visit);
                     self.on_screen = Some(id);
                     self.persist(id, None).await;

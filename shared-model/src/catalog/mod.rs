@@ -565,10 +565,108 @@ struct RawForm {
     signer: Option<Label>,
 }
 
+/// A city's own files of the catalog as the server serves them (`GET /api/catalog`) and a
+/// terminal keeps them: its forms (the shape of `catalog/forms.toml`) and its 手続きナビ rules
+/// (the shape of `catalog/navi.toml`). The items are the national ones every city shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogFiles {
+    /// The forms file (TOML).
+    pub forms: String,
+    /// The 手続きナビ rules (TOML), checked against the forms.
+    pub navi: String,
+}
+
+impl CatalogFiles {
+    /// The files built into this version (a city with none of its own).
+    pub fn builtin() -> Self {
+        Self {
+            forms: FORMS_TOML.to_owned(),
+            navi: crate::navi::Navi::BUILTIN_RULES.to_owned(),
+        }
+    }
+
+    /// Reads both: the city's catalog and its navi rules, every form the rules name being
+    /// one of its forms and every form being named by a rule (the counter adds forms to a
+    /// visit through the rules: a form no rule names could never be filled).
+    ///
+    /// # Errors
+    /// [`CatalogError`] naming the file and what in it does not read.
+    pub fn read(&self) -> Result<(Catalog, crate::navi::Navi), CatalogError> {
+        let catalog = Catalog::with_forms(&self.forms)?;
+        let navi = crate::navi::Navi::parse(&self.navi, &catalog)?;
+        let named = navi.forms_named();
+        let unreached: Vec<&str> = catalog
+            .forms
+            .iter()
+            .map(|f| f.id.as_str())
+            .filter(|f| !named.contains(f))
+            .collect();
+        if !unreached.is_empty() {
+            return Err(CatalogError::Parse {
+                file: "navi.toml",
+                reason: format!(
+                    "no rule leads to the forms {}: add a rule (on_request = true for a \
+                     procedure asked for at the counter)",
+                    unreached.join(", ")
+                ),
+            });
+        }
+        Ok((catalog, navi))
+    }
+}
+
+/// The forms and 手続きナビ rules a city's visits are read with (made once, for the life of
+/// the process or the page): the built-in ones, or a city's own ([`CatalogFiles::read`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CityCatalog {
+    /// Its forms (with the national items).
+    pub catalog: &'static Catalog,
+    /// Its 手続きナビ rules, naming only its forms.
+    pub navi: &'static crate::navi::Navi,
+}
+
+impl CityCatalog {
+    /// The built-in forms and rules.
+    pub fn builtin() -> Self {
+        Self {
+            catalog: Catalog::builtin(),
+            navi: crate::navi::Navi::builtin(),
+        }
+    }
+
+    /// A city's own, from its files; kept for the rest of the process (a city's catalog is
+    /// made once: at the server's start, or when a terminal is given new files).
+    ///
+    /// # Errors
+    /// [`CatalogError`] as [`CatalogFiles::read`].
+    pub fn leak(files: &CatalogFiles) -> Result<Self, CatalogError> {
+        let (catalog, navi) = files.read()?;
+        Ok(Self {
+            catalog: Box::leak(Box::new(catalog)),
+            navi: Box::leak(Box::new(navi)),
+        })
+    }
+}
+
 const ITEMS_TOML: &str = include_str!("../../catalog/items.toml");
 const FORMS_TOML: &str = include_str!("../../catalog/forms.toml");
 
 impl Catalog {
+    /// The built-in forms file (`catalog/forms.toml`): the forms of a city that has none of
+    /// its own.
+    pub const BUILTIN_FORMS: &'static str = FORMS_TOML;
+
+    /// A city's catalog: the national items every catalog shares (`catalog/items.toml`, the
+    /// 住民記録システム標準仕様書's items) with the city's own forms file (the shape of
+    /// `catalog/forms.toml`: its forms, sections, departments, signatures).
+    ///
+    /// # Errors
+    /// [`CatalogError`] naming what in the forms file does not read or names an item,
+    /// section or rule that does not exist.
+    pub fn with_forms(forms: &str) -> Result<Catalog, CatalogError> {
+        Catalog::parse(ITEMS_TOML, forms)
+    }
+
     /// The catalog shipped with this build.
     pub fn builtin() -> &'static Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();

@@ -521,3 +521,101 @@ fn the_citizens_language_item_offers_exactly_the_kiosk_languages() {
         .collect();
     assert_eq!(ids, codes);
 }
+
+/// 前橋市's catalog: the built-in forms with one retitled and one of its own added (a form
+/// of its ordinance the built-in catalog lacks). A visit read with it takes, confirms and
+/// refuses that form as its catalog says; read with the built-in one it does not know it.
+#[test]
+fn a_citys_own_forms_are_set_and_decided_by_its_catalog() {
+    use crate::catalog::{CatalogFiles, CityCatalog};
+    use crate::{DocumentId, FormState, VisitDoc, reconcile_document, reconcile_document_in};
+    let own = format!(
+        "{}\n{}",
+        Catalog::BUILTIN_FORMS.replace(
+            "title = { ja = \"住民異動届 (転居)\"",
+            "title = { ja = \"住民異動届 (市内転居・前橋市様式)\""
+        ),
+        include_str!("../../../tests/fixtures/cities/maebashi-forms.toml")
+    );
+    let files = CatalogFiles {
+        forms: own,
+        navi: format!(
+            "{}\n{}",
+            crate::navi::Navi::BUILTIN_RULES,
+            include_str!("../../../tests/fixtures/cities/maebashi-navi.toml")
+        ),
+    };
+    // Without a rule leading to it, the city's own form could never be added to a visit.
+    let unreached = CatalogFiles {
+        forms: files.forms.clone(),
+        navi: crate::navi::Navi::BUILTIN_RULES.to_owned(),
+    };
+    let fault = unreached.read().unwrap_err().to_string();
+    assert!(fault.contains("maebashi_jichikai"), "{fault}");
+    let city = CityCatalog::leak(&files).unwrap();
+    assert_eq!(
+        city.catalog.form("jumin_idou_tenkyo").unwrap().title.ja,
+        "住民異動届 (市内転居・前橋市様式)"
+    );
+    assert!(Catalog::builtin().form("maebashi_jichikai").is_err());
+    assert_eq!(city.catalog.forms.len(), Catalog::builtin().forms.len() + 1);
+
+    let today = CivilDay::new(2027, 4, 20).unwrap();
+    let mut builtin = VisitDoc::new(DocumentId::random(), "1", 0);
+    assert!(
+        builtin
+            .request_confirmation("maebashi_jichikai", 1)
+            .is_err()
+    );
+    assert!(
+        builtin
+            .set_form_field("maebashi_jichikai", "association", "大手町一丁目自治会")
+            .is_err()
+    );
+    // Asked without its required field: refused by the city's rule.
+    let mut visit = VisitDoc::new(DocumentId::random(), "1", 0).in_catalog(city);
+    visit.request_confirmation("maebashi_jichikai", 1).unwrap();
+    let decisions = reconcile_document_in(visit.doc_mut(), city, today, 2);
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].state, FormState::Refused);
+    // Filled and asked again: confirmed, its history under the city's title.
+    let mut visit = VisitDoc::from_doc(visit.doc_mut().clone())
+        .unwrap()
+        .in_catalog(city);
+    visit
+        .set_form_field("maebashi_jichikai", "association", "大手町一丁目自治会")
+        .unwrap();
+    visit.request_confirmation("maebashi_jichikai", 3).unwrap();
+    // The built-in catalog cannot decide a form it does not have: refused, never confirmed.
+    let mut elsewhere = visit.doc_mut().clone();
+    let refused = reconcile_document(&mut elsewhere, today, 4);
+    assert!(
+        refused.iter().all(|d| d.state != FormState::Confirmed),
+        "{refused:?}"
+    );
+    let decisions = reconcile_document_in(visit.doc_mut(), city, today, 4);
+    assert_eq!(decisions[0].state, FormState::Confirmed, "{decisions:?}");
+    let visit = VisitDoc::from_doc(visit.doc_mut().clone())
+        .unwrap()
+        .in_catalog(city);
+    assert!(
+        visit
+            .history()
+            .iter()
+            .any(|h| h.detail.as_deref() == Some("自治会加入届")),
+        "{:?}",
+        visit.history()
+    );
+
+    // Rules naming a form the city lacks do not read with its forms: the fault names it.
+    let without = CatalogFiles {
+        forms: Catalog::BUILTIN_FORMS.replace("id = \"jumin_idou_tennyu\"", "id = \"tennyu_m\""),
+        navi: crate::navi::Navi::BUILTIN_RULES.to_owned(),
+    };
+    let fault = without.read().unwrap_err().to_string();
+    assert!(fault.contains("jumin_idou_tennyu"), "{fault}");
+    assert_eq!(
+        CatalogFiles::builtin().read().unwrap().0,
+        *Catalog::builtin()
+    );
+}

@@ -20,7 +20,7 @@
 use automerge::transaction::Transactable;
 
 use super::{FormState, VisitDoc, VisitError, change_err};
-use crate::catalog::{Catalog, Department};
+use crate::catalog::Department;
 
 impl VisitDoc {
     /// Opens a correction of a settled form: 訂正中 with the reason, the record it had moved
@@ -36,7 +36,7 @@ impl VisitDoc {
         department: Department,
         at: i64,
     ) -> Result<(), VisitError> {
-        let title = Catalog::builtin().form(form)?.title.ja.clone();
+        let title = self.catalog.form(form)?.title.ja.clone();
         if reason.trim().is_empty() {
             return Err(VisitError::NoReason);
         }

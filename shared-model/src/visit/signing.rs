@@ -36,7 +36,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue};
 
 use super::{FormState, VisitDoc, VisitError, change_err};
-use crate::catalog::{Catalog, VisitValues};
+use crate::catalog::VisitValues;
 use crate::signature::{
     Signature, SignatureError, SignerRole, Stroke, check_strokes, check_terminal, decode_strokes,
     encode_strokes,
@@ -61,7 +61,7 @@ impl VisitDoc {
     ) -> Result<Vec<String>, VisitError> {
         check_terminal(terminal)?;
         check_strokes(strokes)?;
-        let catalog = Catalog::builtin();
+        let catalog = self.catalog;
         let mut titles = Vec::new();
         for form in forms {
             let entry = catalog.form(form)?;
@@ -174,7 +174,8 @@ impl VisitDoc {
             return Ok(None);
         };
         let signature = self.signature_entry(form, role, &digest)?;
-        let current = Catalog::builtin()
+        let current = self
+            .catalog
             .form(form)
             .map(|f| values.form_digest(f))
             .map_err(|_| SignatureError::Stale)?;

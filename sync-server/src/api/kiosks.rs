@@ -27,7 +27,7 @@ pub async fn enroll_kiosk(
     Json(body): Json<Enroll>,
 ) -> Result<impl IntoResponse, ApiError> {
     let token = body.token.trim().to_owned();
-    let (store, first_city) = (app.store.clone(), app.tenant);
+    let (store, first_city, cities) = (app.store.clone(), app.tenant, app.cities.clone());
     let hash = accounts::token_hash(&token);
     let kiosk = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let kiosk = store.kiosk(&hash)?;
@@ -42,7 +42,8 @@ pub async fn enroll_kiosk(
                     &k.name,
                 )?;
                 let key = store.data_key(k.tenant, &kiosk_grantee(&k.id))?;
-                Ok(Some(Keyed::new(k, key)))
+                let city = cities.name_of(k.tenant);
+                Ok(Some(Keyed::new(k, key, city)))
             }
             None => {
                 store.audit_at(
@@ -112,7 +113,8 @@ pub async fn kiosk(
             let key = tokio::task::spawn_blocking(move || store.data_key(tenant, &grantee))
                 .await
                 .map_err(|_| ApiError::Task)??;
-            Ok(Json(Keyed::new(kiosk, key)))
+            let city = app.cities.name_of(kiosk.tenant);
+            Ok(Json(Keyed::new(kiosk, key, city)))
         }
         Caller::Staff(_) => Err(ApiError::NotFound("this browser is not a kiosk".into())),
     }

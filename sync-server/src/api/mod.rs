@@ -33,7 +33,7 @@ pub use displays::{
     enroll_display, revoke_display,
 };
 pub use exchange::{export_retry, export_state, import_state};
-pub use forms::{form, forms};
+pub use forms::{catalog_files, form, forms};
 pub use kiosks::{Enroll, enroll_kiosk, kiosk, revoke_kiosk};
 pub use layouts::transfer_certificate_layout;
 pub use queue::{absent, board, call, department_queue, done, recall, reserve_block, wait};

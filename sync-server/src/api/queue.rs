@@ -44,10 +44,11 @@ fn department_of(staff: &StaffRecord) -> Result<Department, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("unknown 課 {}", staff.department)))
 }
 
-/// The 窓口 `counter` of the staff member's 課, if the catalog has it (400 otherwise).
-fn stop_of(staff: &StaffRecord, counter: u8) -> Result<Stop, ApiError> {
+/// The 窓口 `counter` of the staff member's 課, if their city's catalog has it (400
+/// otherwise).
+fn stop_of(app: &AppState, staff: &StaffRecord, counter: u8) -> Result<Stop, ApiError> {
     let stop = Stop::new(department_of(staff)?, counter);
-    if queue::counters(Catalog::builtin()).contains(&stop) {
+    if queue::counters(catalog_of(app, staff.tenant)).contains(&stop) {
         Ok(stop)
     } else {
         Err(ApiError::BadRequest(format!(
@@ -55,6 +56,11 @@ fn stop_of(staff: &StaffRecord, counter: u8) -> Result<Stop, ApiError> {
             stop.department.ja()
         )))
     }
+}
+
+/// The forms of the city `tenant` (its 窓口 and their procedures).
+fn catalog_of(app: &AppState, tenant: LocalGovernmentCode) -> &'static Catalog {
+    app.cities.catalog(tenant).catalog
 }
 
 /// Query of `GET /api/queue`.
@@ -86,7 +92,7 @@ pub async fn department_queue(
     };
     let (_, tickets) = todays_tickets(&app, staff.tenant).await?;
     Ok(Json(queue::department_queue(
-        Catalog::builtin(),
+        catalog_of(&app, staff.tenant),
         &tickets,
         department,
     )))
@@ -112,7 +118,7 @@ pub async fn call(
     Terminal(terminal): Terminal,
     Json(body): Json<Call>,
 ) -> Result<Json<Ticket>, ApiError> {
-    let stop = stop_of(&staff, body.counter)?;
+    let stop = stop_of(&app, &staff, body.counter)?;
     let day = tokyo_day(now_ms()).to_string();
     let store = app.store.clone();
     let login = staff.login.clone();
@@ -161,7 +167,7 @@ async fn serving(
     counter: u8,
     action: ServingAction,
 ) -> Result<Json<Ticket>, ApiError> {
-    let stop = stop_of(&staff, counter)?;
+    let stop = stop_of(&app, &staff, counter)?;
     let day = tokyo_day(now_ms()).to_string();
     let store = app.store.clone();
     let ticket = tokio::task::spawn_blocking(move || {
@@ -241,7 +247,7 @@ pub async fn board(
     Ok(Json(Board {
         day,
         calls: queue::calls_shown(&tickets, CALLS_SHOWN),
-        waits: queue::wait_estimates(Catalog::builtin(), &tickets),
+        waits: queue::wait_estimates(catalog_of(&app, display.tenant), &tickets),
     }))
 }
 
@@ -252,7 +258,10 @@ pub async fn wait(
     caller: Caller,
 ) -> Result<Json<Vec<WaitEstimate>>, ApiError> {
     let (_, tickets) = todays_tickets(&app, caller.tenant()).await?;
-    Ok(Json(queue::wait_estimates(Catalog::builtin(), &tickets)))
+    Ok(Json(queue::wait_estimates(
+        catalog_of(&app, caller.tenant()),
+        &tickets,
+    )))
 }
 
 /// Body of `POST /api/queue/blocks`.

@@ -139,7 +139,11 @@ pub async fn sign_in(
             axum::http::header::SET_COOKIE,
             accounts::cookie(&token, app.session_ms, app.secure_cookies),
         )],
-        Json(Keyed::new(staff, key)),
+        Json(Keyed::new(
+            staff.clone(),
+            key,
+            app.cities.name_of(staff.tenant),
+        )),
     ))
 }
 
@@ -151,13 +155,16 @@ pub struct Keyed<T> {
     pub inner: T,
     /// The AES-256-GCM key for this caller's drafts at rest on the terminal.
     pub data_key: String,
+    /// The name of the caller's city (「高崎市」), as the terminal's screens and prints say it.
+    pub city: String,
 }
 
 impl<T> Keyed<T> {
-    pub(super) fn new(inner: T, key: [u8; 32]) -> Self {
+    pub(super) fn new(inner: T, key: [u8; 32], city: String) -> Self {
         Self {
             inner,
             data_key: hex::encode(key),
+            city,
         }
     }
 }
@@ -179,7 +186,8 @@ pub async fn whoami(
     let key = tokio::task::spawn_blocking(move || store.data_key(tenant, &grantee))
         .await
         .map_err(|_| ApiError::Task)??;
-    Ok(Json(Keyed::new(staff, key)))
+    let city = app.cities.name_of(staff.tenant);
+    Ok(Json(Keyed::new(staff, key, city)))
 }
 
 /// `DELETE /api/session`: signs out. The session's token opens nothing from then on.

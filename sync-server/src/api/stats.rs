@@ -38,6 +38,7 @@ async fn day_stats(
         .await
         .map_err(|_| ApiError::Task)??;
     let mut facts = Vec::with_capacity(records.len());
+    let city = app.cities.catalog(tenant);
     for record in records {
         let Ok(id) = record.visit_id.parse::<DocumentId>() else {
             continue;
@@ -47,7 +48,7 @@ async fn day_stats(
             .read(id, |d| {
                 shared_model::VisitDoc::from_doc(d.clone())
                     .ok()
-                    .map(|v| VisitFacts::of(&v))
+                    .map(|v| VisitFacts::of(&v.in_catalog(city)))
             })
             .await
             .ok()

@@ -181,6 +181,8 @@ pub struct ExportTarget {
     lines: Lines,
     codes: BTreeMap<String, String>,
     columns: Vec<(String, Column)>,
+    /// The catalog of the city whose forms these are (how each value is rendered).
+    catalog: &'static Catalog,
 }
 
 /// What a record is, apart from the form's values.
@@ -266,7 +268,9 @@ impl ExportTarget {
                             Source::PersonIndex => (person + 1).to_string(),
                             Source::Corrects => facts.corrects.unwrap_or_default().to_owned(),
                         }),
-                        Column::Item(key) => render_item(facts.form, key, values, person),
+                        Column::Item(key) => {
+                            render_item(self.catalog, facts.form, key, values, person)
+                        }
                     })
                     .collect()
             })
@@ -276,6 +280,7 @@ impl ExportTarget {
 
 /// The value of an item as a batch file carries it, from its canonical form.
 fn render_item(
+    catalog: &Catalog,
     form: &str,
     key: &str,
     values: &VisitValues,
@@ -284,7 +289,6 @@ fn render_item(
     let Some(raw) = values.get(form, key, Some(person)) else {
         return Ok(String::new());
     };
-    let catalog = Catalog::builtin();
     let field = catalog.form(form).ok().and_then(|f| f.field(key));
     let (kind, choices, label) = match (field, catalog.items.get(key)) {
         (Some(field), _) => (field.kind, &field.choices, &field.label.ja),
@@ -309,6 +313,8 @@ fn render_item(
 pub struct ExportMap {
     targets: Vec<ExportTarget>,
     results: ResultLayout,
+    /// The TOML it was read from (to read it again against another city's forms).
+    source: std::sync::Arc<str>,
 }
 
 impl ExportMap {
@@ -319,10 +325,18 @@ impl ExportMap {
         MAP.get_or_init(|| ExportMap::from_toml(BUILTIN).expect("the built-in export map is valid"))
     }
 
-    /// A map from its TOML text, checked against the form catalog.
+    /// A map from its TOML text, checked against the built-in form catalog.
     pub fn from_toml(text: &str) -> Result<Self, ExportMapError> {
+        Self::from_toml_for(text, Catalog::builtin())
+    }
+
+    /// A map from its TOML text, checked against `catalog` (the forms of the city whose
+    /// core system takes the records).
+    ///
+    /// # Errors
+    /// [`ExportMapError`] naming the target, column, form or item at fault.
+    pub fn from_toml_for(text: &str, catalog: &'static Catalog) -> Result<Self, ExportMapError> {
         let raw: RawMap = toml::from_str(text).map_err(|e| ExportMapError::Parse(e.to_string()))?;
-        let catalog = Catalog::builtin();
         let mut claimed = std::collections::BTreeSet::new();
         let mut targets = Vec::new();
         for t in raw.targets {
@@ -384,12 +398,23 @@ impl ExportMap {
                 lines: t.lines,
                 codes: t.codes,
                 columns,
+                catalog,
             });
         }
         Ok(Self {
             targets,
             results: raw.results,
+            source: std::sync::Arc::from(text),
         })
+    }
+
+    /// The same map read against `catalog` (a city that shares the deployment's map but has
+    /// forms of its own).
+    ///
+    /// # Errors
+    /// [`ExportMapError`] when the map names a form or item that catalog lacks.
+    pub fn for_catalog(&self, catalog: &'static Catalog) -> Result<Self, ExportMapError> {
+        Self::from_toml_for(&self.source, catalog)
     }
 
     /// The target that carries `form`, if it is exported at all.

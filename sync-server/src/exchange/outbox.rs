@@ -17,7 +17,11 @@ use crate::store::{OutboxEntry, StoreError};
 /// skipped). `attempts(form)` says how many records the form has had before.
 pub fn records_for_confirmed(
     doc: &mut AutoCommit,
-    (tenant, document_id): (LocalGovernmentCode, DocumentId),
+    (tenant, city, document_id): (
+        LocalGovernmentCode,
+        shared_model::catalog::CityCatalog,
+        DocumentId,
+    ),
     confirmed: &[String],
     map: &ExportMap,
     attempts: impl Fn(&str) -> Result<u32, StoreError>,
@@ -33,7 +37,7 @@ pub fn records_for_confirmed(
     }
     let taken = std::mem::take(doc);
     let mut visit = match VisitDoc::from_doc(taken.clone()) {
-        Ok(visit) => visit,
+        Ok(visit) => visit.in_catalog(city),
         Err(_) => {
             *doc = taken;
             return Ok(Vec::new());

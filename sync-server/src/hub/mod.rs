@@ -35,6 +35,7 @@ use tokio::sync::{Mutex, Notify};
 use crate::accounts::{Caller, Checked, Credential};
 use crate::exchange::export_map::ExportMap;
 use crate::store::{Store, StoreError};
+use shared_model::catalog::CityCatalog;
 
 mod access;
 mod listing;
@@ -211,6 +212,9 @@ pub struct Hub {
         LocalGovernmentCode,
         HashMap<LocalGovernmentCode, Arc<ExportMap>>,
     )>,
+    /// The forms and navi rules of the cities that have their own (the built-in ones for the
+    /// others).
+    catalogs: HashMap<LocalGovernmentCode, CityCatalog>,
     /// Per city, woken when records enter its outbox.
     outbox_filled: SyncMutex<HashMap<LocalGovernmentCode, Arc<Notify>>>,
 }
@@ -237,6 +241,7 @@ impl Hub {
             next_connection: AtomicU64::new(1),
             exports: None,
             outbox_filled: SyncMutex::default(),
+            catalogs: HashMap::new(),
         })
     }
 
@@ -262,6 +267,24 @@ impl Hub {
     fn export_map(&self, tenant: Option<LocalGovernmentCode>) -> Option<&Arc<ExportMap>> {
         let (first, maps) = self.exports.as_ref()?;
         maps.get(&tenant.unwrap_or(*first))
+    }
+
+    /// Decides the forms of each city in `catalogs` by its own catalog (the others' by the
+    /// built-in one).
+    pub fn with_catalogs(
+        mut self,
+        catalogs: impl IntoIterator<Item = (LocalGovernmentCode, CityCatalog)>,
+    ) -> Self {
+        self.catalogs = catalogs.into_iter().collect();
+        self
+    }
+
+    /// The catalog of `tenant` (the built-in one for a city without its own, or a document
+    /// nobody has claimed).
+    pub(crate) fn catalog_of(&self, tenant: Option<LocalGovernmentCode>) -> CityCatalog {
+        tenant
+            .and_then(|t| self.catalogs.get(&t).copied())
+            .unwrap_or_else(CityCatalog::builtin)
     }
 
     /// Bounds memory as `bounds` says (instead of [`MemoryBounds::default`]).

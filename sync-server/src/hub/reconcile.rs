@@ -7,7 +7,7 @@ use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::protocol::Message;
 use shared_model::tenant::LocalGovernmentCode;
-use shared_model::{reconcile_document, signings_since};
+use shared_model::{reconcile_document_in, signings_since};
 
 use shared_model::catalog::Department;
 
@@ -61,7 +61,8 @@ impl Hub {
                         .audit_for(tenant, now, &by.0, &by.1, "signature_captured", &detail);
             }
             let mut confirmed = Vec::new();
-            for decision in reconcile_document(doc, tokyo_day(now), now) {
+            let catalog = self.catalog_of(tenant);
+            for decision in reconcile_document_in(doc, catalog, tokyo_day(now), now) {
                 tracing::info!(
                     %document_id,
                     form = %decision.form,
@@ -92,7 +93,7 @@ impl Hub {
                 let store = &self.store;
                 outbox = records_for_confirmed(
                     doc,
-                    (tenant.unwrap_or(*first), document_id),
+                    (tenant.unwrap_or(*first), catalog, document_id),
                     &confirmed,
                     map,
                     |form| store.outbox_attempts(&document_id, form),
@@ -223,7 +224,7 @@ impl Hub {
         };
         let taken = std::mem::take(doc);
         let mut visit = match shared_model::VisitDoc::from_doc(taken.clone()) {
-            Ok(visit) => visit,
+            Ok(visit) => visit.in_catalog(self.catalog_of(Some(tenant))),
             Err(_) => {
                 *doc = taken;
                 return Ok(false);
@@ -296,7 +297,8 @@ impl Hub {
         entry: &mut DocEntry,
         joined_at: i64,
     ) {
-        let wanted = queue_stop(entry.doc.as_ref());
+        let catalog = self.catalog_of(entry.grants.as_deref().and_then(tenant_of));
+        let wanted = queue_stop(catalog, entry.doc.as_ref());
         if entry.queue_stop.as_ref() == Some(&wanted) {
             return;
         }
@@ -376,9 +378,16 @@ impl Hub {
 /// ([`shared_model::queue::wanted_stop`]). A document not (yet) readable as a visit waits at
 /// 市民課's first 窓口. (Read from a copy: reading a visit may migrate an old document, which
 /// must not happen to the server's own.)
-fn queue_stop(doc: Option<&automerge::AutoCommit>) -> Option<shared_model::queue::Wanted> {
-    let catalog = shared_model::catalog::Catalog::builtin();
-    let visit = doc.and_then(|doc| shared_model::VisitDoc::from_doc(doc.clone()).ok());
+fn queue_stop(
+    city: shared_model::catalog::CityCatalog,
+    doc: Option<&automerge::AutoCommit>,
+) -> Option<shared_model::queue::Wanted> {
+    let catalog = city.catalog;
+    let visit = doc.and_then(|doc| {
+        shared_model::VisitDoc::from_doc(doc.clone())
+            .ok()
+            .map(|v| v.in_catalog(city))
+    });
     let department = doc
         .and_then(shared_model::handling_department)
         .unwrap_or(Department::Shimin);

@@ -690,3 +690,60 @@ async fn a_form_changed_after_its_signing_is_refused_until_signed_again() {
         strokes
     );
 }
+
+/// Two cities, one with a form of its own: a visit of 前橋市 asking for it is decided by
+/// 前橋市's catalog (confirmed when filled); the same request in a visit of 高崎市, whose
+/// catalog has no such form, is never confirmed.
+#[tokio::test]
+async fn each_city_decides_its_visits_by_its_own_forms() {
+    use shared_model::catalog::{Catalog, CatalogFiles, CityCatalog};
+    use shared_model::navi::Navi;
+    use shared_model::tenant::TAKASAKI;
+    use shared_model::{FormState, VisitDoc};
+    let maebashi: LocalGovernmentCode = "102016".parse().unwrap();
+    let own = format!(
+        "{}\n{}",
+        Catalog::BUILTIN_FORMS,
+        include_str!("../../../tests/fixtures/cities/maebashi-forms.toml")
+    );
+    let city = CityCatalog::leak(&CatalogFiles {
+        forms: own,
+        navi: format!(
+            "{}\n{}",
+            Navi::BUILTIN_RULES,
+            include_str!("../../../tests/fixtures/cities/maebashi-navi.toml")
+        ),
+    })
+    .unwrap();
+    let store = Arc::new(Store::scratch().unwrap());
+    let hub = Hub::new("server".into(), store.clone())
+        .unwrap()
+        .with_catalogs([(maebashi, city)]);
+    let mut states = Vec::new();
+    for tenant in [maebashi, TAKASAKI] {
+        let id = DocumentId::random();
+        store
+            .grant(&id, &[crate::store::Grant::department(tenant, "shimin")])
+            .unwrap();
+        // Filled on a terminal of 前橋市 (whose catalog knows the form).
+        let mut visit = VisitDoc::new(id, "1", 0).in_catalog(city);
+        visit
+            .set_form_field("maebashi_jichikai", "association", "大手町一丁目自治会")
+            .unwrap();
+        visit.request_confirmation("maebashi_jichikai", 1).unwrap();
+        hub.merge(id, visit.doc_mut()).await.unwrap();
+        let state = hub
+            .read(id, |d| {
+                VisitDoc::from_doc(d.clone())
+                    .unwrap()
+                    .form_status("maebashi_jichikai")
+                    .state
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        states.push(state);
+    }
+    assert_eq!(states[0], FormState::Confirmed, "前橋市's visit");
+    assert_ne!(states[1], FormState::Confirmed, "高崎市's visit");
+}

@@ -6,7 +6,7 @@
 
 use shared_model::search_key::{search_key, search_key_version};
 use shared_model::synthetic::Resident;
-use shared_model::tenant::{LocalGovernmentCode, TAKASAKI};
+use shared_model::tenant::{LocalGovernmentCode, TAKASAKI, TAKASAKI_NAME};
 
 use super::sql::{Conn, Dialect, Row, params};
 use super::{Store, StoreError};
@@ -133,9 +133,6 @@ impl RegisterCity {
         format!("{}={}", self.tenant, self.prefixes.join("/"))
     }
 }
-
-/// The name of the city a deployment serves when it is told nothing else.
-pub(super) const TAKASAKI_NAME: &str = "高崎市";
 
 /// 氏 and 名 of a name as the register writes it (氏, a space, 名); the whole as 氏 when it
 /// has no space.

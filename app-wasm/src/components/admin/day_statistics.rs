@@ -1,5 +1,4 @@
 use gloo_timers::callback::Interval;
-use shared_model::navi::Navi;
 use shared_model::stats::DayStats;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -121,7 +120,8 @@ pub fn day_statistics() -> Html {
                 .procedures
                 .iter()
                 .map(|(rule, n)| Bar {
-                    label: Navi::builtin()
+                    label: crate::city::catalog()
+                        .navi
                         .title(rule)
                         .map(|t| t.ja.clone())
                         .unwrap_or_else(|| rule.clone()),

@@ -51,7 +51,8 @@ pub fn exchange_status() -> Html {
         })
     };
     let form_title = |id: &str| {
-        shared_model::catalog::Catalog::builtin()
+        crate::city::catalog()
+            .catalog
             .form(id)
             .map(|f| f.title.ja.clone())
             .unwrap_or_else(|_| id.to_owned())

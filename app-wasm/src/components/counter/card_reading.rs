@@ -21,7 +21,6 @@ use device_webusb::my_number_card::bridge::{
 use shared_model::catalog::VisitValues;
 use shared_model::document_read::{DocumentKind, DocumentRead, ReadPath};
 use shared_model::navi::LifeEvent;
-use shared_model::navi::Navi;
 use shared_model::prefill::Prefill;
 use shared_model::{DocumentId, VisitChange};
 use wasm_bindgen::{JsCast, JsValue};
@@ -295,7 +294,7 @@ pub fn card_reading(props: &CardReadingProps) -> Html {
     let add_reset = {
         let (repo, app, blocked) = (repo.clone(), app.clone(), blocked.clone());
         Callback::from(move |_: MouseEvent| {
-            let navi = Navi::builtin();
+            let navi = crate::city::catalog().navi;
             let Some(procedure) = navi
                 .on_request()
                 .find(|p| p.forms.iter().any(|f| f == PIN_RESET_FORM))

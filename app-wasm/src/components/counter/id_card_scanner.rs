@@ -37,7 +37,7 @@ use std::rc::Rc;
 
 use device_webusb::id_card_ocr::{CardRead, read_card};
 use shared_model::DocumentId;
-use shared_model::catalog::{Catalog, VisitValues};
+use shared_model::catalog::VisitValues;
 use shared_model::document_read::ReadPath;
 use shared_model::navi::LifeEvent;
 use shared_model::prefill::Prefill;
@@ -348,7 +348,7 @@ pub fn id_card_scanner(props: &IdCardScannerProps) -> Html {
         let title = ja(Text::OcrOffer)
             .replace("{d}", card.read.document.label_ja())
             .replace("{n}", card.name());
-        let catalog = Catalog::builtin();
+        let catalog = crate::city::catalog().catalog;
         let gaiji: Vec<&str> = card
             .gaiji
             .iter()

@@ -1,6 +1,5 @@
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::Department;
-use shared_model::navi::Navi;
 use shared_model::navi::{Answers, Fact, LifeEvent, Procedure};
 use shared_model::{DocumentId, VisitChange};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -114,7 +113,7 @@ pub fn navi_panel(props: &NaviPanelProps) -> Html {
     });
     let facts = (*event_chosen)
         .or(current.as_ref().map(|a| a.event))
-        .map(|event| Navi::builtin().questions(event))
+        .map(|event| crate::city::catalog().navi.questions(event))
         .unwrap_or_default()
         .into_iter()
         .map(|q| q.fact)
@@ -265,7 +264,8 @@ pub fn procedure_picker(props: &ProcedurePickerProps) -> Html {
     let app = use_context::<crate::context::AppContext>().expect("app context");
     let id = props.id;
     let chosen = use_state(String::new);
-    let offers: Vec<Procedure> = Navi::builtin()
+    let offers: Vec<Procedure> = crate::city::catalog()
+        .navi
         .on_request()
         .filter(|p| !props.listed.contains(&p.rule))
         .collect();
@@ -298,7 +298,11 @@ pub fn procedure_picker(props: &ProcedurePickerProps) -> Html {
     let onclick = {
         let chosen = chosen.clone();
         Callback::from(move |_| {
-            let Some(procedure) = Navi::builtin().on_request().find(|p| p.rule == *chosen) else {
+            let Some(procedure) = crate::city::catalog()
+                .navi
+                .on_request()
+                .find(|p| p.rule == *chosen)
+            else {
                 return;
             };
             repo.change(

@@ -1,7 +1,7 @@
 use shared_model::DocumentId;
 use shared_model::calendar::{Wareki, parse_date, tokyo_day};
 use shared_model::catalog::{
-    Catalog, Field as CatalogField, Kind, Medium, Repeat, VisitValues, is_child_on, render,
+    Field as CatalogField, Kind, Medium, Repeat, VisitValues, is_child_on, render,
 };
 use shared_model::signature::SignerRole;
 use yew::prelude::*;
@@ -75,7 +75,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }
     });
-    let Some(form) = Catalog::builtin().forms.get(props.form) else {
+    let Some(form) = crate::city::catalog().catalog.forms.get(props.form) else {
         return html! {};
     };
     let Some(view) = app.open.as_ref().filter(|v| v.id == props.id) else {
@@ -246,7 +246,12 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                 </div>
                 <header>
                     <h1>{ &form.title.ja }</h1>
-                    <p class="addressee">{ "高崎市長　様" }</p>
+                    // To the 市長 of the city the form is filled for (高崎市's, on a terminal
+                    // an older server never told its city).
+                    <p class="addressee">{
+                        format!("{}長　様", crate::city::name()
+                            .unwrap_or_else(|| shared_model::tenant::TAKASAKI_NAME.to_owned()))
+                    }</p>
                     <p class="meta">
                         { format!("届出日 {notified}") }
                         <span>{ format!("受付番号 {}", view.summary.reception_number) }</span>

@@ -3,7 +3,7 @@
 //! the button on its row), calls again, marks 不在, or finishes. The 課's queue is read every
 //! [`POLL_MS`] and after each action; it lists numbers and 窓口 only.
 
-use shared_model::catalog::{Catalog, Department};
+use shared_model::catalog::Department;
 use shared_model::queue::{self, DepartmentQueue, Stop, TicketState};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -27,12 +27,12 @@ fn storage() -> Option<web_sys::Storage> {
 /// The 窓口 this terminal serves at `department`: the one chosen earlier on this terminal,
 /// else the 課's first.
 fn remembered_counter(department: Department) -> u8 {
-    let counters = queue::counters(Catalog::builtin());
+    let counters = queue::counters(crate::city::catalog().catalog);
     storage()
         .and_then(|s| s.get_item(COUNTER_KEY).ok().flatten())
         .and_then(|v| v.parse::<u8>().ok())
         .filter(|c| counters.contains(&Stop::new(department, *c)))
-        .unwrap_or_else(|| queue::first_counter(Catalog::builtin(), department))
+        .unwrap_or_else(|| queue::first_counter(crate::city::catalog().catalog, department))
 }
 
 /// The queue panel of the counter's start screen.
@@ -123,7 +123,7 @@ pub fn queue_panel() -> Html {
         })
     };
 
-    let counters: Vec<u8> = queue::counters(Catalog::builtin())
+    let counters: Vec<u8> = queue::counters(crate::city::catalog().catalog)
         .into_iter()
         .filter(|s| s.department == department)
         .map(|s| s.counter)

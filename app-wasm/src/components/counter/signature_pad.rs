@@ -29,7 +29,6 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use shared_model::calendar::tokyo_day;
-use shared_model::catalog::Catalog;
 use shared_model::signature::{HEIGHT, Signature, SignatureDraft, SignerRole, Stroke, WIDTH};
 use shared_model::{DocumentId, FormState, VisitChange};
 use wasm_bindgen::{JsCast, JsValue};
@@ -69,7 +68,7 @@ fn locked(state: FormState) -> bool {
 
 /// The forms of `forms` whose sheet has a box for the 届出人, in the order given.
 fn signable(forms: &[String]) -> Vec<String> {
-    let catalog = Catalog::builtin();
+    let catalog = crate::city::catalog().catalog;
     forms
         .iter()
         .filter(|f| {
@@ -82,7 +81,8 @@ fn signable(forms: &[String]) -> Vec<String> {
 }
 
 fn title(form: &str) -> String {
-    Catalog::builtin()
+    crate::city::catalog()
+        .catalog
         .form(form)
         .map(|f| f.title.ja.clone())
         .unwrap_or_else(|_| form.to_owned())
@@ -569,7 +569,9 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
     let Some(view) = app.open.as_ref().filter(|v| v.id == id) else {
         return html! { <p class="loading">{ ja(Text::Loading) }</p> };
     };
-    let plan = shared_model::navi::Navi::builtin().visit_plan(view.answers.as_ref(), &view.choices);
+    let plan = crate::city::catalog()
+        .navi
+        .visit_plan(view.answers.as_ref(), &view.choices);
     let mut forms: Vec<String> = Vec::new();
     for procedure in plan
         .iter()
@@ -592,7 +594,7 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
             )
         })
         .collect();
-    let catalog = Catalog::builtin();
+    let catalog = crate::city::catalog().catalog;
     let names = open.iter().map(|f| {
         let signed = matches!(view.signatures.get(f), Some(Ok(_)));
         let name = catalog

@@ -1,5 +1,4 @@
-use shared_model::catalog::{Catalog, Department};
-use shared_model::navi::Navi;
+use shared_model::catalog::Department;
 use shared_model::{VisitChange, VisitState};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -23,13 +22,15 @@ pub struct VisitActionsProps {
 /// The 窓口番号 a visit goes to at `department`: that of its first procedure there, else of
 /// the 課's first form in the catalog.
 pub fn counter_at(view: &VisitView, department: Department) -> u8 {
-    Navi::builtin()
+    crate::city::catalog()
+        .navi
         .chosen_plan(view.answers.as_ref(), &view.choices)
         .iter()
         .find(|p| p.department == department && !p.forms.is_empty())
         .map(|p| p.counter)
         .or_else(|| {
-            Catalog::builtin()
+            crate::city::catalog()
+                .catalog
                 .forms
                 .iter()
                 .find(|f| f.department == department)
@@ -103,12 +104,19 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             on_done.emit(slip);
         })
     };
-    let unconfirmed: Vec<String> = Navi::builtin()
+    let unconfirmed: Vec<String> = crate::city::catalog()
+        .navi
         .chosen_plan(view.answers.as_ref(), &view.choices)
         .iter()
         .flat_map(|p| p.forms.clone())
         .filter(|f| !view.statuses.get(f).is_some_and(|s| s.state.is_settled()))
-        .filter_map(|f| Catalog::builtin().form(&f).ok().map(|f| f.title.ja.clone()))
+        .filter_map(|f| {
+            crate::city::catalog()
+                .catalog
+                .form(&f)
+                .ok()
+                .map(|f| f.title.ja.clone())
+        })
         .fold(Vec::new(), |mut out, t| {
             if !out.contains(&t) {
                 out.push(t);

@@ -2,7 +2,6 @@ use shared_model::calendar::tokyo_day;
 use shared_model::catalog::{
     Catalog, Department, Field as CatalogField, FieldFinding, Form, Kind, Scope, check_value,
 };
-use shared_model::navi::Navi;
 use shared_model::validate::{Code, Finding, Severity};
 use std::collections::BTreeMap;
 
@@ -76,8 +75,10 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let view = &props.view;
     let online = props.online;
     let id = view.id;
-    let catalog = Catalog::builtin();
-    let plan = Navi::builtin().visit_plan(view.answers.as_ref(), &view.choices);
+    let catalog = crate::city::catalog().catalog;
+    let plan = crate::city::catalog()
+        .navi
+        .visit_plan(view.answers.as_ref(), &view.choices);
     let mut form_ids: Vec<&str> = Vec::new();
     for p in plan
         .iter()
@@ -246,7 +247,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
             for (form, (state, reason)) in states {
                 let before = seen.1.get(form).copied();
                 if same_visit && before.is_some_and(|b| b != *state) {
-                    let title = Catalog::builtin()
+                    let title = crate::city::catalog()
+                        .catalog
                         .form(form)
                         .map(|f| f.title.ja.clone())
                         .unwrap_or_default();
@@ -602,7 +604,8 @@ fn status_label(state: FormState) -> &'static str {
 }
 
 fn print_hash(id: shared_model::DocumentId, form: &str) -> String {
-    Catalog::builtin()
+    crate::city::catalog()
+        .catalog
         .forms
         .iter()
         .position(|f| f.id == form)

@@ -72,6 +72,11 @@ pub fn not_ready() -> Html {
             spawn_local(async move {
                 match api::enroll_kiosk(value.trim()).await {
                     Ok(kiosk) => {
+                        crate::city::set_name(&kiosk.city);
+                        // Its city's forms before the citizens' first screen.
+                        if crate::city::refresh().await {
+                            app.dispatch(Action::CatalogChanged);
+                        }
                         // Connect again as the kiosk the server now knows, with its drafts' key.
                         crate::vault::remember(&kiosk.data_key);
                         repo.send(Command::Unlock(kiosk.data_key));

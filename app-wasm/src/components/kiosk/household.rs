@@ -1,6 +1,5 @@
 use shared_model::VisitChange;
-use shared_model::catalog::Catalog;
-use shared_model::navi::{LifeEvent, Navi};
+use shared_model::navi::LifeEvent;
 use yew::prelude::*;
 
 use super::certificate_camera::CertificateCamera;
@@ -26,12 +25,13 @@ pub fn household() -> Html {
     let Some(view) = app.open.as_ref().filter(|v| v.id == visit.id) else {
         return html! { <p class="lead" aria-busy="true">{ say(language, Say::TakingNumber) }</p> };
     };
-    let forms: Vec<String> = Navi::builtin()
+    let forms: Vec<String> = crate::city::catalog()
+        .navi
         .plan(&answers)
         .into_iter()
         .flat_map(|p| p.forms)
         .collect();
-    let items = Catalog::builtin().kiosk_items(&forms);
+    let items = crate::city::catalog().catalog.kiosk_items(&forms);
     let persons = view.values.persons.len().max(1);
     let value = |key: &str, person: Option<usize>| {
         view.values

@@ -237,6 +237,10 @@ fn ask_enrolment(repo: crate::repo::RepoHandle, app: AppContext, attempt: u32) {
     spawn_local(async move {
         match api::kiosk().await {
             Ok(kiosk) => {
+                crate::city::set_name(&kiosk.city);
+                if crate::city::refresh().await {
+                    app.dispatch(Action::CatalogChanged);
+                }
                 crate::vault::remember(&kiosk.data_key);
                 repo.send(Command::Unlock(kiosk.data_key));
                 app.dispatch(Action::KioskEnrolled(true));

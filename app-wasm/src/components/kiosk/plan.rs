@@ -1,4 +1,3 @@
-use shared_model::navi::Navi;
 use yew::prelude::*;
 
 use super::event_choice::BackButton;
@@ -24,7 +23,7 @@ pub fn plan_view(props: &PlanViewProps) -> Html {
     let Some(answers) = kiosk.answers.as_ref() else {
         return html! {};
     };
-    let navi = Navi::builtin();
+    let navi = crate::city::catalog().navi;
     let plan = navi.plan(answers);
     let stops = navi.route(&plan);
     let items = stops.iter().enumerate().map(|(i, stop)| {

@@ -1,4 +1,4 @@
-use shared_model::navi::{Fact, Navi, QuestionKind};
+use shared_model::navi::{Fact, QuestionKind};
 use yew::prelude::*;
 
 use super::event_choice::BackButton;
@@ -14,7 +14,7 @@ pub fn questions() -> Html {
     let Some(answers) = kiosk.answers.clone() else {
         return html! {};
     };
-    let questions = Navi::builtin().questions(answers.event);
+    let questions = crate::city::catalog().navi.questions(answers.event);
     // A question that matters only when another holds (ひとり親 only with children) is asked
     // once that one is answered yes.
     let asked = questions.iter().filter(|q| {

@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use shared_model::language::Language;
-use shared_model::navi::Navi;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -79,7 +78,7 @@ pub fn slip(props: &SlipProps) -> Html {
     let (Some(visit), Some(answers)) = (kiosk.visit.as_ref(), kiosk.answers.as_ref()) else {
         return html! {};
     };
-    let navi = Navi::builtin();
+    let navi = crate::city::catalog().navi;
     let stops = navi.route(&navi.plan(answers));
     let mut seen = BTreeSet::new();
     let bring: Vec<Html> = stops

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use shared_model::DocumentId;
 use shared_model::language::Language;
-use shared_model::navi::{Answers, EVENT_GROUPS, Fact, LifeEvent, Navi};
+use shared_model::navi::{Answers, EVENT_GROUPS, Fact, LifeEvent};
 use yew::Reducible;
 
 /// A screen of the kiosk's journey, in order.
@@ -135,7 +135,7 @@ impl Reducible for KioskState {
                     } else {
                         answers.facts.remove(&fact);
                         // What was asked only because this held goes with it.
-                        for question in Navi::builtin().questions(answers.event) {
+                        for question in crate::city::catalog().navi.questions(answers.event) {
                             if question.only_if == Some(fact) {
                                 answers.facts.remove(&question.fact);
                             }

@@ -4,6 +4,7 @@ use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
 use super::*;
 use crate::DocumentId;
 use crate::calendar::CivilDay;
+use crate::catalog::Catalog;
 use crate::signature::{Point, Stroke};
 use crate::visit::VisitChange;
 
