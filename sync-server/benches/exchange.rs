@@ -23,6 +23,7 @@ use axum::http::{Request, header};
 use shared_model::DocumentId;
 use shared_model::calendar::tokyo_day;
 use shared_model::synthetic::{Move, Population, move_visit};
+use shared_model::tenant::TAKASAKI;
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::exporter::show_states;
@@ -87,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
     let done = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &layout,
         "inbound/juki/",
         now_ms(),
@@ -95,12 +96,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let full_secs = started.elapsed().as_secs_f64();
     anyhow::ensure!(done.len() == 1 && done[0].is_ok(), "full import failed");
-    anyhow::ensure!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()?
-            == persons
-    );
+    anyhow::ensure!(store.register(TAKASAKI).resident_count()? == persons);
     eprintln!("bench: full import in {full_secs:.1} s");
     json.push(report(
         &format!("full import, {persons} residents ({file_mb:.0} MB CSV)"),
@@ -134,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
     let done = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &layout,
         "inbound/juki/",
         now_ms(),
@@ -149,10 +145,10 @@ async fn main() -> anyhow::Result<()> {
     ));
 
     // --- search under 24 concurrent searchers -------------------------------------------------
-    let hub = Arc::new(Hub::new("bench".into(), store.clone())?.with_exports(
-        shared_model::tenant::TAKASAKI,
-        [(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())],
-    ));
+    let hub = Arc::new(
+        Hub::new("bench".into(), store.clone())?
+            .with_exports(TAKASAKI, [(TAKASAKI, ExportMap::builtin().clone())]),
+    );
     let (_shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let app = router(
         AppState {
@@ -169,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
             session_ms: 3_600_000,
             transfer_certificate_layout:
                 device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT.into(),
-            tenant: shared_model::tenant::TAKASAKI,
+            tenant: TAKASAKI,
             cities: Default::default(),
         },
         None,
@@ -181,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
             department: "shimin".into(),
             protected_access: false,
             role: sync_server::store::Role::Staff,
-            tenant: shared_model::tenant::TAKASAKI,
+            tenant: TAKASAKI,
         },
         &sync_server::accounts::hash_password("bench-password")
             .map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -302,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
 
     // --- export of 422 and 42,200 records -----------------------------------------------------
     let skip_export = std::env::var_os("BENCH_SKIP_EXPORT").is_some();
-    let sender = BatchSender::new(shared_model::tenant::TAKASAKI, "outbound/", 1_000);
+    let sender = BatchSender::new(TAKASAKI, "outbound/", 1_000);
     let today = tokyo_day(now_ms());
     let kinds = [Move::In, Move::Out, Move::Within];
     let mut visit_no = 0u32;
@@ -334,7 +330,7 @@ async fn main() -> anyhow::Result<()> {
             sent.records
         );
         let started = Instant::now();
-        let shown = show_states(&hub, &store, shared_model::tenant::TAKASAKI).await?;
+        let shown = show_states(&hub, &store, TAKASAKI).await?;
         let shown_secs = started.elapsed().as_secs_f64();
         anyhow::ensure!(shown == n, "{shown} of {n} visits show 送信済み");
         json.push(report(

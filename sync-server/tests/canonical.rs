@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use shared_model::calendar::{CivilDay, Wareki, tokyo_day};
 use shared_model::catalog::{Catalog, Field, Kind, Medium, Scope, render};
+use shared_model::tenant::TAKASAKI;
 use shared_model::{DocumentId, FormState, VisitDoc};
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::export_map::ExportMap;
@@ -168,13 +169,10 @@ async fn every_normalisable_field_of_every_form_is_printed_and_sent_canonical() 
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(
-                shared_model::tenant::TAKASAKI,
-                [(shared_model::tenant::TAKASAKI, map.clone())],
-            ),
+            .with_exports(TAKASAKI, [(TAKASAKI, map.clone())]),
     );
     let exporter = Exporter::new(
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         map.clone(),
         "outbound/",
         "inbound/results/",
@@ -333,7 +331,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
             &id,
             b"chunk",
             &[sync_server::store::OutboxEntry {
-                tenant: shared_model::tenant::TAKASAKI,
+                tenant: TAKASAKI,
                 record: "r1".into(),
                 target: target.id.clone(),
                 form: "jumin_idou_tennyu".into(),
@@ -347,7 +345,7 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
         .unwrap();
     let batch = store
         .assign_batch(
-            shared_model::tenant::TAKASAKI,
+            TAKASAKI,
             &target.id,
             100,
             now(),
@@ -360,8 +358,6 @@ async fn a_value_without_a_canonical_form_is_sent_back_before_sending() {
     assert_eq!(records[0].state, "rejected");
     assert_eq!(records[0].reason.as_deref(), Some(reason.as_str()));
     // The visit is told (差戻し with the reason) like any record the core system sent back.
-    let unshown = store
-        .unshown_states(shared_model::tenant::TAKASAKI, 10)
-        .unwrap();
+    let unshown = store.unshown_states(TAKASAKI, 10).unwrap();
     assert_eq!(unshown[0].state, "rejected");
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use shared_model::calendar::tokyo_day;
 use shared_model::catalog::Department;
 use shared_model::synthetic::{Move, Population, move_visit};
+use shared_model::tenant::TAKASAKI;
 use shared_model::{DocumentId, FormState, VisitDoc};
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::export_map::{ExportMap, write_batch};
@@ -45,17 +46,14 @@ fn fixture() -> Fixture {
     let hub = Arc::new(
         Hub::new("server".into(), store.clone())
             .unwrap()
-            .with_exports(
-                shared_model::tenant::TAKASAKI,
-                [(shared_model::tenant::TAKASAKI, ExportMap::builtin().clone())],
-            )
+            .with_exports(TAKASAKI, [(TAKASAKI, ExportMap::builtin().clone())])
             .with_bounds(MemoryBounds {
                 idle_documents: 0,
                 ..MemoryBounds::default()
             }),
     );
     let exporter = Exporter::new(
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         ExportMap::builtin().clone(),
         "outbound/",
         "inbound/results/",
@@ -176,7 +174,6 @@ async fn another_citys_confirmed_forms_stay_confirmed_and_never_reach_this_core_
 /// core system alone, and each city's result files answer only that city's batches.
 #[tokio::test]
 async fn each_city_sends_its_confirmed_forms_to_its_own_core_system() {
-    use shared_model::tenant::TAKASAKI;
     let f = fixture();
     let maebashi: shared_model::tenant::LocalGovernmentCode = "102016".parse().unwrap();
     let hub = Arc::new(
@@ -428,13 +425,7 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
     records.sort();
     assert_eq!(records, [first.clone(), second.clone()]);
     // The 差戻し counts until the corrected record is taken in; then it is resolved.
-    assert_eq!(
-        f.store
-            .export_counts(shared_model::tenant::TAKASAKI)
-            .unwrap()
-            .rejected,
-        1
-    );
+    assert_eq!(f.store.export_counts(TAKASAKI).unwrap().rejected, 1);
     let key = f
         .batch_keys()
         .await
@@ -446,17 +437,9 @@ async fn a_rejected_notification_goes_out_again_as_a_new_record_after_it_is_fixe
         .await;
     f.cycle().await;
     assert_eq!(f.status(id, form).await.state, FormState::Accepted);
-    let counts = f
-        .store
-        .export_counts(shared_model::tenant::TAKASAKI)
-        .unwrap();
+    let counts = f.store.export_counts(TAKASAKI).unwrap();
     assert_eq!((counts.rejected, counts.accepted), (0, 1), "{counts:?}");
-    assert!(
-        f.store
-            .rejected_records(shared_model::tenant::TAKASAKI, 10)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(f.store.rejected_records(TAKASAKI, 10).unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -563,10 +546,7 @@ async fn a_correction_before_sending_replaces_the_waiting_record() {
     assert_eq!(f.records_in_bucket().await, std::slice::from_ref(&second));
     assert_eq!(line_of(&f, &second).await.unwrap()["訂正元届出ID"], "");
     assert!(line_of(&f, &first).await.is_none());
-    let counts = f
-        .store
-        .export_counts(shared_model::tenant::TAKASAKI)
-        .unwrap();
+    let counts = f.store.export_counts(TAKASAKI).unwrap();
     assert_eq!((counts.pending, counts.sent), (0, 1), "{counts:?}");
 }
 
@@ -574,7 +554,7 @@ async fn a_correction_before_sending_replaces_the_waiting_record() {
 fn number_batch(store: &Store, sender: &BatchSender) -> sync_server::store::Batch {
     store
         .assign_batch(
-            shared_model::tenant::TAKASAKI,
+            TAKASAKI,
             "jumin_idou",
             100,
             now(),
@@ -592,7 +572,7 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
         f.confirm(i, Move::Out).await;
     }
     // The sender numbered a batch and wrote it with its marker, then died before recording.
-    let sender = BatchSender::new(shared_model::tenant::TAKASAKI, "outbound/", 100);
+    let sender = BatchSender::new(TAKASAKI, "outbound/", 100);
     let batch = number_batch(&f.store, &sender);
     f.bucket.put(&batch.key, batch.bytes.clone()).await.unwrap();
     f.bucket
@@ -602,22 +582,11 @@ async fn a_crash_between_writing_a_batch_and_recording_it_leaves_no_duplicate() 
         )
         .await
         .unwrap();
-    assert_eq!(
-        f.store
-            .unwritten_batches(shared_model::tenant::TAKASAKI)
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(f.store.unwritten_batches(TAKASAKI).unwrap().len(), 1);
 
     // After the restart: the batch is recorded, not written again, and nothing else is sent.
     f.cycle().await;
-    assert!(
-        f.store
-            .unwritten_batches(shared_model::tenant::TAKASAKI)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(f.store.unwritten_batches(TAKASAKI).unwrap().is_empty());
     assert_eq!(f.batch_keys().await, std::slice::from_ref(&batch.key));
     let records = f.records_in_bucket().await;
     assert_eq!(records.len(), 5);
@@ -654,10 +623,7 @@ async fn a_marker_of_other_bytes_under_the_key_is_never_overwritten() {
     assert!(err.contains("already holds a different batch"), "{err}");
     assert_eq!(f.bucket.get(taken).await.unwrap(), b"other");
     assert_eq!(
-        f.store
-            .export_counts(shared_model::tenant::TAKASAKI)
-            .unwrap()
-            .unwritten_batches,
+        f.store.export_counts(TAKASAKI).unwrap().unwritten_batches,
         1
     );
 }

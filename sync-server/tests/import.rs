@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use shared_model::synthetic::{Population, Resident};
+use shared_model::tenant::TAKASAKI;
 use shared_model::validate::m11_check_digit;
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
 use sync_server::exchange::import::{ImportError, import_pending};
@@ -51,7 +52,7 @@ async fn fixture() -> Fixture {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -77,7 +78,7 @@ async fn import(
     import_pending(
         &f.bucket,
         &f.store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -90,10 +91,7 @@ async fn import(
 async fn a_full_file_fills_the_register_once() {
     let f = fixture().await;
     assert_eq!(
-        f.store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        f.store.register(TAKASAKI).resident_count().unwrap(),
         f.population.residents.len()
     );
     let someone = f
@@ -105,7 +103,7 @@ async fn a_full_file_fills_the_register_once() {
     let prefix: String = someone.kana.chars().take(4).collect();
     let found = f
         .store
-        .register(shared_model::tenant::TAKASAKI)
+        .register(TAKASAKI)
         .search_residents(&ResidentQuery::Text(prefix), 100, false)
         .unwrap();
     assert!(found.iter().any(|r| r == someone));
@@ -116,11 +114,7 @@ async fn a_full_file_fills_the_register_once() {
 #[tokio::test]
 async fn a_delta_adds_changes_and_removes() {
     let f = fixture().await;
-    let before = f
-        .store
-        .register(shared_model::tenant::TAKASAKI)
-        .resident_count()
-        .unwrap();
+    let before = f.store.register(TAKASAKI).resident_count().unwrap();
     let mut changed = f.population.residents[0].clone();
     changed.name = "変更 後".into();
     let removed = f.population.residents[1].clone();
@@ -146,22 +140,16 @@ async fn a_delta_adds_changes_and_removes() {
         .unwrap();
     let results = import(&f).await;
     assert_eq!(results[0].as_ref().unwrap().rows, 3);
-    assert_eq!(
-        f.store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        before
-    );
+    assert_eq!(f.store.register(TAKASAKI).resident_count().unwrap(), before);
     let household = f
         .store
-        .register(shared_model::tenant::TAKASAKI)
+        .register(TAKASAKI)
         .household(&changed.household_number, true)
         .unwrap();
     assert!(household.iter().any(|r| r.name == "変更 後") || changed.protected);
     assert!(
         f.store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .search_residents(
                 &ResidentQuery::BirthDate(removed.birth_date.clone()),
                 500,
@@ -176,11 +164,7 @@ async fn a_delta_adds_changes_and_removes() {
 /// Puts a broken file, imports, and checks it was refused whole with `check` and changed
 /// nothing.
 async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&ImportError)) {
-    let before = f
-        .store
-        .register(shared_model::tenant::TAKASAKI)
-        .resident_count()
-        .unwrap();
+    let before = f.store.register(TAKASAKI).resident_count().unwrap();
     f.bucket
         .put(&format!("inbound/juki/delta/{name}"), bytes)
         .await
@@ -190,10 +174,7 @@ async fn refused(f: &Fixture, name: &str, bytes: Vec<u8>, check: impl Fn(&Import
     let error = results[0].as_ref().unwrap_err();
     check(error);
     assert_eq!(
-        f.store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        f.store.register(TAKASAKI).resident_count().unwrap(),
         before,
         "{name} changed nothing"
     );
@@ -406,27 +387,15 @@ async fn a_full_file_with_a_birth_date_of_unknown_month_and_day_imports_every_ro
         )
         .await
         .unwrap();
-    let poller = ImportPoller::new(
-        shared_model::tenant::TAKASAKI,
-        60,
-        PREFIX,
-        ResidentLayout::default(),
-    )
-    .unwrap();
+    let poller = ImportPoller::new(TAKASAKI, 60, PREFIX, ResidentLayout::default()).unwrap();
     poller.poll_once(&bucket, &store, 1).await;
     let state = poller.state(2);
     assert_eq!(state.files_imported, 1, "{:?}", state.errors);
     assert_eq!(state.last_rows, Some(4_344));
     assert_eq!(state.last_quarantined, Some(0));
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_344
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_344);
     let stored = store
-        .register(shared_model::tenant::TAKASAKI)
+        .register(TAKASAKI)
         .resident(&with_check_digit("999000001"))
         .unwrap()
         .unwrap();
@@ -438,7 +407,7 @@ async fn a_full_file_with_a_birth_date_of_unknown_month_and_day_imports_every_ro
     assert_eq!(shown.date.to_japanese(), "昭和25年月日不詳");
     // Found by it, too.
     let found = store
-        .register(shared_model::tenant::TAKASAKI)
+        .register(TAKASAKI)
         .search_residents(&ResidentQuery::BirthDate("1950-00-00".into()), 10, false)
         .unwrap();
     assert_eq!(found.len(), 1);
@@ -480,7 +449,7 @@ async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -493,42 +462,23 @@ async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
         "{error}"
     );
     assert!(error.to_string().contains("check_digit = false"), "{error}");
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        0
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 0);
     // The layout says these numbers carry none: the same file is tried again, and taken.
     let mut layout = ResidentLayout::default();
     layout.rules.check_digit = false;
-    let results = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
+        .await
+        .unwrap();
     assert_eq!(
         results.len(),
         1,
         "a refused file is tried again under a new layout"
     );
     assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     assert!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&without[0].atena_number)
             .unwrap()
             .is_some()
@@ -566,7 +516,7 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -576,16 +526,10 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
     let report = results[0].as_ref().unwrap();
     assert_eq!((report.rows, report.quarantined), (4_341, 2));
     // Nobody lost: the two bad rows' persons keep their previous records.
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[10].atena_number)
             .unwrap()
             .unwrap(),
@@ -593,23 +537,17 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
     );
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[20].atena_number)
             .unwrap()
             .unwrap(),
         residents[20]
     );
     // ... and no one under the shortened key.
-    assert!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident(&lost)
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.register(TAKASAKI).resident(&lost).unwrap().is_none());
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[30].atena_number)
             .unwrap()
             .unwrap()
@@ -617,10 +555,7 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         "群馬県高崎市八島町222番地"
     );
     // Each set-aside row with its file, line, column and reason, for the admin face.
-    let quarantine = store
-        .register(shared_model::tenant::TAKASAKI)
-        .quarantine(10)
-        .unwrap();
+    let quarantine = store.register(TAKASAKI).quarantine(10).unwrap();
     assert_eq!(quarantine.len(), 2);
     let by_line = |line: u64| quarantine.iter().find(|q| q.line == line).unwrap();
     let kana = by_line(12);
@@ -650,7 +585,7 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         3,
@@ -689,7 +624,7 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -701,16 +636,10 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
         error.to_string().contains("先頭の0が欠けています"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     assert!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&resaved[0].atena_number)
             .unwrap()
             .is_none()
@@ -726,7 +655,7 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
     let results = import_pending(
         &bucket2,
         &store2,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -736,7 +665,7 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
     assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
     assert!(
         store2
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&first[5].atena_number)
             .unwrap()
             .is_none()
@@ -763,7 +692,7 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -771,15 +700,12 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
     .await
     .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
-    let q = &store
-        .register(shared_model::tenant::TAKASAKI)
-        .quarantine(1)
-        .unwrap()[0];
+    let q = &store.register(TAKASAKI).quarantine(1).unwrap()[0];
     // Header 1, row 1 on lines 2–3, row 2 on lines 4–5, row 3 on line 6.
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
     assert!(q.reason.contains("子の子"), "{}", q.reason);
     let stored = store
-        .register(shared_model::tenant::TAKASAKI)
+        .register(TAKASAKI)
         .resident(&residents[0].atena_number)
         .unwrap()
         .unwrap();
@@ -809,17 +735,14 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
     import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
     )
     .await
     .unwrap();
-    let q = &store
-        .register(shared_model::tenant::TAKASAKI)
-        .quarantine(1)
-        .unwrap()[0];
+    let q = &store.register(TAKASAKI).quarantine(1).unwrap()[0];
     assert_eq!(q.file, "inbound/juki/full/breaks2.csv");
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
 }
@@ -840,7 +763,7 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -873,20 +796,13 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
             .join(", ")
     ))
     .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[0].atena_number)
             .unwrap()
             .unwrap()
@@ -952,7 +868,7 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -964,13 +880,11 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
         (report.rows, report.quarantined),
         (4_343, 0),
         "{:?}",
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .quarantine(10)
+        store.register(TAKASAKI).quarantine(10)
     );
     let stored = |i: usize| {
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[i].atena_number)
             .unwrap()
             .unwrap()
@@ -998,7 +912,7 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
         ("辻 次郎", 13),
     ] {
         let found = store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .search_residents(&ResidentQuery::Text(q.into()), 50, false)
             .unwrap();
         assert!(
@@ -1025,7 +939,7 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -1038,32 +952,16 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
     };
     assert_eq!((errors.len(), *rows), (87, 4_343));
     assert!(error.to_string().contains("2行目 続柄"), "{error}");
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        0
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 0);
     // A layout that tolerates 5 % takes the good rows.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.05;
-    let results = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 87);
     assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        store.register(TAKASAKI).resident_count().unwrap(),
         4_343 - 87
     );
 }
@@ -1093,7 +991,7 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
@@ -1113,7 +1011,7 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
     );
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&moved.atena_number)
             .unwrap()
             .unwrap()
@@ -1137,20 +1035,14 @@ async fn loaded_register() -> (tempfile::TempDir, FolderBucket, Arc<Store>, Vec<
     import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         1,
     )
     .await
     .unwrap();
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     (dir, bucket, store, residents)
 }
 
@@ -1168,7 +1060,7 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -1181,13 +1073,7 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         error.to_string().contains("データ行がありません"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     // Cut after a thousand rows, at a line end: every row is whole, the file is not.
     bucket
         .put(
@@ -1199,7 +1085,7 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         3,
@@ -1218,13 +1104,7 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         ),
         "{error}"
     );
-    assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
-        4_343
-    );
+    assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     // An empty object is refused as empty.
     bucket
         .put("inbound/juki/delta/20270204-080000.csv", Vec::new())
@@ -1233,7 +1113,7 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         4,
@@ -1268,7 +1148,7 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -1277,23 +1157,20 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
     .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
     assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        store.register(TAKASAKI).resident_count().unwrap(),
         4_343,
         "nobody removed"
     );
     assert!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[18].atena_number)
             .unwrap()
             .is_some()
     );
     assert!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[26].atena_number)
             .unwrap()
             .is_some()
@@ -1312,7 +1189,7 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         3,
@@ -1322,7 +1199,7 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
     assert!(results[0].is_ok(), "{:?}", results[0]);
     assert!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[4_342].atena_number)
             .unwrap()
             .is_some()
@@ -1347,7 +1224,7 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -1368,7 +1245,7 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
     import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         3,
@@ -1379,23 +1256,16 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
     // older than what the register already has.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.6;
-    let results = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        PREFIX,
-        4,
-    )
-    .await
-    .unwrap();
+    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 4)
+        .await
+        .unwrap();
     assert_eq!(results.len(), 1);
     let error = results[0].as_ref().unwrap_err();
     assert!(matches!(error, ImportError::Stale { .. }), "{error}");
     assert!(error.to_string().contains("20270201-097000.csv"), "{error}");
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&newer.atena_number)
             .unwrap()
             .unwrap()
@@ -1421,7 +1291,7 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
     let results = import_pending(
         &bucket,
         &store,
-        shared_model::tenant::TAKASAKI,
+        TAKASAKI,
         &ResidentLayout::default(),
         PREFIX,
         2,
@@ -1431,7 +1301,7 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
     assert_eq!(
         store
-            .register(shared_model::tenant::TAKASAKI)
+            .register(TAKASAKI)
             .resident(&residents[24].atena_number)
             .unwrap()
             .unwrap()
@@ -1439,10 +1309,7 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
         residents[24].name,
         "neither row: the previous record stays"
     );
-    let quarantine = store
-        .register(shared_model::tenant::TAKASAKI)
-        .quarantine(10)
-        .unwrap();
+    let quarantine = store.register(TAKASAKI).quarantine(10).unwrap();
     let lines: Vec<u64> = quarantine.iter().map(|q| q.line).collect();
     assert!(lines.contains(&26) && lines.contains(&27), "{lines:?}");
     assert!(

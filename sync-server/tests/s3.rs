@@ -12,6 +12,7 @@ use sync_server::exchange::s3::{S3Bucket, S3Config};
 use sync_server::store::Store;
 
 use madoguchi_tests::{S3Server, s3_server};
+use shared_model::tenant::TAKASAKI;
 
 async fn bucket(server: &S3Server) -> S3Bucket {
     S3Bucket::new(&S3Config {
@@ -64,36 +65,19 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let first = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        "inbound/juki/",
-        1,
-    )
-    .await
-    .unwrap();
+    let first = import_pending(&bucket, &store, TAKASAKI, &layout, "inbound/juki/", 1)
+        .await
+        .unwrap();
     assert_eq!(first[0].as_ref().unwrap().rows, population.residents.len());
     assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        store.register(TAKASAKI).resident_count().unwrap(),
         population.residents.len()
     );
     assert!(
-        import_pending(
-            &bucket,
-            &store,
-            shared_model::tenant::TAKASAKI,
-            &layout,
-            "inbound/juki/",
-            2
-        )
-        .await
-        .unwrap()
-        .is_empty()
+        import_pending(&bucket, &store, TAKASAKI, &layout, "inbound/juki/", 2)
+            .await
+            .unwrap()
+            .is_empty()
     );
 
     bucket
@@ -103,22 +87,12 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let refused = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        "inbound/juki/",
-        3,
-    )
-    .await
-    .unwrap();
+    let refused = import_pending(&bucket, &store, TAKASAKI, &layout, "inbound/juki/", 3)
+        .await
+        .unwrap();
     assert!(matches!(refused[0], Err(ImportError::Header { .. })));
     assert_eq!(
-        store
-            .register(shared_model::tenant::TAKASAKI)
-            .resident_count()
-            .unwrap(),
+        store.register(TAKASAKI).resident_count().unwrap(),
         population.residents.len()
     );
 
@@ -138,15 +112,8 @@ async fn the_import_runs_exactly_once_over_s3_and_refuses_a_broken_file() {
         )
         .await
         .unwrap();
-    let fixed = import_pending(
-        &bucket,
-        &store,
-        shared_model::tenant::TAKASAKI,
-        &layout,
-        "inbound/juki/",
-        4,
-    )
-    .await
-    .unwrap();
+    let fixed = import_pending(&bucket, &store, TAKASAKI, &layout, "inbound/juki/", 4)
+        .await
+        .unwrap();
     assert_eq!(fixed[0].as_ref().unwrap().rows, 2);
 }
