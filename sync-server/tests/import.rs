@@ -7,14 +7,25 @@ use std::sync::Arc;
 
 use shared_model::synthetic::{Population, Resident};
 use shared_model::tenant::TAKASAKI;
+
 use shared_model::validate::m11_check_digit;
 use sync_server::exchange::bucket::{Bucket, FolderBucket};
-use sync_server::exchange::import::{ImportError, import_pending};
+use sync_server::exchange::import::{ImportError, ImportReport, import_pending};
 use sync_server::exchange::layout::ResidentLayout;
 use sync_server::exchange::poller::ImportPoller;
 use sync_server::store::{ResidentQuery, Store};
 
 const PREFIX: &str = "inbound/juki/";
+
+/// Imports what waits under [`PREFIX`] into Takasaki's register.
+async fn import_takasaki<B: Bucket>(
+    bucket: &B,
+    store: &Arc<Store>,
+    layout: &ResidentLayout,
+    now_ms: i64,
+) -> Result<Vec<Result<ImportReport, ImportError>>, ImportError> {
+    import_pending(bucket, store, TAKASAKI, layout, PREFIX, now_ms).await
+}
 
 /// A resident file in the default layout; `change` fills 異動区分 (empty for full files).
 fn csv_of(residents: &[(Resident, &str)]) -> String {
@@ -49,16 +60,9 @@ async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(
         results[0].as_ref().unwrap().rows,
@@ -75,16 +79,9 @@ async fn fixture() -> Fixture {
 async fn import(
     f: &Fixture,
 ) -> Vec<Result<sync_server::exchange::import::ImportReport, ImportError>> {
-    import_pending(
-        &f.bucket,
-        &f.store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap()
+    import_takasaki(&f.bucket, &f.store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -446,16 +443,9 @@ async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
         .await
         .unwrap();
     // With check digits expected: refused whole, and it says what to set.
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         matches!(error, ImportError::TooManyBadRows { .. }),
@@ -466,9 +456,7 @@ async fn numbers_without_a_check_digit_import_when_the_layout_says_so() {
     // The layout says these numbers carry none: the same file is tried again, and taken.
     let mut layout = ResidentLayout::default();
     layout.rules.check_digit = false;
-    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_takasaki(&bucket, &store, &layout, 2).await.unwrap();
     assert_eq!(
         results.len(),
         1,
@@ -513,16 +501,9 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         .put("inbound/juki/full/day2.csv", full(&next).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     let report = results[0].as_ref().unwrap();
     assert_eq!((report.rows, report.quarantined), (4_341, 2));
     // Nobody lost: the two bad rows' persons keep their previous records.
@@ -582,16 +563,9 @@ async fn a_bad_row_is_set_aside_and_the_residents_previous_record_kept() {
         .put("inbound/juki/full/day3.csv", full(&residents).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        3,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 3)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 0);
 }
 
@@ -621,16 +595,9 @@ async fn numbers_that_lost_their_leading_zeros_are_never_stored_under_another_ke
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         error.to_string().contains("先頭の0が欠けています"),
@@ -689,16 +656,9 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
         .put("inbound/juki/full/breaks.csv", text.into_bytes())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 1);
     let q = &store.register(TAKASAKI).quarantine(1).unwrap()[0];
     // Header 1, row 1 on lines 2–3, row 2 on lines 4–5, row 3 on line 6.
@@ -732,16 +692,9 @@ async fn line_numbers_stay_right_after_a_quoted_line_break() {
         .put("inbound/juki/full/breaks2.csv", crlf.into_bytes())
         .await
         .unwrap();
-    import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     let q = &store.register(TAKASAKI).quarantine(1).unwrap()[0];
     assert_eq!(q.file, "inbound/juki/full/breaks2.csv");
     assert_eq!((q.line, q.column.as_str()), (6, "続柄"));
@@ -760,16 +713,9 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
         .put("inbound/juki/full/sjis.csv", bytes.into_owned())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     assert!(matches!(results[0], Err(ImportError::Encoding { .. })));
     let layout = ResidentLayout::from_toml(&format!(
         "encoding = \"cp932\"\ncolumns = [{}]",
@@ -796,9 +742,7 @@ async fn a_shift_jis_file_imports_when_the_layout_says_so() {
             .join(", ")
     ))
     .unwrap();
-    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_takasaki(&bucket, &store, &layout, 2).await.unwrap();
     assert_eq!(results[0].as_ref().unwrap().rows, 4_343);
     assert_eq!(
         store
@@ -865,16 +809,9 @@ async fn the_standards_values_are_taken_and_names_kept_byte_for_byte() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     let report = results[0].as_ref().unwrap();
     assert_eq!(
         (report.rows, report.quarantined),
@@ -936,16 +873,9 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
         .put("inbound/juki/full/bad.csv", full(&residents).into_bytes())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     let error = results[0].as_ref().unwrap_err();
     let ImportError::TooManyBadRows { errors, rows, .. } = error else {
         panic!("{error}");
@@ -956,9 +886,7 @@ async fn more_bad_rows_than_the_layouts_share_refuse_the_file() {
     // A layout that tolerates 5 % takes the good rows.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.05;
-    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 2)
-        .await
-        .unwrap();
+    let results = import_takasaki(&bucket, &store, &layout, 2).await.unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 87);
     assert_eq!(
         store.register(TAKASAKI).resident_count().unwrap(),
@@ -988,16 +916,9 @@ async fn files_are_taken_in_the_order_the_core_system_wrote_them() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     let keys: Vec<&str> = results
         .iter()
         .map(|r| r.as_ref().unwrap().key.as_str())
@@ -1032,16 +953,9 @@ async fn loaded_register() -> (tempfile::TempDir, FolderBucket, Arc<Store>, Vec<
         )
         .await
         .unwrap();
-    import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        1,
-    )
-    .await
-    .unwrap();
+    import_takasaki(&bucket, &store, &ResidentLayout::default(), 1)
+        .await
+        .unwrap();
     assert_eq!(store.register(TAKASAKI).resident_count().unwrap(), 4_343);
     (dir, bucket, store, residents)
 }
@@ -1057,16 +971,9 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(matches!(error, ImportError::EmptyFull { .. }), "{error}");
     assert!(
@@ -1082,16 +989,9 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        3,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 3)
+        .await
+        .unwrap();
     let error = results[0].as_ref().unwrap_err();
     assert!(
         matches!(
@@ -1110,16 +1010,9 @@ async fn a_full_file_of_only_a_header_or_cut_at_a_line_end_empties_nothing() {
         .put("inbound/juki/delta/20270204-080000.csv", Vec::new())
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        4,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 4)
+        .await
+        .unwrap();
     assert!(
         results[0]
             .as_ref()
@@ -1145,16 +1038,9 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
     assert_eq!(
         store.register(TAKASAKI).resident_count().unwrap(),
@@ -1186,16 +1072,9 @@ async fn rows_of_the_wrong_width_keep_their_residents() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        3,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 3)
+        .await
+        .unwrap();
     assert!(results[0].is_ok(), "{:?}", results[0]);
     assert!(
         store
@@ -1221,16 +1100,9 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     assert!(results[0].is_err());
     // 09:70 (later): the newer address.
     let mut newer = residents[0].clone();
@@ -1242,23 +1114,14 @@ async fn an_older_file_is_never_applied_over_a_newer_one() {
         )
         .await
         .unwrap();
-    import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        3,
-    )
-    .await
-    .unwrap();
+    import_takasaki(&bucket, &store, &ResidentLayout::default(), 3)
+        .await
+        .unwrap();
     // The administrator loosens the layout: the 09:20 file is tried again, and refused as
     // older than what the register already has.
     let mut layout = ResidentLayout::default();
     layout.rules.max_bad_share = 0.6;
-    let results = import_pending(&bucket, &store, TAKASAKI, &layout, PREFIX, 4)
-        .await
-        .unwrap();
+    let results = import_takasaki(&bucket, &store, &layout, 4).await.unwrap();
     assert_eq!(results.len(), 1);
     let error = results[0].as_ref().unwrap_err();
     assert!(matches!(error, ImportError::Stale { .. }), "{error}");
@@ -1288,16 +1151,9 @@ async fn rows_naming_the_same_resident_twice_are_set_aside() {
         )
         .await
         .unwrap();
-    let results = import_pending(
-        &bucket,
-        &store,
-        TAKASAKI,
-        &ResidentLayout::default(),
-        PREFIX,
-        2,
-    )
-    .await
-    .unwrap();
+    let results = import_takasaki(&bucket, &store, &ResidentLayout::default(), 2)
+        .await
+        .unwrap();
     assert_eq!(results[0].as_ref().unwrap().quarantined, 2);
     assert_eq!(
         store
