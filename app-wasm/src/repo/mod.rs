@@ -286,10 +286,12 @@ impl Repo {
                 return;
             }
         };
+        let mut loaded_now = Vec::new();
         for entry in &list {
             if self.visits.contains_key(&entry.doc) {
                 continue;
             }
+            loaded_now.push(entry.doc);
             let loaded = store.load(entry.doc).await;
             match loaded {
                 Ok(stored) if stored.chunks == 0 => {
@@ -327,6 +329,16 @@ impl Repo {
             }
         }
         self.listed = list.into_iter().map(|v| (v.doc, v)).collect();
+        // Read after the connection joined (the key came later than the socket): the server
+        // hears of them now, not only at the next join, and says whether it holds them all
+        // (which lets a past day's copy go).
+        if self.status.online {
+            for id in loaded_now {
+                if self.visits.contains_key(&id) {
+                    self.send_sync(id);
+                }
+            }
+        }
         self.publish_list();
         self.publish_status();
     }
