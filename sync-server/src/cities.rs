@@ -98,6 +98,9 @@ pub enum CitiesError {
     /// A city names a file by an empty path (the key is the second field).
     #[error("city {0}: {1} is empty: name a file or leave the key out")]
     EmptyPath(LocalGovernmentCode, &'static str),
+    /// A city's name is empty (titles and prints say it).
+    #[error("city {0}: name is empty: give the city's name as its prints say it (「前橋市」)")]
+    EmptyName(LocalGovernmentCode),
     /// A file a city names does not read as what it is for.
     #[error("city {code}: {path}: {reason}")]
     Layout {
@@ -178,6 +181,9 @@ impl Cities {
                     given: entry.code.clone(),
                     problem,
                 })?;
+            if entry.name.trim().is_empty() {
+                return Err(CitiesError::EmptyName(code));
+            }
             let transfer_certificate_layout = city_file(
                 code,
                 dir,
@@ -209,27 +215,33 @@ impl Cities {
             let catalog = match (forms, navi) {
                 (None, None) => None,
                 (forms, navi) => {
-                    // Named after the file that is the city's own (its forms, else its rules).
-                    let shown = dir
-                        .join(
-                            entry
-                                .forms
-                                .as_deref()
-                                .or(entry.navi.as_deref())
-                                .unwrap_or(""),
-                        )
-                        .display()
-                        .to_string();
+                    // A fault is named after the file it is in: the forms first, then the
+                    // rules read against them.
+                    let shown = |key: &Option<String>, builtin: &str| {
+                        key.as_deref().map_or(builtin.to_owned(), |relative| {
+                            dir.join(relative).display().to_string()
+                        })
+                    };
                     let builtin = CatalogFiles::builtin();
                     let files = CatalogFiles {
                         forms: forms.unwrap_or(builtin.forms),
                         navi: navi.unwrap_or(builtin.navi),
                     };
+                    shared_model::catalog::Catalog::with_forms(&files.forms).map_err(|e| {
+                        CitiesError::Layout {
+                            code,
+                            path: shown(&entry.forms, "the built-in forms"),
+                            reason: e.to_string(),
+                        }
+                    })?;
                     // Once per city for the life of the process.
                     let read = CityCatalog::leak(&files).map_err(|e| CitiesError::Layout {
                         code,
-                        path: shown,
-                        reason: format!("{e} (forms and navi rules are read together)"),
+                        path: shown(&entry.navi, "the built-in 手続きナビ rules"),
+                        reason: format!(
+                            "{e} (the rules are read against the city's forms; give the city \
+                             navi rules that fit them)"
+                        ),
                     })?;
                     Some(OwnCatalog { files, read })
                 }
@@ -376,6 +388,29 @@ mod tests {
             bad.starts_with("city 102016: ") && bad.contains("bad.toml"),
             "{bad}"
         );
+        assert_eq!(
+            read("[[city]]\ncode = \"102016\"\nname = \" \""),
+            "city 102016: name is empty: give the city's name as its prints say it (「前橋市」)"
+        );
+        // A fault in the rules is named after the rules' file, not the forms'.
+        std::fs::write(
+            dir.path().join("forms.toml"),
+            shared_model::catalog::Catalog::BUILTIN_FORMS,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("rules.toml"), "[[rules]]\nid = 3").unwrap();
+        let rules = read(
+            "[[city]]\ncode = \"102016\"\nname = \"a\"\nforms = \"forms.toml\"\n\
+             navi = \"rules.toml\"",
+        );
+        assert!(
+            rules.starts_with("city 102016: ") && rules.contains("rules.toml"),
+            "{rules}"
+        );
+        assert!(!rules.contains("forms.toml"), "{rules}");
+        std::fs::write(dir.path().join("forms.toml"), "[[forms]]\nid = 3").unwrap();
+        let forms = read("[[city]]\ncode = \"102016\"\nname = \"a\"\nforms = \"forms.toml\"");
+        assert!(forms.contains("forms.toml"), "{forms}");
         assert!(
             Cities::from_toml("", dir.path())
                 .unwrap()

@@ -219,22 +219,41 @@ impl CityFiles {
                 export_map: map_of(Some(city))?,
             });
         }
-        // One city's listing must never see another's files.
+        // One city's listing must never see another's files: no prefix of one city may be
+        // the start of another city's, and the first city's stay out of every listed city's
+        // folder (its code).
+        let prefixes = |c: &CityFiles| {
+            [
+                ("inbound", c.inbound_prefix.clone()),
+                ("outbound", c.outbound_prefix.clone()),
+                ("results", c.results_prefix.clone()),
+            ]
+        };
         for a in &all {
             for b in all.iter().filter(|b| b.tenant != a.tenant) {
-                for (mine, theirs) in [
-                    (&a.inbound_prefix, &b.inbound_prefix),
-                    (&a.results_prefix, &b.results_prefix),
-                    (&a.inbound_prefix, &b.results_prefix),
-                ] {
-                    if theirs.starts_with(mine.as_str()) {
+                for (kind, mine) in prefixes(a) {
+                    let folder = format!("{}/", b.tenant);
+                    if a.tenant == first && mine.starts_with(&folder) {
                         anyhow::bail!(
-                            "the prefix {mine:?} of city {} holds city {}'s files ({theirs:?}): \
-                             give the first city prefixes that do not start with another \
-                             city's code",
-                            a.tenant,
+                            "the first city's {kind} prefix {mine:?} is inside {folder:?}, the \
+                             folder of city {} (a city listed in --cities has its files under \
+                             its code): give the first city prefixes outside it",
                             b.tenant
                         );
+                    }
+                    for (their_kind, theirs) in prefixes(b) {
+                        if theirs.starts_with(mine.as_str()) || mine.starts_with(theirs.as_str()) {
+                            anyhow::bail!(
+                                "the {kind} prefix {mine:?} of city {} and the {their_kind} \
+                                 prefix {theirs:?} of city {} overlap, so one city would read \
+                                 or write the other's files (a city listed in --cities has the \
+                                 configured prefixes under its code); give the first city \
+                                 prefixes that are neither empty nor the start of another \
+                                 city's",
+                                a.tenant,
+                                b.tenant
+                            );
+                        }
                     }
                 }
             }
@@ -582,5 +601,71 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     match static_dir {
         Some(dir) => api.merge(assets::router(dir)),
         None => api,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_model::tenant::TAKASAKI;
+
+    /// Each city's files stay in its own part of the bucket: the first city's prefixes may
+    /// not lie in a listed city's folder nor be the start of its prefixes (an empty one is),
+    /// and each listed city's are its code and the configured ones.
+    #[test]
+    fn no_city_reads_or_writes_another_citys_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cities =
+            cities::Cities::from_toml("[[city]]\ncode = \"102016\"\nname = \"前橋市\"", dir.path())
+                .unwrap();
+        let config = |change: fn(&mut ExchangeConfig)| {
+            let mut config = ExchangeConfig::new(BucketBackend::Folder(dir.path().into()));
+            change(&mut config);
+            config
+        };
+        let files = CityFiles::of(&config(|_| {}), TAKASAKI, &cities).unwrap();
+        let maebashi = files.iter().find(|f| f.tenant != TAKASAKI).unwrap();
+        assert_eq!(
+            (
+                maebashi.inbound_prefix.as_str(),
+                maebashi.outbound_prefix.as_str(),
+                maebashi.results_prefix.as_str()
+            ),
+            (
+                "102016/inbound/juki/",
+                "102016/outbound/",
+                "102016/inbound/results/"
+            )
+        );
+        for (what, change) in [
+            (
+                "inside \"102016/\"",
+                (|c: &mut ExchangeConfig| c.inbound_prefix = "102016/inbound/juki/".into())
+                    as fn(&mut ExchangeConfig),
+            ),
+            ("inside \"102016/\"", |c| {
+                c.results_prefix = "102016/inbound/results/".into()
+            }),
+            ("inside \"102016/\"", |c| {
+                c.outbound_prefix = "102016/x/".into()
+            }),
+            ("overlap", |c| c.outbound_prefix = String::new()),
+            ("overlap", |c| c.inbound_prefix = "1".into()),
+        ] {
+            let refused = CityFiles::of(&config(change), TAKASAKI, &cities)
+                .unwrap_err()
+                .to_string();
+            assert!(refused.contains(what), "{refused}");
+        }
+        // One city alone may write its batches where it likes.
+        let alone = cities::Cities::default();
+        assert!(
+            CityFiles::of(
+                &config(|c| c.outbound_prefix = String::new()),
+                TAKASAKI,
+                &alone
+            )
+            .is_ok()
+        );
     }
 }

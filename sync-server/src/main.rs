@@ -44,8 +44,9 @@ struct Args {
     /// Folder of the built PWA to serve.
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
-    /// Create demo staff accounts, a few demo visits for today, and a synthetic resident
-    /// register, where there are none.
+    /// Create demo staff accounts, a few demo visits for today, and (without a bucket, whose
+    /// core system fills the register; see --demo-residents) a synthetic resident register,
+    /// where there are none.
     #[arg(long)]
     demo: bool,
     /// Fill an empty resident register with this many synthetic households.
