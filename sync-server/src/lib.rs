@@ -657,6 +657,13 @@ mod tests {
                 .to_string();
             assert!(refused.contains(what), "{refused}");
         }
+        // The first city's files under its own code are its own business.
+        let own = |c: &mut ExchangeConfig| {
+            c.inbound_prefix = "102024/inbound/juki/".into();
+            c.outbound_prefix = "102024/outbound/".into();
+            c.results_prefix = "102024/inbound/results/".into();
+        };
+        assert!(CityFiles::of(&config(own), TAKASAKI, &cities).is_ok());
         // One city alone may write its batches where it likes.
         let alone = cities::Cities::default();
         assert!(
