@@ -154,114 +154,6 @@ pub struct CityExchange {
     pub export: exchange::exporter::Exporter,
 }
 
-/// Where one city's files are in the bucket, and how they are laid out.
-#[derive(Debug, Clone)]
-struct CityFiles {
-    tenant: shared_model::tenant::LocalGovernmentCode,
-    inbound_prefix: String,
-    outbound_prefix: String,
-    results_prefix: String,
-    resident_layout: exchange::layout::ResidentLayout,
-    export_map: exchange::export_map::ExportMap,
-}
-
-impl CityFiles {
-    /// Every city's files: the first city's under the configured prefixes, each other city
-    /// `cities` lists under its code (`102016/inbound/juki/`), with its own layout and map
-    /// where it has them.
-    fn of(
-        exchange: &ExchangeConfig,
-        first: shared_model::tenant::LocalGovernmentCode,
-        cities: &cities::Cities,
-    ) -> anyhow::Result<Vec<CityFiles>> {
-        let own = |code| cities.get(code);
-        // A city with forms of its own and the deployment's map: the map read against them.
-        let map_of = |city: Option<&cities::City>| -> anyhow::Result<_> {
-            Ok(match city {
-                Some(cities::City {
-                    export_map: Some(map),
-                    ..
-                }) => map.clone(),
-                Some(c) if c.catalog.is_some() => exchange
-                    .export_map
-                    .for_catalog(cities.catalog(c.code).catalog)
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "city {}: the deployment's export map does not fit its forms: {e} \
-                             (give the city an export_map of its own)",
-                            c.code
-                        )
-                    })?,
-                _ => exchange.export_map.clone(),
-            })
-        };
-        let mut all = vec![CityFiles {
-            tenant: first,
-            inbound_prefix: exchange.inbound_prefix.clone(),
-            outbound_prefix: exchange.outbound_prefix.clone(),
-            results_prefix: exchange.results_prefix.clone(),
-            resident_layout: own(first)
-                .and_then(|c| c.resident_layout.clone())
-                .unwrap_or_else(|| exchange.resident_layout.clone()),
-            export_map: map_of(own(first))?,
-        }];
-        for city in cities.iter().filter(|c| c.code != first) {
-            let under = |prefix: &str| format!("{}/{prefix}", city.code);
-            all.push(CityFiles {
-                tenant: city.code,
-                inbound_prefix: under(&exchange.inbound_prefix),
-                outbound_prefix: under(&exchange.outbound_prefix),
-                results_prefix: under(&exchange.results_prefix),
-                resident_layout: city
-                    .resident_layout
-                    .clone()
-                    .unwrap_or_else(|| exchange.resident_layout.clone()),
-                export_map: map_of(Some(city))?,
-            });
-        }
-        // One city's listing must never see another's files: no prefix of one city may be
-        // the start of another city's, and the first city's stay out of every listed city's
-        // folder (its code).
-        let prefixes = |c: &CityFiles| {
-            [
-                ("inbound", c.inbound_prefix.clone()),
-                ("outbound", c.outbound_prefix.clone()),
-                ("results", c.results_prefix.clone()),
-            ]
-        };
-        for a in &all {
-            for b in all.iter().filter(|b| b.tenant != a.tenant) {
-                for (kind, mine) in prefixes(a) {
-                    let folder = format!("{}/", b.tenant);
-                    if a.tenant == first && mine.starts_with(&folder) {
-                        anyhow::bail!(
-                            "the first city's {kind} prefix {mine:?} is inside {folder:?}, the \
-                             folder of city {} (a city listed in --cities has its files under \
-                             its code): give the first city prefixes outside it",
-                            b.tenant
-                        );
-                    }
-                    for (their_kind, theirs) in prefixes(b) {
-                        if theirs.starts_with(mine.as_str()) || mine.starts_with(theirs.as_str()) {
-                            anyhow::bail!(
-                                "the {kind} prefix {mine:?} of city {} and the {their_kind} \
-                                 prefix {theirs:?} of city {} overlap, so one city would read \
-                                 or write the other's files (a city listed in --cities has the \
-                                 configured prefixes under its code); give the first city \
-                                 prefixes that are neither empty nor the start of another \
-                                 city's",
-                                a.tenant,
-                                b.tenant
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        Ok(all)
-    }
-}
-
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -336,7 +228,9 @@ impl Server {
         }
         store.name_cities(config.cities.iter().map(|c| (c.code, c.name.as_str())))?;
         let city_files = match &config.exchange {
-            Some(exchange) => CityFiles::of(exchange, config.tenant, &config.cities)?,
+            Some(exchange) => {
+                exchange::city_files::CityFiles::of(exchange, config.tenant, &config.cities)?
+            }
             None => Vec::new(),
         };
         let mut hub = Hub::new(
@@ -601,78 +495,5 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     match static_dir {
         Some(dir) => api.merge(assets::router(dir)),
         None => api,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use shared_model::tenant::TAKASAKI;
-
-    /// Each city's files stay in its own part of the bucket: the first city's prefixes may
-    /// not lie in a listed city's folder nor be the start of its prefixes (an empty one is),
-    /// and each listed city's are its code and the configured ones.
-    #[test]
-    fn no_city_reads_or_writes_another_citys_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let cities =
-            cities::Cities::from_toml("[[city]]\ncode = \"102016\"\nname = \"前橋市\"", dir.path())
-                .unwrap();
-        let config = |change: fn(&mut ExchangeConfig)| {
-            let mut config = ExchangeConfig::new(BucketBackend::Folder(dir.path().into()));
-            change(&mut config);
-            config
-        };
-        let files = CityFiles::of(&config(|_| {}), TAKASAKI, &cities).unwrap();
-        let maebashi = files.iter().find(|f| f.tenant != TAKASAKI).unwrap();
-        assert_eq!(
-            (
-                maebashi.inbound_prefix.as_str(),
-                maebashi.outbound_prefix.as_str(),
-                maebashi.results_prefix.as_str()
-            ),
-            (
-                "102016/inbound/juki/",
-                "102016/outbound/",
-                "102016/inbound/results/"
-            )
-        );
-        for (what, change) in [
-            (
-                "inside \"102016/\"",
-                (|c: &mut ExchangeConfig| c.inbound_prefix = "102016/inbound/juki/".into())
-                    as fn(&mut ExchangeConfig),
-            ),
-            ("inside \"102016/\"", |c| {
-                c.results_prefix = "102016/inbound/results/".into()
-            }),
-            ("inside \"102016/\"", |c| {
-                c.outbound_prefix = "102016/x/".into()
-            }),
-            ("overlap", |c| c.outbound_prefix = String::new()),
-            ("overlap", |c| c.inbound_prefix = "1".into()),
-        ] {
-            let refused = CityFiles::of(&config(change), TAKASAKI, &cities)
-                .unwrap_err()
-                .to_string();
-            assert!(refused.contains(what), "{refused}");
-        }
-        // The first city's files under its own code are its own business.
-        let own = |c: &mut ExchangeConfig| {
-            c.inbound_prefix = "102024/inbound/juki/".into();
-            c.outbound_prefix = "102024/outbound/".into();
-            c.results_prefix = "102024/inbound/results/".into();
-        };
-        assert!(CityFiles::of(&config(own), TAKASAKI, &cities).is_ok());
-        // One city alone may write its batches where it likes.
-        let alone = cities::Cities::default();
-        assert!(
-            CityFiles::of(
-                &config(|c| c.outbound_prefix = String::new()),
-                TAKASAKI,
-                &alone
-            )
-            .is_ok()
-        );
     }
 }

@@ -6,6 +6,7 @@
 //! Data flows one way: bucket → importer → resident register.
 
 pub mod bucket;
+pub(crate) mod city_files;
 pub mod export_map;
 pub mod exporter;
 pub mod import;
