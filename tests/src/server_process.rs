@@ -16,6 +16,8 @@ pub struct ServerProcess {
     data_dir: PathBuf,
     static_dir: Option<PathBuf>,
     log_path: PathBuf,
+    /// The task copying the server's stderr into the log file; done once the process is.
+    log_copied: Option<tokio::task::JoinHandle<()>>,
     extra: Vec<String>,
     envs: Vec<(String, String)>,
     peer_token: tokio::sync::OnceCell<String>,
@@ -260,7 +262,7 @@ impl ServerProcess {
         let stderr = child.stderr.take().expect("piped");
         // Keep the server's log in a file so a failing test can show it.
         let log_file = log_path.clone();
-        tokio::spawn(async move {
+        let log_copied = tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             let mut out = String::new();
             while let Ok(Some(line)) = lines.next_line().await {
@@ -286,6 +288,7 @@ impl ServerProcess {
             data_dir: data_dir.to_path_buf(),
             static_dir: static_dir.map(Path::to_path_buf),
             log_path,
+            log_copied: Some(log_copied),
             peer_token: tokio::sync::OnceCell::new(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             envs: envs
@@ -425,12 +428,17 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// Waits up to `limit` for the process to end on its own (a crash point, for example).
+    /// Waits up to `limit` for the process to end on its own (a crash point, for example),
+    /// and for its last words to be in [`ServerProcess::log`].
     pub async fn wait_exit(&mut self, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
-        tokio::time::timeout(limit, self.child.wait())
+        let status = tokio::time::timeout(limit, self.child.wait())
             .await
-            .context("the server is still running")?
-            .map_err(Into::into)
+            .context("the server is still running")??;
+        // What the process wrote last is in the log once it has been copied there.
+        if let Some(copying) = self.log_copied.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), copying).await;
+        }
+        Ok(status)
     }
 
     /// A plain HTTP GET on loopback, returning status, headers and body.
