@@ -167,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 device_webusb::transfer_certificate::layout::DEFAULT_LAYOUT.into(),
             tenant: TAKASAKI,
             cities: Default::default(),
+            metrics: Arc::new(sync_server::metrics::Metrics::new(store.latency(), None)),
         },
         None,
     );

@@ -14,13 +14,16 @@
 pub mod accounts;
 pub mod api;
 pub mod assets;
+pub mod backup;
 pub mod cities;
 pub mod clock;
 pub mod day_close;
 pub mod demo;
 pub mod exchange;
 pub mod hub;
+pub mod metrics;
 pub mod nodes;
+pub mod request_id;
 pub mod store;
 pub mod terminals;
 pub mod tls;
@@ -91,6 +94,9 @@ pub struct Config {
     /// What the deployment knows of each city beyond its code (`--cities`): its name and the
     /// data files in which it differs from the deployment's defaults.
     pub cities: cities::Cities,
+    /// The token `GET /metrics` asks for (`Authorization: Bearer …`); `None`: no metrics
+    /// endpoint (404). See [`metrics`].
+    pub metrics_token: Option<String>,
 }
 
 /// Which object storage the exchange uses.
@@ -186,6 +192,8 @@ pub struct AppState {
     pub tenant: shared_model::tenant::LocalGovernmentCode,
     /// The cities' own data files ([`Config::cities`]).
     pub cities: Arc<cities::Cities>,
+    /// What `/metrics` reports ([`Config::metrics_token`] opens it).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// A bound, ready-to-run server.
@@ -318,6 +326,10 @@ impl Server {
             ),
             tenant: config.tenant,
             cities: Arc::new(config.cities.clone()),
+            metrics: Arc::new(metrics::Metrics::new(
+                store.latency(),
+                config.metrics_token.as_deref(),
+            )),
         };
         let router = router(state.clone(), config.static_dir.as_deref());
         tls::check_plain_http(config.listen, config.tls.as_ref())?;
@@ -486,14 +498,31 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .route("/api/forms", get(api::forms))
         .route("/api/catalog", get(api::catalog_files))
         .route("/api/forms/{id}", get(api::form))
+        .route("/metrics", get(metrics::endpoint))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api::audit_oversize,
         ))
         .with_state(state);
-    match static_dir {
+    let app = match static_dir {
         Some(dir) => api.merge(assets::router(dir)),
         None => api,
-    }
+    };
+    // Outermost first: every request gets an id (or keeps its proxy's), is logged in a
+    // span carrying it, and its answer names it (see `request_id`).
+    app.layer(tower_http::request_id::PropagateRequestIdLayer::new(
+        request_id::HEADER,
+    ))
+    .layer(
+        tower_http::trace::TraceLayer::new_for_http()
+            .make_span_with(request_id::RequestSpan)
+            .on_request(())
+            .on_response(request_id::ResponseLine)
+            .on_failure(request_id::NoFailureLine),
+    )
+    .layer(tower_http::request_id::SetRequestIdLayer::new(
+        request_id::HEADER,
+        request_id::RequestReference,
+    ))
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use shared_model::tenant::LocalGovernmentCode;
+use sync_server::backup::Backup;
 use sync_server::exchange::export_map::ExportMap;
 use sync_server::exchange::layout::ResidentLayout;
 use sync_server::exchange::s3::S3Config;
@@ -118,12 +119,36 @@ struct Args {
     /// How long a staff session lasts, in seconds (default: 12 hours, one working day).
     #[arg(long, default_value_t = accounts::SESSION_MS as u64 / 1000)]
     session_secs: u64,
+    /// `json` (one JSON object per line, for the city's log collection: `timestamp`,
+    /// `level`, `fields.message`, and `request_id` in the `request` span) or `text` (for a
+    /// person at a terminal). Never any personal data either way.
+    #[arg(long, global = true, default_value = "json", value_parser = ["json", "text"])]
+    log_format: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Copy the database (with --database: by pg_dump) into a new or empty folder while the
+    /// server runs: a consistent copy as of one commit, with a manifest and its checksum.
+    /// The copy holds everything, the keys of sealed drafts too: keep it as secret as the
+    /// data.
+    Backup {
+        /// The folder to write the backup into (created; must be empty).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup back, the server stopped. Refuses a data folder (or database) that holds
+    /// data unless --force (SQLite keeps the replaced database beside it).
+    Restore {
+        /// The backup folder (as `backup --to` wrote it).
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace the data that is there.
+        #[arg(long)]
+        force: bool,
+    },
     /// Enroll a kiosk tablet: prints its device token once (enter it on the tablet's 受付
     /// screen). Running it again for the same id gives a new token and voids the old one.
     KioskAdd {
@@ -183,15 +208,43 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
     let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    if args.log_format == "json" {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(filter)
+            .init();
+    }
+    if let Some(Command::Backup { to }) = &args.command {
+        let manifest = database_of(&args).take(to)?;
+        eprintln!(
+            "backup of {} written to {} ({} bytes, sha256 {})",
+            manifest.kind,
+            to.display(),
+            manifest.bytes,
+            manifest.sha256
+        );
+        return Ok(());
+    }
+    if let Some(Command::Restore { from, force }) = &args.command {
+        let manifest = database_of(&args).restore(from, *force)?;
+        eprintln!(
+            "restored the backup of {} taken at {} ms by server {}; start the server now",
+            manifest.kind, manifest.taken_at_ms, manifest.server_version
+        );
+        return Ok(());
+    }
     if let Some(Command::KioskAdd { id, name }) = &args.command {
         anyhow::ensure!(
             !id.is_empty()
@@ -347,6 +400,9 @@ async fn main() -> anyhow::Result<()> {
         session_length: std::time::Duration::from_secs(args.session_secs.max(1)),
         transfer_certificate_layout,
         tenant: args.tenant,
+        metrics_token: std::env::var(sync_server::metrics::TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
         cities: match &args.cities {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -489,5 +545,13 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// Where this server's data is, for backup and restore.
+fn database_of(args: &Args) -> Backup {
+    match &args.database {
+        Some(url) => Backup::Postgres(url.clone()),
+        None => Backup::Sqlite(args.data.clone()),
     }
 }

@@ -85,6 +85,7 @@ enum Refusal {
 
 struct Connection {
     hub: Arc<Hub>,
+    metrics: Arc<crate::metrics::Metrics>,
     store: Arc<crate::store::Store>,
     caller: Caller,
     terminal: String,
@@ -110,6 +111,7 @@ impl Connection {
     ) -> Self {
         Self {
             hub: app.hub.clone(),
+            metrics: app.metrics.clone(),
             store: app.store.clone(),
             caller,
             terminal,
@@ -287,6 +289,7 @@ impl Connection {
 
     async fn handle(&mut self, peer: &str, frame: &[u8]) -> Result<(), Refusal> {
         let message = Message::decode(frame)?;
+        self.metrics.sync_message(true);
         if matches!(message, Message::Join { .. }) {
             return Err(Refusal::SecondJoin);
         }
@@ -300,6 +303,7 @@ impl Connection {
     }
 
     async fn send(&mut self, message: &Message) -> Result<(), axum::Error> {
+        self.metrics.sync_message(false);
         self.send_frame(WsMessage::Binary(message.encode().into()))
             .await
     }

@@ -107,6 +107,7 @@ async fn app(data: &Path, dist: &Path) -> Router {
         transfer_certificate_layout: None,
         tenant: shared_model::tenant::TAKASAKI,
         cities: Default::default(),
+        metrics_token: None,
     })
     .await
     .unwrap();

@@ -298,7 +298,7 @@ async fn a_client_that_stops_reading_is_dropped_and_the_writer_is_undisturbed() 
     // Dropped: its outbox overflowed, or its socket took no frame for 20 s.
     let left = |log: &str| {
         log.lines()
-            .any(|l| l.contains("peer left") && l.contains("peer=stalled"))
+            .any(|l| l.contains("peer left") && l.contains(r#""peer":"stalled""#))
     };
     for _ in 0..60 {
         if left(&server.log()) {

@@ -9,6 +9,7 @@ use super::ApiError;
 use crate::AppState;
 use crate::accounts::{self, SignedIn, Terminal};
 use crate::clock::now_ms;
+use crate::metrics::SignInRefusal;
 use crate::store::{StaffRecord, StoreError, department_grantee};
 
 /// Body of `POST /api/session`.
@@ -49,6 +50,7 @@ pub async fn sign_in(
     let login = body.login.trim().to_owned();
     if let Err(refusal) = app.sign_in_nonces.take(body.nonce.as_deref(), now_ms()) {
         tracing::warn!(%refusal, "sign-in refused");
+        app.metrics.sign_in_refused(SignInRefusal::Nonce);
         let action = match refusal {
             accounts::NonceRefusal::Replayed => "sign_in_replayed",
             _ => "sign_in_refused",
@@ -80,6 +82,7 @@ pub async fn sign_in(
             )
             .await;
         tracing::warn!("sign-in blocked after repeated failures");
+        app.metrics.sign_in_refused(SignInRefusal::Blocked);
         return Err(ApiError::TooManyAttempts(wait));
     }
     let who = login.clone();
@@ -130,6 +133,7 @@ pub async fn sign_in(
     let Some((staff, token, key)) = account else {
         let failures = app.sign_in_limiter.failed(&who, now_ms());
         tracing::warn!(failures, "sign-in refused");
+        app.metrics.sign_in_refused(SignInRefusal::Credentials);
         return Err(ApiError::Unauthorized);
     };
     app.sign_in_limiter.succeeded(&staff.login);

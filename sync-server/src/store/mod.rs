@@ -107,6 +107,8 @@ pub struct Store {
     db: Database,
     /// The cities' names (「高崎市」), by which each register's addresses lose their prefix.
     city_names: std::sync::RwLock<std::collections::HashMap<LocalGovernmentCode, String>>,
+    /// How long each read and transaction takes (for `/metrics`).
+    latency: crate::metrics::StoreLatency,
 }
 
 #[derive(Debug)]
@@ -171,6 +173,7 @@ impl Store {
         let store = Self {
             db,
             city_names: std::sync::RwLock::default(),
+            latency: crate::metrics::StoreLatency::default(),
         };
         store.refresh()?;
         Ok(store)
@@ -433,8 +436,23 @@ impl Store {
         residents::refresh_search_keys(self)
     }
 
+    /// The store's timings (shared with the server's [`crate::metrics::Metrics`]).
+    pub fn latency(&self) -> &crate::metrics::StoreLatency {
+        &self.latency
+    }
+
     /// Runs `f` as a read.
     pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let started = std::time::Instant::now();
+        let out = self.read_untimed(f);
+        self.latency.read(started);
+        out
+    }
+
+    fn read_untimed<T>(
         &self,
         f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -466,6 +484,17 @@ impl Store {
     }
 
     fn transaction<T>(
+        &self,
+        alone: bool,
+        f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let started = std::time::Instant::now();
+        let out = self.transaction_untimed(alone, f);
+        self.latency.write(started);
+        out
+    }
+
+    fn transaction_untimed<T>(
         &self,
         alone: bool,
         f: impl FnOnce(&Conn<'_>) -> Result<T, StoreError>,
