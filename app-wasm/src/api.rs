@@ -118,6 +118,32 @@ pub struct SyncCounters {
     pub documents: usize,
 }
 
+thread_local! {
+    /// The `x-request-id` of the server's last error answer, and when it came (ms).
+    static LAST_FAILURE: std::cell::RefCell<Option<(String, f64)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// How long after an error answer a problem shown is taken to be about it, ms.
+const FAILURE_REFERENCE_MS: f64 = 5_000.0;
+
+fn remember_failure(response: &Response) {
+    if let Ok(Some(id)) = response.headers().get("x-request-id") {
+        LAST_FAILURE.with(|last| *last.borrow_mut() = Some((id, js_sys::Date::now())));
+    }
+}
+
+/// The 問い合わせ番号 of the problem being shown: the request id (`x-request-id`, e.g.
+/// `7KQ2-M9XD-4RTP`) of the server's error answer of the last 5 seconds, taken once, so a
+/// clerk's report can be found in the server's log. `None` when no error answer came that
+/// recently (the server unreachable, or a problem of this terminal's own).
+pub fn take_failure_reference() -> Option<String> {
+    LAST_FAILURE.with(|last| {
+        let (id, at) = last.borrow_mut().take()?;
+        (js_sys::Date::now() - at <= FAILURE_REFERENCE_MS).then_some(id)
+    })
+}
+
 /// [`call`] for an endpoint that answers 204 No Content: success is all there is to read.
 async fn call_without_answer(
     method: &str,
@@ -154,6 +180,9 @@ async fn call<T: DeserializeOwned>(
         .map_err(|_| ApiError::Unreachable)?
         .dyn_into()
         .map_err(|_| ApiError::Malformed)?;
+    if !(200..=299).contains(&response.status()) {
+        remember_failure(&response);
+    }
     match response.status() {
         200..=299 => {}
         404 => return Err(ApiError::NotFound),

@@ -13,6 +13,7 @@ mod components;
 pub mod context;
 pub mod fill;
 pub mod focus;
+pub mod help;
 mod hooks;
 pub mod i18n;
 pub mod qr_reader;

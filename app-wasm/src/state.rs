@@ -26,6 +26,9 @@ pub struct AppState {
     pub unavailable: Option<(DocumentId, bool)>,
     /// A problem to show until dismissed.
     pub problem: Option<Text>,
+    /// The 問い合わせ番号 of the server's answer behind [`AppState::problem`], if it came
+    /// from one ([`crate::api::take_failure_reference`]).
+    pub problem_reference: Option<String>,
     /// The signed-in staff member (kept in localStorage so a counter works offline).
     pub staff: Option<Staff>,
     /// Whether the browser keeps this origin's storage from eviction (`None` until asked, or
@@ -70,6 +73,7 @@ impl Default for AppState {
             open: None,
             unavailable: None,
             problem: None,
+            problem_reference: None,
             staff: remembered_staff(),
             storage_persisted: None,
             announcement: (0, String::new()),
@@ -123,10 +127,14 @@ impl Reducible for AppState {
                 next.unavailable = Some((id, offline))
             }
             Action::Repo(RepoEvent::Problem(text)) | Action::Problem(text) => {
-                next.problem = Some(text)
+                next.problem = Some(text);
+                next.problem_reference = crate::api::take_failure_reference();
             }
             Action::Navigate(route) => next.route = route,
-            Action::DismissProblem => next.problem = None,
+            Action::DismissProblem => {
+                next.problem = None;
+                next.problem_reference = None;
+            }
             Action::StoragePersisted(persisted) => next.storage_persisted = persisted,
             Action::Staff(staff) => {
                 remember_staff(staff.as_ref());

@@ -26,8 +26,19 @@ use sha2::{Digest, Sha256};
 /// which carry personal data or must be live.
 pub const NETWORK_ONLY: [&str; 3] = ["/sync", "/api/", "/healthz"];
 
-/// The page every navigation gets, offline included.
+/// The page every navigation gets, offline included (but those of the manuals).
 pub const SHELL: &str = "/index.html";
+
+/// Where the manuals are served (`dist/manual/`, built by mdBook): their pages are kept in
+/// a cache of their own, each file under its content-hash revision, and answered from it,
+/// navigations included, so the 「？」 of each screen opens its section offline too. The
+/// manuals hold no personal data (their screenshots are of synthetic data).
+pub const MANUAL: &str = "/manual/";
+
+/// The file types of the manuals that are kept offline: pages, styles, scripts, the search
+/// index and pictures; not the web fonts (the system's Japanese fonts read as well) nor the
+/// PDFs (for printing, fetched when asked).
+pub const MANUAL_KEPT: [&str; 6] = ["html", "css", "js", "json", "png", "svg"];
 
 /// The files of the app shell, relative to the dist folder.
 pub const SHELL_FILES: [&str; 6] = [
@@ -46,6 +57,8 @@ pub enum Route {
     Precached,
     /// A navigation: the cached shell page.
     Shell,
+    /// A file of the manuals: from their cache (falling back to the network).
+    Manual,
     /// Not touched: the browser goes to the network, nothing is cached.
     Network,
 }
@@ -54,6 +67,8 @@ pub enum Route {
 pub fn route(method: &str, path: &str, is_navigation: bool, precached: &[&str]) -> Route {
     if method != "GET" || NETWORK_ONLY.iter().any(|p| path.starts_with(p)) {
         Route::Network
+    } else if path.starts_with(MANUAL) {
+        Route::Manual
     } else if is_navigation {
         Route::Shell
     } else if precached.contains(&path) {
@@ -92,6 +107,7 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Precache {
     entries: Vec<Entry>,
+    manual: Vec<Entry>,
 }
 
 impl Precache {
@@ -110,7 +126,49 @@ impl Precache {
             let revision = hex::encode(Sha256::digest(&bytes))[..16].to_owned();
             entries.push(Entry { url, revision });
         }
-        Ok(Self { entries })
+        Ok(Self {
+            entries,
+            manual: Vec::new(),
+        })
+    }
+
+    /// Adds the manuals' files under `dist/manual/` (of the types in [`MANUAL_KEPT`]), if
+    /// the folder is there.
+    pub fn with_manual(mut self, dist: &Path) -> Result<Self, PrecacheError> {
+        let root = dist.join(MANUAL.trim_matches('/'));
+        let mut found = Vec::new();
+        walk(&root, &mut found)?;
+        found.sort();
+        for path in found {
+            let kept = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| MANUAL_KEPT.contains(&e));
+            if !kept {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|source| PrecacheError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let relative = path.strip_prefix(dist).unwrap_or(&path);
+            let url = format!(
+                "/{}",
+                relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
+            let revision = hex::encode(Sha256::digest(&bytes))[..16].to_owned();
+            self.manual.push(Entry { url, revision });
+        }
+        Ok(self)
+    }
+
+    /// The manuals' files kept offline.
+    pub fn manual(&self) -> &[Entry] {
+        &self.manual
     }
 
     /// The entries.
@@ -132,21 +190,46 @@ impl Precache {
 
     /// The text of `sw.js`.
     pub fn render_worker(&self) -> String {
-        let precache = serde_json::Value::Array(
-            self.entries
-                .iter()
-                .map(|e| serde_json::json!({ "url": e.url, "revision": e.revision }))
-                .collect(),
-        );
+        let list = |entries: &[Entry]| {
+            serde_json::Value::Array(
+                entries
+                    .iter()
+                    .map(|e| serde_json::json!({ "url": e.url, "revision": e.revision }))
+                    .collect(),
+            )
+            .to_string()
+        };
         include_str!("sw.template.js")
             .replace("__VERSION__", &self.version())
-            .replace("__PRECACHE__", &precache.to_string())
+            .replace("__PRECACHE__", &list(&self.entries))
+            .replace("__MANUAL__", &list(&self.manual))
+            .replace("__MANUAL_PREFIX__", MANUAL)
             .replace(
                 "__NETWORK_ONLY__",
                 &serde_json::json!(NETWORK_ONLY).to_string(),
             )
             .replace("__SHELL__", SHELL)
     }
+}
+
+/// Every file below `dir` (nothing when `dir` is missing).
+fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) -> Result<(), PrecacheError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| PrecacheError::Read {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, found)?;
+        } else {
+            found.push(path);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -187,6 +270,58 @@ mod tests {
         assert_eq!(route("GET", "/index.html", true, &shell), Route::Shell);
         assert_eq!(route("GET", "/app.js", false, &shell), Route::Precached);
         assert_eq!(route("GET", "/other.png", false, &shell), Route::Network);
+    }
+
+    #[test]
+    fn the_manuals_are_kept_offline_without_fonts_or_pdfs() {
+        let dir = dist();
+        for (file, body) in [
+            ("manual/counter/visit.html", "<h1>来庁者の画面</h1>"),
+            ("manual/counter/shots/counter-visit.png", "png"),
+            ("manual/counter/fonts/OpenSans.woff2", "font"),
+            ("manual/counter.pdf", "%PDF"),
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, body).unwrap();
+        }
+        let precache = Precache::build(dir.path(), &SHELL_FILES)
+            .unwrap()
+            .with_manual(dir.path())
+            .unwrap();
+        let urls: Vec<&str> = precache.manual().iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "/manual/counter/shots/counter-visit.png",
+                "/manual/counter/visit.html"
+            ]
+        );
+        let js = precache.render_worker();
+        assert!(js.contains("/manual/counter/visit.html"));
+        assert!(!js.contains("__"), "every placeholder is filled");
+        // Its pages are answered from the manual's cache, navigations too.
+        let shell: Vec<&str> = SHELL_FILES.to_vec();
+        assert_eq!(
+            route("GET", "/manual/counter/visit.html", true, &shell),
+            Route::Manual
+        );
+        assert_eq!(
+            route(
+                "GET",
+                "/manual/counter/shots/counter-visit.png",
+                false,
+                &shell
+            ),
+            Route::Manual
+        );
+        // Without a manual folder: nothing, and no error.
+        let bare = dist();
+        let precache = Precache::build(bare.path(), &SHELL_FILES)
+            .unwrap()
+            .with_manual(bare.path())
+            .unwrap();
+        assert!(precache.manual().is_empty());
     }
 
     #[test]

@@ -4,6 +4,9 @@
 // Policy (decided and tested in Rust, service-worker/src/lib.rs):
 // - the app shell is precached at install, each file under its content-hash revision;
 // - navigations are answered with the cached index.html, so the app opens offline;
+// - the manuals (/manual/) are kept in a cache of their own, each file under its revision
+//   (unchanged files are not fetched again on an update), and answered from it, so the
+//   「？」 of each screen opens offline too;
 // - sync and API traffic is never touched, never cached (no personal data in caches);
 // - an updated worker waits until the page asks it to take over (SKIP_WAITING).
 const VERSION = "__VERSION__";
@@ -13,6 +16,46 @@ const SHELL = "__SHELL__";
 const CACHE_PREFIX = "madoguchi-shell-";
 const CACHE = CACHE_PREFIX + VERSION;
 const PRECACHED = new Set(PRECACHE.map((entry) => entry.url));
+const MANUAL = __MANUAL__;
+const MANUAL_PREFIX = "__MANUAL_PREFIX__";
+const MANUAL_CACHE = "madoguchi-manual";
+const MANUAL_REVISION = new Map(MANUAL.map((entry) => [entry.url, entry.revision]));
+const manualKey = (url, revision) => `${url}?revision=${revision}`;
+
+// Best effort: the app works without its manual, so a file that cannot be fetched now is
+// fetched when asked.
+async function keepManual() {
+  const cache = await caches.open(MANUAL_CACHE);
+  for (const { url, revision } of MANUAL) {
+    const key = manualKey(url, revision);
+    if (await cache.match(key)) continue;
+    try {
+      const response = await fetch(url, { cache: "reload" });
+      if (response.ok) await cache.put(key, response);
+    } catch (_) {
+      // Offline during the install: left for later.
+    }
+  }
+}
+
+async function pruneManual() {
+  const cache = await caches.open(MANUAL_CACHE);
+  const wanted = new Set(MANUAL.map(({ url, revision }) => manualKey(url, revision)));
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    if (!wanted.has(url.pathname + url.search)) await cache.delete(request);
+  }
+}
+
+async function fromManual(request, path) {
+  const revision = MANUAL_REVISION.get(path);
+  if (revision) {
+    const cache = await caches.open(MANUAL_CACHE);
+    const kept = await cache.match(manualKey(path, revision));
+    if (kept) return kept;
+  }
+  return fetch(request);
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -23,6 +66,7 @@ self.addEventListener("install", (event) => {
         if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
         await cache.put(url, response);
       }
+      await keepManual();
       // The first worker takes over at once; an update waits for the page.
       if (!self.registration.active) await self.skipWaiting();
     })(),
@@ -35,6 +79,7 @@ self.addEventListener("activate", (event) => {
       for (const name of await caches.keys()) {
         if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
       }
+      await pruneManual();
       await self.clients.claim();
     })(),
   );
@@ -55,7 +100,10 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (NETWORK_ONLY.some((prefix) => url.pathname.startsWith(prefix))) return;
-  if (request.mode === "navigate") {
+  if (url.pathname.startsWith(MANUAL_PREFIX)) {
+    const path = url.pathname.endsWith("/") ? url.pathname + "index.html" : url.pathname;
+    event.respondWith(fromManual(request, path));
+  } else if (request.mode === "navigate") {
     event.respondWith(fromCache(SHELL));
   } else if (PRECACHED.has(url.pathname)) {
     event.respondWith(fromCache(url.pathname));

@@ -12,7 +12,7 @@
 //! | `madoguchi_documents_in_memory` | gauge | | documents held in memory (open and idle) |
 //! | `madoguchi_sync_messages_total` | counter | `direction` (`received`, `sent`) | automerge-repo messages; their rate is messages/s |
 //! | `madoguchi_store_seconds` | histogram | `kind` (`read`, `write`) | time of each unit of work on the database, seconds |
-//! | `madoguchi_import_lag_seconds` | gauge | `city` | age of the newest 住基 file imported, seconds |
+//! | `madoguchi_import_lag_seconds` | gauge | `city` | seconds since the bucket's 住基 files were last read successfully (the promise: at most 300) |
 //! | `madoguchi_export_queue` | gauge | `city`, `state` (`pending`, `sent`, `accepted`, `rejected`) | outbox records by state |
 //! | `madoguchi_sign_in_refusals_total` | counter | `reason` (`credentials`, `blocked`, `nonce`) | refused sign-ins |
 
@@ -170,7 +170,7 @@ impl Metrics {
         );
         registry.register(
             "madoguchi_import_lag_seconds",
-            "Age of the newest resident register file imported, per city",
+            "Seconds since the resident register files were last read successfully from the bucket, per city",
             metrics.import_lag.clone(),
         );
         registry.register(

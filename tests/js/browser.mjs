@@ -168,8 +168,20 @@ export class Steps {
     }
   }
 
-  async shot(page, name) {
+  /**
+   * Saves a screenshot as `<suite>/<name>.png`; with `{ manual: "NAME" }` it is also the
+   * manuals' picture NAME (`docs/manual/*/src/*.md` show it as `shots/NAME.png`), written to
+   * `$MADOGUCHI_MANUAL_SHOTS/NAME.png` when `cargo xtask docs` or `test` sets that folder.
+   */
+  async shot(page, name, { manual } = {}) {
     await page.screenshot({ path: join(this.shots, `${name}.png`), fullPage: true });
+    const folder = process.env.MADOGUCHI_MANUAL_SHOTS;
+    if (manual && folder) {
+      mkdirSync(folder, { recursive: true });
+      // The viewport, as the clerk sees the screen (a full page of a long form is too tall
+      // for a manual's page).
+      await page.screenshot({ path: join(folder, `${manual}.png`) });
+    }
   }
 
   summary() {
@@ -281,14 +293,17 @@ export async function runSuite(name, serverOptions, body) {
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** Injects axe-core and fails on any WCAG 2.x A/AA violation; saves a screenshot. */
-export async function axeAudit(steps, page, name) {
+/**
+ * Injects axe-core and fails on any WCAG 2.x A/AA violation; saves a screenshot (with
+ * `{ manual: "NAME" }`, also the manuals' picture NAME, see Steps.shot).
+ */
+export async function axeAudit(steps, page, name, { manual } = {}) {
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } }),
   );
-  await steps.shot(page, name);
+  await steps.shot(page, name, { manual });
   console.log(`     ${name}: ${result.passes.length} rules passed, ${result.incomplete.length} need review, ${result.violations.length} violated`);
   if (result.passes.length < 10) throw new Error(`${name}: axe checked almost nothing`);
   if (result.violations.length) {

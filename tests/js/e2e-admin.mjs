@@ -36,7 +36,7 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     await admin.fill("#signin-password", TEST_PASSWORD);
     await admin.click("#signin-submit");
     await admin.waitForSelector(`${row(terminal)}[data-online="true"][data-who="shimin01"]`);
-    await steps.shot(admin, "01-terminal-online");
+    await steps.shot(admin, "01-terminal-online", { manual: "admin-terminals" });
   });
 
   let pending;
@@ -49,7 +49,7 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     await admin.waitForSelector(`${row(terminal)}[data-online="false"]`, { timeout: 30000 });
     pending = await counter.evaluate(() => document.querySelector("#sync-badge")?.dataset.pending);
     if (!pending || pending === "0") throw new Error(`the counter shows no unsent changes: ${pending}`);
-    await steps.shot(admin, "02-terminal-offline");
+    await steps.shot(admin, "02-terminal-offline", { manual: "admin-terminal-offline" });
   });
 
   await steps.step("it comes back; the admin sees what it brought back, then all sent", async () => {
@@ -91,7 +91,7 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     await admin.waitForSelector('#chart-waiting g.bar[data-label="市民課"]');
     const csv = await admin.evaluate(async () => (await fetch("/api/stats.csv")).text());
     if (!csv.includes("区分") || !csv.includes(",課,市民課,")) throw new Error(`csv: ${csv}`);
-    await axeAudit(steps, admin, "04-statistics");
+    await axeAudit(steps, admin, "04-statistics", { manual: "admin-statistics" });
   });
 
   await steps.step("the administrator takes a kiosk tablet out of service", async () => {
@@ -102,7 +102,7 @@ await runSuite("admin", {}, async ({ steps, server, browser }) => {
     admin.once("dialog", (dialog) => dialog.accept());
     await admin.click(`${row(kiosk)} .kiosk-revoke`);
     await admin.waitForSelector(`${row(kiosk)} .kiosk-revoked`);
-    await axeAudit(steps, admin, "05-kiosk-revoked");
+    await axeAudit(steps, admin, "05-kiosk-revoked", { manual: "admin-kiosk-revoked" });
     // The tablet's device cookie opens nothing any more.
     const status = await tablet.evaluate(async () => (await fetch("/api/kiosk")).status);
     expectEqual(status, 401, "a revoked kiosk");

@@ -287,7 +287,7 @@ await runSuite("catalog", {}, async ({ steps, server, browser }) => {
           throw new Error(`${rule}: after 追加 the focus is on ${where}`);
         });
     }
-    await steps.shot(page, "01-every-procedure");
+    await steps.shot(page, "01-every-procedure", { manual: "counter-navi" });
   });
 
   for (const [event, form] of [

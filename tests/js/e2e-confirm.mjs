@@ -69,7 +69,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await page.waitForFunction(() => document.querySelectorAll('.field [data-code="required"]').length > 0);
     const reason = await page.textContent(`#form-${FORM} .status-reason`);
     if (!reason.includes("エラー")) throw new Error(`reason: ${reason}`);
-    await steps.shot(page, "01-refused");
+    await steps.shot(page, "01-refused", { manual: "counter-confirm-refused" });
   });
 
   await steps.step("completed, the confirmation waits offline and goes through on reconnect", async () => {
@@ -93,20 +93,20 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await waitForState(page, "requested");
     const text = await page.textContent(`#status-${FORM}`);
     expectEqual(text, "確認待ち (オンラインになると送信)", "offline badge");
-    await steps.shot(page, "02-requested-offline");
+    await steps.shot(page, "02-requested-offline", { manual: "counter-confirm-offline" });
     await server.start();
     await context.setOffline(false);
     // Confirmed, and (with a bucket configured) at once on its way to the core system.
     await waitForState(page, ["confirmed", "sent"], 45000);
     const badge = await page.textContent(`#status-${FORM}`);
     if (!["確認済み", "送信済み"].includes(badge)) throw new Error(`badge: ${badge}`);
-    await steps.shot(page, "03-confirmed");
+    await steps.shot(page, "03-confirmed", { manual: "counter-confirmed" });
   });
 
   await steps.step("the confirmed 住民異動届 goes to the core system and its answer comes back", async () => {
     await waitForState(page, "sent");
     expectEqual(await page.textContent(`#status-${FORM}`), "送信済み", "sent badge");
-    await steps.shot(page, "04-sent");
+    await steps.shot(page, "04-sent", { manual: "counter-sent" });
     execFileSync(simulator, ["--bucket-dir", bucket, "answer", "--reject-per-mille", "0"]);
     await waitForState(page, "accepted");
     expectEqual(await page.textContent(`#status-${FORM}`), "基幹取込済み", "accepted badge");
@@ -117,7 +117,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await page.keyboard.press("Enter");
     await page.waitForTimeout(500);
     expectEqual(await page.getAttribute(`#status-${FORM}`, "data-state"), "accepted", "still 基幹取込済み");
-    await steps.shot(page, "05-accepted");
+    await steps.shot(page, "05-accepted", { manual: "counter-accepted" });
   });
 
   await steps.step("an administrator sees the export queue and the audit log", async () => {
@@ -148,7 +148,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
       const rows = [...document.querySelectorAll("#audit-table tbody tr")];
       return rows.length > 0 && rows.every((r) => r.dataset.action === "export_batch" && r.textContent.includes("基幹システムへの送信"));
     });
-    await axeAudit(steps, admin, "06-admin-exchange");
+    await axeAudit(steps, admin, "06-admin-exchange", { manual: "admin-exchange" });
   });
 
   await steps.step("基幹取込済み, the form is fixed; a 訂正 with its reason reaches the bucket naming what it corrects", async () => {
@@ -221,7 +221,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
       if (!text.includes(words)) throw new Error(`経過 lacks "${words}":\n${text}`);
     }
     if (!/^\d\d:\d\d /.test(await page.textContent("#history li:last-child"))) throw new Error("no time");
-    await steps.shot(page, "07-history");
+    await steps.shot(page, "07-history", { manual: "counter-history" });
   });
 
   await steps.step("「誰がこの人の情報を見たか」: the audit log by visit, by 個人番号, and as CSV", async () => {
@@ -264,7 +264,7 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
       const rows = [...document.querySelectorAll("#audit-table tbody tr")];
       return rows.length === 1 && rows[0].dataset.action === "reveal" && rows[0].textContent.includes("個人番号の表示") && rows[0].textContent.includes("shimin01");
     }, null, { timeout: 15000 });
-    await axeAudit(steps, admin, "08-audit-filtered");
+    await axeAudit(steps, admin, "08-audit-filtered", { manual: "admin-audit" });
     // The same filter as CSV.
     const href = await admin.getAttribute("#audit-csv", "href");
     if (!href.includes("q=")) throw new Error(`csv link: ${href}`);
@@ -345,6 +345,6 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await waitForState(page, "rejected", 45000);
     const note = await page.waitForSelector('#item-visit-previous-address-notes [data-code="exchange.sent_back"]', { timeout: 15000 });
     expectEqual(await note.textContent(), "差戻し: 従前の住所が住所辞書にありません", "the note at the field");
-    await steps.shot(page, "09-sent-back-at-the-field");
+    await steps.shot(page, "09-sent-back-at-the-field", { manual: "counter-sent-back" });
   });
 });

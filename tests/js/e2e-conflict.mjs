@@ -59,7 +59,7 @@ await runSuite("conflict", {}, async ({ steps, server, browser }) => {
         if (!writers.some((w) => w.includes(name))) throw new Error(`no value by ${name}: ${writers}`);
       }
     }
-    await steps.shot(pageA, "01-conflict");
+    await steps.shot(pageA, "01-conflict", { manual: "counter-conflict" });
   });
 
   await steps.step("a person picks one and the conflict is gone on both counters", async () => {
@@ -73,7 +73,7 @@ await runSuite("conflict", {}, async ({ steps, server, browser }) => {
         { timeout: 20000 },
       );
     }
-    await steps.shot(pageB, "02-resolved");
+    await steps.shot(pageB, "02-resolved", { manual: "counter-conflict-resolved" });
     expectEqual(await pageB.inputValue("#item-household-address"), "群馬県高崎市倉渕町三ノ倉317番地", "value");
   });
 });

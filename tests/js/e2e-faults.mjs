@@ -209,7 +209,7 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     if (!(await page.isVisible("#storage-flag p")) || !help.includes("システム管理者")) {
       throw new Error(`the flag does not say what to do: ${help}`);
     }
-    await steps.shot(page, "02-storage-flag");
+    await steps.shot(page, "02-storage-flag", { manual: "counter-storage-warning" });
     // The help stays inside a narrow window, and Escape closes it.
     await page.setViewportSize({ width: 390, height: 800 });
     const box = await page.locator("#storage-flag p").boundingBox();
@@ -239,7 +239,7 @@ await runSuite("faults", {}, async ({ steps, server, browser }) => {
     await signIn(kept, server, "shimin02");
     await kept.waitForSelector("#sync-badge.synced");
     if (await kept.$("#storage-flag")) throw new Error("a terminal with persistent storage is flagged");
-    await steps.shot(admin, "03-admin-storage");
+    await steps.shot(admin, "03-admin-storage", { manual: "admin-storage" });
   });
 
   await steps.step("a scan that cannot be read says why: cut short, or the IME on", async () => {

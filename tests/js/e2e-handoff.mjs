@@ -45,7 +45,7 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
       number,
       { timeout: 15000 },
     );
-    await steps.shot(hoken, "02-hoken-list");
+    await steps.shot(hoken, "02-hoken-list", { manual: "counter-handoff-list" });
   });
 
   await steps.step("the history shows who did what at which counter", async () => {
@@ -75,7 +75,7 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
     if (!banner.includes("保険年金課で対応中")) throw new Error(`banner: ${banner}`);
     expectEqual(await shimin.isDisabled("#item-person-0-name"), true, "the fields are read-only");
     expectEqual(await shimin.isDisabled("#handoff-button"), true, "回す is not offered");
-    await steps.shot(shimin, "04-read-only");
+    await steps.shot(shimin, "04-read-only", { manual: "counter-read-only" });
     // Reloaded and reconnected, it still takes nothing.
     await shimin.reload();
     await shimin.waitForSelector("#held-elsewhere");

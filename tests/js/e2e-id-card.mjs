@@ -151,7 +151,7 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction(() => document.querySelector("#ocr-note")?.textContent.includes("3 件"), null, { timeout: 10000 });
     expectEqual(JSON.stringify(await folder(page)), JSON.stringify(["receipt.jpg"]), "folder after use");
     expectEqual(await page.locator("#ocr-offer").count(), 0, "the offer is gone");
-    await steps.shot(page, "03-filled");
+    await steps.shot(page, "03-filled", { manual: "counter-id-card" });
   });
 
   await steps.step("a name the counter typed is not replaced without the confirmation", async () => {
@@ -195,7 +195,7 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     if (!reason.startsWith("読み取れないファイルがあります: 0003.json — ファイルの形が崩れています: JSON:") || !reason.endsWith("(ファイルは残しています)")) {
       throw new Error(`reason: ${reason}`);
     }
-    await steps.shot(page, "05-unreadable");
+    await steps.shot(page, "05-unreadable", { manual: "counter-id-card-unreadable" });
     // Still there after a few more looks.
     await page.waitForTimeout(4500);
     if (!(await folder(page)).includes("0003.json")) throw new Error("the unreadable file was deleted");

@@ -116,7 +116,7 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     );
     expectEqual(await page.$("#kiosk-token"), null, "no token form without the staff gesture");
     await badge(page, "未登録");
-    await axeAudit(steps, page, "kiosk-not-ready");
+    await axeAudit(steps, page, "kiosk-not-ready", { manual: "kiosk-not-ready" });
     await enrolKiosk(page, server);
     await badge(page, "同期済み");
   });
@@ -128,7 +128,7 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     for (const words of ["転入届", "国民健康保険の加入", "児童手当の認定請求", "転出証明書", "14日以内"]) {
       if (!route.includes(words)) throw new Error(`the plan lacks ${words}: ${route}`);
     }
-    await steps.shot(page, "01-plan-ja");
+    await steps.shot(page, "01-plan-ja", { manual: "kiosk-plan" });
   });
 
   await steps.step("a number, and the family of three entered once", async () => {
@@ -160,7 +160,7 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     await type(page, "#kiosk-household-address-all", NEW_ADDRESS);
     await type(page, "#kiosk-visit-previous-address-all", PREVIOUS_ADDRESS);
     await pickDate(page, "kiosk-visit-moved-on-all", "令和", 8, 11, 20);
-    await steps.shot(page, "02-household-ja");
+    await steps.shot(page, "02-household-ja", { manual: "kiosk-household" });
     await press(page, "#kiosk-done");
     await page.waitForSelector("#kiosk-slip");
     visitId = (await page.getAttribute("#handoff-qr", "data-payload")).trim();
@@ -433,7 +433,7 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     const a11y = await (await browser.newContext(CONTEXT_OPTIONS)).newPage();
     await a11y.goto(`${server.url}#/kiosk`);
     await enrolKiosk(a11y, server);
-    await axeAudit(steps, a11y, "kiosk-languages");
+    await axeAudit(steps, a11y, "kiosk-languages", { manual: "kiosk-languages" });
     for (const language of LANGUAGES) {
       await toHousehold(a11y, language, (screen) => axeAudit(steps, a11y, `kiosk-${language}-${screen}`));
       await press(a11y, "#kiosk-take-number");

@@ -44,7 +44,7 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
     await page.waitForSelector("#lookup-results tbody tr");
     const kanas = await page.$$eval("#lookup-results tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent));
     if (!kanas.length || !kanas.every((k) => k.startsWith("タカハシ"))) throw new Error(`results: ${kanas}`);
-    await steps.shot(page, "01-results");
+    await steps.shot(page, "01-results", { manual: "counter-lookup" });
   });
 
   await steps.step("the household fills the visit around the applicant; the registered address becomes the old one", async () => {
@@ -69,7 +69,7 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
     // The new address and its 郵便番号 stay as typed: the register's are the old ones.
     expectEqual(await page.inputValue("#item-household-address"), "群馬県高崎市八島町222番地", "new address");
     expectEqual(await page.inputValue("#item-household-postal-code"), "370-0849", "new postal code");
-    await steps.shot(page, "02-filled");
+    await steps.shot(page, "02-filled", { manual: "counter-lookup-filled" });
   });
 
   await steps.step("a fill that would replace what was typed shows it and asks", async () => {
@@ -120,6 +120,6 @@ await runSuite("lookup", { args: ["--demo-residents", "400"] }, async ({ steps, 
     await page.waitForSelector("#lookup-offline");
     await page.fill("#item-household-address", "群馬県高崎市八島町223番地");
     await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("未送信"));
-    await steps.shot(page, "03-offline");
+    await steps.shot(page, "03-offline", { manual: "counter-lookup-offline" });
   });
 });

@@ -67,7 +67,7 @@ await runSuite("pwa", { copyDist: true }, async ({ steps, server, browser }) => 
     server.changeServedFile("sw.js", "\n// a new build\n");
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
     await page.waitForSelector("#update-banner", { timeout: 20000 });
-    await steps.shot(page, "update-prompt");
+    await steps.shot(page, "update-prompt", { manual: "counter-update-prompt" });
     const reloaded = page.waitForEvent("load", { timeout: 20000 });
     await page.click("#update-button");
     await reloaded;

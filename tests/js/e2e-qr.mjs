@@ -168,7 +168,7 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     expectEqual(await page.evaluate(() => document.querySelector("#qr-note").getAttribute("role")), "alert", "a refusal is announced");
     expectEqual(await value(page, "item-person-0-kana"), before, "nothing changed");
     expectEqual(await page.$("#item-person-1-name"), null, "no person added");
-    await steps.shot(page, "01-refused");
+    await steps.shot(page, "01-refused", { manual: "counter-transfer-qr-refused" });
   });
 
   await steps.step("the second symbol completes it: the counter is asked about the typed フリガナ and keeps it", async () => {
@@ -187,7 +187,7 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await waitNote(page, "3人分");
-    await steps.shot(page, "02-filled");
+    await steps.shot(page, "02-filled", { manual: "counter-transfer-qr" });
   });
 
   await steps.step("every person is on the 転入届, marked 「QR」, the typed value kept", async () => {

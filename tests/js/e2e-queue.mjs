@@ -92,7 +92,7 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
     await admin.keyboard.press("Enter");
     await admin.waitForSelector("#display-token-issued");
     await admin.waitForSelector('#display-list button[data-display="hall-1f"]');
-    await axeAudit(steps, admin, "admin-displays");
+    await axeAudit(steps, admin, "admin-displays", { manual: "admin-displays" });
     const added = { token: (await admin.textContent("#display-token-issued")).trim() };
     await display.goto(`${server.url}#/display`);
     await display.waitForSelector("#display-token");
@@ -117,7 +117,7 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
     await kiosk.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"), null, { timeout: 30000 });
     await signIn(shimin, server, "shimin01");
     await shimin.waitForSelector(`#queue-list tr[data-number="${number}"][data-state="waiting"]`, { timeout: 15000 });
-    await axeAudit(steps, shimin, "counter-queue-panel");
+    await axeAudit(steps, shimin, "counter-queue-panel", { manual: "counter-queue" });
   });
 
   await steps.step("市民課 calls it with Alt+Q; the display shows it with its 窓口 and reads it aloud", async () => {
@@ -129,7 +129,7 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
     await spokenFor(display, number, ticket.stop.counter);
     const shown = await display.textContent("main");
     if (shown.includes(name) || shown.includes("花子")) throw new Error("the display shows a name");
-    await axeAudit(steps, display, "display-calling");
+    await axeAudit(steps, display, "display-calling", { manual: "display" });
   });
 
   await steps.step("handled, it is handed on to 保険年金課 and waits there under the same number", async () => {
@@ -208,7 +208,7 @@ await runSuite("queue", {}, async ({ steps, server, browser }) => {
     const wait = await tablet.textContent("#queue-wait");
     // The kiosk's visits moving in wait at 市民課's 転入 counter (the navi's first stop).
     if (!wait.includes("市民課 7番窓口")) throw new Error(`the kiosk's wait: ${wait}`);
-    await axeAudit(steps, tablet, "kiosk-queue-wait");
+    await axeAudit(steps, tablet, "kiosk-queue-wait", { manual: "kiosk-queue-wait" });
     await tabletContext.setOffline(true);
     const offline = [];
     for (const who of ["前橋 一", "伊勢崎 二"]) {

@@ -195,7 +195,7 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     console.log(`     mouse: 150 moves in the box, ${kept} points kept`);
     await page.waitForFunction(() => document.querySelector("#history").textContent.includes("署名"));
     await page.waitForFunction(() => document.querySelector("#sync-badge")?.textContent.includes("同期済み"));
-    await steps.shot(page, "02-signed-mouse");
+    await steps.shot(page, "02-signed-mouse", { manual: "counter-signature" });
   });
 
   await steps.step("氏名 changed after signing: the panel asks to sign again, the print has no signature", async () => {
@@ -209,7 +209,7 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     await page.waitForSelector("#paper");
     expectEqual(await page.getAttribute(".paper .signature", "data-signed"), "false", "the old signature is not printed");
     expectEqual(await page.$("#paper-signature-todokedenin svg"), null, "no signature drawing in the box");
-    await steps.shot(page, "02b-changed-after-signing");
+    await steps.shot(page, "02b-changed-after-signing", { manual: "counter-signature-changed" });
     await page.goto(visitUrl);
     await page.waitForSelector(`#sign-form-${FORM}`);
   });
@@ -360,7 +360,7 @@ await runSuite("signature", {}, async ({ steps, server, browser }) => {
     const title = await page.textContent("#paper-signature-todokedenin svg title");
     if (!title.startsWith("署名済み ")) throw new Error(`title: ${title}`);
     expectEqual(await page.getAttribute("#paper", "data-draft"), "false", "confirmed: no 下書き mark");
-    await steps.shot(page, "06-print-preview");
+    await steps.shot(page, "06-print-preview", { manual: "counter-print" });
     const file = await printPdf(page, steps, "signed");
     const text = execFileSync("pdftotext", [file, "-"]).toString().replace(/\s+/g, "");
     if (!text.includes("届出人署名")) throw new Error(`the PDF lacks the box's caption:\n${text}`);

@@ -102,7 +102,7 @@ await runSuite(
       expectEqual(cells[2], "氏名_フリガナ", "column");
       if (!cells[3].includes("カタカナ")) throw new Error(`reason: ${cells[3]}`);
       expectEqual(await admin.textContent("#admin-import-set-aside"), "1", "rows set aside");
-      await steps.shot(admin, "01-admin-set-aside");
+      await steps.shot(admin, "01-admin-set-aside", { manual: "admin-import-set-aside" });
     });
 
     await steps.step("before any form is chosen, a wrong value is named at once", async () => {
@@ -168,7 +168,7 @@ await runSuite(
       });
       const text = await warning.textContent();
       if (!text.includes("令和元年5月1日")) throw new Error(`warning: ${text}`);
-      await steps.shot(page, "02-outside-era-warning");
+      await steps.shot(page, "02-outside-era-warning", { manual: "counter-era-warning" });
     });
 
     await steps.step("郵便番号 typed with 〒 and full-width digits becomes 370-0829", async () => {

@@ -28,7 +28,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
   await steps.step("kiosk creates a visit and types the applicant", async () => {
     await kioskPage.goto(`${server.url}#/kiosk`);
     await steps.shot(kioskPage, "01-kiosk-welcome");
-    await startKiosk(kioskPage, server, () => steps.shot(kioskPage, "01b-kiosk-enroll"));
+    await startKiosk(kioskPage, server, () => steps.shot(kioskPage, "01b-kiosk-enroll", { manual: "kiosk-enroll" }));
     receptionNumber = (await kioskPage.textContent("#reception-number")).trim();
     if (!/^\d+$/.test(receptionNumber)) throw new Error(`reception number ${receptionNumber}`);
     for (const [id, text] of [
@@ -47,7 +47,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     handoffPayload = await kioskPage.getAttribute("#handoff-qr", "data-payload");
     // Digits and capitals only (QR alphanumeric mode; the same keys on JIS and US layouts).
     if (!/^MDG[0-9A-Z]{27}$/.test(handoffPayload)) throw new Error(`handoff payload ${handoffPayload}`);
-    await steps.shot(kioskPage, "02b-kiosk-handoff-qr");
+    await steps.shot(kioskPage, "02b-kiosk-handoff-qr", { manual: "kiosk-slip" });
   });
 
   const counter = await browser.newContext(contextOptions);
@@ -57,7 +57,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     // The service worker must control the page before the network goes away.
     await waitControlled(counterPage);
     await counterPage.fill("#open-number", receptionNumber);
-    await steps.shot(counterPage, "03-counter-home");
+    await steps.shot(counterPage, "03-counter-home", { manual: "counter-day-list" });
     await counterPage.press("#open-number", "Enter");
     await counterPage.waitForFunction(
       () => document.querySelector("#item-person-0-name")?.value === "高崎 花子",
@@ -71,7 +71,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     await counterPage.waitForSelector("#item-visit-moved-on");
     expectEqual((await counterPage.textContent("#visit-reception-number")).trim(), receptionNumber, "reception number");
     await waitForBadge(counterPage, "同期済み");
-    await steps.shot(counterPage, "04-counter-visit");
+    await steps.shot(counterPage, "04-counter-visit", { manual: "counter-visit" });
   });
 
   await steps.step("counter goes offline and edits", async () => {
@@ -80,7 +80,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     await waitForBadge(counterPage, "オフライン");
     await item(counterPage, "household-address").fill("群馬県高崎市八島町222番地");
     await waitForBadge(counterPage, "未送信");
-    await steps.shot(counterPage, "05-counter-offline-edit");
+    await steps.shot(counterPage, "05-counter-offline-edit", { manual: "counter-offline" });
   });
 
   await steps.step("offline reload: shell from the service worker, draft from IndexedDB", async () => {
@@ -112,7 +112,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     await server.start();
     await counter.setOffline(false);
     await waitForBadge(counterPage, "同期済み", 45000);
-    await steps.shot(counterPage, "07-counter-synced");
+    await steps.shot(counterPage, "07-counter-synced", { manual: "counter-synced" });
   });
 
   await steps.step("a fresh context scans the kiosk's QR and sees both offline edits", async () => {
@@ -144,7 +144,7 @@ await runSuite("walking-skeleton", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction((u) => location.href === u, visitUrl, { timeout: 10000 });
     await page.goto(`${server.url}#/admin`);
     await page.waitForSelector("#admin-peers");
-    await steps.shot(page, "09-admin");
+    await steps.shot(page, "09-admin", { manual: "admin-status" });
   });
 
   await steps.step("the service worker cache holds the app shell and no personal data", async () => {

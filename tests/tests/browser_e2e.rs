@@ -151,3 +151,8 @@ async fn a_number_is_called_on_the_display_handed_on_and_called_again_and_offlin
  {
     browser_suite("e2e-queue.mjs").await;
 }
+
+#[tokio::test]
+async fn each_staff_screen_opens_its_manual_page_also_offline() {
+    browser_suite("e2e-help.mjs").await;
+}

@@ -4,6 +4,8 @@
 //!   http://127.0.0.1:8080 with SQLite under `./data` and demo data.
 //! - `cargo xtask test`: every check and test of the project.
 //! - `cargo xtask dist [--dev]`: only build the PWA into `dist/`.
+//! - `cargo xtask docs`: the manuals, their screenshots from the browser suites, as HTML
+//!   (in the PWA, under `/manual/`) and as A4 PDFs under `dist/manual/` ([`docs`]).
 //! - `cargo xtask bench`: the benchmarks (release builds), as a table and JSON under
 //!   `target/bench/`: the PWA's download (raw, gzip, brotli) and offline start, keystroke
 //!   latency, the exchange with the core system.
@@ -13,6 +15,7 @@
 //!
 //! Each installs what it needs first, idempotently ([`tools`]).
 
+mod docs;
 mod fuzz;
 // The test clusters' code is the tests crate's own (standard library only), shared here so
 // `cargo xtask test` starts one cluster for its PostgreSQL run.
@@ -37,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(&root),
         Some("bench") => bench(&root),
         Some("fuzz") => fuzz::run(&root, &fuzz::Options::parse(&args[1..])?),
+        Some("docs") => docs::docs(&root),
         Some("dist") => {
             tools::ensure_wasm_toolchain(&root)?;
             let profile = if args.iter().any(|a| a == "--dev") {
@@ -50,7 +54,7 @@ fn main() -> anyhow::Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|bench|dist [--dev]|fuzz [--seconds N] [--target NAME]>"
+                "usage: cargo xtask <run|test|bench|docs|dist [--dev]|fuzz [--seconds N] [--target NAME]>"
             );
             std::process::exit(2);
         }
@@ -84,7 +88,7 @@ pub fn step(command: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -346,6 +350,11 @@ fn test(root: &Path) -> anyhow::Result<()> {
 
     let output = root.join("test-output");
     std::fs::create_dir_all(&output)?;
+    let shots = docs::test_shots(root);
+    if shots.exists() {
+        std::fs::remove_dir_all(&shots)?;
+    }
+    std::fs::create_dir_all(&shots)?;
     step(
         cargo()
             .args(["test", "--locked", "--workspace", "--exclude", "app-wasm"])
@@ -354,9 +363,16 @@ fn test(root: &Path) -> anyhow::Result<()> {
                 "MADOGUCHI_SERVER_BIN",
                 target_dir(root).join("debug").join("sync-server"),
             )
-            .env("MADOGUCHI_TEST_OUTPUT", &output),
+            .env("MADOGUCHI_TEST_OUTPUT", &output)
+            .env("MADOGUCHI_MANUAL_SHOTS", &shots),
     )?;
     mark("native, interop and browser end-to-end tests passed");
+    // The manuals' pictures: each one a book names was taken by a suite just now (the
+    // books' labels and pages are checked by tests/tests/manual.rs).
+    let named = docs::place_shots(root, &shots, false)?;
+    mark(&format!(
+        "the {named} screenshots the manuals name were all taken"
+    ));
 
     // The same store, server and multi-node suites again on PostgreSQL (the browser suites
     // test the faces, not the database, and run once).

@@ -125,9 +125,11 @@ pub fn build(root: &Path, profile: Profile, out: &Path) -> anyhow::Result<Built>
         optimise_wasm(&bindgen_wasm)?;
     }
     copy_tree(&root.join("web"), out)?;
+    // The manuals, which the 「？」 of each screen opens, also offline.
+    crate::docs::build_books(root, out)?;
     // The service worker's hashes are of the files as the page sees them (uncompressed), so
     // they are taken before the compressed siblings exist.
-    let precache = Precache::build(out, &SHELL_FILES)?;
+    let precache = Precache::build(out, &SHELL_FILES)?.with_manual(out)?;
     std::fs::write(out.join("sw.js"), precache.render_worker())?;
     let started = std::time::Instant::now();
     precompress_tree(out, profile.compression())?;

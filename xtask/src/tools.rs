@@ -12,6 +12,8 @@ use crate::step;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// Debian's chromedriver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// mdBook (see [`ensure_mdbook`]), on the PATH cargo installs into.
+pub const MDBOOK: &str = "mdbook";
 /// binaryen's wasm optimiser, from Debian.
 pub const WASM_OPT: &str = "/usr/bin/wasm-opt";
 
@@ -155,6 +157,27 @@ pub fn ensure_s3_server() -> anyhow::Result<()> {
         "--features",
         "binary",
         "--locked",
+    ]))
+}
+
+/// mdBook, the Rust project's book builder, for the manuals: pinned, from crates.io,
+/// without its `serve` and `watch` features (only `build` is used).
+pub fn ensure_mdbook() -> anyhow::Result<()> {
+    const VERSION: &str = "0.5.4";
+    if output(Command::new(MDBOOK).arg("--version")).as_deref()
+        == Some(&format!("mdbook v{VERSION}"))
+    {
+        return Ok(());
+    }
+    step(Command::new("cargo").args([
+        "install",
+        "mdbook",
+        "--version",
+        VERSION,
+        "--locked",
+        "--no-default-features",
+        "--features",
+        "search",
     ]))
 }
 

@@ -256,9 +256,17 @@ pub fn app() -> Html {
     let problem = state.problem.map(|text| {
         let dispatch = state.dispatcher();
         let dismiss = Callback::from(move |_| dispatch.dispatch(Action::DismissProblem));
+        let reference = state.problem_reference.as_ref().map(|id| {
+            html! {
+                <span class="problem-reference">
+                    { ja(Text::ProblemReference).replace("{id}", id) }
+                </span>
+            }
+        });
         html! {
             <div class="problem" role="alert">
                 <span>{ ja(text) }</span>
+                { for reference }
                 <button type="button" onclick={dismiss}>{ "×" }</button>
             </div>
         }
@@ -275,6 +283,16 @@ pub fn app() -> Html {
     // The faces turned to citizens: no staff banner, storage flag or announcement.
     let citizens = face == "kiosk" || face == "sign";
     let title = city_title();
+    // 「？」: the manual at this screen's section, in a window of its own (also offline:
+    // the service worker keeps the manual).
+    let help = crate::help::manual_page(state.route, state.staff.is_some()).map(|page| {
+        html! {
+            <a class="help" id="help-link" href={format!("/manual/{page}")} target="_blank"
+               rel="noopener" title={ja(Text::HelpLink)} aria-label={ja(Text::HelpLink)}>
+                { "？" }
+            </a>
+        }
+    });
     html! {
         <ContextProvider<RepoHandle> context={(*repo).clone()}>
         <ContextProvider<AppContext> context={state.clone()}>
@@ -298,6 +316,7 @@ pub fn app() -> Html {
                     // matching unkeyed siblings by position from the end of the list, would
                     // re-create (or reuse for another field) the elements under the person's
                     // fingers.
+                    <div class="slot">{ for help }</div>
                     <div class="slot">{ for staff_badge }</div>
                     // Citizens at the kiosk are not told; its heartbeat tells the admin.
                     <SyncBadge status={state.sync.clone()} {signed_out}

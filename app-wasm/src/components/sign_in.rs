@@ -13,7 +13,9 @@ pub fn sign_in() -> Html {
     let app = use_context::<AppContext>().expect("app context");
     let login = use_node_ref();
     let password = use_node_ref();
-    let error = use_state(|| None::<Text>);
+    // The problem, and the 問い合わせ番号 of the server's answer behind it (none for a
+    // wrong password: that is no fault to report).
+    let error = use_state(|| None::<(Text, Option<String>)>);
     let busy = use_state(|| false);
     let onsubmit = {
         let (login, password, error, busy) =
@@ -40,10 +42,12 @@ pub fn sign_in() -> Html {
                         app.dispatch(Action::Staff(Some(staff)));
                     }
                     Err(e) => {
+                        let reference = api::take_failure_reference();
                         error.set(Some(match e {
-                            ApiError::Unauthorized => Text::SignInRefused,
-                            ApiError::TooManyAttempts => Text::SignInBlocked,
-                            _ => Text::ErrorOffline,
+                            ApiError::Unauthorized => (Text::SignInRefused, None),
+                            ApiError::TooManyAttempts => (Text::SignInBlocked, None),
+                            ApiError::Unreachable => (Text::ErrorOffline, None),
+                            _ => (Text::ErrorRefused, reference),
                         }));
                         // The login stays; only the password is asked again, where the
                         // person types next.
@@ -58,7 +62,15 @@ pub fn sign_in() -> Html {
         })
     };
     // Always there, empty until a refusal: appearing, it would shift the button.
-    let message = error.map(ja).unwrap_or_default();
+    let message = match &*error {
+        Some((text, Some(id))) => format!(
+            "{} {}",
+            ja(*text),
+            ja(Text::ProblemReference).replace("{id}", id)
+        ),
+        Some((text, None)) => ja(*text).to_owned(),
+        None => String::new(),
+    };
     html! {
         <section class="sign-in">
             <h1>{ ja(Text::SignInTitle) }</h1>

@@ -7,13 +7,15 @@ use super::use_window_keydown;
 /// Keyboard shortcuts of the counter (Alt + key, so they never clash with typing):
 /// S opens a visit by number, N moves to the next form, C confirms the current form,
 /// P opens the current form's print preview, Q calls the next number at this 窓口 (on the
-/// counter's start screen, where the queue panel is).
-pub const SHORTCUTS: [(&str, &str); 5] = [
+/// counter's start screen, where the queue panel is). F1 opens the manual at the screen's
+/// section (the 「？」 of the staff screens).
+pub const SHORTCUTS: [(&str, &str); 6] = [
     ("Alt+S", "受付番号で開く"),
     ("Alt+N", "次の届書へ"),
     ("Alt+C", "この届書を確認する"),
     ("Alt+P", "この届書の印刷プレビュー"),
     ("Alt+Q", "次の番号を呼ぶ"),
+    ("F1", "この画面のマニュアルを開く"),
 ];
 
 fn document() -> Option<web_sys::Document> {
@@ -85,6 +87,18 @@ fn next_form() {
 #[hook]
 pub fn use_shortcuts() {
     use_window_keydown(Callback::from(|event: KeyboardEvent| {
+        // F1: the screen's 「？」 (there only on the staff screens), instead of the
+        // browser's own help.
+        if event.key() == "F1" {
+            if let Some(help) = document()
+                .and_then(|d| d.get_element_by_id("help-link"))
+                .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+            {
+                event.prevent_default();
+                help.click();
+            }
+            return;
+        }
         if !event.alt_key() || event.ctrl_key() || event.meta_key() {
             return;
         }

@@ -411,6 +411,10 @@ pub enum Text {
     SignStaffCancel,
     SignStaffRefused,
     SignStaffOffline,
+    /// Beside an error: the request id the server's log has it under.
+    ProblemReference,
+    /// The 「？」 of each staff screen: opens the manual at the screen's section.
+    HelpLink,
 }
 
 /// The Japanese text.
@@ -427,6 +431,11 @@ fn entry(text: Text) -> (&'static str, &'static str) {
     use Text::*;
     match text {
         AppTitle => ("窓口支援システム", "Counter support"),
+        ProblemReference => ("問い合わせ番号 {id}", "Reference {id}"),
+        HelpLink => (
+            "この画面の操作説明（マニュアル）を開く",
+            "Open the manual at this screen",
+        ),
         FaceCounter => ("窓口", "Counter"),
         FaceKiosk => ("受付 (記入台)", "Kiosk"),
         FaceAdmin => ("管理", "Admin"),
