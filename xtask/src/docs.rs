@@ -102,6 +102,7 @@ pub fn docs(root: &Path) -> anyhow::Result<()> {
     tools::ensure_browser()?;
     tools::ensure_binaryen()?;
     tools::ensure_node_packages(&root.join("tests").join("js"))?;
+    tools::ensure_card_tools()?;
     tools::ensure_mdbook()?;
 
     // The screenshots, from the browser suites over a dev build (as the test command).
