@@ -26,7 +26,7 @@ pub use native_peer::NativePeer;
 pub use s3_server::S3Server;
 pub use server_process::{
     ServerProcess, add_admin, add_kiosk, add_kiosk_with, add_staff, add_staff_with, database_args,
-    revoke_kiosk, server_binary, set_cookie, share_database, simulator_binary,
+    header, revoke_kiosk, server_binary, set_cookie, share_database, simulator_binary,
 };
 
 /// The workspace root.

@@ -518,6 +518,14 @@ pub fn set_cookie(head: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The value of header `name` (any case) in a response head, trimmed; `None` when absent.
+pub fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
 /// A minimal HTTP/1.1 client for loopback tests (no TLS, `Connection: close`).
 async fn http_request(
     port: u16,

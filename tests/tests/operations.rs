@@ -7,16 +7,17 @@ use std::path::Path;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ReadDoc, ScalarValue};
-use madoguchi_tests::{NativePeer, ServerProcess, add_staff, database_args, server_binary};
+use madoguchi_tests::{NativePeer, ServerProcess, add_staff, database_args, header, server_binary};
 use shared_model::DocumentId;
 
 const TOKEN: &str = "metrics-token-for-the-test";
 
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
+/// Adds the counter clerk `shimin01` (password `correct horse`) over `data`.
+async fn shimin01(data: &Path) {
+    let made = add_staff(data, "shimin01", "テスト 職員", "shimin", "correct horse")
+        .await
+        .unwrap();
+    assert!(made.status.success());
 }
 
 /// The value of the sample `name` (with its labels as written) in OpenMetrics `text`.
@@ -83,16 +84,7 @@ async fn metrics_answer_only_to_the_token_and_count_what_happens() {
     assert!(text.ends_with("# EOF\n"), "{text}");
 
     // A wrong password is counted as a refusal for credentials.
-    let made = add_staff(
-        data.path(),
-        "shimin01",
-        "テスト 職員",
-        "shimin",
-        "correct horse",
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    shimin01(data.path()).await;
     assert!(server.sign_in("shimin01", "wrong horse").await.is_err());
     let text = metrics(&server).await;
     assert_eq!(
@@ -159,16 +151,7 @@ async fn log_lines_are_json_with_the_request_id_and_no_personal_data() {
     let server = ServerProcess::start_with(0, data.path(), None, &["--demo-residents", "200"])
         .await
         .unwrap();
-    let made = add_staff(
-        data.path(),
-        "shimin01",
-        "テスト 職員",
-        "shimin",
-        "correct horse",
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    shimin01(data.path()).await;
     let cookie = server.sign_in("shimin01", "correct horse").await.unwrap();
 
     // A lookup by name, then the household of the first person found.
@@ -288,16 +271,7 @@ fn run(data: &Path, args: &[&str]) -> std::process::Output {
 async fn a_backup_taken_while_the_server_writes_restores_the_same_documents() {
     let data = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(data.path(), None).await.unwrap();
-    let made = add_staff(
-        data.path(),
-        "shimin01",
-        "テスト 職員",
-        "shimin",
-        "correct horse",
-    )
-    .await
-    .unwrap();
-    assert!(made.status.success());
+    shimin01(data.path()).await;
     let url = server.peer_url().await;
     let mut peer = NativePeer::connect(&url, "backup-writer").await.unwrap();
     let mut docs: Vec<(DocumentId, AutoCommit)> = (0..20)

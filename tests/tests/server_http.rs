@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use madoguchi_tests::{NativePeer, ServerProcess, add_staff};
+use madoguchi_tests::{NativePeer, ServerProcess, add_staff, header};
 use shared_model::DocumentId;
 
 fn fake_dist(dir: &Path) {
@@ -18,13 +18,6 @@ fn fake_dist(dir: &Path) {
     ] {
         std::fs::write(dir.join(file), body).unwrap();
     }
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 #[tokio::test]
