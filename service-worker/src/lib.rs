@@ -22,9 +22,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// Path prefixes the worker never answers and never caches: sync, API and health traffic,
-/// which carry personal data or must be live.
-pub const NETWORK_ONLY: [&str; 3] = ["/sync", "/api/", "/healthz"];
+/// Path prefixes the worker never answers and never caches: sync, API, health and metrics
+/// traffic, which carry personal data or a token, or must be live.
+pub const NETWORK_ONLY: [&str; 4] = ["/sync", "/api/", "/healthz", "/metrics"];
 
 /// The page every navigation gets, offline included (but those of the manuals).
 pub const SHELL: &str = "/index.html";
@@ -41,8 +41,9 @@ pub const MANUAL: &str = "/manual/";
 pub const MANUAL_KEPT: [&str; 6] = ["html", "css", "js", "json", "png", "svg"];
 
 /// The files of the app shell, relative to the dist folder.
-pub const SHELL_FILES: [&str; 6] = [
+pub const SHELL_FILES: [&str; 7] = [
     "index.html",
+    "boot.js",
     "app.js",
     "app_bg.wasm",
     "app.css",
@@ -253,6 +254,7 @@ mod tests {
             "/api/visits",
             "/api/visits?reception=1",
             "/healthz",
+            "/metrics",
         ] {
             assert_eq!(route("GET", path, false, &shell), Route::Network, "{path}");
             assert_eq!(route("GET", path, true, &shell), Route::Network, "{path}");
@@ -352,7 +354,7 @@ mod tests {
             assert!(js.contains(&format!(r#""url":"{}""#, entry.url)));
             assert!(js.contains(&entry.revision));
         }
-        assert!(js.contains(r#"["/sync","/api/","/healthz"]"#));
+        assert!(js.contains(r#"["/sync","/api/","/healthz","/metrics"]"#));
         assert!(js.contains(&precache.version()));
     }
 

@@ -28,8 +28,4 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
 }

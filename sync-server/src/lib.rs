@@ -24,6 +24,7 @@ pub mod hub;
 pub mod metrics;
 pub mod nodes;
 pub mod request_id;
+pub mod security_headers;
 pub mod store;
 pub mod terminals;
 pub mod tls;
@@ -435,6 +436,7 @@ fn spawn_exchange<B: exchange::bucket::Bucket + Clone + 'static>(
 /// The HTTP routes.
 pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let max_body = state.limits.max_body_bytes;
+    let tls = state.secure_cookies;
     let api = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/residents", get(api::search_residents))
@@ -509,8 +511,10 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         Some(dir) => api.merge(assets::router(dir)),
         None => api,
     };
-    // Outermost first: every request gets an id (or keeps its proxy's), is logged in a
-    // span carrying it, and its answer names it (see `request_id`).
+    // Outermost last: every answer, errors of the layers inside included, carries the
+    // security headers (`security_headers`); every request gets an id (or keeps its
+    // proxy's), is logged in a span carrying it, and its answer names it (`request_id`).
+    let headers = security_headers::SecurityHeaders { tls };
     app.layer(tower_http::request_id::PropagateRequestIdLayer::new(
         request_id::HEADER,
     ))
@@ -524,5 +528,9 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     .layer(tower_http::request_id::SetRequestIdLayer::new(
         request_id::HEADER,
         request_id::RequestReference,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        headers,
+        security_headers::middleware,
     ))
 }

@@ -19,18 +19,49 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  // Every context the suites open is watched for Content-Security-Policy violations.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await watchCsp(context);
+    return context;
+  };
+  return browser;
+}
+
+/** The Content-Security-Policy violations seen in any watched context (runSuite fails on any). */
+export const cspViolations = [];
+
+/** Records every `securitypolicyviolation` of the context's pages in `cspViolations`. */
+export async function watchCsp(context) {
+  await context.exposeBinding("__madoguchiCspViolation", ({ page }, violation) => {
+    cspViolations.push({ page: page?.url(), ...violation });
+    console.log(`CSP violation on ${page?.url()}: ${JSON.stringify(violation)}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__madoguchiCspViolation?.({
+        directive: e.effectiveDirective,
+        blocked: e.blockedURI,
+        source: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+        sample: e.sample,
+      });
+    });
+  });
 }
 
 /** A browser with a real (not incognito) profile in a fresh folder, as a terminal has. */
 export async function launchProfile(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "madoguchi-profile-"));
-  return chromium.launchPersistentContext(dir, {
+  const context = await chromium.launchPersistentContext(dir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: CHROMIUM_ARGS,
     ...options,
   });
+  await watchCsp(context);
+  return context;
 }
 
 function required(name) {
@@ -280,6 +311,12 @@ export async function runSuite(name, serverOptions, body) {
   try {
     await server.start();
     await body({ steps, server, browser });
+    // Zero violations of the pages' Content-Security-Policy on every screen visited.
+    await steps.step("no Content-Security-Policy violation on any page", async () => {
+      if (cspViolations.length) {
+        throw new Error(`${cspViolations.length} violations:\n${cspViolations.map((v) => JSON.stringify(v)).join("\n")}`);
+      }
+    });
   } catch (error) {
     exitCode = 1;
     console.log("server log:\n" + server.log.split("\n").slice(-30).join("\n"));
@@ -298,7 +335,9 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
  * `{ manual: "NAME" }`, also the manuals' picture NAME, see Steps.shot).
  */
 export async function axeAudit(steps, page, name, { manual } = {}) {
-  await page.addScriptTag({ content: AXE });
+  // Evaluated through the DevTools protocol, not as an inline <script> (which the pages'
+  // Content-Security-Policy rightly refuses).
+  await page.evaluate(AXE);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } }),

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { runSuite, signIn, kioskVisit, openByNumber, CONTEXT_OPTIONS, CHROMIUM_ARGS, expectEqual, STAFF } from "./browser.mjs";
+import { watchCsp, runSuite, signIn, kioskVisit, openByNumber, CONTEXT_OPTIONS, CHROMIUM_ARGS, expectEqual, STAFF } from "./browser.mjs";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "transfer-certificate");
 const fixture = (name) => [...readFileSync(join(FIXTURES, name))];
@@ -335,6 +335,7 @@ await runSuite("qr", {}, async ({ steps, server, browser }) => {
     });
     try {
       const kioskContext = await camera.newContext({ ...CONTEXT_OPTIONS, permissions: ["camera"] });
+      await watchCsp(kioskContext);
       const kiosk = await kioskContext.newPage();
       const number = await kioskVisit(kiosk, server);
       // The citizen typed their name already, with the common 高 for the register's 髙: the

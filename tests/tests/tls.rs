@@ -98,6 +98,13 @@ async fn the_server_speaks_https_with_secure_cookies_and_websockets() {
     .await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains("\"status\":\"ok\""));
+    // Over TLS, browsers are told to come back only over TLS (issue 18).
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{health}"
+    );
 
     let answer = https(
         port,
