@@ -9,3 +9,11 @@ if ("serviceWorker" in navigator) {
   });
 }
 await init({ module_or_path: "/app_bg.wasm" });
+
+// Once the app runs, the worker keeps the manuals for offline use (each file once per
+// revision), a few seconds later so that it never competes with the start.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.ready.then((registration) => {
+    setTimeout(() => registration.active?.postMessage({ type: "KEEP_MANUAL" }), 3000);
+  });
+}

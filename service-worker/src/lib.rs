@@ -36,8 +36,8 @@ pub const SHELL: &str = "/index.html";
 pub const MANUAL: &str = "/manual/";
 
 /// The file types of the manuals that are kept offline: pages, styles, scripts, the search
-/// index and pictures; not the web fonts (the system's Japanese fonts read as well) nor the
-/// PDFs (for printing, fetched when asked).
+/// index and pictures; not the web fonts (the system's Japanese fonts read as well), the
+/// PDFs nor the books' one-page `print.html` (for printing, fetched when asked).
 pub const MANUAL_KEPT: [&str; 6] = ["html", "css", "js", "json", "png", "svg"];
 
 /// The files of the app shell, relative to the dist folder.
@@ -144,7 +144,8 @@ impl Precache {
             let kept = path
                 .extension()
                 .and_then(|e| e.to_str())
-                .is_some_and(|e| MANUAL_KEPT.contains(&e));
+                .is_some_and(|e| MANUAL_KEPT.contains(&e))
+                && path.file_name().and_then(|n| n.to_str()) != Some("print.html");
             if !kept {
                 continue;
             }
@@ -282,6 +283,7 @@ mod tests {
             ("manual/counter/shots/counter-visit.png", "png"),
             ("manual/counter/fonts/OpenSans.woff2", "font"),
             ("manual/counter.pdf", "%PDF"),
+            ("manual/counter/print.html", "<h1>全体</h1>"),
         ] {
             let path = dir.path().join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -5,8 +5,8 @@
 // - the app shell is precached at install, each file under its content-hash revision;
 // - navigations are answered with the cached index.html, so the app opens offline;
 // - the manuals (/manual/) are kept in a cache of their own, each file under its revision
-//   (unchanged files are not fetched again on an update), and answered from it, so the
-//   「？」 of each screen opens offline too;
+//   (unchanged files are not fetched again on an update), filled when the started page
+//   asks (KEEP_MANUAL) and answered from it, so the 「？」 of each screen opens offline too;
 // - sync and API traffic is never touched, never cached (no personal data in caches);
 // - an updated worker waits until the page asks it to take over (SKIP_WAITING).
 const VERSION = "__VERSION__";
@@ -66,7 +66,6 @@ self.addEventListener("install", (event) => {
         if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
         await cache.put(url, response);
       }
-      await keepManual();
       // The first worker takes over at once; an update waits for the page.
       if (!self.registration.active) await self.skipWaiting();
     })(),
@@ -87,6 +86,9 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  // The page asks once it has started (boot.js), so keeping the manuals never holds up the
+  // install or the app's own start.
+  if (event.data && event.data.type === "KEEP_MANUAL") event.waitUntil(keepManual());
 });
 
 async function fromCache(path) {

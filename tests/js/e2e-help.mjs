@@ -52,10 +52,17 @@ await runSuite("help", {}, async ({ steps, server, browser }) => {
   });
 
   await steps.step("the manuals are kept offline, and no API answer is", async () => {
-    const kept = await page.evaluate(async () => {
-      const cache = await caches.open("madoguchi-manual");
-      return (await cache.keys()).map((r) => new URL(r.url).pathname);
-    });
+    // The page asks the worker to keep them a few seconds after it started.
+    const keptNow = () =>
+      page.evaluate(async () => {
+        const cache = await caches.open("madoguchi-manual");
+        return (await cache.keys()).map((r) => new URL(r.url).pathname);
+      });
+    let kept = await keptNow();
+    for (let i = 0; i < 60 && !kept.includes("/manual/training/index.html"); i++) {
+      await page.waitForTimeout(500);
+      kept = await keptNow();
+    }
     for (const wanted of ["/manual/counter/visit.html", "/manual/counter/printing.html", "/manual/admin/status.html", "/manual/training/index.html"]) {
       if (!kept.includes(wanted)) throw new Error(`${wanted} not kept: ${kept.length} files kept`);
     }
