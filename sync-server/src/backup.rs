@@ -38,6 +38,9 @@ pub enum BackupError {
     /// The backup folder exists and is not empty.
     #[error("{0} is not empty: give a new or empty folder for the backup")]
     TargetNotEmpty(PathBuf),
+    /// A server or a command has the data folder's database open.
+    #[error("{0} is in use by a running server or command: stop it before restoring")]
+    InUse(PathBuf),
     /// The data folder already holds a database (restore without `--force`).
     #[error(
         "{0} already holds a database: stop the server and give --force to replace it (it is kept beside as {SQLITE_FILE}.before-restore-<ms>)"
@@ -164,6 +167,7 @@ impl Backup {
             return Err(BackupError::TargetNotEmpty(to.to_owned()));
         }
         std::fs::create_dir_all(to).map_err(io(to))?;
+        secret(to, 0o700)?;
         let file = match self {
             Backup::Sqlite(data) => {
                 let copy = to.join(SQLITE_FILE);
@@ -202,6 +206,8 @@ impl Backup {
             why: e.to_string(),
         })?;
         std::fs::write(&path, text).map_err(io(&path))?;
+        secret(&path, 0o600)?;
+        secret(&file, 0o600)?;
         Ok(manifest)
     }
 
@@ -231,25 +237,35 @@ impl Backup {
                     return Err(BackupError::DataNotEmpty(data.clone()));
                 }
                 std::fs::create_dir_all(data).map_err(io(data))?;
+                // Held until the restore is done: no server or command may have the
+                // database open (they hold the lock shared while they do).
+                let lock = crate::store::open_lock(data).map_err(io(data))?;
+                if lock.try_lock().is_err() {
+                    return Err(BackupError::InUse(data.clone()));
+                }
                 let partial = data.join(format!("{SQLITE_FILE}.restoring"));
                 std::fs::copy(&file, &partial).map_err(io(&partial))?;
+                secret(&partial, 0o600)?;
                 check_integrity(&partial)?;
                 if target.exists() {
+                    // What the replaced database still had in its write-ahead log goes
+                    // into it first, so the copy kept beside is whole.
+                    let old = rusqlite::Connection::open(&target)?;
+                    old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                    // One self-contained file (refused, harmlessly, if another connection of
+                    // this process has it open).
+                    let _ = old.pragma_update(None, "journal_mode", "DELETE");
+                    drop(old);
                     let kept = data.join(format!(
                         "{SQLITE_FILE}.before-restore-{}",
                         crate::clock::now_ms()
                     ));
                     std::fs::rename(&target, &kept).map_err(io(&target))?;
                 }
-                // The replaced database's write-ahead log must not be replayed into the
-                // restored one.
-                for suffix in ["-wal", "-shm"] {
-                    let side = data.join(format!("{SQLITE_FILE}{suffix}"));
-                    if side.exists() {
-                        std::fs::remove_file(&side).map_err(io(&side))?;
-                    }
-                }
+                remove_sides(&target)?;
                 std::fs::rename(&partial, &target).map_err(io(&target))?;
+                remove_sides(&partial)?;
+                drop(lock);
             }
             Backup::Postgres(url) => {
                 let mut restore = Command::new("pg_restore");
@@ -285,19 +301,49 @@ fn copy_sqlite(source: &Path, copy: &Path) -> Result<(), BackupError> {
     let partial = copy.with_extension("sqlite3.partial");
     {
         let mut to = rusqlite::Connection::open(&partial)?;
-        let backup = rusqlite::backup::Backup::new(&from, &mut to)?;
-        // All pages in one step: one read transaction, so one commit's state, and never
-        // restarted by the server's writes.
-        loop {
-            match backup.step(-1)? {
-                rusqlite::backup::StepResult::Done => break,
-                rusqlite::backup::StepResult::More => continue,
-                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+        {
+            let backup = rusqlite::backup::Backup::new(&from, &mut to)?;
+            // All pages in one step: one read transaction, so one commit's state, and never
+            // restarted by the server's writes.
+            loop {
+                match backup.step(-1)? {
+                    rusqlite::backup::StepResult::Done => break,
+                    rusqlite::backup::StepResult::More => continue,
+                    _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+                }
             }
         }
+        // One self-contained file: the copy took the source's WAL mode with its pages.
+        to.pragma_update(None, "journal_mode", "DELETE")?;
     }
+    remove_sides(&partial)?;
     check_integrity(&partial)?;
     std::fs::rename(&partial, copy).map_err(io(copy))?;
+    Ok(())
+}
+
+/// Removes the `-wal` and `-shm` files beside the SQLite database `path`, if any.
+fn remove_sides(path: &Path) -> Result<(), BackupError> {
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(io(&side))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes `path` readable by the server's user only (a backup is as secret as the data).
+fn secret(path: &Path, mode: u32) -> Result<(), BackupError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io(path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
     Ok(())
 }
 
@@ -396,6 +442,21 @@ mod tests {
         let manifest = Backup::Sqlite(data.path().into()).take(&backup).unwrap();
         assert_eq!(manifest.kind, DatabaseKind::Sqlite);
         assert_eq!(manifest.file, SQLITE_FILE);
+        // The backup folder holds the copy and its manifest, nothing else, for its owner only.
+        let mut files: Vec<String> = std::fs::read_dir(&backup)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, [MANIFEST_FILE, SQLITE_FILE]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&backup), 0o700);
+            assert_eq!(mode(&backup.join(SQLITE_FILE)), 0o600);
+            assert_eq!(mode(&backup.join(MANIFEST_FILE)), 0o600);
+        }
         // Into the same folder again: refused, nothing overwritten.
         assert!(matches!(
             Backup::Sqlite(data.path().into()).take(&backup),
@@ -448,6 +509,53 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("before-restore"))
             .collect();
         assert_eq!(kept.len(), 1);
+    }
+
+    #[test]
+    fn a_restore_refuses_a_folder_in_use_and_keeps_the_replaced_log() {
+        let data = tempfile::tempdir().unwrap();
+        database(data.path(), 10);
+        let to = tempfile::tempdir().unwrap();
+        Backup::Sqlite(data.path().into())
+            .take(&to.path().join("b"))
+            .unwrap();
+        // A running store holds the folder: refused, nothing touched.
+        let store = crate::store::Store::open(data.path()).unwrap();
+        assert!(matches!(
+            Backup::Sqlite(data.path().into()).restore(&to.path().join("b"), true),
+            Err(BackupError::InUse(_))
+        ));
+        drop(store);
+        // Rows left in the write-ahead log (a connection that never checkpointed).
+        let writer = rusqlite::Connection::open(data.path().join(SQLITE_FILE)).unwrap();
+        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        for n in 100..130 {
+            writer
+                .execute("INSERT INTO t (n) VALUES (?1)", [n])
+                .unwrap();
+        }
+        std::mem::forget(writer); // as if the process had died: the log stays
+        Backup::Sqlite(data.path().into())
+            .restore(&to.path().join("b"), true)
+            .unwrap();
+        assert_eq!(rows(data.path()), 10);
+        let kept = std::fs::read_dir(data.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().contains("before-restore"))
+            .unwrap()
+            .path();
+        let conn = rusqlite::Connection::open(&kept).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 40, "the kept copy has what was in the log");
+        let strays: Vec<String> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("restoring") || n.contains("partial"))
+            .collect();
+        assert!(strays.is_empty(), "{strays:?}");
     }
 
     #[test]

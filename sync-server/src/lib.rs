@@ -529,6 +529,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         request_id::HEADER,
         request_id::RequestReference,
     ))
+    .layer(axum::middleware::map_request(request_id::keep_plain_ids))
     .layer(axum::middleware::from_fn_with_state(
         headers,
         security_headers::middleware,

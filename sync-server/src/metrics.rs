@@ -225,10 +225,13 @@ impl Metrics {
         let Some(expected) = &self.token_hash else {
             return false;
         };
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .unwrap_or("");
         let given: [u8; 32] = Sha256::digest(given.trim().as_bytes()).into();
         given == *expected

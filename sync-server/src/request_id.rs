@@ -4,7 +4,10 @@
 //! Every request gets an `x-request-id` of twelve Crockford base32 characters in three
 //! groups (`7KQ2-M9XD-4RTP`, 60 random bits: short enough to read out over the phone,
 //! without the letters I, L, O and U that are misread). A request that already carries an
-//! `x-request-id` (from a proxy in front of the server) keeps it. The id is in the answer's
+//! `x-request-id` (from a proxy in front of the server) keeps it if it is a plain token (1
+//! to 64 of `A–Z a–z 0–9 - _ . :`); any other is replaced ([`keep_plain_ids`]), so a client
+//! cannot put text of its choosing (a name, markup, kilobytes) into the log or the app's
+//! error messages. The id is in the answer's
 //! headers, which the PWA shows in its error messages as 「問い合わせ番号」, and in every log
 //! line written while the request is served (the JSON field `request_id` of the `request`
 //! span), beside the route's pattern (`/api/residents/household/{number}`, never the path
@@ -48,6 +51,28 @@ impl MakeRequestId for RequestReference {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
         Self::generate().parse().ok().map(RequestId::new)
     }
+}
+
+/// Whether a client's `x-request-id` may be kept: 1 to 64 of `A–Z a–z 0–9 - _ . :`.
+pub fn is_plain(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Drops a client's `x-request-id` that is not plain ([`is_plain`]), so that a new one is
+/// made for the request (runs before tower-http's `SetRequestIdLayer`).
+pub async fn keep_plain_ids(mut request: axum::extract::Request) -> axum::extract::Request {
+    let plain = request
+        .headers()
+        .get_all(HEADER)
+        .iter()
+        .all(|v| is_plain(v.as_bytes()));
+    if !plain || request.headers().get_all(HEADER).iter().count() > 1 {
+        request.headers_mut().remove(HEADER);
+    }
+    request
 }
 
 /// The `request` span of each HTTP request: its id, method and route pattern.
@@ -110,5 +135,22 @@ mod tests {
             assert!(group.bytes().all(|b| ALPHABET.contains(&b)), "{id}");
         }
         assert_ne!(id, RequestReference::generate());
+        assert!(is_plain(id.as_bytes()));
+    }
+
+    #[test]
+    fn only_plain_client_ids_are_kept() {
+        assert!(is_plain(b"proxy-42"));
+        assert!(is_plain(b"a1b2c3d4-e5f6:7.8_9"));
+        for bad in [
+            &b""[..],
+            &[b'a'; 65][..],
+            b"<script>alert(1)</script>",
+            "山田太郎".as_bytes(),
+            b"a b",
+            b"a\"b",
+        ] {
+            assert!(!is_plain(bad), "{bad:?}");
+        }
     }
 }

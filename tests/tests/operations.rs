@@ -68,6 +68,13 @@ async fn metrics_answer_only_to_the_token_and_count_what_happens() {
         assert_eq!(status, 401, "{auth:?}");
         assert!(body.is_empty() || !String::from_utf8_lossy(&body).contains("madoguchi_"));
     }
+    // The scheme's name in any case.
+    let lower = format!("bearer {TOKEN}");
+    let (status, _, _) = server
+        .request_with("GET", "/metrics", None, None, &[("Authorization", &lower)])
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
     let text = metrics(&server).await;
     for name in [
         "madoguchi_connected_peers",
@@ -213,6 +220,16 @@ async fn log_lines_are_json_with_the_request_id_and_no_personal_data() {
         .await
         .unwrap();
     assert_eq!(header(&head, "x-request-id"), Some("proxy-42"));
+    // Any other client id is replaced: no text of the client's choosing in the log.
+    let long = "a".repeat(3000);
+    for bad in [long.as_str(), "<script>alert(1)</script>", "山田太郎"] {
+        let (_, head, _) = server
+            .request_with("GET", "/healthz", None, None, &[("x-request-id", bad)])
+            .await
+            .unwrap();
+        let given = header(&head, "x-request-id").unwrap();
+        assert_eq!(given.len(), 14, "{bad:?} answered as {given:?}");
+    }
 
     let log = server.wait_for_log(&refused_id).await;
     let mut lines = 0;
@@ -251,6 +268,9 @@ async fn log_lines_are_json_with_the_request_id_and_no_personal_data() {
         &household,
         person["address"].as_str().unwrap_or("?"),
         "correct horse",
+        "山田太郎",
+        "<script>",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ] {
         assert!(!log.contains(secret), "{secret:?} is in the log:\n{log}");
     }

@@ -57,8 +57,33 @@ pub fn build_books(root: &Path, out: &Path) -> anyhow::Result<()> {
                 .arg(&dest),
         )?;
     }
+    // `/manual/` itself: the three books and their PDFs.
+    std::fs::write(out.join("manual").join("index.html"), MANUAL_INDEX)?;
     Ok(())
 }
+
+/// The page at `/manual/` (no script, no inline style).
+const MANUAL_INDEX: &str = r#"<!doctype html>
+<html lang="ja">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Madoguchi マニュアル</title>
+  <link rel="stylesheet" href="/app.css">
+</head>
+<body>
+  <main>
+    <h1>Madoguchi マニュアル</h1>
+    <ul>
+      <li><a href="counter/index.html">窓口職員向けマニュアル</a>（<a href="counter.pdf">PDF</a>）</li>
+      <li><a href="admin/index.html">管理職員向けマニュアル</a>（<a href="admin.pdf">PDF</a>）</li>
+      <li><a href="training/index.html">研修資料 — 1時間の演習</a>（<a href="training.pdf">PDF</a>）</li>
+    </ul>
+    <p>PDF は <code>cargo xtask docs</code> で作られます。</p>
+  </main>
+</body>
+</html>
+"#;
 
 /// Checks that `shots` holds every screenshot the books name (fails naming any no suite
 /// took) and, if `copy`, copies them into each book's `src/shots/` (replacing what was

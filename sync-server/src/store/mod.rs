@@ -79,6 +79,10 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A restore holds the data folder (`sync-server restore`): the database is being
+    /// replaced.
+    #[error("{0} is being restored from a backup: start when the restore has finished")]
+    Restoring(String),
     /// The blocking task running a query died.
     #[error("storage task failed: {0}")]
     Task(String),
@@ -119,11 +123,28 @@ enum Database {
 
 #[derive(Debug)]
 struct Sqlite {
+    /// A shared lock on `madoguchi.lock` while the database is open, so that a restore
+    /// (which takes it exclusively, see `crate::backup`) never replaces the database under a
+    /// running server or command. `None` in memory.
+    _lock: Option<std::fs::File>,
     writer: Mutex<Connection>,
     /// Read-only connections for lookups, so searches run side by side and never wait
     /// behind a write (WAL lets readers and the writer work at once). Empty in memory.
     readers: Vec<Mutex<Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
+}
+
+/// The file whose lock tells a running store from a restore (see [`Sqlite`]).
+pub const LOCK_FILE: &str = "madoguchi.lock";
+
+/// Opens (creating) the lock file of `data_dir`.
+pub fn open_lock(data_dir: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(data_dir.join(LOCK_FILE))
 }
 
 /// Read connections opened beside the writer.
@@ -155,8 +176,16 @@ impl Store {
             path: data_dir.display().to_string(),
             source,
         })?;
+        let lock = open_lock(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        if lock.try_lock_shared().is_err() {
+            return Err(StoreError::Restoring(data_dir.display().to_string()));
+        }
         let path = data_dir.join("madoguchi.sqlite3");
         let mut sqlite = Self::init_sqlite(Connection::open(&path)?)?;
+        sqlite._lock = Some(lock);
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 &path,
@@ -370,6 +399,7 @@ impl Store {
         // server's own code.
         conn.execute_batch(audit::AUDIT_APPEND_ONLY)?;
         let sqlite = Sqlite {
+            _lock: None,
             writer: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: std::sync::atomic::AtomicUsize::new(0),
