@@ -139,24 +139,23 @@ pub fn docs(root: &Path) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&shots)?;
     }
     std::fs::create_dir_all(&shots)?;
-    step(
-        crate::cargo()
-            .args([
-                "test",
-                "--locked",
-                "-p",
-                "madoguchi-tests",
-                "--test",
-                "browser_e2e",
-            ])
-            .env("MADOGUCHI_DIST", &e2e)
-            .env(
-                "MADOGUCHI_SERVER_BIN",
-                target_dir(root).join("debug").join("sync-server"),
-            )
-            .env("MADOGUCHI_TEST_OUTPUT", root.join("test-output"))
-            .env("MADOGUCHI_MANUAL_SHOTS", &shots),
-    )?;
+    // The browser suites: the faces', and the card reader's (through the card bridge).
+    for (package, suite) in [
+        ("madoguchi-tests", "browser_e2e"),
+        ("card-bridge", "browser_card"),
+    ] {
+        step(
+            crate::cargo()
+                .args(["test", "--locked", "-p", package, "--test", suite])
+                .env("MADOGUCHI_DIST", &e2e)
+                .env(
+                    "MADOGUCHI_SERVER_BIN",
+                    target_dir(root).join("debug").join("sync-server"),
+                )
+                .env("MADOGUCHI_TEST_OUTPUT", root.join("test-output"))
+                .env("MADOGUCHI_MANUAL_SHOTS", &shots),
+        )?;
+    }
     let placed = place_shots(root, &shots, true)?;
 
     // The product with its manuals, and the manuals on paper.
