@@ -111,6 +111,9 @@ fn value(field: &Field, person: usize, today: CivilDay) -> (String, String) {
         Kind::AtenaNumber => ("１２３６".into(), "1236".into()),
         Kind::ResidenceCard => ("ab 12345678 cd".into(), "AB12345678CD".into()),
         Kind::AccountNumber => ("１２３４５".into(), "0012345".into()),
+        Kind::BankCode => ("０１２８".into(), "0128".into()),
+        Kind::BranchCode => ("０１８".into(), "018".into()),
+        Kind::Amount => ("１，２００，０００円".into(), "1200000".into()),
         Kind::Relationship => {
             if person == 0 {
                 ("世帯 主".into(), "世帯主".into())
@@ -229,6 +232,7 @@ async fn every_normalisable_field_of_every_form_is_printed_and_sent_canonical() 
                     .unwrap()
                     .date
                     .to_japanese(),
+                Kind::Amount => "1,200,000円".to_owned(),
                 _ => canonical.clone(),
             };
             assert_eq!(paper, want, "{} {key} on paper", form.id);

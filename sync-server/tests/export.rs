@@ -688,6 +688,10 @@ async fn the_kokuho_example_target_goes_out_in_its_own_batches() {
     visit
         .set_item("household.phone", None, "027-321-1111")
         .unwrap();
+    // The 世帯主 files, with their 個人番号 (国保法施行規則2条).
+    visit
+        .set_item("household.head_my_number", None, &resident.my_number)
+        .unwrap();
     visit.request_confirmation("kokuho_idou", now()).unwrap();
     f.hub.merge(id, visit.doc_mut()).await.unwrap();
     assert_eq!(

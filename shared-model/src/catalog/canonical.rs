@@ -13,6 +13,8 @@
 //! | 宛名番号・世帯番号 | ASCII digits | `０００１２３４５６` |
 //! | 在留カード番号 | 2 capitals, 8 digits, 2 capitals | `ab12345678cd` |
 //! | 口座番号 | 7 ASCII digits, leading zeros | `１２３４５６７`, `12345` (→ `0012345`) |
+//! | 金融機関コード・店番 | 4 / 3 ASCII digits, leading zeros kept | `０１２８`, `0-1-8` |
+//! | 金額 (円) | ASCII digits, no grouping or leading zero | `１，２３４，５６７円` |
 //! | 続柄 | the 標準仕様書 §1.1.11 notation | `妻(未届)`, `子 の 妻` |
 //! | 通数 | ASCII digits, no leading zero | `０３` |
 //! | text, choices, yes/no | as entered (outer spaces trimmed) | |
@@ -29,9 +31,9 @@
 use super::{Choice, Kind};
 use crate::calendar::read_date;
 use crate::validate::{
-    Code, Finding, check_account_number, check_atena_number, check_date_text, check_kana,
-    check_my_number, check_phone, check_postal_code, check_relationship,
-    check_residence_card_number,
+    Code, Finding, check_account_number, check_amount, check_atena_number, check_bank_code,
+    check_date_text, check_kana, check_my_number, check_phone, check_postal_code,
+    check_relationship, check_residence_card_number,
 };
 
 impl Kind {
@@ -61,6 +63,9 @@ impl Kind {
             Kind::AtenaNumber => check_atena_number(trimmed),
             Kind::ResidenceCard => check_residence_card_number(trimmed),
             Kind::AccountNumber => check_account_number(trimmed),
+            Kind::BankCode => check_bank_code(trimmed, 4),
+            Kind::BranchCode => check_bank_code(trimmed, 3),
+            Kind::Amount => check_amount(trimmed),
             Kind::Relationship => check_relationship(trimmed),
             Kind::Counts => {
                 let digits = ascii_digits(trimmed);
@@ -143,8 +148,24 @@ pub fn render(
                 (Medium::Batch, false) => "0".into(),
             }
         }
+        Kind::Amount => match medium {
+            Medium::Batch => value,
+            Medium::Paper => format!("{}円", group_thousands(&value)),
+        },
         _ => value,
     })
+}
+
+/// `1234567` as `1,234,567`.
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -211,6 +232,13 @@ mod tests {
                 "1234567",
             ),
             (Kind::AccountNumber, &["12345", "００１２３４５"], "0012345"),
+            (Kind::BankCode, &["０１２８", "0128", " 01-28 "], "0128"),
+            (Kind::BranchCode, &["０１８", "018"], "018"),
+            (
+                Kind::Amount,
+                &["１，２３４，５６７円", "1234567", "01,234,567"],
+                "1234567",
+            ),
         ];
         for (kind, typed, canonical) in cases {
             for t in *typed {
@@ -244,6 +272,18 @@ mod tests {
             "マエバシ　ケンタ"
         );
         assert_eq!(render(Kind::Flag, &[], "true", Medium::Batch).unwrap(), "1");
+        assert_eq!(
+            render(Kind::Amount, &[], "１２３４５６７円", Medium::Paper).unwrap(),
+            "1,234,567円"
+        );
+        assert_eq!(
+            render(Kind::Amount, &[], "0", Medium::Paper).unwrap(),
+            "0円"
+        );
+        assert_eq!(
+            render(Kind::Amount, &[], "1,000", Medium::Batch).unwrap(),
+            "1000"
+        );
         assert_eq!(
             render(Kind::PostalCode, &[], "370-082", Medium::Batch)
                 .unwrap_err()

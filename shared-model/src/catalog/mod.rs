@@ -27,7 +27,9 @@ use crate::language::{Language, Words};
 use crate::validate::DeadlineRule;
 
 pub use canonical::{Medium, render};
-pub use values::{FieldFinding, VisitValues, check_value, is_child_on};
+pub use values::{
+    FieldFinding, VisitValues, check_value, is_child_on, is_young_adult_on, section_rows,
+};
 
 /// Why the catalog, or a request against it, is not right.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,6 +177,12 @@ pub enum Kind {
     /// 口座番号 of a bank account: 7 digits (全銀協の口座番号; a shorter one is written with
     /// leading zeros).
     AccountNumber,
+    /// 金融機関コード: 4 digits (全銀協の統一金融機関コード).
+    BankCode,
+    /// 店番 (支店コード): 3 digits (全銀協の店舗コード; ゆうちょ銀行 the 店名's digits).
+    BranchCode,
+    /// An amount in 円 (所得, 収入): ASCII digits, no grouping, no leading zero.
+    Amount,
     /// 続柄.
     Relationship,
     /// One of the field's choices.
@@ -341,6 +349,9 @@ pub enum Repeat {
     Persons,
     /// One row per child of 高校生年代 or younger (支給要件児童).
     Children,
+    /// One row per person past 高校生年代 up to the first 31 March after reaching 22
+    /// (児童手当's 児童の兄姉等, 児童手当法 from 2024-10).
+    YoungAdults,
 }
 
 /// A section of a form.
@@ -465,12 +476,88 @@ pub struct Form {
     /// `signer`); `None`: 届出人.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<Label>,
+    /// The 押印欄 the sheet has (forms.toml `seals`): the impression of the seal being
+    /// registered, the 保証人's registered seal. Pressed on the paper, never captured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seals: Vec<SealBox>,
+    /// The printed sheet this form shares with others (高崎市印鑑条例施行規則 様式第1号: the
+    /// 印鑑登録申請書 and the 印鑑登録廃止届 on one sheet); `None`: a sheet of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<Sheet>,
+}
+
+/// A 押印欄 of a printed sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealBox {
+    /// 登録する印鑑の印影 (印鑑登録申請書: the seal is pressed here when it is registered).
+    TorokuInkan,
+    /// 保証人の登録印 (印鑑登録申請書's 保証人欄).
+    Hoshounin,
+}
+
+impl SealBox {
+    /// The box's caption on the sheet.
+    pub fn ja(self) -> &'static str {
+        match self {
+            SealBox::TorokuInkan => "登録する印鑑 (印影)",
+            SealBox::Hoshounin => "保証人の登録印",
+        }
+    }
+
+    /// The stable name (forms.toml `seals`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SealBox::TorokuInkan => "toroku_inkan",
+            SealBox::Hoshounin => "hoshounin",
+        }
+    }
+}
+
+/// A printed sheet that carries several forms (forms.toml `sheet`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sheet {
+    /// Stable id, the same on every form of the sheet.
+    pub id: String,
+    /// The sheet's title (「印鑑登録申請書・印鑑登録廃止届 (様式第1号)」).
+    pub title: Label,
 }
 
 impl Form {
     /// Whether `role` signs this form's sheet.
     pub fn takes_signature(&self, role: crate::signature::SignerRole) -> bool {
         self.signature.contains(&role)
+    }
+
+    /// Which box the person at the counter signs, by their standing (`visit.notifier_relation`):
+    /// an agent (任意代理人, 法定代理人) the 代理人's box where the sheet has one, anyone else
+    /// (and an agent on a sheet with no 代理人 box: the 住民異動届's 届出人 is whoever files it)
+    /// the 届出人's. `None`: the sheet has no box for them.
+    ///
+    /// ```
+    /// use shared_model::catalog::Catalog;
+    /// use shared_model::signature::SignerRole;
+    ///
+    /// let catalog = Catalog::builtin();
+    /// let kofu = catalog.form("juminhyo_inkan_kofu").unwrap();
+    /// assert_eq!(kofu.signer_at_counter(Some("agent")), Some(SignerRole::Agent));
+    /// assert_eq!(kofu.signer_at_counter(Some("self")), Some(SignerRole::Notifier));
+    /// let tennyu = catalog.form("jumin_idou_tennyu").unwrap();
+    /// assert_eq!(tennyu.signer_at_counter(Some("agent")), Some(SignerRole::Notifier));
+    /// ```
+    pub fn signer_at_counter(
+        &self,
+        relation: Option<&str>,
+    ) -> Option<crate::signature::SignerRole> {
+        use crate::signature::SignerRole;
+        let agent = matches!(relation, Some("agent" | "legal_agent"));
+        if agent && self.takes_signature(SignerRole::Agent) {
+            Some(SignerRole::Agent)
+        } else {
+            self.takes_signature(SignerRole::Notifier)
+                .then_some(SignerRole::Notifier)
+        }
     }
 
     /// The caption of `role`'s 署名 box on this sheet (「請求者 署名」), in Japanese.
@@ -480,6 +567,19 @@ impl Form {
             _ => role.ja(),
         };
         format!("{who} 署名")
+    }
+
+    /// The forms printed on this form's sheet, in catalog order (itself alone when it has a
+    /// sheet of its own).
+    pub fn sheet_forms<'a>(&'a self, catalog: &'a Catalog) -> Vec<&'a Form> {
+        match &self.sheet {
+            None => vec![self],
+            Some(sheet) => catalog
+                .forms
+                .iter()
+                .filter(|f| f.sheet.as_ref().is_some_and(|s| s.id == sheet.id))
+                .collect(),
+        }
     }
 
     /// The field with this key, if the form has it.
@@ -547,6 +647,10 @@ struct RawField {
     #[serde(default)]
     required: bool,
     required_when: Option<Condition>,
+    /// For a bound choice item: the only choices this form allows (a third party files no
+    /// 住民異動届); the others are refused as not being among the form's choices.
+    #[serde(default)]
+    only: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -563,6 +667,9 @@ struct RawForm {
     #[serde(default)]
     signature: Vec<crate::signature::SignerRole>,
     signer: Option<Label>,
+    #[serde(default)]
+    seals: Vec<SealBox>,
+    sheet: Option<Sheet>,
 }
 
 /// A city's own files of the catalog as the server serves them (`GET /api/catalog`) and a
@@ -727,6 +834,8 @@ impl Catalog {
                 sections,
                 signature: raw.signature,
                 signer: raw.signer,
+                seals: raw.seals,
+                sheet: raw.sheet,
             });
         }
         Ok(Catalog {
@@ -810,13 +919,34 @@ fn resolve_section(
                     form: form.to_owned(),
                     item: key.clone(),
                 })?;
+                let choices = if f.only.is_empty() {
+                    item.choices.clone()
+                } else {
+                    if let Some(unknown) = f
+                        .only
+                        .iter()
+                        .find(|id| !item.choices.iter().any(|c| &c.id == *id))
+                    {
+                        return Err(CatalogError::Parse {
+                            file: "forms.toml",
+                            reason: format!(
+                                "form {form}: {key} has no choice {unknown} (in `only`)"
+                            ),
+                        });
+                    }
+                    item.choices
+                        .iter()
+                        .filter(|c| f.only.contains(&c.id))
+                        .cloned()
+                        .collect()
+                };
                 Field {
                     key: key.clone(),
                     scope: item.scope(),
                     kind: item.kind,
                     label: f.label.clone().unwrap_or_else(|| item.label.clone()),
                     max: f.max.or(item.max),
-                    choices: item.choices.clone(),
+                    choices,
                     unknown_parts: item.unknown_parts,
                     past: item.past,
                     required: f.required,

@@ -30,6 +30,9 @@ fn valid(field: &Field) -> String {
         Kind::AtenaNumber => "1236".into(),
         Kind::ResidenceCard => "AB12345678CD".into(),
         Kind::AccountNumber => "1234567".into(),
+        Kind::BankCode => "0128".into(),
+        Kind::BranchCode => "018".into(),
+        Kind::Amount => "1234567".into(),
         Kind::Relationship => "世帯主".into(),
         Kind::Choice => field.choices[0].id.clone(),
         Kind::Flag => "true".into(),
@@ -51,17 +54,21 @@ fn invalid(field: &Field) -> (String, Code) {
         Kind::AtenaNumber => ("1235".into(), Code::AtenaNumberCheckDigit),
         Kind::ResidenceCard => ("AB1234CD".into(), Code::ResidenceCardFormat),
         Kind::AccountNumber => ("12345678".into(), Code::AccountNumberFormat),
+        Kind::BankCode => ("128".into(), Code::BankCodeFormat),
+        Kind::BranchCode => ("1８".into(), Code::BankCodeFormat),
+        Kind::Amount => ("百万円".into(), Code::AmountFormat),
         Kind::Relationship => ("孫".into(), Code::RelationshipNotAllowed),
         Kind::Choice | Kind::Flag => ("no-such-choice".into(), Code::ChoiceUnknown),
         Kind::Counts => ("many".into(), Code::CountInvalid),
     }
 }
 
-/// Every field of the form filled with a valid value, for a parent and a child.
+/// Every field of the form filled with a valid value, for a parent, a child and an older
+/// child of 19 (one of 児童手当's 児童の兄姉等).
 fn filled(catalog: &Catalog, form: &Form) -> VisitValues {
     let mut values = VisitValues::default();
     for field in form.fields() {
-        for person in [0, 1] {
+        for person in [0, 1, 2] {
             if field.scope != Scope::Person && person == 1 {
                 continue;
             }
@@ -76,6 +83,14 @@ fn filled(catalog: &Catalog, form: &Form) -> VisitValues {
                     "person.birth_date" => "2015-06-01".into(),
                     "person.relationship" => "子".into(),
                     "person.name" => "高崎 太郎".into(),
+                    _ => value,
+                };
+            }
+            if person == 2 {
+                value = match field.key.as_str() {
+                    "person.birth_date" => "2007-06-01".into(),
+                    "person.relationship" => "子".into(),
+                    "person.name" => "高崎 次郎".into(),
                     _ => value,
                 };
             }
@@ -136,10 +151,10 @@ fn every_form_rejects_an_invalid_value_with_its_code() {
             .iter()
             .flat_map(|s| s.fields.iter().map(move |f| (s, f)))
         {
-            let row = if section.repeat == Repeat::Children {
-                1
-            } else {
-                0
+            let row = match section.repeat {
+                Repeat::Children => 1,
+                Repeat::YoungAdults => 2,
+                _ => 0,
             };
             let mut values = filled(catalog, form);
             let (bad, code) = invalid(field);
@@ -171,7 +186,13 @@ fn every_required_field_is_asked_for() {
         let findings = catalog
             .validate(&form.id, &VisitValues::default(), today())
             .unwrap();
-        for field in form.fields().filter(|f| f.required) {
+        // The 兄姉等 are asked for only when the visit has some (a claim needs none).
+        let asked = form
+            .sections
+            .iter()
+            .filter(|s| s.repeat != Repeat::YoungAdults)
+            .flat_map(|s| s.fields.iter());
+        for field in asked.filter(|f| f.required) {
             assert!(
                 findings
                     .iter()
@@ -618,4 +639,264 @@ fn a_citys_own_forms_are_set_and_decided_by_its_catalog() {
         CatalogFiles::builtin().read().unwrap().0,
         *Catalog::builtin()
     );
+}
+
+/// The codes of the findings on `key` when `form` holds `values` (set on top of a form
+/// filled with valid values).
+fn codes_on(form: &str, set: &[(&str, Option<usize>, &str)], key: &str) -> Vec<Code> {
+    let catalog = Catalog::builtin();
+    let mut values = filled(catalog, catalog.form(form).unwrap());
+    for (k, person, v) in set {
+        values.set(catalog, form, k, *person, v).unwrap();
+    }
+    catalog
+        .validate(form, &values, today())
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.field == key)
+        .map(|f| f.finding.code)
+        .collect()
+}
+
+#[test]
+fn a_third_party_requests_certificates_but_files_no_move() {
+    // 住基法12条の3: a third party may request a 住民票の写し, with its grounds.
+    let kofu = [("visit.notifier_relation", None, "third_party")];
+    assert!(codes_on("juminhyo_inkan_kofu", &kofu, "visit.notifier_relation").is_empty());
+    let catalog = Catalog::builtin();
+    let mut values = filled(catalog, catalog.form("juminhyo_inkan_kofu").unwrap());
+    values
+        .set(
+            catalog,
+            "juminhyo_inkan_kofu",
+            "visit.notifier_relation",
+            None,
+            "third_party",
+        )
+        .unwrap();
+    values
+        .set(catalog, "juminhyo_inkan_kofu", "request_reason", None, "")
+        .unwrap();
+    let findings = catalog
+        .validate("juminhyo_inkan_kofu", &values, today())
+        .unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.field == "request_reason" && f.finding.code == Code::Required),
+        "a third party gives the grounds: {findings:#?}"
+    );
+    // A 住民異動届 is filed by the person, the household or an agent (住基法27条).
+    assert_eq!(
+        codes_on("jumin_idou_tennyu", &kofu, "visit.notifier_relation"),
+        [Code::ChoiceUnknown]
+    );
+}
+
+#[test]
+fn an_agent_is_recorded_with_the_proof_of_authority() {
+    let catalog = Catalog::builtin();
+    for form in [
+        "jumin_idou_tennyu",
+        "juminhyo_inkan_kofu",
+        "inkan_toroku",
+        "mynumber_card_funshitsu",
+        "kokuho_idou",
+    ] {
+        let mut values = VisitValues::default();
+        values
+            .set(catalog, form, "visit.notifier_relation", None, "agent")
+            .unwrap();
+        let missing: Vec<String> = catalog
+            .validate(form, &values, today())
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.finding.code == Code::Required)
+            .map(|f| f.field)
+            .collect();
+        for key in [
+            "visit.notifier_name",
+            "visit.notifier_address",
+            "visit.proxy_document",
+        ] {
+            assert!(
+                missing.iter().any(|m| m == key),
+                "{form}: {key} not asked of an agent"
+            );
+        }
+        // The person themselves writes none of it.
+        values
+            .set(catalog, form, "visit.notifier_relation", None, "self")
+            .unwrap();
+        let missing: Vec<String> = catalog
+            .validate(form, &values, today())
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.finding.code == Code::Required)
+            .map(|f| f.field)
+            .collect();
+        assert!(
+            !missing.iter().any(|m| m == "visit.proxy_document"),
+            "{form}"
+        );
+    }
+    // 印鑑登録: the agent brings the 代理人選任届, not a 委任状.
+    assert_eq!(
+        codes_on(
+            "inkan_toroku",
+            &[
+                ("visit.notifier_relation", None, "agent"),
+                ("visit.proxy_document", None, "proxy_letter")
+            ],
+            "visit.proxy_document"
+        ),
+        [Code::ChoiceUnknown]
+    );
+}
+
+#[test]
+fn a_document_without_a_photograph_needs_a_second() {
+    let first = [
+        ("visit.identity_document", None, "health_insurance"),
+        ("visit.identity_document_second", None, ""),
+    ];
+    assert_eq!(
+        codes_on(
+            "jumin_idou_tenkyo",
+            &first,
+            "visit.identity_document_second"
+        ),
+        [Code::Required]
+    );
+    let photo = [
+        ("visit.identity_document", None, "driver_license"),
+        ("visit.identity_document_second", None, ""),
+    ];
+    assert!(
+        codes_on(
+            "jumin_idou_tenkyo",
+            &photo,
+            "visit.identity_document_second"
+        )
+        .is_empty()
+    );
+    let twice = [
+        ("visit.identity_document", None, "pension_certificate"),
+        (
+            "visit.identity_document_second",
+            None,
+            "pension_certificate",
+        ),
+    ];
+    assert_eq!(
+        codes_on(
+            "jumin_idou_tenkyo",
+            &twice,
+            "visit.identity_document_second"
+        ),
+        [Code::IdentitySecondSame]
+    );
+}
+
+#[test]
+fn older_siblings_are_those_past_high_school_age_up_to_22() {
+    use super::values::is_young_adult_on;
+    let on = CivilDay::new(2027, 4, 20).unwrap();
+    // 18 in May 2025: past 高校生年代 since 2026-04-01, 22 in May 2029 → until 2030-03-31.
+    assert!(is_young_adult_on(CivilDay::new(2007, 6, 1).unwrap(), on));
+    assert!(
+        !is_young_adult_on(CivilDay::new(2009, 4, 2).unwrap(), on),
+        "still a child"
+    );
+    // 22 on 2026-04-01 (born 2004-04-02): the year ending 2027-03-31 was the last.
+    assert!(!is_young_adult_on(CivilDay::new(2004, 4, 2).unwrap(), on));
+    // Born 1 April: reaches 22 on 31 March 2027, the same day the year ends.
+    assert!(!is_young_adult_on(CivilDay::new(2005, 4, 1).unwrap(), on));
+    assert!(is_young_adult_on(CivilDay::new(2005, 4, 2).unwrap(), on));
+}
+
+#[test]
+fn allowances_are_paid_to_a_public_funds_account_or_an_ordinary_one() {
+    let public = [
+        ("visit.payment_account", None, "public"),
+        ("visit.bank_name", None, ""),
+    ];
+    assert!(codes_on("jidou_teate_nintei", &public, "visit.bank_name").is_empty());
+    let named = [
+        ("visit.payment_account", None, "named"),
+        ("visit.bank_name", None, ""),
+    ];
+    assert_eq!(
+        codes_on("jidou_teate_nintei", &named, "visit.bank_name"),
+        [Code::Required]
+    );
+    let current = [
+        ("visit.payment_account", None, "named"),
+        ("visit.account_type", None, "current"),
+    ];
+    assert_eq!(
+        codes_on("jidou_fuyou_teate_nintei", &current, "visit.account_type"),
+        [Code::ChoiceUnknown]
+    );
+    let code = [
+        ("visit.payment_account", None, "named"),
+        ("visit.bank_code", None, "128"),
+    ];
+    assert_eq!(
+        codes_on("jidou_teate_nintei", &code, "visit.bank_code"),
+        [Code::BankCodeFormat]
+    );
+}
+
+#[test]
+fn a_loss_reported_to_the_police_names_the_station_and_number() {
+    let report = [
+        ("police_report", None, "lost_report"),
+        ("police_station", None, ""),
+        ("police_number", None, ""),
+    ];
+    assert_eq!(
+        codes_on("mynumber_card_funshitsu", &report, "police_station"),
+        [Code::Required]
+    );
+    assert_eq!(
+        codes_on("mynumber_card_funshitsu", &report, "police_number"),
+        [Code::Required]
+    );
+    let home = [
+        ("police_report", None, "none"),
+        ("police_station", None, ""),
+        ("police_number", None, ""),
+    ];
+    assert!(codes_on("mynumber_card_funshitsu", &home, "police_number").is_empty());
+}
+
+#[test]
+fn the_seal_forms_share_takasakis_sheet() {
+    let catalog = Catalog::builtin();
+    let toroku = catalog.form("inkan_toroku").unwrap();
+    let ids: Vec<&str> = toroku
+        .sheet_forms(catalog)
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect();
+    assert_eq!(ids, ["inkan_toroku", "inkan_haishi"]);
+    assert_eq!(
+        toroku.sheet.as_ref().unwrap().title.ja,
+        "印鑑登録申請書・印鑑登録廃止届 (様式第1号)"
+    );
+    assert_eq!(toroku.seals.len(), 2);
+    let tennyu = catalog.form("jumin_idou_tennyu").unwrap();
+    assert_eq!(tennyu.sheet_forms(catalog).len(), 1);
+}
+
+#[test]
+fn an_unknown_choice_in_only_is_refused() {
+    let forms = Catalog::BUILTIN_FORMS.replacen(
+        r#"only = ["self", "head", "member", "agent", "legal_agent"]"#,
+        r#"only = ["self", "neighbour"]"#,
+        1,
+    );
+    let err = Catalog::with_forms(&forms).unwrap_err();
+    assert!(err.to_string().contains("no choice neighbour"), "{err}");
 }

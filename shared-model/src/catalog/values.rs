@@ -120,7 +120,9 @@ impl VisitValues {
                     Scope::Person => {
                         let rows = match section.repeat {
                             Repeat::Once => self.persons.len().min(1),
-                            Repeat::Persons | Repeat::Children => self.persons.len(),
+                            Repeat::Persons | Repeat::Children | Repeat::YoungAdults => {
+                                self.persons.len()
+                            }
                         };
                         for (row, person) in self.persons.iter().take(rows).enumerate() {
                             keep(&field.key, Some(row), person.get(&field.key));
@@ -162,9 +164,21 @@ fn filled(value: Option<&str>) -> bool {
 /// Whether a person is of 高校生年代 or younger on `on`: until the first 31 March after
 /// reaching 18 (児童手当, from 2024-10).
 pub fn is_child_on(birth: CivilDay, on: CivilDay) -> bool {
-    // One reaches an age at the end of the day before the birthday.
-    let anniversary = CivilDay::new(birth.year + 18, birth.month, birth.day).unwrap_or(CivilDay {
-        year: birth.year + 18,
+    on <= school_year_end_after(birth, 18)
+}
+
+/// Whether a person is one of 児童手当's 児童の兄姉等 on `on`: past 高校生年代 ([`is_child_on`]),
+/// and not past the first 31 March after reaching 22 (児童手当法 3条, from 2024-10: 22歳に達する
+/// 日以後の最初の3月31日まで).
+pub fn is_young_adult_on(birth: CivilDay, on: CivilDay) -> bool {
+    !is_child_on(birth, on) && school_year_end_after(birth, 22) >= on
+}
+
+/// The first 31 March on or after the day one reaches `age` (the end of the day before the
+/// birthday; one born on 1 April reaches it on 31 March).
+fn school_year_end_after(birth: CivilDay, age: i32) -> CivilDay {
+    let anniversary = CivilDay::new(birth.year + age, birth.month, birth.day).unwrap_or(CivilDay {
+        year: birth.year + age,
         month: 3,
         day: 1,
     });
@@ -174,11 +188,33 @@ pub fn is_child_on(birth: CivilDay, on: CivilDay) -> bool {
     } else {
         reached.year + 1
     };
-    on <= CivilDay {
+    CivilDay {
         year: end_year,
         month: 3,
         day: 31,
     }
+}
+
+/// The rows of a repeating section on `on`: every person, the children, or the 兄姉等; a
+/// person whose 生年月日 cannot be read is listed where a child is asked for (so that the
+/// error shows where the person was meant to be), and not among the 兄姉等.
+pub fn section_rows(repeat: Repeat, values: &VisitValues, form: &str, on: CivilDay) -> Vec<usize> {
+    let birth = |i: usize| {
+        values
+            .get(form, "person.birth_date", Some(i))
+            .map(crate::validate::check_date)
+    };
+    (0..values.persons.len())
+        .filter(|&i| match repeat {
+            Repeat::Once | Repeat::Persons => true,
+            Repeat::Children => match birth(i) {
+                Some(Ok(b)) => is_child_on(b, on),
+                Some(Err(_)) => true,
+                None => false,
+            },
+            Repeat::YoungAdults => matches!(birth(i), Some(Ok(b)) if is_young_adult_on(b, on)),
+        })
+        .collect()
 }
 
 impl Catalog {
@@ -199,23 +235,15 @@ impl Catalog {
             let rows: Vec<Option<usize>> = match section.repeat {
                 Repeat::Once => vec![None],
                 Repeat::Persons => (0..values.persons.len().max(1)).map(Some).collect(),
-                Repeat::Children => (0..values.persons.len())
-                    .filter(|&i| {
-                        // A child, or someone whose birth date cannot be read (so that the
-                        // error shows where the person was meant to be listed).
-                        match values
-                            .get(form_id, "person.birth_date", Some(i))
-                            .map(check_date)
-                        {
-                            Some(Ok(birth)) => is_child_on(birth, reference_day),
-                            Some(Err(_)) => true,
-                            None => false,
-                        }
-                    })
-                    .map(Some)
-                    .collect(),
+                Repeat::Children | Repeat::YoungAdults => {
+                    section_rows(section.repeat, values, form_id, reference_day)
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
             };
-            if rows.is_empty() {
+            // A claim for children needs one; the 兄姉等 are there only when there are some.
+            if rows.is_empty() && section.repeat != Repeat::YoungAdults {
                 // A claim for children with no child of 高校生年代 or younger among the persons.
                 for field in section.fields.iter().filter(|f| f.required) {
                     out.push(FieldFinding {
@@ -249,6 +277,31 @@ impl Catalog {
             }
         }
         out.extend(check_deadlines(form, values, today));
+        // The one-or-two rule: a second document is another document.
+        if let Some(field) = form.field("visit.identity_document_second")
+            && let (Some(first), Some(second)) = (
+                values.get(form_id, "visit.identity_document", None),
+                values.get(form_id, "visit.identity_document_second", None),
+            )
+            && first == second
+        {
+            out.push(FieldFinding {
+                form: form.id.clone(),
+                section: form
+                    .sections
+                    .iter()
+                    .find(|s| s.fields.iter().any(|f| f.key == field.key))
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default(),
+                field: field.key.clone(),
+                person: None,
+                finding: Finding::error(
+                    Code::IdentitySecondSame,
+                    "2点目の本人確認書類には、1点目と別の書類を選んでください。",
+                    "Choose a second identity document other than the first.",
+                ),
+            });
+        }
         // The 郵便番号 against the 町 of the address beside it.
         if form.field("household.postal_code").is_some()
             && form.field("household.address").is_some()

@@ -22,8 +22,8 @@ pub use contact::{check_phone, check_postal_code};
 pub use deadline::{DeadlineRule, check_moved_on, check_notified_on};
 pub use kana::{check_kana, katakana_as_typed, normalize_kana};
 pub use number::{
-    check_account_number, check_atena_number, check_my_number, check_residence_card_number,
-    m11_check_digit, my_number_check_digit, read_reception_number,
+    check_account_number, check_amount, check_atena_number, check_bank_code, check_my_number,
+    check_residence_card_number, m11_check_digit, my_number_check_digit, read_reception_number,
 };
 pub use postal_town::{check_postal_code_town, takasaki_town};
 pub use relationship::{KIOSK_RELATIONSHIPS, check_relationship};
@@ -83,6 +83,10 @@ pub enum Code {
     SentBack,
     BankName,
     BranchName,
+    BankCodeFormat,
+    AmountFormat,
+    /// A second 本人確認書類 that is the first one again.
+    IdentitySecondSame,
 }
 
 impl Code {
@@ -120,6 +124,9 @@ impl Code {
             Code::SentBack => "exchange.sent_back",
             Code::BankName => "bank.name",
             Code::BranchName => "bank.branch",
+            Code::BankCodeFormat => "bank.code",
+            Code::AmountFormat => "amount.format",
+            Code::IdentitySecondSame => "identity.second_same",
         }
     }
 }
@@ -283,7 +290,7 @@ mod tests {
 
     use crate::catalog::Kind;
 
-    const KINDS: [Kind; 13] = [
+    const KINDS: [Kind; 16] = [
         Kind::Text,
         Kind::Kana,
         Kind::Date,
@@ -293,6 +300,9 @@ mod tests {
         Kind::AtenaNumber,
         Kind::ResidenceCard,
         Kind::AccountNumber,
+        Kind::BankCode,
+        Kind::BranchCode,
+        Kind::Amount,
         Kind::Relationship,
         Kind::Choice,
         Kind::Flag,
@@ -341,6 +351,8 @@ mod tests {
             let _ = check_atena_number(&text);
             let _ = check_residence_card_number(&text);
             let _ = check_account_number(&text);
+            let _ = check_bank_code(&text, 4);
+            let _ = check_amount(&text);
             let _ = read_reception_number(&text);
             let _ = check_kana(&text);
             let _ = normalize_kana(&text);
@@ -379,6 +391,9 @@ mod tests {
             Code::ChoiceUnknown,
             Code::CountInvalid,
             Code::TooLong,
+            Code::BankCodeFormat,
+            Code::AmountFormat,
+            Code::IdentitySecondSame,
         ];
         let texts: std::collections::HashSet<&str> = all.iter().map(|c| c.as_str()).collect();
         assert_eq!(texts.len(), all.len());

@@ -111,6 +111,91 @@ pub fn check_account_number(text: &str) -> Result<String, Finding> {
     }
 }
 
+/// Checks a 金融機関コード (4 digits) or a 店番 (支店コード, 3 digits), the numbers 全国銀行協会
+/// gives each institution and each of its offices (the 金融機関コード table of the Zengin
+/// system; ゆうちょ銀行 is 9900, its 店番 the 3-digit 店名 in digits). `width` is 4 or 3.
+/// Full-width digits, spaces and hyphens are accepted; returns the ASCII digits, leading
+/// zeros kept (「0001」 is みずほ銀行's code, not 1).
+///
+/// Errors: [`Code::BankCodeFormat`] naming what was typed and the width wanted.
+///
+/// ```
+/// use shared_model::validate::check_bank_code;
+///
+/// assert_eq!(check_bank_code("０１２８", 4).unwrap(), "0128");
+/// assert_eq!(check_bank_code("018", 3).unwrap(), "018");
+/// assert!(check_bank_code("128", 4).is_err());
+/// ```
+pub fn check_bank_code(text: &str, width: usize) -> Result<String, Finding> {
+    match digits(text) {
+        Some(d) if d.len() == width => Ok(ascii(&d)),
+        _ => {
+            let what = if width == 4 {
+                "金融機関コード"
+            } else {
+                "店番 (支店コード)"
+            };
+            let what_en = if width == 4 {
+                "bank code"
+            } else {
+                "branch code"
+            };
+            Err(Finding::error(
+                Code::BankCodeFormat,
+                format!(
+                    "{what}は{width}桁の数字で入力してください (「{}」)。",
+                    text.trim()
+                ),
+                format!(
+                    "Enter the {what_en} as {width} digits (\"{}\").",
+                    text.trim()
+                ),
+            ))
+        }
+    }
+}
+
+/// Checks an amount of money in 円 (所得, 収入): digits with or without 3-digit groups
+/// (`1,234,567`, `１２３万４５６７` is not read), a trailing 円 allowed; returns the ASCII
+/// digits without leading zeros (`0` for nothing). At most 12 digits (below 1 兆円).
+///
+/// Errors: [`Code::AmountFormat`] naming what was typed.
+///
+/// ```
+/// use shared_model::validate::check_amount;
+///
+/// assert_eq!(check_amount("１，２３４，５６７円").unwrap(), "1234567");
+/// assert_eq!(check_amount("0").unwrap(), "0");
+/// assert!(check_amount("123万").is_err());
+/// ```
+pub fn check_amount(text: &str) -> Result<String, Finding> {
+    let trimmed = text.trim();
+    let body = trimmed.strip_suffix('円').unwrap_or(trimmed).trim_end();
+    let mut out = String::new();
+    let mut bad = body.is_empty();
+    for c in body.chars() {
+        match c {
+            '0'..='9' => out.push(c),
+            '０'..='９' => out.extend(char::from_u32(c as u32 - '０' as u32 + '0' as u32)),
+            ',' | '，' | '、' => {}
+            _ => bad = true,
+        }
+    }
+    let number = out.trim_start_matches('0');
+    if bad || out.is_empty() || number.len() > 12 {
+        return Err(Finding::error(
+            Code::AmountFormat,
+            format!("金額は円単位の数字で入力してください (「{trimmed}」)。"),
+            format!("Enter the amount in yen as digits (\"{trimmed}\")."),
+        ));
+    }
+    Ok(if number.is_empty() {
+        "0".into()
+    } else {
+        number.into()
+    })
+}
+
 /// Reads a 受付番号 as counters type it (`6`, `６`, `006`, ` 6 `): its number.
 ///
 /// Errors: [`Code::ReceptionNumberFormat`] for anything but digits, or a number beyond
