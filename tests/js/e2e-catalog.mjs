@@ -80,6 +80,12 @@ const VALUES = {
   "visit.bank_branch": [["高崎支店", "高崎支店"]],
   "visit.account_number": [["１２３４５６", "0123456"]],
   "visit.account_holder_kana": [["ﾀｶｻｷ ﾊﾅｺ", "タカサキ\u3000ハナコ"]],
+  "visit.notifier_birth_date": [["S55.3.4", "1980-03-04"]],
+  "visit.spouse_my_number": [[spaced(MY_NUMBERS[1]), MY_NUMBERS[1]]],
+  "visit.bank_code": [["０１２８", "0128"]],
+  "visit.branch_code": [["0-1-8", "018"]],
+  "household.head_my_number": [[toFullWidth(MY_NUMBERS[0]), MY_NUMBERS[0]]],
+  "person.abroad_since": [["R8.9.1", "2026-09-01"]],
 };
 
 /** Values of the forms' own text and date fields, by field id. */
@@ -96,6 +102,21 @@ const OWN_VALUES = {
   found_on: ["令和8年11月25日", "2026-11-25"],
   found_where: ["自宅", "自宅"],
   previous_insurer: ["全国健康保険協会", "全国健康保険協会"],
+  certificate_issued_on: ["R8.10.30", "2026-10-30"],
+  guarantor_birth_date: ["昭和45年5月6日", "1970-05-06"],
+  inquiry_sent_on: ["R8.11.2", "2026-11-02"],
+  answered_on: ["R8.11.12", "2026-11-12"],
+  suspended_on: ["R8.11.20", "2026-11-20"],
+  previous_lost_on: ["R8.10.31", "2026-10-31"],
+  new_acquired_on: ["R8.11.1", "2026-11-01"],
+  father_birth_date: ["S60.1.2", "1985-01-02"],
+  mother_birth_date: ["S62.2.3", "1987-02-03"],
+  ground_arose_on: ["R8.9.30", "2026-09-30"],
+  death_on: ["R8.9.30", "2026-09-30"],
+  claimant_income: ["１，２００，０００円", "1200000"],
+  child_support_received: ["240,000", "240000"],
+  supporter_my_number: [spaced(MY_NUMBERS[1]), MY_NUMBERS[1]],
+  supporter_income: ["3000000", "3000000"],
 };
 
 /** Counts typed as staff type them (full width, a leading zero) and what is stored. */

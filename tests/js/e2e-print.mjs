@@ -68,6 +68,13 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
         if (!flat.includes(needle.replace(/\s+/g, ""))) throw new Error(`${form}: PDF lacks ${needle}:\n${text}`);
       }
       expectEqual(pages >= 1, true, "at least one page");
+      // The staff's 処理欄 at the foot of every sheet, with the reception number the visit has.
+      for (const needle of ["処理欄", "受付", "審査", "証書番号", "手数料", "関連手続"]) {
+        if (!flat.includes(needle)) throw new Error(`${form}: PDF lacks the staff box's ${needle}:\n${text}`);
+      }
+      if (form === "jumin_idou_tennyu" && !flat.includes("☑児童手当")) {
+        throw new Error(`the 転入届's 関連手続 lists the 児童手当 claim of the visit:\n${text}`);
+      }
       if (form === "jidou_teate_nintei") {
         // The children's table lists the child, not the parent.
         const children = await page.textContent(".paper-section:has(h2:text('支給要件児童'))");
@@ -75,4 +82,75 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
       }
     });
   }
+
+  /** The 転入届 (or another sheet) as the PDF prints it, white space removed. */
+  async function printed(form) {
+    await page.goto(visitUrl);
+    const link = `#print-${form.replaceAll("_", "-")}`;
+    await page.waitForSelector(link);
+    await page.click(link);
+    await page.waitForSelector("#paper");
+    await page.emulateMedia({ media: "print" });
+    const pdf = await page.pdf({ format: "A4", printBackground: true });
+    await page.emulateMedia({ media: "screen" });
+    const file = join(steps.shots, `${form}-standing.pdf`);
+    writeFileSync(file, pdf);
+    return execFileSync("pdftotext", [file, "-"]).toString().replace(/\s+/g, "");
+  }
+
+  await steps.step("the 届出人's standing: the person's address is the form's, an agent's is written with the proof", async () => {
+    await page.goto(visitUrl);
+    await page.waitForSelector("#item-visit-notifier-relation");
+    await page.selectOption("#item-visit-notifier-relation", "self");
+    await page.waitForFunction(() => document.querySelector("#item-visit-notifier-relation")?.value === "self");
+    let flat = await printed("jumin_idou_tennyu");
+    if (!flat.includes("住所欄と同じ")) throw new Error(`the person's own address is the form's:\n${flat}`);
+    // An agent at the counter: chosen with the keyboard, the address typed key by key.
+    await page.goto(visitUrl);
+    await page.focus("#item-visit-notifier-relation");
+    await page.keyboard.press("Home");
+    for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowDown");
+    expectEqual(await page.inputValue("#item-visit-notifier-relation"), "agent", "任意代理人 chosen");
+    await page.keyboard.press("Tab");
+    await page.focus("#item-visit-notifier-address");
+    await page.keyboard.type("前橋市大手町二丁目12番1号", { delay: 20 });
+    await page.keyboard.press("Tab");
+    await page.waitForSelector("#item-visit-proxy-document");
+    await page.selectOption("#item-visit-proxy-document", "proxy_letter");
+    flat = await printed("jumin_idou_tennyu");
+    for (const needle of ["前橋市大手町二丁目12番1号", "任意代理人(委任状)", "確認した代理権の書類", "委任状"]) {
+      if (!flat.includes(needle)) throw new Error(`the agent's ${needle} is on the sheet:\n${flat}`);
+    }
+    if (flat.includes("住所欄と同じ")) throw new Error("an agent's address is their own");
+  });
+
+  await steps.step("印鑑登録 prints on 高崎市's 様式第1号: 申請書 and 廃止届 on one sheet, with the 押印欄", async () => {
+    await page.goto(visitUrl);
+    await page.waitForSelector("#procedure-add");
+    await page.selectOption("#procedure-add", "req_inkan_toroku");
+    await page.focus("#procedure-add");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#print-inkan-toroku");
+    // The agent of a 印鑑登録 brings the 代理人選任届, not a 委任状: the sheet refuses the one
+    // chosen for the 転入届 until the proof is changed.
+    await page.selectOption("#item-visit-proxy-document", "appointment");
+    await page.waitForFunction(() => document.querySelector("#item-visit-proxy-document")?.value === "appointment");
+    const flat = await printed("inkan_toroku");
+    expectEqual(await page.getAttribute(".sheet-part[data-form=inkan_toroku]", "data-filed"), "true", "the 申請書 part is filed");
+    expectEqual(await page.getAttribute(".sheet-part[data-form=inkan_haishi]", "data-filed"), "false", "the 廃止届 part is blank");
+    expectEqual(flat.includes("印刷できません"), false, "nothing refused");
+    for (const needle of [
+      "印鑑登録申請書・印鑑登録廃止届(様式第1号)",
+      "代理人選任届(印鑑登録)",
+      "印鑑登録廃止届",
+      "登録する印鑑(印影)",
+      "保証人の登録印",
+      "保証人署名",
+      "代理人署名",
+    ]) {
+      if (!flat.includes(needle)) throw new Error(`様式第1号 lacks ${needle}:\n${flat}`);
+    }
+    await steps.shot(page, "inkan-yoshiki-1");
+  });
 });

@@ -119,12 +119,39 @@ pub struct VisitView {
     pub read_marks: Vec<shared_model::ReadMark>,
     /// How it was closed, if it was.
     pub closing: Option<shared_model::Closing>,
-    /// The 届出人's signature of each signed form (the one confirmed, once the form is), or
-    /// why it does not count ([`shared_model::VisitDoc::signatures`]).
+    /// Each signature of each signed form by (form, role): the one confirmed, once the form
+    /// is, or why it does not count ([`shared_model::VisitDoc::signatures`]).
     pub signatures: std::collections::BTreeMap<
-        String,
+        (String, shared_model::signature::SignerRole),
         Result<shared_model::signature::Signature, shared_model::signature::SignatureError>,
     >,
+}
+
+impl VisitView {
+    /// The signature of the person at the counter on `form`: in the box their standing
+    /// signs ([`shared_model::catalog::Form::signer_at_counter`]).
+    pub fn counter_signature(
+        &self,
+        form: &str,
+    ) -> Option<&Result<shared_model::signature::Signature, shared_model::signature::SignatureError>>
+    {
+        let role = self.counter_role(form)?;
+        self.signatures.get(&(form.to_owned(), role))
+    }
+
+    /// The box the person at the counter signs on `form`, if its sheet has one.
+    pub fn counter_role(&self, form: &str) -> Option<shared_model::signature::SignerRole> {
+        let relation = self
+            .values
+            .visit
+            .get("visit.notifier_relation")
+            .map(String::as_str);
+        crate::city::catalog()
+            .catalog
+            .form(form)
+            .ok()?
+            .signer_at_counter(relation)
+    }
 }
 
 /// What the repo tells the UI.
@@ -506,7 +533,15 @@ impl Repo {
                 actor_names: visit.actor_names(),
                 state: visit.state(),
                 closing: visit.closing(),
-                signatures: visit.signatures(shared_model::signature::SignerRole::Notifier),
+                signatures: shared_model::signature::SignerRole::ALL
+                    .into_iter()
+                    .flat_map(|role| {
+                        visit
+                            .signatures(role)
+                            .into_iter()
+                            .map(move |(form, signed)| ((form, role), signed))
+                    })
+                    .collect(),
             })));
         }
     }

@@ -66,15 +66,17 @@ fn locked(state: FormState) -> bool {
     state == FormState::Requested || state.is_settled()
 }
 
-/// The forms of `forms` whose sheet has a box for the 届出人, in the order given.
+/// The forms of `forms` whose sheet has a box for the person at the counter, in the order
+/// given.
 fn signable(forms: &[String]) -> Vec<String> {
     let catalog = crate::city::catalog().catalog;
     forms
         .iter()
         .filter(|f| {
-            catalog
-                .form(f)
-                .is_ok_and(|form| form.takes_signature(SignerRole::Notifier))
+            catalog.form(f).is_ok_and(|form| {
+                form.takes_signature(SignerRole::Notifier)
+                    || form.takes_signature(SignerRole::Agent)
+            })
         })
         .cloned()
         .collect()
@@ -90,22 +92,31 @@ fn title(form: &str) -> String {
 
 /// Writes the signing into the visit. The server audits it when the visit reaches it
 /// (`signature_captured`, also for a signing made offline).
+/// Each form is signed in the box of the standing of whoever is at the counter (an agent's
+/// in the 代理人's box where the sheet has one): one signing per box.
 fn record(
     repo: &crate::repo::RepoHandle,
-    id: DocumentId,
+    view: &crate::repo::VisitView,
     forms: Vec<String>,
     strokes: Vec<Stroke>,
 ) {
-    repo.change(
-        id,
-        VisitChange::Sign {
-            forms: forms.clone(),
-            role: SignerRole::Notifier,
-            strokes,
-            at: js_sys::Date::now() as i64,
-            terminal: crate::terminal::terminal_id(),
-        },
-    );
+    let mut by_role: std::collections::BTreeMap<SignerRole, Vec<String>> = Default::default();
+    for form in forms {
+        let role = view.counter_role(&form).unwrap_or(SignerRole::Notifier);
+        by_role.entry(role).or_default().push(form);
+    }
+    for (role, forms) in by_role {
+        repo.change(
+            view.id,
+            VisitChange::Sign {
+                forms,
+                role,
+                strokes: strokes.clone(),
+                at: js_sys::Date::now() as i64,
+                terminal: crate::terminal::terminal_id(),
+            },
+        );
+    }
 }
 
 /// Properties of [`SignaturePad`].
@@ -428,7 +439,7 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
                 unticked.set(next);
             })
         };
-        let status = match view.signatures.get(form) {
+        let status = match view.counter_signature(form) {
             Some(Ok(signature)) => html! {
                 <span class="signed" id={format!("sign-state-{dom}")} data-signed="true">
                     { signature_svg(signature, "signature-thumb") }
@@ -460,8 +471,9 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
     });
     let on_confirm = {
         let (chosen, repo, app) = (chosen.clone(), repo.clone(), app.clone());
+        let view = view.clone();
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, id, chosen.clone(), strokes);
+            record(&repo, &view, chosen.clone(), strokes);
             let titles: Vec<String> = chosen.iter().map(|f| title(f)).collect();
             app.dispatch(crate::state::Action::Announce(
                 ja(Text::AnnounceSigned).replace("{f}", &titles.join("、")),
@@ -596,7 +608,7 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
         .collect();
     let catalog = crate::city::catalog().catalog;
     let names = open.iter().map(|f| {
-        let signed = matches!(view.signatures.get(f), Some(Ok(_)));
+        let signed = matches!(view.counter_signature(f), Some(Ok(_)));
         let name = catalog
             .form(f)
             .map(|form| official(lang, &form.title))
@@ -610,8 +622,9 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
     });
     let on_confirm = {
         let (open, repo, done) = (open.clone(), repo.clone(), done.clone());
+        let view = view.clone();
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, id, open.clone(), strokes);
+            record(&repo, &view, open.clone(), strokes);
             done.set(true);
         })
     };

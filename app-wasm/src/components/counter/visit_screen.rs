@@ -60,7 +60,26 @@ fn canonical_fields(catalog: &Catalog, forms: &[&Form]) -> Vec<CatalogField> {
             continue;
         }
         match out.iter_mut().find(|f| f.key == field.key) {
-            Some(existing) => existing.required |= field.required,
+            Some(existing) => {
+                existing.required |= field.required;
+                // A form may allow only some of an item's choices (`only`): the screen offers
+                // every choice one of the visit's forms allows, in the item's order; each form
+                // refuses the others in its own findings.
+                if existing.choices != field.choices
+                    && let Some(item) = catalog.items.get(&field.key)
+                {
+                    let allowed = |id: &str| {
+                        existing.choices.iter().any(|c| c.id == id)
+                            || field.choices.iter().any(|c| c.id == id)
+                    };
+                    existing.choices = item
+                        .choices
+                        .iter()
+                        .filter(|c| allowed(&c.id))
+                        .cloned()
+                        .collect();
+                }
+            }
             None => out.push(field.clone()),
         }
     }
