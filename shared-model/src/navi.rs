@@ -321,6 +321,98 @@ impl Said {
     }
 }
 
+/// What the filled visit says that changes what to bring: read from the forms' values, never
+/// asked ([`VisitFact::of`]). The kiosk, before the forms are filled, knows none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitFact {
+    /// A 任意代理人 stands at the counter (`visit.notifier_relation` = `agent`): a 委任状.
+    Agent,
+    /// A 法定代理人 (`legal_agent`): the 戸籍謄本 or 登記事項証明書 that makes them one.
+    LegalAgent,
+    /// A child of the visit lives apart (`person.lives_with` = `apart`): the 別居監護申立書.
+    ChildApart,
+    /// The allowance goes to the 公金受取口座 (`visit.payment_account` = `public`): no bank book.
+    PublicAccount,
+}
+
+impl VisitFact {
+    /// What the visit's values say.
+    ///
+    /// ```
+    /// use shared_model::catalog::VisitValues;
+    /// use shared_model::navi::VisitFact;
+    ///
+    /// let mut values = VisitValues::default();
+    /// values.visit.insert("visit.notifier_relation".into(), "agent".into());
+    /// assert_eq!(VisitFact::of(&values).into_iter().collect::<Vec<_>>(), [VisitFact::Agent]);
+    /// ```
+    pub fn of(values: &crate::catalog::VisitValues) -> BTreeSet<VisitFact> {
+        let visit = |key: &str| values.visit.get(key).map(String::as_str);
+        let mut facts = BTreeSet::new();
+        match visit("visit.notifier_relation") {
+            Some("agent") => {
+                facts.insert(VisitFact::Agent);
+            }
+            Some("legal_agent") => {
+                facts.insert(VisitFact::LegalAgent);
+            }
+            _ => {}
+        }
+        if values
+            .persons
+            .iter()
+            .any(|p| p.get("person.lives_with").map(String::as_str) == Some("apart"))
+        {
+            facts.insert(VisitFact::ChildApart);
+        }
+        if visit("visit.payment_account") == Some("public") {
+            facts.insert(VisitFact::PublicAccount);
+        }
+        facts
+    }
+}
+
+/// One thing of a rule's `bring`: always, or only when the visit says so (`visit`), or
+/// unless it does (`unless_visit`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawBring {
+    Said(Said),
+    Conditional {
+        thing: Said,
+        #[serde(default)]
+        visit: Vec<VisitFact>,
+        #[serde(default)]
+        unless_visit: Vec<VisitFact>,
+    },
+}
+
+/// A thing to bring, read.
+#[derive(Debug, Clone)]
+struct Bring {
+    thing: Label,
+    visit: Vec<VisitFact>,
+    unless_visit: Vec<VisitFact>,
+}
+
+impl Bring {
+    fn applies(&self, facts: &BTreeSet<VisitFact>) -> bool {
+        self.visit.iter().all(|f| facts.contains(f))
+            && !self.unless_visit.iter().any(|f| facts.contains(f))
+    }
+}
+
+/// Things every procedure with forms asks for when the visit says so (navi.toml
+/// `[[also_bring]]`: an agent's 委任状), unless the rule names its own for that fact (印鑑登録:
+/// the 代理人選任届).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlsoBring {
+    visit: Vec<VisitFact>,
+    bring: Vec<Said>,
+}
+
 /// A rule as navi.toml writes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -336,7 +428,7 @@ struct RawRule {
     reason: Said,
     deadline: Option<Said>,
     #[serde(default)]
-    bring: Vec<Said>,
+    bring: Vec<RawBring>,
 }
 
 /// A rule read: its texts resolved, its place known.
@@ -349,7 +441,7 @@ struct Rule {
     title: Label,
     reason: Label,
     deadline: Option<Label>,
-    bring: Vec<Label>,
+    bring: Vec<Bring>,
     /// 課 and 窓口番号: of the first form, or the rule's `place`.
     placed: (Department, u8),
 }
@@ -360,6 +452,8 @@ struct RulesFile {
     /// Texts that several rules name.
     #[serde(default)]
     things: BTreeMap<String, Label>,
+    #[serde(default)]
+    also_bring: Vec<RawAlsoBring>,
     rules: Vec<RawRule>,
 }
 
@@ -393,6 +487,8 @@ pub struct Procedure {
 #[derive(Debug, Clone)]
 pub struct Navi {
     rules: Vec<Rule>,
+    /// `[[also_bring]]`: for these visit facts, these things, on every procedure with forms.
+    also: Vec<(Vec<VisitFact>, Vec<Label>)>,
 }
 
 impl Navi {
@@ -483,8 +579,23 @@ impl Navi {
                 bring: raw
                     .bring
                     .iter()
-                    .map(|b| b.resolve(id, &file.things))
-                    .collect::<Result<_, _>>()?,
+                    .map(|b| match b {
+                        RawBring::Said(said) => Ok(Bring {
+                            thing: said.resolve(id, &file.things)?,
+                            visit: Vec::new(),
+                            unless_visit: Vec::new(),
+                        }),
+                        RawBring::Conditional {
+                            thing,
+                            visit,
+                            unless_visit,
+                        } => Ok(Bring {
+                            thing: thing.resolve(id, &file.things)?,
+                            visit: visit.clone(),
+                            unless_visit: unless_visit.clone(),
+                        }),
+                    })
+                    .collect::<Result<_, CatalogError>>()?,
                 placed,
                 id: raw.id,
                 when: raw.when,
@@ -492,7 +603,65 @@ impl Navi {
                 forms: raw.forms,
             });
         }
-        Ok(Navi { rules })
+        let also = file
+            .also_bring
+            .iter()
+            .map(|a| {
+                let things = a
+                    .bring
+                    .iter()
+                    .map(|b| b.resolve("also_bring", &file.things))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((a.visit.clone(), things))
+            })
+            .collect::<Result<_, CatalogError>>()?;
+        Ok(Navi { rules, also })
+    }
+
+    /// The plan with what to bring for what the filled visit says ([`VisitFact::of`]): an
+    /// agent's 委任状, a 法定代理人's proof, the 別居監護申立書 of a child living apart, no bank
+    /// book for a claim paid to the 公金受取口座. Each thing once per procedure.
+    ///
+    /// ```
+    /// use std::collections::{BTreeMap, BTreeSet};
+    /// use shared_model::navi::{Navi, VisitFact};
+    ///
+    /// let navi = Navi::builtin();
+    /// let choices = BTreeMap::from([("req_card_loss".to_owned(), true)]);
+    /// let plan = navi.visit_plan(None, &choices);
+    /// let agent = navi.for_visit(plan, &BTreeSet::from([VisitFact::Agent]));
+    /// assert!(agent[0].bring.iter().any(|b| b.ja.starts_with("委任状")));
+    /// ```
+    pub fn for_visit(&self, plan: Vec<Procedure>, facts: &BTreeSet<VisitFact>) -> Vec<Procedure> {
+        plan.into_iter()
+            .map(|mut p| {
+                let Some(rule) = self.rules.iter().find(|r| r.id == p.rule) else {
+                    return p;
+                };
+                let mut bring: Vec<Label> = Vec::new();
+                let mut add = |thing: &Label| {
+                    if !bring.iter().any(|b| b.ja == thing.ja) {
+                        bring.push(thing.clone());
+                    }
+                };
+                for b in rule.bring.iter().filter(|b| b.applies(facts)) {
+                    add(&b.thing);
+                }
+                if !rule.forms.is_empty() {
+                    for (when, things) in &self.also {
+                        let own = rule
+                            .bring
+                            .iter()
+                            .any(|b| b.visit.iter().any(|f| when.contains(f)));
+                        if !own && when.iter().all(|f| facts.contains(f)) {
+                            things.iter().for_each(&mut add);
+                        }
+                    }
+                }
+                p.bring = bring;
+                p
+            })
+            .collect()
     }
 
     /// The procedures for these answers, in rule order (the rules asked for at the counter
@@ -749,7 +918,12 @@ impl Rule {
             counter,
             forms: self.forms.clone(),
             count,
-            bring: self.bring.clone(),
+            bring: self
+                .bring
+                .iter()
+                .filter(|b| b.applies(&BTreeSet::new()))
+                .map(|b| b.thing.clone())
+                .collect(),
             deadline: self.deadline.clone(),
             reason: self.reason.clone(),
             requested,

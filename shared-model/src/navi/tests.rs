@@ -954,3 +954,106 @@ fn places_and_named_texts_are_checked_when_read() {
         (Department::KodomoKatei, 2)
     );
 }
+
+#[test]
+fn what_to_bring_follows_what_the_visit_says() {
+    use crate::navi::VisitFact;
+    let navi = Navi::builtin();
+    let things = |plan: &[Procedure], rule: &str| -> Vec<String> {
+        plan.iter()
+            .find(|p| p.rule == rule)
+            .unwrap()
+            .bring
+            .iter()
+            .map(|b| b.ja.clone())
+            .collect()
+    };
+    let answers = Answers::new(LifeEvent::Tennyu).with(Fact::Children);
+    let plain = navi.for_visit(navi.plan(&answers), &BTreeSet::new());
+    // The kiosk's plan (no visit facts) and the counter's agree when the visit says nothing.
+    assert_eq!(
+        plain.iter().map(|p| p.bring.len()).collect::<Vec<_>>(),
+        navi.plan(&answers)
+            .iter()
+            .map(|p| p.bring.len())
+            .collect::<Vec<_>>()
+    );
+    let claim = things(&plain, "child_allowance_claim");
+    assert!(claim.iter().any(|t| t.contains("通帳")), "{claim:?}");
+    assert!(!claim.iter().any(|t| t.contains("委任状")));
+
+    // An agent brings a 委任状 to every procedure with forms; a 法定代理人 the proof.
+    let agent = navi.for_visit(navi.plan(&answers), &BTreeSet::from([VisitFact::Agent]));
+    for p in agent.iter().filter(|p| !p.forms.is_empty()) {
+        assert_eq!(
+            p.bring
+                .iter()
+                .filter(|b| b.ja.starts_with("委任状"))
+                .count(),
+            1,
+            "{}: {:?}",
+            p.rule,
+            p.bring
+        );
+    }
+    let legal = navi.for_visit(
+        navi.plan(&answers),
+        &BTreeSet::from([VisitFact::LegalAgent]),
+    );
+    assert!(
+        things(&legal, "tennyu")
+            .iter()
+            .any(|t| t.contains("登記事項証明書"))
+    );
+
+    // 公金受取口座: no bank book; a child living apart: the 別居監護申立書.
+    let facts = BTreeSet::from([VisitFact::PublicAccount, VisitFact::ChildApart]);
+    let claim = things(
+        &navi.for_visit(navi.plan(&answers), &facts),
+        "child_allowance_claim",
+    );
+    assert!(!claim.iter().any(|t| t.contains("通帳")), "{claim:?}");
+    assert!(
+        claim.iter().any(|t| t.starts_with("別居監護申立書")),
+        "{claim:?}"
+    );
+
+    // 印鑑登録 by an agent: the 代理人選任届 the applicant wrote, not a 委任状.
+    let choices = BTreeMap::from([("req_inkan_toroku".to_owned(), true)]);
+    let inkan = navi.for_visit(
+        navi.visit_plan(None, &choices),
+        &BTreeSet::from([VisitFact::Agent]),
+    );
+    let inkan = things(&inkan, "req_inkan_toroku");
+    assert!(
+        inkan.iter().any(|t| t.starts_with("代理人選任届")),
+        "{inkan:?}"
+    );
+    assert!(!inkan.iter().any(|t| t.starts_with("委任状")), "{inkan:?}");
+}
+
+#[test]
+fn visit_facts_are_read_from_the_forms_values() {
+    use crate::catalog::VisitValues;
+    use crate::navi::VisitFact;
+    let mut values = VisitValues::default();
+    assert!(VisitFact::of(&values).is_empty());
+    values
+        .visit
+        .insert("visit.notifier_relation".into(), "legal_agent".into());
+    values
+        .visit
+        .insert("visit.payment_account".into(), "public".into());
+    values.persons.push(Default::default());
+    values
+        .persons
+        .push([("person.lives_with".to_owned(), "apart".to_owned())].into());
+    assert_eq!(
+        VisitFact::of(&values).into_iter().collect::<Vec<_>>(),
+        [
+            VisitFact::LegalAgent,
+            VisitFact::ChildApart,
+            VisitFact::PublicAccount
+        ]
+    );
+}

@@ -95,9 +95,12 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
     let online = props.online;
     let id = view.id;
     let catalog = crate::city::catalog().catalog;
-    let plan = crate::city::catalog()
-        .navi
-        .visit_plan(view.answers.as_ref(), &view.choices);
+    // What to bring follows what the forms say (an agent's 委任状, a child living apart).
+    let navi = crate::city::catalog().navi;
+    let plan = navi.for_visit(
+        navi.visit_plan(view.answers.as_ref(), &view.choices),
+        &shared_model::navi::VisitFact::of(&view.values),
+    );
     let mut form_ids: Vec<&str> = Vec::new();
     for p in plan
         .iter()
