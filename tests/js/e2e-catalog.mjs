@@ -227,9 +227,11 @@ function readFields(page, fields) {
   );
 }
 
-/** Waits until `page` shows every expected value; fails naming the fields that differ. */
+/** Waits until `page` shows every expected value; fails naming the fields that differ. Each
+ *  key is a change of the visit, applied in order: on a loaded machine the last form's keys
+ *  reach the screen some seconds after they were typed (seen in CI at over 20 s). */
 async function expectShown(page, fields, expected, what) {
-  const deadline = Date.now() + 20000;
+  const deadline = Date.now() + 60000;
   let wrong = [];
   while (Date.now() < deadline) {
     const shown = await readFields(page, fields);

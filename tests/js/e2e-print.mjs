@@ -153,4 +153,45 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     }
     await steps.shot(page, "inkan-yoshiki-1");
   });
+
+  /** Draws a stroke on the pad with the mouse and presses 確定 from the keyboard. */
+  async function sign() {
+    await page.locator("#sign-canvas").scrollIntoViewIfNeeded();
+    const box = await page.locator("#sign-canvas").boundingBox();
+    await page.mouse.move(box.x + 0.1 * box.width, box.y + 0.5 * box.height);
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) {
+      await page.mouse.move(box.x + (0.1 + 0.04 * i) * box.width, box.y + (0.5 + 0.3 * Math.sin(i / 2)) * box.height, { steps: 2 });
+    }
+    await page.mouse.up();
+    await page.focus("#sign-confirm");
+    await page.keyboard.press("Enter");
+  }
+
+  await steps.step("the agent signs the 代理人 box and the 保証人 their own, each printed in its place", async () => {
+    await page.goto(visitUrl);
+    await page.waitForSelector("#signature-panel");
+    await sign();
+    await page.waitForSelector('#sign-state-inkan-toroku[data-signed="true"]');
+    // The 保証人 of the 印鑑登録: chosen from the keyboard, only the sheets with their box.
+    await page.focus("#sign-who-hoshounin");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => document.querySelector("#sign-who-hoshounin")?.checked);
+    const listed = await page.$$eval(".signature-forms li", (ls) => ls.map((l) => l.dataset.form));
+    expectEqual(JSON.stringify(listed), JSON.stringify(["inkan_toroku"]), "the 保証人 signs the 印鑑登録申請書 only");
+    await sign();
+    await page.waitForSelector('#sign-state-inkan-toroku[data-signed="true"]');
+    await page.click("#print-inkan-toroku");
+    await page.waitForSelector("#paper");
+    const state = (role) =>
+      page.getAttribute(`.sheet-part[data-form=inkan_toroku] .signature[data-role=${role}]`, "data-signed");
+    await page.waitForFunction(() => document.querySelector(".sheet-part[data-form=inkan_toroku] .signature[data-role=hoshounin]")?.dataset.signed === "true");
+    expectEqual(await state("dairinin"), "true", "the agent's signature in the 代理人 box");
+    expectEqual(await state("todokedenin"), "false", "the 申請者 box left for the applicant");
+    expectEqual(await state("hoshounin"), "true", "the 保証人's signature in their box");
+    // On the 転入届 the agent files as its 届出人: the one box the sheet has.
+    await page.goto(visitUrl);
+    await page.click("#print-jumin-idou-tennyu");
+    await page.waitForSelector("#paper .signature[data-role=todokedenin][data-signed=true]");
+  });
 });

@@ -306,6 +306,29 @@ pub struct Condition {
     /// Required when that value is filled in (non-empty, not `false`, not `0`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub filled: bool,
+    /// Holds when that value is not filled in (empty, `false` or `0`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty: bool,
+    /// Holds when that value is a 生年月日 and the person is at least this old on the 届出日
+    /// (years, as the 年齢計算ニ関スル法律 counts them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_at_least: Option<i32>,
+}
+
+/// A rule of a form across its fields (forms.toml `[[forms.rule]]`): when every `when`
+/// condition holds, `then` must hold, else the form has an error on `then`'s field with the
+/// rule's `message` (a 番号入りの住民票 requested by an agent is mailed to the person; 15歳未満
+/// registers no seal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormRule {
+    /// The conditions under which the rule applies (none: always).
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    /// What must then hold.
+    pub then: Condition,
+    /// What the counter is told when it does not, with the source of the rule.
+    pub message: Label,
 }
 
 /// A field of a form, resolved against the canonical items.
@@ -484,6 +507,9 @@ pub struct Form {
     /// 印鑑登録申請書 and the 印鑑登録廃止届 on one sheet); `None`: a sheet of its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<Sheet>,
+    /// Rules across its fields (forms.toml `[[forms.rule]]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<FormRule>,
 }
 
 /// A 押印欄 of a printed sheet.
@@ -670,6 +696,8 @@ struct RawForm {
     #[serde(default)]
     seals: Vec<SealBox>,
     sheet: Option<Sheet>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<FormRule>,
 }
 
 /// A city's own files of the catalog as the server serves them (`GET /api/catalog`) and a
@@ -836,6 +864,7 @@ impl Catalog {
                 signer: raw.signer,
                 seals: raw.seals,
                 sheet: raw.sheet,
+                rules: raw.rules,
             });
         }
         Ok(Catalog {

@@ -900,3 +900,83 @@ fn an_unknown_choice_in_only_is_refused() {
     let err = Catalog::with_forms(&forms).unwrap_err();
     assert!(err.to_string().contains("no choice neighbour"), "{err}");
 }
+
+#[test]
+fn a_numbered_certificate_for_an_agent_goes_by_mail() {
+    let agent = [
+        ("visit.notifier_relation", None, "agent"),
+        ("with_my_number", None, "true"),
+        ("with_resident_code", None, "false"),
+        ("delivery", None, "counter"),
+    ];
+    assert_eq!(
+        codes_on("juminhyo_inkan_kofu", &agent, "delivery"),
+        [Code::FormRule]
+    );
+    let mailed = [
+        ("visit.notifier_relation", None, "agent"),
+        ("with_my_number", None, "true"),
+        ("delivery", None, "mail"),
+    ];
+    assert!(codes_on("juminhyo_inkan_kofu", &mailed, "delivery").is_empty());
+    // The person themselves takes it at the counter.
+    let own = [
+        ("visit.notifier_relation", None, "self"),
+        ("with_my_number", None, "true"),
+        ("delivery", None, "counter"),
+    ];
+    assert!(codes_on("juminhyo_inkan_kofu", &own, "delivery").is_empty());
+    // A third party is never given the number.
+    let third = [
+        ("visit.notifier_relation", None, "third_party"),
+        ("with_my_number", None, "true"),
+    ];
+    assert_eq!(
+        codes_on("juminhyo_inkan_kofu", &third, "with_my_number"),
+        [Code::FormRule]
+    );
+    let third = [
+        ("visit.notifier_relation", None, "third_party"),
+        ("with_my_number", None, "false"),
+    ];
+    assert!(codes_on("juminhyo_inkan_kofu", &third, "with_my_number").is_empty());
+}
+
+#[test]
+fn no_seal_is_registered_under_15() {
+    // 届出日 2027-04-20 (the filled form's): 15 on 2027-04-20 is old enough, a day short is not.
+    let on = [("visit.notified_on", None, "2027-04-20")];
+    let at = |birth: &str| {
+        let mut set = on.to_vec();
+        set.push(("person.birth_date", Some(0), birth));
+        codes_on("inkan_toroku", &set, "person.birth_date")
+    };
+    assert!(at("2012-04-20").is_empty());
+    assert_eq!(at("2012-04-21"), [Code::FormRule]);
+}
+
+#[test]
+fn a_loss_outside_the_home_is_reported_to_the_police() {
+    let outside = [
+        ("lost_place", None, "outside"),
+        ("police_report", None, "none"),
+    ];
+    assert_eq!(
+        codes_on("mynumber_card_funshitsu", &outside, "police_report"),
+        [Code::FormRule]
+    );
+    let home = [
+        ("lost_place", None, "home"),
+        ("police_report", None, "none"),
+        ("event", None, "lost"),
+    ];
+    assert!(codes_on("mynumber_card_funshitsu", &home, "police_report").is_empty());
+    let stolen = [
+        ("event", None, "stolen"),
+        ("police_report", None, "lost_report"),
+    ];
+    assert_eq!(
+        codes_on("mynumber_card_funshitsu", &stolen, "police_report"),
+        [Code::FormRule]
+    );
+}

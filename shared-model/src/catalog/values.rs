@@ -277,6 +277,7 @@ impl Catalog {
             }
         }
         out.extend(check_deadlines(form, values, today));
+        out.extend(check_rules(form, values, today));
         // The one-or-two rule: a second document is another document.
         if let Some(field) = form.field("visit.identity_document_second")
             && let (Some(first), Some(second)) = (
@@ -328,12 +329,81 @@ impl Catalog {
     }
 }
 
-fn required(form: &Form, field: &Field, values: &VisitValues, row: Option<usize>) -> bool {
+fn required(
+    form: &Form,
+    field: &Field,
+    values: &VisitValues,
+    row: Option<usize>,
+    today: CivilDay,
+) -> bool {
     field.required
-        || field.required_when.as_ref().is_some_and(|c: &Condition| {
-            let v = values.get(&form.id, &c.key, row);
-            (c.filled && filled(v)) || v.is_some_and(|v| c.is.iter().any(|x| x == v))
-        })
+        || field
+            .required_when
+            .as_ref()
+            .is_some_and(|c| holds(form, c, values, row, today))
+}
+
+/// Whether a condition holds on the visit's values (`row`: the person of a repeating
+/// section). An age is counted on the 届出日 (today when there is none).
+fn holds(
+    form: &Form,
+    c: &Condition,
+    values: &VisitValues,
+    row: Option<usize>,
+    today: CivilDay,
+) -> bool {
+    let v = values.get(&form.id, &c.key, row);
+    let old_enough = c.age_at_least.is_some_and(|years| {
+        let on = values
+            .get(&form.id, "visit.notified_on", None)
+            .and_then(|t| check_date(t).ok());
+        match v.map(check_date) {
+            Some(Ok(birth)) => birth.age_on(on.unwrap_or(today)) >= years,
+            _ => false,
+        }
+    });
+    (c.filled && filled(v))
+        || (c.empty && !filled(v))
+        || v.is_some_and(|v| c.is.iter().any(|x| x == v))
+        || old_enough
+}
+
+/// The findings of the form's rules across fields.
+fn check_rules(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldFinding> {
+    let mut out = Vec::new();
+    for rule in &form.rules {
+        if !rule
+            .when
+            .iter()
+            .all(|c| holds(form, c, values, None, today))
+        {
+            continue;
+        }
+        // An age is checked once there is a 生年月日 (its absence is the field's own finding).
+        let unknown = values.get(&form.id, &rule.then.key, None).is_none();
+        if (rule.then.age_at_least.is_some() && unknown)
+            || holds(form, &rule.then, values, None, today)
+        {
+            continue;
+        }
+        out.push(FieldFinding {
+            form: form.id.clone(),
+            section: form
+                .sections
+                .iter()
+                .find(|s| s.fields.iter().any(|f| f.key == rule.then.key))
+                .map(|s| s.id.clone())
+                .unwrap_or_default(),
+            field: rule.then.key.clone(),
+            person: None,
+            finding: Finding::error(
+                Code::FormRule,
+                rule.message.ja.clone(),
+                rule.message.en.clone(),
+            ),
+        });
+    }
+    out
 }
 
 fn check_field(
@@ -344,10 +414,10 @@ fn check_field(
     today: CivilDay,
 ) -> Vec<Finding> {
     if field.kind == Kind::Counts {
-        return check_counts(form, field, values, row);
+        return check_counts(form, field, values, row, today);
     }
     let Some(value) = values.get(&form.id, &field.key, row) else {
-        if required(form, field, values, row) {
+        if required(form, field, values, row, today) {
             return vec![Finding::error(
                 Code::Required,
                 format!("「{}」を入力してください。", field.label.ja),
@@ -446,6 +516,7 @@ fn check_counts(
     field: &Field,
     values: &VisitValues,
     row: Option<usize>,
+    today: CivilDay,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut total = 0u32;
@@ -469,7 +540,7 @@ fn check_counts(
             }
         }
     }
-    if findings.is_empty() && total == 0 && required(form, field, values, row) {
+    if findings.is_empty() && total == 0 && required(form, field, values, row, today) {
         findings.push(Finding::error(
             Code::Required,
             format!("「{}」を1通以上指定してください。", field.label.ja),

@@ -87,6 +87,8 @@ pub enum Code {
     AmountFormat,
     /// A second 本人確認書類 that is the first one again.
     IdentitySecondSame,
+    /// A rule of the form across its fields (forms.toml `[[forms.rule]]`).
+    FormRule,
 }
 
 impl Code {
@@ -127,6 +129,7 @@ impl Code {
             Code::BankCodeFormat => "bank.code",
             Code::AmountFormat => "amount.format",
             Code::IdentitySecondSame => "identity.second_same",
+            Code::FormRule => "form.rule",
         }
     }
 }
@@ -394,6 +397,7 @@ mod tests {
             Code::BankCodeFormat,
             Code::AmountFormat,
             Code::IdentitySecondSame,
+            Code::FormRule,
         ];
         let texts: std::collections::HashSet<&str> = all.iter().map(|c| c.as_str()).collect();
         assert_eq!(texts.len(), all.len());

@@ -94,15 +94,19 @@ fn title(form: &str) -> String {
 /// (`signature_captured`, also for a signing made offline).
 /// Each form is signed in the box of the standing of whoever is at the counter (an agent's
 /// in the 代理人's box where the sheet has one): one signing per box.
+/// `who`: a role that signs instead of the person at the counter (the 保証人 of a 印鑑登録).
 fn record(
     repo: &crate::repo::RepoHandle,
     view: &crate::repo::VisitView,
     forms: Vec<String>,
     strokes: Vec<Stroke>,
+    who: Option<SignerRole>,
 ) {
     let mut by_role: std::collections::BTreeMap<SignerRole, Vec<String>> = Default::default();
     for form in forms {
-        let role = view.counter_role(&form).unwrap_or(SignerRole::Notifier);
+        let role = who
+            .or_else(|| view.counter_role(&form))
+            .unwrap_or(SignerRole::Notifier);
         by_role.entry(role).or_default().push(form);
     }
     for (role, forms) in by_role {
@@ -408,12 +412,32 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
     let app = use_context::<AppContext>().expect("app context");
     // The forms a person unticked (every open form is ticked until then).
     let unticked = use_state(BTreeSet::<String>::new);
+    // Who signs now: the person at the counter (None), or the 保証人 of a sheet with their box.
+    let who = use_state(|| None::<SignerRole>);
     let view = &props.view;
     let id = view.id;
-    let forms = signable(&props.forms);
+    let catalog = crate::city::catalog().catalog;
+    let guarantor_forms: Vec<String> = props
+        .forms
+        .iter()
+        .filter(|f| {
+            catalog
+                .form(f)
+                .is_ok_and(|form| form.takes_signature(SignerRole::Guarantor))
+        })
+        .cloned()
+        .collect();
+    let forms = match *who {
+        Some(SignerRole::Guarantor) if !guarantor_forms.is_empty() => guarantor_forms.clone(),
+        _ => signable(&props.forms),
+    };
     if forms.is_empty() {
         return html! { <div class="slot"></div> };
     }
+    let signature_of = |form: &str| match *who {
+        Some(role) => view.signatures.get(&(form.to_owned(), role)),
+        None => view.counter_signature(form),
+    };
     let state_of = |form: &str| {
         view.statuses
             .get(form)
@@ -439,7 +463,7 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
                 unticked.set(next);
             })
         };
-        let status = match view.counter_signature(form) {
+        let status = match signature_of(form) {
             Some(Ok(signature)) => html! {
                 <span class="signed" id={format!("sign-state-{dom}")} data-signed="true">
                     { signature_svg(signature, "signature-thumb") }
@@ -472,8 +496,9 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
     let on_confirm = {
         let (chosen, repo, app) = (chosen.clone(), repo.clone(), app.clone());
         let view = view.clone();
+        let who = *who;
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, &view, chosen.clone(), strokes);
+            record(&repo, &view, chosen.clone(), strokes, who);
             let titles: Vec<String> = chosen.iter().map(|f| title(f)).collect();
             app.dispatch(crate::state::Action::Announce(
                 ja(Text::AnnounceSigned).replace("{f}", &titles.join("、")),
@@ -491,6 +516,23 @@ pub fn signature_panel(props: &SignaturePanelProps) -> Html {
         <section class="form-section signature-panel" id="signature-panel" aria-labelledby="signature-title">
             <h2 id="signature-title">{ ja(Text::SignTitle) }</h2>
             <p class="hint">{ ja(Text::SignIntro) }</p>
+            if !guarantor_forms.is_empty() {
+                <fieldset class="signature-who">
+                    <legend>{ ja(Text::SignWho) }</legend>
+                    <label class="check">
+                        <input type="radio" name="sign-who" id="sign-who-counter"
+                               checked={who.is_none()} disabled={props.read_only}
+                               onchange={{ let who = who.clone(); Callback::from(move |_: Event| who.set(None)) }} />
+                        <span>{ ja(Text::SignWhoCounter) }</span>
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="sign-who" id="sign-who-hoshounin"
+                               checked={*who == Some(SignerRole::Guarantor)} disabled={props.read_only}
+                               onchange={{ let who = who.clone(); Callback::from(move |_: Event| who.set(Some(SignerRole::Guarantor))) }} />
+                        <span>{ ja(Text::SignWhoGuarantor) }</span>
+                    </label>
+                </fieldset>
+            }
             <fieldset class="signature-forms">
                 <legend>{ ja(Text::SignForms) }</legend>
                 <ul>{ for rows }</ul>
@@ -624,7 +666,7 @@ pub fn sign_screen(props: &SignScreenProps) -> Html {
         let (open, repo, done) = (open.clone(), repo.clone(), done.clone());
         let view = view.clone();
         Callback::from(move |strokes: Vec<Stroke>| {
-            record(&repo, &view, open.clone(), strokes);
+            record(&repo, &view, open.clone(), strokes, None);
             done.set(true);
         })
     };
