@@ -350,6 +350,14 @@ impl VisitFact {
     pub fn of(values: &crate::catalog::VisitValues) -> BTreeSet<VisitFact> {
         let visit = |key: &str| values.visit.get(key).map(String::as_str);
         let mut facts = BTreeSet::new();
+        // 戸籍証明書's own standing (戸籍法10条: 本人・配偶者・直系, or an agent).
+        let koseki_agent = values
+            .forms
+            .values()
+            .any(|f| f.get("relation").map(String::as_str) == Some("agent"));
+        if koseki_agent {
+            facts.insert(VisitFact::Agent);
+        }
         match visit("visit.notifier_relation") {
             Some("agent") => {
                 facts.insert(VisitFact::Agent);

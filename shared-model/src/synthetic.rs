@@ -395,6 +395,10 @@ pub fn move_visit(
     ] {
         visit.set_item(key, Some(0), value)?;
     }
+    if kind == Move::In {
+        // The 転出証明書 the 転入届 is filed with (住基法22条2項).
+        visit.set_form_field(kind.form(), "certificate_checked", "true")?;
+    }
     visit.request_confirmation(kind.form(), now_ms)?;
     Ok(visit)
 }

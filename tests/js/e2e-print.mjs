@@ -132,17 +132,18 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await page.waitForSelector("#print-inkan-toroku");
-    // The agent of a 印鑑登録 brings the 代理人選任届, not a 委任状: the sheet refuses the one
-    // chosen for the 転入届 until the proof is changed.
-    await page.selectOption("#item-visit-proxy-document", "appointment");
-    await page.waitForFunction(() => document.querySelector("#item-visit-proxy-document")?.value === "appointment");
+    // The agent of a 印鑑登録 brings the 代理人選任届 the applicant wrote (the 委任状 is the
+    // 転入届's): ticked from the keyboard on the form's own fields.
+    await page.focus("#form-inkan-toroku-appointment-checked");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => document.querySelector("#form-inkan-toroku-appointment-checked")?.checked);
     const flat = await printed("inkan_toroku");
     expectEqual(await page.getAttribute(".sheet-part[data-form=inkan_toroku]", "data-filed"), "true", "the 申請書 part is filed");
     expectEqual(await page.getAttribute(".sheet-part[data-form=inkan_haishi]", "data-filed"), "false", "the 廃止届 part is blank");
     expectEqual(flat.includes("印刷できません"), false, "nothing refused");
     for (const needle of [
       "印鑑登録申請書・印鑑登録廃止届(様式第1号)",
-      "代理人選任届(印鑑登録)",
+      "代理人選任届(申請者の自署)を確認した",
       "印鑑登録廃止届",
       "登録する印鑑(印影)",
       "保証人の登録印",

@@ -714,11 +714,13 @@ fn an_agent_is_recorded_with_the_proof_of_authority() {
             .filter(|f| f.finding.code == Code::Required)
             .map(|f| f.field)
             .collect();
-        for key in [
-            "visit.notifier_name",
-            "visit.notifier_address",
-            "visit.proxy_document",
-        ] {
+        // 印鑑登録: the 代理人選任届 is the form's own check.
+        let proof = if form == "inkan_toroku" {
+            "appointment_checked"
+        } else {
+            "visit.proxy_document"
+        };
+        for key in ["visit.notifier_name", "visit.notifier_address", proof] {
             assert!(
                 missing.iter().any(|m| m == key),
                 "{form}: {key} not asked of an agent"
@@ -740,18 +742,32 @@ fn an_agent_is_recorded_with_the_proof_of_authority() {
             "{form}"
         );
     }
-    // 印鑑登録: the agent brings the 代理人選任届, not a 委任状.
+    // 印鑑登録: the agent's application goes by 照会書・回答書.
     assert_eq!(
         codes_on(
             "inkan_toroku",
             &[
                 ("visit.notifier_relation", None, "agent"),
-                ("visit.proxy_document", None, "proxy_letter")
+                ("verification", None, "photo_id")
             ],
-            "visit.proxy_document"
+            "verification"
         ),
-        [Code::ChoiceUnknown]
+        [Code::FormRule]
     );
+    // The same agent filing a 転入届 with a 委任状 and a 印鑑登録 with the 代理人選任届.
+    let mut values = filled(catalog, catalog.form("inkan_toroku").unwrap());
+    for (key, value) in [
+        ("visit.notifier_relation", "agent"),
+        ("visit.proxy_document", "proxy_letter"),
+        ("verification", "inquiry"),
+        ("appointment_checked", "true"),
+    ] {
+        values
+            .set(catalog, "inkan_toroku", key, None, value)
+            .unwrap();
+    }
+    let findings = catalog.validate("inkan_toroku", &values, today()).unwrap();
+    assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
@@ -979,4 +995,64 @@ fn a_loss_outside_the_home_is_reported_to_the_police() {
         codes_on("mynumber_card_funshitsu", &stolen, "police_report"),
         [Code::FormRule]
     );
+}
+
+#[test]
+fn special_permanent_residents_have_no_status_of_residence() {
+    // 住基法30条の45: a 特別永住者 is recorded with the certificate's number, no 在留資格.
+    let set = [
+        ("person.nationality", Some(0), "韓国"),
+        ("person.foreign_category", Some(0), "special_permanent"),
+        ("person.residence_status", Some(0), ""),
+        ("person.residence_expiry", Some(0), ""),
+    ];
+    assert!(codes_on("jumin_idou_tennyu", &set, "person.residence_status").is_empty());
+    assert!(codes_on("jumin_idou_tennyu", &set, "person.residence_expiry").is_empty());
+    let mid = [
+        ("person.foreign_category", Some(0), "mid_long_term"),
+        ("person.residence_status", Some(0), ""),
+    ];
+    assert_eq!(
+        codes_on("jumin_idou_tennyu", &mid, "person.residence_status"),
+        [Code::Required]
+    );
+}
+
+#[test]
+fn a_move_in_is_filed_with_the_moving_out_certificate() {
+    let none = [
+        ("certificate_checked", None, "false"),
+        ("from_abroad", None, "false"),
+        ("special_card_move", None, "false"),
+    ];
+    assert_eq!(
+        codes_on("jumin_idou_tennyu", &none, "certificate_checked"),
+        [Code::FormRule]
+    );
+    let card = [
+        ("certificate_checked", None, "false"),
+        ("from_abroad", None, "false"),
+        ("special_card_move", None, "true"),
+    ];
+    assert!(codes_on("jumin_idou_tennyu", &card, "certificate_checked").is_empty());
+}
+
+#[test]
+fn the_claimant_is_not_one_of_their_own_older_siblings() {
+    let catalog = Catalog::builtin();
+    let mut values = VisitValues::default();
+    for (i, birth) in ["2006-05-01", "2007-06-01"].into_iter().enumerate() {
+        values
+            .set(
+                catalog,
+                "jidou_teate_nintei",
+                "person.birth_date",
+                Some(i),
+                birth,
+            )
+            .unwrap();
+    }
+    let rows =
+        super::values::section_rows(Repeat::YoungAdults, &values, "jidou_teate_nintei", today());
+    assert_eq!(rows, [1]);
 }

@@ -212,7 +212,10 @@ pub fn section_rows(repeat: Repeat, values: &VisitValues, form: &str, on: CivilD
                 Some(Err(_)) => true,
                 None => false,
             },
-            Repeat::YoungAdults => matches!(birth(i), Some(Ok(b)) if is_young_adult_on(b, on)),
+            // The claimant (the first person) is never one of their own 兄姉等.
+            Repeat::YoungAdults => {
+                i > 0 && matches!(birth(i), Some(Ok(b)) if is_young_adult_on(b, on))
+            }
         })
         .collect()
 }
@@ -358,7 +361,15 @@ fn holds(
             .get(&form.id, "visit.notified_on", None)
             .and_then(|t| check_date(t).ok());
         match v.map(check_date) {
-            Some(Ok(birth)) => birth.age_on(on.unwrap_or(today)) >= years,
+            // A 生年月日 with unknown parts (不詳) counts from the earliest day it may be.
+            Some(Ok(birth)) => {
+                let earliest = crate::calendar::CivilDay {
+                    year: birth.year,
+                    month: birth.month.max(1),
+                    day: birth.day.max(1),
+                };
+                earliest.age_on(on.unwrap_or(today)) >= years
+            }
             _ => false,
         }
     });

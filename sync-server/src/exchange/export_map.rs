@@ -289,7 +289,13 @@ fn render_item(
     let Some(raw) = values.get(form, key, Some(person)) else {
         return Ok(String::new());
     };
-    let field = catalog.form(form).ok().and_then(|f| f.field(key));
+    // What the form does not show (and the citizen did not sign) is not sent for it: a
+    // target's column may name an item only some of its forms have.
+    let form_def = catalog.form(form).ok();
+    if form_def.is_some_and(|f| f.field(key).is_none()) {
+        return Ok(String::new());
+    }
+    let field = form_def.and_then(|f| f.field(key));
     let (kind, choices, label) = match (field, catalog.items.get(key)) {
         (Some(field), _) => (field.kind, &field.choices, &field.label.ja),
         (None, Some(item)) => (item.kind, &item.choices, &item.label.ja),
