@@ -1056,3 +1056,24 @@ fn the_claimant_is_not_one_of_their_own_older_siblings() {
         super::values::section_rows(Repeat::YoungAdults, &values, "jidou_teate_nintei", today());
     assert_eq!(rows, [1]);
 }
+
+#[test]
+fn the_proof_of_authority_of_one_visit_is_refused_by_no_form() {
+    // One value for the visit: whatever proof an agent showed for one form is a choice on
+    // every form that binds it.
+    let catalog = Catalog::builtin();
+    for form in catalog
+        .forms
+        .iter()
+        .filter(|f| f.field("visit.proxy_document").is_some())
+    {
+        for proof in ["proxy_letter", "koseki", "registry"] {
+            let codes = codes_on(
+                &form.id,
+                &[("visit.proxy_document", None, proof)],
+                "visit.proxy_document",
+            );
+            assert!(codes.is_empty(), "{}: {proof}: {codes:?}", form.id);
+        }
+    }
+}
