@@ -148,7 +148,9 @@ await runSuite("id-card", {}, async ({ steps, server, browser }) => {
     }
     await page.waitForFunction(() => document.querySelector('#history li[data-action="filled_from_document"]')?.textContent.includes("在留カード"));
     // The result and its images are gone; what is not the card's stays.
-    await page.waitForFunction(() => document.querySelector("#ocr-note")?.textContent.includes("3 件"), null, { timeout: 10000 });
+    // The files go once every item of the fill is in the visit (one change after the other:
+    // over 10 s for the 転入届's screen on a loaded CI machine).
+    await page.waitForFunction(() => document.querySelector("#ocr-note")?.textContent.includes("3 件"), null, { timeout: 30000 });
     expectEqual(JSON.stringify(await folder(page)), JSON.stringify(["receipt.jpg"]), "folder after use");
     expectEqual(await page.locator("#ocr-offer").count(), 0, "the offer is gone");
     await steps.shot(page, "03-filled", { manual: "counter-id-card" });
