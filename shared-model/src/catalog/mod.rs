@@ -608,6 +608,15 @@ impl Form {
         }
     }
 
+    /// The id of the first section that shows the field `key` (empty when none does).
+    pub fn section_of(&self, key: &str) -> String {
+        self.sections
+            .iter()
+            .find(|s| s.fields.iter().any(|f| f.key == key))
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    }
+
     /// The field with this key, if the form has it.
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields().find(|f| f.key == key)

@@ -291,12 +291,7 @@ impl Catalog {
         {
             out.push(FieldFinding {
                 form: form.id.clone(),
-                section: form
-                    .sections
-                    .iter()
-                    .find(|s| s.fields.iter().any(|f| f.key == field.key))
-                    .map(|s| s.id.clone())
-                    .unwrap_or_default(),
+                section: form.section_of(&field.key),
                 field: field.key.clone(),
                 person: None,
                 finding: Finding::error(
@@ -317,12 +312,7 @@ impl Catalog {
         {
             out.push(FieldFinding {
                 form: form.id.clone(),
-                section: form
-                    .sections
-                    .iter()
-                    .find(|s| s.fields.iter().any(|f| f.key == "household.postal_code"))
-                    .map(|s| s.id.clone())
-                    .unwrap_or_default(),
+                section: form.section_of("household.postal_code"),
                 field: "household.postal_code".into(),
                 person: None,
                 finding,
@@ -399,12 +389,7 @@ fn check_rules(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldF
         }
         out.push(FieldFinding {
             form: form.id.clone(),
-            section: form
-                .sections
-                .iter()
-                .find(|s| s.fields.iter().any(|f| f.key == rule.then.key))
-                .map(|s| s.id.clone())
-                .unwrap_or_default(),
+            section: form.section_of(&rule.then.key),
             field: rule.then.key.clone(),
             person: None,
             finding: Finding::error(

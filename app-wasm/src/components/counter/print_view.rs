@@ -224,17 +224,26 @@ fn form_boxes(form: &Form, view: &crate::repo::VisitView, filed: bool, shared_sh
     }
 }
 
-/// The staff's 処理欄 (受付・入力・審査, 証書番号, 手数料, 関連手続): filled where the visit knows
-/// it (受付番号, 受付日, who handles it, the confirmation, the visit's other procedures), the
-/// stamps and numbers left for the staff's hand.
-fn staff_box(form: &Form, view: &crate::repo::VisitView, staff: Option<&str>) -> Html {
-    let values = &view.values;
-    let received = values
+/// The form's 届出日 in 和暦 (「令和8年11月10日」), if it has one that reads.
+fn notified_wareki(form: &Form, values: &VisitValues) -> Option<String> {
+    values
         .get(&form.id, "visit.notified_on", None)
         .and_then(|t| parse_date(t).ok())
         .and_then(|d| Wareki::from_day(d).ok())
         .map(|w| w.to_string())
-        .unwrap_or_default();
+}
+
+/// The staff's 処理欄 (受付・入力・審査, 証書番号, 手数料, 関連手続): filled where the visit knows
+/// it (受付番号, 受付日, who handles it, the confirmation, the visit's other procedures), the
+/// stamps and numbers left for the staff's hand.
+/// `plan` is the visit's chosen procedures.
+fn staff_box(
+    form: &Form,
+    view: &crate::repo::VisitView,
+    plan: &[shared_model::navi::Procedure],
+    staff: Option<&str>,
+) -> Html {
+    let received = notified_wareki(form, &view.values).unwrap_or_default();
     let confirmed = view
         .statuses
         .get(&form.id)
@@ -244,10 +253,8 @@ fn staff_box(form: &Form, view: &crate::repo::VisitView, staff: Option<&str>) ->
         .and_then(|d| Wareki::from_day(d).ok())
         .map(|w| w.to_string())
         .unwrap_or_default();
-    let navi = crate::city::catalog().navi;
-    let related = navi
-        .chosen_plan(view.answers.as_ref(), &view.choices)
-        .into_iter()
+    let related = plan
+        .iter()
         .filter(|p| !p.forms.contains(&form.id))
         .map(|p| html! { <li>{ format!("☑ {}", p.title.ja) }</li> });
     html! {
@@ -315,17 +322,15 @@ pub fn print_view(props: &PrintViewProps) -> Html {
         .statuses
         .get(&form.id)
         .is_some_and(|s| s.state.is_settled());
-    let filed: Vec<String> = crate::city::catalog()
+    let plan = crate::city::catalog()
         .navi
-        .chosen_plan(view.answers.as_ref(), &view.choices)
-        .into_iter()
-        .flat_map(|p| p.forms)
-        .collect();
+        .chosen_plan(view.answers.as_ref(), &view.choices);
+    let filed: Vec<&String> = plan.iter().flat_map(|p| &p.forms).collect();
     let parts = form.sheet_forms(catalog);
     let shared_sheet = parts.len() > 1;
     let blank = VisitValues::default();
     let parts_html = parts.iter().map(|part| {
-        let files = part.id == form.id || filed.contains(&part.id);
+        let files = part.id == form.id || filed.contains(&&part.id);
         let shown = if files { values } else { &blank };
         let body = html! {
             <>
@@ -344,12 +349,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
             body
         }
     });
-    let notified = values
-        .get(&form.id, "visit.notified_on", None)
-        .and_then(|t| parse_date(t).ok())
-        .and_then(|d| Wareki::from_day(d).ok())
-        .map(|w| w.to_string())
-        .unwrap_or_else(|| "　　年　　月　　日".into());
+    let notified = notified_wareki(form, values).unwrap_or_else(|| "　　年　　月　　日".into());
     let unprintable = unprintable_labels(form, values);
     let blocked = !unprintable.is_empty();
     let print = Callback::from(|_| {
@@ -401,7 +401,7 @@ pub fn print_view(props: &PrintViewProps) -> Html {
                     </p>
                 </header>
                 { for parts_html }
-                { staff_box(form, view, staff) }
+                { staff_box(form, view, &plan, staff) }
             </article>
         </section>
     }
