@@ -371,7 +371,16 @@ impl Repo {
     }
 
     async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
-        while let Some(command) = commands.next().await {
+        // A command taken from the queue while gathering a visit's edits, handled next.
+        let mut held: Option<Command> = None;
+        loop {
+            let command = match held.take() {
+                Some(command) => command,
+                None => match commands.next().await {
+                    Some(command) => command,
+                    None => break,
+                },
+            };
             match command {
                 Command::Create {
                     id,
@@ -391,7 +400,28 @@ impl Repo {
                     self.on_screen = Some(id);
                     self.open_visit(id);
                 }
-                Command::Change { id, change, at } => self.change(id, &change, at).await,
+                Command::Change { id, change, at } => {
+                    // Keys typed while the last save was running wait in the queue: they are
+                    // applied together, shown at once and saved in one write, so the screen
+                    // never runs a queue of saves behind the typing.
+                    let mut changed = self.apply(id, &change);
+                    while let Ok(next) = commands.try_recv() {
+                        match next {
+                            Command::Change {
+                                id: same, change, ..
+                            } if same == id => changed |= self.apply(id, &change),
+                            other => {
+                                held = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                    if changed {
+                        self.show(id);
+                        self.persist(id, Some(at)).await;
+                        self.send_sync(id);
+                    }
+                }
                 Command::Reconnect => self.connect(),
                 Command::AskAgain(id) => self.ask_again(id),
                 Command::CheckSilence => self.check_silence(),
@@ -450,21 +480,19 @@ impl Repo {
         }
     }
 
-    async fn change(&mut self, id: DocumentId, change: &VisitChange, started: f64) {
+    /// Applies one edit to a visit held here; whether it changed anything (an edit to a
+    /// visit not held, one that changes nothing, or one the document refuses does not).
+    fn apply(&mut self, id: DocumentId, change: &VisitChange) -> bool {
         let Some(visit) = self.visits.get_mut(&id) else {
-            return;
+            return false;
         };
         match visit.apply(change) {
-            Ok(true) => {}
-            Ok(false) => return,
+            Ok(changed) => changed,
             Err(e) => {
                 web_sys::console::error_1(&format!("edit refused: {e}").into());
-                return;
+                false
             }
         }
-        self.persist(id, Some(started)).await;
-        self.send_sync(id);
-        self.show(id);
     }
 
     /// Writes what changed in a visit to IndexedDB (and its list entry).
