@@ -313,6 +313,40 @@ pub struct Condition {
     /// (years, as the 年齢計算ニ関スル法律 counts them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_at_least: Option<i32>,
+    /// Holds when that value is a date no earlier than another date field's and at most
+    /// `days` after it (印鑑条例施行規則3条: the 回答書 within 20 days of the 照会).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Within>,
+    /// Holds when that value is not the same as another key's (spaces and width aside):
+    /// the 保証人 is not the 代理人 (印鑑登録事務).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differs_from: Option<String>,
+}
+
+impl Condition {
+    /// Whether the condition compares the value with something (an age, another date,
+    /// another field): such a condition in a rule's `then` is checked once the value is
+    /// there, its absence being the field's own finding.
+    pub fn compares(&self) -> bool {
+        self.age_at_least.is_some() || self.within.is_some() || self.differs_from.is_some()
+    }
+
+    /// Every key the condition reads.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str())
+            .chain(self.within.as_ref().map(|w| w.of.as_str()))
+            .chain(self.differs_from.as_deref())
+    }
+}
+
+/// A date window after another date field (`within = { of = "inquiry_sent_on", days = 20 }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Within {
+    /// The date field the window starts at (the same day counts as day 0).
+    pub of: String,
+    /// How many days after it the value may be, at most.
+    pub days: i64,
 }
 
 /// A rule of a form across its fields (forms.toml `[[forms.rule]]`): when every `when`
@@ -862,6 +896,32 @@ impl Catalog {
                     })?;
                 sections.push(resolve_section(&raw.id, name, section, &items)?);
             }
+            // A rule reads only the form's own fields (or one count of a counts field): a
+            // misspelt key would make it hold, or fail, on every visit.
+            let has = |key: &str| {
+                sections.iter().flat_map(|s| &s.fields).any(|f| {
+                    f.key == key
+                        || (f.kind == Kind::Counts
+                            && key
+                                .strip_prefix(f.key.as_str())
+                                .is_some_and(|rest| rest.starts_with('.')))
+                })
+            };
+            for rule in &raw.rules {
+                for key in rule
+                    .when
+                    .iter()
+                    .chain([&rule.then])
+                    .flat_map(Condition::keys)
+                {
+                    if !has(key) {
+                        return Err(CatalogError::UnknownField {
+                            form: raw.id.clone(),
+                            field: key.to_owned(),
+                        });
+                    }
+                }
+            }
             forms.push(Form {
                 id: raw.id,
                 title: raw.title,
@@ -1022,5 +1082,7 @@ fn resolve_section(
     })
 }
 
+#[cfg(test)]
+mod paper_rows;
 #[cfg(test)]
 mod tests;

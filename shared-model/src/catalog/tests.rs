@@ -35,6 +35,8 @@ fn valid(field: &Field) -> String {
         Kind::Amount => "1234567".into(),
         Kind::Relationship => "世帯主".into(),
         Kind::Choice => field.choices[0].id.clone(),
+        // A flag that makes the person an exception (成年被後見人) is left unset.
+        Kind::Flag if field.key == "adult_ward" => "false".into(),
         Kind::Flag => "true".into(),
         Kind::Counts => unreachable!("counts are set per choice"),
     }
@@ -364,6 +366,19 @@ fn broken_catalog_files_are_named() {
         Catalog::parse(items, &unknown_section),
         Err(CatalogError::UnknownSection { .. })
     ));
+    // A rule reading a key the form lacks would hold, or fail, on every visit.
+    let misspelt_rule = forms.replace(
+        "within = { of = \"inquiry_sent_on\"",
+        "within = { of = \"inquiry_send_on\"",
+    );
+    assert_ne!(misspelt_rule, forms);
+    assert_eq!(
+        Catalog::parse(items, &misspelt_rule),
+        Err(CatalogError::UnknownField {
+            form: "inkan_toroku".into(),
+            field: "inquiry_send_on".into()
+        })
+    );
 }
 
 #[test]
@@ -969,6 +984,85 @@ fn no_seal_is_registered_under_15() {
     };
     assert!(at("2012-04-20").is_empty());
     assert_eq!(at("2012-04-21"), [Code::FormRule]);
+}
+
+#[test]
+fn the_answer_to_a_seal_inquiry_comes_within_20_days() {
+    // 高崎市印鑑条例施行規則3条: sent on 2027-04-01, answered by 2027-04-21 (day 20).
+    let on = |answered: &str| {
+        codes_on(
+            "inkan_toroku",
+            &[
+                ("verification", None, "inquiry"),
+                ("inquiry_sent_on", None, "2027-04-01"),
+                ("answered_on", None, answered),
+            ],
+            "answered_on",
+        )
+    };
+    assert!(on("2027-04-01").is_empty());
+    assert!(on("令和9年4月21日").is_empty());
+    assert_eq!(on("2027-04-22"), [Code::FormRule]);
+    // Before the inquiry was sent is no answer to it.
+    assert_eq!(on("2027-03-31"), [Code::FormRule]);
+    // Not yet answered: the first visit files the application and sends the inquiry.
+    let first_visit = codes_on(
+        "inkan_toroku",
+        &[
+            ("verification", None, "inquiry"),
+            ("inquiry_sent_on", None, "2027-04-01"),
+            ("answered_on", None, ""),
+        ],
+        "answered_on",
+    );
+    assert!(first_visit.is_empty(), "{first_visit:?}");
+}
+
+#[test]
+fn the_agent_is_not_the_guarantor_and_an_adult_ward_comes_with_the_guardian() {
+    let agent_guaranteeing = |guarantor: &str| {
+        codes_on(
+            "inkan_toroku",
+            &[
+                ("visit.notifier_relation", None, "agent"),
+                ("appointment_checked", None, "true"),
+                ("visit.notifier_name", None, "高崎 一郎"),
+                ("verification", None, "guarantor"),
+                ("guarantor_name", None, guarantor),
+            ],
+            "guarantor_name",
+        )
+    };
+    // The same person, however the spaces and widths were typed.
+    assert_eq!(agent_guaranteeing("高崎　一郎"), [Code::FormRule]);
+    assert_eq!(agent_guaranteeing("高崎一郎"), [Code::FormRule]);
+    assert!(agent_guaranteeing("前橋 花子").is_empty());
+    // The person themselves with a guarantor is not asked.
+    let own = codes_on(
+        "inkan_toroku",
+        &[
+            ("visit.notifier_relation", None, "self"),
+            ("visit.notifier_name", None, "高崎 一郎"),
+            ("verification", None, "guarantor"),
+            ("guarantor_name", None, "高崎 一郎"),
+        ],
+        "guarantor_name",
+    );
+    assert!(own.is_empty());
+    // 成年被後見人: the 法定代理人 stands beside the applicant.
+    let ward = |relation: &str| {
+        codes_on(
+            "inkan_toroku",
+            &[
+                ("adult_ward", None, "true"),
+                ("visit.notifier_relation", None, relation),
+                ("visit.proxy_document", None, "registry"),
+            ],
+            "visit.notifier_relation",
+        )
+    };
+    assert_eq!(ward("self"), [Code::FormRule]);
+    assert!(ward("legal_agent").is_empty());
 }
 
 #[test]

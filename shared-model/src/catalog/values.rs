@@ -363,10 +363,35 @@ fn holds(
             _ => false,
         }
     });
+    let in_window = c.within.as_ref().is_some_and(|w| {
+        let start = values
+            .get(&form.id, &w.of, row)
+            .and_then(|t| check_date(t).ok());
+        match (start, v.map(check_date)) {
+            (Some(start), Some(Ok(day))) => (0..=w.days).contains(&start.days_until(day)),
+            // No start to count from, or no date yet: those are the fields' own findings.
+            _ => true,
+        }
+    });
+    let differs = c.differs_from.as_ref().is_some_and(|other| {
+        let other = values.get(&form.id, other, row);
+        match (v, other) {
+            (Some(a), Some(b)) => same_words(a) != same_words(b),
+            _ => true,
+        }
+    });
     (c.filled && filled(v))
         || (c.empty && !filled(v))
         || v.is_some_and(|v| c.is.iter().any(|x| x == v))
         || old_enough
+        || in_window
+        || differs
+}
+
+/// A name as compared across fields: NFKC (full- and half-width alike), without spaces.
+fn same_words(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The findings of the form's rules across fields.
@@ -380,11 +405,10 @@ fn check_rules(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldF
         {
             continue;
         }
-        // An age is checked once there is a 生年月日 (its absence is the field's own finding).
+        // An age, a date window or a comparison is checked once there is a value (its
+        // absence is the field's own finding).
         let unknown = values.get(&form.id, &rule.then.key, None).is_none();
-        if (rule.then.age_at_least.is_some() && unknown)
-            || holds(form, &rule.then, values, None, today)
-        {
+        if (rule.then.compares() && unknown) || holds(form, &rule.then, values, None, today) {
             continue;
         }
         out.push(FieldFinding {
