@@ -402,8 +402,9 @@ impl Repo {
                 }
                 Command::Change { id, change, at } => {
                     // Keys typed while the last save was running wait in the queue: they are
-                    // applied together, shown at once and saved in one write, so the screen
-                    // never runs a queue of saves behind the typing.
+                    // applied together and saved in one write, so the screen never runs a
+                    // queue of saves behind the typing. As for a single edit, the screen
+                    // shows what is saved (the order the screens' focus moves rely on).
                     let mut changed = self.apply(id, &change);
                     while let Ok(next) = commands.try_recv() {
                         match next {
@@ -417,9 +418,9 @@ impl Repo {
                         }
                     }
                     if changed {
-                        self.show(id);
                         self.persist(id, Some(at)).await;
                         self.send_sync(id);
+                        self.show(id);
                     }
                 }
                 Command::Reconnect => self.connect(),
