@@ -40,12 +40,7 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     await steps.step(`${form} prints on A4 with the name and 和暦 dates`, async () => {
       await page.goto(visitUrl);
       // Another 課's form is folded on 市民課's screen: unfolded from its summary.
-      const fold = `#fold-${form.replaceAll("_", "-")}`;
-      await page.waitForSelector(fold);
-      if (!(await page.$eval(fold, (d) => d.open))) {
-        await page.focus(`${fold} > summary`);
-        await page.keyboard.press("Enter");
-      }
+      await unfold(form);
       await page.waitForSelector(`#print-${form.replaceAll("_", "-")}`);
       // From the bottom of the visit screen, as a counter reaches the form's link.
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
@@ -83,9 +78,31 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     });
   }
 
+  /** Opens a form's fold on the visit screen from its summary (another 課's form is folded). */
+  async function unfold(form) {
+    const fold = `#fold-${form.replaceAll("_", "-")}`;
+    await page.waitForSelector(fold);
+    if (!(await page.$eval(fold, (d) => d.open))) {
+      await page.focus(`${fold} > summary`);
+      await page.keyboard.press("Enter");
+    }
+  }
+
+  /** Adds a procedure the person asks for (手続きを追加) and waits for its form. */
+  async function addProcedure(rule, form) {
+    await page.goto(visitUrl);
+    await page.waitForSelector("#procedure-add");
+    await page.selectOption("#procedure-add", rule);
+    await page.focus("#procedure-add");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`#print-${form.replaceAll("_", "-")}`);
+  }
+
   /** The 転入届 (or another sheet) as the PDF prints it, white space removed. */
   async function printed(form) {
     await page.goto(visitUrl);
+    await unfold(form);
     const link = `#print-${form.replaceAll("_", "-")}`;
     await page.waitForSelector(link);
     await page.click(link);
@@ -93,7 +110,7 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     await page.emulateMedia({ media: "print" });
     const pdf = await page.pdf({ format: "A4", printBackground: true });
     await page.emulateMedia({ media: "screen" });
-    const file = join(steps.shots, `${form}-standing.pdf`);
+    const file = join(steps.shots, `${form}-printed.pdf`);
     writeFileSync(file, pdf);
     return execFileSync("pdftotext", [file, "-"]).toString().replace(/\s+/g, "");
   }
@@ -125,13 +142,7 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
   });
 
   await steps.step("印鑑登録 prints on 高崎市's 様式第1号: 申請書 and 廃止届 on one sheet, with the 押印欄", async () => {
-    await page.goto(visitUrl);
-    await page.waitForSelector("#procedure-add");
-    await page.selectOption("#procedure-add", "req_inkan_toroku");
-    await page.focus("#procedure-add");
-    await page.keyboard.press("Tab");
-    await page.keyboard.press("Enter");
-    await page.waitForSelector("#print-inkan-toroku");
+    await addProcedure("req_inkan_toroku", "inkan_toroku");
     // The agent of a 印鑑登録 brings the 代理人選任届 the applicant wrote (the 委任状 is the
     // 転入届's): ticked from the keyboard on the form's own fields.
     await page.focus("#form-inkan-toroku-appointment-checked");
@@ -194,5 +205,146 @@ await runSuite("print", {}, async ({ steps, server, browser }) => {
     await page.goto(visitUrl);
     await page.click("#print-jumin-idou-tennyu");
     await page.waitForSelector("#paper .signature[data-role=todokedenin][data-signed=true]");
+  });
+
+  /** Types into a field key by key, the old value selected first, and leaves it with Tab. */
+  async function typeInto(selector, text) {
+    await page.focus(selector);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(text, { delay: 15 });
+    await page.keyboard.press("Tab");
+  }
+
+  /** Chooses a select's option from the keyboard: from 「—」 down to the option's place. */
+  async function choose(selector, value) {
+    const index = await page.$eval(selector, (s, v) => [...s.options].findIndex((o) => o.value === v), value);
+    if (index < 0) throw new Error(`${selector} has no ${value}`);
+    await page.focus(selector);
+    await page.keyboard.press("Home");
+    for (let i = 0; i < index; i++) await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(([s, v]) => document.querySelector(s)?.value === v, [selector, value]);
+  }
+
+  /** The form's errors as the visit screen lists them, once its count says none are left
+   *  (or, after 20 s, the errors that remain, in the failure). */
+  async function expectNoErrors(form) {
+    const dom = form.replaceAll("_", "-");
+    await page.focus(`#confirm-${dom}`).catch(() => {});
+    const ok = await page
+      .waitForFunction((d) => document.querySelector(`#count-${d}`)?.classList.contains("ok"), dom, { timeout: 20000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!ok) {
+      // Every field of the form visited, so that what it lacks is said, then listed.
+      const fields = await page.$$("main input:not([type=hidden]), main select");
+      for (const f of fields) await f.focus().catch(() => {});
+      await page.waitForTimeout(300);
+      const left = await page.$$eval(`.field .finding.error`, (fs) =>
+        fs.map((f) => `${f.closest(".field")?.querySelector("label")?.textContent ?? "?"}: ${f.textContent}`),
+      );
+      throw new Error(`${form}: ${await page.textContent(`#count-${dom}`)}\n${left.join("\n")}`);
+    }
+  }
+
+  await steps.step("an agent with a 委任状 asks for the 住民票の写し: checked, signed in the 代理人 box, fee printed", async () => {
+    await addProcedure("req_juminhyo", "juminhyo_inkan_kofu");
+    await unfold("juminhyo_inkan_kofu");
+    // The agent (任意代理人 with a 委任状, chosen for the visit above) and the person who sent
+    // them (住基法12条2項: both names and addresses).
+    expectEqual(await page.inputValue("#item-visit-notifier-relation"), "agent", "the agent at the counter");
+    await typeInto("#item-visit-notified-on", "R8.11.30");
+    await typeInto("#item-visit-notifier-name", "高崎 一郎");
+    await typeInto("#item-visit-notifier-birth-date", "S50.3.4");
+    await typeInto("#item-visit-notifier-phone", "027-321-1111");
+    await choose("#item-visit-identity-document", "driver_license");
+    await typeInto("#form-juminhyo-inkan-kofu-principal-name", "前橋 京子");
+    await typeInto("#form-juminhyo-inkan-kofu-principal-address", "群馬県高崎市高松町35番地1");
+    await typeInto("#item-household-head-name", "前橋 京子");
+    await typeInto("#form-juminhyo-inkan-kofu-copies-juminhyo-all", "２");
+    await typeInto("#form-juminhyo-inkan-kofu-purpose", "年金の手続き");
+    // The 個人番号 asked for by an agent: not handed over, mailed to the person (the rule
+    // names the way and the screen says so until it is chosen).
+    await page.focus("#form-juminhyo-inkan-kofu-with-my-number");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#fold-juminhyo-inkan-kofu .finding.error")].some((f) => f.textContent.includes("本人の住所へ郵送")),
+    );
+    await choose("#form-juminhyo-inkan-kofu-delivery", "mail");
+    await expectNoErrors("juminhyo_inkan_kofu");
+    // The agent signs: the pad offers the 交付請求書's 代理人 box.
+    await page.waitForSelector("#signature-panel");
+    await page.focus("#sign-who-counter");
+    await page.keyboard.press("Space");
+    const listed = await page.$$eval(".signature-forms li", (ls) => ls.map((l) => l.dataset.form));
+    if (!listed.includes("juminhyo_inkan_kofu")) throw new Error(`the 交付請求書 is offered to the agent: ${listed}`);
+    await sign();
+    await page.waitForSelector('#sign-state-juminhyo-inkan-kofu[data-signed="true"]');
+    await page.click("#print-juminhyo-inkan-kofu");
+    await page.waitForSelector("#paper");
+    await page.waitForFunction(() => document.querySelector("#paper .signature[data-role=dairinin]")?.dataset.signed === "true");
+    expectEqual(
+      await page.getAttribute("#paper .signature[data-role=todokedenin]", "data-signed"),
+      "false",
+      "the 請求者's box left for the person who sent the agent",
+    );
+    // 住民票の写し 2通 at 300円.
+    expectEqual((await page.textContent("#paper-fee")).trim(), "600円", "the fee in the 処理欄");
+    await steps.shot(page, "juminhyo-agent");
+    const flat = await printed("juminhyo_inkan_kofu");
+    for (const needle of ["高崎一郎", "前橋京子", "委任状", "本人の住所へ郵送", "代理人署名", "600円", "昭和50年3月4日"]) {
+      if (!flat.includes(needle)) throw new Error(`the agent's 交付請求書 lacks ${needle}:\n${flat}`);
+    }
+  });
+
+  await steps.step("the 児童手当 claim with the spouse and a child living apart: asked, checked and printed", async () => {
+    await page.goto(visitUrl);
+    await unfold("jidou_teate_nintei");
+    // The child lives with the grandparents: its 個人番号 and address become required.
+    await page.waitForSelector("#item-person-1-lives-with");
+    await choose("#item-person-1-lives-with", "apart");
+    // Passed over empty, each says it is needed.
+    const said = (id) =>
+      page.waitForFunction(
+        (i) => document.querySelector(`#${i}-notes .finding.error`)?.dataset.code === "required",
+        id,
+        { timeout: 10000 },
+      );
+    for (const id of ["item-person-1-apart-address", "item-person-1-my-number"]) {
+      await page.focus(`#${id}`);
+      await page.keyboard.press("Tab");
+      await said(id);
+    }
+    await typeInto("#item-person-1-apart-address", "群馬県前橋市大手町一丁目1番1号");
+    await typeInto("#item-person-1-my-number", "2345 6789 0121");
+    for (const id of ["item-person-1-apart-address", "item-person-1-my-number"]) {
+      await page.waitForFunction((i) => !document.querySelector(`#${i}-notes .finding.error`), id, { timeout: 10000 });
+    }
+    await choose("#item-person-1-custody", "yes");
+    await choose("#item-person-1-livelihood", "maintained");
+    await typeInto("#item-person-1-kana", "ﾏｴﾊﾞｼ ﾖｳﾀ");
+    // The spouse (様式第2号: 配偶者の氏名・個人番号・職業).
+    await choose("#item-visit-has-spouse", "yes");
+    await typeInto("#item-visit-spouse-name", "前橋 健一");
+    await typeInto("#item-visit-spouse-my-number", "987654321000");
+    await choose("#item-visit-spouse-occupation", "employee");
+    // The claimant's own items the claim asks.
+    await choose("#item-person-0-sex", "female");
+    await typeInto("#item-person-0-my-number", "123456789018");
+    await typeInto("#item-household-postal-code", "〒３７０－８５０１");
+    await typeInto("#item-household-phone", "027-321-1111");
+    await typeInto("#item-visit-moved-on", "R8.11.20");
+    await typeInto("#item-person-0-occupation", "会社員");
+    await choose("#form-jidou-teate-nintei-pension", "kosei");
+    await choose("#item-visit-payment-account", "public");
+    await choose("#form-jidou-teate-nintei-consent-inquiry", "yes");
+    await expectNoErrors("jidou_teate_nintei");
+    const flat = await printed("jidou_teate_nintei");
+    await steps.shot(page, "jidou-teate-apart");
+    for (const needle of ["配偶者", "前橋健一", "987654321000", "会社員", "別居", "群馬県前橋市大手町一丁目1番1号", "234567890121", "監護している", "生計維持", "公金受取口座", "同意する"]) {
+      if (!flat.includes(needle)) throw new Error(`the 児童手当 claim lacks ${needle}:\n${flat}`);
+    }
+    // The child's フリガナ, written from ﾏｴﾊﾞｼ ﾖｳﾀ in full width (the PDF's text runs the table's cells together).
+    const children = await page.textContent(".paper-section:has(h2:text('支給要件児童'))");
+    if (!children.includes("マエバシ\u3000ヨウタ")) throw new Error(`the child's フリガナ: ${children}`);
   });
 });

@@ -203,6 +203,10 @@ pub struct Choice {
     /// Its words.
     #[serde(flatten)]
     pub label: Label,
+    /// For a certificate of a counts field: the fee per copy, in 円 (the city's 手数料条例;
+    /// 戸籍 by the national standard, 地方公共団体の手数料の標準に関する政令).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<u32>,
 }
 
 /// Where a canonical item lives in a visit.
@@ -654,6 +658,34 @@ impl Form {
     /// The field with this key, if the form has it.
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields().find(|f| f.key == key)
+    }
+
+    /// The 手数料 of the certificates asked for on this form, in 円: the sum over its counts
+    /// fields of copies × each choice's `fee` (a 住民票の写し 2通 and an 印鑑登録証明書 1通 at 300円
+    /// are 900). `None` when the form has no fee or no count is filled in; a count that is not
+    /// a whole number is its field's own finding and adds nothing here.
+    pub fn fee(&self, values: &VisitValues) -> Option<u32> {
+        let mut total = None::<u32>;
+        for field in self.fields().filter(|f| f.kind == Kind::Counts) {
+            for choice in &field.choices {
+                let (Some(fee), Some(copies)) = (
+                    choice.fee,
+                    values
+                        .get(&self.id, &format!("{}.{}", field.key, choice.id), None)
+                        // Read through the canonical form, so ２ counts as 2.
+                        .and_then(|c| Kind::Counts.canonical(c).ok())
+                        .and_then(|c| c.parse::<u32>().ok()),
+                ) else {
+                    continue;
+                };
+                total = Some(
+                    total
+                        .unwrap_or(0)
+                        .saturating_add(fee.saturating_mul(copies)),
+                );
+            }
+        }
+        total.filter(|t| *t > 0)
     }
 
     /// Every field of the form (a field shown in two sections comes twice).

@@ -1119,9 +1119,10 @@ fn a_move_in_is_filed_with_the_moving_out_certificate() {
         ("from_abroad", None, "false"),
         ("special_card_move", None, "false"),
     ];
+    // Asked of every 転入届 not excused: a requirement, said as 必須 notes are.
     assert_eq!(
         codes_on("jumin_idou_tennyu", &none, "certificate_checked"),
-        [Code::FormRule]
+        [Code::Required]
     );
     let card = [
         ("certificate_checked", None, "false"),
@@ -1170,4 +1171,37 @@ fn the_proof_of_authority_of_one_visit_is_refused_by_no_form() {
             assert!(codes.is_empty(), "{}: {proof}: {codes:?}", form.id);
         }
     }
+}
+
+#[test]
+fn the_fee_is_the_copies_times_each_certificates_fee() {
+    let catalog = Catalog::builtin();
+    let fee = |form: &str, counts: &[(&str, &str)]| {
+        let mut values = VisitValues::default();
+        for (key, n) in counts {
+            values.set(catalog, form, key, None, n).unwrap();
+        }
+        catalog.form(form).unwrap().fee(&values)
+    };
+    // 住民票の写し 2通 and an 印鑑登録証明書 1通.
+    assert_eq!(
+        fee(
+            "juminhyo_inkan_kofu",
+            &[("copies.juminhyo_all", "2"), ("copies.inkan", "1")]
+        ),
+        Some(900)
+    );
+    // 戸籍謄本 1通 (450円) and a 除籍 1通 (750円); full-width counts are read as typed.
+    assert_eq!(
+        fee(
+            "koseki_kofu",
+            &[("copies.zenbu", "１"), ("copies.joseki", "1")]
+        ),
+        Some(1_200)
+    );
+    // Nothing asked for yet, or only zero copies: no fee printed.
+    assert_eq!(fee("koseki_kofu", &[]), None);
+    assert_eq!(fee("koseki_kofu", &[("copies.zenbu", "0")]), None);
+    // A form without certificates has none.
+    assert_eq!(fee("jumin_idou_tennyu", &[]), None);
 }

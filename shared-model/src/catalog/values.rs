@@ -411,16 +411,23 @@ fn check_rules(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldF
         if (rule.then.compares() && unknown) || holds(form, &rule.then, values, None, today) {
             continue;
         }
+        // A rule nothing entered set off (the 転出証明書 with every 転入届 not excused by an
+        // `empty` condition) asks for a value as a required field does: the screen says it
+        // once the field is left or the form asked to be confirmed. One that a value set off
+        // (個人番号入り asked by an agent → 郵送) is said at once.
+        let code = if !filled(values.get(&form.id, &rule.then.key, None))
+            && rule.when.iter().all(|c| c.empty)
+        {
+            Code::Required
+        } else {
+            Code::FormRule
+        };
         out.push(FieldFinding {
             form: form.id.clone(),
             section: form.section_of(&rule.then.key),
             field: rule.then.key.clone(),
             person: None,
-            finding: Finding::error(
-                Code::FormRule,
-                rule.message.ja.clone(),
-                rule.message.en.clone(),
-            ),
+            finding: Finding::error(code, rule.message.ja.clone(), rule.message.en.clone()),
         });
     }
     out

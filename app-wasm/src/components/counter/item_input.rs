@@ -49,10 +49,15 @@ pub fn item_input(props: &ItemInputProps) -> Html {
     let described = format!("{id}-notes");
     // A field nobody has left yet, still empty, and no form asked to be confirmed: what it
     // lacks is not said yet (the screen does not open with 「エラー 42件」). A value typed is
-    // judged at once.
+    // judged at once, and so is a rule another field's value broke (個人番号入り asked by an
+    // agent: 交付方法 must be 郵送), shown on this field before anyone reaches it.
     let left = use_state(|| false);
     let quiet = props.value.trim().is_empty() && !*left && !props.asked;
-    let findings: Vec<&Finding> = props.findings.iter().filter(|_| !quiet).collect();
+    let findings: Vec<&Finding> = props
+        .findings
+        .iter()
+        .filter(|f| !(quiet && f.code == Code::Required))
+        .collect();
     let invalid = findings.iter().any(|f| f.severity == Severity::Error);
     let onfocusout = {
         let left = left.clone();

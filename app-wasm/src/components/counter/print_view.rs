@@ -253,6 +253,12 @@ fn staff_box(
         .and_then(|d| Wareki::from_day(d).ok())
         .map(|w| w.to_string())
         .unwrap_or_default();
+    // 手数料: copies × each certificate's fee where the form asks for certificates (「900円」),
+    // else left for the staff's hand.
+    let fee = form
+        .fee(&view.values)
+        .and_then(|yen| render(Kind::Amount, &[], &yen.to_string(), Medium::Paper).ok())
+        .unwrap_or_else(|| "　　　　円".to_owned());
     let related = plan
         .iter()
         .filter(|p| !p.forms.contains(&form.id))
@@ -282,7 +288,7 @@ fn staff_box(
                     </tr>
                     <tr>
                         <th scope="row">{ ja(Text::PaperFee) }</th>
-                        <td>{ "　　　　円" }</td>
+                        <td id="paper-fee">{ fee }</td>
                         <th scope="row">{ ja(Text::PaperRelated) }</th>
                         <td><ul class="related">{ for related }</ul></td>
                     </tr>
