@@ -15,6 +15,20 @@ pub fn unfold(fold_id: &str) {
     }
 }
 
+/// Leaves for `route`, the focus held on the page's `<main>` until the next screen puts it
+/// on its own first place: the button pressed goes with the screen it was on, and the new
+/// screen is drawn a moment later.
+pub fn leave_for(route: crate::route::Route) {
+    if let Some(main) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("main"))
+        .and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
+    }
+    route.go();
+}
+
 /// Focuses the first element matching one of `selectors` that takes the focus, once the
 /// screen has rendered (a visit's title appears when the visit is loaded: tried again for up
 /// to three seconds). A retry never takes the focus back from where the person (or a later

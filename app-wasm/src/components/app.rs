@@ -70,7 +70,7 @@ pub fn app() -> Html {
                 Ok(id) => {
                     // What an earlier scan went wrong with is over.
                     dispatch.dispatch(Action::DismissProblem);
-                    Route::CounterVisit(id).go();
+                    crate::focus::leave_for(Route::CounterVisit(id));
                 }
                 Err(error) => dispatch.dispatch(Action::Problem(crate::slip_scan::problem(
                     &error,
@@ -330,7 +330,9 @@ pub fn app() -> Html {
                     // the staff's banners (「ネットワークを確認してください」).
                     if !citizens { { for problem } }
                 </div>
-                <main>{ body }</main>
+                // Takes the focus (programmatically only) while one screen gives way to
+                // the next, so that it never falls to the page body in between.
+                <main id="main" tabindex="-1">{ body }</main>
                 // The one polite live region: status changes are said here, once. Not the
                 // staff's (「サーバーに接続しました。」) to citizens: the kiosk and the sign
                 // screen say their own in their language.

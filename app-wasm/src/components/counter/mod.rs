@@ -391,7 +391,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
         html! {
             <div class="handoff-slip" id="handoff-slip" role="status">
                 <p>{ text }</p>
-                <button type="button" id="slip-back" onclick={Callback::from(|_| Route::Counter.go())}>
+                <button type="button" id="slip-back" onclick={Callback::from(|_| crate::focus::leave_for(Route::Counter))}>
                     { ja(Text::SlipBack) }
                 </button>
             </div>
@@ -464,7 +464,7 @@ pub fn counter_visit(props: &CounterVisitProps) -> Html {
 /// Opens a visit from the list's fields; a problem an earlier try left on screen is over.
 fn open(app: &AppContext, id: DocumentId) {
     app.dispatch(Action::DismissProblem);
-    Route::CounterVisit(id).go();
+    crate::focus::leave_for(Route::CounterVisit(id));
 }
 
 /// Says why what was entered opens nothing, and selects it, so that the next scan or the
