@@ -85,6 +85,25 @@ impl RecordedDate {
         CivilDay::new(self.year?, self.month?, self.day?)
     }
 
+    /// The first calendar day it may be: unknown parts counted from January and the 1st,
+    /// a day the calendar lacks (2月29日 of a common year) as the month's last. `None` when
+    /// the year is unknown. An age counted from it is the most the person may be.
+    pub fn earliest(&self) -> Option<CivilDay> {
+        let year = self.year?;
+        let month = self.month.unwrap_or(1);
+        let day = self.day.unwrap_or(1).min(super::days_in_month(year, month));
+        CivilDay::new(year, month, day)
+    }
+
+    /// The last calendar day it may be: unknown parts counted to December and the month's
+    /// last day. `None` when the year is unknown. An age counted from it is the least.
+    pub fn latest(&self) -> Option<CivilDay> {
+        let year = self.year?;
+        let month = self.month.unwrap_or(12);
+        let last = super::days_in_month(year, month);
+        CivilDay::new(year, month, self.day.unwrap_or(last).min(last))
+    }
+
     /// Whether some part is unknown (不詳).
     pub fn has_unknown_parts(&self) -> bool {
         self.day.is_none()

@@ -413,6 +413,9 @@ pub enum Repeat {
     /// One row per person past 高校生年代 up to the first 31 March after reaching 22
     /// (児童手当's 児童の兄姉等, 児童手当法 from 2024-10).
     YoungAdults,
+    /// One row per person marked as holding a My Number card (`person.card_holder`); when
+    /// nobody of the visit is marked, the applicant (the card forms of a visit about one card).
+    CardHolders,
 }
 
 /// A section of a form.

@@ -24,6 +24,8 @@ enum Has {
     RequiredOnceFilled(&'static str, &'static str),
     /// That field, in a section with one row per person of this kind.
     Rows(&'static str, Repeat),
+    /// That field, always required, in a section with one row per person of this kind.
+    RowsRequired(&'static str, Repeat),
     /// That choice field, offering each of these choices.
     Choices(&'static str, &'static [&'static str]),
     /// That choice field, not offering this one (the sheets print no such choice).
@@ -61,6 +63,10 @@ fn carried(form: &Form, has: Has) -> bool {
             .sections
             .iter()
             .any(|s| s.repeat == repeat && s.fields.iter().any(|f| f.key == key)),
+        Has::RowsRequired(key, repeat) => form
+            .sections
+            .iter()
+            .any(|s| s.repeat == repeat && s.fields.iter().any(|f| f.key == key && f.required)),
         Has::Choices(key, ids) => form
             .field(key)
             .is_some_and(|f| ids.iter().all(|id| f.choices.iter().any(|c| c.id == *id))),
@@ -341,12 +347,8 @@ fn juminhyo_kofu_carries_the_sheets_rows() {
             ),
             ("本人確認 (L12 3項)", IDENTITY),
             (
-                "委任状 (I, Y)",
-                &[RequiredWhen(
-                    "visit.proxy_document",
-                    "visit.notifier_relation",
-                    "agent",
-                )],
+                "委任状 (I, Y); 印鑑登録証明書 on the card alone",
+                &[Field("visit.proxy_document"), Rule("visit.proxy_document")],
             ),
             ("請求事由 (O)", &[Field("request_reason")]),
             (
@@ -544,7 +546,10 @@ fn kokuho_idou_carries_the_sheets_rows() {
             ),
             (
                 "従前の住所 (R2)",
-                &[Rows("person.previous_address", Repeat::Persons)],
+                &[
+                    Rows("person.previous_address", Repeat::Persons),
+                    RequiredWhen("visit.previous_address", "reason", "move_in"),
+                ],
             ),
             ("職業 (R2)", &[Rows("person.occupation", Repeat::Persons)]),
             ("資格取得・喪失の年月日 (R2)", &[Required("visit.moved_on")]),
@@ -755,7 +760,7 @@ fn jidou_fuyou_teate_carries_the_sheets_rows() {
             ),
             (
                 "児童 個人番号 (A, G5)",
-                &[Rows("person.my_number", Repeat::Children)],
+                &[RowsRequired("person.my_number", Repeat::Children)],
             ),
             (
                 "父の氏名・生年月日, 母の氏名・生年月日 (A)",
@@ -793,7 +798,10 @@ fn jidou_fuyou_teate_carries_the_sheets_rows() {
             ),
             (
                 "障害: 手帳番号・等級 (A)",
-                &[Field("disability_handbook"), Field("disability_grade")],
+                &[
+                    Field("disability_handbook"),
+                    RequiredWhen("disability_grade", "ground", "disability"),
+                ],
             ),
             (
                 "父又は母の職業又は勤務先名 (A)",
@@ -833,8 +841,8 @@ fn mynumber_card_funshitsu_carries_the_sheets_rows() {
             (
                 "名義人 氏名・個人番号 (C11 analogue)",
                 &[
-                    Rows("person.name", Repeat::Persons),
-                    Rows("person.my_number", Repeat::Persons),
+                    Rows("person.name", Repeat::CardHolders),
+                    RowsRequired("person.my_number", Repeat::CardHolders),
                 ],
             ),
             (

@@ -722,11 +722,16 @@ fn an_agent_is_recorded_with_the_proof_of_authority() {
         values
             .set(catalog, form, "visit.notifier_relation", None, "agent")
             .unwrap();
+        if form == "juminhyo_inkan_kofu" {
+            values
+                .set(catalog, form, "copies.juminhyo_all", None, "1")
+                .unwrap();
+        }
         let missing: Vec<String> = catalog
             .validate(form, &values, today())
             .unwrap()
             .into_iter()
-            .filter(|f| f.finding.code == Code::Required)
+            .filter(|f| matches!(f.finding.code, Code::Required | Code::FormRule))
             .map(|f| f.field)
             .collect();
         // 印鑑登録: the 代理人選任届 is the form's own check.
@@ -984,6 +989,42 @@ fn no_seal_is_registered_under_15() {
     };
     assert!(at("2012-04-20").is_empty());
     assert_eq!(at("2012-04-21"), [Code::FormRule]);
+    // 不詳: counted from the earliest day the date may be; a 60-year-old of unknown month
+    // and day registers, and so does anyone who may be 15.
+    assert!(at("1960-00-00").is_empty());
+    assert!(at("昭和35年月日不詳").is_empty());
+    assert!(at("2012-00-00").is_empty());
+    assert!(at("2012-04-00").is_empty());
+    assert_eq!(at("2012-05-00"), [Code::FormRule]);
+    assert_eq!(at("2013-00-00"), [Code::FormRule]);
+}
+
+#[test]
+fn a_date_of_birth_with_unknown_parts_places_the_person_by_the_last_day_it_may_be() {
+    let catalog = Catalog::builtin();
+    let on = CivilDay::new(2027, 4, 20).unwrap();
+    let mut values = VisitValues::default();
+    for (person, birth) in [(0, "1960-00-00"), (1, "2015-00-00"), (2, "2008-00-00")] {
+        values
+            .set(
+                catalog,
+                "jidou_teate_nintei",
+                "person.birth_date",
+                Some(person),
+                birth,
+            )
+            .unwrap();
+    }
+    // The adult of unknown month and day is no child; a child born some day of 2015 is one;
+    // one born in 2008 may be past 高校生年代 (18歳年度末 2026-03-31 or 2027-03-31): an 兄姉等.
+    assert_eq!(
+        section_rows(Repeat::Children, &values, "jidou_teate_nintei", on),
+        [1]
+    );
+    assert_eq!(
+        section_rows(Repeat::YoungAdults, &values, "jidou_teate_nintei", on),
+        [2]
+    );
 }
 
 #[test]
@@ -1204,4 +1245,90 @@ fn the_fee_is_the_copies_times_each_certificates_fee() {
     assert_eq!(fee("koseki_kofu", &[("copies.zenbu", "0")]), None);
     // A form without certificates has none.
     assert_eq!(fee("jumin_idou_tennyu", &[]), None);
+}
+
+#[test]
+fn an_agent_shows_a_proxy_letter_for_a_juminhyo_but_only_the_card_for_a_seal_certificate() {
+    let asked = |counts: &[(&str, &str)]| {
+        let mut set = vec![
+            ("visit.notifier_relation", None, "agent"),
+            ("visit.proxy_document", None, ""),
+            ("copies.juminhyo_all", None, "0"),
+        ];
+        set.extend(counts.iter().map(|(k, v)| (*k, None, *v)));
+        codes_on("juminhyo_inkan_kofu", &set, "visit.proxy_document")
+    };
+    // 印鑑登録証明書: whoever brings the 印鑑登録証 receives it.
+    assert!(asked(&[("copies.inkan", "1")]).is_empty());
+    // 住民票の写し and 除票 together: the proof asked for once.
+    assert_eq!(
+        asked(&[("copies.juminhyo_all", "1"), ("copies.joshu", "2")]),
+        [Code::FormRule]
+    );
+    assert_eq!(asked(&[("copies.kisai_jiko", "1")]), [Code::FormRule]);
+}
+
+#[test]
+fn a_confirmation_left_unticked_is_missing() {
+    // 印鑑登録証明書 asked for: the card shown is a tick the staff make.
+    let shown = |tick: &str| {
+        codes_on(
+            "juminhyo_inkan_kofu",
+            &[
+                ("copies.inkan", None, "1"),
+                ("inkan_card_shown", None, tick),
+            ],
+            "inkan_card_shown",
+        )
+    };
+    assert_eq!(shown("false"), [Code::Required]);
+    assert!(shown("true").is_empty());
+    // A flag no one requires stays optional when unticked.
+    assert!(
+        codes_on(
+            "jumin_idou_tennyu",
+            &[("from_abroad", None, "false")],
+            "from_abroad"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn the_card_forms_list_the_card_holders_only() {
+    let catalog = Catalog::builtin();
+    let form = "mynumber_kenmen_henko";
+    let mut values = VisitValues::default();
+    for (person, name) in [(0, "前橋 京子"), (1, "前橋 陽太"), (2, "前橋 ひなた")] {
+        values
+            .set(catalog, form, "person.name", Some(person), name)
+            .unwrap();
+    }
+    // Nobody marked: a visit about one card, the applicant's.
+    assert_eq!(
+        section_rows(Repeat::CardHolders, &values, form, today()),
+        [0]
+    );
+    // A 転入 of three where the mother and the elder child hold cards: the infant is not
+    // asked for a 個人番号 on the card form.
+    for person in [0, 1] {
+        values
+            .set(catalog, form, "person.card_holder", Some(person), "true")
+            .unwrap();
+    }
+    values
+        .set(catalog, form, "person.card_holder", Some(2), "false")
+        .unwrap();
+    assert_eq!(
+        section_rows(Repeat::CardHolders, &values, form, today()),
+        [0, 1]
+    );
+    let asked: Vec<Option<usize>> = catalog
+        .validate(form, &values, today())
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.field == "person.my_number")
+        .map(|f| f.person)
+        .collect();
+    assert_eq!(asked, [Some(0), Some(1)]);
 }

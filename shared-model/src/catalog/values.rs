@@ -120,9 +120,10 @@ impl VisitValues {
                     Scope::Person => {
                         let rows = match section.repeat {
                             Repeat::Once => self.persons.len().min(1),
-                            Repeat::Persons | Repeat::Children | Repeat::YoungAdults => {
-                                self.persons.len()
-                            }
+                            Repeat::Persons
+                            | Repeat::Children
+                            | Repeat::YoungAdults
+                            | Repeat::CardHolders => self.persons.len(),
                         };
                         for (row, person) in self.persons.iter().take(rows).enumerate() {
                             keep(&field.key, Some(row), person.get(&field.key));
@@ -195,26 +196,34 @@ fn school_year_end_after(birth: CivilDay, age: i32) -> CivilDay {
     }
 }
 
-/// The rows of a repeating section on `on`: every person, the children, or the 兄姉等; a
-/// person whose 生年月日 cannot be read is listed where a child is asked for (so that the
-/// error shows where the person was meant to be), and not among the 兄姉等.
+/// The rows of a repeating section on `on`: every person, the children, the 兄姉等 or the
+/// card holders; a person whose 生年月日 cannot be read is listed where a child is asked for
+/// (so that the error shows where the person was meant to be), and not among the 兄姉等.
 pub fn section_rows(repeat: Repeat, values: &VisitValues, form: &str, on: CivilDay) -> Vec<usize> {
+    // A 生年月日 with 不詳 parts counts as the last day it may be: whoever may still be a
+    // child is listed as one (the staff see the row and judge).
     let birth = |i: usize| {
-        values
-            .get(form, "person.birth_date", Some(i))
-            .map(crate::validate::check_date)
+        values.get(form, "person.birth_date", Some(i)).map(|t| {
+            crate::validate::check_date_text(t)
+                .ok()
+                .and_then(|r| r.date.latest())
+        })
     };
+    // Marked (a value that is not a flag still lists the person, where its error shows).
+    let holder = |i: usize| filled(values.get(form, "person.card_holder", Some(i)));
+    let anyone_holds = (0..values.persons.len()).any(holder);
     (0..values.persons.len())
         .filter(|&i| match repeat {
             Repeat::Once | Repeat::Persons => true,
+            Repeat::CardHolders => holder(i) || (!anyone_holds && i == 0),
             Repeat::Children => match birth(i) {
-                Some(Ok(b)) => is_child_on(b, on),
-                Some(Err(_)) => true,
+                Some(Some(b)) => is_child_on(b, on),
+                Some(None) => true,
                 None => false,
             },
             // The claimant (the first person) is never one of their own 兄姉等.
             Repeat::YoungAdults => {
-                i > 0 && matches!(birth(i), Some(Ok(b)) if is_young_adult_on(b, on))
+                i > 0 && matches!(birth(i), Some(Some(b)) if is_young_adult_on(b, on))
             }
         })
         .collect()
@@ -238,7 +247,7 @@ impl Catalog {
             let rows: Vec<Option<usize>> = match section.repeat {
                 Repeat::Once => vec![None],
                 Repeat::Persons => (0..values.persons.len().max(1)).map(Some).collect(),
-                Repeat::Children | Repeat::YoungAdults => {
+                Repeat::Children | Repeat::YoungAdults | Repeat::CardHolders => {
                     section_rows(section.repeat, values, form_id, reference_day)
                         .into_iter()
                         .map(Some)
@@ -350,17 +359,14 @@ fn holds(
         let on = values
             .get(&form.id, "visit.notified_on", None)
             .and_then(|t| check_date(t).ok());
-        match v.map(check_date) {
-            // A 生年月日 with unknown parts (不詳) counts from the earliest day it may be.
-            Some(Ok(birth)) => {
-                let earliest = crate::calendar::CivilDay {
-                    year: birth.year,
-                    month: birth.month.max(1),
-                    day: birth.day.max(1),
-                };
-                earliest.age_on(on.unwrap_or(today)) >= years
-            }
-            _ => false,
+        // A 生年月日 with unknown parts (不詳) counts from the earliest day it may be.
+        match v
+            .and_then(|t| crate::validate::check_date_text(t).ok())
+            .and_then(|r| r.date.earliest())
+        {
+            Some(birth) => birth.age_on(on.unwrap_or(today)) >= years,
+            // No year to count from: the date's own finding says what is wrong with it.
+            None => true,
         }
     });
     let in_window = c.within.as_ref().is_some_and(|w| {
@@ -422,6 +428,12 @@ fn check_rules(form: &Form, values: &VisitValues, today: CivilDay) -> Vec<FieldF
         } else {
             Code::FormRule
         };
+        // Two rules saying the same of one field (住民票 and 除票 asked by one agent) say it once.
+        if out.iter().any(|f: &FieldFinding| {
+            f.field == rule.then.key && f.finding.message_ja == rule.message.ja
+        }) {
+            continue;
+        }
         out.push(FieldFinding {
             form: form.id.clone(),
             section: form.section_of(&rule.then.key),
@@ -443,7 +455,12 @@ fn check_field(
     if field.kind == Kind::Counts {
         return check_counts(form, field, values, row, today);
     }
-    let Some(value) = values.get(&form.id, &field.key, row) else {
+    // A required flag is a confirmation the staff tick (印鑑登録証の提示を受けた, 代理人選任届を
+    // 確認した, 罹災証明書を確認): left unticked (`false`) it is missing.
+    let value = values
+        .get(&form.id, &field.key, row)
+        .filter(|v| field.kind != Kind::Flag || *v != "false");
+    let Some(value) = value else {
         if required(form, field, values, row, today) {
             return vec![Finding::error(
                 Code::Required,

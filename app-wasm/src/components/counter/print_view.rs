@@ -97,7 +97,7 @@ fn form_sections(form: &Form, values: &VisitValues) -> Html {
                 });
                 html! { <table class="boxes"><tbody>{ for rows }</tbody></table> }
             }
-            Repeat::Persons | Repeat::Children | Repeat::YoungAdults => {
+            Repeat::Persons | Repeat::Children | Repeat::YoungAdults | Repeat::CardHolders => {
                 let persons = section_rows(section.repeat, values, &form.id, on);
                 // Columns nobody needs (optional and empty for every person) are left out, so
                 // the names and dates have room on A4.
