@@ -274,8 +274,14 @@ impl ServerProcess {
         let mut lines = BufReader::new(stdout).lines();
         let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
             .await
-            .context("server did not start within 20 s")??
-            .context("server exited before listening")?;
+            .context("server did not start within 20 s")??;
+        let Some(line) = line else {
+            // A refused start: the reason is the last line of its log, in the file once
+            // copied there (a test reads it as soon as this returns).
+            let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), log_copied).await;
+            anyhow::bail!("server exited before listening");
+        };
         let port = line
             .rsplit(':')
             .next()
