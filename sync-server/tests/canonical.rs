@@ -122,6 +122,8 @@ fn value(field: &Field, person: usize, today: CivilDay) -> (String, String) {
             }
         }
         Kind::Choice => same(&field.choices[0].id),
+        // A flag that makes the applicant an exception (成年被後見人) is left unticked.
+        Kind::Flag if field.key == "adult_ward" => same("false"),
         Kind::Flag => same("true"),
         Kind::Counts => ("０２".into(), "2".into()),
     }
