@@ -166,6 +166,15 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await page.keyboard.press("Enter");
     await waitForState(page, "correcting");
     expectEqual(await page.textContent(`#form-${FORM} .status-reason`), "番地の誤り", "the reason shown");
+    // Another counter of the 課 sees the form 訂正中 in the day's list.
+    const other = await (await browser.newContext(contextOptions)).newPage();
+    await signIn(other, server, "shimin02");
+    const visitId = new URL(page.url()).hash.split("/").pop();
+    const row = other.locator(`#today-visits tr:has(a[href$="${visitId}"])`);
+    await row.filter({ hasText: "訂正中 1" }).waitFor({ timeout: 15000 }).catch(async () => {
+      throw new Error(`the day's list shows: ${await row.textContent().catch(() => "no row")}`);
+    });
+    await other.context().close();
     await page.waitForFunction(() => document.querySelector("#history").textContent.includes("訂正を始めた"));
     expectEqual(await page.evaluate(() => document.querySelector("#item-household-address").readOnly), false, "editable again");
     await page.focus("#item-household-address");
@@ -299,15 +308,16 @@ await runSuite("confirm", { args: ["--bucket-dir", bucket, "--export-interval-ms
     await refused("#audit-visit", "abc", "受付番号は数字で");
     await refused("#audit-day", "2025-13-45", "日付「2025-13-45」が読めません");
     // 職員 finds part of a login, or a name.
-    for (const who of ["shimin", "市民 一郎"]) {
+    // (shimin02 looked at the day's list too.)
+    for (const [who, login] of [["shimin", "shimin0"], ["市民 一郎", "shimin01"]]) {
       await admin.focus("#audit-login");
       await admin.keyboard.press("Control+A");
       await admin.keyboard.type(who);
       await admin.keyboard.press("Enter");
-      await admin.waitForFunction(() => {
+      await admin.waitForFunction((l) => {
         const rows = [...document.querySelectorAll("#audit-table tbody tr")];
-        return rows.length > 0 && rows.every((r) => r.textContent.includes("shimin01"));
-      }, null, { timeout: 10000 });
+        return rows.length > 0 && rows.every((r) => r.textContent.includes(l));
+      }, login, { timeout: 10000 });
     }
   });
 

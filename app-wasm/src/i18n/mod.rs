@@ -435,6 +435,22 @@ pub fn ja(text: Text) -> &'static str {
     entry(text).0
 }
 
+/// How a form in `state` is named wherever staff see it (the form's badge, the list of the
+/// visit's forms, the day's list).
+pub fn form_state(state: shared_model::FormState) -> Text {
+    use shared_model::FormState;
+    match state {
+        FormState::Draft => Text::StatusDraft,
+        FormState::Requested => Text::StatusRequested,
+        FormState::Confirmed => Text::StatusConfirmed,
+        FormState::Refused => Text::StatusRefused,
+        FormState::Sent => Text::StatusSent,
+        FormState::Accepted => Text::StatusAccepted,
+        FormState::Rejected => Text::StatusRejected,
+        FormState::Correcting => Text::StatusCorrecting,
+    }
+}
+
 /// The English text.
 pub fn en(text: Text) -> &'static str {
     entry(text).1

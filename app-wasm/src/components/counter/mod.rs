@@ -18,7 +18,7 @@ pub use signature_pad::SignScreen;
 use shared_model::catalog::Department;
 use shared_model::handoff::{ScanError, read_scan};
 use shared_model::validate::read_reception_number;
-use shared_model::{DocumentId, VisitChange};
+use shared_model::{DocumentId, FormState, VisitChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -154,14 +154,7 @@ pub fn counter_home() -> Html {
             .forms
             .iter()
             .map(|(state, n)| {
-                let label = match state.as_str() {
-                    "requested" => ja(Text::StatusRequested),
-                    "confirmed" => ja(Text::StatusConfirmed),
-                    "sent" => ja(Text::StatusSent),
-                    "accepted" => ja(Text::StatusAccepted),
-                    "rejected" => ja(Text::StatusRejected),
-                    _ => ja(Text::StatusRefused),
-                };
+                let label = ja(crate::i18n::form_state(FormState::from_name(state)));
                 format!("{label} {n}")
             })
             .collect();

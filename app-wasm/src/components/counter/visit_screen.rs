@@ -397,15 +397,8 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
         let status = view.statuses.get(&form.id).cloned();
         let state = status.as_ref().map(|s| s.state).unwrap_or(FormState::Draft);
         let (badge_class, badge_text) = match state {
-            FormState::Draft => ("draft", ja(Text::StatusDraft).to_owned()),
             FormState::Requested if !online => ("requested", ja(Text::StatusRequestedOffline).to_owned()),
-            FormState::Requested => ("requested", ja(Text::StatusRequested).to_owned()),
-            FormState::Confirmed => ("confirmed", ja(Text::StatusConfirmed).to_owned()),
-            FormState::Refused => ("refused", ja(Text::StatusRefused).to_owned()),
-            FormState::Sent => ("sent", ja(Text::StatusSent).to_owned()),
-            FormState::Accepted => ("accepted", ja(Text::StatusAccepted).to_owned()),
-            FormState::Rejected => ("rejected", ja(Text::StatusRejected).to_owned()),
-            FormState::Correcting => ("correcting", ja(Text::StatusCorrecting).to_owned()),
+            state => (state.as_str(), status_label(state).to_owned()),
         };
         let reason = status
             .as_ref()
@@ -613,16 +606,7 @@ pub fn visit_screen(props: &VisitScreenProps) -> Html {
 
 /// A form state in words, as the badge shows it.
 fn status_label(state: FormState) -> &'static str {
-    ja(match state {
-        FormState::Draft => Text::StatusDraft,
-        FormState::Requested => Text::StatusRequested,
-        FormState::Confirmed => Text::StatusConfirmed,
-        FormState::Refused => Text::StatusRefused,
-        FormState::Sent => Text::StatusSent,
-        FormState::Accepted => Text::StatusAccepted,
-        FormState::Rejected => Text::StatusRejected,
-        FormState::Correcting => Text::StatusCorrecting,
-    })
+    ja(crate::i18n::form_state(state))
 }
 
 fn print_hash(id: shared_model::DocumentId, form: &str) -> String {
