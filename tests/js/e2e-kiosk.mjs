@@ -268,6 +268,9 @@ await runSuite("kiosk", {}, async ({ steps, server, browser }) => {
     expectEqual(await counter.isChecked("#navi-event-tennyu"), true, "the event");
     expectEqual(await counter.isChecked("#navi-fact-children"), true, "children");
     expectEqual(await counter.isChecked("#navi-fact-kokuho"), true, "国保");
+    // 届出日: the day the number was taken, as when the counter chooses the event.
+    const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+    expectEqual(await counter.inputValue("#item-visit-notified-on"), today, "届出日");
     await steps.shot(counter, "04-counter");
     await counter.close();
   });

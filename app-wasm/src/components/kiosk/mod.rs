@@ -164,6 +164,17 @@ pub fn kiosk() -> Html {
                                     at: record.created_at,
                                 },
                             );
+                            // 届出日 defaults to the day the visit is filed, as when the
+                            // counter chooses the event (住民記録システム標準仕様書 4.1.0.2).
+                            repo.change(
+                                id,
+                                VisitChange::Item {
+                                    key: "visit.notified_on".into(),
+                                    person: None,
+                                    value: shared_model::calendar::tokyo_day(record.created_at)
+                                        .to_string(),
+                                },
+                            );
                         }
                         // The counter greets the citizen in the language they chose.
                         repo.change(
