@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit } from "./browser.mjs";
+import { signIn, runSuite, CONTEXT_OPTIONS, waitControlled, kioskVisit, expectEqual } from "./browser.mjs";
 
 const contextOptions = CONTEXT_OPTIONS;
 const FAMILY = [
@@ -39,6 +39,27 @@ await runSuite("tennyu-family", {}, async ({ steps, server, browser }) => {
       await page.waitForSelector(`#fold-${form}`);
     }
     await steps.shot(page, "01-plan");
+  });
+
+  await steps.step("Alt+N goes from form to form of this 課, passing the other 課's folded ones, and wraps", async () => {
+    const formOf = () =>
+      page.evaluate(() => document.activeElement?.closest("fieldset.form-section[id^='form-']")?.id ?? null);
+    const open = await page.$$eval("fieldset.form-section[id^='form-']", (forms) =>
+      forms.filter((f) => !f.closest("details:not([open])")).map((f) => f.id),
+    );
+    const folded = await page.$$eval("fieldset.form-section[id^='form-']", (forms) =>
+      forms.filter((f) => f.closest("details:not([open])")).map((f) => f.id),
+    );
+    if (open.length < 1 || folded.length < 2) throw new Error(`open ${open}, folded ${folded}`);
+    await page.focus("#item-person-0-name");
+    const seen = [];
+    for (let i = 0; i <= open.length; i++) {
+      await page.keyboard.press("Alt+KeyN");
+      await page.waitForFunction(() => document.activeElement?.closest("fieldset.form-section[id^='form-']"));
+      seen.push(await formOf());
+    }
+    // Every form of this 課 in page order, then the first again; never a folded one.
+    expectEqual(seen.join(" "), [...open, open[0]].join(" "), "the forms Alt+N went through");
   });
 
   await steps.step("the family entered once; the network is cut in the middle", async () => {

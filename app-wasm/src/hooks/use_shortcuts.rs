@@ -54,33 +54,33 @@ fn click(section: &Element, selector: &str) {
     }
 }
 
+/// Alt+N: the first input of the form after the one holding the focus, wrapping from the
+/// last to the first. Forms folded away (another 課's, in a closed `<details>`) are passed
+/// over: nothing in them can take the focus.
 fn next_form() {
     let Some(doc) = document() else { return };
-    let Ok(forms) = doc.query_selector_all("fieldset.form-section[id^='form-']") else {
+    let Ok(nodes) = doc.query_selector_all("fieldset.form-section[id^='form-']") else {
         return;
     };
+    let forms: Vec<Element> = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .filter(|f| f.closest("details:not([open])").ok().flatten().is_none())
+        .collect();
+    if forms.is_empty() {
+        return;
+    }
     let current = doc.active_element().and_then(|el| {
         el.closest("fieldset.form-section[id^='form-']")
             .ok()
             .flatten()
     });
-    let mut next_index = 0;
-    for i in 0..forms.length() {
-        let same = forms
-            .item(i)
-            .zip(current.as_ref())
-            .is_some_and(|(node, cur)| node.is_same_node(Some(cur)));
-        if same {
-            next_index = (i + 1) % forms.length();
-        }
-    }
-    if let Some(section) = forms
-        .item(next_index)
-        .and_then(|n| n.dyn_into::<Element>().ok())
-    {
-        section.scroll_into_view();
-        focus_first_input(&section);
-    }
+    let next_index = current
+        .and_then(|cur| forms.iter().position(|f| f.is_same_node(Some(&cur))))
+        .map_or(0, |i| (i + 1) % forms.len());
+    let section = &forms[next_index];
+    section.scroll_into_view();
+    focus_first_input(section);
 }
 
 /// Installs the counter's shortcuts for as long as the component lives.
