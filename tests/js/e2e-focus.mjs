@@ -134,8 +134,13 @@ await runSuite("focus", {}, async ({ steps, server, browser }) => {
     await page.waitForFunction(() => document.activeElement?.id === "visit-title", null, { timeout: 5000 });
     // Handed on: the slip with the focus on its button, said once; then the counter's home
     // with the caret in 受付番号.
-    await page.focus("#handoff-to");
+    // 回す with no 課 chosen: said beside the row (seen, and heard), the caret in the choice.
+    await page.focus("#handoff-button");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "handoff-to", null, { timeout: 5000 });
+    expectEqual((await page.textContent("#handoff-missing")).trim(), "回付先の課を選んでください。", "what 回す lacks");
     await page.keyboard.press("ArrowDown");
+    await page.waitForSelector("#handoff-missing", { state: "detached" });
     await page.focus("#handoff-button");
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 5000 });

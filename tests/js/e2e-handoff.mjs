@@ -138,4 +138,40 @@ await runSuite("handoff", {}, async ({ steps, server, browser }) => {
     if (!text.includes("受付番号は数字で入力してください")) throw new Error(`problem: ${text}`);
     if (text.includes("接続")) throw new Error(`a network problem named: ${text}`);
   });
+
+  await steps.step("取消 asks for its reason on screen, then cancels the visit with it, by keyboard", async () => {
+    // The next citizen, at the kiosk's next start.
+    const tablet = await kiosk.context().newPage();
+    const second = await kioskVisit(tablet, server, "倉渕 三郎");
+    await shimin.goto(`${server.url}#/counter`);
+    await shimin.waitForSelector("#open-number");
+    await shimin.focus("#open-number");
+    await shimin.keyboard.type(second, { delay: 20 });
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForSelector("#cancel-button");
+    // No reason: said under the row, the caret in the reason.
+    await shimin.focus("#cancel-button");
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForFunction(() => document.activeElement?.id === "cancel-reason", null, { timeout: 5000 });
+    expectEqual((await shimin.textContent("#cancel-missing")).trim(), "取消の理由を入力してください。", "what 取消 lacks");
+    await shimin.keyboard.type("書類不足のため後日来庁", { delay: 20 });
+    await shimin.waitForSelector("#cancel-missing", { state: "detached" });
+    await shimin.keyboard.press("Tab");
+    expectEqual(await shimin.evaluate(() => document.activeElement?.id), "cancel-button", "Tab reaches 取消");
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForFunction(
+      (n) => document.querySelector("#handoff-slip")?.textContent.includes(`受付番号 ${n}: 取り消しました。`),
+      second,
+      { timeout: 5000 },
+    );
+    // The day's list shows it 取消, among the closed visits at the bottom.
+    await shimin.waitForFunction(() => document.activeElement?.id === "slip-back", null, { timeout: 5000 });
+    await shimin.keyboard.press("Enter");
+    await shimin.waitForSelector("#open-number");
+    await shimin.waitForFunction(
+      (n) => [...document.querySelectorAll("#today-visits tr.closed")].some((tr) => tr.textContent.includes(`受付番号 ${n}`) && tr.textContent.includes("取消")),
+      second,
+      { timeout: 15000 },
+    );
+  });
 });

@@ -47,6 +47,8 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
     let app = use_context::<AppContext>().expect("app context");
     let to = use_state(|| None::<Department>);
     let reason = use_state(String::new);
+    // What a press of 回す or 取消 still lacks, shown under its row (and announced).
+    let missing = use_state(|| None::<Text>);
     // 完了 with forms not yet confirmed asks once more (a 届出 left as 下書き is never sent).
     let confirming = use_state(|| false);
     let Some(staff) = app.staff.clone() else {
@@ -66,10 +68,11 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
         html! { <option value={d.as_str()} selected={*to == Some(*d)}>{ label }</option> }
     });
     let onchange = {
-        let to = to.clone();
+        let (to, missing) = (to.clone(), missing.clone());
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             to.set(Department::from_name(&select.value()));
+            missing.set(None);
         })
     };
     let hand_off = {
@@ -81,8 +84,10 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             view.clone(),
         );
         let chosen = *to;
+        let missing = missing.clone();
         Callback::from(move |_| {
             let Some(chosen) = chosen else {
+                missing.set(Some(Text::HandOffChooseFirst));
                 app.dispatch(Action::Announce(ja(Text::HandOffChooseFirst).to_owned()));
                 crate::focus::focus_first_of(&["#handoff-to"]);
                 return;
@@ -165,10 +170,11 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
         })
     };
     let on_reason = {
-        let reason = reason.clone();
+        let (reason, missing) = (reason.clone(), missing.clone());
         Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             reason.set(input.value());
+            missing.set(None);
         })
     };
     let cancel = {
@@ -180,8 +186,10 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
             number.clone(),
             reason.clone(),
         );
+        let missing = missing.clone();
         Callback::from(move |_| {
             if reason.trim().is_empty() {
+                missing.set(Some(Text::CancelNeedsReason));
                 app.dispatch(Action::Announce(ja(Text::CancelNeedsReason).to_owned()));
                 crate::focus::focus_first_of(&["#cancel-reason"]);
                 return;
@@ -215,6 +223,9 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
                 <button type="button" id="handoff-button" onclick={hand_off}
                         aria-disabled={to.is_none().to_string()}>{ ja(Text::HandOffButton) }</button>
             </div>
+            if *missing == Some(Text::HandOffChooseFirst) {
+                <p class="action-missing" id="handoff-missing">{ ja(Text::HandOffChooseFirst) }</p>
+            }
             <div class="action-row">
                 <button type="button" id="complete-button" onclick={complete}>{ ja(Text::CompleteButton) }</button>
             </div>
@@ -243,6 +254,9 @@ pub fn visit_actions(props: &VisitActionsProps) -> Html {
                 <button type="button" id="cancel-button" onclick={cancel}
                         aria-disabled={reason.trim().is_empty().to_string()}>{ ja(Text::CancelButton) }</button>
             </div>
+            if *missing == Some(Text::CancelNeedsReason) {
+                <p class="action-missing" id="cancel-missing">{ ja(Text::CancelNeedsReason) }</p>
+            }
         </section>
     }
 }
