@@ -1,5 +1,6 @@
 //! The manuals stay true to the app (issue 17, point 2): every UI label a book names in
-//! ［…］ is a text of the app's i18n table, every screenshot it shows is one a browser suite
+//! ［…］ is a text of the app's i18n table or of the forms catalog (labels, choices,
+//! titles), every screenshot it shows is one a browser suite
 //! takes (`steps.shot(page, "…", { manual: NAME })`), every page the 「？」 buttons open
 //! exists, and every chapter is in its book's table of contents. `cargo xtask test` also
 //! checks, after the browser suites ran, that each named screenshot was really taken.
@@ -179,9 +180,32 @@ fn shots(text: &str) -> Vec<String> {
     out
 }
 
+/// The words the forms show, from the built-in catalog: item and field labels, choices,
+/// section and form titles (the manuals name them in ［…］ as the screen shows them).
+fn catalog_texts() -> BTreeSet<String> {
+    let catalog = shared_model::catalog::Catalog::builtin();
+    let mut texts = BTreeSet::new();
+    for item in catalog.items.values() {
+        texts.insert(item.label.ja.clone());
+        texts.extend(item.choices.iter().map(|c| c.label.ja.clone()));
+    }
+    for form in &catalog.forms {
+        texts.insert(form.title.ja.clone());
+        for section in &form.sections {
+            texts.insert(section.title.ja.clone());
+            for field in &section.fields {
+                texts.insert(field.label.ja.clone());
+                texts.extend(field.choices.iter().map(|c| c.label.ja.clone()));
+            }
+        }
+    }
+    texts
+}
+
 #[test]
 fn every_label_the_manuals_name_is_a_text_of_the_app() {
-    let texts = i18n_texts();
+    let mut texts = i18n_texts();
+    texts.extend(catalog_texts());
     assert!(
         texts.contains("確定する") || texts.len() > 300,
         "the i18n table read: {}",
